@@ -1,0 +1,46 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDatabase, isUniqueViolation, migrateLatest, migrateRollbackAll, type Database } from './index';
+import { createTestDatabase } from '@parley/testkit/db';
+
+async function exerciseSchema(db: Database) {
+  const [user] = await db('users')
+    .insert({ email: 'Ada@Example.com', password_hash: 'x', display_name: 'Ada' })
+    .returning(['id']);
+  const dup = await db('users')
+    .insert({ email: 'ada@example.com', password_hash: 'y', display_name: 'Ada 2' })
+    .then(() => null, (e: unknown) => e);
+  expect(isUniqueViolation(dup)).toBe(true);
+  const id = '00000000-0000-4000-8000-000000000001';
+  await db('conversations').insert({ id, user_id: user.id, room: 'r1' });
+  await db('utterances').insert([
+    { conversation_id: id, user_id: user.id, seq: 0, role: 'user', text: 'hello there', language: 'en', started_at: new Date(), ended_at: new Date() },
+    { conversation_id: id, user_id: user.id, seq: 1, role: 'agent', text: 'talk about tidal energy now', language: 'en', started_at: new Date(), ended_at: new Date() },
+  ]);
+  const hits = await db('utterances')
+    .select('seq', db.raw(`ts_headline('simple', text, websearch_to_tsquery('simple', ?)) as hl`, ['tidal']))
+    .whereRaw(`tsv @@ websearch_to_tsquery('simple', ?)`, ['tidal']);
+  expect(hits).toEqual([{ seq: 1, hl: 'talk about <b>tidal</b> energy now' }]);
+}
+
+describe('database schema', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+  });
+
+  it('migrates, enforces case-insensitive unique email and searches text on real Postgres', async () => {
+    const t = await createTestDatabase();
+    cleanups.push(t.drop);
+    await exerciseSchema(t.db);
+    // Rolling back and forward again on a database that holds data works.
+    await migrateRollbackAll(t.db);
+    expect(await migrateLatest(t.db)).toEqual(['001_accounts', '002_conversations']);
+  });
+
+  it('runs the same migrations and search on embedded PGlite', async () => {
+    const db = createDatabase({});
+    cleanups.push(() => db.destroy());
+    expect(await migrateLatest(db)).toEqual(['001_accounts', '002_conversations']);
+    await exerciseSchema(db);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './connect';
+export { migrationSource } from './migrations/index';

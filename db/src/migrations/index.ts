@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import * as m001 from './001_accounts';
+import * as m002 from './002_conversations';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+/**
+ * Migrations are compiled in (no file loader), so the same list runs under tsx, in tests, on
+ * PGlite and on Postgres. Append only: never edit or reorder a migration once merged.
+ */
+const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
+  ['001_accounts', m001],
+  ['002_conversations', m002],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

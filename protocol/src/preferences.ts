@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+export const LIMITS = {
+  systemPrompt: 2000,
+  topics: 10,
+  topicLength: 60,
+  displayName: 80,
+  utteranceText: 10_000,
+} as const;
+
+/** Languages Parley offers; each drives STT language, TTS language and the reply instruction. */
+export const LANGUAGES = [
+  { code: 'en', name: 'English' },
+  { code: 'es', name: 'Spanish' },
+  { code: 'fr', name: 'French' },
+  { code: 'de', name: 'German' },
+  { code: 'it', name: 'Italian' },
+  { code: 'pt', name: 'Portuguese' },
+  { code: 'nl', name: 'Dutch' },
+  { code: 'ja', name: 'Japanese' },
+  { code: 'hi', name: 'Hindi' },
+] as const;
+export type LanguageCode = (typeof LANGUAGES)[number]['code'];
+export const LANGUAGE_CODES = LANGUAGES.map((l) => l.code) as [LanguageCode, ...LanguageCode[]];
+export const Language = z.enum(LANGUAGE_CODES);
+
+export const Preferences = z.object({
+  ttsVoice: z.string().min(1).max(100).nullable(),
+  language: Language,
+  favoriteTopics: z.array(z.string().trim().min(1).max(LIMITS.topicLength)).max(LIMITS.topics),
+  systemPrompt: z.string().max(LIMITS.systemPrompt),
+});
+export type Preferences = z.infer<typeof Preferences>;
+
+export const DEFAULT_PREFERENCES: Preferences = {
+  ttsVoice: null,
+  language: 'en',
+  favoriteTopics: [],
+  systemPrompt: '',
+};
+
+/** Dispatch metadata the gateway signs into the caller's token; the agent reads it byte for byte. */
+export const CallMetadata = z.object({
+  conversationId: z.string().uuid(),
+  guest: z.boolean(),
+  preferences: Preferences,
+});
+export type CallMetadata = z.infer<typeof CallMetadata>;

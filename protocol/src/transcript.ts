@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { LIMITS } from './preferences';
+
+/**
+ * The transcript protocol: what the agent reports to the gateway (ingest events) and what the
+ * gateway pushes to browsers over the WebSocket (server messages). One module, used by agent,
+ * gateway and web, so the three can never disagree about a field.
+ */
+
+export const Role = z.enum(['user', 'agent']);
+export type Role = z.infer<typeof Role>;
+
+/** Mirrors @livekit/agents AgentState. */
+export const AgentState = z.enum(['initializing', 'idle', 'listening', 'thinking', 'speaking']);
+export type AgentState = z.infer<typeof AgentState>;
+
+const ms = z.number().finite().min(0).max(600_000).nullable();
+
+/** Per-turn latency breakdown, all in milliseconds. Null where the stage did not run. */
+export const TurnMetrics = z.object({
+  endOfUtteranceDelayMs: ms,
+  transcriptionDelayMs: ms,
+  llmTtftMs: ms,
+  ttsTtfbMs: ms,
+  /** From the end of the user's speech to the agent's first audio. */
+  e2eLatencyMs: ms,
+});
+export type TurnMetrics = z.infer<typeof TurnMetrics>;
+
+const isoTime = z.string().datetime({ offset: true });
+
+export const Utterance = z.object({
+  seq: z.number().int().min(0).max(1_000_000),
+  role: Role,
+  text: z.string().max(LIMITS.utteranceText),
+  language: z.string().min(2).max(35),
+  startedAt: isoTime,
+  endedAt: isoTime,
+  interrupted: z.boolean(),
+  metrics: TurnMetrics.nullable(),
+});
+export type Utterance = z.infer<typeof Utterance>;
+
+export const EndReason = z.enum([
+  'caller_left',
+  'agent_ended',
+  'agent_failed',
+  'room_closed',
+  'server_restarted',
+  'timeout',
+]);
+export type EndReason = z.infer<typeof EndReason>;
+
+// ---- agent → gateway -------------------------------------------------------------------------
+
+export const IngestEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('utterance'), utterance: Utterance }),
+  z.object({
+    type: z.literal('interim'),
+    role: Role,
+    segmentId: z.string().min(1).max(128),
+    text: z.string().max(LIMITS.utteranceText),
+  }),
+  z.object({ type: z.literal('agent_state'), state: AgentState }),
+  z.object({ type: z.literal('call_started'), at: isoTime }),
+  z.object({ type: z.literal('call_ended'), at: isoTime, reason: EndReason }),
+]);
+export type IngestEvent = z.infer<typeof IngestEvent>;
+
+export const IngestBatch = z.object({ events: z.array(IngestEvent).min(1).max(200) });
+export type IngestBatch = z.infer<typeof IngestBatch>;
+
+// ---- gateway → browser (WebSocket) -----------------------------------------------------------
+
+const base = { conversationId: z.string(), createdAt: isoTime };
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('snapshot'),
+    ...base,
+    utterances: z.array(Utterance),
+    agentState: AgentState.nullable(),
+    ended: z.boolean(),
+    endReason: EndReason.nullable(),
+  }),
+  z.object({ type: z.literal('utterance'), ...base, utterance: Utterance }),
+  z.object({ type: z.literal('interim'), ...base, role: Role, segmentId: z.string(), text: z.string() }),
+  z.object({ type: z.literal('agent_state'), ...base, state: AgentState }),
+  z.object({ type: z.literal('call_ended'), ...base, reason: EndReason }),
+  z.object({ type: z.literal('pong'), ...base }),
+  z.object({ type: z.literal('error'), ...base, code: z.string(), message: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ServerMessageType = ServerMessage['type'];
+
+/** What a browser may send. Anything else is answered with an `error` message, never a crash. */
+export const ClientMessage = z.discriminatedUnion('type', [z.object({ type: z.literal('ping') })]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+type Payload<T extends ServerMessageType> = Omit<
+  Extract<ServerMessage, { type: T }>,
+  'type' | 'createdAt' | 'conversationId'
+>;
+
+/** Factory for server messages: fills `type`, `conversationId` and `createdAt`. */
+export function serverMessage<T extends ServerMessageType>(
+  type: T,
+  conversationId: string,
+  payload: Payload<T>,
+): Extract<ServerMessage, { type: T }> {
+  return { type, conversationId, createdAt: new Date().toISOString(), ...payload } as Extract<
+    ServerMessage,
+    { type: T }
+  >;
+}
+
+/** Max bytes of one WebSocket frame a browser may send. */
+export const MAX_CLIENT_FRAME_BYTES = 4096;
+export const TRANSCRIPT_WS_PATH = '/ws/transcripts';
