@@ -7,7 +7,6 @@ export default defineConfig({
   test: {
     projects: [
       {
-        extends: false,
         test: {
           name: 'node',
           environment: 'node',

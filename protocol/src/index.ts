@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './preferences';
 export * from './transcript';
+export * from './providers';
+export * from './env';

@@ -1,1 +1,4 @@
-export * from "./db";
+export * from './db';
+export * from './gateway';
+export * from './http-client';
+export * from './log-capture';

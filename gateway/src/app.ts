@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import helmet from 'helmet';
+import type { AppContext } from './context';
+import { apiNotFound, errorHandler } from './http/error-handler';
+import { httpLogger } from './http/logger';
+import { healthRouter } from './health/routes';
+import { loadUser } from './auth/current-user';
+import { featureRouters } from './routes';
+
+/** Parses Express's "trust proxy" setting from its string form. */
+function trustProxyValue(raw: string): boolean | number | string {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxyValue(ctx.config.trustProxy));
+  app.set('query parser', 'simple');
+  app.use(httpLogger(ctx.logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'script-src': ["'self'"],
+          'connect-src': ["'self'", 'ws:', 'wss:'],
+          'media-src': ["'self'", 'blob:'],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'worker-src': ["'self'", 'blob:'],
+          'upgrade-insecure-requests': ctx.config.publicUrl?.startsWith('https://') ? [] : null,
+        },
+      },
+      strictTransportSecurity: ctx.config.publicUrl?.startsWith('https://') ? undefined : false,
+    }),
+  );
+  app.use(healthRouter(ctx));
+  app.use('/api', express.json({ limit: '64kb' }));
+  app.use('/api', ctx.sessionMiddleware);
+  app.use('/api', loadUser(ctx));
+  for (const router of featureRouters(ctx)) app.use(router);
+  app.use(['/api', '/internal'], apiNotFound);
+
+  const webDist = ctx.config.webDist ?? path.resolve(import.meta.dirname, '../../web/dist');
+  if (existsSync(path.join(webDist, 'index.html'))) {
+    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
+    // Client-side routes: every other GET serves the app shell.
+    app.get(/^\/(?!api\/|internal\/|ws\/).*/, (_req, res) => res.sendFile(path.join(webDist, 'index.html')));
+  }
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { AppContext } from '../context';
+import { errors } from '../http/errors';
+
+export interface CurrentUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: 'user' | 'admin';
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: CurrentUser;
+  }
+}
+
+/**
+ * Resolves req.user from the session cookie. A session is void when its user is gone, its epoch
+ * is older than the user's (password changed, logged out everywhere), or it passed its absolute
+ * lifetime; a void session is destroyed server-side.
+ */
+export function loadUser(ctx: AppContext) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const s = req.session;
+    const userId = s?.userId;
+    if (!userId) return next();
+    const row = await ctx.db('users').where({ id: userId }).first('id', 'email', 'display_name', 'role', 'session_epoch');
+    const expired = s.createdAt !== undefined && Date.now() - s.createdAt > ctx.config.session.absoluteMs;
+    if (!row || row.session_epoch !== (s.epoch ?? 0) || expired) {
+      await new Promise<void>((resolve) => s.destroy(() => resolve()));
+      return next();
+    }
+    req.user = { id: row.id, email: row.email, displayName: row.display_name, role: row.role };
+    next();
+  };
+}
+
+export function requireUser(req: Request, _res: Response, next: NextFunction) {
+  if (!req.user) return next(errors.unauthenticated());
+  next();
+}
+
+/** Admin routes answer 404 to everyone else: their existence is not advertised. */
+export function requireAdmin(req: Request, _res: Response, next: NextFunction) {
+  if (req.user?.role !== 'admin') return next(errors.notFound('Route'));
+  next();
+}

@@ -1,0 +1,92 @@
+import { ConfigError, parseEnv, ProviderEnv, providerConfigProblems, resolveProviders } from '@parley/protocol';
+import { z } from 'zod';
+
+const DEV_LIVEKIT_KEY = 'devkey';
+const DEV_LIVEKIT_SECRET = 'secret';
+const DEV_SECRET = 'parley-development-only-secret-do-not-use-in-production';
+
+const GatewayEnv = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Origin browsers use to reach Parley (https://parley.example.com); defaults to http://HOST:PORT. */
+    PUBLIC_URL: z.string().url().optional(),
+    /** Express "trust proxy": hops or a list; set when TLS terminates at a reverse proxy. */
+    TRUST_PROXY: z.string().default('loopback'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.string().url().optional(),
+    DATA_DIR: z.string().default('.data'),
+    REDIS_URL: z.string().url().optional(),
+    REDIS_PREFIX: z.string().default('parley:'),
+    SESSION_SECRET: z.string().default(DEV_SECRET),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(60 * 24),
+    SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(24 * 14),
+    LIVEKIT_URL: z.string().url().default('ws://127.0.0.1:7880'),
+    /** URL handed to browsers when it differs from the one the gateway uses. */
+    LIVEKIT_PUBLIC_URL: z.string().url().optional(),
+    LIVEKIT_API_KEY: z.string().default(DEV_LIVEKIT_KEY),
+    LIVEKIT_API_SECRET: z.string().default(DEV_LIVEKIT_SECRET),
+    AGENT_NAME: z.string().min(1).default('parley-agent'),
+    /** Service credential shared with the agent worker for /internal routes. */
+    INGEST_SECRET: z.string().default(DEV_SECRET),
+    CALL_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
+    /** Folder with the built web client; served on the gateway's port when present. */
+    WEB_DIST: z.string().optional(),
+    RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(20),
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+  })
+  .and(ProviderEnv);
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  const e = parseEnv(GatewayEnv, env);
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production) {
+    if (e.LIVEKIT_API_SECRET.length < 32) problems.push('LIVEKIT_API_SECRET must be at least 32 characters in production');
+    if (e.LIVEKIT_API_KEY === DEV_LIVEKIT_KEY) problems.push('LIVEKIT_API_KEY must not be the development key in production');
+    if (e.SESSION_SECRET === DEV_SECRET || e.SESSION_SECRET.length < 32)
+      problems.push('SESSION_SECRET must be set to at least 32 random characters in production');
+    if (e.INGEST_SECRET === DEV_SECRET || e.INGEST_SECRET.length < 32)
+      problems.push('INGEST_SECRET must be set to at least 32 random characters in production');
+  }
+  const providers = resolveProviders(e);
+  problems.push(...providerConfigProblems(e, providers));
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return {
+    env: e.NODE_ENV,
+    production,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, dataDir: e.DATA_DIR },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    session: {
+      secret: e.SESSION_SECRET,
+      idleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    },
+    livekit: {
+      url: e.LIVEKIT_URL,
+      publicUrl: e.LIVEKIT_PUBLIC_URL ?? e.LIVEKIT_URL,
+      apiKey: e.LIVEKIT_API_KEY,
+      apiSecret: e.LIVEKIT_API_SECRET,
+      agentName: e.AGENT_NAME,
+      tokenTtlSeconds: e.CALL_TOKEN_TTL_SECONDS,
+    },
+    ingestSecret: e.INGEST_SECRET,
+    webDist: e.WEB_DIST,
+    rateLimit: {
+      loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
+      loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
+    },
+    providers,
+    providerEnv: e as z.infer<typeof ProviderEnv>,
+  };
+}

@@ -1,0 +1,3 @@
+export { loadGatewayConfig, type GatewayConfig } from './config/config';
+export { startGateway, type RunningGateway } from './server';
+export { createLogger } from './http/logger';

@@ -1,0 +1,67 @@
+import type { Redis } from './redis';
+
+/** Small key-value store with expiry: Redis when configured, process memory otherwise. */
+export interface KeyValue {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  del(key: string): Promise<void>;
+  /** Append to a capped list and refresh its expiry. */
+  rpush(key: string, value: string, ttlMs: number): Promise<void>;
+  lrange(key: string): Promise<string[]>;
+  ping(): Promise<void>;
+}
+
+export class MemoryKeyValue implements KeyValue {
+  private values = new Map<string, { v: string | string[]; exp: number }>();
+  private live(key: string) {
+    const e = this.values.get(key);
+    if (e && e.exp <= Date.now()) this.values.delete(key);
+    return this.values.get(key);
+  }
+  async get(key: string) {
+    const e = this.live(key);
+    return typeof e?.v === 'string' ? e.v : null;
+  }
+  async set(key: string, value: string, ttlMs: number) {
+    this.values.set(key, { v: value, exp: Date.now() + ttlMs });
+  }
+  async del(key: string) {
+    this.values.delete(key);
+  }
+  async rpush(key: string, value: string, ttlMs: number) {
+    const e = this.live(key);
+    const list = Array.isArray(e?.v) ? e.v : [];
+    list.push(value);
+    this.values.set(key, { v: list, exp: Date.now() + ttlMs });
+  }
+  async lrange(key: string) {
+    const e = this.live(key);
+    return Array.isArray(e?.v) ? [...e.v] : [];
+  }
+  async ping() {}
+}
+
+export class RedisKeyValue implements KeyValue {
+  constructor(
+    private redis: Redis,
+    private prefix: string,
+  ) {}
+  async get(key: string) {
+    return this.redis.get(this.prefix + key);
+  }
+  async set(key: string, value: string, ttlMs: number) {
+    await this.redis.set(this.prefix + key, value, { PX: ttlMs });
+  }
+  async del(key: string) {
+    await this.redis.del(this.prefix + key);
+  }
+  async rpush(key: string, value: string, ttlMs: number) {
+    await this.redis.multi().rPush(this.prefix + key, value).pExpire(this.prefix + key, ttlMs).exec();
+  }
+  async lrange(key: string) {
+    return this.redis.lRange(this.prefix + key, 0, -1);
+  }
+  async ping() {
+    await this.redis.ping();
+  }
+}

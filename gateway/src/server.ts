@@ -1,0 +1,102 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import type { Logger } from 'pino';
+import { createDatabase, migrateLatest, type Database } from '@parley/db';
+import { AgentRegistry } from './agents/registry';
+import { createApp } from './app';
+import type { GatewayConfig } from './config/config';
+import type { AppContext } from './context';
+import { LocalBus, RedisBus, type Bus } from './infra/bus';
+import { MemoryKeyValue, RedisKeyValue } from './infra/kv';
+import { connectRedis, type Redis } from './infra/redis';
+import { createLogger } from './http/logger';
+import { createSessionMiddleware, createSessionStore } from './sessions/session';
+import { attachUpgradeHandlers } from './upgrades';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: Server;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Use this database instead of opening one from config (tests share one). */
+  db?: Database;
+  migrate?: boolean;
+}
+
+function httpUrl(wsUrl: string): string {
+  return wsUrl.replace(/^ws(s?):\/\//, 'http$1://');
+}
+
+/** The composition root: builds every dependency once, then the HTTP server and WebSocket upgrades. */
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const ownsDb = !options.db;
+  const db =
+    options.db ??
+    createDatabase({ url: config.database.url, dataDir: config.database.url ? undefined : `${config.database.dataDir}/pg` });
+  if (options.migrate ?? ownsDb) await migrateLatest(db);
+
+  let redis: Redis | null = null;
+  let redisSub: Redis | null = null;
+  let bus: Bus;
+  if (config.redis.url) {
+    redis = await connectRedis(config.redis.url, logger, 'command');
+    redisSub = await connectRedis(config.redis.url, logger, 'subscriber');
+    bus = new RedisBus(redis, redisSub, config.redis.prefix);
+  } else {
+    bus = new LocalBus();
+  }
+  const kv = redis ? new RedisKeyValue(redis, config.redis.prefix) : new MemoryKeyValue();
+  const sessionStore = createSessionStore(config, db, redis);
+  const lkHttp = httpUrl(config.livekit.url);
+  const ctx: AppContext = {
+    config,
+    logger,
+    db,
+    redis,
+    kv,
+    bus,
+    sessionStore,
+    sessionMiddleware: createSessionMiddleware(config, sessionStore),
+    livekit: {
+      rooms: new RoomServiceClient(lkHttp, config.livekit.apiKey, config.livekit.apiSecret),
+      dispatch: new AgentDispatchClient(lkHttp, config.livekit.apiKey, config.livekit.apiSecret),
+    },
+    agents: new AgentRegistry(kv),
+  };
+
+  const app = createApp(ctx);
+  const server = createServer(app);
+  const closeUpgrades = attachUpgradeHandlers(server, ctx);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host}:${port}`;
+  logger.info({ url, database: config.database.url ? 'postgres' : 'embedded', redis: !!redis }, 'gateway listening');
+
+  let closed = false;
+  return {
+    url,
+    port,
+    server,
+    ctx,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await closeUpgrades();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bus.close();
+      for (const c of [redisSub, redis]) if (c?.isOpen) await c.quit().catch(() => c.destroy());
+      if (ownsDb) await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { RedisStore } from 'connect-redis';
+import session from 'express-session';
+import type { Database } from '@parley/db';
+import type { GatewayConfig } from '../config/config';
+import type { Redis } from '../infra/redis';
+import { KnexSessionStore } from './knex-store';
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: string;
+    /** users.session_epoch at login; an older epoch means the session was revoked. */
+    epoch?: number;
+    /** When the session was created; sessions end after config.session.absoluteMs regardless of use. */
+    createdAt?: number;
+    /** Conversations this browser started as a guest (no account). */
+    guestConversationIds?: string[];
+  }
+}
+
+export const SESSION_COOKIE = 'parley.sid';
+
+export function createSessionStore(config: GatewayConfig, db: Database, redis: Redis | null): session.Store {
+  if (redis) return new RedisStore({ client: redis, prefix: `${config.redis.prefix}sess:`, ttl: config.session.idleMs / 1000 });
+  return new KnexSessionStore(db, config.session.idleMs);
+}
+
+export function createSessionMiddleware(config: GatewayConfig, store: session.Store) {
+  const secure = config.publicUrl?.startsWith('https://') ? true : 'auto';
+  return session({
+    name: SESSION_COOKIE,
+    secret: config.session.secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: undefined,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: secure as boolean, maxAge: config.session.idleMs, path: '/' },
+  });
+}

@@ -1,0 +1,2 @@
+export * from './livekit-server';
+export * from './ports';

@@ -1,0 +1,135 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './ports';
+
+const run = promisify(execFile);
+
+export const LIVEKIT_SERVER_VERSION = 'v1.13.3';
+const MODULE = 'github.com/livekit/livekit-server/cmd/server';
+
+/** Kept outside the clone so later runs, other clones and CI on this machine reuse the build. */
+export function toolsDir(): string {
+  return process.env.PARLEY_TOOLS_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'parley', 'bin');
+}
+
+export function livekitBinaryPath(): string {
+  return process.env.LIVEKIT_SERVER_BIN ?? path.join(toolsDir(), `livekit-server-${LIVEKIT_SERVER_VERSION}`);
+}
+
+/** Builds the pinned livekit-server with `go install` unless it is already there (~85 s cold, ~18 s warm). */
+export async function ensureLivekitServer(log: (line: string) => void = () => {}): Promise<string> {
+  const bin = livekitBinaryPath();
+  if (existsSync(bin)) return bin;
+  const gobin = mkdtempSync(path.join(os.tmpdir(), 'parley-gobin-'));
+  log(`building livekit-server ${LIVEKIT_SERVER_VERSION} with go install (first run only, ~1-2 min)…`);
+  try {
+    await run('go', ['install', `${MODULE}@${LIVEKIT_SERVER_VERSION}`], {
+      env: { ...process.env, GOBIN: gobin, CGO_ENABLED: process.env.CGO_ENABLED ?? '1' },
+      maxBuffer: 32 * 1024 * 1024,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('Go is not installed: it is needed once to build livekit-server (or set LIVEKIT_URL to use another server).');
+    throw new Error(`go install ${MODULE}@${LIVEKIT_SERVER_VERSION} failed:\n${e.stderr ?? e.message}`);
+  }
+  mkdirSync(path.dirname(bin), { recursive: true });
+  renameSync(path.join(gobin, 'server'), bin);
+  rmSync(gobin, { recursive: true, force: true });
+  return bin;
+}
+
+export interface LivekitServerOptions {
+  port?: number;
+  rtcTcpPort?: number;
+  /** First of a narrow UDP range (10 ports). */
+  udpPortStart?: number;
+  apiKey?: string;
+  apiSecret?: string;
+  /** Gateway endpoints that receive LiveKit webhooks (room_finished, participant_left, …). */
+  webhookUrls?: string[];
+  /** Dispatch is refused above this worker load; Parley's worker reports its own job count. */
+  agentTargetLoad?: number;
+  logFile?: string;
+}
+
+export interface RunningLivekitServer {
+  url: string;
+  httpUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startLivekitServer(options: LivekitServerOptions = {}): Promise<RunningLivekitServer> {
+  const bin = await ensureLivekitServer();
+  const port = options.port ?? (await freePort());
+  const tcpPort = options.rtcTcpPort ?? (await freePort());
+  const udpStart = options.udpPortStart ?? 40000 + Math.floor(Math.random() * 2000) * 10;
+  const apiKey = options.apiKey ?? 'devkey';
+  const apiSecret = options.apiSecret ?? 'parley-local-livekit-secret-0123456789abcdef';
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-livekit-'));
+  const config = [
+    `port: ${port}`,
+    'bind_addresses: [127.0.0.1]',
+    'rtc:',
+    `  tcp_port: ${tcpPort}`,
+    `  port_range_start: ${udpStart}`,
+    `  port_range_end: ${udpStart + 9}`,
+    '  use_external_ip: false',
+    '  node_ip: 127.0.0.1',
+    'keys:',
+    `  ${apiKey}: ${apiSecret}`,
+    'logging:',
+    '  level: warn',
+    'agents:',
+    `  target_load: ${options.agentTargetLoad ?? 0.95}`,
+    ...(options.webhookUrls?.length
+      ? ['webhook:', `  api_key: ${apiKey}`, '  urls:', ...options.webhookUrls.map((u) => `    - ${u}`)]
+      : []),
+    '',
+  ].join('\n');
+  const configPath = path.join(dir, 'livekit.yaml');
+  writeFileSync(configPath, config);
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(bin, ['--config', configPath], { stdio: ['ignore', out, out] });
+  const url = `ws://127.0.0.1:${port}`;
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`livekit-server exited with code ${child.exitCode} (config ${configPath})`);
+    try {
+      const res = await fetch(httpUrl, { signal: AbortSignal.timeout(500) });
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('livekit-server did not answer within 15 s');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    httpUrl,
+    apiKey,
+    apiSecret,
+    port,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
