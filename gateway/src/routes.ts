@@ -1,5 +1,8 @@
 import type { Router } from 'express';
 import { agentsRouter } from './agents/routes';
+import { callsRouter } from './calls/routes';
+import { ingestRouter } from './ingest/routes';
+import { webhooksRouter } from './webhooks/routes';
 import type { AppContext } from './context';
 
 /**
@@ -7,5 +10,5 @@ import type { AppContext } from './context';
  * `<feature>Router(ctx)`; add it here and nowhere else.
  */
 export function featureRouters(ctx: AppContext): Router[] {
-  return [agentsRouter(ctx)];
+  return [agentsRouter(ctx), callsRouter(ctx), ingestRouter(ctx), webhooksRouter(ctx)];
 }

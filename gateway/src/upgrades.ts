@@ -1,18 +1,49 @@
-import type { Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AppContext } from './context';
+import { transcriptsUpgrade } from './transcripts/socket';
+
+/** A WebSocket feature: its path and its upgrade handler (which authenticates before any handshake). */
+export interface UpgradeRoute {
+  path: string;
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes its sockets on shutdown. */
+  close(): Promise<void>;
+}
+
+const ERROR_CODES: Record<number, string> = {
+  400: 'validation_failed',
+  401: 'unauthenticated',
+  403: 'forbidden_origin',
+  404: 'not_found',
+  503: 'service_unavailable',
+};
+
+/** Answers an upgrade request with a plain HTTP error (the JSON error shape) and no handshake. */
+export function refuseUpgrade(socket: Duplex, status: number): void {
+  if (socket.destroyed) return;
+  const reason = STATUS_CODES[status] ?? 'Error';
+  const body = JSON.stringify({ error: { code: ERROR_CODES[status] ?? 'internal_error', message: `${reason}.` } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
 
 /**
- * WebSocket upgrades by path. Each WebSocket feature registers a handler here; unknown paths
- * are refused with 404 before any handshake.
+ * WebSocket upgrades by path. Each WebSocket feature registers an UpgradeRoute here; unknown
+ * paths are refused with 404 before any handshake.
  */
-export function attachUpgradeHandlers(server: Server, _ctx: AppContext): () => Promise<void> {
-  const closers: Array<() => Promise<void>> = [];
-  server.on('upgrade', (req, socket) => {
+export function attachUpgradeHandlers(server: Server, ctx: AppContext): () => Promise<void> {
+  const routes: UpgradeRoute[] = [transcriptsUpgrade(ctx)];
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    void req;
+    const path = (req.url ?? '/').split('?')[0];
+    const route = routes.find((r) => r.path === path);
+    if (!route) return refuseUpgrade(socket, 404);
+    route.handle(req, socket, head);
   });
   return async () => {
-    for (const c of closers) await c();
+    for (const r of routes) await r.close();
   };
 }

@@ -1,0 +1,179 @@
+import {
+  findConversation,
+  findConversationByRoom,
+  insertUtterances,
+  listUtterances,
+  markConversationEnded,
+  markConversationStarted,
+  type Database,
+} from '@parley/db';
+import { AgentState, EndReason, Utterance } from '@parley/protocol';
+import type { KeyValue } from '../infra/kv';
+
+/**
+ * Where a call's state lives. Account holders' conversations are rows in Postgres; guest
+ * conversations are never written to the database and live only in the key-value store
+ * (Redis in production) for GUEST_TTL_MS: their record, their room, their transcript so far
+ * (for late WebSocket joiners). Ingest, the transcript socket and the webhooks all go through
+ * this one class, so "user or guest" is decided in one place.
+ */
+export const GUEST_TTL_MS = 6 * 3_600_000;
+const AGENT_STATE_TTL_MS = GUEST_TTL_MS;
+
+export type CallStatus = 'created' | 'active' | 'ended';
+
+interface CallBase {
+  id: string;
+  room: string;
+  status: CallStatus;
+  endReason: EndReason | null;
+}
+export type CallRef = (CallBase & { kind: 'user'; userId: string }) | (CallBase & { kind: 'guest'; ownerSessionId: string });
+
+/** What `guestconv:<id>` holds. */
+interface GuestRecord {
+  sid: string;
+  room: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  endReason: EndReason | null;
+}
+
+const keys = {
+  guest: (id: string) => `guestconv:${id}`,
+  guestRoom: (room: string) => `guestroom:${room}`,
+  guestLog: (id: string) => `guestlog:${id}`,
+  agentState: (id: string) => `agentstate:${id}`,
+};
+
+function guestStatus(g: GuestRecord): CallStatus {
+  return g.endedAt ? 'ended' : g.startedAt ? 'active' : 'created';
+}
+
+function parseEndReason(raw: string | null): EndReason | null {
+  const r = EndReason.safeParse(raw);
+  return r.success ? r.data : null;
+}
+
+export class CallDirectory {
+  constructor(
+    private db: Database,
+    private kv: KeyValue,
+  ) {}
+
+  async registerGuest(id: string, sessionId: string, room: string): Promise<void> {
+    const record: GuestRecord = {
+      sid: sessionId,
+      room,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      endedAt: null,
+      endReason: null,
+    };
+    await this.kv.set(keys.guest(id), JSON.stringify(record), GUEST_TTL_MS);
+    await this.kv.set(keys.guestRoom(room), id, GUEST_TTL_MS);
+  }
+
+  private async guestRecord(id: string): Promise<GuestRecord | null> {
+    const raw = await this.kv.get(keys.guest(id));
+    return raw ? (JSON.parse(raw) as GuestRecord) : null;
+  }
+
+  private guestRef(id: string, g: GuestRecord): CallRef {
+    return { kind: 'guest', id, room: g.room, ownerSessionId: g.sid, status: guestStatus(g), endReason: g.endReason };
+  }
+
+  /** Guest record first (no database needed for guests), then the conversations table. */
+  async find(id: string): Promise<CallRef | null> {
+    const g = await this.guestRecord(id);
+    if (g) return this.guestRef(id, g);
+    const row = await findConversation(this.db, id);
+    if (!row) return null;
+    return {
+      kind: 'user',
+      id: row.id,
+      userId: row.userId,
+      room: row.room,
+      status: row.status,
+      endReason: parseEndReason(row.endReason),
+    };
+  }
+
+  async findByRoom(room: string): Promise<CallRef | null> {
+    const guestId = await this.kv.get(keys.guestRoom(room));
+    if (guestId) return this.find(guestId);
+    const row = await findConversationByRoom(this.db, room);
+    return row ? this.find(row.id) : null;
+  }
+
+  /** created → active. False when it had already started or ended. */
+  async markStarted(ref: CallRef, at: Date): Promise<boolean> {
+    if (ref.kind === 'user') return markConversationStarted(this.db, ref.id, at);
+    const g = await this.guestRecord(ref.id);
+    if (!g || g.startedAt || g.endedAt) return false;
+    g.startedAt = at.toISOString();
+    await this.kv.set(keys.guest(ref.id), JSON.stringify(g), GUEST_TTL_MS);
+    return true;
+  }
+
+  /**
+   * Ends the call once; true only for the end that won. For guests this is read-then-write on
+   * the KV store, so two simultaneous ends (agent report and webhook in the same millisecond on
+   * two gateways) could both win; the browser then sees call_ended twice, which it tolerates.
+   */
+  async markEnded(ref: CallRef, at: Date, reason: EndReason): Promise<boolean> {
+    if (ref.kind === 'user') return (await markConversationEnded(this.db, ref.id, at, reason)) !== null;
+    const g = await this.guestRecord(ref.id);
+    if (!g || g.endedAt) return false;
+    g.endedAt = at.toISOString();
+    g.endReason = reason;
+    await this.kv.set(keys.guest(ref.id), JSON.stringify(g), GUEST_TTL_MS);
+    return true;
+  }
+
+  /**
+   * Stores utterances idempotently on (conversation, seq); returns the newly stored ones in the
+   * order given plus how many were duplicates. Guests: appended to the KV transcript only.
+   */
+  async appendUtterances(ref: CallRef, utterances: Utterance[]): Promise<{ inserted: Utterance[]; duplicates: number }> {
+    // A batch may itself repeat a seq: the first occurrence counts.
+    const unique = new Map<number, Utterance>();
+    for (const u of utterances) if (!unique.has(u.seq)) unique.set(u.seq, u);
+    const candidates = [...unique.values()];
+    let inserted: Utterance[];
+    if (ref.kind === 'user') {
+      const seqs = new Set(await insertUtterances(this.db, ref.id, ref.userId, candidates));
+      inserted = candidates.filter((u) => seqs.has(u.seq));
+    } else {
+      const known = new Set((await this.guestTranscript(ref.id)).map((u) => u.seq));
+      inserted = candidates.filter((u) => !known.has(u.seq));
+      for (const u of inserted) await this.kv.rpush(keys.guestLog(ref.id), JSON.stringify(u), GUEST_TTL_MS);
+    }
+    return { inserted, duplicates: utterances.length - inserted.length };
+  }
+
+  private async guestTranscript(id: string): Promise<Utterance[]> {
+    const out: Utterance[] = [];
+    for (const raw of await this.kv.lrange(keys.guestLog(id))) {
+      const r = Utterance.safeParse(JSON.parse(raw));
+      if (r.success) out.push(r.data);
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The transcript so far, in seq order. */
+  async transcript(ref: CallRef): Promise<Utterance[]> {
+    if (ref.kind === 'guest') return this.guestTranscript(ref.id);
+    return (await listUtterances(this.db, ref.id)) as Utterance[];
+  }
+
+  async setAgentState(id: string, state: AgentState): Promise<void> {
+    await this.kv.set(keys.agentState(id), state, AGENT_STATE_TTL_MS);
+  }
+
+  async agentState(id: string): Promise<AgentState | null> {
+    const r = AgentState.safeParse(await this.kv.get(keys.agentState(id)));
+    return r.success ? r.data : null;
+  }
+}

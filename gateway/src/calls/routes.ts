@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { createConversation } from '@parley/db';
+import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
+import type { AppContext } from '../context';
+import { errors } from '../http/errors';
+import { validateParams } from '../http/validate';
+import { CallDirectory, type CallRef } from './directory';
+import { storedPreferences } from './preferences';
+import { callRateLimits } from './rate-limit';
+import { callToken, guestIdentity, newRoomName, userIdentity } from './token';
+
+/** How many guest conversations one browser session remembers (most recent kept). */
+const GUEST_CONVERSATIONS_KEPT = 20;
+
+const IdParams = z.object({ id: z.string().uuid() });
+
+/** The account or guest session that owns a call; anyone else is told it does not exist. */
+export function ownsCall(req: Pick<Request, 'user' | 'session'>, call: CallRef): boolean {
+  if (call.kind === 'user') return req.user?.id === call.userId;
+  return req.session?.guestConversationIds?.includes(call.id) ?? false;
+}
+
+/**
+ * POST /api/calls — set up a voice call for the logged-in user or a guest.
+ * GET  /api/calls/:id — the call's status, for its owner.
+ *
+ * The request body is ignored: the dispatch metadata (conversation, guest flag, preferences) is
+ * composed here from the session and the database, and signed into the token, so nothing a
+ * browser sends can change what the agent is told.
+ */
+export function callsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const directory = new CallDirectory(ctx.db, ctx.kv);
+
+  router.post('/api/calls', ...callRateLimits(ctx), async (req, res) => {
+    const conversationId = randomUUID();
+    const room = newRoomName();
+    let metadata: CallMetadata;
+    let identity: string;
+    if (req.user) {
+      const { preferences, valid } = await storedPreferences(ctx.db, req.user.id);
+      if (!valid) req.log.warn({ userId: req.user.id }, 'stored preferences invalid; using defaults for this call');
+      await createConversation(ctx.db, { id: conversationId, userId: req.user.id, room, language: preferences.language });
+      metadata = { conversationId, guest: false, preferences };
+      identity = userIdentity(req.user.id);
+    } else {
+      // Setting a field makes express-session save the session and send its cookie.
+      const kept = req.session.guestConversationIds ?? [];
+      req.session.guestConversationIds = [...kept, conversationId].slice(-GUEST_CONVERSATIONS_KEPT);
+      req.session.createdAt ??= Date.now();
+      await directory.registerGuest(conversationId, req.sessionID, room);
+      metadata = { conversationId, guest: true, preferences: DEFAULT_PREFERENCES };
+      identity = guestIdentity();
+    }
+    const token = await callToken(ctx.config.livekit, { identity, room, metadata });
+    req.log.info({ conversationId, guest: metadata.guest }, 'call created');
+    res.status(201).json({ url: ctx.config.livekit.publicUrl, token, room, conversationId });
+  });
+
+  router.get('/api/calls/:id', async (req, res) => {
+    const { id } = validateParams(req, IdParams);
+    if (!req.user && !req.session?.guestConversationIds?.length) throw errors.unauthenticated();
+    const call = await directory.find(id);
+    if (!call || !ownsCall(req, call)) throw errors.notFound('Call');
+    res.json({ conversationId: call.id, status: call.status, endReason: call.endReason });
+  });
+
+  return router;
+}

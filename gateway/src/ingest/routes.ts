@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { IngestBatch } from '@parley/protocol';
+import { CallDirectory } from '../calls/directory';
+import type { AppContext } from '../context';
+import { errors, isAppError } from '../http/errors';
+import { validateBody } from '../http/validate';
+import { signedJson } from '../internal/signed-json';
+import { ingestBatch } from './service';
+
+const IdParams = z.object({ id: z.string().uuid() });
+
+/**
+ * POST /internal/conversations/:id/events — the agent's reports (signed with INGEST_SECRET).
+ * 200 { accepted, duplicates } | 400 | 401 | 404 unknown conversation | 503 storage down (retry).
+ */
+export function ingestRouter(ctx: AppContext): Router {
+  const router = Router();
+  const directory = new CallDirectory(ctx.db, ctx.kv);
+  router.post('/internal/conversations/:id/events', ...signedJson(ctx.config.ingestSecret, '4mb'), async (req, res) => {
+    const params = IdParams.safeParse(req.params);
+    if (!params.success) throw errors.notFound('Conversation');
+    const batch = validateBody(req, IngestBatch);
+    try {
+      const call = await directory.find(params.data.id);
+      if (!call) throw errors.notFound('Conversation');
+      const result = await ingestBatch(directory, ctx.bus, call, batch.events);
+      res.json(result);
+    } catch (err) {
+      if (isAppError(err)) throw err;
+      // Database or Redis unavailable: the agent keeps the batch and retries; nothing was half-applied
+      // that a retry would duplicate (utterances are idempotent on seq, ends are first-wins).
+      const e = err as { code?: unknown; name?: unknown };
+      req.log.warn({ errCode: e.code, errName: e.name, conversationId: params.data.id }, 'ingest failed: storage unavailable');
+      throw errors.unavailable();
+    }
+  });
+  return router;
+}

@@ -1,0 +1,62 @@
+import { IngestEvent, serverMessage, type ServerMessage, type Utterance } from '@parley/protocol';
+import type { Bus } from '../infra/bus';
+import { publishTranscript } from '../transcripts/channel';
+import type { CallDirectory, CallRef } from '../calls/directory';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+/**
+ * Applies one batch from the agent, in order. Utterances are stored idempotently (a replayed or
+ * reordered batch stores and publishes nothing twice); interims and agent states are only
+ * relayed; call_started / call_ended move the conversation's status, the first end winning.
+ * Every message is published after its state change is stored, so a WebSocket client that
+ * subscribes and then reads the snapshot misses nothing.
+ */
+export async function ingestBatch(
+  directory: CallDirectory,
+  bus: Bus,
+  call: CallRef,
+  events: IngestEvent[],
+): Promise<IngestResult> {
+  const id = call.id;
+  let duplicates = 0;
+  let run: Utterance[] = [];
+  const publish = (m: ServerMessage) => publishTranscript(bus, m);
+
+  const flushUtterances = async () => {
+    if (run.length === 0) return;
+    const { inserted, duplicates: d } = await directory.appendUtterances(call, run);
+    run = [];
+    duplicates += d;
+    for (const utterance of inserted) await publish(serverMessage('utterance', id, { utterance }));
+  };
+
+  for (const event of events) {
+    if (event.type === 'utterance') {
+      run.push(event.utterance);
+      continue;
+    }
+    await flushUtterances();
+    switch (event.type) {
+      case 'interim':
+        await publish(serverMessage('interim', id, { role: event.role, segmentId: event.segmentId, text: event.text }));
+        break;
+      case 'agent_state':
+        await directory.setAgentState(id, event.state);
+        await publish(serverMessage('agent_state', id, { state: event.state }));
+        break;
+      case 'call_started':
+        await directory.markStarted(call, new Date(event.at));
+        break;
+      case 'call_ended':
+        if (await directory.markEnded(call, new Date(event.at), event.reason))
+          await publish(serverMessage('call_ended', id, { reason: event.reason }));
+        break;
+    }
+  }
+  await flushUtterances();
+  return { accepted: events.length - duplicates, duplicates };
+}

@@ -1,0 +1,78 @@
+import express, { Router } from 'express';
+import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
+import { serverMessage, type EndReason } from '@parley/protocol';
+import { CallDirectory } from '../calls/directory';
+import type { AppContext } from '../context';
+import { AppError, errors, isAppError } from '../http/errors';
+import { publishTranscript } from '../transcripts/channel';
+
+/** ParticipantInfo.Kind.AGENT in @livekit/protocol. */
+const AGENT_KIND = 4;
+
+/** agents-js joins as `agent-<job id>` unless the worker picks another identity; the kind says it too. */
+export function isAgentParticipant(p: { identity: string; kind?: number }): boolean {
+  return p.kind === AGENT_KIND || p.identity.startsWith('agent-');
+}
+
+/**
+ * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
+ * (Authorization: a JWT carrying the body's sha256). Ends calls the agent could not report:
+ *   room_finished                          → room_closed
+ *   agent left, a caller still in the room → agent_failed (the agent crashed or was killed)
+ *   agent left, nobody else there          → caller_left
+ *   the caller left                        → caller_left
+ * The first end wins, so an agent's own call_ended report (which carries the precise reason)
+ * is kept when it arrived first.
+ */
+export function webhooksRouter(ctx: AppContext): Router {
+  const router = Router();
+  const receiver = new WebhookReceiver(ctx.config.livekit.apiKey, ctx.config.livekit.apiSecret);
+  const directory = new CallDirectory(ctx.db, ctx.kv);
+
+  async function callerStillThere(room: string): Promise<boolean> {
+    try {
+      const participants = await ctx.livekit.rooms.listParticipants(room);
+      return participants.some((p) => !isAgentParticipant(p));
+    } catch {
+      return false; // the room is gone
+    }
+  }
+
+  async function endReasonFor(event: WebhookEvent): Promise<EndReason | null> {
+    const room = event.room?.name;
+    if (!room) return null;
+    if (event.event === 'room_finished') return 'room_closed';
+    if (event.event === 'participant_left' && event.participant) {
+      if (!isAgentParticipant(event.participant)) return 'caller_left';
+      return (await callerStillThere(room)) ? 'agent_failed' : 'caller_left';
+    }
+    return null;
+  }
+
+  router.post(
+    '/internal/livekit/webhook',
+    express.raw({ type: () => true, limit: '256kb' }),
+    async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      let event: WebhookEvent;
+      try {
+        event = await receiver.receive(body, req.get('authorization'));
+      } catch {
+        throw new AppError(401, 'unauthenticated', 'Webhook signature missing or invalid.');
+      }
+      try {
+        const reason = await endReasonFor(event);
+        const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
+        if (reason && call && call.status !== 'ended' && (await directory.markEnded(call, new Date(), reason))) {
+          await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
+          req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
+        }
+      } catch (err) {
+        if (isAppError(err)) throw err;
+        throw errors.unavailable(); // LiveKit retries webhooks that fail
+      }
+      res.status(200).json({ ok: true });
+    },
+  );
+  return router;
+}
