@@ -1,0 +1,97 @@
+import express, { Router, type Request } from 'express';
+import { DEFAULT_PREFERENCES, Preferences } from '@parley/protocol';
+import { getPreferences, historyRepo, savePreferences } from '@parley/db';
+import type { AppContext } from '../context';
+import { requireUser } from '../auth/current-user';
+import { endUserSession } from '../auth/user-session';
+import { AppError, errors } from '../http/errors';
+import { issueDetails, validateBody } from '../http/validate';
+import { rateLimiters } from '../security/rate-limit';
+import { verifyPassword } from '../security/passwords';
+import { presentConversation, presentUtterance } from '../conversations/presenter';
+import { DeleteAccountBody, EXPORT_FORMAT, EXPORT_VERSION, ExportEnvelope, IMPORT_MAX_BYTES, ImportV1 } from './schema';
+
+/**
+ * Own your data:
+ *   GET    /api/me/export  → the versioned export file (profile, preferences, conversations + turns)
+ *   POST   /api/me/import  → preferences from such a file (all or nothing)
+ *   DELETE /api/me {password} → the account and every row that belongs to it; sessions end
+ */
+export function accountDataRouter(ctx: AppContext): Router {
+  const router = Router();
+
+  router.get('/api/me/export', requireUser, async (req, res) => {
+    const data = await historyRepo.collectUserData(ctx.db, req.user!.id);
+    if (!data) throw errors.unauthenticated();
+    const exportedAt = new Date();
+    const prefs = Preferences.safeParse((await getPreferences(ctx.db, req.user!.id)) ?? DEFAULT_PREFERENCES);
+    const body = {
+      format: EXPORT_FORMAT,
+      version: EXPORT_VERSION,
+      exportedAt: exportedAt.toISOString(),
+      profile: {
+        id: data.profile.id,
+        email: data.profile.email,
+        displayName: data.profile.displayName,
+        createdAt: data.profile.createdAt.toISOString(),
+        retentionDays: data.profile.retentionDays,
+      },
+      preferences: prefs.success ? prefs.data : DEFAULT_PREFERENCES,
+      conversations: data.conversations.map((c) => ({
+        ...presentConversation(c, c.utterances.find((u) => u.role === 'user')?.text ?? null),
+        utterances: c.utterances.map(presentUtterance),
+      })),
+    };
+    res.set({
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="parley-export-${exportedAt.toISOString().slice(0, 10)}.json"`,
+      'Cache-Control': 'private, no-store',
+    });
+    res.send(JSON.stringify(body));
+  });
+
+  // JSON bodies were already parsed by the API's JSON parser (64 kB); a whole export file is sent
+  // as a file (any other content type) and read here up to IMPORT_MAX_BYTES (over it: 413).
+  const rawFile = express.raw({ type: () => true, limit: IMPORT_MAX_BYTES });
+
+  router.post('/api/me/import', requireUser, rawFile, async (req, res) => {
+    const doc = parseImportBody(req);
+    const envelope = ExportEnvelope.safeParse(doc);
+    if (!envelope.success) throw errors.validation(issueDetails(envelope.error), 'This is not a Parley export file.');
+    if (envelope.data.format !== EXPORT_FORMAT || envelope.data.version !== EXPORT_VERSION) {
+      throw new AppError(400, 'unsupported_version', 'This export file comes from an unsupported format or version.', {
+        expected: { format: EXPORT_FORMAT, version: EXPORT_VERSION },
+      });
+    }
+    const parsed = ImportV1.safeParse(doc);
+    if (!parsed.success) throw errors.validation(issueDetails(parsed.error), 'The preferences in this file are not valid.');
+    const saved = await ctx.db.transaction((trx) => savePreferences(trx, req.user!.id, parsed.data.preferences));
+    req.log?.info({ event: 'preferences_imported' }, 'preferences imported');
+    res.json({ preferences: saved });
+  });
+
+  router.delete('/api/me', requireUser, rateLimiters(ctx).passwordCheckPerUser, async (req, res) => {
+    const { password } = validateBody(req, DeleteAccountBody);
+    const row = await ctx.db('users').where({ id: req.user!.id }).first('password_hash');
+    if (!row || !(await verifyPassword(password, row.password_hash))) {
+      throw new AppError(401, 'invalid_credentials', 'The password is incorrect.');
+    }
+    await historyRepo.deleteUserCascade(ctx.db, req.user!.id);
+    // Other sessions of this user die on their next request (loadUser finds no user row).
+    await endUserSession(req, res);
+    // audit_events rows go with the user; keep a non-personal trace in the server log instead.
+    ctx.logger.info({ event: 'account_deleted' }, 'an account was deleted at its owner\'s request');
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function parseImportBody(req: Request): unknown {
+  if (!Buffer.isBuffer(req.body)) return req.body; // already parsed JSON
+  try {
+    return JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The file is not valid JSON (it may be damaged or truncated).');
+  }
+}

@@ -1,0 +1,105 @@
+import { historyRepo } from '@parley/db';
+
+type SummaryRow = historyRepo.ConversationSummaryRow;
+type ConversationRow = historyRepo.ConversationRow;
+type UtteranceRow = historyRepo.UtteranceRow;
+
+const TITLE_FALLBACK_CHARS = 60;
+const SNIPPET_CHARS = 160;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Trims to `max` characters on a word boundary when possible, adding an ellipsis. */
+export function clip(text: string, max: number): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+export const fallbackTitle = (firstUserText: string | null) =>
+  firstUserText && firstUserText.trim() ? clip(firstUserText, TITLE_FALLBACK_CHARS) : null;
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
+export interface Snippet {
+  /** Plain text; never markup. */
+  snippet: string | null;
+  /** [start, end) offsets (UTF-16 code units, as JS strings index) of matched words in `snippet`. */
+  highlights: Array<[number, number]>;
+  /** `snippet` HTML-escaped, with each highlight wrapped in <mark>…</mark>: safe to insert as HTML. */
+  snippetHtml: string | null;
+}
+
+/** Turns a ts_headline result (private-use marks around matches) into text + ranges + safe HTML. */
+export function snippetFromHeadline(headline: string): Snippet {
+  let text = '';
+  const highlights: Array<[number, number]> = [];
+  let open = -1;
+  for (const ch of headline.replace(/\s+/g, ' ').trim()) {
+    if (ch === historyRepo.HIGHLIGHT_START) open = text.length;
+    else if (ch === historyRepo.HIGHLIGHT_STOP) {
+      if (open >= 0 && text.length > open) highlights.push([open, text.length]);
+      open = -1;
+    } else text += ch;
+  }
+  let html = '';
+  let at = 0;
+  for (const [s, e] of highlights) {
+    html += `${escapeHtml(text.slice(at, s))}<mark>${escapeHtml(text.slice(s, e))}</mark>`;
+    at = e;
+  }
+  html += escapeHtml(text.slice(at));
+  return { snippet: text, highlights, snippetHtml: html };
+}
+
+function plainSnippet(text: string | null): Snippet {
+  if (!text) return { snippet: null, highlights: [], snippetHtml: null };
+  const s = clip(text, SNIPPET_CHARS);
+  return { snippet: s, highlights: [], snippetHtml: escapeHtml(s) };
+}
+
+export function presentSummary(r: SummaryRow) {
+  return {
+    id: r.id,
+    title: r.title ?? fallbackTitle(r.firstUserText),
+    createdAt: r.createdAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    endedAt: iso(r.endedAt),
+    durationMs: r.durationMs,
+    turnCount: r.turnCount,
+    ...(r.headline !== null ? snippetFromHeadline(r.headline) : plainSnippet(r.firstUserText)),
+  };
+}
+
+export function presentConversation(c: ConversationRow, firstUserText: string | null) {
+  return {
+    id: c.id,
+    title: c.title ?? fallbackTitle(firstUserText),
+    language: c.language,
+    status: c.status,
+    createdAt: c.createdAt.toISOString(),
+    startedAt: iso(c.startedAt),
+    endedAt: iso(c.endedAt),
+    durationMs: c.durationMs,
+    endReason: c.endReason,
+    turnCount: c.turnCount,
+  };
+}
+
+export function presentUtterance(u: UtteranceRow) {
+  return {
+    seq: u.seq,
+    role: u.role,
+    text: u.text,
+    language: u.language,
+    startedAt: u.startedAt.toISOString(),
+    endedAt: u.endedAt.toISOString(),
+    interrupted: u.interrupted,
+    metrics: u.metrics,
+  };
+}
+export type PresentedConversation = ReturnType<typeof presentConversation>;
+export type PresentedUtterance = ReturnType<typeof presentUtterance>;

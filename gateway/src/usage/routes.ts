@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import { historyRepo } from '@parley/db';
+import type { AppContext } from '../context';
+import { requireUser } from '../auth/current-user';
+import { activeDayStreak } from './usage';
+
+/**
+ * GET /api/me/usage → { calls, minutesTalked, turns, medianTurnLatencyMs, activeDayStreak }
+ * calls: conversations that started; minutesTalked: summed call durations (1 decimal); turns:
+ * summed turn counts; medianTurnLatencyMs: median of utterances.metrics.e2eLatencyMs (null when
+ * none); activeDayStreak: consecutive UTC days with a call, ending today or yesterday.
+ */
+export function usageRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/api/me/usage', requireUser, async (req, res) => {
+    const u = await historyRepo.usageFigures(ctx.db, req.user!.id);
+    res.set('Cache-Control', 'private, no-store');
+    res.json({
+      calls: u.calls,
+      minutesTalked: Math.round(u.durationMs / 6000) / 10,
+      turns: u.turns,
+      medianTurnLatencyMs: u.medianTurnLatencyMs === null ? null : Math.round(u.medianTurnLatencyMs),
+      activeDayStreak: activeDayStreak(u.activeDays, new Date()),
+    });
+  });
+  return router;
+}
