@@ -1,0 +1,256 @@
+// A local OpenAI-compatible API for tests and benchmarks: the parts Parley's providers use.
+//   GET  /v1/models                 (the LLM plugin's prewarm)
+//   POST /v1/chat/completions       streaming (SSE chat.completion.chunk) and non-streaming (titles)
+//   POST /v1/audio/speech           raw PCM s16le 24 kHz mono (response_format "pcm")
+//   POST /v1/audio/transcriptions   multipart upload, JSON `{ text }` reply
+// Replies are scripted; nothing is generated or recognised.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocal, readBody, sendJson, sleep } from './listen';
+import { pcm16Bytes, voiceSignal } from './voice-signal';
+
+export interface FakeChatMessage {
+  role: string;
+  /** Text content; array-of-parts content is flattened to its text parts. */
+  content: string;
+}
+
+export interface FakeOpenAIOptions {
+  /** Streaming reply text for a chat request; default echoes the last user message. */
+  reply?: (req: { messages: FakeChatMessage[]; model: string }) => string;
+  /** Delay before the first content token of a streamed reply (default 0). */
+  ttftMs?: number;
+  /** Delay between streamed tokens (default 5). */
+  tokenDelayMs?: number;
+  /** Non-streaming chat reply (e.g. conversation titles), given the last user message's text. */
+  titles?: (text: string) => string;
+  /** Transcripts returned by /audio/transcriptions in order; then "I heard something". */
+  transcriptions?: string[];
+  /** Delay before /audio/speech answers (default 0). */
+  speechDelayMs?: number;
+  /** Milliseconds of speech audio per character for /audio/speech (default 55). */
+  msPerChar?: number;
+}
+
+export interface FakeChatRequest {
+  model: string;
+  messages: any[];
+  stream: boolean;
+  body: any;
+}
+
+export interface FakeTranscriptionRequest {
+  model: string;
+  language: string | undefined;
+  /** Bytes of the uploaded file (a WAV). */
+  fileBytes: number;
+}
+
+export interface FakeOpenAI {
+  /** Base URL including `/v1`, for `new openai.LLM({ baseURL })` and `new OpenAI({ baseURL })`. */
+  baseURL: string;
+  chatRequests: FakeChatRequest[];
+  /** Bodies of /audio/speech requests (`{ input, model, voice, response_format, speed, ... }`). */
+  speechRequests: any[];
+  /** How many /audio/transcriptions requests arrived. */
+  readonly transcriptionRequests: number;
+  /** Details of each /audio/transcriptions request. */
+  transcriptions: FakeTranscriptionRequest[];
+  /** Number of GET /v1/models requests. */
+  readonly modelListRequests: number;
+  close(): Promise<void>;
+}
+
+export const FAKE_MODELS = ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4o-mini', 'tts-1', 'gpt-4o-mini-tts', 'whisper-1'];
+
+export function defaultReply(messages: FakeChatMessage[]): string {
+  const last = [...messages].reverse().find((m) => m.role === 'user')?.content.trim();
+  if (!last) return 'Hello! How can I help you today?';
+  return `You said: ${last.replace(/[.!?]+$/, '')}. Tell me more.`;
+}
+
+export function defaultTitle(text: string): string {
+  const words = text.replace(/[^\p{L}\p{N}\s']/gu, ' ').split(/\s+/).filter(Boolean).slice(0, 5);
+  if (!words.length) return 'New conversation';
+  const title = words.join(' ');
+  return title.charAt(0).toUpperCase() + title.slice(1);
+}
+
+export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const chatRequests: FakeChatRequest[] = [];
+  const speechRequests: any[] = [];
+  const transcriptions: FakeTranscriptionRequest[] = [];
+  const transcriptScript = [...(opts.transcriptions ?? [])];
+  let modelListRequests = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
+      return sendError(res, 401, 'invalid_api_key', 'Incorrect API key provided.');
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      modelListRequests++;
+      return sendJson(res, 200, {
+        object: 'list',
+        data: FAKE_MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'parley-fake' })),
+      });
+    }
+    if (req.method !== 'POST') return sendError(res, 404, 'unknown_url', `Unknown request URL: ${req.method} ${path}`);
+    const raw = await readBody(req);
+    if (path === '/v1/audio/transcriptions') return transcribe(req, res, raw);
+    let body: any;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return sendError(res, 400, 'invalid_json', 'We could not parse the JSON body of your request.');
+    }
+    if (path === '/v1/chat/completions') return chat(req, res, body);
+    if (path === '/v1/audio/speech') return speech(res, body);
+    return sendError(res, 404, 'unknown_url', `Unknown request URL: POST ${path}`);
+  };
+
+  const chat = async (req: IncomingMessage, res: ServerResponse, body: any) => {
+    if (typeof body?.model !== 'string' || !Array.isArray(body?.messages)) {
+      return sendError(res, 400, 'invalid_request', "Missing required parameter: 'model' or 'messages'.");
+    }
+    const stream = body.stream === true;
+    chatRequests.push({ model: body.model, messages: body.messages, stream, body });
+    const messages = body.messages.map((m: any): FakeChatMessage => ({ role: String(m.role), content: flatten(m.content) }));
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+
+    if (!stream) {
+      const lastUser = [...messages].reverse().find((m: FakeChatMessage) => m.role === 'user')?.content ?? '';
+      const content = opts.titles ? opts.titles(lastUser) : opts.reply ? opts.reply({ messages, model: body.model }) : defaultTitle(lastUser);
+      return sendJson(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        usage: usage(messages, content),
+        system_fingerprint: 'fp_parley_fake',
+      });
+    }
+
+    const reply = (opts.reply ?? ((r) => defaultReply(r.messages)))({ messages, model: body.model });
+    const includeUsage = body.stream_options?.include_usage === true;
+    let aborted = false;
+    res.on('close', () => {
+      aborted = !res.writableFinished;
+    });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (choices: unknown[], extra: object = {}) =>
+      `data: ${JSON.stringify({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: body.model,
+        system_fingerprint: 'fp_parley_fake',
+        choices,
+        ...(includeUsage ? { usage: null } : {}),
+        ...extra,
+      })}\n\n`;
+    const tokens = reply.match(/\s*\S+/g) ?? [];
+    await sleep(opts.ttftMs ?? 0);
+    for (let i = 0; i < tokens.length && !aborted; i++) {
+      if (i > 0) await sleep(opts.tokenDelayMs ?? 5);
+      if (aborted) break;
+      const delta = i === 0 ? { role: 'assistant', content: tokens[i], refusal: null } : { content: tokens[i] };
+      res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
+    }
+    if (aborted) return;
+    res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
+    if (includeUsage) res.write(chunk([], { usage: usage(messages, reply) }));
+    res.end('data: [DONE]\n\n');
+  };
+
+  const speech = async (res: ServerResponse, body: any) => {
+    if (typeof body?.input !== 'string' || typeof body?.model !== 'string') {
+      return sendError(res, 400, 'invalid_request', "Missing required parameter: 'input' or 'model'.");
+    }
+    speechRequests.push(body);
+    if (body.response_format !== undefined && body.response_format !== 'pcm') {
+      return sendError(res, 400, 'unsupported_format', 'The fake serves response_format "pcm" only.');
+    }
+    await sleep(opts.speechDelayMs ?? 0);
+    const text = body.input.trim();
+    const pcm = voiceSignal({
+      sampleRate: 24000,
+      durationMs: text.length * (opts.msPerChar ?? 55),
+      words: text.split(/\s+/).filter(Boolean).length,
+    });
+    const bytes = pcm16Bytes(pcm);
+    res.writeHead(200, { 'content-type': 'audio/pcm', 'content-length': bytes.byteLength });
+    res.end(bytes);
+  };
+
+  const transcribe = async (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
+    let form: FormData;
+    try {
+      form = await new Request('http://fake/', {
+        method: 'POST',
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+        body: raw,
+      }).formData();
+    } catch {
+      return sendError(res, 400, 'invalid_request', 'Expected a multipart/form-data body.');
+    }
+    const file = form.get('file');
+    const model = form.get('model');
+    if (!(file instanceof Blob) || typeof model !== 'string') {
+      return sendError(res, 400, 'invalid_request', "Missing required parameter: 'file' or 'model'.");
+    }
+    const language = form.get('language');
+    transcriptions.push({ model, language: typeof language === 'string' ? language : undefined, fileBytes: file.size });
+    sendJson(res, 200, { text: transcriptScript.shift() ?? 'I heard something' });
+  };
+
+  const http = await listenLocal((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendError(res, 500, 'server_error', 'fake failed');
+      else res.destroy();
+    });
+  });
+
+  return {
+    baseURL: `http://127.0.0.1:${http.port}/v1`,
+    chatRequests,
+    speechRequests,
+    get transcriptionRequests() {
+      return transcriptions.length;
+    },
+    transcriptions,
+    get modelListRequests() {
+      return modelListRequests;
+    },
+    close: () => http.close(),
+  };
+}
+
+function flatten(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (part && typeof part === 'object' && 'text' in part ? String((part as { text: unknown }).text) : ''))
+      .join('');
+  }
+  return '';
+}
+
+function usage(messages: FakeChatMessage[], reply: string) {
+  const count = (s: string) => s.split(/\s+/).filter(Boolean).length;
+  const prompt = messages.reduce((n, m) => n + count(m.content) + 4, 0);
+  const completion = count(reply);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+  };
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code } });
+}
