@@ -1,0 +1,124 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { signBody } from '@parley/protocol/signature';
+import { TRANSCRIPT_WS_PATH, type IngestEvent, type Preferences, type ServerMessage, type Utterance } from '@parley/protocol';
+import { TEST_INGEST_SECRET, TestClient, type TestGateway } from '@parley/testkit';
+import { SESSION_COOKIE } from '../sessions/session';
+
+/**
+ * Helpers for the call-path tests: users with a signed-in session (written straight into the
+ * session store, independent of the login routes), a simulated agent that signs its ingest
+ * requests, and a transcript WebSocket client that queues what it receives.
+ */
+
+export async function createUser(gw: TestGateway, preferences?: Preferences): Promise<string> {
+  const [u] = await gw.database.db('users')
+    .insert({ email: `u-${randomBytes(5).toString('hex')}@example.com`, password_hash: 'x', display_name: 'Caller' })
+    .returning(['id']);
+  if (preferences)
+    await gw.database.db('user_preferences').insert({
+      user_id: u.id,
+      tts_voice: preferences.ttsVoice,
+      language: preferences.language,
+      favorite_topics: JSON.stringify(preferences.favoriteTopics),
+      system_prompt: preferences.systemPrompt,
+    });
+  return u.id;
+}
+
+/** A browser-like client signed in as `userId` (a session as the login route would create it). */
+export async function signedInClient(gw: TestGateway, userId: string): Promise<TestClient> {
+  const sid = randomBytes(18).toString('base64url');
+  const idleMs = gw.ctx.config.session.idleMs;
+  const sess = {
+    cookie: { originalMaxAge: idleMs, expires: new Date(Date.now() + idleMs).toISOString(), httpOnly: true, path: '/', sameSite: 'lax' },
+    userId,
+    epoch: 0,
+    createdAt: Date.now(),
+  };
+  await new Promise<void>((resolve, reject) =>
+    gw.ctx.sessionStore.set(sid, sess as never, (err?: unknown) => (err ? reject(err) : resolve())),
+  );
+  const mac = createHmac('sha256', gw.ctx.config.session.secret).update(sid).digest('base64').replace(/=+$/, '');
+  const client = new TestClient(gw.url);
+  client.cookies.set(SESSION_COOKIE, encodeURIComponent(`s:${sid}.${mac}`));
+  return client;
+}
+
+export function ingest(baseUrl: string, conversationId: string, events: IngestEvent[] | string, secret = TEST_INGEST_SECRET) {
+  const raw = typeof events === 'string' ? events : JSON.stringify({ events });
+  return new TestClient(baseUrl, null).post(`/internal/conversations/${conversationId}/events`, undefined, {
+    raw,
+    headers: { 'content-type': 'application/json', 'x-parley-signature': signBody(secret, raw) },
+  });
+}
+
+export function utterance(seq: number, extra: Partial<Utterance> = {}): Utterance {
+  const t = Date.UTC(2025, 0, 1, 12, 0, 0) + seq * 2000;
+  return {
+    seq,
+    role: seq % 2 === 0 ? 'user' : 'agent',
+    text: `utterance number ${seq}`,
+    language: 'en',
+    startedAt: new Date(t).toISOString(),
+    endedAt: new Date(t + 1500).toISOString(),
+    interrupted: false,
+    metrics: null,
+    ...extra,
+  };
+}
+
+export interface TranscriptSocket {
+  ws: WebSocket;
+  /** Next message (optionally of a type, skipping others), or throws after timeoutMs. */
+  next<T extends ServerMessage['type']>(type?: T, timeoutMs?: number): Promise<Extract<ServerMessage, { type: T }>>;
+  /** Everything received so far that nobody consumed. */
+  queued(): ServerMessage[];
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+/** Opens the transcript socket; rejects with the HTTP status when the upgrade is refused. */
+export function openTranscript(
+  baseUrl: string,
+  conversationId: string,
+  opts: { cookie?: string; origin?: string | null } = {},
+): Promise<TranscriptSocket> {
+  const url = `${baseUrl.replace(/^http/, 'ws')}${TRANSCRIPT_WS_PATH}?conversationId=${conversationId}`;
+  const headers: Record<string, string> = {};
+  if (opts.cookie) headers.cookie = opts.cookie;
+  const origin = opts.origin === undefined ? baseUrl : opts.origin;
+  if (origin) headers.origin = origin;
+  const ws = new WebSocket(url, { headers });
+  const queue: ServerMessage[] = [];
+  const waiters: Array<() => void> = [];
+  ws.on('message', (data) => {
+    queue.push(JSON.parse(data.toString()));
+    for (const w of waiters.splice(0)) w();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const socket: TranscriptSocket = {
+    ws,
+    closed,
+    queued: () => [...queue],
+    async next(type, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const i = queue.findIndex((m) => !type || m.type === type);
+        if (i >= 0) return queue.splice(i, 1)[0] as never;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no ${type ?? 'message'} within ${timeoutMs} ms; queued: ${queue.map((m) => m.type).join(',')}`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, left);
+          waiters.push(() => (clearTimeout(t), resolve()));
+        });
+      }
+    },
+  };
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(socket));
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('error', (err) => reject(err));
+  });
+}
