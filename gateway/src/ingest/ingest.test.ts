@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signBody } from '@parley/protocol/signature';
+import { createDatabase } from '@parley/db';
+import { createTestDatabase, startTestGateway, TEST_INGEST_SECRET, TEST_PG_ADMIN_URL, TestClient, type TestGateway } from '@parley/testkit';
+import { createUser, ingest, openTranscript, signedInClient, utterance } from '../calls/testing';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+afterAll(async () => gw?.stop());
+
+async function userCall() {
+  const c = await signedInClient(gw, await createUser(gw));
+  const { conversationId } = (await c.post('/api/calls', {})).body;
+  return { c, id: conversationId as string };
+}
+
+const rows = (id: string) => gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').select('seq', 'role', 'text', 'interrupted', 'metrics');
+
+describe('POST /internal/conversations/:id/events', () => {
+  it('refuses unsigned, wrongly signed and expired requests with 401', async () => {
+    const { id } = await userCall();
+    const raw = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(0) }] });
+    const path = `/internal/conversations/${id}/events`;
+    const c = new TestClient(gw.url, null);
+    const unsigned = await c.post(path, undefined, { raw, headers: { 'content-type': 'application/json' } });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error.code).toBe('unauthenticated');
+    const wrongKey = await c.post(path, undefined, { raw, headers: { 'x-parley-signature': signBody('not-the-secret', raw) } });
+    expect(wrongKey.status).toBe(401);
+    const other = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(1) }] });
+    const swapped = await c.post(path, undefined, { raw: other, headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) } });
+    expect(swapped.status).toBe(401);
+    const expired = await c.post(path, undefined, {
+      raw,
+      headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw, Date.now() - 10 * 60_000) },
+    });
+    expect(expired.status).toBe(401);
+    expect(await rows(id)).toHaveLength(0);
+    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(0) }])).status).toBe(200);
+    expect(await rows(id)).toHaveLength(1);
+  });
+
+  it('stores utterances once: replayed, duplicated and out-of-order batches are idempotent', async () => {
+    const { id } = await userCall();
+    const metrics = { endOfUtteranceDelayMs: 320, transcriptionDelayMs: 15, llmTtftMs: 140, ttsTtfbMs: 95, e2eLatencyMs: 1010 };
+    const first = await ingest(gw.url, id, [
+      { type: 'call_started', at: new Date(Date.now() - 10_000).toISOString() },
+      { type: 'utterance', utterance: utterance(2) },
+      { type: 'utterance', utterance: utterance(0) },
+    ]);
+    expect(first.body).toEqual({ accepted: 3, duplicates: 0 });
+    const replay = await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(2) }, { type: 'utterance', utterance: utterance(0) }]);
+    expect(replay.body).toEqual({ accepted: 0, duplicates: 2 });
+    const mixed = await ingest(gw.url, id, [
+      { type: 'utterance', utterance: utterance(1, { metrics, interrupted: true }) },
+      { type: 'utterance', utterance: utterance(1) },
+      { type: 'utterance', utterance: utterance(0) },
+      { type: 'utterance', utterance: utterance(3) },
+    ]);
+    expect(mixed.body).toEqual({ accepted: 2, duplicates: 2 });
+    expect(await rows(id)).toEqual([
+      { seq: 0, role: 'user', text: 'utterance number 0', interrupted: false, metrics: null },
+      { seq: 1, role: 'agent', text: 'utterance number 1', interrupted: true, metrics },
+      { seq: 2, role: 'user', text: 'utterance number 2', interrupted: false, metrics: null },
+      { seq: 3, role: 'agent', text: 'utterance number 3', interrupted: false, metrics: null },
+    ]);
+    const conv = await gw.database.db('conversations').where({ id }).first();
+    expect(conv).toMatchObject({ status: 'active', turn_count: 4 });
+    expect(conv.started_at).not.toBeNull();
+  });
+
+  it('records the end once (first end wins) with duration and publishes call_ended once', async () => {
+    const { c, id } = await userCall();
+    const cookie = c.cookieHeader();
+    const sock = await openTranscript(gw.url, id, { cookie });
+    await sock.next('snapshot');
+    const start = new Date(Date.now() - 65_000);
+    const end = new Date(start.getTime() + 61_500);
+    await ingest(gw.url, id, [{ type: 'call_started', at: start.toISOString() }]);
+    expect((await ingest(gw.url, id, [{ type: 'call_ended', at: end.toISOString(), reason: 'caller_left' }])).status).toBe(200);
+    expect((await ingest(gw.url, id, [{ type: 'call_ended', at: new Date().toISOString(), reason: 'agent_failed' }])).status).toBe(200);
+    expect((await sock.next('call_ended')).reason).toBe('caller_left');
+    const conv = await gw.database.db('conversations').where({ id }).first();
+    expect(conv).toMatchObject({ status: 'ended', end_reason: 'caller_left', duration_ms: 61_500 });
+    expect(new Date(conv.ended_at).toISOString()).toBe(end.toISOString());
+    expect((await c.get(`/api/calls/${id}`)).body).toEqual({ conversationId: id, status: 'ended', endReason: 'caller_left' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sock.queued().filter((m) => m.type === 'call_ended')).toHaveLength(0);
+    sock.ws.close();
+  });
+
+  it('relays a guest call without writing any row, and keeps its transcript for late joiners', async () => {
+    const guest = new TestClient(gw.url);
+    const { conversationId: id } = (await guest.post('/api/calls', {})).body;
+    const before = await gw.database.db('utterances').count({ n: '*' }).first();
+    const r = await ingest(gw.url, id, [
+      { type: 'call_started', at: new Date().toISOString() },
+      { type: 'utterance', utterance: utterance(0) },
+      { type: 'utterance', utterance: utterance(1) },
+    ]);
+    expect(r.body).toEqual({ accepted: 3, duplicates: 0 });
+    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(1) }])).body).toEqual({ accepted: 0, duplicates: 1 });
+    expect(await gw.database.db('conversations').where({ id }).first()).toBeUndefined();
+    expect(await gw.database.db('utterances').count({ n: '*' }).first()).toEqual(before);
+    const sock = await openTranscript(gw.url, id, { cookie: guest.cookieHeader() });
+    const snap = await sock.next('snapshot');
+    expect(snap.utterances.map((u) => u.seq)).toEqual([0, 1]);
+    expect((await guest.get(`/api/calls/${id}`)).body.status).toBe('active');
+    sock.ws.close();
+  });
+
+  it('answers 404 for an unknown conversation and 400 for a malformed batch', async () => {
+    const unknown = await ingest(gw.url, randomUUID(), [{ type: 'utterance', utterance: utterance(0) }]);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
+    expect((await ingest(gw.url, 'not-a-uuid', [{ type: 'agent_state', state: 'thinking' }])).status).toBe(404);
+    const { id } = await userCall();
+    const bad = await ingest(gw.url, id, JSON.stringify({ events: [{ type: 'utterance', utterance: { seq: -1 } }] }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+    expect((await ingest(gw.url, id, '{not json')).body.error.code).toBe('invalid_json');
+  });
+});
+
+describe('ingest while the database is down', () => {
+  it('answers 503 service_unavailable (the agent retries), never 500', async () => {
+    const database = await createTestDatabase();
+    const lone = await startTestGateway({ database });
+    try {
+      const c = await signedInClient(lone, await createUser(lone));
+      const { conversationId: id } = (await c.post('/api/calls', {})).body;
+      // Take the database away under the running gateway.
+      const admin = createDatabase({ url: TEST_PG_ADMIN_URL, poolMax: 1 });
+      await admin.raw(`DROP DATABASE ${database.name} WITH (FORCE)`);
+      await admin.destroy();
+      const r = await ingest(lone.url, id, [{ type: 'utterance', utterance: utterance(0) }]);
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('service_unavailable');
+    } finally {
+      await lone.close();
+      await database.drop().catch(() => undefined);
+    }
+  });
+});
