@@ -47,7 +47,7 @@ export function cleanTitle(raw: string | null | undefined): string | null {
   if (!raw) return null;
   let t = raw.split('\n').find((l) => l.trim()) ?? '';
   t = t.replace(/^\s*(title\s*:\s*)/i, '').replace(/[*#]/g, '').trim();
-  t = t.replace(/^["'“”‘’«»]+|["'“”‘’«»]+$/g, '').replace(/[.。]+$/, '').trim();
+  t = t.replace(/^[\s"'“”‘’«»]+|[\s"'“”‘’«».。]+$/g, '');
   return t ? clip(t, MAX_TITLE_CHARS) : null;
 }
 

@@ -1,0 +1,91 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Database } from '@parley/db';
+import { TestClient, type TestGateway } from '@parley/testkit';
+
+/**
+ * Test factories for history tests (test code only). Users are made through the real
+ * POST /api/auth/register route, so each client holds a genuine session cookie. Conversations and
+ * utterances are inserted directly with Knex: ingest is another feature's job and history only
+ * reads what is stored.
+ */
+
+export const TEST_PASSWORD = 'correct horse battery staple 42';
+
+/** Gateway env for history tests: registrations from 127.0.0.1 must not hit the per-IP limit. */
+export const HISTORY_TEST_ENV = { RATE_LIMIT_LOGIN_PER_IP: '1000' };
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  client: TestClient;
+}
+
+export async function registerUser(gw: TestGateway, name = 'user'): Promise<TestUser> {
+  const client = new TestClient(gw.url);
+  const email = `${name}-${randomBytes(4).toString('hex')}@example.test`;
+  const r = await client.post('/api/auth/register', { email, password: TEST_PASSWORD, displayName: name });
+  if (r.status !== 201) throw new Error(`register failed: ${r.status} ${r.text}`);
+  return { id: r.body.user.id, email, password: TEST_PASSWORD, client };
+}
+
+export interface SeedTurn {
+  role: 'user' | 'agent';
+  text: string;
+  interrupted?: boolean;
+  metrics?: Record<string, number | null> | null;
+}
+
+export interface SeedConversationOptions {
+  createdAt?: Date;
+  title?: string | null;
+  turns?: SeedTurn[];
+  status?: 'created' | 'active' | 'ended';
+  /** Defaults: started at createdAt, ended after the turns. */
+  startedAt?: Date | null;
+  endedAt?: Date | null;
+  durationMs?: number | null;
+}
+
+/** Inserts an ended conversation with its turns (2 s apart); returns its id. */
+export async function seedConversation(db: Database, userId: string, o: SeedConversationOptions = {}): Promise<string> {
+  const id = randomUUID();
+  const createdAt = o.createdAt ?? new Date();
+  const turns = o.turns ?? [
+    { role: 'user', text: 'Hello there' },
+    { role: 'agent', text: 'Hi! How can I help?' },
+  ];
+  const startedAt = o.startedAt === undefined ? createdAt : o.startedAt;
+  const base = (startedAt ?? createdAt).getTime();
+  const endedAt = o.endedAt === undefined ? new Date(base + turns.length * 2000 + 1000) : o.endedAt;
+  await db('conversations').insert({
+    id,
+    user_id: userId,
+    room: `room-${id}`,
+    title: o.title ?? null,
+    status: o.status ?? 'ended',
+    created_at: createdAt,
+    started_at: startedAt,
+    ended_at: endedAt,
+    duration_ms: o.durationMs === undefined ? (endedAt && startedAt ? endedAt.getTime() - startedAt.getTime() : null) : o.durationMs,
+    end_reason: endedAt ? 'caller_left' : null,
+    turn_count: turns.length,
+  });
+  if (turns.length) {
+    await db('utterances').insert(
+      turns.map((t, seq) => ({
+        conversation_id: id,
+        user_id: userId,
+        seq,
+        role: t.role,
+        text: t.text,
+        language: 'en',
+        started_at: new Date(base + seq * 2000),
+        ended_at: new Date(base + seq * 2000 + 1500),
+        interrupted: t.interrupted ?? false,
+        metrics: t.metrics ? JSON.stringify(t.metrics) : null,
+      })),
+    );
+  }
+  return id;
+}
