@@ -1,0 +1,77 @@
+import { lazy, Suspense } from 'react';
+import { Route, Routes } from 'react-router-dom';
+import { RequireUser } from './auth/RequireUser';
+import { Layout } from './components/Layout';
+import { Loading } from './components/Loading';
+import { LandingPage } from './pages/LandingPage';
+import { LoginPage } from './pages/LoginPage';
+import { SignUpPage } from './pages/SignUpPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+
+// Everything past the front door loads on demand: the call page carries livekit-client, the
+// account pages carry zod (through @parley/protocol). Landing, login and sign-up stay small.
+const CallPage = lazy(() => import('./call/CallPage'));
+const SettingsPage = lazy(() => import('./pages/SettingsPage'));
+const HistoryPage = lazy(() => import('./pages/HistoryPage'));
+const ConversationPage = lazy(() => import('./pages/ConversationPage'));
+
+export function App() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route index element={<LandingPage />} />
+        <Route path="login" element={<LoginPage />} />
+        <Route path="signup" element={<SignUpPage />} />
+        <Route
+          path="call"
+          element={
+            <RequireUser>
+              <Suspense fallback={<Loading />}>
+                <CallPage guest={false} />
+              </Suspense>
+            </RequireUser>
+          }
+        />
+        <Route
+          path="guest"
+          element={
+            <Suspense fallback={<Loading />}>
+              <CallPage guest />
+            </Suspense>
+          }
+        />
+        <Route
+          path="settings"
+          element={
+            <RequireUser>
+              <Suspense fallback={<Loading />}>
+                <SettingsPage />
+              </Suspense>
+            </RequireUser>
+          }
+        />
+        <Route
+          path="history"
+          element={
+            <RequireUser>
+              <Suspense fallback={<Loading />}>
+                <HistoryPage />
+              </Suspense>
+            </RequireUser>
+          }
+        />
+        <Route
+          path="history/:id"
+          element={
+            <RequireUser>
+              <Suspense fallback={<Loading />}>
+                <ConversationPage />
+              </Suspense>
+            </RequireUser>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

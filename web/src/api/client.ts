@@ -1,0 +1,101 @@
+/**
+ * The one place the browser talks HTTP to the gateway. Every failure becomes an ApiError carrying the
+ * server's stable `code` (callers branch on it) and its human message (callers show it).
+ */
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** Validation details as `{ path: 'favoriteTopics.0', message }`, whatever form the path came in. */
+  get fieldIssues(): FieldIssue[] {
+    if (!Array.isArray(this.details)) return [];
+    return this.details.flatMap((d): FieldIssue[] => {
+      if (!d || typeof d !== 'object') return [];
+      const { path, message } = d as { path?: unknown; message?: unknown };
+      if (typeof message !== 'string') return [];
+      const p = Array.isArray(path) ? path.join('.') : typeof path === 'string' ? path : '';
+      return [{ path: p, message }];
+    });
+  }
+}
+
+/** Status 0: the request never got an answer (server down, network gone). */
+export const UNREACHABLE = 'network_unreachable';
+
+export function isApiError(e: unknown, code?: string): e is ApiError {
+  return e instanceof ApiError && (code === undefined || e.code === code);
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error && e.message) return e.message;
+  return 'Something went wrong.';
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, UNREACHABLE, 'Parley’s server can’t be reached. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+    if (err && typeof err.code === 'string' && typeof err.message === 'string') {
+      throw new ApiError(res.status, err.code, err.message, err.details);
+    }
+    if (res.status === 502 || res.status === 503 || res.status === 504) {
+      throw new ApiError(res.status, 'service_unavailable', 'Parley’s server is not answering right now. Try again shortly.');
+    }
+    throw new ApiError(res.status, 'http_error', `The server answered with an error (${res.status}).`);
+  }
+  return json as T;
+}
+
+export const api = {
+  get: <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal),
+  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  del: <T = void>(path: string) => request<T>('DELETE', path),
+};
+
+/** Builds a query string, leaving out empty values. */
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,54 @@
+import type { Preferences } from '@parley/protocol';
+import { api } from './client';
+import type { User } from './auth';
+
+export interface Voice {
+  id: string;
+  name: string;
+  language?: string | null;
+}
+
+export interface Language {
+  code: string;
+  name: string;
+}
+
+export interface ActiveProviders {
+  stt: string;
+  llm: string;
+  tts: string;
+  llmModel?: string;
+}
+
+export interface Usage {
+  calls?: number;
+  minutes?: number;
+  turns?: number;
+  medianTurnLatencyMs?: number | null;
+  streakDays?: number;
+}
+
+/** Accepts both `{ key: value }` envelopes and bare bodies, so the client survives either shape. */
+function unwrap<T>(body: unknown, key: string): T {
+  if (body && typeof body === 'object' && key in body) return (body as Record<string, T>)[key] as T;
+  return body as T;
+}
+
+export const updateProfile = async (input: { displayName: string; email?: string; password?: string }) =>
+  unwrap<User>(await api.patch<unknown>('/api/me', input), 'user');
+
+export const changePassword = (input: { currentPassword: string; newPassword: string }) =>
+  api.post<unknown>('/api/me/password', input);
+
+export const getPreferences = async () => unwrap<Preferences>(await api.get<unknown>('/api/me/preferences'), 'preferences');
+export const putPreferences = async (p: Preferences) =>
+  unwrap<Preferences>(await api.put<unknown>('/api/me/preferences', p), 'preferences');
+
+export const getVoices = async () => unwrap<Voice[]>(await api.get<unknown>('/api/voices'), 'voices');
+export const getLanguages = async () => unwrap<Language[]>(await api.get<unknown>('/api/languages'), 'languages');
+export const getProviders = async () => unwrap<ActiveProviders>(await api.get<unknown>('/api/providers'), 'providers');
+export const getUsage = async () => unwrap<Usage>(await api.get<unknown>('/api/me/usage'), 'usage');
+
+export const importData = (data: unknown) => api.post<unknown>('/api/me/import', data);
+export const deleteAccount = () => api.del('/api/me');
+export const EXPORT_ALL_URL = '/api/me/export';

@@ -1,0 +1,54 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { fetchMe, logout as apiLogout, type User } from '../api/auth';
+import { errorMessage } from '../api/client';
+
+interface AuthValue {
+  /** undefined while the first /api/auth/me is in flight. */
+  user: User | null | undefined;
+  /** Set when /api/auth/me failed for a reason other than "not logged in" (e.g. server down). */
+  loadError: string | null;
+  setUser(u: User | null): void;
+  refresh(): Promise<User | null>;
+  logout(): Promise<void>;
+}
+
+const AuthContext = createContext<AuthValue | null>(null);
+
+export function AuthProvider({ children, initialUser }: { children: ReactNode; initialUser?: User | null }) {
+  const [user, setUser] = useState<User | null | undefined>(initialUser);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      const me = await fetchMe();
+      setUser(me);
+      setLoadError(null);
+      return me;
+    } catch (e) {
+      setUser(null);
+      setLoadError(errorMessage(e));
+      return null;
+    }
+  }, []);
+
+  useEffect(() => {
+    if (initialUser === undefined) void refresh();
+  }, [initialUser, refresh]);
+
+  const logout = useCallback(async () => {
+    try {
+      await apiLogout();
+    } finally {
+      setUser(null);
+    }
+  }, []);
+
+  const value = useMemo(() => ({ user, loadError, setUser, refresh, logout }), [user, loadError, refresh, logout]);
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthValue {
+  const v = useContext(AuthContext);
+  if (!v) throw new Error('useAuth outside AuthProvider');
+  return v;
+}

@@ -1,0 +1,109 @@
+import { ConnectionState } from 'livekit-client';
+import { RoomAudioRenderer, RoomContext, StartAudio } from '@livekit/components-react';
+import { Link } from 'react-router-dom';
+import { Alert } from '../components/Alert';
+import { usePageTitle } from '../lib/usePageTitle';
+import { TranscriptView } from '../transcript/TranscriptView';
+import { useTranscriptSocket } from '../transcript/useTranscriptSocket';
+import { AgentPanel } from './AgentPanel';
+import { CallControls } from './CallControls';
+import { useCall } from './useCall';
+import '../styles/call.css';
+
+export default function CallPage({ guest }: { guest: boolean }) {
+  usePageTitle(guest ? 'Guest call' : 'Call');
+  const call = useCall();
+  const conversationId = call.grant?.conversationId ?? null;
+  const { transcript, status: socketStatus, serverError } = useTranscriptSocket(conversationId);
+  const inCall = call.phase === 'live' || call.phase === 'starting';
+
+  return (
+    <div className="call-page">
+      <div className="call-head">
+        <h1>{guest ? 'Guest call' : 'Call Parley'}</h1>
+        {guest && <p className="muted small">Guest calls are not saved. Nothing you say here appears in any history.</p>}
+      </div>
+
+      {call.problem && (
+        <Alert tone="error" title={call.problem.title}>
+          {call.problem.message}
+        </Alert>
+      )}
+      {call.connection === ConnectionState.Reconnecting && (
+        <Alert tone="warning" title="Connection lost">
+          Reconnecting to the call… Keep this page open.
+        </Alert>
+      )}
+      {call.justReconnected && call.connection === ConnectionState.Connected && <Alert tone="success" title="Reconnected">You’re back in the call.</Alert>}
+      {conversationId && socketStatus === 'reconnecting' && !transcript.ended && (
+        <Alert tone="info" title="Live transcript interrupted">
+          Reconnecting to the transcript… Anything said meanwhile will appear once it’s back.
+        </Alert>
+      )}
+      {serverError && <Alert tone="warning" title="Transcript unavailable">{serverError}</Alert>}
+
+      <div className="call-grid">
+        <section className="call-stage card" aria-labelledby="agent-heading">
+          <h2 id="agent-heading" className="visually-hidden">
+            Agent
+          </h2>
+          {call.room && inCall ? (
+            <RoomContext.Provider value={call.room}>
+              <AgentPanel fallbackState={transcript.agentState} />
+              <CallControls onEnd={call.end} />
+              <RoomAudioRenderer />
+              <StartAudio label="Allow audio playback" className="button" />
+            </RoomContext.Provider>
+          ) : (
+            <StartOrEnded call={call} guest={guest} conversationId={conversationId} />
+          )}
+        </section>
+
+        <section className="call-transcript card" aria-labelledby="transcript-heading">
+          <h2 id="transcript-heading">Transcript</h2>
+          <TranscriptView
+            transcript={transcript}
+            emptyText={conversationId ? 'Say hello — your words appear here as you speak.' : 'The conversation will appear here once the call starts.'}
+          />
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function StartOrEnded({ call, guest, conversationId }: { call: ReturnType<typeof useCall>; guest: boolean; conversationId: string | null }) {
+  if (call.phase === 'ended') {
+    return (
+      <div className="call-idle">
+        <p className="call-status" role="status">
+          Call ended.
+        </p>
+        <div className="button-row">
+          <button type="button" className="button button-primary" onClick={() => void call.start()}>
+            Start a new call
+          </button>
+          {!guest && conversationId && (
+            <Link className="button" to={`/history/${conversationId}`}>
+              Open in history
+            </Link>
+          )}
+          {guest && (
+            <Link className="button" to="/signup">
+              Create an account to keep calls
+            </Link>
+          )}
+        </div>
+      </div>
+    );
+  }
+  const starting = call.phase === 'starting';
+  return (
+    <div className="call-idle">
+      <div className="mic-orb" aria-hidden="true" />
+      <p className="muted">Parley listens through your microphone and answers out loud. Use headphones for the best experience.</p>
+      <button type="button" className="button button-primary button-large" onClick={() => void call.start()} disabled={starting} aria-busy={starting}>
+        {starting ? 'Connecting…' : 'Start call'}
+      </button>
+    </div>
+  );
+}

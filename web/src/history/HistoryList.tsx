@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { errorMessage } from '../api/client';
+import { listConversations, type ConversationSummary, type ListParams } from '../api/conversations';
+import { Alert } from '../components/Alert';
+import { Highlighted } from '../components/Highlighted';
+import { dayBoundary, formatDateTime, formatDuration } from '../lib/format';
+
+export const PAGE_SIZE = 20;
+
+/**
+ * The conversation list: search and date filters live in the URL (so Back works), results come in
+ * keyset pages and "Load more" appends the next one.
+ */
+export function HistoryList() {
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const [draft, setDraft] = useState({ q, from, to });
+  const [items, setItems] = useState<ConversationSummary[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const request = useRef(0);
+
+  const filters = useCallback((): ListParams => ({ q: q || undefined, from: dayBoundary(from, false), to: dayBoundary(to, true), limit: PAGE_SIZE }), [q, from, to]);
+
+  const loadPage = useCallback(
+    async (cursor: string | null) => {
+      const mine = ++request.current;
+      setLoading(true);
+      setError(null);
+      try {
+        const page = await listConversations({ ...filters(), cursor });
+        if (mine !== request.current) return;
+        setItems((prev) => {
+          if (!cursor) return page.items;
+          const seen = new Set(prev.map((i) => i.id));
+          return [...prev, ...page.items.filter((i) => !seen.has(i.id))];
+        });
+        setNextCursor(page.nextCursor ?? null);
+      } catch (e) {
+        if (mine === request.current) setError(errorMessage(e));
+      } finally {
+        if (mine === request.current) setLoading(false);
+      }
+    },
+    [filters],
+  );
+
+  useEffect(() => {
+    setDraft({ q, from, to });
+    void loadPage(null);
+  }, [q, from, to, loadPage]);
+
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    if (draft.q.trim()) next.set('q', draft.q.trim());
+    if (draft.from) next.set('from', draft.from);
+    if (draft.to) next.set('to', draft.to);
+    setParams(next);
+  };
+  const filtered = Boolean(q || from || to);
+  const rangeInvalid = Boolean(draft.from && draft.to && draft.from > draft.to);
+
+  return (
+    <div className="history">
+      <form className="history-filters" role="search" onSubmit={onSearch} aria-label="Search conversations">
+        <div className="field field-grow">
+          <label htmlFor="history-q">Search</label>
+          <input id="history-q" type="search" value={draft.q} placeholder="Words anyone said" onChange={(e) => setDraft((d) => ({ ...d, q: e.target.value }))} />
+        </div>
+        <div className="field">
+          <label htmlFor="history-from">From</label>
+          <input id="history-from" type="date" value={draft.from} onChange={(e) => setDraft((d) => ({ ...d, from: e.target.value }))} />
+        </div>
+        <div className="field">
+          <label htmlFor="history-to">To</label>
+          <input
+            id="history-to"
+            type="date"
+            value={draft.to}
+            aria-invalid={rangeInvalid || undefined}
+            aria-describedby={rangeInvalid ? 'history-range-err' : undefined}
+            onChange={(e) => setDraft((d) => ({ ...d, to: e.target.value }))}
+          />
+        </div>
+        <div className="filter-buttons">
+          <button className="button button-primary" type="submit" disabled={rangeInvalid}>
+            Search
+          </button>
+          {filtered && (
+            <button type="button" className="button" onClick={() => setParams(new URLSearchParams())}>
+              Clear
+            </button>
+          )}
+        </div>
+        {rangeInvalid && (
+          <p className="field-error filter-error" id="history-range-err">
+            The start date is after the end date.
+          </p>
+        )}
+      </form>
+
+      {error && (
+        <Alert title="Conversations could not be loaded" action={<button className="button" onClick={() => void loadPage(items.length ? nextCursor : null)}>Try again</button>}>
+          {error}
+        </Alert>
+      )}
+
+      <p className="visually-hidden" role="status">
+        {loading ? 'Loading conversations…' : `${items.length} conversation${items.length === 1 ? '' : 's'} shown${nextCursor ? ', more available' : ''}.`}
+      </p>
+
+      {!loading && !error && items.length === 0 && (
+        <div className="empty">
+          {filtered ? (
+            <p>No conversations match. Try other words or dates.</p>
+          ) : (
+            <p>
+              No conversations yet. <Link to="/call">Start your first call</Link>.
+            </p>
+          )}
+        </div>
+      )}
+
+      <ul className="conversation-list">
+        {items.map((c) => (
+          <li key={c.id} className="conversation-item">
+            <Link to={`/history/${c.id}`} className="conversation-link">
+              <span className="conversation-title">{c.title?.trim() || 'Untitled conversation'}</span>
+              <span className="conversation-meta">
+                <time dateTime={c.startedAt}>{formatDateTime(c.startedAt)}</time>
+                <span aria-hidden="true"> · </span>
+                <span>{formatDuration(c.durationMs)}</span>
+                <span aria-hidden="true"> · </span>
+                <span>
+                  {c.turnCount} turn{c.turnCount === 1 ? '' : 's'}
+                </span>
+              </span>
+              {c.snippet && (
+                <span className="conversation-snippet" data-testid="snippet">
+                  <Highlighted text={c.snippet} />
+                </span>
+              )}
+            </Link>
+          </li>
+        ))}
+      </ul>
+
+      {nextCursor && (
+        <div className="load-more">
+          <button type="button" className="button" onClick={() => void loadPage(nextCursor)} disabled={loading}>
+            {loading ? 'Loading…' : 'Load more'}
+          </button>
+        </div>
+      )}
+      {loading && items.length === 0 && !error && <p className="loading">Loading conversations…</p>}
+    </div>
+  );
+}

@@ -1,0 +1,138 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { errorMessage, isApiError } from '../api/client';
+import { deleteConversation, exportUrl, getConversation, type ConversationDetail, type StoredUtterance } from '../api/conversations';
+import { Alert } from '../components/Alert';
+import { Loading } from '../components/Loading';
+import { TurnLatency } from '../history/TurnLatency';
+import { formatClock, formatDateTime, formatDuration } from '../lib/format';
+import { usePageTitle } from '../lib/usePageTitle';
+import { SPEAKER_LABELS } from '../transcript/TranscriptView';
+
+const END_REASONS: Record<string, string> = {
+  caller_left: 'You hung up',
+  agent_ended: 'Parley ended the call',
+  agent_failed: 'The agent stopped unexpectedly',
+  room_closed: 'The call was closed',
+  server_restarted: 'The server restarted',
+  timeout: 'Timed out',
+};
+
+export default function ConversationPage() {
+  const { id = '' } = useParams();
+  const navigate = useNavigate();
+  const [data, setData] = useState<{ conversation: ConversationDetail; utterances: StoredUtterance[] } | null>(null);
+  const [error, setError] = useState<{ notFound: boolean; message: string } | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  usePageTitle(data?.conversation.title || 'Conversation');
+
+  useEffect(() => {
+    let live = true;
+    setData(null);
+    setError(null);
+    getConversation(id)
+      .then((d) => live && setData({ conversation: d.conversation, utterances: [...(d.utterances ?? [])].sort((a, b) => a.seq - b.seq) }))
+      .catch((e: unknown) => live && setError({ notFound: isApiError(e, 'not_found'), message: errorMessage(e) }));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+
+  useEffect(() => {
+    if (confirming) cancelRef.current?.focus();
+  }, [confirming]);
+
+  const onDelete = async () => {
+    setDeleting(true);
+    setDeleteError(null);
+    try {
+      await deleteConversation(id);
+      navigate('/history', { replace: true, state: { deleted: true } });
+    } catch (e) {
+      setDeleteError(errorMessage(e));
+      setDeleting(false);
+    }
+  };
+
+  if (error) {
+    return (
+      <div className="narrow">
+        <h1>{error.notFound ? 'Conversation not found' : 'Conversation unavailable'}</h1>
+        <Alert>{error.notFound ? 'It may have been deleted.' : error.message}</Alert>
+        <p>
+          <Link to="/history">Back to history</Link>
+        </p>
+      </div>
+    );
+  }
+  if (!data) return <Loading label="Loading conversation…" />;
+  const { conversation: c, utterances } = data;
+
+  return (
+    <article className="conversation">
+      <p className="breadcrumb">
+        <Link to="/history">← History</Link>
+      </p>
+      <header className="conversation-head">
+        <h1>{c.title?.trim() || 'Untitled conversation'}</h1>
+        <p className="muted">
+          <time dateTime={c.startedAt}>{formatDateTime(c.startedAt)}</time> · {formatDuration(c.durationMs ?? null)} · {utterances.length} turn
+          {utterances.length === 1 ? '' : 's'}
+          {c.endReason ? ` · ${END_REASONS[c.endReason] ?? c.endReason}` : ''}
+        </p>
+        <div className="conversation-actions">
+          <span className="muted small" id="export-label">
+            Export:
+          </span>
+          <a className="button button-small" href={exportUrl(id, 'md')} download aria-describedby="export-label">
+            Markdown
+          </a>
+          <a className="button button-small" href={exportUrl(id, 'txt')} download aria-describedby="export-label">
+            Text
+          </a>
+          <a className="button button-small" href={exportUrl(id, 'json')} download aria-describedby="export-label">
+            JSON
+          </a>
+          <button type="button" className="button button-small button-danger" onClick={() => setConfirming(true)} disabled={confirming}>
+            Delete
+          </button>
+        </div>
+        {confirming && (
+          <div className="confirm-box" role="group" aria-labelledby="confirm-delete-text">
+            <p id="confirm-delete-text">Delete this conversation for good? This can’t be undone.</p>
+            {deleteError && <Alert>{deleteError}</Alert>}
+            <div className="button-row">
+              <button type="button" className="button button-danger" onClick={() => void onDelete()} disabled={deleting}>
+                {deleting ? 'Deleting…' : 'Delete conversation'}
+              </button>
+              <button type="button" className="button" ref={cancelRef} onClick={() => setConfirming(false)}>
+                Keep it
+              </button>
+            </div>
+          </div>
+        )}
+      </header>
+
+      {utterances.length === 0 ? (
+        <p className="empty">Nothing was said in this call.</p>
+      ) : (
+        <ol className="turns turns-static">
+          {utterances.map((u) => (
+            <li key={u.seq} className={`turn turn-${u.role}`}>
+              <div className="turn-meta">
+                <span className="speaker">{SPEAKER_LABELS[u.role]}</span>
+                <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
+                {u.interrupted && <span className="tag">interrupted</span>}
+              </div>
+              <p className="turn-text">{u.text}</p>
+              <TurnLatency metrics={u.metrics} />
+            </li>
+          ))}
+        </ol>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,64 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { login } from '../api/auth';
+import { ApiError, errorMessage } from '../api/client';
+import { useAuth } from '../auth/AuthContext';
+import { Alert } from '../components/Alert';
+import { Field } from '../components/Field';
+import { safeNext } from '../lib/safeNext';
+import { usePageTitle } from '../lib/usePageTitle';
+
+export function LoginPage() {
+  usePageTitle('Log in');
+  const { setUser, refresh } = useAuth();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      const user = await login({ email: email.trim(), password });
+      if (user) setUser(user);
+      else await refresh();
+      navigate(safeNext(params.get('next')), { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'rate_limited') {
+        const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+        setError(retry ? `${err.message} (about ${Math.ceil(retry / 60)} min)` : err.message);
+      } else setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="narrow card">
+      <h1>Log in</h1>
+      {error && <Alert title="Could not log in">{error}</Alert>}
+      <form onSubmit={onSubmit} noValidate>
+        <Field label="Email" type="email" name="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <Field
+          label="Password"
+          type="password"
+          name="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <button className="button button-primary button-block" type="submit" disabled={busy || !email || !password}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      <p className="muted small">
+        New here? <Link to="/signup">Create an account</Link> or <Link to="/guest">try a guest call</Link>.
+      </p>
+    </div>
+  );
+}

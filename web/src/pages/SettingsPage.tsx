@@ -1,0 +1,83 @@
+import { DEFAULT_PREFERENCES, LANGUAGES, type Preferences } from '@parley/protocol';
+import { useCallback, useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { errorMessage } from '../api/client';
+import { getLanguages, getPreferences, getVoices, putPreferences, type Language, type Voice } from '../api/me';
+import { useAuth } from '../auth/AuthContext';
+import { Alert } from '../components/Alert';
+import { Loading } from '../components/Loading';
+import { usePageTitle } from '../lib/usePageTitle';
+import { DataSection } from '../settings/DataSection';
+import { PasswordForm } from '../settings/PasswordForm';
+import { PreferencesForm } from '../settings/PreferencesForm';
+import { ProfileForm } from '../settings/ProfileForm';
+
+interface Loaded {
+  prefs: Preferences;
+  voices: Voice[];
+  languages: Language[];
+}
+
+export default function SettingsPage() {
+  usePageTitle('Settings');
+  const { user, setUser } = useAuth();
+  const [params] = useSearchParams();
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+
+  const load = useCallback(async () => {
+    setError(null);
+    try {
+      const [prefs, voices, languages] = await Promise.all([
+        getPreferences(),
+        getVoices().catch(() => [] as Voice[]),
+        getLanguages().catch(() => LANGUAGES.map((l) => ({ code: l.code, name: l.name }))),
+      ]);
+      setLoaded({ prefs: { ...DEFAULT_PREFERENCES, ...prefs }, voices: Array.isArray(voices) ? voices : [], languages: Array.isArray(languages) ? languages : [] });
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (!user) return null;
+  return (
+    <div className="settings">
+      <h1>Settings</h1>
+      {params.get('welcome') && (
+        <Alert tone="success" title={`Welcome, ${user.displayName}!`}>
+          Choose how Parley should sound and what it should know about you — or go straight to your first call.
+        </Alert>
+      )}
+      <div className="settings-grid">
+        <div className="card">
+          {error ? (
+            <Alert title="Preferences could not be loaded" action={<button className="button" onClick={() => void load()}>Try again</button>}>
+              {error}
+            </Alert>
+          ) : loaded ? (
+            <PreferencesForm key={version} initial={loaded.prefs} voices={loaded.voices} languages={loaded.languages} save={putPreferences} />
+          ) : (
+            <Loading label="Loading preferences…" />
+          )}
+        </div>
+        <div className="settings-side">
+          <div className="card">
+            <ProfileForm user={user} onUpdated={setUser} />
+          </div>
+          <div className="card">
+            <PasswordForm />
+          </div>
+        </div>
+      </div>
+      <div className="card">
+        <DataSection onImported={() => void load()} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { register } from '../api/auth';
+import { ApiError, errorMessage } from '../api/client';
+import { useAuth } from '../auth/AuthContext';
+import { Alert } from '../components/Alert';
+import { Field } from '../components/Field';
+import { usePageTitle } from '../lib/usePageTitle';
+
+const MIN_PASSWORD = 10;
+const MAX_DISPLAY_NAME = 80; // LIMITS.displayName; not imported so this page does not pull in zod
+
+type Errors = Partial<Record<'email' | 'password' | 'displayName', string>>;
+
+export function SignUpPage() {
+  usePageTitle('Sign up');
+  const { setUser, refresh } = useAuth();
+  const navigate = useNavigate();
+  const [form, setForm] = useState({ displayName: '', email: '', password: '' });
+  const [fieldErrors, setFieldErrors] = useState<Errors>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm((f) => ({ ...f, [k]: e.target.value }));
+
+  const validate = (): Errors => {
+    const errs: Errors = {};
+    if (!form.displayName.trim()) errs.displayName = 'Tell us what to call you.';
+    else if (form.displayName.trim().length > MAX_DISPLAY_NAME) errs.displayName = `At most ${MAX_DISPLAY_NAME} characters.`;
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.trim())) errs.email = 'Enter an email address like name@example.com.';
+    if (form.password.length < MIN_PASSWORD) errs.password = `Use at least ${MIN_PASSWORD} characters.`;
+    return errs;
+  };
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const errs = validate();
+    setFieldErrors(errs);
+    if (Object.keys(errs).length) return;
+    setBusy(true);
+    try {
+      const user = await register({ email: form.email.trim(), password: form.password, displayName: form.displayName.trim() });
+      if (user) setUser(user);
+      else await refresh();
+      navigate('/settings?welcome=1', { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const next: Errors = {};
+        for (const issue of err.fieldIssues) {
+          const key = issue.path.split('.')[0];
+          if (key === 'email' || key === 'password' || key === 'displayName') next[key] ??= issue.message;
+        }
+        if (err.code === 'email_taken') next.email = err.message;
+        if (err.code === 'weak_password') next.password = err.message;
+        setFieldErrors(next);
+        setError(err.message);
+      } else setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="narrow card">
+      <h1>Create your account</h1>
+      {error && <Alert title="Could not create the account">{error}</Alert>}
+      <form onSubmit={onSubmit} noValidate>
+        <Field label="Your name" name="displayName" autoComplete="nickname" required value={form.displayName} onChange={set('displayName')} error={fieldErrors.displayName} />
+        <Field label="Email" type="email" name="email" autoComplete="email" required value={form.email} onChange={set('email')} error={fieldErrors.email} />
+        <Field
+          label="Password"
+          type="password"
+          name="password"
+          autoComplete="new-password"
+          required
+          value={form.password}
+          onChange={set('password')}
+          error={fieldErrors.password}
+          hint={`At least ${MIN_PASSWORD} characters; not a common password and not your email.`}
+        />
+        <button className="button button-primary button-block" type="submit" disabled={busy}>
+          {busy ? 'Creating account…' : 'Sign up'}
+        </button>
+      </form>
+      <p className="muted small">
+        Already have an account? <Link to="/login">Log in</Link>.
+      </p>
+    </div>
+  );
+}

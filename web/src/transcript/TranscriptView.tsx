@@ -1,0 +1,97 @@
+import type { Role } from '@parley/protocol';
+import { useCallback, useLayoutEffect, useRef, useState } from 'react';
+import type { TranscriptState } from './state';
+import { formatClock } from '../lib/format';
+
+export const SPEAKER_LABELS: Record<Role, string> = { user: 'You', agent: 'Parley' };
+
+/** How close to the bottom (px) still counts as "following" the conversation. */
+const FOLLOW_THRESHOLD_PX = 48;
+
+interface Props {
+  transcript: Pick<TranscriptState, 'utterances' | 'interims'>;
+  labels?: Record<Role, string>;
+  emptyText?: string;
+}
+
+/**
+ * The live transcript: final turns in order, then at most one provisional line per speaker (italic,
+ * dimmed, replaced when the final arrives). Follows new text until the reader scrolls up; then a
+ * "Jump to latest" button brings them back.
+ */
+export function TranscriptView({ transcript, labels = SPEAKER_LABELS, emptyText = 'Say hello — your words appear here as you speak.' }: Props) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [following, setFollowing] = useState(true);
+  const [unseen, setUnseen] = useState(false);
+  const { utterances, interims } = transcript;
+  const interimList = (['user', 'agent'] as const).flatMap((role) => {
+    const i = interims[role];
+    return i ? [{ role, ...i }] : [];
+  });
+  const contentKey = `${utterances.length}:${utterances.at(-1)?.seq ?? -1}:${interimList.map((i) => i.text.length).join(',')}`;
+
+  const scrollToEnd = useCallback(() => {
+    const el = scrollRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, []);
+
+  useLayoutEffect(() => {
+    if (following) scrollToEnd();
+    else setUnseen(true);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [contentKey]);
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= FOLLOW_THRESHOLD_PX;
+    setFollowing(atBottom);
+    if (atBottom) setUnseen(false);
+  };
+
+  const jump = () => {
+    scrollToEnd();
+    setFollowing(true);
+    setUnseen(false);
+  };
+
+  const empty = utterances.length === 0 && interimList.length === 0;
+
+  return (
+    <div className="transcript">
+      <div className="transcript-scroll" ref={scrollRef} onScroll={onScroll} tabIndex={0} aria-label="Conversation transcript" data-testid="transcript-scroll">
+        {empty && <p className="transcript-empty">{emptyText}</p>}
+        <ol className="turns" role="log" aria-live="polite" aria-relevant="additions text">
+          {utterances.map((u) => (
+            <li key={u.seq} className={`turn turn-${u.role}`} data-seq={u.seq}>
+              <div className="turn-meta">
+                <span className="speaker">{labels[u.role]}</span>
+                <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
+                {u.interrupted && <span className="tag">interrupted</span>}
+              </div>
+              <p className="turn-text">{u.text}</p>
+            </li>
+          ))}
+        </ol>
+        <div className="interims" aria-live="polite">
+          {interimList.map((i) => (
+            <div key={`${i.role}:${i.segmentId}`} className={`turn turn-${i.role} turn-interim`} data-interim={i.role}>
+              <div className="turn-meta">
+                <span className="speaker">{labels[i.role]}</span>
+                <span className="tag tag-soft">{i.role === 'user' ? 'listening…' : 'speaking…'}</span>
+              </div>
+              <p className="turn-text">
+                <em>{i.text}</em>
+              </p>
+            </div>
+          ))}
+        </div>
+      </div>
+      {!following && (
+        <button type="button" className="jump-latest" onClick={jump}>
+          {unseen ? 'New text — jump to latest ↓' : 'Jump to latest ↓'}
+        </button>
+      )}
+    </div>
+  );
+}

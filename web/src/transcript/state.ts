@@ -1,0 +1,69 @@
+import type { AgentState, EndReason, Role, ServerMessage, Utterance } from '@parley/protocol';
+
+/** What the transcript view shows: finals in seq order (each seq once) plus one provisional line per speaker. */
+export interface TranscriptState {
+  utterances: Utterance[];
+  interims: Partial<Record<Role, { segmentId: string; text: string }>>;
+  agentState: AgentState | null;
+  ended: boolean;
+  endReason: EndReason | null;
+}
+
+export const initialTranscript: TranscriptState = {
+  utterances: [],
+  interims: {},
+  agentState: null,
+  ended: false,
+  endReason: null,
+};
+
+/** Merges utterances by seq (later copies win) and keeps them ordered. */
+export function mergeUtterances(current: Utterance[], incoming: Utterance[]): Utterance[] {
+  if (incoming.length === 0) return current;
+  const bySeq = new Map<number, Utterance>();
+  for (const u of current) bySeq.set(u.seq, u);
+  for (const u of incoming) bySeq.set(u.seq, u);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+function withoutInterim(interims: TranscriptState['interims'], role: Role): TranscriptState['interims'] {
+  if (!interims[role]) return interims;
+  const next = { ...interims };
+  delete next[role];
+  return next;
+}
+
+export type TranscriptAction = ServerMessage | { type: 'reset' };
+
+export function transcriptReducer(state: TranscriptState, msg: TranscriptAction): TranscriptState {
+  switch (msg.type) {
+    case 'reset':
+      return initialTranscript;
+    case 'snapshot':
+      // Sent on every (re)connect: it fills whatever was missed while the socket was down.
+      return {
+        utterances: mergeUtterances(state.utterances, msg.utterances),
+        interims: msg.ended ? {} : state.interims,
+        agentState: msg.agentState ?? state.agentState,
+        ended: msg.ended,
+        endReason: msg.endReason,
+      };
+    case 'utterance':
+      return {
+        ...state,
+        utterances: mergeUtterances(state.utterances, [msg.utterance]),
+        interims: withoutInterim(state.interims, msg.utterance.role),
+      };
+    case 'interim':
+      if (state.ended) return state;
+      if (msg.text.trim() === '') return { ...state, interims: withoutInterim(state.interims, msg.role) };
+      return { ...state, interims: { ...state.interims, [msg.role]: { segmentId: msg.segmentId, text: msg.text } } };
+    case 'agent_state':
+      return { ...state, agentState: msg.state };
+    case 'call_ended':
+      return { ...state, ended: true, endReason: msg.reason, interims: {} };
+    case 'pong':
+    case 'error':
+      return state;
+  }
+}
