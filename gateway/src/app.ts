@@ -7,6 +7,7 @@ import { apiNotFound, errorHandler } from './http/error-handler';
 import { httpLogger } from './http/logger';
 import { healthRouter } from './health/routes';
 import { loadUser } from './auth/current-user';
+import { originGuard } from './security/origin';
 import { featureRouters } from './routes';
 
 /** Parses Express's "trust proxy" setting from its string form. */
@@ -40,6 +41,8 @@ export function createApp(ctx: AppContext): express.Express {
     }),
   );
   app.use(healthRouter(ctx));
+  // CSRF: cross-site writes are refused before their body is read (docs/security.md).
+  app.use(['/api', '/ws'], originGuard(ctx.config));
   app.use('/api', express.json({ limit: '64kb' }));
   app.use('/api', ctx.sessionMiddleware);
   app.use('/api', loadUser(ctx));

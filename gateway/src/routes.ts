@@ -3,6 +3,12 @@ import { agentsRouter } from './agents/routes';
 import { callsRouter } from './calls/routes';
 import { ingestRouter } from './ingest/routes';
 import { webhooksRouter } from './webhooks/routes';
+import { authRouter } from './auth/routes';
+import { meRouter } from './me/routes';
+import { preferencesRouter } from './preferences/routes';
+import { voicesRouter } from './voices/routes';
+import { adminRouter } from './admin/routes';
+import { openapiRouter } from './openapi/routes';
 import type { AppContext } from './context';
 
 /**
@@ -10,5 +16,6 @@ import type { AppContext } from './context';
  * `<feature>Router(ctx)`; add it here and nowhere else.
  */
 export function featureRouters(ctx: AppContext): Router[] {
-  return [agentsRouter(ctx), callsRouter(ctx), ingestRouter(ctx), webhooksRouter(ctx)];
+  return [authRouter(ctx), meRouter(ctx), preferencesRouter(ctx), voicesRouter(ctx), adminRouter(ctx), openapiRouter(ctx),
+    agentsRouter(ctx), callsRouter(ctx), ingestRouter(ctx), webhooksRouter(ctx)];
 }

@@ -126,3 +126,8 @@ export async function listUsers(
   ]);
   return { users: rows.map(toUser), total: Number(countRow?.count ?? 0) };
 }
+
+/** Re-hashes the same password with new parameters (login upgrade); sessions stay valid. */
+export async function upgradePasswordHash(db: Database, userId: string, passwordHash: string): Promise<void> {
+  await db('users').where({ id: userId }).update({ password_hash: passwordHash });
+}

@@ -1,0 +1,104 @@
+import { Router } from 'express';
+import {
+  getPasswordHash,
+  isUniqueViolation,
+  normalizeEmail,
+  recordAudit,
+  setPasswordHash,
+  updateUserProfile,
+} from '@parley/db';
+import type { AppContext } from '../context';
+import { AppError, errors } from '../http/errors';
+import { validateBody } from '../http/validate';
+import { registerRoute } from '../openapi/registry';
+import { rateLimiters } from '../security/rate-limit';
+import { hashPassword, passwordProblems, verifyPassword } from '../security/passwords';
+import { requireUser } from '../auth/current-user';
+import { passwordParams } from '../auth/password-params';
+import { weakPassword } from '../auth/routes';
+import { presentUser, UserEnvelope } from '../auth/schema';
+import { startUserSession } from '../auth/user-session';
+import { ChangePasswordBody, PatchMeBody } from './schema';
+
+registerRoute({
+  method: 'patch',
+  path: '/api/me',
+  summary: 'Change display name and/or email (an email change needs the current password).',
+  auth: 'user',
+  request: PatchMeBody,
+  response: UserEnvelope,
+  errors: {
+    400: 'validation_failed (password missing for an email change), invalid_json',
+    403: 'invalid_credentials (wrong current password), forbidden_origin',
+    409: 'email_taken',
+    429: 'rate_limited',
+  },
+});
+registerRoute({
+  method: 'post',
+  path: '/api/me/password',
+  summary: "Change password; ends the user's other sessions and renews this one.",
+  auth: 'user',
+  request: ChangePasswordBody,
+  errors: {
+    400: 'validation_failed, invalid_json, weak_password',
+    403: 'invalid_credentials (wrong current password), forbidden_origin',
+    429: 'rate_limited',
+  },
+});
+
+/** A signed-in user typed the wrong current password: 403, so clients do not mistake it for a lost session. */
+const wrongCurrentPassword = () => new AppError(403, 'invalid_credentials', 'The current password is incorrect.');
+
+/** PATCH /api/me, POST /api/me/password: only ever the caller's own account. */
+export function meRouter(ctx: AppContext): Router {
+  const router = Router();
+  const limits = rateLimiters(ctx);
+  const params = passwordParams(ctx);
+
+  async function checkCurrentPassword(userId: string, password: string) {
+    const hash = await getPasswordHash(ctx.db, userId);
+    if (!hash || !(await verifyPassword(password, hash))) throw wrongCurrentPassword();
+  }
+
+  router.patch('/api/me', requireUser, limits.passwordCheckPerUser, async (req, res) => {
+    const body = validateBody(req, PatchMeBody);
+    const me = req.user!;
+    const emailChanges = body.email !== undefined && normalizeEmail(body.email) !== normalizeEmail(me.email);
+    if (emailChanges) {
+      if (body.password === undefined)
+        throw errors.validation([{ path: 'password', message: 'Enter your current password to change your email.' }]);
+      await checkCurrentPassword(me.id, body.password);
+    }
+    const changes = {
+      ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
+      ...(body.email !== undefined && body.email !== me.email ? { email: body.email } : {}),
+    };
+    const updated = await updateUserProfile(ctx.db, me.id, changes).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw errors.conflict('email_taken', 'An account with this email already exists.');
+      throw err;
+    });
+    if (!updated) throw errors.unauthenticated();
+    await recordAudit(ctx.db, { userId: me.id, type: 'profile_change', ip: req.ip, details: { fields: Object.keys(changes) } });
+    res.json({ user: presentUser(updated) });
+  });
+
+  router.post('/api/me/password', requireUser, limits.passwordCheckPerUser, async (req, res) => {
+    const body = validateBody(req, ChangePasswordBody);
+    const me = req.user!;
+    await checkCurrentPassword(me.id, body.currentPassword);
+    const problems = passwordProblems(body.newPassword, { email: me.email, displayName: me.displayName }, 'newPassword');
+    if (body.newPassword === body.currentPassword)
+      problems.push({ path: 'newPassword', message: 'Choose a password different from the current one.' });
+    if (problems.length) throw weakPassword(problems);
+    const epoch = await setPasswordHash(ctx.db, me.id, await hashPassword(body.newPassword, params));
+    if (epoch === undefined) throw errors.unauthenticated();
+    // Every session stamped with the old epoch is now void; this one continues on a fresh id.
+    await startUserSession(req, { id: me.id, sessionEpoch: epoch }, req.session.createdAt ?? Date.now());
+    await recordAudit(ctx.db, { userId: me.id, type: 'password_change', ip: req.ip });
+    req.log.info({ userId: me.id }, 'password changed');
+    res.status(204).end();
+  });
+
+  return router;
+}
