@@ -142,6 +142,23 @@ describe('fake Deepgram with the real deepgram.STT plugin', () => {
     expect(fake.sessions[0]!.controlMessages).toContain('Finalize');
   });
 
+  it('lets the plugin stream end on endInput: CloseStream is answered with Metadata and a close', async () => {
+    fake = await startFakeDeepgram();
+    const stream = new deepgram.STT({ baseUrl: fake.url, apiKey: 'test' }).stream();
+    for (const f of pcmToFrames(new Int16Array(16000), 16000, { frameMs: 100 })) stream.pushFrame(f);
+    // The plugin only connects while input is open: an endInput() before the socket is up sends nothing.
+    const until = Date.now() + 2_000;
+    while (!fake.sessions[0]?.audioBytes && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    stream.endInput();
+    const t0 = performance.now();
+    // Without a message after CloseStream the plugin's reader never finishes and this hangs.
+    const events = await collect(stream, () => false);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(finals(events)).toEqual([]); // silence is never transcribed
+    expect(fake.sessions[0]!.controlMessages).toEqual(['CloseStream']);
+    expect(fake.transcriptsSent).toEqual([]);
+  });
+
   it('rejects a handshake without a Deepgram token', async () => {
     fake = await startFakeDeepgram();
     const { WebSocket } = await import('ws');
