@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, migrateLatest, type Database } from '../connect';
+import { HIGHLIGHT_START, HIGHLIGHT_STOP, listConversations, purgeExpired } from './history';
+
+/** History queries on embedded PGlite: the same SQL as on Postgres, full-text search included. */
+describe('history repository on embedded PGlite', () => {
+  let db: Database;
+  let userId: string;
+  let otherId: string;
+  const ids: string[] = [];
+
+  async function user(email: string) {
+    const [row] = await db('users').insert({ email, password_hash: 'x', display_name: 'u' }).returning('id');
+    return row.id as string;
+  }
+  async function conversation(owner: string, createdAt: Date, texts: string[]) {
+    const id = randomUUID();
+    await db('conversations').insert({ id, user_id: owner, room: id, status: 'ended', created_at: createdAt, started_at: createdAt, ended_at: createdAt, turn_count: texts.length });
+    if (texts.length)
+      await db('utterances').insert(texts.map((text, seq) => ({ conversation_id: id, user_id: owner, seq, role: seq % 2 ? 'agent' : 'user', text, language: 'en', started_at: createdAt, ended_at: createdAt })));
+    return id;
+  }
+
+  beforeAll(async () => {
+    db = createDatabase({});
+    await migrateLatest(db);
+    userId = await user('a@example.test');
+    otherId = await user('b@example.test');
+    for (let i = 0; i < 7; i++)
+      ids.push(await conversation(userId, new Date(Date.UTC(2025, 0, 1 + i)), ['hello', `middle words ${i % 2 ? 'penguin' : 'walrus'} here`, 'goodbye']));
+    await conversation(otherId, new Date(Date.UTC(2025, 0, 3)), ['penguin of someone else']);
+  });
+  afterAll(async () => db?.destroy());
+
+  it('pages newest first by keyset without gaps or repeats', async () => {
+    const seen: string[] = [];
+    let after;
+    for (;;) {
+      const page = await listConversations(db, { userId, limit: 3, after });
+      seen.push(...page.rows.map((r) => r.id));
+      if (!page.hasMore) break;
+      after = page.rows.at(-1)!.position;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    expect(ids.every((id) => seen.includes(id))).toBe(true);
+  });
+
+  it('searches the user\'s utterances with websearch syntax and marks the match', async () => {
+    const page = await listConversations(db, { userId, limit: 10, q: 'PENGUIN' });
+    expect(page.rows.map((r) => r.id)).toEqual([ids[5], ids[3], ids[1]]);
+    expect(page.rows[0]!.headline).toContain(`${HIGHLIGHT_START}penguin${HIGHLIGHT_STOP}`);
+    const paged = await listConversations(db, { userId, limit: 2, q: 'penguin', after: page.rows[1]!.position });
+    expect(paged.rows.map((r) => r.id)).toEqual([ids[1]]);
+    expect((await listConversations(db, { userId, limit: 10, q: 'walrus -here' })).rows).toEqual([]);
+    expect((await listConversations(db, { userId, limit: 10, q: '"middle words"' })).rows).toHaveLength(7);
+    expect((await listConversations(db, { userId, limit: 10, q: '!!!' })).rows).toEqual([]);
+  });
+
+  it('filters by date range', async () => {
+    const page = await listConversations(db, { userId, limit: 10, from: new Date(Date.UTC(2025, 0, 2)), to: new Date(Date.UTC(2025, 0, 4)) });
+    expect(page.rows.map((r) => r.id)).toEqual([ids[2], ids[1]]);
+  });
+
+  it('purges expired conversations in batches', async () => {
+    await db('users').where({ id: otherId }).update({ retention_days: 1 });
+    for (let i = 0; i < 4; i++) await conversation(otherId, new Date(Date.UTC(2024, 0, 1 + i)), ['old']);
+    expect(await purgeExpired(db, new Date(Date.UTC(2025, 5, 1)), 2)).toBe(5);
+    expect(await db('conversations').where({ user_id: otherId }).first()).toBeUndefined();
+    expect(await db('conversations').where({ user_id: userId }).count({ n: '*' }).first()).toEqual({ n: 7 });
+  });
+});
