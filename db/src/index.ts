@@ -5,3 +5,4 @@ export * from './repositories/utterances';
 export * from './repositories/users';
 export * from './repositories/preferences';
 export * from './repositories/audit';
+export * as historyRepo from './repositories/history';

@@ -3,6 +3,10 @@ import { agentsRouter } from './agents/routes';
 import { callsRouter } from './calls/routes';
 import { ingestRouter } from './ingest/routes';
 import { webhooksRouter } from './webhooks/routes';
+import { conversationsRouter } from './conversations/routes';
+import { accountDataRouter } from './account-data/routes';
+import { retentionRouter } from './retention/routes';
+import { usageRouter } from './usage/routes';
 import { authRouter } from './auth/routes';
 import { meRouter } from './me/routes';
 import { preferencesRouter } from './preferences/routes';
@@ -17,5 +21,6 @@ import type { AppContext } from './context';
  */
 export function featureRouters(ctx: AppContext): Router[] {
   return [authRouter(ctx), meRouter(ctx), preferencesRouter(ctx), voicesRouter(ctx), adminRouter(ctx), openapiRouter(ctx),
-    agentsRouter(ctx), callsRouter(ctx), ingestRouter(ctx), webhooksRouter(ctx)];
+    agentsRouter(ctx), callsRouter(ctx), ingestRouter(ctx), webhooksRouter(ctx),
+    conversationsRouter(ctx), accountDataRouter(ctx), retentionRouter(ctx), usageRouter(ctx)];
 }

@@ -101,7 +101,7 @@ export async function listConversations(
   query: ListConversationsQuery,
 ): Promise<{ rows: ConversationSummaryRow[]; hasMore: boolean }> {
   const where: string[] = ['c.user_id = ?'];
-  const bindings: unknown[] = [query.userId];
+  const bindings: Knex.Value[] = [query.userId];
   if (query.after) {
     where.push('(c.created_at, c.id) < (?::timestamptz, ?::uuid)');
     bindings.push(query.after.createdAt, query.after.id);
@@ -116,7 +116,7 @@ export async function listConversations(
   }
   const q = query.q?.trim();
   let headlineJoin = '';
-  const headlineBindings: unknown[] = [];
+  const headlineBindings: Knex.Value[] = [];
   if (q) {
     // The tsquery is written out (not shared through a CTE) so the planner folds the constant
     // and estimates its selectivity from the column statistics.
