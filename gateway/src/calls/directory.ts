@@ -118,25 +118,33 @@ export class CallDirectory {
   }
 
   /**
-   * Ends the call once; true only for the end that won. For guests this is read-then-write on
-   * the KV store, so two simultaneous ends (agent report and webhook in the same millisecond on
-   * two gateways) could both win; the browser then sees call_ended twice, which it tolerates.
+   * Ends the call once: the first end wins. Returns the reason that stands (this one if it won,
+   * the earlier one otherwise), or null when the call is gone. For guests this is read-then-write
+   * on the KV store, so two ends in the same millisecond on two gateways could both win; the
+   * transcript socket passes only the first call_ended to the browser either way.
    */
-  async markEnded(ref: CallRef, at: Date, reason: EndReason): Promise<boolean> {
-    if (ref.kind === 'user') return (await markConversationEnded(this.db, ref.id, at, reason)) !== null;
+  async markEnded(ref: CallRef, at: Date, reason: EndReason): Promise<EndReason | null> {
+    if (ref.kind === 'user') {
+      if (await markConversationEnded(this.db, ref.id, at, reason)) return reason;
+      return (await this.find(ref.id))?.endReason ?? null;
+    }
     const g = await this.guestRecord(ref.id);
-    if (!g || g.endedAt) return false;
+    if (!g) return null;
+    if (g.endedAt) return g.endReason;
     g.endedAt = at.toISOString();
     g.endReason = reason;
     await this.kv.set(keys.guest(ref.id), JSON.stringify(g), GUEST_TTL_MS);
-    return true;
+    return reason;
   }
 
   /**
    * Stores utterances idempotently on (conversation, seq); returns the newly stored ones in the
    * order given plus how many were duplicates. Guests: appended to the KV transcript only.
    */
-  async appendUtterances(ref: CallRef, utterances: Utterance[]): Promise<{ inserted: Utterance[]; duplicates: number }> {
+  async appendUtterances(
+    ref: CallRef,
+    utterances: Utterance[],
+  ): Promise<{ inserted: Utterance[]; known: Utterance[]; duplicates: number }> {
     // A batch may itself repeat a seq: the first occurrence counts.
     const unique = new Map<number, Utterance>();
     for (const u of utterances) if (!unique.has(u.seq)) unique.set(u.seq, u);
@@ -150,7 +158,8 @@ export class CallDirectory {
       inserted = candidates.filter((u) => !known.has(u.seq));
       for (const u of inserted) await this.kv.rpush(keys.guestLog(ref.id), JSON.stringify(u), GUEST_TTL_MS);
     }
-    return { inserted, duplicates: utterances.length - inserted.length };
+    const fresh = new Set(inserted);
+    return { inserted, known: candidates.filter((u) => !fresh.has(u)), duplicates: utterances.length - inserted.length };
   }
 
   private async guestTranscript(id: string): Promise<Utterance[]> {

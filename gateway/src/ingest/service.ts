@@ -9,11 +9,16 @@ export interface IngestResult {
 }
 
 /**
- * Applies one batch from the agent, in order. Utterances are stored idempotently (a replayed or
- * reordered batch stores and publishes nothing twice); interims and agent states are only
- * relayed; call_started / call_ended move the conversation's status, the first end winning.
+ * Applies one batch from the agent, in order. Utterances are stored idempotently on seq (a
+ * replayed or reordered batch stores nothing twice); interims and agent states are only relayed;
+ * call_started / call_ended move the conversation's status, the first end winning.
+ *
  * Every message is published after its state change is stored, so a WebSocket client that
- * subscribes and then reads the snapshot misses nothing.
+ * subscribes and then reads the snapshot misses nothing. Utterances the store already held are
+ * published again (after the new ones), and so is the standing end reason: if a publish failed
+ * after the store succeeded (Redis restarting), the batch got a 503 and its retry delivers what
+ * live clients missed. The socket drops seqs and ends it has already sent, so no browser sees a
+ * duplicate.
  */
 export async function ingestBatch(
   directory: CallDirectory,
@@ -28,10 +33,10 @@ export async function ingestBatch(
 
   const flushUtterances = async () => {
     if (run.length === 0) return;
-    const { inserted, duplicates: d } = await directory.appendUtterances(call, run);
+    const { inserted, known, duplicates: d } = await directory.appendUtterances(call, run);
     run = [];
     duplicates += d;
-    for (const utterance of inserted) await publish(serverMessage('utterance', id, { utterance }));
+    for (const utterance of [...inserted, ...known]) await publish(serverMessage('utterance', id, { utterance }));
   };
 
   for (const event of events) {
@@ -51,10 +56,11 @@ export async function ingestBatch(
       case 'call_started':
         await directory.markStarted(call, new Date(event.at));
         break;
-      case 'call_ended':
-        if (await directory.markEnded(call, new Date(event.at), event.reason))
-          await publish(serverMessage('call_ended', id, { reason: event.reason }));
+      case 'call_ended': {
+        const reason = await directory.markEnded(call, new Date(event.at), event.reason);
+        if (reason) await publish(serverMessage('call_ended', id, { reason }));
         break;
+      }
     }
   }
   await flushUtterances();

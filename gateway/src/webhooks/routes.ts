@@ -63,7 +63,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       try {
         const reason = await endReasonFor(event);
         const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
-        if (reason && call && call.status !== 'ended' && (await directory.markEnded(call, new Date(), reason))) {
+        if (reason && call && call.status !== 'ended' && (await directory.markEnded(call, new Date(), reason)) === reason) {
           await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
           req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
         }

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConversation } from '@parley/db';
+import type { ServerMessage } from '@parley/protocol';
+import { createTestDatabase, type TestDatabase } from '@parley/testkit';
+import { CallDirectory } from '../calls/directory';
+import { utterance } from '../calls/testing';
+import { LocalBus } from '../infra/bus';
+import { MemoryKeyValue } from '../infra/kv';
+import { transcriptChannel } from '../transcripts/channel';
+import { ingestBatch } from './service';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.drop());
+
+/** A bus whose publishes fail while `down` is set (Redis restarting). */
+class FlakyBus extends LocalBus {
+  down = false;
+  override async publish(channel: string, message: string) {
+    if (this.down) throw new Error('Redis connection lost');
+    await super.publish(channel, message);
+  }
+}
+
+describe('ingestBatch when publishing fails after the store succeeded', () => {
+  it('delivers on the retry what live clients missed', async () => {
+    const [u] = await t.db('users').insert({ email: 'f@example.com', password_hash: 'x', display_name: 'F' }).returning(['id']);
+    const id = randomUUID();
+    await createConversation(t.db, { id, userId: u.id, room: `parley-${id}`, language: 'en' });
+    const directory = new CallDirectory(t.db, new MemoryKeyValue());
+    const bus = new FlakyBus();
+    const seen: ServerMessage[] = [];
+    await bus.subscribe(transcriptChannel(id), (m) => seen.push(JSON.parse(m)));
+    const call = (await directory.find(id))!;
+    const batch = [
+      { type: 'utterance' as const, utterance: utterance(0) },
+      { type: 'call_ended' as const, at: new Date().toISOString(), reason: 'agent_ended' as const },
+    ];
+
+    bus.down = true;
+    await expect(ingestBatch(directory, bus, call, batch)).rejects.toThrow();
+    expect(seen).toEqual([]);
+    bus.down = false;
+    // The agent retries the same batch: stored already, yet published now.
+    expect(await ingestBatch(directory, bus, call, batch)).toEqual({ accepted: 1, duplicates: 1 });
+    expect(seen.map((m) => m.type)).toEqual(['utterance', 'call_ended']);
+    expect(seen[1]).toMatchObject({ reason: 'agent_ended' });
+    expect(await t.db('utterances').where({ conversation_id: id }).count({ n: '*' }).first()).toEqual({ n: '1' });
+  });
+});
