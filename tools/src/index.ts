@@ -1,2 +1,3 @@
 export * from './livekit-server';
 export * from './ports';
+export * from './processes';

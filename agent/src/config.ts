@@ -1,0 +1,50 @@
+import { ConfigError, parseEnv, ProviderEnv, providerConfigProblems, resolveProviders } from '@parley/protocol';
+import { z } from 'zod';
+
+const DEV_SECRET = 'parley-development-only-secret-do-not-use-in-production';
+
+const AgentEnv = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    LIVEKIT_URL: z.string().url().default('ws://127.0.0.1:7880'),
+    LIVEKIT_API_KEY: z.string().default('devkey'),
+    LIVEKIT_API_SECRET: z.string().default('secret'),
+    AGENT_NAME: z.string().min(1).default('parley-agent'),
+    /** Health HTTP port (GET / and GET /worker). Always explicit: two workers must not collide. */
+    AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+    AGENT_HOST: z.string().default('127.0.0.1'),
+    /** Jobs this worker accepts before it reports itself full (load = active jobs / max). */
+    AGENT_MAX_JOBS: z.coerce.number().int().min(1).max(256).default(24),
+    /** Job processes kept warm so a call starts without a fork (~2 s otherwise). */
+    AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(32).default(2),
+    GATEWAY_URL: z.string().url().default('http://127.0.0.1:8080'),
+    INGEST_SECRET: z.string().default(DEV_SECRET),
+  })
+  .and(ProviderEnv);
+
+export type AgentConfig = ReturnType<typeof loadAgentConfig>;
+
+export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
+  const e = parseEnv(AgentEnv, env);
+  const providers = resolveProviders(e);
+  const problems = providerConfigProblems(e, providers);
+  if (e.NODE_ENV === 'production') {
+    if (e.LIVEKIT_API_SECRET.length < 32) problems.push('LIVEKIT_API_SECRET must be at least 32 characters in production');
+    if (e.INGEST_SECRET === DEV_SECRET || e.INGEST_SECRET.length < 32)
+      problems.push('INGEST_SECRET must be set to at least 32 random characters in production');
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return {
+    production: e.NODE_ENV === 'production',
+    logLevel: e.LOG_LEVEL,
+    livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
+    agentName: e.AGENT_NAME,
+    health: { host: e.AGENT_HOST, port: e.AGENT_HEALTH_PORT },
+    maxJobs: e.AGENT_MAX_JOBS,
+    idleProcesses: e.AGENT_IDLE_PROCESSES,
+    gateway: { url: e.GATEWAY_URL.replace(/\/$/, ''), secret: e.INGEST_SECRET },
+    providers,
+    providerEnv: e as z.infer<typeof ProviderEnv>,
+  };
+}

@@ -1,0 +1,66 @@
+// Configuration is read before any plugin is imported: plugins read provider keys at import time.
+import { fileURLToPath } from 'node:url';
+import { loadAgentConfig } from './config';
+
+const config = loadAgentConfig();
+const { AgentServer, ServerOptions, initializeLogger, log } = await import('@livekit/agents');
+const { startHeartbeat } = await import('./heartbeat');
+const { signalDescendants } = await import('@parley/tools');
+
+const DRAIN_MS = 30_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+initializeLogger({ pretty: false, level: config.logLevel });
+const logger = log();
+
+const server = new AgentServer(
+  new ServerOptions({
+    agent: fileURLToPath(new URL('./job.ts', import.meta.url)),
+    agentName: config.agentName,
+    wsURL: config.livekit.url,
+    apiKey: config.livekit.apiKey,
+    apiSecret: config.livekit.apiSecret,
+    host: config.health.host,
+    port: config.health.port,
+    // Production mode keeps job processes warm (join → entry in ~150 ms instead of ~2 s).
+    production: true,
+    numIdleProcesses: config.idleProcesses,
+    // Load is our own job count, not whole-machine CPU: on a small box CPU spikes while a job
+    // starts would make LiveKit silently drop dispatches (see shared STACK-FACTS).
+    loadFunc: async (s) => Math.min(1, s.activeJobs.length / config.maxJobs),
+    loadThreshold: 1,
+    drainTimeout: DRAIN_MS,
+  }),
+);
+
+const stopHeartbeat = startHeartbeat(server, config);
+logger.info({ agentName: config.agentName, providers: config.providers, healthPort: config.health.port }, 'parley agent worker starting');
+
+let stopping = false;
+/**
+ * Graceful stop: tell LiveKit we take no new jobs, let running calls finish (bounded), close, then
+ * reap any job process that did not exit. agents-js 1.8.1's drain()/close() also wait on idle job
+ * processes, and hang on one that is still initializing, so we wait on running jobs ourselves.
+ */
+async function shutdown(signal: string, code: number) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal, activeJobs: server.activeJobs.length }, 'agent worker stopping');
+  stopHeartbeat();
+  void server.drain(DRAIN_MS).catch(() => undefined);
+  const deadline = Date.now() + DRAIN_MS;
+  while (server.activeJobs.length > 0 && Date.now() < deadline) await sleep(100);
+  await Promise.race([server.close().catch(() => undefined), sleep(5000)]);
+  const reaped = signalDescendants(process.pid, 'SIGKILL');
+  if (reaped.length) logger.warn({ count: reaped.length }, 'killed job processes that did not exit');
+  process.exit(code);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+process.once('SIGINT', () => void shutdown('SIGINT', 0));
+
+try {
+  await server.run();
+} catch (err) {
+  logger.fatal({ err }, 'agent worker failed');
+  process.exit(1);
+}

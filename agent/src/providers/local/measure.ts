@@ -1,0 +1,157 @@
+/**
+ * Word error rate and real-time factor of the local speech providers on this machine.
+ *
+ *   node --import tsx agent/src/providers/local/measure.ts [--json]
+ *
+ * Ten sentences are spoken by flite (voice slt) and by espeak-ng (en-us, default and 140 wpm),
+ * delivered to the local STT as 48 kHz 10 ms frames (what LiveKit hands the agent), and scored
+ * against the text. TTS real-time factor is measured on the same sentences. Prints markdown.
+ */
+import { performance } from 'node:perf_hooks';
+import { initializeLogger } from '@livekit/agents';
+import { LocalSTT } from './stt.js';
+import { LocalTTS } from './tts.js';
+import { readWav, toFrames, wordErrors } from './speech-fixtures.js';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const SENTENCES = [
+  'The quick brown fox jumps over the lazy dog.',
+  'Please call me back tomorrow morning.',
+  'What time does the train leave for the city?',
+  'I would like to book a table for two people.',
+  'The weather is nice and sunny today.',
+  'Can you tell me a story about the ocean?',
+  'My favorite color is green.',
+  'Turn off the lights in the kitchen.',
+  'How many days are there in a week?',
+  'Thank you very much for your help.',
+];
+
+interface Voice {
+  name: string;
+  /** Command that writes `text` as a WAV to `out`. */
+  argv: (text: string, out: string) => [string, string[]];
+}
+
+const VOICES: Voice[] = [
+  { name: 'flite slt', argv: (t, o) => ['flite', ['-voice', 'slt', '-t', t, '-o', o]] },
+  { name: 'espeak-ng en-us', argv: (t, o) => ['espeak-ng', ['-v', 'en-us', '-w', o, t]] },
+  { name: 'espeak-ng en-us 140 wpm', argv: (t, o) => ['espeak-ng', ['-v', 'en-us', '-s', '140', '-w', o, t]] },
+];
+
+async function speak48k(voice: Voice, text: string, dir: string): Promise<{ pcm: Int16Array; sampleRate: number }> {
+  const raw = join(dir, 'raw.wav');
+  const out = join(dir, 'out.wav');
+  const [cmd, args] = voice.argv(text, raw);
+  await run(cmd, args);
+  await run('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', out]);
+  return readWav(await readFile(out));
+}
+
+interface Row {
+  voice: string;
+  sentence: string;
+  heard: string;
+  errors: number;
+  words: number;
+  audioS: number;
+  sttS: number;
+}
+
+async function main(): Promise<void> {
+  initializeLogger({ pretty: false, level: 'warn' });
+  const json = process.argv.includes('--json');
+  const dir = await mkdtemp(join(tmpdir(), 'parley-measure-'));
+  const stt = new LocalSTT({ language: 'en' });
+  const rows: Row[] = [];
+  try {
+    // Let the first recogniser finish loading, as it would between calls.
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const voice of VOICES) {
+      for (const sentence of SENTENCES) {
+        const { pcm, sampleRate } = await speak48k(voice, sentence, dir);
+        const frames = toFrames(pcm, sampleRate);
+        const t0 = performance.now();
+        const ev = await stt.recognize(frames);
+        const sttS = (performance.now() - t0) / 1000;
+        const heard = ev.alternatives?.[0].text ?? '';
+        rows.push({ voice: voice.name, sentence, heard, ...wordErrors(sentence, heard), audioS: pcm.length / sampleRate, sttS });
+        // The next warm recogniser loads in the background between turns in a call; let it.
+        await new Promise((r) => setTimeout(r, 600));
+      }
+    }
+
+    // Cold start: a fresh LocalSTT whose recogniser has not finished loading.
+    const cold = new LocalSTT({ language: 'en' });
+    const sample = await speak48k(VOICES[0]!, SENTENCES[0]!, dir);
+    const c0 = performance.now();
+    await cold.recognize(toFrames(sample.pcm, sample.sampleRate));
+    const coldS = (performance.now() - c0) / 1000;
+    await cold.close();
+
+    const tts = new LocalTTS({ voice: null, language: 'en' });
+    let ttsAudio = 0;
+    let ttsTime = 0;
+    const firstFrame: number[] = [];
+    for (const sentence of SENTENCES) {
+      const t0 = performance.now();
+      let first = -1;
+      let samples = 0;
+      for await (const ev of tts.synthesize(sentence)) {
+        if (first < 0) first = performance.now() - t0;
+        samples += ev.frame.samplesPerChannel;
+      }
+      ttsTime += (performance.now() - t0) / 1000;
+      ttsAudio += samples / tts.sampleRate;
+      firstFrame.push(first);
+    }
+
+    const byVoice = VOICES.map((v) => {
+      const rs = rows.filter((r) => r.voice === v.name);
+      const errors = rs.reduce((n, r) => n + r.errors, 0);
+      const words = rs.reduce((n, r) => n + r.words, 0);
+      const audio = rs.reduce((n, r) => n + r.audioS, 0);
+      const time = rs.reduce((n, r) => n + r.sttS, 0);
+      return { voice: v.name, wer: errors / words, errors, words, rtf: time / audio, meanLatencyS: time / rs.length };
+    });
+    const summary = {
+      machine: `${(await import('node:os')).cpus().length} cores, ${(await import('node:os')).cpus()[0]?.model ?? ''}`.trim(),
+      stt: byVoice,
+      sttColdStartS: coldS,
+      tts: {
+        rtf: ttsTime / ttsAudio,
+        audioS: ttsAudio,
+        firstFrameMsMedian: firstFrame.sort((a, b) => a - b)[Math.floor(firstFrame.length / 2)],
+      },
+      rows,
+    };
+    if (json) {
+      console.log(JSON.stringify(summary, null, 2));
+      return;
+    }
+    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+    console.log(`Machine: ${summary.machine}\n`);
+    console.log('| voice | sentence | heard | errors / words |');
+    console.log('| --- | --- | --- | --- |');
+    for (const r of rows) console.log(`| ${r.voice} | ${r.sentence} | ${r.heard} | ${r.errors} / ${r.words} |`);
+    console.log('\n| speaker | WER | STT real-time factor | mean STT time per sentence |');
+    console.log('| --- | --- | --- | --- |');
+    for (const v of byVoice)
+      console.log(`| ${v.voice} | ${pct(v.wer)} (${v.errors}/${v.words}) | ${v.rtf.toFixed(2)} | ${v.meanLatencyS.toFixed(2)} s |`);
+    console.log(`\nSTT cold start (recogniser still loading): ${coldS.toFixed(2)} s for ${sample.pcm.length / sample.sampleRate} s of audio`);
+    console.log(
+      `TTS (espeak-ng en-us): real-time factor ${summary.tts.rtf.toFixed(4)} over ${ttsAudio.toFixed(1)} s of audio; first frame after ${summary.tts.firstFrameMsMedian?.toFixed(0)} ms (median)`,
+    );
+  } finally {
+    await stt.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

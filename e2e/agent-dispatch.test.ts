@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoomEvent, type Room } from '@livekit/rtc-node';
+import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
+import { startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import { descendantPids, isAlive, spawnAgentWorker, startTestGateway, TEST_INGEST_SECRET, TestClient, type AgentWorkerProcess, type TestGateway } from '@parley/testkit';
+import { connectParticipant, participantToken } from '@parley/testkit/livekit';
+
+describe('agent worker dispatch by agent name', () => {
+  let lk: RunningLivekitServer;
+  let gw: TestGateway;
+  let worker: AgentWorkerProcess;
+  const agentName = `parley-test-${randomUUID().slice(0, 8)}`;
+  const rooms: Room[] = [];
+
+  beforeAll(async () => {
+    lk = await startLivekitServer();
+    const lkEnv = { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: lk.apiKey, LIVEKIT_API_SECRET: lk.apiSecret };
+    gw = await startTestGateway({ env: { ...lkEnv, AGENT_NAME: agentName } });
+    worker = await spawnAgentWorker({ ...lkEnv, AGENT_NAME: agentName, GATEWAY_URL: gw.url, INGEST_SECRET: TEST_INGEST_SECRET });
+    await worker.waitUntilRegistered();
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const r of rooms) await r.disconnect();
+    await worker?.stop('SIGKILL');
+    await gw?.stop();
+    await lk?.stop();
+  });
+
+  it('reports every component healthy on /readyz once the worker registered', async () => {
+    const c = new TestClient(gw.url);
+    let ready = await c.get('/readyz');
+    for (let i = 0; i < 50 && ready.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      ready = await c.get('/readyz');
+    }
+    expect(ready.status).toBe(200);
+    for (const name of ['database', 'sessions', 'livekit', 'agent']) expect(ready.body.components[name].status).toBe('ok');
+    expect(ready.body.components.agent.agentName).toBe(agentName);
+  });
+
+  it('starts a job in the room named by the token, with the dispatch metadata intact, and leaves no child behind on stop', async () => {
+    const metadata: CallMetadata = { conversationId: randomUUID(), guest: true, preferences: { ...DEFAULT_PREFERENCES, language: 'es', favoriteTopics: ['tides', 'ñandú ✓'] } };
+    const roomName = `dispatch-${randomUUID().slice(0, 8)}`;
+    const token = await participantToken(lk, 'caller', roomName, { agentName, metadata: JSON.stringify(metadata) });
+    const t0 = Date.now();
+    const room = await connectParticipant(lk.url, token);
+    rooms.push(room);
+
+    const agentIdentity = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('agent never joined')), 20_000);
+      const check = () => {
+        for (const p of room.remoteParticipants.values())
+          if (p.attributes['parley.conversation_id'] === metadata.conversationId) {
+            clearTimeout(timer);
+            resolve(p.identity);
+          }
+      };
+      room.on(RoomEvent.ParticipantAttributesChanged, check);
+      room.on(RoomEvent.ParticipantConnected, check);
+      check();
+    });
+    expect(agentIdentity).toMatch(/^agent-/);
+    console.info(`caller join → agent attribute visible: ${Date.now() - t0} ms`);
+
+    const pid = worker.process.pid!;
+    const children = descendantPids(pid);
+    expect(children.length).toBeGreaterThan(0);
+    await room.disconnect();
+    const code = await worker.stop('SIGTERM');
+    if (code !== 0) console.error(worker.output.join('').slice(-6000));
+    expect(code).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect([pid, ...children].filter(isAlive)).toEqual([]);
+  });
+});

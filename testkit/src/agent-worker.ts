@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '@parley/tools';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+export interface AgentWorkerProcess {
+  process: ChildProcess;
+  healthPort: number;
+  healthUrl: string;
+  output: string[];
+  /** Resolves when GET /worker reports the worker connected to LiveKit. */
+  waitUntilRegistered(timeoutMs?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the real agent worker (agent/src/main.ts) as its own process, as `npm start` does. */
+export async function spawnAgentWorker(env: Record<string, string | undefined>): Promise<AgentWorkerProcess> {
+  const healthPort = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'agent/src/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      AGENT_HEALTH_PORT: String(healthPort),
+      AGENT_IDLE_PROCESSES: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (b: Buffer) => {
+    output.push(b.toString());
+    if (output.length > 2000) output.splice(0, 1000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const healthUrl = `http://127.0.0.1:${healthPort}`;
+  return {
+    process: child,
+    healthPort,
+    healthUrl,
+    output,
+    async waitUntilRegistered(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`agent worker exited early:\n${output.join('').slice(-3000)}`);
+        const ok = await fetch(healthUrl, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false);
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`agent worker did not register within ${timeoutMs} ms:\n${output.join('').slice(-3000)}`);
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
