@@ -6,15 +6,38 @@ import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 import { validateParams } from '../http/validate';
+import { registerRoute } from '../openapi/registry';
 import { CallDirectory, type CallRef } from './directory';
 import { storedPreferences } from './preferences';
 import { callRateLimits } from './rate-limit';
+import { CallCreated, CallStatusBody, CreateCallBody } from './schema';
 import { callToken, guestIdentity, newRoomName, userIdentity } from './token';
 
 /** How many guest conversations one browser session remembers (most recent kept). */
 const GUEST_CONVERSATIONS_KEPT = 20;
 
 const IdParams = z.object({ id: z.string().uuid() });
+
+registerRoute({
+  method: 'post',
+  path: '/api/calls',
+  summary:
+    'Start a voice call as the signed-in user or as a guest (a guest session cookie is set). Returns a LiveKit token for one new room with the agent dispatched; preferences come from the database, the body is ignored.',
+  tag: 'calls',
+  request: CreateCallBody,
+  response: CallCreated,
+  status: 201,
+  errors: { 429: 'rate_limited', 503: 'service_unavailable' },
+});
+registerRoute({
+  method: 'get',
+  path: '/api/calls/:id',
+  summary: "A call's status and end reason, for the account or guest session that started it (404 for anyone else).",
+  tag: 'calls',
+  auth: 'user',
+  response: CallStatusBody,
+  errors: { 404: 'not_found' },
+});
 
 /** The account or guest session that owns a call; anyone else is told it does not exist. */
 export function ownsCall(req: Pick<Request, 'user' | 'session'>, call: CallRef): boolean {

@@ -6,9 +6,22 @@ import type { AppContext } from '../context';
 import { errors, isAppError } from '../http/errors';
 import { validateBody } from '../http/validate';
 import { signedJson } from '../internal/signed-json';
+import { registerRoute } from '../openapi/registry';
 import { ingestBatch } from './service';
 
 const IdParams = z.object({ id: z.string().uuid() });
+
+registerRoute({
+  method: 'post',
+  path: '/internal/conversations/:id/events',
+  summary:
+    "The agent's reports for one call (utterances idempotent on seq, interims, agent state, start, end). Guests' calls are relayed, never stored. See docs/transcripts.md.",
+  tag: 'internal',
+  auth: 'signed',
+  request: IngestBatch,
+  response: z.object({ accepted: z.number().int(), duplicates: z.number().int() }),
+  errors: { 404: 'not_found', 503: 'service_unavailable (retry)' },
+});
 
 /**
  * POST /internal/conversations/:id/events — the agent's reports (signed with INGEST_SECRET).

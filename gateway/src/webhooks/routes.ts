@@ -5,6 +5,16 @@ import { CallDirectory } from '../calls/directory';
 import type { AppContext } from '../context';
 import { AppError, errors, isAppError } from '../http/errors';
 import { publishTranscript } from '../transcripts/channel';
+import { registerRoute } from '../openapi/registry';
+
+registerRoute({
+  method: 'post',
+  path: '/internal/livekit/webhook',
+  summary:
+    'LiveKit server webhooks (Authorization: JWT signed with the LiveKit API secret over the body). Ends calls on room_finished and participant_left.',
+  tag: 'internal',
+  errors: { 401: 'unauthenticated', 503: 'service_unavailable' },
+});
 
 /** ParticipantInfo.Kind.AGENT in @livekit/protocol. */
 const AGENT_KIND = 4;
