@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { LIMITS } from '@parley/protocol';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords';
 
-export const Email = z.string().trim().max(254).pipe(z.email({ message: 'Enter a valid email address.' }));
+/** Trimmed before the format check; documented as format "email". */
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'Enter a valid email address.' }))
+  .meta({ format: 'email' });
 /** Length is bounded before hashing; strength is checked separately (weak_password). */
 export const Password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
 export const DisplayName = z.string().trim().min(1).max(LIMITS.displayName);
