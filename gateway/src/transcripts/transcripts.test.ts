@@ -153,4 +153,20 @@ describe('transcript WebSocket: what it delivers', () => {
     s.ws.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(MAX_CLIENT_FRAME_BYTES) }));
     expect((await s.closed).code).toBe(1009);
   });
+
+  it('closes sockets with 1001 when its gateway shuts down, and the client can resume on another with a full snapshot', async () => {
+    const gwC = await startTestGateway({ database: gwA.database, redisPrefix: gwA.redisPrefix });
+    const { id, cookie } = await userCall(gwC);
+    await ingest(gwC.url, id, [{ type: 'utterance', utterance: utterance(0) }]);
+    const s = await openTranscript(gwC.url, id, { cookie });
+    await s.next('snapshot');
+    const t0 = performance.now();
+    await gwC.close();
+    expect((await s.closed).code).toBe(1001);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    await ingest(gwA.url, id, [{ type: 'utterance', utterance: utterance(1) }]);
+    const resumed = await openTranscript(gwA.url, id, { cookie });
+    expect((await resumed.next('snapshot')).utterances.map((u) => u.seq)).toEqual([0, 1]);
+    resumed.ws.close();
+  });
 });
