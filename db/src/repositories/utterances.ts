@@ -26,8 +26,8 @@ export interface UtteranceRecord {
 
 /**
  * Inserts utterances, skipping any whose seq is already stored, and adds the new ones to the
- * conversation's turn_count in the same transaction. Returns the seqs actually inserted, so the
- * caller publishes only those (a replayed batch publishes nothing).
+ * conversation's turn_count — one statement (data-modifying CTEs), so it is atomic and costs one
+ * round trip. Returns the seqs actually inserted, so the caller can tell new from replayed.
  */
 export async function insertUtterances(
   db: Knex,
@@ -36,30 +36,32 @@ export async function insertUtterances(
   utterances: readonly UtteranceRecord[],
 ): Promise<number[]> {
   if (utterances.length === 0) return [];
-  return db.transaction(async (trx) => {
-    const rows = await trx('utterances')
-      .insert(
-        utterances.map((u) => ({
-          conversation_id: conversationId,
-          user_id: userId,
-          seq: u.seq,
-          role: u.role,
-          text: u.text,
-          language: u.language,
-          started_at: u.startedAt,
-          ended_at: u.endedAt,
-          interrupted: u.interrupted,
-          metrics: u.metrics === null ? null : JSON.stringify(u.metrics),
-        })),
-      )
-      .onConflict(['conversation_id', 'seq'])
-      .ignore()
-      .returning(['seq']);
-    const inserted = (rows as Array<{ seq: number }>).map((r) => r.seq);
-    if (inserted.length > 0)
-      await trx('conversations').where({ id: conversationId }).increment('turn_count', inserted.length);
-    return inserted;
-  });
+  const insert = db('utterances')
+    .insert(
+      utterances.map((u) => ({
+        conversation_id: conversationId,
+        user_id: userId,
+        seq: u.seq,
+        role: u.role,
+        text: u.text,
+        language: u.language,
+        started_at: u.startedAt,
+        ended_at: u.endedAt,
+        interrupted: u.interrupted,
+        metrics: u.metrics === null ? null : JSON.stringify(u.metrics),
+      })),
+    )
+    .onConflict(['conversation_id', 'seq'])
+    .ignore()
+    .returning(['seq'])
+    .toSQL();
+  const result = await db.raw(
+    `WITH ins AS (${insert.sql}),
+          counted AS (UPDATE conversations SET turn_count = turn_count + (SELECT count(*) FROM ins) WHERE id = ?)
+     SELECT seq FROM ins`,
+    [...insert.bindings, conversationId],
+  );
+  return (result.rows as Array<{ seq: number }>).map((r) => r.seq);
 }
 
 /** The whole transcript of one conversation in seq order. */
