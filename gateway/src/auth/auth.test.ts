@@ -37,6 +37,13 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     expect(setCookie).toMatch(/SameSite=Lax/i);
     expect(setCookie).not.toMatch(/Secure/i); // plain http here; see the https test below
     remember(c);
+    // Idle expiry: the cookie's Expires and the Redis TTL both sit SESSION_IDLE_MINUTES ahead.
+    const idleSeconds = gw.ctx.config.session.idleMs / 1000;
+    const expires = Date.parse(/Expires=([^;]+)/i.exec(setCookie)![1]!);
+    expect(Math.abs(expires - Date.now() - gw.ctx.config.session.idleMs)).toBeLessThan(10_000);
+    const ttl = await gw.ctx.redis!.ttl(`${gw.redisPrefix}sess:${c.sessionId()}`);
+    expect(ttl).toBeGreaterThan(idleSeconds - 10);
+    expect(ttl).toBeLessThanOrEqual(idleSeconds);
     const me = await c.get('/api/auth/me');
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ email, displayName: 'Ada' });
