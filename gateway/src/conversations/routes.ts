@@ -8,6 +8,7 @@ import { CursorCodec } from './cursor';
 import { CONTENT_TYPES, exportFilename, renderers } from './export-formats';
 import { presentConversation, presentSummary, presentUtterance } from './presenter';
 import { ExportQuery, ListConversationsQuery, UUID_RE } from './schema';
+import './openapi';
 
 /**
  * Transcript history for the signed-in user:
