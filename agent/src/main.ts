@@ -30,6 +30,8 @@ const server = new AgentServer(
     loadFunc: async (s) => Math.min(1, s.activeJobs.length / config.maxJobs),
     loadThreshold: 1,
     drainTimeout: DRAIN_MS,
+    // Warming a job process (plugins + Silero) takes seconds on a busy 2-core box; 10 s is too tight.
+    initializeProcessTimeout: 30_000,
   }),
 );
 

@@ -44,8 +44,10 @@ export async function ensureLivekitServer(log: (line: string) => void = () => {}
 export interface LivekitServerOptions {
   port?: number;
   rtcTcpPort?: number;
-  /** First of a narrow UDP range (10 ports). */
+  /** First of a narrow UDP range for media. */
   udpPortStart?: number;
+  /** How many UDP ports (default 20: a handful of calls; raise it for load). */
+  udpPortCount?: number;
   apiKey?: string;
   apiSecret?: string;
   /** Gateway endpoints that receive LiveKit webhooks (room_finished, participant_left, …). */
@@ -69,7 +71,7 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   const bin = await ensureLivekitServer();
   const port = options.port ?? (await freePort());
   const tcpPort = options.rtcTcpPort ?? (await freePort());
-  const udpStart = options.udpPortStart ?? 40000 + Math.floor(Math.random() * 2000) * 10;
+  const udpStart = options.udpPortStart ?? 30000 + Math.floor(Math.random() * 1000) * 20;
   const apiKey = options.apiKey ?? 'devkey';
   const apiSecret = options.apiSecret ?? 'parley-local-livekit-secret-0123456789abcdef';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-livekit-'));
@@ -79,7 +81,7 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
     'rtc:',
     `  tcp_port: ${tcpPort}`,
     `  port_range_start: ${udpStart}`,
-    `  port_range_end: ${udpStart + 9}`,
+    `  port_range_end: ${udpStart + (options.udpPortCount ?? 20) - 1}`,
     '  use_external_ip: false',
     '  node_ip: 127.0.0.1',
     'keys:',
