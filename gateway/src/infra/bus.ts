@@ -33,7 +33,8 @@ export class LocalBus implements Bus {
  */
 export class RedisBus implements Bus {
   private local = new LocalBus();
-  private counts = new Map<string, number>();
+  /** Per channel: local subscriber count and the Redis SUBSCRIBE in flight or done. */
+  private channels = new Map<string, { count: number; ready: Promise<void> }>();
   constructor(
     private pub: Redis,
     private sub: Redis,
@@ -43,15 +44,28 @@ export class RedisBus implements Bus {
     await this.pub.publish(this.prefix + channel, message);
   }
   async subscribe(channel: string, onMessage: (message: string) => void) {
-    const n = this.counts.get(channel) ?? 0;
-    this.counts.set(channel, n + 1);
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      const ready = this.sub.subscribe(this.prefix + channel, (m) => void this.local.publish(channel, m));
+      entry = { count: 0, ready };
+      this.channels.set(channel, entry);
+      ready.catch(() => this.channels.get(channel) === entry && this.channels.delete(channel));
+    }
+    entry.count++;
     const off = await this.local.subscribe(channel, onMessage);
-    if (n === 0) await this.sub.subscribe(this.prefix + channel, (m) => void this.local.publish(channel, m));
+    try {
+      // Every subscriber, not just the first, returns only once Redis confirmed the subscription.
+      await entry.ready;
+    } catch (err) {
+      await off();
+      entry.count--;
+      throw err;
+    }
     return async () => {
       await off();
-      const left = (this.counts.get(channel) ?? 1) - 1;
-      if (left > 0) return void this.counts.set(channel, left);
-      this.counts.delete(channel);
+      const current = this.channels.get(channel);
+      if (!current || --current.count > 0) return;
+      this.channels.delete(channel);
       if (this.sub.isReady) await this.sub.unsubscribe(this.prefix + channel).catch(() => undefined);
     };
   }
