@@ -1,0 +1,165 @@
+import type { llm, voice } from '@livekit/agents';
+import { LIMITS, type EndReason, type IngestEvent, type TurnMetrics, type Utterance } from '@parley/protocol';
+import type { DeliveryQueue } from './delivery';
+
+/**
+ * Turns AgentSession events into the gateway's IngestEvents and queues them for delivery.
+ *
+ * - Utterances come from `conversation_item_added` (what entered the chat context: the user's
+ *   committed turn, the agent's reply as actually spoken, with `interrupted`). A user turn the
+ *   framework completed but never committed (its reply was cancelled before being scheduled) is
+ *   still reported, from `onUserTurnCompleted`, when the next turn starts or the call ends.
+ * - Interims: the user's from `user_input_transcribed` (finals so far + the current interim),
+ *   the agent's from the reply text as it is generated (ParleyAgent's transcription tap).
+ * - `agent_state_changed` → agent_state; call_started / call_ended are reported by the job.
+ * - Seq: 0, 1, 2… per conversation, assigned when the utterance is queued.
+ * - Metrics: ChatMessage.metrics are in seconds; TurnMetrics are in milliseconds. The user
+ *   message carries end-of-utterance and transcription delays; the agent reply carries LLM TTFT,
+ *   TTS TTFB and end-to-end latency; the reply's TurnMetrics hold all five.
+ */
+
+type Msg = Pick<llm.ChatMessage, 'id' | 'role' | 'interrupted' | 'metrics' | 'createdAt'> & { textContent?: string | undefined };
+
+const toMs = (seconds: number | undefined): number | null =>
+  seconds === undefined || !Number.isFinite(seconds) ? null : Math.min(600_000, Math.max(0, Math.round(seconds * 10_000) / 10));
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function userTurnMetrics(m: llm.MetricsReport): TurnMetrics | null {
+  const t: TurnMetrics = {
+    endOfUtteranceDelayMs: toMs(m.endOfTurnDelay),
+    transcriptionDelayMs: toMs(m.transcriptionDelay),
+    llmTtftMs: null,
+    ttsTtfbMs: null,
+    e2eLatencyMs: null,
+  };
+  return Object.values(t).some((v) => v !== null) ? t : null;
+}
+
+export function agentTurnMetrics(m: llm.MetricsReport, user: TurnMetrics | null): TurnMetrics | null {
+  const isReply = m.llmNodeTtft !== undefined || m.e2eLatency !== undefined;
+  const t: TurnMetrics = {
+    endOfUtteranceDelayMs: isReply ? (user?.endOfUtteranceDelayMs ?? null) : null,
+    transcriptionDelayMs: isReply ? (user?.transcriptionDelayMs ?? null) : null,
+    llmTtftMs: toMs(m.llmNodeTtft),
+    ttsTtfbMs: toMs(m.ttsNodeTtfb),
+    e2eLatencyMs: toMs(m.e2eLatency),
+  };
+  return Object.values(t).some((v) => v !== null) ? t : null;
+}
+
+export class Reporter {
+  #seq = 0;
+  #userSegment = 0;
+  #userFinals = '';
+  #lastUserMetrics: TurnMetrics | null = null;
+  /** A completed user turn not yet seen as a conversation item. */
+  #uncommittedUser: { text: string; at: number } | null = null;
+  #lastAgentInterimAt = 0;
+  #ended = false;
+
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly language: string,
+  ) {}
+
+  get nextSeq() {
+    return this.#seq;
+  }
+
+  attach(session: voice.AgentSession): void {
+    session.on('user_input_transcribed', (ev) => this.userTranscribed(ev.transcript, ev.isFinal));
+    session.on('conversation_item_added', (ev) => {
+      if (ev.item.type === 'message') this.itemAdded(ev.item);
+    });
+    session.on('agent_state_changed', (ev) => this.#push({ type: 'agent_state', state: ev.newState }));
+  }
+
+  callStarted(at = Date.now()): void {
+    this.#push({ type: 'call_started', at: iso(at) });
+  }
+
+  /** Reports the end once; a user turn that was never committed is reported first. */
+  callEnded(reason: EndReason, at = Date.now()): void {
+    if (this.#ended) return;
+    this.#flushUncommittedUser();
+    this.#ended = true;
+    this.#push({ type: 'call_ended', at: iso(at), reason });
+  }
+
+  userTranscribed(transcript: string, isFinal: boolean): void {
+    const text = transcript.trim();
+    if (!text) return;
+    const shown = `${this.#userFinals} ${text}`.trim();
+    if (isFinal) this.#userFinals = shown;
+    this.#push({ type: 'interim', role: 'user', segmentId: `user-${this.#userSegment}`, text: clip(shown) });
+  }
+
+  /** The agent's reply text as generated (throttled to ~5 updates per second). */
+  agentText(segmentId: string, textSoFar: string): void {
+    const now = Date.now();
+    if (now - this.#lastAgentInterimAt < 200) return;
+    this.#lastAgentInterimAt = now;
+    const text = textSoFar.trim();
+    if (text) this.#push({ type: 'interim', role: 'agent', segmentId, text: clip(text) });
+  }
+
+  /** Called from Agent.onUserTurnCompleted with the turn's text. */
+  userTurnCompleted(text: string): void {
+    this.#flushUncommittedUser();
+    if (text.trim()) this.#uncommittedUser = { text: text.trim(), at: Date.now() };
+  }
+
+  itemAdded(item: Msg): void {
+    const text = (item.textContent ?? '').trim();
+    if (item.role === 'user') {
+      this.#uncommittedUser = null;
+      if (!text) return;
+      this.#lastUserMetrics = userTurnMetrics(item.metrics);
+      this.#utterance('user', text, item, this.#lastUserMetrics, false);
+      this.#userSegment++;
+      this.#userFinals = '';
+    } else if (item.role === 'assistant') {
+      if (!text) return;
+      const metrics = agentTurnMetrics(item.metrics, this.#lastUserMetrics);
+      if (metrics?.llmTtftMs != null || metrics?.e2eLatencyMs != null) this.#lastUserMetrics = null;
+      this.#utterance('agent', text, item, metrics, item.interrupted);
+    }
+  }
+
+  #flushUncommittedUser() {
+    const u = this.#uncommittedUser;
+    if (!u) return;
+    this.#uncommittedUser = null;
+    this.#utterance('user', u.text, { createdAt: u.at, metrics: {} }, null, false);
+    this.#userSegment++;
+    this.#userFinals = '';
+  }
+
+  #utterance(role: 'user' | 'agent', text: string, item: Pick<Msg, 'createdAt' | 'metrics'>, metrics: TurnMetrics | null, interrupted: boolean) {
+    if (this.#ended) return;
+    const m = item.metrics;
+    const start = m.startedSpeakingAt !== undefined ? m.startedSpeakingAt * 1000 : item.createdAt;
+    const end = Math.max(start, m.stoppedSpeakingAt !== undefined ? m.stoppedSpeakingAt * 1000 : Date.now());
+    const utterance: Utterance = {
+      seq: this.#seq++,
+      role,
+      text: clip(text),
+      language: this.language,
+      startedAt: iso(start),
+      endedAt: iso(end),
+      interrupted,
+      metrics,
+    };
+    this.#push({ type: 'utterance', utterance });
+  }
+
+  #push(event: IngestEvent) {
+    if (this.#ended && event.type !== 'call_ended') return;
+    this.queue.push(event);
+  }
+}
+
+function clip(text: string): string {
+  return text.length > LIMITS.utteranceText ? text.slice(0, LIMITS.utteranceText) : text;
+}
