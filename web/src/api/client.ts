@@ -45,6 +45,12 @@ export function errorMessage(e: unknown): string {
   return 'Something went wrong.';
 }
 
+/** Called when any request answers 401: the session ended (expired, logged out elsewhere). */
+let unauthenticatedListener: (() => void) | null = null;
+export function onUnauthenticated(fn: (() => void) | null) {
+  unauthenticatedListener = fn;
+}
+
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
@@ -73,6 +79,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
   }
   if (!res.ok) {
     const err = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+    if (res.status === 401 && err?.code === 'unauthenticated') unauthenticatedListener?.();
     if (err && typeof err.code === 'string' && typeof err.message === 'string') {
       throw new ApiError(res.status, err.code, err.message, err.details);
     }

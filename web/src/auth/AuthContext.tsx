@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { fetchMe, logout as apiLogout, type User } from '../api/auth';
-import { errorMessage } from '../api/client';
+import { fetchMe, logout as apiLogout, sessionHint, type User } from '../api/auth';
+import { errorMessage, onUnauthenticated } from '../api/client';
 
 interface AuthValue {
   /** undefined while the first /api/auth/me is in flight. */
@@ -15,17 +15,21 @@ interface AuthValue {
 const AuthContext = createContext<AuthValue | null>(null);
 
 export function AuthProvider({ children, initialUser }: { children: ReactNode; initialUser?: User | null }) {
-  const [user, setUser] = useState<User | null | undefined>(initialUser);
+  const [user, setUserState] = useState<User | null | undefined>(initialUser);
+  const setUser = useCallback((u: User | null) => {
+    sessionHint.set(u !== null);
+    setUserState(u);
+  }, []);
   const [loadError, setLoadError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     try {
       const me = await fetchMe();
-      setUser(me);
+      setUserState(me);
       setLoadError(null);
       return me;
     } catch (e) {
-      setUser(null);
+      setUserState(null);
       setLoadError(errorMessage(e));
       return null;
     }
@@ -35,15 +39,21 @@ export function AuthProvider({ children, initialUser }: { children: ReactNode; i
     if (initialUser === undefined) void refresh();
   }, [initialUser, refresh]);
 
+  // Any 401 from the API means the session is over: show the logged-out state.
+  useEffect(() => {
+    onUnauthenticated(() => setUser(null));
+    return () => onUnauthenticated(null);
+  }, [setUser]);
+
   const logout = useCallback(async () => {
     try {
       await apiLogout();
     } finally {
       setUser(null);
     }
-  }, []);
+  }, [setUser]);
 
-  const value = useMemo(() => ({ user, loadError, setUser, refresh, logout }), [user, loadError, refresh, logout]);
+  const value = useMemo(() => ({ user, loadError, setUser, refresh, logout }), [user, loadError, setUser, refresh, logout]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -1,16 +1,22 @@
 import { useMediaDeviceSelect, useRoomContext, useTrackToggle } from '@livekit/components-react';
 import { Track } from 'livekit-client';
-import { useId, useState } from 'react';
+import { useCallback, useId, useState } from 'react';
 import { microphoneProblem } from './errors';
 
-export function CallControls({ onEnd }: { onEnd: () => Promise<void> }) {
+/** `ready`: the microphone track is published (until then the toggle would wrongly read "muted"). */
+export function CallControls({ onEnd, ready }: { onEnd: () => Promise<void>; ready: boolean }) {
   const room = useRoomContext();
   const { enabled, pending, toggle } = useTrackToggle({ source: Track.Source.Microphone });
   const [deviceError, setDeviceError] = useState<string | null>(null);
+  // Stable identity matters: the hook rebuilds (and empties) its device list whenever onError changes.
+  const onDeviceError = useCallback((e: Error) => setDeviceError(microphoneProblem(e).message), []);
   const { devices, activeDeviceId, setActiveMediaDevice } = useMediaDeviceSelect({
     kind: 'audioinput',
     room,
-    onError: (e) => setDeviceError(microphoneProblem(e).message),
+    // Only once the microphone is open: permission is granted by then, so this adds no prompt but
+    // makes the browser list devices with their labels.
+    requestPermissions: ready,
+    onError: onDeviceError,
   });
   const selectId = useId();
   const [ending, setEnding] = useState(false);
@@ -21,11 +27,10 @@ export function CallControls({ onEnd }: { onEnd: () => Promise<void> }) {
         <button
           type="button"
           className={`button mic-toggle${enabled ? '' : ' is-muted'}`}
-          aria-pressed={!enabled}
-          disabled={pending}
+          disabled={pending || !ready}
           onClick={() => void toggle()}
         >
-          {enabled ? 'Mute microphone' : 'Unmute microphone'}
+          {!ready ? 'Connecting microphone…' : enabled ? 'Mute microphone' : 'Unmute microphone'}
         </button>
         <button
           type="button"
@@ -39,7 +44,7 @@ export function CallControls({ onEnd }: { onEnd: () => Promise<void> }) {
           End call
         </button>
       </div>
-      {!enabled && (
+      {ready && !enabled && (
         <p className="muted small" role="status">
           Your microphone is muted. Parley can’t hear you.
         </p>

@@ -50,7 +50,7 @@ export default function CallPage({ guest }: { guest: boolean }) {
           {call.room && inCall ? (
             <RoomContext.Provider value={call.room}>
               <AgentPanel fallbackState={transcript.agentState} />
-              <CallControls onEnd={call.end} />
+              <CallControls onEnd={call.end} ready={call.phase === 'live'} />
               <RoomAudioRenderer />
               <StartAudio label="Allow audio playback" className="button" />
             </RoomContext.Provider>

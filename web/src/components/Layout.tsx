@@ -4,7 +4,7 @@ import { ProvidersBanner } from './ProvidersBanner';
 import { RouteFocus } from './RouteFocus';
 
 export function Layout() {
-  const { user, logout } = useAuth();
+  const { user, logout, loadError } = useAuth();
   const navigate = useNavigate();
   const onLogout = async () => {
     await logout().catch(() => undefined);
@@ -56,6 +56,11 @@ export function Layout() {
         </nav>
       </header>
       <ProvidersBanner />
+      {loadError && (
+        <div className="server-banner" role="alert">
+          {loadError}
+        </div>
+      )}
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>

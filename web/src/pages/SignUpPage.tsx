@@ -54,7 +54,7 @@ export function SignUpPage() {
         if (err.code === 'email_taken') next.email = err.message;
         if (err.code === 'weak_password') next.password = err.message;
         setFieldErrors(next);
-        setError(err.message);
+        setError(Object.keys(next).length ? 'Check the highlighted field.' : err.message);
       } else setError(errorMessage(err));
     } finally {
       setBusy(false);
