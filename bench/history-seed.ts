@@ -18,8 +18,70 @@ export const WORDS = {
 };
 export const RARE_HITS = 12;
 
-const HEAD = ['the', 'to', 'and', 'you', 'i', 'a', 'is', 'it', 'that', 'what', 'of', 'in', 'we', 'can', 'for', 'my', 'about', 'weather', 'like', 'do', 'this', 'me', 'have', 'so', 'just', 'think', 'how', 'would', 'time', 'be', 'garden', 'today', 'good', 'know', 'want', 'tomorrow', 'maybe', 'really', 'there', 'some'];
-const SYL = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'shi', 'vo', 'pe', 'da', 'zu', 'fa', 'gri', 'bel', 'mon', 'tas', 'quo', 'hen', 'wir', 'sel'];
+const HEAD = [
+  'the',
+  'to',
+  'and',
+  'you',
+  'i',
+  'a',
+  'is',
+  'it',
+  'that',
+  'what',
+  'of',
+  'in',
+  'we',
+  'can',
+  'for',
+  'my',
+  'about',
+  'weather',
+  'like',
+  'do',
+  'this',
+  'me',
+  'have',
+  'so',
+  'just',
+  'think',
+  'how',
+  'would',
+  'time',
+  'be',
+  'garden',
+  'today',
+  'good',
+  'know',
+  'want',
+  'tomorrow',
+  'maybe',
+  'really',
+  'there',
+  'some',
+];
+const SYL = [
+  'ka',
+  'lo',
+  'mi',
+  'ne',
+  'ru',
+  'ta',
+  'shi',
+  'vo',
+  'pe',
+  'da',
+  'zu',
+  'fa',
+  'gri',
+  'bel',
+  'mon',
+  'tas',
+  'quo',
+  'hen',
+  'wir',
+  'sel',
+];
 
 /** ~4,000 words: common English first, then pseudo-words (never the rare query word). */
 export function vocabulary(): string[] {
@@ -75,7 +137,10 @@ async function seedUtterances(db: Database, userIds: string[]): Promise<void> {
  * Seeds one measured user with 100,000 utterances (4,975 conversations of 20 turns plus one of
  * 500), and with `others` > 0, that many more utterances across other users (1,000 each).
  */
-export async function seedHistory(db: Database, options: { passwordHash: string; email: string; others: number }): Promise<SeedPlan> {
+export async function seedHistory(
+  db: Database,
+  options: { passwordHash: string; email: string; others: number },
+): Promise<SeedPlan> {
   await db.raw('DROP INDEX IF EXISTS utterances_tsv_idx');
   const [user] = await db('users')
     .insert({ email: options.email, password_hash: options.passwordHash, display_name: 'Bench' })
@@ -84,7 +149,17 @@ export async function seedHistory(db: Database, options: { passwordHash: string;
   await seedUserConversations(db, [userId], 4975, 20, '2023-01-01T00:00:00Z');
   // The long conversation sits in the middle of the history.
   const [long] = await db('conversations')
-    .insert({ id: db.raw('gen_random_uuid()'), user_id: userId, room: 'bench-long', status: 'ended', created_at: '2023-12-01T10:00:00Z', started_at: '2023-12-01T10:00:00Z', ended_at: '2023-12-01T11:00:00Z', duration_ms: 3_600_000, turn_count: 500 })
+    .insert({
+      id: db.raw('gen_random_uuid()'),
+      user_id: userId,
+      room: 'bench-long',
+      status: 'ended',
+      created_at: '2023-12-01T10:00:00Z',
+      started_at: '2023-12-01T10:00:00Z',
+      ended_at: '2023-12-01T11:00:00Z',
+      duration_ms: 3_600_000,
+      turn_count: 500,
+    })
     .returning('id');
   await seedUtterances(db, [userId]);
 

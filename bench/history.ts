@@ -45,18 +45,32 @@ async function main() {
     const email = 'bench@bench.test';
     console.log(`seeding ${FULL ? '1,000,000' : '100,000'} utterances…`);
     const t0 = Date.now();
-    const plan = await seedHistory(db, { email, passwordHash: await hashPassword(password, TEST_PARAMS), others: FULL ? 900_000 : 0 });
+    const plan = await seedHistory(db, {
+      email,
+      passwordHash: await hashPassword(password, TEST_PARAMS),
+      others: FULL ? 900_000 : 0,
+    });
     const seedMs = Date.now() - t0;
-    const counts = (await db.raw(`SELECT (SELECT count(*) FROM utterances)::int AS total, (SELECT count(*) FROM utterances WHERE user_id = ?)::int AS mine, (SELECT count(*) FROM conversations WHERE user_id = ?)::int AS conversations`, [plan.userId, plan.userId])).rows[0];
-    console.log(`seeded in ${(seedMs / 1000).toFixed(1)} s: ${counts.total} utterances, ${counts.mine} for the measured user in ${counts.conversations} conversations`);
+    const counts = (
+      await db.raw(
+        `SELECT (SELECT count(*) FROM utterances)::int AS total, (SELECT count(*) FROM utterances WHERE user_id = ?)::int AS mine, (SELECT count(*) FROM conversations WHERE user_id = ?)::int AS conversations`,
+        [plan.userId, plan.userId],
+      )
+    ).rows[0];
+    console.log(
+      `seeded in ${(seedMs / 1000).toFixed(1)} s: ${counts.total} utterances, ${counts.mine} for the measured user in ${counts.conversations} conversations`,
+    );
 
     // A deep page: the position 4,000 conversations down the list.
-    const deep = (await db.raw(
-      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt", id FROM conversations WHERE user_id = ? ORDER BY created_at DESC, id DESC OFFSET 4000 LIMIT 1`,
-      [plan.userId],
-    )).rows[0];
+    const deep = (
+      await db.raw(
+        `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt", id FROM conversations WHERE user_id = ? ORDER BY created_at DESC, id DESC OFFSET 4000 LIMIT 1`,
+        [plan.userId],
+      )
+    ).rows[0];
     const userId = plan.userId;
-    const list = (q?: string, after?: historyRepo.KeysetPosition) => historyRepo.listConversations(db, { userId, limit: 20, q, after });
+    const list = (q?: string, after?: historyRepo.KeysetPosition) =>
+      historyRepo.listConversations(db, { userId, limit: 20, q, after });
 
     // Sanity: what each scenario returns.
     const rare = await historyRepo.listConversations(db, { userId, limit: 50, q: WORDS.rare });
@@ -68,7 +82,11 @@ async function main() {
       ['list deep keyset page (4,000 down)', () => list(undefined, deep), ''],
       [`search rare "${WORDS.rare}"`, () => list(WORDS.rare), `/api/conversations?limit=20&q=${WORDS.rare}`],
       [`search common "${WORDS.common}"`, () => list(WORDS.common), `/api/conversations?limit=20&q=${WORDS.common}`],
-      [`search two words "${WORDS.twoWord}"`, () => list(WORDS.twoWord), `/api/conversations?limit=20&q=${encodeURIComponent(WORDS.twoWord)}`],
+      [
+        `search two words "${WORDS.twoWord}"`,
+        () => list(WORDS.twoWord),
+        `/api/conversations?limit=20&q=${encodeURIComponent(WORDS.twoWord)}`,
+      ],
       [
         'one 500-turn conversation',
         async () => {
@@ -85,7 +103,9 @@ async function main() {
     if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
     // The deep page through the API: follow cursors to the 4,000th conversation's page.
     let cursor: string | null = null;
-    for (let i = 0; i < 200; i++) cursor = (await client.get(`/api/conversations?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body.nextCursor;
+    for (let i = 0; i < 200; i++)
+      cursor = (await client.get(`/api/conversations?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`))
+        .body.nextCursor;
     scenarios[1]![2] = `/api/conversations?limit=20&cursor=${encodeURIComponent(cursor!)}`;
 
     const results: Array<{ scenario: string; db: object; api: object }> = [];
@@ -113,9 +133,21 @@ async function main() {
       date: new Date().toISOString(),
       settings: { full: FULL, iterations: ITERATIONS, warmup: WARMUP, pageSize: 20, words: WORDS, rareHits: RARE_HITS },
       targets: TARGETS,
-      seed: { utterances: counts.total, userUtterances: counts.mine, userConversations: counts.conversations, seconds: seedMs / 1000 },
+      seed: {
+        utterances: counts.total,
+        userUtterances: counts.mine,
+        userConversations: counts.conversations,
+        seconds: seedMs / 1000,
+      },
       results,
-      machine: { loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: (await db.raw('SHOW server_version')).rows[0].server_version },
+      machine: {
+        loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: (await db.raw('SHOW server_version')).rows[0].server_version,
+      },
       durationSeconds: (Date.now() - started) / 1000,
     };
     const dir = path.join(import.meta.dirname, 'results');

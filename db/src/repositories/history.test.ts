@@ -16,9 +16,29 @@ describe('history repository on embedded PGlite', () => {
   }
   async function conversation(owner: string, createdAt: Date, texts: string[]) {
     const id = randomUUID();
-    await db('conversations').insert({ id, user_id: owner, room: id, status: 'ended', created_at: createdAt, started_at: createdAt, ended_at: createdAt, turn_count: texts.length });
+    await db('conversations').insert({
+      id,
+      user_id: owner,
+      room: id,
+      status: 'ended',
+      created_at: createdAt,
+      started_at: createdAt,
+      ended_at: createdAt,
+      turn_count: texts.length,
+    });
     if (texts.length)
-      await db('utterances').insert(texts.map((text, seq) => ({ conversation_id: id, user_id: owner, seq, role: seq % 2 ? 'agent' : 'user', text, language: 'en', started_at: createdAt, ended_at: createdAt })));
+      await db('utterances').insert(
+        texts.map((text, seq) => ({
+          conversation_id: id,
+          user_id: owner,
+          seq,
+          role: seq % 2 ? 'agent' : 'user',
+          text,
+          language: 'en',
+          started_at: createdAt,
+          ended_at: createdAt,
+        })),
+      );
     return id;
   }
 
@@ -28,7 +48,13 @@ describe('history repository on embedded PGlite', () => {
     userId = await user('a@example.test');
     otherId = await user('b@example.test');
     for (let i = 0; i < 7; i++)
-      ids.push(await conversation(userId, new Date(Date.UTC(2025, 0, 1 + i)), ['hello', `middle words ${i % 2 ? 'penguin' : 'walrus'} here`, 'goodbye']));
+      ids.push(
+        await conversation(userId, new Date(Date.UTC(2025, 0, 1 + i)), [
+          'hello',
+          `middle words ${i % 2 ? 'penguin' : 'walrus'} here`,
+          'goodbye',
+        ]),
+      );
     await conversation(otherId, new Date(Date.UTC(2025, 0, 3)), ['penguin of someone else']);
   });
   afterAll(async () => db?.destroy());
@@ -46,7 +72,7 @@ describe('history repository on embedded PGlite', () => {
     expect(ids.every((id) => seen.includes(id))).toBe(true);
   });
 
-  it('searches the user\'s utterances with websearch syntax and marks the match', async () => {
+  it("searches the user's utterances with websearch syntax and marks the match", async () => {
     const page = await listConversations(db, { userId, limit: 10, q: 'PENGUIN' });
     expect(page.rows.map((r) => r.id)).toEqual([ids[5], ids[3], ids[1]]);
     expect(page.rows[0]!.headline).toContain(`${HIGHLIGHT_START}penguin${HIGHLIGHT_STOP}`);
@@ -58,7 +84,12 @@ describe('history repository on embedded PGlite', () => {
   });
 
   it('filters by date range', async () => {
-    const page = await listConversations(db, { userId, limit: 10, from: new Date(Date.UTC(2025, 0, 2)), to: new Date(Date.UTC(2025, 0, 4)) });
+    const page = await listConversations(db, {
+      userId,
+      limit: 10,
+      from: new Date(Date.UTC(2025, 0, 2)),
+      to: new Date(Date.UTC(2025, 0, 4)),
+    });
     expect(page.rows.map((r) => r.id)).toEqual([ids[2], ids[1]]);
   });
 

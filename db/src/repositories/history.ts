@@ -204,7 +204,9 @@ function toUtterance(r: Row): UtteranceRow {
 
 /** One of the user's conversations, or null when it does not exist or belongs to someone else. */
 export async function findConversation(db: Knex, userId: string, id: string): Promise<ConversationRow | null> {
-  const row = await db('conversations').where({ id, user_id: userId }).first(...CONVERSATION_COLUMNS);
+  const row = await db('conversations')
+    .where({ id, user_id: userId })
+    .first(...CONVERSATION_COLUMNS);
   return row ? toConversation(row) : null;
 }
 
@@ -250,10 +252,13 @@ export async function collectUserData(db: Knex, userId: string): Promise<UserDat
     .first('id', 'email', 'display_name', 'created_at', 'retention_days');
   if (!user) return null;
   const conversations = (
-    await db('conversations').where({ user_id: userId }).orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]).select(CONVERSATION_COLUMNS)
+    await db('conversations')
+      .where({ user_id: userId })
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .select(CONVERSATION_COLUMNS)
   ).map(toConversation);
   const byConversation = new Map<string, UtteranceRow[]>(conversations.map((c) => [c.id, []]));
   const rows = await db('utterances')
@@ -306,7 +311,11 @@ export async function purgeExpired(db: Knex, now: Date, batchSize = 500): Promis
          LIMIT ?)`,
       [now.toISOString(), batchSize],
     );
-    const n = Number((result as { rowCount?: number; affectedRows?: number }).rowCount ?? (result as { affectedRows?: number }).affectedRows ?? 0);
+    const n = Number(
+      (result as { rowCount?: number; affectedRows?: number }).rowCount ??
+        (result as { affectedRows?: number }).affectedRows ??
+        0,
+    );
     total += n;
     if (n < batchSize) return total;
   }

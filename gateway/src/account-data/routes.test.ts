@@ -15,16 +15,38 @@ describe('own your data', () => {
   afterAll(async () => gw?.stop());
 
   async function storedPrefs(userId: string) {
-    return gw.database.db('user_preferences').where({ user_id: userId }).first('tts_voice', 'language', 'favorite_topics', 'system_prompt');
+    return gw.database
+      .db('user_preferences')
+      .where({ user_id: userId })
+      .first('tts_voice', 'language', 'favorite_topics', 'system_prompt');
   }
 
   it('exports profile, preferences and every conversation with its turns as versioned JSON', async () => {
-    await gw.database.db('user_preferences').insert({ user_id: carol.id, tts_voice: 'nova', language: 'de', favorite_topics: JSON.stringify(['go']), system_prompt: 'Hi' });
-    const a = await seedConversation(gw.database.db, carol.id, { createdAt: new Date('2025-01-01T00:00:00Z'), turns: [{ role: 'user', text: 'one' }] });
-    const b = await seedConversation(gw.database.db, carol.id, { createdAt: new Date('2025-01-02T00:00:00Z'), turns: [{ role: 'user', text: 'two' }, { role: 'agent', text: 'three' }] });
+    await gw.database
+      .db('user_preferences')
+      .insert({
+        user_id: carol.id,
+        tts_voice: 'nova',
+        language: 'de',
+        favorite_topics: JSON.stringify(['go']),
+        system_prompt: 'Hi',
+      });
+    const a = await seedConversation(gw.database.db, carol.id, {
+      createdAt: new Date('2025-01-01T00:00:00Z'),
+      turns: [{ role: 'user', text: 'one' }],
+    });
+    const b = await seedConversation(gw.database.db, carol.id, {
+      createdAt: new Date('2025-01-02T00:00:00Z'),
+      turns: [
+        { role: 'user', text: 'two' },
+        { role: 'agent', text: 'three' },
+      ],
+    });
     const r = await carol.client.get('/api/me/export');
     expect(r.status).toBe(200);
-    expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="parley-export-\d{4}-\d{2}-\d{2}\.json"$/);
+    expect(r.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="parley-export-\d{4}-\d{2}-\d{2}\.json"$/,
+    );
     expect(r.body).toMatchObject({
       format: 'parley-export',
       version: 1,
@@ -43,11 +65,23 @@ describe('own your data', () => {
     const r = await u.client.post('/api/me/import', { ...file, preferences: PREFS });
     expect(r.status).toBe(200);
     expect(r.body.preferences).toEqual(PREFS);
-    expect(await storedPrefs(u.id)).toEqual({ tts_voice: 'alloy', language: 'fr', favorite_topics: ['jazz', 'chess'], system_prompt: 'Be brief.' });
+    expect(await storedPrefs(u.id)).toEqual({
+      tts_voice: 'alloy',
+      language: 'fr',
+      favorite_topics: ['jazz', 'chess'],
+      system_prompt: 'Be brief.',
+    });
 
     // A large export (conversations included) goes up as a file, beyond the 64 kB JSON limit.
-    const big = { ...file, preferences: { ...PREFS, language: 'es' }, conversations: [{ id: 'x', utterances: [{ text: 'y'.repeat(200_000) }] }] };
-    const f = await u.client.post('/api/me/import', undefined, { raw: JSON.stringify(big), headers: { 'content-type': 'application/octet-stream' } });
+    const big = {
+      ...file,
+      preferences: { ...PREFS, language: 'es' },
+      conversations: [{ id: 'x', utterances: [{ text: 'y'.repeat(200_000) }] }],
+    };
+    const f = await u.client.post('/api/me/import', undefined, {
+      raw: JSON.stringify(big),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(f.status).toBe(200);
     expect((await storedPrefs(u.id))!.language).toBe('es');
   });
@@ -63,12 +97,47 @@ describe('own your data', () => {
       ['truncated file', () => asFile(JSON.stringify(file).slice(0, 40)), 400, 'invalid_json'],
       ['binary garbage', () => asFile(Buffer.from([0xff, 0x00, 0x13, 0x37])), 400, 'invalid_json'],
       ['not an export', () => u.client.post('/api/me/import', [1, 2, 3]), 400, 'validation_failed'],
-      ['version 2', () => u.client.post('/api/me/import', { ...file, version: 2, preferences: { ...PREFS, language: 'ja' } }), 400, 'unsupported_version'],
-      ['other format', () => u.client.post('/api/me/import', { ...file, format: 'chatgpt-export', preferences: { ...PREFS, language: 'ja' } }), 400, 'unsupported_version'],
-      ['unknown language', () => u.client.post('/api/me/import', { ...file, preferences: { ...PREFS, language: 'xx' } }), 400, 'validation_failed'],
-      ['prompt too long', () => u.client.post('/api/me/import', { ...file, preferences: { ...PREFS, systemPrompt: 'p'.repeat(5000) } }), 400, 'validation_failed'],
-      ['missing preferences', () => u.client.post('/api/me/import', { format: 'parley-export', version: 1 }), 400, 'validation_failed'],
-      ['oversized JSON body', () => u.client.post('/api/me/import', { ...file, pad: 'p'.repeat(70_000) }), 413, 'payload_too_large'],
+      [
+        'version 2',
+        () => u.client.post('/api/me/import', { ...file, version: 2, preferences: { ...PREFS, language: 'ja' } }),
+        400,
+        'unsupported_version',
+      ],
+      [
+        'other format',
+        () =>
+          u.client.post('/api/me/import', {
+            ...file,
+            format: 'chatgpt-export',
+            preferences: { ...PREFS, language: 'ja' },
+          }),
+        400,
+        'unsupported_version',
+      ],
+      [
+        'unknown language',
+        () => u.client.post('/api/me/import', { ...file, preferences: { ...PREFS, language: 'xx' } }),
+        400,
+        'validation_failed',
+      ],
+      [
+        'prompt too long',
+        () => u.client.post('/api/me/import', { ...file, preferences: { ...PREFS, systemPrompt: 'p'.repeat(5000) } }),
+        400,
+        'validation_failed',
+      ],
+      [
+        'missing preferences',
+        () => u.client.post('/api/me/import', { format: 'parley-export', version: 1 }),
+        400,
+        'validation_failed',
+      ],
+      [
+        'oversized JSON body',
+        () => u.client.post('/api/me/import', { ...file, pad: 'p'.repeat(70_000) }),
+        413,
+        'payload_too_large',
+      ],
       ['oversized file', () => asFile(Buffer.alloc(IMPORT_MAX_BYTES + 1024, 0x20)), 413, 'payload_too_large'],
     ];
     for (const [name, send, status, code] of cases) {
@@ -79,7 +148,8 @@ describe('own your data', () => {
     expect(await storedPrefs(u.id)).toEqual(before);
   });
 
-  it('deletes the account only with the right password, leaving no row of the user in any table', () => deletesEverything(gw));
+  it('deletes the account only with the right password, leaving no row of the user in any table', () =>
+    deletesEverything(gw));
 });
 
 describe('account deletion with the single-process session store', () => {
@@ -89,7 +159,7 @@ describe('account deletion with the single-process session store', () => {
   });
   afterAll(async () => gw?.stop());
 
-  it('also removes the user\'s rows from the sessions table', async () => {
+  it("also removes the user's rows from the sessions table", async () => {
     await deletesEverything(gw, async (u) => {
       const n = await gw.database.db.raw(`SELECT count(*)::int AS n FROM sessions WHERE sess->>'userId' = ?`, [u.id]);
       expect(n.rows[0].n).toBe(2);
@@ -105,7 +175,9 @@ async function deletesEverything(gw: TestGateway, beforeDelete?: (u: TestUser) =
   await u.client.post('/api/me/import', { ...(await u.client.get('/api/me/export')).body, preferences: PREFS });
   await u.client.put('/api/me/retention', { days: 30 });
   for (let i = 0; i < 3; i++)
-    await seedConversation(gw.database.db, u.id, { turns: [{ role: 'user', text: 'bye', metrics: { e2eLatencyMs: 500 } }] });
+    await seedConversation(gw.database.db, u.id, {
+      turns: [{ role: 'user', text: 'bye', metrics: { e2eLatencyMs: 500 } }],
+    });
   const kept = await seedConversation(gw.database.db, other.id, {});
 
   const wrong = await u.client.request('DELETE', '/api/me', { password: 'not my password at all' });
@@ -119,12 +191,19 @@ async function deletesEverything(gw: TestGateway, beforeDelete?: (u: TestUser) =
   expect(ok.status).toBe(204);
 
   // Every table, every column that could name the user (user_id or any uuid/text/jsonb holding the id).
-  const tables = (await gw.database.db.raw(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'knex_%'`,
-  )).rows.map((r: { table_name: string }) => r.table_name);
-  expect(tables).toEqual(expect.arrayContaining(['users', 'user_preferences', 'audit_events', 'conversations', 'utterances', 'sessions']));
+  const tables = (
+    await gw.database.db.raw(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'knex_%'`,
+    )
+  ).rows.map((r: { table_name: string }) => r.table_name);
+  expect(tables).toEqual(
+    expect.arrayContaining(['users', 'user_preferences', 'audit_events', 'conversations', 'utterances', 'sessions']),
+  );
   for (const table of tables) {
-    const hits = await gw.database.db.raw(`SELECT count(*)::int AS n FROM ?? t WHERE t::text ILIKE ? OR t::text ILIKE ?`, [table, `%${u.id}%`, `%${u.email}%`]);
+    const hits = await gw.database.db.raw(
+      `SELECT count(*)::int AS n FROM ?? t WHERE t::text ILIKE ? OR t::text ILIKE ?`,
+      [table, `%${u.id}%`, `%${u.email}%`],
+    );
     expect(hits.rows[0].n, table).toBe(0);
   }
   // Both sessions are over; the other user is untouched.

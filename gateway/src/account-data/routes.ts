@@ -64,7 +64,8 @@ export function accountDataRouter(ctx: AppContext): Router {
       });
     }
     const parsed = ImportV1.safeParse(doc);
-    if (!parsed.success) throw errors.validation(issueDetails(parsed.error), 'The preferences in this file are not valid.');
+    if (!parsed.success)
+      throw errors.validation(issueDetails(parsed.error), 'The preferences in this file are not valid.');
     const saved = await ctx.db.transaction((trx) => savePreferences(trx, req.user!.id, parsed.data.preferences));
     req.log?.info({ event: 'preferences_imported' }, 'preferences imported');
     res.json({ preferences: saved });
@@ -80,7 +81,7 @@ export function accountDataRouter(ctx: AppContext): Router {
     // Other sessions of this user die on their next request (loadUser finds no user row).
     await endUserSession(req, res);
     // audit_events rows go with the user; keep a non-personal trace in the server log instead.
-    ctx.logger.info({ event: 'account_deleted' }, 'an account was deleted at its owner\'s request');
+    ctx.logger.info({ event: 'account_deleted' }, "an account was deleted at its owner's request");
     res.status(204).end();
   });
 

@@ -69,7 +69,9 @@ const JsonExport = z.object({
   version: z.literal(1),
   conversation: z.object({ id: z.string() }).passthrough(),
   utterances: z.array(
-    z.object({ seq: z.number(), role: z.enum(['user', 'agent']), text: z.string(), interrupted: z.boolean() }).passthrough(),
+    z
+      .object({ seq: z.number(), role: z.enum(['user', 'agent']), text: z.string(), interrupted: z.boolean() })
+      .passthrough(),
   ),
 });
 
@@ -137,7 +139,10 @@ export function toText(e: ExportedConversation): string {
   ];
   for (const u of e.utterances) {
     const [first = '', ...rest] = u.text.split('\n');
-    lines.push('', `[${offset(start, u.startedAt)}] ${LABEL[u.role]}${u.interrupted ? ' (interrupted)' : ''}: ${first}`);
+    lines.push(
+      '',
+      `[${offset(start, u.startedAt)}] ${LABEL[u.role]}${u.interrupted ? ' (interrupted)' : ''}: ${first}`,
+    );
     for (const l of rest) lines.push(`  ${l}`);
   }
   return `${lines.join('\n')}\n`;

@@ -17,7 +17,9 @@ const ConversationSummary = z.object({
   durationMs: z.number().nullable(),
   turnCount: z.number().int(),
   snippet: z.string().nullable().describe('plain text, never markup'),
-  highlights: z.array(z.tuple([z.number().int(), z.number().int()])).describe('[start, end) offsets of matches in snippet'),
+  highlights: z
+    .array(z.tuple([z.number().int(), z.number().int()]))
+    .describe('[start, end) offsets of matches in snippet'),
   snippetHtml: z.string().nullable().describe('snippet HTML-escaped, matches wrapped in <mark>'),
 });
 const Conversation = z.object({
@@ -46,16 +48,25 @@ const UserExport = z.object({
   format: z.literal('parley-export'),
   version: z.literal(1),
   exportedAt: iso,
-  profile: z.object({ id: z.string().uuid(), email: z.string(), displayName: z.string(), createdAt: iso, retentionDays: z.number().int().nullable() }),
+  profile: z.object({
+    id: z.string().uuid(),
+    email: z.string(),
+    displayName: z.string(),
+    createdAt: iso,
+    retentionDays: z.number().int().nullable(),
+  }),
   preferences: Preferences,
   conversations: z.array(Conversation.extend({ utterances: z.array(StoredUtterance) })),
 });
-const ImportFile = z.object({ format: z.literal('parley-export'), version: z.literal(1), preferences: Preferences }).passthrough();
+const ImportFile = z
+  .object({ format: z.literal('parley-export'), version: z.literal(1), preferences: Preferences })
+  .passthrough();
 
 registerRoute({
   method: 'get',
   path: '/api/conversations',
-  summary: 'Your conversations, newest first, keyset-paged (opaque nextCursor; null on the last page). q: full-text search (websearch syntax) over your turns; from/to: ISO dates (a bare `to` date includes that day).',
+  summary:
+    'Your conversations, newest first, keyset-paged (opaque nextCursor; null on the last page). q: full-text search (websearch syntax) over your turns; from/to: ISO dates (a bare `to` date includes that day).',
   auth: 'user',
   query: ListConversationsQuery,
   response: z.object({ items: z.array(ConversationSummary), nextCursor: z.string().nullable() }),
@@ -67,11 +78,17 @@ registerRoute({
   auth: 'user',
   response: z.object({ conversation: Conversation, utterances: z.array(StoredUtterance) }),
 });
-registerRoute({ method: 'delete', path: '/api/conversations/:id', summary: 'Deletes one of your conversations and its turns.', auth: 'user' });
+registerRoute({
+  method: 'delete',
+  path: '/api/conversations/:id',
+  summary: 'Deletes one of your conversations and its turns.',
+  auth: 'user',
+});
 registerRoute({
   method: 'get',
   path: '/api/conversations/:id/export',
-  summary: 'Downloads a conversation (Content-Disposition: attachment) as JSON, Markdown or plain text; each format reads back into the same turns (see docs/history.md).',
+  summary:
+    'Downloads a conversation (Content-Disposition: attachment) as JSON, Markdown or plain text; each format reads back into the same turns (see docs/history.md).',
   auth: 'user',
   query: ExportQuery,
 });
@@ -85,11 +102,15 @@ registerRoute({
 registerRoute({
   method: 'post',
   path: '/api/me/import',
-  summary: 'Restores preferences from an export file (all or nothing). Send it as application/json (≤ 64 kB) or as a file with any other content type (≤ 10 MB).',
+  summary:
+    'Restores preferences from an export file (all or nothing). Send it as application/json (≤ 64 kB) or as a file with any other content type (≤ 10 MB).',
   auth: 'user',
   request: ImportFile,
   response: z.object({ preferences: Preferences }),
-  errors: { 400: 'invalid_json (corrupt file), unsupported_version (other format or version), validation_failed', 413: 'payload_too_large' },
+  errors: {
+    400: 'invalid_json (corrupt file), unsupported_version (other format or version), validation_failed',
+    413: 'payload_too_large',
+  },
 });
 registerRoute({
   method: 'delete',
@@ -99,7 +120,13 @@ registerRoute({
   request: DeleteAccountBody,
   errors: { 401: 'invalid_credentials (wrong password)', 429: 'rate_limited' },
 });
-registerRoute({ method: 'get', path: '/api/me/retention', summary: 'Your retention setting in days (null: keep forever).', auth: 'user', response: z.object({ retentionDays: z.number().int().nullable() }) });
+registerRoute({
+  method: 'get',
+  path: '/api/me/retention',
+  summary: 'Your retention setting in days (null: keep forever).',
+  auth: 'user',
+  response: z.object({ retentionDays: z.number().int().nullable() }),
+});
 registerRoute({
   method: 'put',
   path: '/api/me/retention',

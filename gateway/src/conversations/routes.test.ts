@@ -18,12 +18,17 @@ describe('transcript history API', () => {
     const t0 = Date.parse('2025-03-01T10:00:00Z');
     const seeded: string[] = [];
     // Some share a created_at, so the id breaks ties.
-    for (let i = 0; i < 23; i++) seeded.push(await seedConversation(gw.database.db, u.id, { createdAt: new Date(t0 + Math.floor(i / 2) * 60_000) }));
+    for (let i = 0; i < 23; i++)
+      seeded.push(
+        await seedConversation(gw.database.db, u.id, { createdAt: new Date(t0 + Math.floor(i / 2) * 60_000) }),
+      );
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: any = await u.client.get(`/api/conversations?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const r: any = await u.client.get(
+        `/api/conversations?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(r.status).toBe(200);
       seen.push(...r.body.items.map((i: { id: string }) => i.id));
       cursor = r.body.nextCursor;
@@ -47,7 +52,10 @@ describe('transcript history API', () => {
       createdAt: started,
       turns: [
         { role: 'agent', text: 'Welcome back.' },
-        { role: 'user', text: 'Could you help me plan a weekend trip to the mountains with my two dogs and a tent please' },
+        {
+          role: 'user',
+          text: 'Could you help me plan a weekend trip to the mountains with my two dogs and a tent please',
+        },
       ],
     });
     const r = await u.client.get('/api/conversations');
@@ -68,7 +76,10 @@ describe('transcript history API', () => {
 
   it('finds a word from the middle of a conversation and marks it, with escaped HTML', async () => {
     const u = await registerUser(gw, 'searcher');
-    const turns = Array.from({ length: 30 }, (_, i) => ({ role: (i % 2 ? 'agent' : 'user') as 'user' | 'agent', text: `ordinary filler sentence number ${i}` }));
+    const turns = Array.from({ length: 30 }, (_, i) => ({
+      role: (i % 2 ? 'agent' : 'user') as 'user' | 'agent',
+      text: `ordinary filler sentence number ${i}`,
+    }));
     turns[15] = { role: 'agent', text: 'The <b>aurora</b> borealis & the northern lights are best in March' };
     const target = await seedConversation(gw.database.db, u.id, { turns });
     await seedConversation(gw.database.db, u.id, { turns: [{ role: 'user', text: 'nothing relevant here' }] });
@@ -157,7 +168,13 @@ describe('transcript history API', () => {
   });
 
   it('returns one conversation with its turns and metrics in order', async () => {
-    const metrics = { endOfUtteranceDelayMs: 200, transcriptionDelayMs: 50, llmTtftMs: 300, ttsTtfbMs: 120, e2eLatencyMs: 700 };
+    const metrics = {
+      endOfUtteranceDelayMs: 200,
+      transcriptionDelayMs: 50,
+      llmTtftMs: 300,
+      ttsTtfbMs: 120,
+      e2eLatencyMs: 700,
+    };
     const id = await seedConversation(gw.database.db, alice.id, {
       title: 'Trip planning',
       turns: [
@@ -180,7 +197,11 @@ describe('transcript history API', () => {
   it('exports every format as an attachment that parses back into the same turns', async () => {
     const turns = [
       { role: 'user' as const, text: 'Plain words.' },
-      { role: 'agent' as const, text: 'Markdown *stars*, _under_, `code`, # hash, [link](x), <b>tag</b>, back\\slash and | pipe', interrupted: true },
+      {
+        role: 'agent' as const,
+        text: 'Markdown *stars*, _under_, `code`, # hash, [link](x), <b>tag</b>, back\\slash and | pipe',
+        interrupted: true,
+      },
       { role: 'user' as const, text: 'Two\nlines\n\n  indented after a blank line' },
       { role: 'agent' as const, text: '> not a quote\n### You · 0:01\n[0:02] Parley: fake header' },
       { role: 'user' as const, text: '' },
@@ -190,15 +211,21 @@ describe('transcript history API', () => {
     for (const format of ['json', 'md', 'txt'] as const) {
       const r = await alice.client.get(`/api/conversations/${id}/export?format=${format}`);
       expect(r.status, format).toBe(200);
-      expect(r.headers.get('content-disposition'), format).toMatch(new RegExp(`^attachment; filename="parley-\\d{4}-\\d{2}-\\d{2}-${id.slice(0, 8)}\\.${format}"$`));
+      expect(r.headers.get('content-disposition'), format).toMatch(
+        new RegExp(`^attachment; filename="parley-\\d{4}-\\d{2}-\\d{2}-${id.slice(0, 8)}\\.${format}"$`),
+      );
       expect(parsers[format](r.text), format).toEqual(expected);
     }
     expect((await alice.client.get(`/api/conversations/${id}/export?format=pdf`)).status).toBe(400);
   });
 
-  it('gives user A a 404 for every one of user B\'s conversations, and for unknown ids', async () => {
+  it("gives user A a 404 for every one of user B's conversations, and for unknown ids", async () => {
     const bobs = await seedConversation(gw.database.db, bob.id, { turns: [{ role: 'user', text: 'secret plans' }] });
-    const paths = [`/api/conversations/${bobs}`, `/api/conversations/${bobs}/export?format=json`, `/api/conversations/${bobs}/export?format=md`];
+    const paths = [
+      `/api/conversations/${bobs}`,
+      `/api/conversations/${bobs}/export?format=json`,
+      `/api/conversations/${bobs}/export?format=md`,
+    ];
     for (const p of paths) {
       const r = await alice.client.get(p);
       expect(r.status, p).toBe(404);

@@ -49,7 +49,10 @@ export const ListConversationsQuery = z
     to: isoBound('to').optional(),
   })
   .strict()
-  .refine((v) => !v.from || !v.to || v.from.date < v.to.date, { message: '`from` must be before `to`.', path: ['from'] });
+  .refine((v) => !v.from || !v.to || v.from.date < v.to.date, {
+    message: '`from` must be before `to`.',
+    path: ['from'],
+  });
 export type ListConversationsQuery = z.infer<typeof ListConversationsQuery>;
 
 export const ExportFormat = z.enum(['json', 'md', 'txt']);

@@ -67,7 +67,12 @@ export async function seedConversation(db: Database, userId: string, o: SeedConv
     created_at: createdAt,
     started_at: startedAt,
     ended_at: endedAt,
-    duration_ms: o.durationMs === undefined ? (endedAt && startedAt ? endedAt.getTime() - startedAt.getTime() : null) : o.durationMs,
+    duration_ms:
+      o.durationMs === undefined
+        ? endedAt && startedAt
+          ? endedAt.getTime() - startedAt.getTime()
+          : null
+        : o.durationMs,
     end_reason: endedAt ? 'caller_left' : null,
     turn_count: turns.length,
   });

@@ -6,7 +6,10 @@ import { HISTORY_TEST_ENV, registerUser, seedConversation } from './test-factory
 
 const TURNS = [
   { role: 'agent' as const, text: 'Hello, what shall we talk about?' },
-  { role: 'user' as const, text: '   I want to learn how to bake sourdough bread at home without a fancy oven or any special gear   ' },
+  {
+    role: 'user' as const,
+    text: '   I want to learn how to bake sourdough bread at home without a fancy oven or any special gear   ',
+  },
   { role: 'agent' as const, text: 'Great idea.' },
 ];
 
@@ -18,9 +21,19 @@ describe('generateTitle', () => {
     fake = await startFakeOpenAI({ titles: () => '"Baking Sourdough At Home."' });
     gw = await startTestGateway({
       redis: false,
-      env: { ...HISTORY_TEST_ENV, LLM_PROVIDER: 'openai-compatible', LLM_BASE_URL: fake.baseURL, LLM_API_KEY: 'k', LLM_MODEL: 'title-model' },
+      env: {
+        ...HISTORY_TEST_ENV,
+        LLM_PROVIDER: 'openai-compatible',
+        LLM_BASE_URL: fake.baseURL,
+        LLM_API_KEY: 'k',
+        LLM_MODEL: 'title-model',
+      },
     });
-    offline = await startTestGateway({ redis: false, database: gw.database, env: { ...HISTORY_TEST_ENV, LLM_PROVIDER: 'offline' } });
+    offline = await startTestGateway({
+      redis: false,
+      database: gw.database,
+      env: { ...HISTORY_TEST_ENV, LLM_PROVIDER: 'offline' },
+    });
   });
   afterAll(async () => {
     await offline?.close();

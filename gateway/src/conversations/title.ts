@@ -46,7 +46,10 @@ function llmClient(ctx: AppContext): { client: OpenAI; model: string } | null {
 export function cleanTitle(raw: string | null | undefined): string | null {
   if (!raw) return null;
   let t = raw.split('\n').find((l) => l.trim()) ?? '';
-  t = t.replace(/^\s*(title\s*:\s*)/i, '').replace(/[*#]/g, '').trim();
+  t = t
+    .replace(/^\s*(title\s*:\s*)/i, '')
+    .replace(/[*#]/g, '')
+    .trim();
   t = t.replace(/^[\s"'“”‘’«»]+|[\s"'“”‘’«».。]+$/g, '');
   return t ? clip(t, MAX_TITLE_CHARS) : null;
 }
@@ -90,7 +93,10 @@ export async function generateTitle(
       if (title) source = 'llm';
     } catch (err) {
       const status = (err as { status?: number }).status;
-      ctx.logger.warn({ conversationId, status, errName: (err as Error).name }, 'title generation failed; using fallback');
+      ctx.logger.warn(
+        { conversationId, status, errName: (err as Error).name },
+        'title generation failed; using fallback',
+      );
     }
   }
   if (!title && fallback) {

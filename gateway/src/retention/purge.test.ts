@@ -22,7 +22,7 @@ describe('retention', () => {
     expect((await u.client.put('/api/me/retention', { days: null })).body).toEqual({ retentionDays: null });
   });
 
-  it('purges only conversations past their owner\'s retention, never active ones or other users\'', async () => {
+  it("purges only conversations past their owner's retention, never active ones or other users'", async () => {
     const db = gw.database.db;
     const now = new Date('2025-06-30T12:00:00Z');
     const short = await registerUser(gw, 'short');

@@ -22,11 +22,7 @@ export const DEFAULT_PURGE_INTERVAL_MS = 60 * 60 * 1000;
  * The purge on a timer inside the gateway: an unref'd setInterval, so it never keeps the process
  * alive; runs never overlap; failures are logged (no personal data) and retried next tick.
  */
-export function startRetentionJob(
-  db: Database,
-  logger: Logger,
-  intervalMs = DEFAULT_PURGE_INTERVAL_MS,
-): RetentionJob {
+export function startRetentionJob(db: Database, logger: Logger, intervalMs = DEFAULT_PURGE_INTERVAL_MS): RetentionJob {
   let running: Promise<number> | null = null;
   let stopped = false;
   const runOnce = async () => {

@@ -6,9 +6,7 @@ import { requireUser } from '../auth/current-user';
 import { validateBody } from '../http/validate';
 import { startRetentionJob, type RetentionJob } from './purge';
 
-export const RetentionBody = z
-  .object({ days: z.number().int().min(1).max(3650).nullable() })
-  .strict();
+export const RetentionBody = z.object({ days: z.number().int().min(1).max(3650).nullable() }).strict();
 
 const jobs = new WeakMap<AppContext, RetentionJob>();
 

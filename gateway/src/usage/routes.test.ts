@@ -16,18 +16,47 @@ describe('GET /api/me/usage', () => {
     const u = await registerUser(gw, 'talker');
     const other = await registerUser(gw, 'other');
     const db = gw.database.db;
-    const m = (e2e: number | null) => ({ endOfUtteranceDelayMs: 1, transcriptionDelayMs: 1, llmTtftMs: 1, ttsTtfbMs: 1, e2eLatencyMs: e2e });
+    const m = (e2e: number | null) => ({
+      endOfUtteranceDelayMs: 1,
+      transcriptionDelayMs: 1,
+      llmTtftMs: 1,
+      ttsTtfbMs: 1,
+      e2eLatencyMs: e2e,
+    });
     const now = Date.now();
     // Today, yesterday, the day before: streak 3; a gap, then an older call.
-    await seedConversation(db, u.id, { createdAt: new Date(now), durationMs: 90_000, turns: [
-      { role: 'user', text: 'a' }, { role: 'agent', text: 'b', metrics: m(400) },
-      { role: 'user', text: 'c' }, { role: 'agent', text: 'd', metrics: m(1000) },
-    ] });
-    await seedConversation(db, u.id, { createdAt: new Date(now - DAY), durationMs: 30_000, turns: [{ role: 'agent', text: 'e', metrics: m(600) }, { role: 'agent', text: 'f', metrics: m(null) }] });
+    await seedConversation(db, u.id, {
+      createdAt: new Date(now),
+      durationMs: 90_000,
+      turns: [
+        { role: 'user', text: 'a' },
+        { role: 'agent', text: 'b', metrics: m(400) },
+        { role: 'user', text: 'c' },
+        { role: 'agent', text: 'd', metrics: m(1000) },
+      ],
+    });
+    await seedConversation(db, u.id, {
+      createdAt: new Date(now - DAY),
+      durationMs: 30_000,
+      turns: [
+        { role: 'agent', text: 'e', metrics: m(600) },
+        { role: 'agent', text: 'f', metrics: m(null) },
+      ],
+    });
     await seedConversation(db, u.id, { createdAt: new Date(now - 2 * DAY), durationMs: 60_000, turns: [] });
-    await seedConversation(db, u.id, { createdAt: new Date(now - 5 * DAY), durationMs: 60_000, turns: [{ role: 'user', text: 'g' }] });
+    await seedConversation(db, u.id, {
+      createdAt: new Date(now - 5 * DAY),
+      durationMs: 60_000,
+      turns: [{ role: 'user', text: 'g' }],
+    });
     // Never started (token issued, nobody joined): not a call.
-    await seedConversation(db, u.id, { createdAt: new Date(now), startedAt: null, endedAt: null, durationMs: null, turns: [] });
+    await seedConversation(db, u.id, {
+      createdAt: new Date(now),
+      startedAt: null,
+      endedAt: null,
+      durationMs: null,
+      turns: [],
+    });
     await seedConversation(db, other.id, { durationMs: 999_000, turns: [{ role: 'agent', text: 'x', metrics: m(5) }] });
 
     const r = await u.client.get('/api/me/usage');
@@ -37,7 +66,13 @@ describe('GET /api/me/usage', () => {
 
   it('is all zeros for a new account', async () => {
     const u = await registerUser(gw, 'newbie');
-    expect((await u.client.get('/api/me/usage')).body).toEqual({ calls: 0, minutesTalked: 0, turns: 0, medianTurnLatencyMs: null, activeDayStreak: 0 });
+    expect((await u.client.get('/api/me/usage')).body).toEqual({
+      calls: 0,
+      minutesTalked: 0,
+      turns: 0,
+      medianTurnLatencyMs: null,
+      activeDayStreak: 0,
+    });
   });
 
   it('keeps a streak alive until the end of the day after the last call', () => {
