@@ -54,13 +54,13 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
       case 'GET /api/providers':
         return json({ body: { stt: 'local', llm: 'offline', tts: 'local', llmModel: 'parley-echo' } });
       case 'GET /api/me/preferences':
-        return json({ body: { preferences: { ttsVoice: 'v2', language: 'en', favoriteTopics: ['astronomy', 'sailing', 'jazz history'], systemPrompt: 'Keep answers short and ask me a question back.' } } });
+        return json({ body: { ttsVoice: 'v2', language: 'en', favoriteTopics: ['astronomy', 'sailing', 'jazz history'], systemPrompt: 'Keep answers short and ask me a question back.' } });
       case 'GET /api/voices':
         return json({ body: { voices: [{ id: 'v1', name: 'Calm (female)' }, { id: 'v2', name: 'Warm (male)' }] } });
       case 'GET /api/languages':
         return json({ body: { languages: [{ code: 'en', name: 'English' }, { code: 'es', name: 'Spanish' }, { code: 'fr', name: 'French' }] } });
       case 'GET /api/me/usage':
-        return json({ body: { calls: 14, minutes: 83, turns: 212, medianTurnLatencyMs: 1040, streakDays: 3 } });
+        return json({ body: { calls: 14, minutesTalked: 83.5, turns: 212, medianTurnLatencyMs: 1040, activeDayStreak: 3 } });
       case 'GET /api/conversations': {
         const q = url.searchParams.get('q');
         const items = Array.from({ length: q ? 2 : 6 }, (_, i) => ({
@@ -69,16 +69,18 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
           startedAt: new Date(Date.UTC(2025, 4, 12 - i, 9 + i)).toISOString(),
           durationMs: 60_000 * (i + 2) + 13_000,
           turnCount: 6 + i * 3,
-          snippet: q ? `…the Moon’s pull makes two <mark>${q}</mark> bulges, and <img src=x onerror=alert(1)> stays text…` : null,
+          snippet: q ? `…the Moon’s pull makes two ${q} bulges, and <img src=x onerror=alert(1)> stays text…` : null,
+          highlights: q ? [[27, 27 + q.length]] : [],
         }));
         return json({ body: { items, nextCursor: q ? null : 'next' } });
       }
       case `GET /api/conversations/${CONV}`:
         return json({ body: { conversation: { id: CONV, title: 'Why the tides come twice a day', startedAt: t(0), endedAt: t(60), durationMs: 184_000, endReason: 'caller_left' }, utterances } });
       case 'POST /api/calls': {
+        // 201 like the gateway
         const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity: 'screenshot-user', ttl: 600 });
         at.addGrant({ room: 'shot-room', roomJoin: true, canPublish: true, canSubscribe: true });
-        return json({ body: { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV } });
+        return json({ status: 201, body: { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV } });
       }
       case 'POST /api/auth/login':
         return json({ status: 401, body: { error: { code: 'invalid_credentials', message: 'Email or password is incorrect.' } } });
@@ -148,7 +150,6 @@ const shots: Shot[] = [
       await p.getByRole('button', { name: 'Start call' }).click();
       await p.getByRole('button', { name: 'Mute microphone' }).waitFor({ timeout: 15_000 });
       await p.getByText('Good question!').waitFor();
-      if (process.env.DEBUG_DEVICES) console.log(await p.evaluate(async () => (await navigator.mediaDevices.enumerateDevices()).map((d) => `${d.kind}:${d.deviceId.slice(0, 8)}:${d.label}`)));
       await p.waitForTimeout(400);
     } },
 ];

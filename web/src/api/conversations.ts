@@ -7,8 +7,10 @@ export interface ConversationSummary {
   startedAt: string;
   durationMs: number | null;
   turnCount: number;
-  /** Plain text in which matches are wrapped in <mark>…</mark>; never rendered as HTML. */
+  /** Plain text; never rendered as HTML. */
   snippet: string | null;
+  /** [start, end) offsets of matched words in `snippet` (the gateway sends these; older contract: <mark> markers). */
+  highlights?: Array<[number, number]>;
 }
 
 export interface ConversationPage {

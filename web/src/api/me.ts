@@ -1,5 +1,5 @@
 import type { Preferences } from '@parley/protocol';
-import { api } from './client';
+import { api, request } from './client';
 import type { User } from './auth';
 
 export interface Voice {
@@ -22,10 +22,10 @@ export interface ActiveProviders {
 
 export interface Usage {
   calls?: number;
-  minutes?: number;
+  minutesTalked?: number;
   turns?: number;
   medianTurnLatencyMs?: number | null;
-  streakDays?: number;
+  activeDayStreak?: number;
 }
 
 /** Accepts both `{ key: value }` envelopes and bare bodies, so the client survives either shape. */
@@ -49,6 +49,8 @@ export const getLanguages = async () => unwrap<Language[]>(await api.get<unknown
 export const getProviders = async () => unwrap<ActiveProviders>(await api.get<unknown>('/api/providers'), 'providers');
 export const getUsage = async () => unwrap<Usage>(await api.get<unknown>('/api/me/usage'), 'usage');
 
-export const importData = (data: unknown) => api.post<unknown>('/api/me/import', data);
-export const deleteAccount = () => api.del('/api/me');
+/** The export file goes up as a file (not re-serialised JSON): the gateway reads it raw, up to its own limit. */
+export const importFile = (file: Blob) => request<unknown>('POST', '/api/me/import', file);
+/** Needs the current password. */
+export const deleteAccount = (password: string) => request<void>('DELETE', '/api/me', { password });
 export const EXPORT_ALL_URL = '/api/me/export';

@@ -105,6 +105,19 @@ describe('<HistoryList>', () => {
   });
 });
 
+it('renders the gateway’s highlight ranges over plain text as <mark>, with markup kept literal', async () => {
+  const text = 'about tides and <img src=x onerror=alert(1)>';
+  vi.stubGlobal(
+    'fetch',
+    fetchStub({ 'GET /api/conversations': () => ({ body: { items: [item(1, { snippet: text, highlights: [[6, 11]] })], nextCursor: null } }) }).fn,
+  );
+  const { container } = renderList('/history?q=tides');
+  const snippet = await screen.findByTestId('snippet');
+  expect([...snippet.querySelectorAll('mark')].map((m) => m.textContent)).toEqual(['tides']);
+  expect(snippet).toHaveTextContent(text);
+  expect(container.querySelector('img')).toBeNull();
+});
+
 describe('splitMarks', () => {
   it('treats only <mark> pairs as highlights and keeps everything else literal', () => {
     expect(splitMarks('a <mark>b</mark> <b>c</b> <mark>unclosed')).toEqual([

@@ -142,7 +142,7 @@ export function HistoryList() {
               </span>
               {c.snippet && (
                 <span className="conversation-snippet" data-testid="snippet">
-                  <Highlighted text={c.snippet} />
+                  <Highlighted text={c.snippet} highlights={c.highlights} />
                 </span>
               )}
             </Link>

@@ -1,11 +1,11 @@
 import { useId, useState, type ChangeEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { errorMessage } from '../api/client';
-import { EXPORT_ALL_URL, deleteAccount, importData } from '../api/me';
+import { EXPORT_ALL_URL, deleteAccount, importFile } from '../api/me';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 
-const MAX_IMPORT_BYTES = 1_000_000;
+const MAX_IMPORT_BYTES = 5_000_000; // a friendly early check; the gateway enforces its own limit
 
 export function DataSection({ onImported }: { onImported(): void }) {
   const { setUser } = useAuth();
@@ -13,7 +13,7 @@ export function DataSection({ onImported }: { onImported(): void }) {
   const id = useId();
   const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [confirmText, setConfirmText] = useState('');
+  const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
 
   const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
@@ -25,15 +25,8 @@ export function DataSection({ onImported }: { onImported(): void }) {
       setMessage({ tone: 'error', text: 'That file is too large to be a Parley export.' });
       return;
     }
-    let data: unknown;
     try {
-      data = JSON.parse(await file.text());
-    } catch {
-      setMessage({ tone: 'error', text: 'That file is not valid JSON. Choose a file exported from Parley.' });
-      return;
-    }
-    try {
-      await importData(data);
+      await importFile(file);
       setMessage({ tone: 'success', text: 'Preferences imported.' });
       onImported();
     } catch (err) {
@@ -45,7 +38,7 @@ export function DataSection({ onImported }: { onImported(): void }) {
     setBusy(true);
     setMessage(null);
     try {
-      await deleteAccount();
+      await deleteAccount(password);
       setUser(null);
       navigate('/', { replace: true });
     } catch (err) {
@@ -83,12 +76,10 @@ export function DataSection({ onImported }: { onImported(): void }) {
             </button>
           ) : (
             <div className="confirm-box">
-              <label htmlFor={`${id}-confirm`}>
-                Type <strong>delete</strong> to confirm
-              </label>
-              <input id={`${id}-confirm`} value={confirmText} onChange={(e) => setConfirmText(e.target.value)} autoComplete="off" />
+              <label htmlFor={`${id}-confirm`}>Enter your password to delete everything</label>
+              <input id={`${id}-confirm`} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />
               <div className="button-row">
-                <button type="button" className="button button-danger" disabled={confirmText.trim().toLowerCase() !== 'delete' || busy} onClick={() => void onDelete()}>
+                <button type="button" className="button button-danger" disabled={!password || busy} onClick={() => void onDelete()}>
                   Delete everything
                 </button>
                 <button
@@ -96,7 +87,7 @@ export function DataSection({ onImported }: { onImported(): void }) {
                   className="button"
                   onClick={() => {
                     setConfirming(false);
-                    setConfirmText('');
+                    setPassword('');
                   }}
                 >
                   Cancel
