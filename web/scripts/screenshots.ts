@@ -192,3 +192,4 @@ await lk.stop();
 server.close();
 console.log(`screenshots in ${out}`);
 console.log(problems.length ? `problems:\n  ${problems.join('\n  ')}` : 'no console errors, no horizontal overflow');
+if (problems.length) process.exitCode = 1;
