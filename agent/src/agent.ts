@@ -96,6 +96,8 @@ export interface ParleyAgentOptions {
    * the committed utterance later holds what was actually spoken).
    */
   onReplyText?: (segmentId: string, textSoFar: string) => void;
+  /** Called when the framework completes a user turn, before the reply (see Reporter.userTurnCompleted). */
+  onUserTurn?: (text: string) => void;
 }
 
 let segmentCounter = 0;
@@ -103,11 +105,22 @@ let segmentCounter = 0;
 export class ParleyAgent extends voice.Agent {
   readonly preferences: Preferences;
   readonly #onReplyText?: ParleyAgentOptions['onReplyText'];
+  readonly #onUserTurn?: ParleyAgentOptions['onUserTurn'];
 
   constructor(opts: ParleyAgentOptions) {
     super({ instructions: buildInstructions(opts.preferences), stt: opts.stt, llm: opts.llm, tts: opts.tts });
     this.preferences = opts.preferences;
     this.#onReplyText = opts.onReplyText;
+    this.#onUserTurn = opts.onUserTurn;
+  }
+
+  override async onUserTurnCompleted(chatCtx: llm.ChatContext, newMessage: llm.ChatMessage): Promise<void> {
+    try {
+      this.#onUserTurn?.(newMessage.textContent ?? '');
+    } catch {
+      /* reporting must never break the turn */
+    }
+    return super.onUserTurnCompleted(chatCtx, newMessage);
   }
 
   /** Passes the text through unchanged, telling `onReplyText` what has been generated so far. */

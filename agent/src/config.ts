@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, parseEnv, ProviderEnv, providerConfigProblems, resolveProviders } from '@parley/protocol';
 import { z } from 'zod';
 
@@ -20,6 +22,10 @@ const AgentEnv = z
     AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(32).default(2),
     GATEWAY_URL: z.string().url().default('http://127.0.0.1:8080'),
     INGEST_SECRET: z.string().default(DEV_SECRET),
+    /** Undelivered transcript events are kept here (JSONL) until the gateway has them. */
+    AGENT_SPOOL_DIR: z.string().min(1).optional(),
+    /** Minimum caller speech (ms) that interrupts the agent (barge-in); see docs/agent.md. */
+    AGENT_MIN_INTERRUPTION_MS: z.coerce.number().int().min(100).max(3000).default(350),
   })
   .and(ProviderEnv);
 
@@ -44,6 +50,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     maxJobs: e.AGENT_MAX_JOBS,
     idleProcesses: e.AGENT_IDLE_PROCESSES,
     gateway: { url: e.GATEWAY_URL.replace(/\/$/, ''), secret: e.INGEST_SECRET },
+    spoolDir: e.AGENT_SPOOL_DIR ?? path.join(os.tmpdir(), 'parley-spool'),
+    minInterruptionMs: e.AGENT_MIN_INTERRUPTION_MS,
     providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,
   };

@@ -1,26 +1,118 @@
-import { defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
+import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { RoomEvent } from '@livekit/rtc-node';
-import { CallMetadata } from '@parley/protocol';
+import { CallMetadata, type EndReason } from '@parley/protocol';
+import { greetingFor, ParleyAgent } from './agent';
+import { loadAgentConfig } from './config';
+import { createLlm, createStt, createTts } from './providers/index';
+import { DeliveryQueue } from './reporting/delivery';
+import { postSigned } from './reporting/gateway-client';
+import { Reporter } from './reporting/reporter';
+import { Spool } from './reporting/spool';
 
 /**
- * The job entry, loaded in each forked job process. Prewarm runs once per process.
- * `entry` runs once per call.
+ * The job entry, loaded in each forked job process. Prewarm runs once per process (Silero VAD);
+ * `entry` runs once per call: it builds the pipeline from the dispatch metadata (written by the
+ * gateway, never by the browser), greets the caller and reports the call to the gateway.
  */
+
+const config = loadAgentConfig();
+
+/** How long the end of a call waits for the gateway to take the last events (job shutdown is bounded by the worker). */
+const FLUSH_ON_END_MS = 3000;
+/** How long closing the session (committing the last, possibly interrupted reply) may take. */
+const SESSION_CLOSE_MS = 3000;
+
+const withTimeout = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     proc.userData.vad = await silero.VAD.load();
   },
   entry: async (ctx: JobContext) => {
     const metadata = CallMetadata.parse(JSON.parse(ctx.job.metadata || '{}'));
+    const { conversationId, preferences } = metadata;
+    const logger = log().child({ conversationId, guest: metadata.guest });
+
+    const spool = new Spool(config.spoolDir, conversationId, (err) =>
+      logger.warn({ errCode: (err as NodeJS.ErrnoException).code }, 'transcript spool unavailable; delivering without it'),
+    );
+    const queue = new DeliveryQueue({
+      conversationId,
+      post: (path, body) => postSigned(config.gateway, path, body, 3000),
+      spool,
+      onDeliveryError: ({ status, attempt, retrying, events }) =>
+        (retrying && attempt < 3 ? logger.info.bind(logger) : logger.warn.bind(logger))(
+          { status, attempt, retrying, events },
+          retrying ? 'gateway did not take transcript events; retrying' : 'gateway refused transcript events; dropped',
+        ),
+    });
+    const reporter = new Reporter(queue, preferences.language);
+
+    // The end is reported once, as early as possible (eager flush while the gateway is surely
+    // reachable); the shutdown callback, which agents 1.8.1 runs last, is the backstop.
+    let endReason: EndReason | null = null;
+    let ending: Promise<void> | null = null;
+    let session: voice.AgentSession | null = null;
+    const endCall = (reason: EndReason) => {
+      ending ??= (async () => {
+        endReason = reason;
+        if (session) await withTimeout(session.close().catch(() => undefined), SESSION_CLOSE_MS);
+        reporter.callEnded(reason);
+        await queue.flush(FLUSH_ON_END_MS);
+        ctx.shutdown(reason);
+      })();
+      return ending;
+    };
+    ctx.addShutdownCallback(async () => {
+      reporter.callEnded(endReason ?? 'agent_ended');
+      const delivered = await queue.flush(FLUSH_ON_END_MS);
+      queue.close();
+      if (!delivered) logger.warn({ backlog: queue.backlog().length, spool: spool.file }, 'transcript events left in the spool for the worker to re-send');
+    });
+
     await ctx.connect();
-    // The job ends when the last caller leaves (registered before anything else can await).
+    reporter.callStarted();
+    // The room going away (deleted, server gone) ends the job without our help; note why.
+    ctx.room.on(RoomEvent.Disconnected, () => {
+      endReason ??= 'room_closed';
+    });
+    // The call ends when the last caller leaves (registered before anything else can await).
     const endIfAlone = () => {
-      if (ctx.room.remoteParticipants.size === 0) ctx.shutdown('caller_left');
+      if (ctx.room.remoteParticipants.size === 0) void endCall('caller_left');
     };
     ctx.room.on(RoomEvent.ParticipantDisconnected, endIfAlone);
+
+    const vad = ctx.proc.userData.vad as VAD;
+    session = new voice.AgentSession({
+      vad,
+      stt: createStt(config, preferences, vad),
+      llm: createLlm(config, preferences),
+      tts: createTts(config, preferences),
+      // Self-hosted: without these the turn detector and adaptive interruption call LiveKit Cloud.
+      turnHandling: {
+        turnDetection: 'vad',
+        interruption: { enabled: true, mode: 'vad', minDuration: config.minInterruptionMs },
+      },
+    });
+    reporter.attach(session);
+    session.on(voice.AgentSessionEventTypes.Error, (ev) => logger.warn({ source: (ev.source as { label?: string })?.label, recoverable: (ev.error as { recoverable?: boolean })?.recoverable }, 'agent session error'));
+    session.on(voice.AgentSessionEventTypes.Close, (ev) => {
+      if (ev.error) void endCall('agent_failed');
+    });
+    session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => logger.debug({ metrics: ev.metrics }, 'metrics'));
+
+    const agent = new ParleyAgent({
+      preferences,
+      onReplyText: (segmentId, text) => reporter.agentText(segmentId, text),
+      onUserTurn: (text) => reporter.userTurnCompleted(text),
+    });
+    await session.start({ agent, room: ctx.room, inputOptions: { closeOnDisconnect: true } });
     // Lets the caller (and tests) see which conversation this agent serves.
-    await ctx.room.localParticipant?.setAttributes({ 'parley.conversation_id': metadata.conversationId });
+    await ctx.room.localParticipant?.setAttributes({ 'parley.conversation_id': conversationId });
+    if (ending) return;
+    session.say(greetingFor(preferences.language), { allowInterruptions: true });
     endIfAlone();
+    logger.info({ providers: config.providers, language: preferences.language }, 'call started');
   },
 });

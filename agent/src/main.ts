@@ -6,6 +6,7 @@ const config = loadAgentConfig();
 const { AgentServer, ServerOptions, initializeLogger, log } = await import('@livekit/agents');
 const { startHeartbeat } = await import('./heartbeat');
 const { signalDescendants } = await import('@parley/tools');
+const { recoverSpool } = await import('./reporting/spool');
 
 const DRAIN_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,6 +37,24 @@ const server = new AgentServer(
 );
 
 const stopHeartbeat = startHeartbeat(server, config);
+
+/** Re-sends transcript events that a job left in the spool when it died (SIGKILL, crash). */
+const SPOOL_RECOVERY_MS = 10_000;
+let recovering = false;
+const recoverSpooled = async () => {
+  if (recovering) return;
+  recovering = true;
+  try {
+    await recoverSpool(config.spoolDir, config.gateway, { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) });
+  } catch (err) {
+    logger.warn({ err }, 'spool recovery failed');
+  } finally {
+    recovering = false;
+  }
+};
+const spoolTimer = setInterval(() => void recoverSpooled(), SPOOL_RECOVERY_MS);
+spoolTimer.unref();
+void recoverSpooled();
 logger.info({ agentName: config.agentName, providers: config.providers, healthPort: config.health.port }, 'parley agent worker starting');
 
 let stopping = false;
@@ -49,6 +68,7 @@ async function shutdown(signal: string, code: number) {
   stopping = true;
   logger.info({ signal, activeJobs: server.activeJobs.length }, 'agent worker stopping');
   stopHeartbeat();
+  clearInterval(spoolTimer);
   void server.drain(DRAIN_MS).catch(() => undefined);
   const deadline = Date.now() + DRAIN_MS;
   while (server.activeJobs.length > 0 && Date.now() < deadline) await sleep(100);

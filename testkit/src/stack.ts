@@ -1,0 +1,225 @@
+// The whole Parley call path on this machine, for end-to-end tests, browser tests, benchmarks
+// and fault tests: a LiveKit server (webhooks to the gateway), the provider fakes, a gateway
+// (in-process, or its own restartable process) over a fresh Postgres database and a private
+// Redis prefix, and the real agent worker process pointed at the fakes. See docs/agent.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import { spawnAgentWorker, type AgentWorkerProcess } from './agent-worker';
+import { createTestDatabase, type TestDatabase } from './db';
+import { startFakeCartesia, startFakeDeepgram, startFakeOpenAI, type FakeCartesia, type FakeCartesiaOptions, type FakeDeepgram, type FakeDeepgramOptions, type FakeOpenAI, type FakeOpenAIOptions } from './fakes';
+import { startTestGateway, TEST_INGEST_SECRET, TEST_REDIS_URL, type TestGateway } from './gateway';
+import { TestClient } from './http-client';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const SESSION_SECRET = 'test-session-secret-0123456789abcdefghijkl';
+
+export interface StackOptions {
+  deepgram?: FakeDeepgramOptions;
+  openai?: FakeOpenAIOptions;
+  cartesia?: FakeCartesiaOptions;
+  /** 'in-process' (default): startTestGateway. 'process': `node --import tsx gateway/src/main.ts`, killable and restartable on the same port. */
+  gateway?: 'in-process' | 'process';
+  /** Extra environment for the gateway and the agent worker. */
+  gatewayEnv?: Record<string, string>;
+  agentEnv?: Record<string, string>;
+  /** false: no agent worker (e.g. gateway-only tests that still want LiveKit + fakes). */
+  agent?: boolean;
+  /** LiveKit server log file (debugging). */
+  livekitLogFile?: string;
+}
+
+/** The gateway as its own OS process (fault tests: SIGKILL it, start it again on the same port). */
+export interface GatewayProcess {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  output: string[];
+  /** Starts the process (again) and resolves when /healthz answers. */
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface Stack {
+  livekit: RunningLivekitServer;
+  /** The gateway's base URL (stable across restarts of a process gateway). */
+  gatewayUrl: string;
+  /** Set for an in-process gateway. */
+  gateway: TestGateway | null;
+  /** Set for a process gateway. */
+  gatewayProcess: GatewayProcess | null;
+  database: TestDatabase;
+  redisPrefix: string;
+  fakes: { deepgram: FakeDeepgram; openai: FakeOpenAI; cartesia: FakeCartesia };
+  worker: AgentWorkerProcess | null;
+  agentName: string;
+  /** The agent's spool folder (its own per stack). */
+  spoolDir: string;
+  /** Environment given to the gateway and the worker (provider URLs and keys, LiveKit, secret). */
+  env: Record<string, string>;
+  /** A browser-like client of the gateway (cookies, Origin). */
+  client(): TestClient;
+  stop(): Promise<void>;
+}
+
+/** Provider environment pointing every plugin at the fakes (Deepgram STT, OpenAI LLM, Cartesia TTS). */
+export function fakeProviderEnv(f: Stack['fakes']): Record<string, string> {
+  return {
+    STT_PROVIDER: 'deepgram',
+    LLM_PROVIDER: 'openai',
+    TTS_PROVIDER: 'cartesia',
+    DEEPGRAM_API_KEY: 'test-deepgram-key',
+    DEEPGRAM_BASE_URL: f.deepgram.url,
+    OPENAI_API_KEY: 'test-openai-key',
+    OPENAI_BASE_URL: f.openai.baseURL,
+    CARTESIA_API_KEY: 'test-cartesia-key',
+    CARTESIA_BASE_URL: f.cartesia.baseUrl,
+  };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const [deepgram, openai, cartesia] = await Promise.all([
+      startFakeDeepgram(options.deepgram),
+      startFakeOpenAI(options.openai),
+      startFakeCartesia(options.cartesia),
+    ]);
+    cleanups.push(() => deepgram.close(), () => openai.close(), () => cartesia.close());
+    const fakes = { deepgram, openai, cartesia };
+    const agentName = `parley-e2e-${randomUUID().slice(0, 8)}`;
+    const lkPort = await freePort();
+    const lkSecret = `lk-secret-${randomBytes(16).toString('hex')}`;
+    const env: Record<string, string> = {
+      LIVEKIT_URL: `ws://127.0.0.1:${lkPort}`,
+      LIVEKIT_API_KEY: 'devkey',
+      LIVEKIT_API_SECRET: lkSecret,
+      AGENT_NAME: agentName,
+      INGEST_SECRET: TEST_INGEST_SECRET,
+      ...fakeProviderEnv(fakes),
+      ...options.gatewayEnv,
+    };
+
+    let gateway: TestGateway | null = null;
+    let gatewayProcess: GatewayProcess | null = null;
+    let database: TestDatabase;
+    let redisPrefix: string;
+    if (options.gateway === 'process') {
+      database = await createTestDatabase();
+      cleanups.push(() => database.drop());
+      redisPrefix = `parley-test:${randomBytes(4).toString('hex')}:`;
+      gatewayProcess = await gatewayAsProcess({
+        ...env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_PREFIX: redisPrefix,
+        SESSION_SECRET,
+      });
+      await gatewayProcess.start();
+      const gp = gatewayProcess;
+      cleanups.push(() => gp.kill('SIGTERM'));
+    } else {
+      gateway = await startTestGateway({ env });
+      database = gateway.database;
+      redisPrefix = gateway.redisPrefix;
+      const g = gateway;
+      cleanups.push(() => g.stop());
+    }
+    const gatewayUrl = gateway?.url ?? gatewayProcess!.url;
+
+    const livekit = await startLivekitServer({
+      port: lkPort,
+      apiKey: env.LIVEKIT_API_KEY,
+      apiSecret: lkSecret,
+      webhookUrls: [`${gatewayUrl}/internal/livekit/webhook`],
+      ...(options.livekitLogFile ? { logFile: options.livekitLogFile } : {}),
+    });
+    cleanups.push(() => livekit.stop());
+
+    const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-spool-'));
+    cleanups.push(async () => rmSync(spoolDir, { recursive: true, force: true }));
+    let worker: AgentWorkerProcess | null = null;
+    if (options.agent !== false) {
+      worker = await spawnAgentWorker({ ...env, GATEWAY_URL: gatewayUrl, AGENT_SPOOL_DIR: spoolDir, ...options.agentEnv });
+      const w = worker;
+      cleanups.push(() => w.stop('SIGTERM'));
+      await worker.waitUntilRegistered(60_000);
+    }
+
+    return {
+      livekit,
+      gatewayUrl,
+      gateway,
+      gatewayProcess,
+      database,
+      redisPrefix,
+      fakes,
+      worker,
+      agentName,
+      spoolDir,
+      env,
+      client: () => new TestClient(gatewayUrl),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** A gateway process on a fixed free port; `start()` may be called again after `kill()`. */
+export async function gatewayAsProcess(env: Record<string, string>): Promise<GatewayProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const output: string[] = [];
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  const handle: GatewayProcess = {
+    url,
+    port,
+    get process() {
+      return child!;
+    },
+    output,
+    async start() {
+      child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'gateway/src/main.ts')], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const c = child;
+      const keep = (b: Buffer) => {
+        output.push(b.toString());
+        if (output.length > 2000) output.splice(0, 1000);
+      };
+      c.stdout!.on('data', keep);
+      c.stderr!.on('data', keep);
+      exited = new Promise((resolve) => c.once('exit', () => resolve()));
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        if (c.exitCode !== null) throw new Error(`gateway exited early:\n${output.join('').slice(-3000)}`);
+        const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false);
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`gateway did not answer within 30 s:\n${output.join('').slice(-3000)}`);
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      c.kill(signal);
+      const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return handle;
+}
