@@ -1,0 +1,126 @@
+import http from 'node:http';
+import WebSocket from 'ws';
+import { signBody } from '@parley/protocol/signature';
+import { TEST_INGEST_SECRET, TestClient } from '@parley/testkit';
+
+export interface Conversation {
+  id: string;
+  cookie: string;
+  tick: number;
+  seq: number;
+}
+
+type OnMessage = (side: 'A' | 'B', raw: string) => void;
+
+export interface Arm {
+  name: 'parley' | 'baseline';
+  convs: Conversation[];
+  ingest(c: Conversation, body: string): Promise<number>;
+  subscribeAll(convs: Conversation[], onMessage: OnMessage): Promise<void>;
+  closeAll(): Promise<void>;
+}
+
+/** POSTs a JSON body over a keep-alive connection pool; resolves with the status code. */
+function poster(baseUrl: string) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const u = new URL(baseUrl);
+  return (path: string, body: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: u.hostname, port: u.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (t: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/** Opens a socket and resolves once the first (snapshot) message arrived: from then on it is live. */
+function openSocket(url: string, headers: Record<string, string>, side: 'A' | 'B', onMessage: OnMessage): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    let first = true;
+    ws.on('message', (data) => {
+      if (first) {
+        first = false;
+        return resolve(ws);
+      }
+      onMessage(side, data.toString());
+    });
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function socketsArm(name: Arm['name'], urlFor: (side: 'A' | 'B', c: Conversation) => { url: string; headers: Record<string, string> }, ingest: Arm['ingest']): Arm {
+  const sockets: WebSocket[] = [];
+  return {
+    name,
+    convs: [],
+    ingest,
+    async subscribeAll(convs, onMessage) {
+      const pairs = convs.flatMap((c) => (['A', 'B'] as const).map((side) => ({ c, side })));
+      await pool(pairs, 16, async ({ c, side }) => {
+        const { url, headers } = urlFor(side, c);
+        sockets.push(await openSocket(url, headers, side, onMessage));
+      });
+    },
+    async closeAll() {
+      for (const s of sockets) s.terminate();
+    },
+  };
+}
+
+/** Parley: signed ingest through gateway A; subscribers with the guest's cookie on A and B. */
+export function parleyArm(urlA: string, urlB: string): Arm {
+  const post = poster(urlA);
+  const ws = (u: string) => u.replace(/^http/, 'ws');
+  return socketsArm(
+    'parley',
+    (side, c) => {
+      const base = side === 'A' ? urlA : urlB;
+      return { url: `${ws(base)}/ws/transcripts?conversationId=${c.id}`, headers: { cookie: c.cookie, origin: base } };
+    },
+    (c, body) => post(`/internal/conversations/${c.id}/events`, body, { 'x-parley-signature': signBody(TEST_INGEST_SECRET, body) }),
+  );
+}
+
+/** The bare relay: publish through relay A; subscribers on relay A and B. */
+export function relayArm(urlA: string, urlB: string): Arm {
+  const post = poster(urlA);
+  return socketsArm(
+    'baseline',
+    (side, c) => ({ url: `${(side === 'A' ? urlA : urlB).replace(/^http/, 'ws')}/ws?channel=${c.id}`, headers: {} }),
+    (c, body) => post(`/publish/${c.id}`, body),
+  );
+}
+
+/**
+ * Guest calls through the real API: each from its own (forwarded) client address, as distinct
+ * browsers would be, so the per-IP call limit applies per guest. Returns each call's id and cookie.
+ */
+export async function createGuestCalls(gatewayUrl: string, n: number): Promise<Conversation[]> {
+  const out: Conversation[] = new Array(n);
+  await pool([...Array(n).keys()], 8, async (i) => {
+    const client = new TestClient(gatewayUrl);
+    const r = await client.post('/api/calls', {}, { headers: { 'x-forwarded-for': `10.77.${i >> 8}.${i & 255}` } });
+    if (r.status !== 201) throw new Error(`POST /api/calls → ${r.status} ${r.text}`);
+    out[i] = { id: r.body.conversationId, cookie: client.cookieHeader(), tick: 0, seq: 0 };
+  });
+  return out;
+}

@@ -1,0 +1,26 @@
+import { runScript } from './lib/script';
+
+export interface Benchmark {
+  name: string;
+  description: string;
+  run(args: string[]): Promise<unknown>;
+}
+
+/** Every benchmark, in the order `npm run bench` runs them (cheapest first). */
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'fanout',
+    description: 'transcript ingest → Redis → WebSocket delivery at 300 conversations over two gateways, vs a bare relay',
+    run: async (args) => (await import('./fanout/fanout')).run(args),
+  },
+  {
+    name: 'history',
+    description: 'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',
+    run: (args) => runScript('bench/history.ts', args.length ? args : ['--full'], 8 * 60_000),
+  },
+  {
+    name: 'load',
+    description: 'gateway load test (bench/load.ts, reliability)',
+    run: (args) => runScript('bench/load.ts', args, 6 * 60_000),
+  },
+];
