@@ -1,4 +1,4 @@
-import { AudioFrame, AudioResampler } from "@livekit/rtc-node";
+import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
 
 /** Joins frames into one mono Int16 buffer (channels averaged) at the frames' own rate. */
 export function toMono(frames: AudioFrame[]): {
@@ -12,8 +12,7 @@ export function toMono(frames: AudioFrame[]): {
   const pcm = new Int16Array(total);
   let offset = 0;
   for (const frame of frames) {
-    if (frame.sampleRate !== sampleRate)
-      throw new TypeError("frames differ in sample rate");
+    if (frame.sampleRate !== sampleRate) throw new TypeError('frames differ in sample rate');
     const { data, channels, samplesPerChannel } = frame;
     if (channels === 1) {
       pcm.set(data.subarray(0, samplesPerChannel), offset);
@@ -30,18 +29,11 @@ export function toMono(frames: AudioFrame[]): {
 }
 
 /** Resamples mono PCM with the same SoX resampler LiveKit uses for its own audio paths. */
-export function resampleMono(
-  pcm: Int16Array,
-  fromRate: number,
-  toRate: number,
-): Int16Array {
+export function resampleMono(pcm: Int16Array, fromRate: number, toRate: number): Int16Array {
   if (fromRate === toRate || pcm.length === 0) return pcm;
   const resampler = new AudioResampler(fromRate, toRate, 1);
   try {
-    const out = [
-      ...resampler.push(new AudioFrame(pcm, fromRate, 1, pcm.length)),
-      ...resampler.flush(),
-    ];
+    const out = [...resampler.push(new AudioFrame(pcm, fromRate, 1, pcm.length)), ...resampler.flush()];
     return toMono(out).pcm;
   } finally {
     resampler.close();
@@ -62,37 +54,28 @@ export function normalizePeak(pcm: Int16Array): Int16Array {
   if (peak === 0 || peak >= target / 2) return pcm;
   const gain = Math.min(target / peak, 30);
   const out = new Int16Array(pcm.length);
-  for (let i = 0; i < pcm.length; i++)
-    out[i] = Math.max(-32768, Math.min(32767, Math.round(pcm[i]! * gain)));
+  for (let i = 0; i < pcm.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(pcm[i]! * gain)));
   return out;
 }
 
 /** Reads a RIFF/WAVE header (espeak-ng writes 0x7fffffff sizes when streaming to stdout). */
-export function parseWavHeader(
-  buf: Buffer,
-): { sampleRate: number; channels: number; dataOffset: number } | null {
-  if (
-    buf.length < 12 ||
-    buf.toString("ascii", 0, 4) !== "RIFF" ||
-    buf.toString("ascii", 8, 12) !== "WAVE"
-  )
-    return null;
+export function parseWavHeader(buf: Buffer): { sampleRate: number; channels: number; dataOffset: number } | null {
+  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return null;
   let offset = 12;
   let sampleRate = 0;
   let channels = 0;
   while (offset + 8 <= buf.length) {
-    const id = buf.toString("ascii", offset, offset + 4);
+    const id = buf.toString('ascii', offset, offset + 4);
     const size = buf.readUInt32LE(offset + 4);
-    if (id === "fmt ") {
+    if (id === 'fmt ') {
       if (offset + 16 > buf.length) return null;
       const format = buf.readUInt16LE(offset + 8);
       const bits = buf.readUInt16LE(offset + 22);
-      if (format !== 1 || bits !== 16)
-        throw new Error(`unsupported WAV format ${format}/${bits}-bit`);
+      if (format !== 1 || bits !== 16) throw new Error(`unsupported WAV format ${format}/${bits}-bit`);
       channels = buf.readUInt16LE(offset + 10);
       sampleRate = buf.readUInt32LE(offset + 12);
-    } else if (id === "data") {
-      if (!sampleRate) throw new Error("WAV data chunk before fmt chunk");
+    } else if (id === 'data') {
+      if (!sampleRate) throw new Error('WAV data chunk before fmt chunk');
       return { sampleRate, channels, dataOffset: offset + 8 };
     }
     offset += 8 + size + (size % 2);
@@ -115,11 +98,7 @@ export class PcmFramer {
     const buf = this.#rest.length ? Buffer.concat([this.#rest, chunk]) : chunk;
     const frames: AudioFrame[] = [];
     let offset = 0;
-    for (
-      ;
-      offset + this.#frameBytes <= buf.length;
-      offset += this.#frameBytes
-    ) {
+    for (; offset + this.#frameBytes <= buf.length; offset += this.#frameBytes) {
       frames.push(this.#frame(buf.subarray(offset, offset + this.#frameBytes)));
     }
     this.#rest = Buffer.from(buf.subarray(offset));

@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Where the local speech engines live. Debian's packages put them on PATH and the PocketSphinx
@@ -15,30 +15,30 @@ export interface PocketSphinxModel {
   dict: string;
 }
 
-const DEFAULT_MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
+const DEFAULT_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
 type Env = Record<string, string | undefined>;
 
 export function pocketSphinxBinary(env: Env = process.env): string {
-  return env.PARLEY_POCKETSPHINX_BIN ?? "pocketsphinx_continuous";
+  return env.PARLEY_POCKETSPHINX_BIN ?? 'pocketsphinx_continuous';
 }
 
 export function espeakBinary(env: Env = process.env): string {
-  return env.PARLEY_ESPEAK_BIN ?? "espeak-ng";
+  return env.PARLEY_ESPEAK_BIN ?? 'espeak-ng';
 }
 
 export function pocketSphinxModel(env: Env = process.env): PocketSphinxModel {
   const dir = env.PARLEY_POCKETSPHINX_MODEL_DIR ?? DEFAULT_MODEL_DIR;
   return {
-    hmm: join(dir, "en-us"),
-    lm: join(dir, "en-us.lm.bin"),
-    dict: join(dir, "cmudict-en-us.dict"),
+    hmm: join(dir, 'en-us'),
+    lm: join(dir, 'en-us.lm.bin'),
+    dict: join(dir, 'cmudict-en-us.dict'),
   };
 }
 
 /** True when `bin` can be executed (found on PATH or by path). */
 function runs(bin: string, args: string[]): boolean {
-  const res = spawnSync(bin, args, { stdio: "ignore", timeout: 5_000 });
+  const res = spawnSync(bin, args, { stdio: 'ignore', timeout: 5_000 });
   return res.error === undefined;
 }
 
@@ -50,30 +50,19 @@ export interface LocalSpeechAvailability {
 }
 
 /** Looks for the engines now (a few ms: runs each binary once). */
-export function probeLocalSpeech(
-  env: Env = process.env,
-): LocalSpeechAvailability {
+export function probeLocalSpeech(env: Env = process.env): LocalSpeechAvailability {
   const missing: string[] = [];
   const model = pocketSphinxModel(env);
-  const sttBinary = runs(pocketSphinxBinary(env), ["-h"]);
-  if (!sttBinary)
-    missing.push(
-      `${pocketSphinxBinary(env)} not found (apt-get install pocketsphinx)`,
-    );
-  const modelFiles = [model.hmm, model.lm, model.dict].every((p) =>
-    existsSync(p),
-  );
-  if (!modelFiles)
-    missing.push(
-      `PocketSphinx model missing under ${model.hmm} (apt-get install pocketsphinx-en-us)`,
-    );
-  const tts = runs(espeakBinary(env), ["--version"]);
-  if (!tts)
-    missing.push(`${espeakBinary(env)} not found (apt-get install espeak-ng)`);
+  const sttBinary = runs(pocketSphinxBinary(env), ['-h']);
+  if (!sttBinary) missing.push(`${pocketSphinxBinary(env)} not found (apt-get install pocketsphinx)`);
+  const modelFiles = [model.hmm, model.lm, model.dict].every((p) => existsSync(p));
+  if (!modelFiles) missing.push(`PocketSphinx model missing under ${model.hmm} (apt-get install pocketsphinx-en-us)`);
+  const tts = runs(espeakBinary(env), ['--version']);
+  if (!tts) missing.push(`${espeakBinary(env)} not found (apt-get install espeak-ng)`);
   return {
     stt: sttBinary && modelFiles,
     tts,
-    ...(missing.length ? { detail: missing.join("; ") } : {}),
+    ...(missing.length ? { detail: missing.join('; ') } : {}),
   };
 }
 

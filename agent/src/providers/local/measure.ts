@@ -3,18 +3,21 @@
  *
  *   node --import tsx agent/src/providers/local/measure.ts [--json]
  *
- * Ten sentences are spoken by flite (voice slt) and by espeak-ng (en-us, default and 140 wpm),
+ * Ten sentences are spoken by flite (voice slt) and by espeak-ng (en-us, and its klatt variant),
  * delivered to the local STT as 48 kHz 10 ms frames (what LiveKit hands the agent), and scored
- * against the text. TTS real-time factor is measured on the same sentences. Prints markdown.
+ * against the text. Real-time factors are wall-clock (what a caller waits, inflated when the
+ * machine is busy) and, for STT, CPU seconds per audio second (stable under load). TTS is
+ * measured on the same sentences. Prints markdown.
  */
 import { performance } from 'node:perf_hooks';
 import { initializeLogger } from '@livekit/agents';
+import { pocketSphinxBinary, pocketSphinxModel } from './engines.js';
 import { LocalSTT } from './stt.js';
 import { LocalTTS } from './tts.js';
 import { readWav, toFrames, wordErrors } from './speech-fixtures.js';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -42,7 +45,7 @@ interface Voice {
 const VOICES: Voice[] = [
   { name: 'flite slt', argv: (t, o) => ['flite', ['-voice', 'slt', '-t', t, '-o', o]] },
   { name: 'espeak-ng en-us', argv: (t, o) => ['espeak-ng', ['-v', 'en-us', '-w', o, t]] },
-  { name: 'espeak-ng en-us 140 wpm', argv: (t, o) => ['espeak-ng', ['-v', 'en-us', '-s', '140', '-w', o, t]] },
+  { name: 'espeak-ng en-us+klatt', argv: (t, o) => ['espeak-ng', ['-v', 'en-us+klatt', '-w', o, t]] },
 ];
 
 async function speak48k(voice: Voice, text: string, dir: string): Promise<{ pcm: Int16Array; sampleRate: number }> {
@@ -52,6 +55,16 @@ async function speak48k(voice: Voice, text: string, dir: string): Promise<{ pcm:
   await run(cmd, args);
   await run('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', out]);
   return readWav(await readFile(out));
+}
+
+/** CPU seconds (user + sys) the recogniser CLI spends on one 16 kHz WAV, via the shell's `times`. */
+async function sphinxCpuSeconds(wav: string): Promise<number> {
+  const m = pocketSphinxModel();
+  const cmd = `"$0" -infile "$1" -logfn /dev/null -hmm "$2" -lm "$3" -dict "$4" >/dev/null; times`;
+  const { stdout } = await run('sh', ['-c', cmd, pocketSphinxBinary(), wav, m.hmm, m.lm, m.dict]);
+  // `times` prints the shell's own times, then its children's: "0m0.710000s 0m0.060000s".
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, x) => sum + Number(x[1]) * 60 + Number(x[2]), 0);
 }
 
 interface Row {
@@ -81,10 +94,32 @@ async function main(): Promise<void> {
         const ev = await stt.recognize(frames);
         const sttS = (performance.now() - t0) / 1000;
         const heard = ev.alternatives?.[0].text ?? '';
-        rows.push({ voice: voice.name, sentence, heard, ...wordErrors(sentence, heard), audioS: pcm.length / sampleRate, sttS });
+        rows.push({
+          voice: voice.name,
+          sentence,
+          heard,
+          ...wordErrors(sentence, heard),
+          audioS: pcm.length / sampleRate,
+          sttS,
+        });
         // The next warm recogniser loads in the background between turns in a call; let it.
         await new Promise((r) => setTimeout(r, 600));
       }
+    }
+
+    // CPU cost of decoding alone: each flite sentence minus the model load (0.1 s of silence).
+    await run('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', join(dir, 'silence.wav'), 'trim', '0', '0.1']);
+    const loadCpu = await sphinxCpuSeconds(join(dir, 'silence.wav'));
+    let decodeCpu = 0;
+    let decodeAudio = 0;
+    for (const sentence of SENTENCES) {
+      const wav16 = join(dir, 'cpu16.wav');
+      const [cmd, args] = VOICES[0]!.argv(sentence, join(dir, 'cpu.wav'));
+      await run(cmd, args);
+      await run('sox', [join(dir, 'cpu.wav'), '-r', '16000', '-c', '1', '-b', '16', wav16]);
+      decodeCpu += (await sphinxCpuSeconds(wav16)) - loadCpu;
+      const { pcm, sampleRate } = readWav(await readFile(wav16));
+      decodeAudio += pcm.length / sampleRate;
     }
 
     // Cold start: a fresh LocalSTT whose recogniser has not finished loading.
@@ -121,8 +156,11 @@ async function main(): Promise<void> {
       return { voice: v.name, wer: errors / words, errors, words, rtf: time / audio, meanLatencyS: time / rs.length };
     });
     const summary = {
-      machine: `${(await import('node:os')).cpus().length} cores, ${(await import('node:os')).cpus()[0]?.model ?? ''}`.trim(),
+      machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`.trim(),
       stt: byVoice,
+      loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+      sttCpuRtf: decodeCpu / decodeAudio,
+      sttModelLoadCpuS: loadCpu,
       sttColdStartS: coldS,
       tts: {
         rtf: ttsTime / ttsAudio,
@@ -136,15 +174,22 @@ async function main(): Promise<void> {
       return;
     }
     const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-    console.log(`Machine: ${summary.machine}\n`);
+    console.log(`Machine: ${summary.machine}; load average at the end ${summary.loadAverage.join(' / ')}\n`);
     console.log('| voice | sentence | heard | errors / words |');
     console.log('| --- | --- | --- | --- |');
     for (const r of rows) console.log(`| ${r.voice} | ${r.sentence} | ${r.heard} | ${r.errors} / ${r.words} |`);
     console.log('\n| speaker | WER | STT real-time factor | mean STT time per sentence |');
     console.log('| --- | --- | --- | --- |');
     for (const v of byVoice)
-      console.log(`| ${v.voice} | ${pct(v.wer)} (${v.errors}/${v.words}) | ${v.rtf.toFixed(2)} | ${v.meanLatencyS.toFixed(2)} s |`);
-    console.log(`\nSTT cold start (recogniser still loading): ${coldS.toFixed(2)} s for ${sample.pcm.length / sample.sampleRate} s of audio`);
+      console.log(
+        `| ${v.voice} | ${pct(v.wer)} (${v.errors}/${v.words}) | ${v.rtf.toFixed(2)} | ${v.meanLatencyS.toFixed(2)} s |`,
+      );
+    console.log(
+      `\nSTT CPU cost: ${summary.sttCpuRtf.toFixed(2)} CPU-s per audio second decoding (flite set), plus ${loadCpu.toFixed(2)} CPU-s model load per recogniser process`,
+    );
+    console.log(
+      `STT cold start (recogniser still loading): ${coldS.toFixed(2)} s for ${sample.pcm.length / sample.sampleRate} s of audio`,
+    );
     console.log(
       `TTS (espeak-ng en-us): real-time factor ${summary.tts.rtf.toFixed(4)} over ${ttsAudio.toFixed(1)} s of audio; first frame after ${summary.tts.firstFrameMsMedian?.toFixed(0)} ms (median)`,
     );

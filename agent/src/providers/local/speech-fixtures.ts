@@ -2,17 +2,17 @@
  * Spoken test material made on the spot with flite and espeak-ng (Debian packages), plus helpers
  * to score transcripts. Used by the tests and by measure.ts; not part of the runtime path.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { AudioFrame } from "@livekit/rtc-node";
-import { PcmFramer, parseWavHeader } from "./audio.js";
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AudioFrame } from '@livekit/rtc-node';
+import { PcmFramer, parseWavHeader } from './audio.js';
 
 const run = promisify(execFile);
 
-export type Speaker = "flite-slt" | "espeak-ng";
+export type Speaker = 'flite-slt' | 'espeak-ng';
 
 /** Speaks `text` into a mono 16-bit WAV at `sampleRate` and returns its PCM. */
 export async function speak(
@@ -20,23 +20,13 @@ export async function speak(
   speaker: Speaker,
   sampleRate = 48_000,
 ): Promise<{ pcm: Int16Array; sampleRate: number }> {
-  const dir = await mkdtemp(join(tmpdir(), "parley-speech-"));
+  const dir = await mkdtemp(join(tmpdir(), 'parley-speech-'));
   try {
-    const raw = join(dir, "raw.wav");
-    const out = join(dir, "out.wav");
-    if (speaker === "flite-slt")
-      await run("flite", ["-voice", "slt", "-t", text, "-o", raw]);
-    else await run("espeak-ng", ["-v", "en-us", "-w", raw, text]);
-    await run("sox", [
-      raw,
-      "-r",
-      String(sampleRate),
-      "-c",
-      "1",
-      "-b",
-      "16",
-      out,
-    ]);
+    const raw = join(dir, 'raw.wav');
+    const out = join(dir, 'out.wav');
+    if (speaker === 'flite-slt') await run('flite', ['-voice', 'slt', '-t', text, '-o', raw]);
+    else await run('espeak-ng', ['-v', 'en-us', '-w', raw, text]);
+    await run('sox', [raw, '-r', String(sampleRate), '-c', '1', '-b', '16', out]);
     return readWav(await readFile(out));
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -45,7 +35,7 @@ export async function speak(
 
 export function readWav(buf: Buffer): { pcm: Int16Array; sampleRate: number } {
   const wav = parseWavHeader(buf);
-  if (!wav || wav.channels !== 1) throw new Error("expected a mono 16-bit WAV");
+  if (!wav || wav.channels !== 1) throw new Error('expected a mono 16-bit WAV');
   const data = buf.subarray(wav.dataOffset);
   const pcm = new Int16Array(Math.floor(data.length / 2));
   Buffer.from(pcm.buffer).set(data.subarray(0, pcm.length * 2));
@@ -63,16 +53,13 @@ export function toFrames(pcm: Int16Array, sampleRate: number): AudioFrame[] {
 export function words(text: string): string[] {
   return text
     .toLowerCase()
-    .replace(/[^a-z0-9'\s]/g, " ")
+    .replace(/[^a-z0-9'\s]/g, ' ')
     .split(/\s+/)
     .filter(Boolean);
 }
 
 /** Word error rate: word-level Levenshtein distance over the reference length. */
-export function wordErrors(
-  reference: string,
-  hypothesis: string,
-): { errors: number; words: number } {
+export function wordErrors(reference: string, hypothesis: string): { errors: number; words: number } {
   const ref = words(reference);
   const hyp = words(hypothesis);
   let prev = Array.from({ length: hyp.length + 1 }, (_, j) => j);

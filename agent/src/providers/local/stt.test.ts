@@ -1,103 +1,93 @@
-import { initializeLogger, stt } from "@livekit/agents";
-import { VAD } from "@livekit/agents-plugin-silero";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localSpeechAvailable } from "./engines.js";
-import { createLocalStt } from "./index.js";
-import { LocalSTT } from "./stt.js";
-import { speak, toFrames, wordOverlap } from "./speech-fixtures.js";
+import { initializeLogger, stt } from '@livekit/agents';
+import { VAD } from '@livekit/agents-plugin-silero';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localSpeechAvailable } from './engines.js';
+import { createLocalStt } from './index.js';
+import { LocalSTT } from './stt.js';
+import { speak, toFrames, wordOverlap } from './speech-fixtures.js';
 
 const SENTENCES = [
-  "The quick brown fox jumps over the lazy dog.",
-  "Please call me back tomorrow morning.",
-  "What time does the train leave for the city?",
+  'The quick brown fox jumps over the lazy dog.',
+  'Please call me back tomorrow morning.',
+  'What time does the train leave for the city?',
 ];
 
-describe("local STT (PocketSphinx)", () => {
+describe('local STT (PocketSphinx)', () => {
   let recogniser: LocalSTT;
   beforeAll(() => {
-    initializeLogger({ pretty: false, level: "warn" });
-    recogniser = new LocalSTT({ language: "en" });
+    initializeLogger({ pretty: false, level: 'warn' });
+    recogniser = new LocalSTT({ language: 'en' });
   });
   afterAll(async () => {
     await recogniser.close();
   });
 
-  it("finds its engine and model on this machine", () => {
+  it('finds its engine and model on this machine', () => {
     expect(localSpeechAvailable()).toMatchObject({ stt: true });
   });
 
-  it("is a non-streaming STT that AgentSession wraps with VAD", () => {
-    const made = createLocalStt({ language: "en" });
+  it('is a non-streaming STT that AgentSession wraps with VAD', () => {
+    const made = createLocalStt({ language: 'en' });
     expect(made).toBeInstanceOf(stt.STT);
     expect(made.capabilities.streaming).toBe(false);
     expect(() => made.stream()).toThrow(/StreamAdapter/);
     return made.close();
   });
 
-  it("recognises flite sentences delivered as 48 kHz 10 ms frames", async () => {
+  it('recognises flite sentences delivered as 48 kHz 10 ms frames', async () => {
     for (const sentence of SENTENCES) {
-      const { pcm, sampleRate } = await speak(sentence, "flite-slt", 48_000);
+      const { pcm, sampleRate } = await speak(sentence, 'flite-slt', 48_000);
       const event = await recogniser.recognize(toFrames(pcm, sampleRate));
       expect(event.type).toBe(stt.SpeechEventType.FINAL_TRANSCRIPT);
       const alt = event.alternatives![0];
-      expect(alt.language).toBe("en");
+      expect(alt.language).toBe('en');
       expect(alt.endTime).toBeCloseTo(pcm.length / sampleRate, 2);
-      expect(
-        wordOverlap(sentence, alt.text),
-        `heard "${alt.text}" for "${sentence}"`,
-      ).toBeGreaterThanOrEqual(0.6);
+      expect(wordOverlap(sentence, alt.text), `heard "${alt.text}" for "${sentence}"`).toBeGreaterThanOrEqual(0.6);
       expect(alt.confidence).toBeGreaterThan(0);
       expect(alt.words!.length).toBeGreaterThan(2);
     }
   });
 
-  it("tags transcripts with the caller language and returns nothing for silence", async () => {
-    const spanish = new LocalSTT({ language: "es" });
+  it('tags transcripts with the caller language and returns nothing for silence', async () => {
+    const spanish = new LocalSTT({ language: 'es' });
     try {
       const silence = new Int16Array(16_000);
       const event = await spanish.recognize(toFrames(silence, 16_000));
       expect(event.alternatives![0]).toMatchObject({
-        text: "",
-        language: "es",
+        text: '',
+        language: 'es',
       });
     } finally {
       await spanish.close();
     }
   });
 
-  it("stops on abort and keeps recognising afterwards", async () => {
-    const { pcm, sampleRate } = await speak(SENTENCES[0]!, "flite-slt", 16_000);
+  it('stops on abort and keeps recognising afterwards', async () => {
+    const { pcm, sampleRate } = await speak(SENTENCES[0]!, 'flite-slt', 16_000);
     const controller = new AbortController();
-    const pending = recogniser.recognize(
-      toFrames(pcm, sampleRate),
-      controller.signal,
-    );
+    const pending = recogniser.recognize(toFrames(pcm, sampleRate), controller.signal);
     controller.abort();
-    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     const event = await recogniser.recognize(toFrames(pcm, sampleRate));
-    expect(
-      wordOverlap(SENTENCES[0]!, event.alternatives![0].text),
-    ).toBeGreaterThanOrEqual(0.6);
+    expect(wordOverlap(SENTENCES[0]!, event.alternatives![0].text)).toBeGreaterThanOrEqual(0.6);
   });
 
-  it("refuses work once closed", async () => {
-    const closed = new LocalSTT({ language: "en" });
+  it('refuses work once closed', async () => {
+    const closed = new LocalSTT({ language: 'en' });
     await closed.close();
-    await expect(
-      closed.recognize(toFrames(new Int16Array(1600), 16_000)),
-    ).rejects.toThrow(/closed/);
+    await expect(closed.recognize(toFrames(new Int16Array(1600), 16_000))).rejects.toThrow(/closed/);
   });
 
-  it("turns a VAD-segmented stream into a final transcript (the AgentSession path)", async () => {
+  it('turns a VAD-segmented stream into a final transcript (the AgentSession path)', async () => {
     const vad = await VAD.load();
     const adapter = new stt.StreamAdapter(recogniser, vad);
     const stream = adapter.stream();
-    const { pcm, sampleRate } = await speak(SENTENCES[1]!, "flite-slt", 48_000);
+    const { pcm, sampleRate } = await speak(SENTENCES[1]!, 'flite-slt', 48_000);
     const silence = new Int16Array(sampleRate);
     for (const part of [silence, pcm, silence, silence])
       for (const f of toFrames(part, sampleRate)) stream.pushFrame(f);
     const seen: stt.SpeechEventType[] = [];
-    let text = "";
+    let text = '';
     for await (const ev of stream) {
       seen.push(ev.type);
       if (ev.type === stt.SpeechEventType.FINAL_TRANSCRIPT) {

@@ -6,9 +6,9 @@ import {
   createTimedString,
   shortuuid,
   stt,
-} from "@livekit/agents";
-import { normalizePeak, resampleMono, toMono } from "./audio.js";
-import { SphinxProcess } from "./sphinx.js";
+} from '@livekit/agents';
+import { normalizePeak, resampleMono, toMono } from './audio.js';
+import { SphinxProcess } from './sphinx.js';
 
 /** PocketSphinx's acoustic model expects 16 kHz mono. */
 export const SPHINX_SAMPLE_RATE = 16_000;
@@ -29,7 +29,7 @@ export interface LocalSttOptions {
  * waiting, so an utterance pays only for decoding, not for loading the model.
  */
 export class LocalSTT extends stt.STT {
-  label = "local.PocketSphinx";
+  label = 'local.PocketSphinx';
   readonly #language: string;
   #warm: SphinxProcess | undefined;
   #closed = false;
@@ -45,11 +45,11 @@ export class LocalSTT extends stt.STT {
   }
 
   override get model(): string {
-    return "pocketsphinx-en-us";
+    return 'pocketsphinx-en-us';
   }
 
   override get provider(): string {
-    return "local";
+    return 'local';
   }
 
   /** Language the transcripts are tagged with (the caller's), though the model hears US English. */
@@ -60,46 +60,44 @@ export class LocalSTT extends stt.STT {
   #takeProcess(): SphinxProcess {
     const ready = this.#warm;
     this.#warm = undefined;
-    const proc = ready?.alive ? ready : new SphinxProcess();
-    if (ready && ready !== proc) ready.kill();
-    if (!this.#closed) this.#warm = new SphinxProcess();
-    return proc;
+    if (ready?.alive) return ready;
+    ready?.kill();
+    return new SphinxProcess();
   }
 
-  protected async _recognize(
-    buffer: AudioBuffer,
-    abortSignal?: AbortSignal,
-  ): Promise<stt.SpeechEvent> {
+  /** Loads the next recogniser once this utterance is decoded, so the two don't share the CPU. */
+  #prepareNext(): void {
+    if (!this.#closed && !this.#warm) this.#warm = new SphinxProcess();
+  }
+
+  protected async _recognize(buffer: AudioBuffer, abortSignal?: AbortSignal): Promise<stt.SpeechEvent> {
     if (this.#closed)
       throw new APIConnectionError({
-        message: "local STT is closed",
+        message: 'local STT is closed',
         options: { retryable: false },
       });
     const frames = Array.isArray(buffer) ? buffer : [buffer];
     const { pcm, sampleRate } = toMono(frames);
-    const requestId = shortuuid("local_stt_");
+    const requestId = shortuuid('local_stt_');
     const language = asLanguageCode(this.#language);
     const duration = pcm.length / sampleRate;
-    if (pcm.length === 0) return finalEvent(requestId, language, "", [], 0);
+    if (pcm.length === 0) return finalEvent(requestId, language, '', [], 0);
 
-    const speech = normalizePeak(
-      resampleMono(pcm, sampleRate, SPHINX_SAMPLE_RATE),
-    );
-    const padded = new Int16Array(
-      Math.round((LEAD_PAD_S + TAIL_PAD_S) * SPHINX_SAMPLE_RATE) +
-        speech.length,
-    );
+    const speech = normalizePeak(resampleMono(pcm, sampleRate, SPHINX_SAMPLE_RATE));
+    const padded = new Int16Array(Math.round((LEAD_PAD_S + TAIL_PAD_S) * SPHINX_SAMPLE_RATE) + speech.length);
     padded.set(speech, Math.round(LEAD_PAD_S * SPHINX_SAMPLE_RATE));
 
     let result;
     try {
       result = await this.#takeProcess().decode(padded, abortSignal);
     } catch (error) {
-      if (error instanceof Error && error.name === "AbortError") throw error;
+      if (error instanceof Error && error.name === 'AbortError') throw error;
       throw new APIConnectionError({
         message: `local STT failed: ${error instanceof Error ? error.message : String(error)}`,
         options: { retryable: false },
       });
+    } finally {
+      this.#prepareNext();
     }
     const words = result.words.map((w) =>
       createTimedString({
@@ -110,23 +108,13 @@ export class LocalSTT extends stt.STT {
       }),
     );
     const confidence = result.words.length
-      ? result.words.reduce((sum, w) => sum + w.confidence, 0) /
-        result.words.length
+      ? result.words.reduce((sum, w) => sum + w.confidence, 0) / result.words.length
       : 0;
-    return finalEvent(
-      requestId,
-      language,
-      result.text,
-      words,
-      confidence,
-      duration,
-    );
+    return finalEvent(requestId, language, result.text, words, confidence, duration);
   }
 
   stream(_options?: { connOptions?: APIConnectOptions }): stt.SpeechStream {
-    throw new Error(
-      "local STT is not streaming: wrap it with stt.StreamAdapter and a VAD (AgentSession does this)",
-    );
+    throw new Error('local STT is not streaming: wrap it with stt.StreamAdapter and a VAD (AgentSession does this)');
   }
 
   override async close(): Promise<void> {
@@ -151,8 +139,6 @@ function finalEvent(
   return {
     type: stt.SpeechEventType.FINAL_TRANSCRIPT,
     requestId,
-    alternatives: [
-      { text, language, startTime: 0, endTime: duration, confidence, words },
-    ],
+    alternatives: [{ text, language, startTime: 0, endTime: duration, confidence, words }],
   };
 }

@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import {
   APIConnectionError,
   type APIConnectOptions,
@@ -6,11 +6,11 @@ import {
   shortuuid,
   tokenize,
   tts,
-} from "@livekit/agents";
-import { AudioFrame, AudioResampler } from "@livekit/rtc-node";
-import { PcmFramer, parseWavHeader } from "./audio.js";
-import { espeakBinary } from "./engines.js";
-import { resolveEspeakVoice } from "./voices.js";
+} from '@livekit/agents';
+import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
+import { PcmFramer, parseWavHeader } from './audio.js';
+import { espeakBinary } from './engines.js';
+import { resolveEspeakVoice } from './voices.js';
 
 /** espeak-ng's native rate; frames are emitted at this rate and LiveKit resamples for the room. */
 export const ESPEAK_SAMPLE_RATE = 22_050;
@@ -31,53 +31,37 @@ export interface LocalTtsOptions {
  * `tts.StreamAdapter`, which splits the reply into sentences and synthesizes each as the LLM writes.
  */
 export class LocalTTS extends tts.TTS {
-  label = "local.EspeakNG";
+  label = 'local.EspeakNG';
   readonly voice: string;
   readonly #wordsPerMinute: number;
 
   constructor(opts: LocalTtsOptions) {
     super(ESPEAK_SAMPLE_RATE, 1, { streaming: false });
     this.voice = resolveEspeakVoice(opts.voice, opts.language);
-    this.#wordsPerMinute = Math.round(
-      Math.min(450, Math.max(80, opts.wordsPerMinute ?? 175)),
-    );
+    this.#wordsPerMinute = Math.round(Math.min(450, Math.max(80, opts.wordsPerMinute ?? 175)));
   }
 
   override get model(): string {
-    return "espeak-ng";
+    return 'espeak-ng';
   }
 
   override get provider(): string {
-    return "local";
+    return 'local';
   }
 
-  synthesize(
-    text: string,
-    connOptions?: APIConnectOptions,
-    abortSignal?: AbortSignal,
-  ): LocalChunkedStream {
-    return new LocalChunkedStream(
-      this,
-      text,
-      this.voice,
-      this.#wordsPerMinute,
-      connOptions,
-      abortSignal,
-    );
+  synthesize(text: string, connOptions?: APIConnectOptions, abortSignal?: AbortSignal): LocalChunkedStream {
+    return new LocalChunkedStream(this, text, this.voice, this.#wordsPerMinute, connOptions, abortSignal);
   }
 
   /** Sentence-by-sentence streaming through LiveKit's adapter, for callers outside AgentSession. */
   stream(options?: { connOptions?: APIConnectOptions }): tts.SynthesizeStream {
-    return new tts.StreamAdapter(
-      this,
-      new tokenize.basic.SentenceTokenizer(),
-    ).stream(options);
+    return new tts.StreamAdapter(this, new tokenize.basic.SentenceTokenizer()).stream(options);
   }
 }
 
 /** One espeak-ng process per text; aborting the stream (barge-in) kills it. */
 export class LocalChunkedStream extends tts.ChunkedStream {
-  label = "local.EspeakNG.ChunkedStream";
+  label = 'local.EspeakNG.ChunkedStream';
   readonly #voice: string;
   readonly #wordsPerMinute: number;
   #child: ChildProcessWithoutNullStreams | undefined;
@@ -102,49 +86,38 @@ export class LocalChunkedStream extends tts.ChunkedStream {
   }
 
   /** How espeak-ng ended (`signal: 'SIGKILL'` after an abort); undefined while it runs. */
-  get exitStatus():
-    { code: number | null; signal: NodeJS.Signals | null } | undefined {
+  get exitStatus(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
     return this.#exit;
   }
 
   protected async run(): Promise<void> {
-    const requestId = shortuuid("local_tts_");
+    const requestId = shortuuid('local_tts_');
     const signal = this.abortSignal;
     if (signal.aborted) return;
     const child = spawn(
       espeakBinary(),
-      [
-        "-v",
-        this.#voice,
-        "-s",
-        String(this.#wordsPerMinute),
-        "--stdout",
-        "--stdin",
-      ],
+      ['-v', this.#voice, '-s', String(this.#wordsPerMinute), '--stdout', '--stdin'],
       {
-        stdio: ["pipe", "pipe", "pipe"],
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     this.#child = child;
     const kill = () => {
-      if (child.exitCode === null && child.signalCode === null)
-        child.kill("SIGKILL");
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
-    signal.addEventListener("abort", kill, { once: true });
-    child.stdin.on("error", () => undefined);
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    signal.addEventListener('abort', kill, { once: true });
+    child.stdin.on('error', () => undefined);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < 2_000) stderr += d;
     });
-    const exited = new Promise<{ code: number | null; error?: Error }>(
-      (resolve) => {
-        child.once("error", (error) => resolve({ code: null, error }));
-        child.once("close", (code, sig) => {
-          this.#exit = { code, signal: sig };
-          resolve({ code });
-        });
-      },
-    );
+    const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ code: null, error }));
+      child.once('close', (code, sig) => {
+        this.#exit = { code, signal: sig };
+        resolve({ code });
+      });
+    });
     child.stdin.end(this.inputText);
 
     let pending: tts.SynthesizedAudio | undefined;
@@ -170,22 +143,13 @@ export class LocalChunkedStream extends tts.ChunkedStream {
           header = Buffer.concat([header, chunk]);
           const wav = parseWavHeader(header);
           if (!wav) {
-            if (header.length > 4_096)
-              throw new Error("espeak-ng produced no WAV header");
+            if (header.length > 4_096) throw new Error('espeak-ng produced no WAV header');
             continue;
           }
-          if (wav.channels !== 1)
-            throw new Error(`espeak-ng produced ${wav.channels} channels`);
+          if (wav.channels !== 1) throw new Error(`espeak-ng produced ${wav.channels} channels`);
           if (wav.sampleRate !== ESPEAK_SAMPLE_RATE)
-            resampler = new AudioResampler(
-              wav.sampleRate,
-              ESPEAK_SAMPLE_RATE,
-              1,
-            );
-          bytes = new PcmFramer(
-            wav.sampleRate,
-            Math.round(wav.sampleRate / 50),
-          );
+            resampler = new AudioResampler(wav.sampleRate, ESPEAK_SAMPLE_RATE, 1);
+          bytes = new PcmFramer(wav.sampleRate, Math.round(wav.sampleRate / 50));
           const rest = header.subarray(wav.dataOffset);
           header = null;
           pushPcm(rest);
@@ -203,11 +167,10 @@ export class LocalChunkedStream extends tts.ChunkedStream {
       }
       if (bytes) for (const frame of bytes.flush()) emit(frame);
       if (resampler) for (const f of resampler.flush()) emit(f);
-      if (pending && !this.queue.closed)
-        this.queue.put({ ...pending, final: true });
+      if (pending && !this.queue.closed) this.queue.put({ ...pending, final: true });
       pending = undefined;
     } finally {
-      signal.removeEventListener("abort", kill);
+      signal.removeEventListener('abort', kill);
       kill();
       resampler?.close();
       if (!this.queue.closed) this.queue.close();

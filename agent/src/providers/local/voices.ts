@@ -1,19 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { espeakBinary } from "./engines.js";
+import { spawnSync } from 'node:child_process';
+import { espeakBinary } from './engines.js';
 
 /** espeak-ng voice for each language Parley offers (protocol LANGUAGES). */
 export const ESPEAK_LANGUAGE_VOICES: Readonly<Record<string, string>> = {
-  en: "en-us",
-  es: "es",
-  fr: "fr",
-  de: "de",
-  it: "it",
-  pt: "pt",
-  nl: "nl",
-  ja: "ja",
-  hi: "hi",
+  en: 'en-us',
+  es: 'es',
+  fr: 'fr',
+  de: 'de',
+  it: 'it',
+  pt: 'pt',
+  nl: 'nl',
+  ja: 'ja',
+  hi: 'hi',
 };
-const FALLBACK_VOICE = "en-us";
+const FALLBACK_VOICE = 'en-us';
 
 /** The voices and variants this machine's espeak-ng knows, as ids `-v` accepts. */
 export interface EspeakCatalog {
@@ -25,12 +25,12 @@ export interface EspeakCatalog {
 
 function listColumns(args: string[]): string[][] {
   const res = spawnSync(espeakBinary(), args, {
-    encoding: "utf8",
+    encoding: 'utf8',
     timeout: 5_000,
   });
-  if (res.error || typeof res.stdout !== "string") return [];
+  if (res.error || typeof res.stdout !== 'string') return [];
   return res.stdout
-    .split("\n")
+    .split('\n')
     .slice(1)
     .map((l) => l.trim().split(/\s+/))
     .filter((cols) => cols.length >= 5);
@@ -42,29 +42,26 @@ let catalog: EspeakCatalog | undefined;
 export function espeakCatalog(): EspeakCatalog {
   if (catalog) return catalog;
   const voices = new Set<string>();
-  for (const cols of listColumns(["--voices"])) {
+  for (const cols of listColumns(['--voices'])) {
     // Pty Language Age/Gender VoiceName File [Other Languages]
     voices.add(cols[1]!.toLowerCase());
     voices.add(cols[3]!.toLowerCase());
     const file = cols[4]!.toLowerCase();
     voices.add(file);
-    voices.add(file.slice(file.lastIndexOf("/") + 1));
+    voices.add(file.slice(file.lastIndexOf('/') + 1));
   }
   const variants = new Set<string>();
-  for (const cols of listColumns(["--voices=variant"])) {
+  for (const cols of listColumns(['--voices=variant'])) {
     const file = cols[4]!;
-    if (file.startsWith("!v/")) variants.add(file.slice(3));
+    if (file.startsWith('!v/')) variants.add(file.slice(3));
   }
   catalog = { voices, variants };
   return catalog;
 }
 
 /** Whether `voice` (optionally `voice+variant`) names something espeak-ng has. */
-export function isKnownEspeakVoice(
-  voice: string,
-  known: EspeakCatalog = espeakCatalog(),
-): boolean {
-  const [base, variant, ...rest] = voice.split("+");
+export function isKnownEspeakVoice(voice: string, known: EspeakCatalog = espeakCatalog()): boolean {
+  const [base, variant, ...rest] = voice.split('+');
   if (!base || rest.length > 0 || !/^[\w./()-]+$/.test(base)) return false;
   if (!known.voices.has(base.toLowerCase())) return false;
   return variant === undefined || known.variants.has(variant);
@@ -81,6 +78,6 @@ export function resolveEspeakVoice(
   known: EspeakCatalog = espeakCatalog(),
 ): string {
   if (voice && isKnownEspeakVoice(voice, known)) return voice;
-  const base = language.toLowerCase().split(/[-_]/)[0] ?? "";
+  const base = language.toLowerCase().split(/[-_]/)[0] ?? '';
   return ESPEAK_LANGUAGE_VOICES[base] ?? FALLBACK_VOICE;
 }
