@@ -8,7 +8,18 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
-import { fill, isErrorShape, operations, PASSWORD, registerUser, seedConversation, snapshot, tableCounts, type Operation, type User } from './support';
+import {
+  fill,
+  isErrorShape,
+  operations,
+  PASSWORD,
+  registerUser,
+  seedConversation,
+  snapshot,
+  tableCounts,
+  type Operation,
+  type User,
+} from './support';
 
 let gw: TestGateway;
 let ops: Operation[];
@@ -27,7 +38,16 @@ beforeAll(async () => {
     await seedConversation(gw.database.db, bob.id, [`bob says ${BOB_SECRET_WORD}`, 'agent answers bob']),
     (await bob.client.post('/api/calls', {})).body.conversationId,
   ];
-  expect((await bob.client.put('/api/me/preferences', { ttsVoice: null, language: 'fr', favoriteTopics: ['bob topic'], systemPrompt: 'bob prompt' })).status).toBe(200);
+  expect(
+    (
+      await bob.client.put('/api/me/preferences', {
+        ttsVoice: null,
+        language: 'fr',
+        favoriteTopics: ['bob topic'],
+        systemPrompt: 'bob prompt',
+      })
+    ).status,
+  ).toBe(200);
   expect((await bob.client.put('/api/me/retention', { days: 30 })).status).toBe(200);
 });
 afterAll(async () => gw?.stop());
@@ -65,17 +85,31 @@ describe('IDOR: user A against user B', () => {
     expect(list.body.items).toEqual([]);
     const all = await alice.client.get('/api/conversations?limit=100');
     for (const id of bobConversations) expect(all.text).not.toContain(id);
-    const own = ops.filter((o) => o.session && o.method === 'GET' && !o.path.includes('{') && !o.path.startsWith('/api/admin'));
-    expect(own.map((o) => o.path)).toEqual(expect.arrayContaining(['/api/me/export', '/api/me/preferences', '/api/me/retention', '/api/me/usage']));
+    const own = ops.filter(
+      (o) => o.session && o.method === 'GET' && !o.path.includes('{') && !o.path.startsWith('/api/admin'),
+    );
+    expect(own.map((o) => o.path)).toEqual(
+      expect.arrayContaining(['/api/me/export', '/api/me/preferences', '/api/me/retention', '/api/me/usage']),
+    );
     for (const op of own) {
       const r = await alice.client.get(op.path);
       expect(r.status, op.path).toBe(200);
-      for (const secret of [BOB_SECRET_WORD, bob.id, bob.email, 'bob prompt', 'bob topic', ...bobConversations]) expect(r.text, `${op.path} leaks`).not.toContain(secret);
+      for (const secret of [BOB_SECRET_WORD, bob.id, bob.email, 'bob prompt', 'bob topic', ...bobConversations])
+        expect(r.text, `${op.path} leaks`).not.toContain(secret);
     }
     expect((await alice.client.get('/api/me/preferences')).body.language).toBe('en');
     expect((await alice.client.get('/api/me/retention')).body.retentionDays).toBeNull();
     // A's writes to "my" routes change A only.
-    expect((await alice.client.put('/api/me/preferences', { ttsVoice: null, language: 'de', favoriteTopics: [], systemPrompt: '' })).status).toBe(200);
+    expect(
+      (
+        await alice.client.put('/api/me/preferences', {
+          ttsVoice: null,
+          language: 'de',
+          favoriteTopics: [],
+          systemPrompt: '',
+        })
+      ).status,
+    ).toBe(200);
     expect((await alice.client.put('/api/me/retention', { days: 7 })).status).toBe(200);
     expect(await snapshot(gw.database.db, bob.id)).toEqual(before);
     // Admin routes: 404 for a plain user, whatever the query (a userId filter included).
@@ -105,7 +139,11 @@ function validBody(op: Operation, user: User, conversationId: string): unknown {
     case 'PUT /api/me/retention':
       return { days: 1 };
     case 'POST /api/me/import':
-      return { format: 'parley-export', version: 1, preferences: { ttsVoice: null, language: 'hi', favoriteTopics: [], systemPrompt: 'x' } };
+      return {
+        format: 'parley-export',
+        version: 1,
+        preferences: { ttsVoice: null, language: 'hi', favoriteTopics: [], systemPrompt: 'x' },
+      };
     default:
       return op.requestSchema ? {} : undefined;
   }
@@ -118,7 +156,14 @@ describe('CSRF on every cookie-authenticated write', () => {
     const conv = await seedConversation(gw.database.db, victim.id);
     const writes = ops.filter((o) => o.method !== 'GET' && o.path.startsWith('/api/'));
     expect(writes.map((o) => `${o.method} ${o.path}`)).toEqual(
-      expect.arrayContaining(['PATCH /api/me', 'DELETE /api/me', 'PUT /api/me/preferences', 'DELETE /api/conversations/{id}', 'POST /api/calls', 'POST /api/auth/logout']),
+      expect.arrayContaining([
+        'PATCH /api/me',
+        'DELETE /api/me',
+        'PUT /api/me/preferences',
+        'DELETE /api/conversations/{id}',
+        'POST /api/calls',
+        'POST /api/auth/logout',
+      ]),
     );
     const port = new URL(gw.url).port;
     const hostile: Array<Record<string, string>> = [
@@ -194,7 +239,11 @@ describe('session fixation', () => {
       expect(issued).not.toContain('attacker-chosen-id');
       const r = new TestClient(gw.url);
       r.cookies.set('parley.sid', planted);
-      const reg = await r.post('/api/auth/register', { email: `fx-${Date.now()}-${Math.random()}@example.test`, password: PASSWORD, displayName: 'x' });
+      const reg = await r.post('/api/auth/register', {
+        email: `fx-${Date.now()}-${Math.random()}@example.test`,
+        password: PASSWORD,
+        displayName: 'x',
+      });
       expect(reg.status).toBe(201);
       expect(decodeURIComponent(r.cookies.get('parley.sid')!)).not.toContain('attacker-chosen-id');
       // The session store never got the attacker's id.
@@ -220,7 +269,7 @@ const SQLI = [
 ];
 
 describe('SQL injection through search, filters, cursors and ids', () => {
-  it('answers 400 or an answer with only the caller\'s own data, never 500, never slow, tables intact', async () => {
+  it("answers 400 or an answer with only the caller's own data, never 500, never slow, tables intact", async () => {
     const countsBefore = await tableCounts(gw.database.db);
     const bobBefore = await snapshot(gw.database.db, bob.id);
     const gets = ops.filter((o) => o.method === 'GET' && !o.signed);
@@ -232,7 +281,8 @@ describe('SQL injection through search, filters, cursors and ids', () => {
       expect(r.status, path).toBeLessThan(500);
       expect(Date.now() - t, `${path} slept`).toBeLessThan(2500);
       if (r.status >= 400) expect(isErrorShape(r.body), path).toBe(true);
-      for (const secret of [bob.email, bob.id, BOB_SECRET_WORD, 'scrypt$']) expect(r.text, `${path} leaked`).not.toContain(secret);
+      for (const secret of [bob.email, bob.id, BOB_SECRET_WORD, 'scrypt$'])
+        expect(r.text, `${path} leaked`).not.toContain(secret);
       return r;
     };
     for (const payload of SQLI) {
@@ -273,7 +323,10 @@ describe('oversized and compressed bodies', () => {
     expect(bomb.length).toBeLessThan(64 * 1024); // small on the wire, 20 MB inflated
     for (const op of withBody) {
       const path = fill(op.path, randomUUID());
-      const r = await u.client.request(op.method, path, undefined, { raw: big, headers: { 'content-type': 'application/json' } });
+      const r = await u.client.request(op.method, path, undefined, {
+        raw: big,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(r.status, `${op.method} ${op.path}`).toBe(413);
       expect(r.body.error.code).toBe('payload_too_large');
       const z = await u.client.request(op.method, path, undefined, {
@@ -283,7 +336,10 @@ describe('oversized and compressed bodies', () => {
       expect(z.status, `${op.method} ${op.path} gzip`).toBe(413);
     }
     // The import route also takes a file of any other type, up to 10 MB.
-    const file = await u.client.post('/api/me/import', undefined, { raw: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20), headers: { 'content-type': 'application/octet-stream' } });
+    const file = await u.client.post('/api/me/import', undefined, {
+      raw: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(file.status).toBe(413);
     // A header flood is refused by the HTTP parser (431), not by a crash.
     const headers = await fetch(`${gw.url}/api/auth/me`, { headers: { cookie: `x=${'a'.repeat(40 * 1024)}` } });

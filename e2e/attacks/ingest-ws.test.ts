@@ -21,7 +21,8 @@ beforeAll(async () => {
 afterAll(async () => gw?.stop());
 
 const newCall = async (u = owner) => (await u.client.post('/api/calls', {})).body.conversationId as string;
-const rows = (id: string) => gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').select('seq', 'text');
+const rows = (id: string) =>
+  gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').select('seq', 'text');
 const post = (id: string, raw: string, signature?: string) =>
   new TestClient(gw.url, null).post(`/internal/conversations/${id}/events`, undefined, {
     raw,
@@ -82,7 +83,7 @@ describe('forged and replayed agent ingest', () => {
   // on its way to conversation A can be replayed into conversation B within the 5-minute window.
   // protocol/src/signature.ts + gateway/src/internal/signed-json.ts should sign the method and path
   // too. `it.fails` keeps CI green while the bug stands and turns red once it is fixed: then drop `.fails`.
-  it.fails('a batch signed for one conversation is refused on another conversation\'s URL', async () => {
+  it.fails("a batch signed for one conversation is refused on another conversation's URL", async () => {
     const a = await newCall();
     const b = await newCall();
     const raw = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(0, { text: 'meant for A' }) }] });
@@ -95,9 +96,13 @@ describe('forged and replayed agent ingest', () => {
 });
 
 describe('cross-site WebSocket hijacking', () => {
-  const refusal = (p: Promise<TranscriptSocket>) => p.then((s) => (s.ws.close(), 101), (e: { status?: number }) => e.status);
+  const refusal = (p: Promise<TranscriptSocket>) =>
+    p.then(
+      (s) => (s.ws.close(), 101),
+      (e: { status?: number }) => e.status,
+    );
 
-  it('refuses every foreign Origin before the handshake, even with the victim\'s cookie', async () => {
+  it("refuses every foreign Origin before the handshake, even with the victim's cookie", async () => {
     const id = await newCall();
     const cookie = owner.client.cookieHeader();
     const port = new URL(gw.url).port;

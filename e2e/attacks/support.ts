@@ -59,7 +59,11 @@ export interface User {
 }
 
 /** Registers through the real route, so the client holds a genuine session cookie. */
-export async function registerUser(gw: TestGateway, name = 'user', headers: Record<string, string> = {}): Promise<User> {
+export async function registerUser(
+  gw: TestGateway,
+  name = 'user',
+  headers: Record<string, string> = {},
+): Promise<User> {
   const client = new TestClient(gw.url);
   const email = `${name}-${randomBytes(4).toString('hex')}@example.test`;
   const r = await client.post('/api/auth/register', { email, password: PASSWORD, displayName: name }, { headers });
@@ -68,7 +72,11 @@ export async function registerUser(gw: TestGateway, name = 'user', headers: Reco
 }
 
 /** An ended conversation with `turns` utterances, inserted directly (ingest is tested elsewhere). */
-export async function seedConversation(db: Database, userId: string, texts: string[] = ['hello there', 'hi, how can I help?']) {
+export async function seedConversation(
+  db: Database,
+  userId: string,
+  texts: string[] = ['hello there', 'hi, how can I help?'],
+) {
   const id = randomUUID();
   const t0 = Date.now() - 60_000;
   await db('conversations').insert({
@@ -102,10 +110,20 @@ export async function seedConversation(db: Database, userId: string, texts: stri
 
 /** Everything one user owns (timestamps of bookkeeping excluded), for before/after equality. */
 export async function snapshot(db: Database, userId: string) {
-  const user = await db('users').where({ id: userId }).first('id', 'email', 'password_hash', 'display_name', 'role', 'session_epoch', 'retention_days');
-  const preferences = await db('user_preferences').where({ user_id: userId }).first('tts_voice', 'language', 'favorite_topics', 'system_prompt');
-  const conversations = await db('conversations').where({ user_id: userId }).orderBy('id').select('id', 'room', 'title', 'status', 'ended_at', 'end_reason', 'turn_count');
-  const utterances = await db('utterances').where({ user_id: userId }).orderBy(['conversation_id', 'seq']).select('conversation_id', 'seq', 'role', 'text', 'interrupted');
+  const user = await db('users')
+    .where({ id: userId })
+    .first('id', 'email', 'password_hash', 'display_name', 'role', 'session_epoch', 'retention_days');
+  const preferences = await db('user_preferences')
+    .where({ user_id: userId })
+    .first('tts_voice', 'language', 'favorite_topics', 'system_prompt');
+  const conversations = await db('conversations')
+    .where({ user_id: userId })
+    .orderBy('id')
+    .select('id', 'room', 'title', 'status', 'ended_at', 'end_reason', 'turn_count');
+  const utterances = await db('utterances')
+    .where({ user_id: userId })
+    .orderBy(['conversation_id', 'seq'])
+    .select('conversation_id', 'seq', 'role', 'text', 'interrupted');
   return { user: user ?? null, preferences: preferences ?? null, conversations, utterances };
 }
 
@@ -124,5 +142,10 @@ export function isErrorShape(body: unknown): boolean {
   const e = (body as { error?: unknown }).error as Record<string, unknown> | undefined;
   if (!e || typeof e !== 'object') return false;
   const keys = Object.keys(e);
-  return typeof e.code === 'string' && /^[a-z_]+$/.test(e.code) && typeof e.message === 'string' && keys.every((k) => ['code', 'message', 'details'].includes(k));
+  return (
+    typeof e.code === 'string' &&
+    /^[a-z_]+$/.test(e.code) &&
+    typeof e.message === 'string' &&
+    keys.every((k) => ['code', 'message', 'details'].includes(k))
+  );
 }
