@@ -18,6 +18,12 @@ function trustProxyValue(raw: string): boolean | number | string {
   return raw;
 }
 
+function livekitHttpOrigin(wsUrl: string): string {
+  const url = new URL(wsUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  return url.origin;
+}
+
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -30,7 +36,9 @@ export function createApp(ctx: AppContext): express.Express {
         useDefaults: true,
         directives: {
           'script-src': ["'self'"],
-          'connect-src': ["'self'", 'ws:', 'wss:'],
+          // livekit-client talks to the LiveKit server over ws(s) and, to explain a failed
+          // connection, over http(s) (/rtc/v1/validate).
+          'connect-src': ["'self'", 'ws:', 'wss:', livekitHttpOrigin(ctx.config.livekit.publicUrl)],
           'media-src': ["'self'", 'blob:'],
           'img-src': ["'self'", 'data:', 'blob:'],
           'worker-src': ["'self'", 'blob:'],

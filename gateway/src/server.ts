@@ -12,6 +12,7 @@ import { MemoryKeyValue, RedisKeyValue } from './infra/kv';
 import { connectRedis, type Redis } from './infra/redis';
 import { createLogger } from './http/logger';
 import { createSessionMiddleware, createSessionStore } from './sessions/session';
+import { startRetentionJob } from './retention/purge';
 import { attachUpgradeHandlers } from './upgrades';
 
 export interface RunningGateway {
@@ -74,6 +75,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const app = createApp(ctx);
   const server = createServer(app);
   const closeUpgrades = attachUpgradeHandlers(server, ctx);
+  const retention = startRetentionJob(db, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -91,6 +93,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     async close() {
       if (closed) return;
       closed = true;
+      retention.stop();
       await closeUpgrades();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -14,7 +14,7 @@ const TITLE_TIMEOUT_MS = 4000;
 const TURNS_FOR_TITLE = 8;
 const MAX_TITLE_CHARS = 80;
 
-type TitleSource = 'llm' | 'fallback' | 'none';
+type TitleSource = 'llm' | 'fallback' | 'existing' | 'none';
 
 function llmClient(ctx: AppContext): { client: OpenAI; model: string } | null {
   const { providers, providerEnv: env } = ctx.config;
@@ -62,6 +62,9 @@ export async function generateTitle(
   ctx: AppContext,
   conversationId: string,
 ): Promise<{ title: string | null; source: TitleSource }> {
+  // Ends can be reported more than once (agent retry, webhook): never ask the LLM twice.
+  const existing = await ctx.db('conversations').where({ id: conversationId }).first('title');
+  if (existing?.title) return { title: existing.title, source: 'existing' };
   const turns = await historyRepo.firstUtterances(ctx.db, conversationId, TURNS_FOR_TITLE);
   const firstUser = turns.find((t) => t.role === 'user' && t.text.trim());
   const fallback = fallbackTitle(firstUser?.text ?? null);

@@ -7,6 +7,7 @@ import { errors, isAppError } from '../http/errors';
 import { validateBody } from '../http/validate';
 import { signedJson } from '../internal/signed-json';
 import { registerRoute } from '../openapi/registry';
+import { afterCallEnded } from '../calls/lifecycle';
 import { ingestBatch } from './service';
 
 const IdParams = z.object({ id: z.string().uuid() });
@@ -37,7 +38,8 @@ export function ingestRouter(ctx: AppContext): Router {
     try {
       const call = await directory.find(params.data.id);
       if (!call) throw errors.notFound('Conversation');
-      const result = await ingestBatch(directory, ctx.bus, call, batch.events);
+      const { ended, ...result } = await ingestBatch(directory, ctx.bus, call, batch.events);
+      if (ended) afterCallEnded(ctx, call);
       res.json(result);
     } catch (err) {
       if (isAppError(err)) throw err;

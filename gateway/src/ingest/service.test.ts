@@ -45,7 +45,7 @@ describe('ingestBatch when publishing fails after the store succeeded', () => {
     expect(seen).toEqual([]);
     bus.down = false;
     // The agent retries the same batch: stored already, yet published now.
-    expect(await ingestBatch(directory, bus, call, batch)).toEqual({ accepted: 1, duplicates: 1 });
+    expect(await ingestBatch(directory, bus, call, batch)).toEqual({ accepted: 1, duplicates: 1, ended: true });
     expect(seen.map((m) => m.type)).toEqual(['utterance', 'call_ended']);
     expect(seen[1]).toMatchObject({ reason: 'agent_ended' });
     expect(await t.db('utterances').where({ conversation_id: id }).count({ n: '*' }).first()).toEqual({ n: '1' });

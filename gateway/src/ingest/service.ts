@@ -6,6 +6,11 @@ import type { CallDirectory, CallRef } from '../calls/directory';
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /**
+   * True when this batch carried the call's end (also when a retried batch re-reports it, so what
+   * follows an end must be idempotent).
+   */
+  ended: boolean;
 }
 
 /**
@@ -28,6 +33,7 @@ export async function ingestBatch(
 ): Promise<IngestResult> {
   const id = call.id;
   let duplicates = 0;
+  let ended = false;
   let run: Utterance[] = [];
   const publish = (m: ServerMessage) => publishTranscript(bus, m);
 
@@ -58,11 +64,12 @@ export async function ingestBatch(
         break;
       case 'call_ended': {
         const reason = await directory.markEnded(call, new Date(event.at), event.reason);
+        if (reason === event.reason) ended = true;
         if (reason) await publish(serverMessage('call_ended', id, { reason }));
         break;
       }
     }
   }
   await flushUtterances();
-  return { accepted: events.length - duplicates, duplicates };
+  return { accepted: events.length - duplicates, duplicates, ended };
 }

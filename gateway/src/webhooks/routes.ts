@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import { serverMessage, type EndReason } from '@parley/protocol';
 import { CallDirectory } from '../calls/directory';
+import { afterCallEnded } from '../calls/lifecycle';
 import type { AppContext } from '../context';
 import { AppError, errors, isAppError } from '../http/errors';
 import { publishTranscript } from '../transcripts/channel';
@@ -75,6 +76,7 @@ export function webhooksRouter(ctx: AppContext): Router {
         const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
         if (reason && call && call.status !== 'ended' && (await directory.markEnded(call, new Date(), reason)) === reason) {
           await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
+          afterCallEnded(ctx, call);
           req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
         }
       } catch (err) {
