@@ -14,6 +14,11 @@ export const benchmarks: Benchmark[] = [
     run: async (args) => (await import('./fanout/fanout')).run(args),
   },
   {
+    name: 'web',
+    description: 'production bundle size and Lighthouse performance/accessibility for landing, call and history pages',
+    run: async (args) => (await import('./web/web')).run(args),
+  },
+  {
     name: 'history',
     description: 'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',
     run: (args) => runScript('bench/history.ts', args.length ? args : ['--full'], 8 * 60_000),
