@@ -105,7 +105,12 @@ const FRAME = RATE / 100;
  * otherwise (VAD needs the silence after speech to see it end). Paced in real time by captureFrame.
  */
 export class LiveMicrophone {
-  readonly source = new AudioSource(RATE, 1);
+  /**
+   * A 50 ms queue: captureFrame then returns when the frame is about to be sent. With rtc-node's
+   * default 1000 ms queue a never-idle microphone runs a full second ahead of what is sent, and
+   * every timing measured from capture times would be off by that second.
+   */
+  readonly source = new AudioSource(RATE, 1, 50);
   #queue: Array<{ frame: Int16Array; onSent?: (at: number) => void }> = [];
   #stopped = false;
   /** Capture time of the first and last frame of the latest `play`. */
