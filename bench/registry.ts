@@ -19,6 +19,11 @@ export const benchmarks: Benchmark[] = [
     run: async (args) => (await import('./web/web')).run(args),
   },
   {
+    name: 'turn',
+    description: 'caller-side turn latency, Parley vs a bare @livekit/agents AgentSession, interleaved',
+    run: async (args) => (await import('./agent/turn')).run(args),
+  },
+  {
     name: 'history',
     description: 'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',
     run: (args) => runScript('bench/history.ts', args.length ? args : ['--full'], 8 * 60_000),
