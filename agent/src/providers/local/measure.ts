@@ -200,3 +200,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// LiveKit's native resampler (FFI) keeps the event loop alive; this is a one-shot script.
+process.exit(0);

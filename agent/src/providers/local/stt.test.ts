@@ -78,6 +78,23 @@ describe('local STT (PocketSphinx)', () => {
     await expect(closed.recognize(toFrames(new Int16Array(1600), 16_000))).rejects.toThrow(/closed/);
   });
 
+  it('fails with a clear error when the recogniser is missing', async () => {
+    const saved = process.env.PARLEY_POCKETSPHINX_BIN;
+    process.env.PARLEY_POCKETSPHINX_BIN = '/nonexistent/pocketsphinx_continuous';
+    const broken = new LocalSTT({ language: 'en' });
+    try {
+      await expect(broken.recognize(toFrames(new Int16Array(1600).fill(2000), 16_000))).rejects.toMatchObject({
+        name: 'APIConnectionError',
+        retryable: false,
+        message: expect.stringMatching(/local STT failed: pocketsphinx exited with 127/),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.PARLEY_POCKETSPHINX_BIN;
+      else process.env.PARLEY_POCKETSPHINX_BIN = saved;
+      await broken.close();
+    }
+  });
+
   it('turns a VAD-segmented stream into a final transcript (the AgentSession path)', async () => {
     const vad = await VAD.load();
     const adapter = new stt.StreamAdapter(recogniser, vad);

@@ -85,6 +85,31 @@ describe('local TTS (espeak-ng)', () => {
     expect(frames * 0.02).toBeLessThan(3_000);
   });
 
+  it('reports a missing espeak-ng as a non-retryable error event', async () => {
+    const saved = process.env.PARLEY_ESPEAK_BIN;
+    process.env.PARLEY_ESPEAK_BIN = '/nonexistent/espeak-ng';
+    // ChunkedStream rethrows after emitting 'error'; the agent's job process logs such rejections.
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const engine = new LocalTTS({ voice: 'en-us', language: 'en' });
+      const errors: Parameters<tts.TTSCallbacks['error']>[0][] = [];
+      engine.on('error', (e) => errors.push(e));
+      const frames: unknown[] = [];
+      for await (const ev of engine.synthesize('Hello.')) frames.push(ev);
+      expect(frames).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ recoverable: false, label: 'local.EspeakNG' });
+      expect(errors[0]!.error.message).toMatch(/espeak-ng failed \(spawn .*ENOENT\)/);
+      await expect.poll(() => rejections).toEqual([errors[0]!.error]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      if (saved === undefined) delete process.env.PARLEY_ESPEAK_BIN;
+      else process.env.PARLEY_ESPEAK_BIN = saved;
+    }
+  });
+
   it('streams sentence by sentence through the framework adapter', async () => {
     const engine = new LocalTTS({ voice: null, language: 'en' });
     const stream = engine.stream();
