@@ -91,7 +91,7 @@ async function assertInert(page: Page, where: string) {
   await page.getByText('onerror', { exact: false }).first().waitFor({ timeout: 15_000 });
   await page.waitForTimeout(300);
   // ...and nothing it contained became an element or ran.
-  expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss), where).toBeUndefined();
+  expect(await page.evaluate('window.__xss'), where).toBeUndefined();
   expect(await page.locator(INJECTED).count(), where).toBe(0);
 }
 
@@ -122,13 +122,17 @@ describe('stored XSS is rendered inert', () => {
     await assertInert(page, 'conversation');
     for (const p of PAYLOADS.slice(1, 4)) await page.getByText(p, { exact: false }).first().waitFor({ timeout: 5000 });
     await page.goto(`${gw.url}/settings`);
+    // (No DOM types in this workspace: browser-side code goes through globalThis or a string.)
     await page.waitForFunction(
       (text) =>
-        [...document.querySelectorAll('input, textarea')].some((el) => (el as HTMLInputElement).value.includes(text)),
+         
+        [...(globalThis as any).document.querySelectorAll('input, textarea')].some((el: { value: string }) =>
+          el.value.includes(text),
+        ),
       'window.__xss=2',
       { timeout: 15_000 },
     );
-    expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await page.locator(INJECTED).count()).toBe(0);
     expect(dialogs).toEqual([]);
     await page.context().close();
@@ -138,8 +142,7 @@ describe('stored XSS is rendered inert', () => {
     const { page, violations } = await signedInPage();
     await page.goto(`${gw.url}/history/${conversationId}`);
     await page.getByText('onerror', { exact: false }).first().waitFor({ timeout: 15_000 });
-    const ran = await page.evaluate(async () => {
-      const w = window as unknown as { __csp?: number };
+    const ran = await page.evaluate(`(async () => {
       const s = document.createElement('script');
       s.textContent = 'window.__csp = 1';
       document.body.appendChild(s);
@@ -147,8 +150,8 @@ describe('stored XSS is rendered inert', () => {
       d.innerHTML = '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" onload="window.__csp = 2">';
       document.body.appendChild(d);
       await new Promise((r) => setTimeout(r, 300));
-      return w.__csp ?? null;
-    });
+      return window.__csp ?? null;
+    })()`);
     expect(ran).toBeNull();
     expect(violations.length).toBeGreaterThan(0);
     await page.context().close();
