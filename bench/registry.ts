@@ -24,6 +24,11 @@ export const benchmarks: Benchmark[] = [
     run: async (args) => (await import('./agent/turn')).run(args),
   },
   {
+    name: 'bargein',
+    description: 'caller speech onset → agent audio silent at the caller, and the stored interrupted reply',
+    run: async (args) => (await import('./agent/bargein')).run(args),
+  },
+  {
     name: 'history',
     description: 'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',
     run: (args) => runScript('bench/history.ts', args.length ? args : ['--full'], 8 * 60_000),
