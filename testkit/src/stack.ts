@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ProviderEnv } from '@parley/protocol';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { spawnAgentWorker, type AgentWorkerProcess } from './agent-worker';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -21,6 +22,12 @@ export interface StackOptions {
   deepgram?: FakeDeepgramOptions;
   openai?: FakeOpenAIOptions;
   cartesia?: FakeCartesiaOptions;
+  /**
+   * 'fakes' (default): every provider points at the local fakes. 'local': no provider variable at
+   * all (inherited ones removed too), so gateway and agent pick the offline providers (PocketSphinx,
+   * espeak-ng, the echo responder) as `npm start` does without keys. The fakes still run, unused.
+   */
+  providers?: 'fakes' | 'local';
   /** 'in-process' (default): startTestGateway. 'process': `node --import tsx gateway/src/main.ts`, killable and restartable on the same port. */
   gateway?: 'in-process' | 'process';
   /** Extra environment for the gateway and the agent worker. */
@@ -65,6 +72,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Every variable that selects or configures a provider (see ProviderEnv in @parley/protocol). */
+const PROVIDER_VARIABLES = Object.keys(ProviderEnv.shape);
+
 /** Provider environment pointing every plugin at the fakes (Deepgram STT, OpenAI LLM, Cartesia TTS). */
 export function fakeProviderEnv(f: Stack['fakes']): Record<string, string> {
   return {
@@ -102,10 +112,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       LIVEKIT_API_SECRET: lkSecret,
       AGENT_NAME: agentName,
       INGEST_SECRET: TEST_INGEST_SECRET,
-      ...fakeProviderEnv(fakes),
+      ...(options.providers === 'local' ? {} : fakeProviderEnv(fakes)),
       ...options.gatewayEnv,
     };
 
+    // Spawned processes inherit this process's environment: drop provider variables it may hold.
+    const unsetInherited: Record<string, undefined> = options.providers === 'local' ? Object.fromEntries(PROVIDER_VARIABLES.map((k) => [k, undefined])) : {};
     let gateway: TestGateway | null = null;
     let gatewayProcess: GatewayProcess | null = null;
     let database: TestDatabase;
@@ -115,6 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       cleanups.push(() => database.drop());
       redisPrefix = `parley-test:${randomBytes(4).toString('hex')}:`;
       gatewayProcess = await gatewayAsProcess({
+        ...unsetInherited,
         ...env,
         NODE_ENV: 'test',
         LOG_LEVEL: 'warn',
@@ -148,7 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(async () => rmSync(spoolDir, { recursive: true, force: true }));
     let worker: AgentWorkerProcess | null = null;
     if (options.agent !== false) {
-      worker = await spawnAgentWorker({ ...env, GATEWAY_URL: gatewayUrl, AGENT_SPOOL_DIR: spoolDir, ...options.agentEnv });
+      worker = await spawnAgentWorker({ ...unsetInherited, ...env, GATEWAY_URL: gatewayUrl, AGENT_SPOOL_DIR: spoolDir, ...options.agentEnv });
       const w = worker;
       cleanups.push(() => w.stop('SIGTERM'));
       await worker.waitUntilRegistered(60_000);
@@ -176,7 +189,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** A gateway process on a fixed free port; `start()` may be called again after `kill()`. */
-export async function gatewayAsProcess(env: Record<string, string>): Promise<GatewayProcess> {
+export async function gatewayAsProcess(env: Record<string, string | undefined>): Promise<GatewayProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];

@@ -1,0 +1,170 @@
+/**
+ * Shared pieces of the browser tests: Debian's Chromium with its fake microphone playing a spoken
+ * WAV, page instrumentation (console errors, when the microphone opened, when transcript lines
+ * appeared, the level of the remote audio the page plays), screenshots and failure context.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Stack } from '@parley/testkit/stack';
+
+export { wordOverlap } from '../../agent/src/providers/local/speech-fixtures';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const WEB_DIST = path.join(repoRoot, 'web/dist');
+export const SCREENSHOT_DIR = path.join(repoRoot, 'test-results/screenshots');
+
+/** Fails early and clearly when the client has not been built (`npm test` builds it first). */
+export function requireWebBuild(): void {
+  if (!existsSync(path.join(WEB_DIST, 'index.html')))
+    throw new Error('web/dist is missing: run `npm run build -w web` first');
+}
+
+export interface MicWavOptions {
+  /** espeak-ng voice, e.g. "es", "en-us", "en-us+klatt". */
+  voice: string;
+  /** Silence before the speech: the file starts playing when the page opens the microphone. */
+  leadSilenceS: number;
+  tailSilenceS?: number;
+}
+
+/**
+ * A 48 kHz mono 16-bit WAV of `text` spoken by espeak-ng, led and followed by silence, for
+ * Chromium's `--use-file-for-fake-audio-capture`. Cached by content in the OS temp folder.
+ */
+export async function micWav(text: string, o: MicWavOptions): Promise<string> {
+  if (!/^[a-z]{2,3}(-[a-z0-9]+)*(\+[a-z0-9]+)?$/i.test(o.voice)) throw new Error(`invalid espeak-ng voice: ${o.voice}`);
+  const tail = o.tailSilenceS ?? 1;
+  const key = createHash('sha256')
+    .update(JSON.stringify([text, o.voice, o.leadSilenceS, tail]))
+    .digest('hex')
+    .slice(0, 20);
+  const dir = path.join(tmpdir(), 'parley-browser-mic');
+  const file = path.join(dir, `${key}.wav`);
+  if (
+    await stat(file).then(
+      (s) => s.size > 44,
+      () => false,
+    )
+  )
+    return file;
+  mkdirSync(dir, { recursive: true });
+  const unique = `${key}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const raw = path.join(dir, `${unique}.raw.wav`);
+  const out = path.join(dir, `${unique}.wav`);
+  try {
+    await run('/usr/bin/espeak-ng', ['-v', o.voice, '-w', raw, '--', text]);
+    await run('/usr/bin/sox', [
+      raw,
+      '-r',
+      '48000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      '-e',
+      'signed-integer',
+      out,
+      'pad',
+      String(o.leadSilenceS),
+      String(tail),
+    ]);
+    await rename(out, file); // atomic for concurrent test files
+  } finally {
+    await rm(raw, { force: true });
+    await rm(out, { force: true });
+  }
+  return file;
+}
+
+/** Headless Chromium whose only microphone plays `wavPath` once (from when a page opens it), then silence. */
+export function launchChromium(wavPath?: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      ...(wavPath ? [`--use-file-for-fake-audio-capture=${wavPath}%noloop`] : []),
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ],
+  });
+}
+
+export interface PageProbe {
+  micOpenedAt: number;
+  lines: Array<{ at: number; kind: 'final' | 'interim'; role: string; text: string }>;
+  levels: Array<{ at: number; rms: number }>;
+  meters: number;
+}
+
+const PAGE_PROBE = path.join(import.meta.dirname, 'page-probe.js');
+
+/** What page-probe.js recorded so far in this page. */
+export const probe = (page: Page): Promise<PageProbe> => page.evaluate('window.__parley') as Promise<PageProbe>;
+
+/** A page with page-probe.js and every console error / page error collected into `errors`. */
+export async function openPage(browser: Browser, errors: string[], width = 1280): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  await context.addInitScript({ path: PAGE_PROBE });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  return page;
+}
+
+/** Saves a full-page screenshot as test-results/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** The transcript as the page shows it, one line per turn ("You: …", "Parley: …", provisional lines marked). */
+export async function transcriptText(page: Page): Promise<string> {
+  return (page.evaluate('window.__parleyTranscript()') as Promise<string>).catch(
+    (e: Error) => `(page unavailable: ${e.message})`,
+  );
+}
+
+/** What to print when a step times out: the transcript on screen, the agent worker's last output, page errors. */
+export async function failureContext(
+  page: Page | undefined,
+  stack: Stack | undefined,
+  errors: string[],
+): Promise<string> {
+  const transcript = page ? await transcriptText(page) : '(no page)';
+  const agent = stack?.worker?.output.join('').slice(-4000) ?? '(no worker)';
+  return `\n--- transcript on the page ---\n${transcript || '(empty)'}\n--- page errors ---\n${errors.join('\n') || '(none)'}\n--- agent worker output (tail) ---\n${agent}`;
+}
+
+/**
+ * Runs one bounded step; on failure (timeout included) rethrows with the step's name and the
+ * failure context, so a red test says where it stopped and what the page and agent showed.
+ */
+export async function step<T>(
+  name: string,
+  ctx: () => { page?: Page; stack?: Stack; errors: string[] },
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const c = ctx();
+    const e = new Error(`${name}: ${(err as Error).message}${await failureContext(c.page, c.stack, c.errors)}`);
+    if (c.page)
+      await screenshot(c.page, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Issue 5, browser: a person signs up, sets preferences, calls, watches both sides of the
+ * conversation appear live, hangs up, finds the call in history and opens it, all through the
+ * built web client in Chromium against the whole real stack (gateway, LiveKit, agent worker).
+ * The microphone is Chromium's fake device playing an espeak-ng WAV; the STT is the Deepgram fake,
+ * scripted with the words the WAV says, so what the transcript shows is exactly known.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startStack, type Stack } from '@parley/testkit/stack';
+import {
+  launchChromium,
+  micWav,
+  openPage,
+  probe,
+  requireWebBuild,
+  screenshot,
+  step,
+  transcriptText,
+  WEB_DIST,
+} from './support';
+
+const SAID = 'Hola, me gustaría hablar del mar.';
+const REPLY = 'El mar cubre casi tres cuartas partes de la Tierra.';
+const PROMPT = 'Llámame Capitana y sé breve.';
+const TOPIC = 'navegación a vela';
+const LEAD_S = 7;
+
+describe('browser: sign up, preferences, call, history', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+  const ctx = () => ({ page, stack, errors });
+
+  beforeAll(async () => {
+    requireWebBuild();
+    // The WAV starts when the page opens the microphone (before the room is joined): seconds of silence
+    // let the call connect and the agent's greeting play before the caller speaks.
+    const [s, wav] = await Promise.all([
+      startStack({
+        deepgram: { transcripts: [SAID] },
+        openai: { ttftMs: 60, reply: () => REPLY },
+        gatewayEnv: { WEB_DIST },
+      }),
+      micWav(SAID, { voice: 'es', leadSilenceS: LEAD_S }),
+    ]);
+    stack = s;
+    browser = await launchChromium(wav);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('signs up, saves preferences, talks with a live transcript, ends the call and opens it from history', async () => {
+    const t0 = Date.now();
+    page = await openPage(browser, errors);
+    await page.goto(stack.gatewayUrl + '/');
+    await page.getByRole('link', { name: 'Create an account' }).waitFor();
+    await screenshot(page, 'user-01-landing');
+
+    await step('sign up', ctx, async () => {
+      await page.getByRole('link', { name: 'Create an account' }).click();
+      await page.getByLabel('Your name').fill('Marta');
+      await page.getByLabel('Email').fill(`browser-${Date.now()}@example.com`);
+      await page.getByLabel('Password').fill('quiet orange lantern 42');
+      await screenshot(page, 'user-02-signup');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 10_000 });
+    });
+
+    const voice = await step('set preferences', ctx, async () => {
+      const voiceSelect = page.getByLabel('Voice', { exact: true });
+      await voiceSelect.locator('option').nth(1).waitFor({ state: 'attached' });
+      const chosen = await voiceSelect.locator('option').nth(1).getAttribute('value');
+      await voiceSelect.selectOption(chosen!);
+      await page.getByLabel('Language', { exact: true }).selectOption('es');
+      await page.getByLabel('Favourite topics').fill(TOPIC);
+      await page.getByRole('button', { name: 'Add' }).click();
+      await page.getByLabel('Your instructions for Parley').fill(PROMPT);
+      await page.getByRole('button', { name: 'Save preferences' }).click();
+      await page.getByText('Your next call will use these preferences.').waitFor({ timeout: 10_000 });
+      await screenshot(page, 'user-03-settings-saved');
+      return chosen!;
+    });
+
+    await step('call: connect and hear the greeting', ctx, async () => {
+      await page.getByRole('link', { name: 'Call', exact: true }).click();
+      await page.getByRole('heading', { name: 'Call Parley' }).waitFor();
+      await screenshot(page, 'user-04-call-idle');
+      await page.getByRole('button', { name: 'Start call' }).click();
+      await page.getByRole('button', { name: 'End call' }).waitFor({ timeout: 15_000 });
+      // The greeting (Spanish, from the preferences) is the first agent line.
+      await page.locator('li.turn-agent', { hasText: 'Hola' }).waitFor({ timeout: 20_000 });
+    });
+
+    await step('call: own words, then the agent reply, appear live', ctx, async () => {
+      await page.locator('li.turn-user', { hasText: SAID }).waitFor({ timeout: 25_000 });
+      await page.locator('li.turn-agent', { hasText: REPLY }).waitFor({ timeout: 20_000 });
+    });
+    await screenshot(page, 'user-05-call-live');
+
+    const p = await probe(page);
+    const userInterim = p.lines.find((l) => l.role === 'user' && l.kind === 'interim');
+    const userFinal = p.lines.find((l) => l.role === 'user' && l.kind === 'final');
+    const agentFinal = p.lines.find((l) => l.role === 'agent' && l.kind === 'final' && l.text === REPLY);
+    const agentInterim = p.lines.find(
+      (l) => l.role === 'agent' && l.kind === 'interim' && userFinal && l.at >= userFinal.at - 2000,
+    );
+    const transcript = await transcriptText(page);
+    // Live: the caller's words showed provisionally (a growing prefix of what they said) before the
+    // final line, and the reply streamed in before its final line.
+    expect(userInterim, transcript).toBeDefined();
+    expect(
+      SAID.startsWith(userInterim!.text.replace(/\s+$/, '')) ||
+        SAID.toLowerCase().includes(userInterim!.text.toLowerCase()),
+      userInterim!.text,
+    ).toBe(true);
+    expect(userInterim!.at).toBeLessThan(userFinal!.at);
+    expect(agentInterim, JSON.stringify(p.lines)).toBeDefined();
+    expect(agentInterim!.at).toBeLessThan(agentFinal!.at);
+    // The screen reads: greeting, the caller's scripted words, the reply; speakers labelled.
+    expect(transcript).toContain(`You: ${SAID}`);
+    expect(transcript).toContain(`Parley: ${REPLY}`);
+    expect(p.meters).toBeGreaterThan(0); // the agent's audio track is played by the page
+    const speechAt = p.micOpenedAt + LEAD_S * 1000;
+    console.info(
+      `[user-flow] mic opened → greeting line ${(p.lines.find((l) => l.role === 'agent' && l.kind === 'final')?.at ?? 0) - p.micOpenedAt} ms; ` +
+        `speech starts at +${LEAD_S * 1000} ms; first user interim +${userInterim!.at - speechAt} ms after speech onset; ` +
+        `user final → agent reply final ${agentFinal!.at - userFinal!.at} ms`,
+    );
+
+    await step('end the call', ctx, async () => {
+      await page.getByRole('button', { name: 'End call' }).click();
+      await page.getByText('Call ended.').waitFor({ timeout: 10_000 });
+      await page.getByRole('link', { name: 'Open in history' }).waitFor();
+    });
+    await screenshot(page, 'user-06-call-ended');
+
+    // The preferences reached the providers: STT language, system prompt with topic and prompt, TTS voice.
+    expect(stack.fakes.deepgram.sessions.length).toBeGreaterThan(0);
+    expect(stack.fakes.deepgram.sessions.every((s) => s.query.language === 'es')).toBe(true);
+    const system = String(stack.fakes.openai.chatRequests[0]!.messages[0]!.content);
+    expect(system).toContain(PROMPT);
+    expect(system).toContain(TOPIC);
+    expect(system).toContain('Always answer in Spanish');
+    expect(stack.fakes.cartesia.requests.length).toBeGreaterThan(0);
+    expect(stack.fakes.cartesia.requests.every((r) => r.voiceId === voice && r.language === 'es')).toBe(true);
+
+    await step('find the conversation in history', ctx, async () => {
+      // The call is stored once the agent reports its end (ended, with the caller_left reason).
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const conv = await stack.database.db('conversations').first();
+        if (conv?.status === 'ended') break;
+        if (Date.now() > deadline) throw new Error(`conversation not ended: ${JSON.stringify(conv)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await page.getByRole('link', { name: 'History', exact: true }).click();
+      await page.getByRole('heading', { name: 'History' }).waitFor();
+      await page.locator('.conversation-item').first().waitFor({ timeout: 10_000 });
+    });
+    expect(await page.locator('.conversation-item').count()).toBe(1);
+    expect(await page.locator('.conversation-item').textContent()).toMatch(/3 turns/);
+    await screenshot(page, 'user-07-history');
+
+    // Search finds it by a word the caller said.
+    await page.getByLabel('Search', { exact: true }).fill('mar');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByTestId('snippet').first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('.conversation-item mark').first().textContent()).toMatch(/mar/i);
+
+    await step('open the conversation', ctx, async () => {
+      await page.locator('.conversation-link').first().click();
+      await page.locator('article.conversation li.turn').nth(2).waitFor({ timeout: 10_000 });
+    });
+    const turns = page.locator('article.conversation li.turn');
+    expect(await turns.count()).toBe(3);
+    expect(await turns.nth(0).locator('.speaker').textContent()).toBe('Parley');
+    expect(await turns.nth(1).locator('.turn-text').textContent()).toBe(SAID);
+    expect(await turns.nth(1).locator('.speaker').textContent()).toBe('You');
+    expect(await turns.nth(2).locator('.turn-text').textContent()).toBe(REPLY);
+    expect(await page.locator('.conversation-head').textContent()).toContain('You hung up');
+    // Per-turn latency: the reply's end-to-end figure and, opened, its breakdown.
+    const latency = turns.nth(2).locator('details.latency');
+    expect(await latency.locator('summary').textContent()).toMatch(/^Replied in \d[\d.,]* ?(ms|s)$/);
+    await latency.locator('summary').click();
+    for (const label of ['End of speech detected', 'Language model, first token', 'Speech synthesis, first audio'])
+      expect(await latency.locator('dt', { hasText: label }).count(), label).toBe(1);
+    await screenshot(page, 'user-08-conversation');
+
+    expect(errors).toEqual([]);
+    console.info(`[user-flow] whole flow ${Date.now() - t0} ms`);
+  }, 90_000);
+});
