@@ -29,6 +29,11 @@ export const benchmarks: Benchmark[] = [
     run: async (args) => (await import('./agent/bargein')).run(args),
   },
   {
+    name: 'density',
+    description: 'simultaneous calls on this machine until turn p95 doubles or audio underruns; CPU and RSS per process',
+    run: async (args) => (await import('./agent/density')).run(args),
+  },
+  {
     name: 'history',
     description: 'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',
     run: (args) => runScript('bench/history.ts', args.length ? args : ['--full'], 8 * 60_000),

@@ -1,14 +1,16 @@
-// npm run bench [-- <name> [--option=value …]]: runs every benchmark, or one, then renders its
-// chart (bench/results/<name>.svg) and regenerates the figures in docs/performance.md.
+// npm run bench [-- <name> [--option=value …]]: runs every benchmark, or one, then renders the
+// charts (bench/results/<name>.svg) and regenerates the figures in docs/performance.md.
+// `npm run bench -- charts` only re-renders charts and the docs section from the stored results.
 import { benchmarks } from './registry';
 import { renderCharts } from './charts/render';
 import { writePerformanceDoc } from './docs';
 
-const [name, ...rest] = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
-const selected = name && !name.startsWith('--') ? benchmarks.filter((b) => b.name === name) : benchmarks;
-const args = name && !name.startsWith('--') ? rest : process.argv.slice(2);
-if (name && !name.startsWith('--') && !selected.length) {
-  console.error(`unknown benchmark "${name}"; one of: ${benchmarks.map((b) => b.name).join(', ')}, charts, docs`);
+const argv = process.argv.slice(2).filter((a) => a !== '--');
+const name = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
+const args = name ? argv.slice(1) : argv;
+const selected = name === 'charts' ? [] : name ? benchmarks.filter((b) => b.name === name) : benchmarks;
+if (name && name !== 'charts' && !selected.length) {
+  console.error(`unknown benchmark "${name}"; one of: ${benchmarks.map((b) => b.name).join(', ')}, charts`);
   process.exit(2);
 }
 

@@ -1,0 +1,163 @@
+// density: how many simultaneous calls this machine sustains. Callers (rtc-node, speech in, fake
+// providers) are added step by step; each step every caller takes a few turns. The ramp stops
+// when turn latency p95 passes 2 × the single-call p95, replies underrun, or turns fail. Per
+// step: CPU and RSS of every job process, the worker, the end-of-turn inference process, the
+// gateway, the LiveKit server and the callers. See docs/performance.md.
+import { readFileSync } from 'node:fs';
+import { descendantPids } from '@parley/tools';
+import type { Caller } from '@parley/testkit/caller';
+import { machineSampler } from '../lib/machine';
+import { cpuTimeMs, rssMb } from '../lib/proc';
+import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
+import { round, sleep, summarize } from '../lib/stats';
+import { FAKES, joinArm, measureTurn, settle, speech, startAgentBench, type TurnSample } from './harness';
+
+const SENTENCES = ['What time is it in Paris?', 'Tell me a fun fact.', 'How is the weather today?'];
+const REPLY = 'Sure, here you go.';
+const arg = (args: string[], k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
+
+type Kind = 'job' | 'inference' | 'other';
+function kindOf(pid: number): Kind {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (/inference/i.test(cmd)) return 'inference';
+    if (/job_proc|job_main|proc_lazy_main/i.test(cmd)) return 'job';
+    return 'other';
+  } catch {
+    return 'other';
+  }
+}
+
+/** CPU time of a set of processes now (ms), keyed by pid. */
+const cpuSnapshot = (pids: number[]) => new Map(pids.map((p) => [p, cpuTimeMs(p) ?? 0]));
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const started = Date.now();
+  const steps = (args.find((a) => a.startsWith('--steps='))?.split('=')[1] ?? '1,2,4,6,8,12,16,20,24').split(',').map(Number);
+  const turnsPerCaller = arg(args, 'turns', 3);
+  const budgetMs = arg(args, 'budget', 270) * 1000;
+  const machine = machineSampler();
+  const b = await startAgentBench({ baseline: false, idleProcesses: 2, openai: { reply: () => REPLY }, gateway: 'process' });
+  const callers: Caller[] = [];
+  try {
+    const voices = await speech(SENTENCES);
+    const workerPid = b.stack.worker!.process.pid!;
+    const lkPid = b.stack.livekit.process.pid!;
+    const gwPid = b.stack.gatewayProcess!.process.pid!;
+    const rows: Array<Record<string, unknown>> = [];
+    let singleP95: number | null = null;
+    let maxSustainable = 0;
+    let stopReason = 'all steps passed';
+    for (const n of steps) {
+      if (Date.now() - started > budgetMs) {
+        stopReason = `time budget (${budgetMs / 1000} s) reached before ${n} calls`;
+        break;
+      }
+      // Add callers up to n (each a signed-in user of its own), wait for their greetings.
+      const joining: Promise<Caller>[] = [];
+      for (let i = callers.length; i < n; i++) joining.push(joinArm(b, 'parley').then(async (c) => (await settle(c, 90_000), c)));
+      const joined = await Promise.allSettled(joining);
+      for (const j of joined) if (j.status === 'fulfilled') callers.push(j.value);
+      const joinFailures = joined.filter((j) => j.status === 'rejected').length;
+      const pids = descendantPids(workerPid);
+      const kinds = new Map(pids.map((p) => [p, kindOf(p)]));
+      const watched = [...pids, workerPid, lkPid, gwPid, process.pid];
+      const cpu0 = cpuSnapshot(watched);
+      const t0 = performance.now();
+      // Every caller takes its turns, starts staggered so turns do not line up.
+      const samples: TurnSample[] = [];
+      let failed = 0;
+      await Promise.all(
+        callers.map(async (c, i) => {
+          await sleep((i * 2500) / callers.length);
+          for (let t = 0; t < turnsPerCaller; t++) {
+            try {
+              samples.push(await measureTurn(c, voices[(i + t) % voices.length]!, 25_000));
+            } catch {
+              failed++;
+            }
+          }
+        }),
+      );
+      const wallMs = performance.now() - t0;
+      const cpu1 = cpuSnapshot(watched);
+      const share = (pid: number) => round(((cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0)) / wallMs, 3);
+      const jobPids = pids.filter((p) => kinds.get(p) === 'job');
+      const busyJobs = jobPids.map((p) => ({ pid: p, cpu: share(p), rss: rssMb(p) ?? 0 })).sort((a, b) => b.cpu - a.cpu).slice(0, n);
+      const inference = pids.filter((p) => kinds.get(p) === 'inference');
+      const lat = summarize(samples.map((s) => s.latencyMs));
+      const underrunTurns = samples.filter((s) => s.underruns > 0).length;
+      if (n === steps[0]) singleP95 = lat.p95;
+      const row = {
+        calls: n,
+        joined: callers.length,
+        joinFailures,
+        turns: samples.length,
+        failedTurns: failed,
+        p50: lat.p50,
+        p95: lat.p95,
+        underrunTurns,
+        maxFrameGapMs: round(Math.max(0, ...samples.map((s) => s.maxFrameGapMs))),
+        jobCpuPerCall: round(busyJobs.reduce((s, j) => s + j.cpu, 0) / Math.max(1, busyJobs.length), 3),
+        jobRssMbMax: round(Math.max(0, ...busyJobs.map((j) => j.rss)), 0),
+        jobRssMbMean: round(busyJobs.reduce((s, j) => s + j.rss, 0) / Math.max(1, busyJobs.length), 0),
+        jobProcesses: jobPids.length,
+        inferenceRssMb: round(inference.reduce((s, p) => s + (rssMb(p) ?? 0), 0), 0),
+        inferenceCpu: round(inference.reduce((s, p) => s + share(p), 0), 3),
+        workerCpu: share(workerPid),
+        workerRssMb: round(rssMb(workerPid) ?? 0, 0),
+        livekitCpu: share(lkPid),
+        gatewayCpu: share(gwPid),
+        callersCpu: share(process.pid),
+        loadAverage1m: round((await import('node:os')).loadavg()[0]!),
+      };
+      rows.push(row);
+      console.log(`  ${n} calls: p50 ${lat.p50} ms, p95 ${lat.p95} ms, ${samples.length} turns (${failed} failed, ${underrunTurns} underran), job CPU ${row.jobCpuPerCall} cores/call, job RSS ≤ ${row.jobRssMbMax} MB, LiveKit ${row.livekitCpu}, callers ${row.callersCpu}`);
+      const tooSlow = singleP95 !== null && n !== steps[0] && lat.p95 > 2 * singleP95;
+      const broken = failed > 0 || joinFailures > 0 || underrunTurns > Math.max(1, samples.length * 0.05);
+      if (tooSlow || broken) {
+        stopReason = tooSlow ? `turn p95 ${lat.p95} ms > 2 × single-call p95 (${singleP95} ms) at ${n} calls` : `${failed} failed turns, ${joinFailures} failed joins, ${underrunTurns} underrun replies at ${n} calls`;
+        break;
+      }
+      maxSustainable = n;
+    }
+    for (const c of callers.splice(0)) await c.hangUp().catch(() => undefined);
+    const last = rows.at(-1) ?? {};
+    const sustained = rows.filter((r) => (r.calls as number) <= maxSustainable);
+    const rssMax = Math.max(0, ...rows.map((r) => r.jobRssMbMax as number));
+    const figures: Figure[] = [
+      { name: 'max sustainable concurrent calls', value: maxSustainable, unit: 'calls', target: { op: '>=', value: 24 } },
+      { name: 'single-call turn p95', value: singleP95, unit: 'ms' },
+      { name: 'job process RSS (largest seen)', value: rssMax, unit: 'MB', target: { op: '<=', value: 300 } },
+      { name: 'job process CPU per call (at the last sustained step)', value: (sustained.at(-1)?.jobCpuPerCall as number) ?? null, unit: 'cores' },
+      { name: 'end-of-turn inference process RSS', value: (last.inferenceRssMb as number) ?? null, unit: 'MB' },
+      { name: 'LiveKit server CPU (last step)', value: (last.livekitCpu as number) ?? null, unit: 'cores' },
+      { name: 'callers CPU (last step)', value: (last.callersCpu as number) ?? null, unit: 'cores' },
+    ];
+    const result: BenchResult = {
+      benchmark: 'density',
+      date: new Date().toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      settings: {
+        steps,
+        turnsPerCallerPerStep: turnsPerCaller,
+        reply: REPLY,
+        fakes: FAKES,
+        stopWhen: 'turn p95 > 2 × single-call p95, a failed turn or join, or more than 5 % of replies with a frame gap > 100 ms',
+        gateway: 'own process',
+        callers: 'all in the benchmark process (rtc-node)',
+        budgetSeconds: budgetMs / 1000,
+      },
+      machine: machine.finish(),
+      figures,
+      data: { steps: rows, stopReason },
+    };
+    printFigures(`density (load ${result.machine.loadAverage.start[0]}; stopped: ${stopReason})`, figures);
+    console.table(rows.map((r) => ({ calls: r.calls, p50: r.p50, p95: r.p95, failed: r.failedTurns, underran: r.underrunTurns, 'job CPU/call': r.jobCpuPerCall, 'job RSS MB': r.jobRssMbMax, 'inference MB': r.inferenceRssMb, 'LiveKit CPU': r.livekitCpu, 'gateway CPU': r.gatewayCpu, 'callers CPU': r.callersCpu, load: r.loadAverage1m })));
+    writeResult(result);
+    return result;
+  } finally {
+    for (const c of callers) await c.hangUp().catch(() => undefined);
+    await b.stop();
+  }
+}
