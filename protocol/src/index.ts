@@ -3,3 +3,4 @@ export * from './preferences';
 export * from './transcript';
 export * from './providers';
 export * from './env';
+export * from './text';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text';
 
 export const LIMITS = {
   systemPrompt: 2000,
@@ -25,10 +26,10 @@ export const LANGUAGE_CODES = LANGUAGES.map((l) => l.code) as [LanguageCode, ...
 export const Language = z.enum(LANGUAGE_CODES);
 
 export const Preferences = z.object({
-  ttsVoice: z.string().min(1).max(100).nullable(),
+  ttsVoice: text().min(1).max(100).nullable(),
   language: Language,
-  favoriteTopics: z.array(z.string().trim().min(1).max(LIMITS.topicLength)).max(LIMITS.topics),
-  systemPrompt: z.string().max(LIMITS.systemPrompt),
+  favoriteTopics: z.array(text().trim().min(1).max(LIMITS.topicLength)).max(LIMITS.topics),
+  systemPrompt: text().max(LIMITS.systemPrompt),
 });
 export type Preferences = z.infer<typeof Preferences>;
 

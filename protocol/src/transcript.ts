@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './preferences';
+import { text } from './text';
 
 /**
  * The transcript protocol: what the agent reports to the gateway (ingest events) and what the
@@ -32,7 +33,7 @@ const isoTime = z.string().datetime({ offset: true });
 export const Utterance = z.object({
   seq: z.number().int().min(0).max(1_000_000),
   role: Role,
-  text: z.string().max(LIMITS.utteranceText),
+  text: text().max(LIMITS.utteranceText),
   language: z.string().min(2).max(35),
   startedAt: isoTime,
   endedAt: isoTime,
@@ -58,8 +59,8 @@ export const IngestEvent = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('interim'),
     role: Role,
-    segmentId: z.string().min(1).max(128),
-    text: z.string().max(LIMITS.utteranceText),
+    segmentId: text().min(1).max(128),
+    text: text().max(LIMITS.utteranceText),
   }),
   z.object({ type: z.literal('agent_state'), state: AgentState }),
   z.object({ type: z.literal('call_started'), at: isoTime }),

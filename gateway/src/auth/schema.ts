@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMITS } from '@parley/protocol';
+import { LIMITS, text } from '@parley/protocol';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords';
 
 /** Trimmed before the format check; documented as format "email". */
@@ -11,7 +11,7 @@ export const Email = z
   .meta({ format: 'email' });
 /** Length is bounded before hashing; strength is checked separately (weak_password). */
 export const Password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
-export const DisplayName = z.string().trim().min(1).max(LIMITS.displayName);
+export const DisplayName = text().trim().min(1).max(LIMITS.displayName);
 
 export const RegisterBody = z.strictObject({ email: Email, password: Password, displayName: DisplayName });
 export const LoginBody = z.strictObject({ email: Email, password: Password });
