@@ -1,3 +1,4 @@
+import { RoomEvent } from '@livekit/rtc-node';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '@parley/protocol';
@@ -54,11 +55,14 @@ describe('a signed-in user with preferences calls the agent', () => {
     await caller.agentAudio.firstVoicedAfter(0, 20_000);
     await waitForAgentState(caller, 'listening');
 
+    const timeline: Array<[number, string | undefined]> = [];
+    caller.room.on(RoomEvent.ParticipantAttributesChanged, () => void timeline.push([Date.now(), caller.agentState()]));
     for (const pcm of speech.map((s) => s.pcm)) {
       const { endedAt } = await caller.say(pcm);
       const speechEnd = endedAt - trailingSilenceMs(pcm); // the WAV ends with silence
       const first = await caller.agentAudio.firstVoicedAfter(endedAt, 15_000);
       latencies.push(first - speechEnd);
+      console.info(`turn: ${timeline.filter(([t]) => t >= speechEnd - 3000).map(([t, st]) => `${st}@${Math.round(t - speechEnd)}`).join(' ')} voiced@${Math.round(first - speechEnd)}`);
       await caller.agentAudio.silentFor(700, first);
       await waitForAgentState(caller, 'listening');
     }

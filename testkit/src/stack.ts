@@ -97,7 +97,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     const [deepgram, openai, cartesia] = await Promise.all([
-      startFakeDeepgram(options.deepgram),
+      // 450 ms endpointing (the fake's default is 300): on a loaded 2-core box the plugin's audio
+      // can stall long enough mid-sentence for 300 ms of "no audio" to split an utterance.
+      startFakeDeepgram({ endpointSilenceMs: 450, ...options.deepgram }),
       startFakeOpenAI(options.openai),
       startFakeCartesia(options.cartesia),
     ]);
