@@ -24,6 +24,8 @@ const AgentEnv = z
     INGEST_SECRET: z.string().default(DEV_SECRET),
     /** Undelivered transcript events are kept here (JSONL) until the gateway has them. */
     AGENT_SPOOL_DIR: z.string().min(1).optional(),
+    /** How often the worker re-sends what dead jobs left in the spool. */
+    AGENT_SPOOL_RECOVERY_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
     /** Minimum caller speech (ms) that interrupts the agent (barge-in); see docs/agent.md. */
     AGENT_MIN_INTERRUPTION_MS: z.coerce.number().int().min(100).max(3000).default(350),
   })
@@ -51,6 +53,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     idleProcesses: e.AGENT_IDLE_PROCESSES,
     gateway: { url: e.GATEWAY_URL.replace(/\/$/, ''), secret: e.INGEST_SECRET },
     spoolDir: e.AGENT_SPOOL_DIR ?? path.join(os.tmpdir(), 'parley-spool'),
+    spoolRecoveryMs: e.AGENT_SPOOL_RECOVERY_MS,
     minInterruptionMs: e.AGENT_MIN_INTERRUPTION_MS,
     providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,

@@ -39,7 +39,6 @@ const server = new AgentServer(
 const stopHeartbeat = startHeartbeat(server, config);
 
 /** Re-sends transcript events that a job left in the spool when it died (SIGKILL, crash). */
-const SPOOL_RECOVERY_MS = 10_000;
 let recovering = false;
 const recoverSpooled = async () => {
   if (recovering) return;
@@ -52,7 +51,7 @@ const recoverSpooled = async () => {
     recovering = false;
   }
 };
-const spoolTimer = setInterval(() => void recoverSpooled(), SPOOL_RECOVERY_MS);
+const spoolTimer = setInterval(() => void recoverSpooled(), config.spoolRecoveryMs);
 spoolTimer.unref();
 void recoverSpooled();
 logger.info({ agentName: config.agentName, providers: config.providers, healthPort: config.health.port }, 'parley agent worker starting');
