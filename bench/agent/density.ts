@@ -3,7 +3,10 @@
 // when turn latency p95 passes 2 × the single-call p95, replies underrun, or turns fail. Per
 // step: CPU and RSS of every job process, the worker, the end-of-turn inference process, the
 // gateway, the LiveKit server and the callers. See docs/performance.md.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { summarizeProfiles } from '../lib/cpuprofile';
 import { descendantPids } from '@parley/tools';
 import type { Caller } from '@parley/testkit/caller';
 import { machineSampler } from '../lib/machine';
@@ -37,7 +40,17 @@ export async function run(args: string[]): Promise<BenchResult> {
   const turnsPerCaller = arg(args, 'turns', 3);
   const budgetMs = arg(args, 'budget', 270) * 1000;
   const machine = machineSampler();
-  const b = await startAgentBench({ baseline: false, idleProcesses: 2, openai: { reply: () => REPLY }, gateway: 'process' });
+  // --profile: every agent process writes a V8 CPU profile when it exits (job processes end with their call).
+  const profDir = args.includes('--profile') ? mkdtempSync(path.join(os.tmpdir(), 'parley-density-prof-')) : null;
+  const b = await startAgentBench({
+    baseline: false,
+    idleProcesses: 2,
+    openai: { reply: () => REPLY },
+    gateway: 'process',
+    ...(profDir ? { agentEnv: { NODE_OPTIONS: `--import=${path.join(import.meta.dirname, '../lib/profile-preload.mjs')}`, BENCH_PROFILE_DIR: profDir } } : {}),
+  });
+  const jobPidsSeen = new Set<number>();
+  const windows: Array<[number, number]> = [];
   const callers: Caller[] = [];
   try {
     const voices = await speech(SENTENCES);
@@ -80,9 +93,11 @@ export async function run(args: string[]): Promise<BenchResult> {
         }),
       );
       const wallMs = performance.now() - t0;
+      windows.push([Date.now() - wallMs, Date.now()]);
       const cpu1 = cpuSnapshot(watched);
       const share = (pid: number) => round(((cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0)) / wallMs, 3);
       const jobPids = pids.filter((p) => kinds.get(p) === 'job');
+      jobPids.forEach((p) => jobPidsSeen.add(p));
       const busyJobs = jobPids.map((p) => ({ pid: p, cpu: share(p), rss: rssMb(p) ?? 0 })).sort((a, b) => b.cpu - a.cpu).slice(0, n);
       const inference = pids.filter((p) => kinds.get(p) === 'inference');
       const lat = summarize(samples.map((s) => s.latencyMs));
@@ -122,6 +137,23 @@ export async function run(args: string[]): Promise<BenchResult> {
       maxSustainable = n;
     }
     for (const c of callers.splice(0)) await c.hangUp().catch(() => undefined);
+    let profile: ReturnType<typeof summarizeProfiles> | null = null;
+    if (profDir) {
+      await sleep(6000); // the last 5 s slice of each job process
+      // Only 5 s slices of job processes that lie inside a measured window (not start-up, not idle).
+      const inWindow = (f: string) => {
+        const end = statSync(path.join(profDir, f)).mtimeMs;
+        return windows.some(([a, z]) => end - 5000 >= a - 500 && end <= z + 1000);
+      };
+      const jobFiles = () => readdirSync(profDir).filter((f) => jobPidsSeen.has(Number(f.split('-')[0])) && inWindow(f));
+      const only = mkdtempSync(path.join(os.tmpdir(), 'parley-density-jobs-'));
+      for (const f of jobFiles()) renameSync(path.join(profDir, f), path.join(only, f));
+      profile = summarizeProfiles(only, '', 20);
+      rmSync(only, { recursive: true, force: true });
+      console.log(`job process CPU profile (${jobPidsSeen.size} processes, slices inside measured windows, self time):`);
+      console.table(profile.buckets);
+      console.table(profile.hotSpots);
+    }
     const last = rows.at(-1) ?? {};
     const sustained = rows.filter((r) => (r.calls as number) <= maxSustainable);
     const rssMax = Math.max(0, ...rows.map((r) => r.jobRssMbMax as number));
@@ -135,7 +167,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       { name: 'callers CPU (last step)', value: (last.callersCpu as number) ?? null, unit: 'cores' },
     ];
     const result: BenchResult = {
-      benchmark: 'density',
+      benchmark: profDir ? 'density-profile' : 'density',
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
       settings: {
@@ -150,7 +182,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       },
       machine: machine.finish(),
       figures,
-      data: { steps: rows, stopReason },
+      data: { steps: rows, stopReason, ...(profile ? { jobProfile: profile } : {}) },
     };
     printFigures(`density (load ${result.machine.loadAverage.start[0]}; stopped: ${stopReason})`, figures);
     console.table(rows.map((r) => ({ calls: r.calls, p50: r.p50, p95: r.p95, failed: r.failedTurns, underran: r.underrunTurns, 'job CPU/call': r.jobCpuPerCall, 'job RSS MB': r.jobRssMbMax, 'inference MB': r.inferenceRssMb, 'LiveKit CPU': r.livekitCpu, 'gateway CPU': r.gatewayCpu, 'callers CPU': r.callersCpu, load: r.loadAverage1m })));
@@ -159,5 +191,6 @@ export async function run(args: string[]): Promise<BenchResult> {
   } finally {
     for (const c of callers) await c.hangUp().catch(() => undefined);
     await b.stop();
+    if (profDir) rmSync(profDir, { recursive: true, force: true });
   }
 }

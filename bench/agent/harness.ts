@@ -86,14 +86,14 @@ export interface AgentBench {
   stop(): Promise<void>;
 }
 
-export async function startAgentBench(opts: { baseline: boolean; idleProcesses?: number; openai?: StackOptions['openai']; deepgram?: StackOptions['deepgram']; gateway?: StackOptions['gateway'] }): Promise<AgentBench> {
+export async function startAgentBench(opts: { baseline: boolean; idleProcesses?: number; openai?: StackOptions['openai']; deepgram?: StackOptions['deepgram']; gateway?: StackOptions['gateway']; agentEnv?: Record<string, string> }): Promise<AgentBench> {
   const idle = opts.idleProcesses ?? 1;
   const stack = await startStack({
     deepgram: { finalDelayMs: FAKES.deepgramFinalDelayMs, ...opts.deepgram },
     openai: { ttftMs: FAKES.llmTtftMs, ...opts.openai },
     cartesia: { ttfbMs: FAKES.ttsTtfbMs },
     gateway: opts.gateway ?? 'in-process',
-    agentEnv: { AGENT_IDLE_PROCESSES: String(idle), AGENT_MIN_INTERRUPTION_MS: String(MIN_INTERRUPTION_MS) },
+    agentEnv: { AGENT_IDLE_PROCESSES: String(idle), AGENT_MIN_INTERRUPTION_MS: String(MIN_INTERRUPTION_MS), ...opts.agentEnv },
   });
   let baseline: BaselineWorker | null = null;
   try {
