@@ -125,7 +125,6 @@ describe('stored XSS is rendered inert', () => {
     // (No DOM types in this workspace: browser-side code goes through globalThis or a string.)
     await page.waitForFunction(
       (text) =>
-         
         [...(globalThis as any).document.querySelectorAll('input, textarea')].some((el: { value: string }) =>
           el.value.includes(text),
         ),

@@ -1,0 +1,212 @@
+/**
+ * Faults in the data layer during a live call (rtc-node caller, real agent worker, provider fakes):
+ * Postgres unreachable for 10 s (a pausable TCP proxy of the test's own between gateway and the
+ * shared server) and Redis restarted (a redis-server of the test's own, no persistence). After each:
+ * the stored utterances are exactly what was spoken and heard, the browser's socket saw each once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispose } from '@livekit/rtc-node';
+import type { ServerMessage } from '@parley/protocol';
+import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
+import { greetingFor } from '../../agent/src/agent';
+import { openTranscript, type TranscriptSocket } from '../../gateway/src/calls/testing';
+import { registerCaller, speech, startFaultStack, storedUtterances, turn, waitFor, type FaultStack } from './harness';
+
+const PG_TURNS = ['What time is it now?', 'Are you still there?', 'Good, then goodbye.'];
+const REDIS_TURNS = ['Tell me about the sea.', 'And the mountains?', 'Thank you, bye.'];
+const reply = (n: number) => `Answer number ${n}.`;
+
+let stack: FaultStack;
+const callers: Caller[] = [];
+const sockets: TranscriptSocket[] = [];
+beforeAll(async () => {
+  stack = await startFaultStack({
+    pgProxy: true,
+    ownRedis: true,
+    deepgram: { transcripts: [...PG_TURNS, ...REDIS_TURNS] },
+    openai: { ttftMs: 60, reply: ({ messages }) => reply(messages.filter((m) => m.role === 'user').length) },
+  });
+}, 120_000);
+afterAll(async () => {
+  for (const s of sockets) s.ws.close();
+  for (const c of callers) await c.hangUp().catch(() => undefined);
+  await stack?.stop();
+  await dispose();
+});
+
+/** Every utterance seq the socket delivered (snapshot + live), and whether call_ended came. */
+function delivered(socket: TranscriptSocket, snapshot: Extract<ServerMessage, { type: 'snapshot' }>) {
+  const live = socket.queued().flatMap((m) => (m.type === 'utterance' ? [m.utterance.seq] : []));
+  return {
+    seqs: [...snapshot.utterances.map((u) => u.seq), ...live],
+    ended: socket.queued().some((m) => m.type === 'call_ended'),
+  };
+}
+
+async function expectTranscriptIntact(conversationId: string, turns: string[]) {
+  const rows = await storedUtterances(stack.database, conversationId);
+  expect(rows.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
+  expect(rows.filter((r) => r.role === 'user').map((r) => r.text)).toEqual(turns);
+  expect(rows.filter((r) => r.role === 'agent').map((r) => r.text)).toEqual([
+    greetingFor('en'),
+    reply(1),
+    reply(2),
+    reply(3),
+  ]);
+}
+
+const conversation = (id: string) => stack.database.db('conversations').where({ id }).first();
+
+describe('Postgres unreachable for 10 s mid-call', () => {
+  it('buffers utterances in the agent and lands them afterwards; /readyz reports the outage, then health', async () => {
+    const client = stack.client();
+    await registerCaller(client);
+    const pcm = await speech(PG_TURNS);
+    const caller = await startCall(client);
+    callers.push(caller);
+    const id = caller.call.conversationId;
+    const socket = await openTranscript(stack.gateway.url, id, { cookie: client.cookieHeader() });
+    sockets.push(socket);
+    const snapshot = await socket.next('snapshot');
+
+    await caller.agentAudio.firstVoicedAfter(0, 20_000);
+    await waitForAgentState(caller, 'listening');
+    await turn(caller, pcm[0]!);
+    await waitFor(async () => (await storedUtterances(stack.database, id)).length === 3, 10_000, 'first turn stored');
+
+    stack.pgProxy!.pause();
+    const downAt = Date.now();
+    try {
+      await waitFor(
+        async () => (await client.get('/readyz')).status === 503,
+        8_000,
+        '/readyz reports the database down',
+      );
+      const ready = await client.get('/readyz');
+      expect(ready.body.components.database.status).not.toBe('ok');
+
+      await turn(caller, pcm[1]!); // the conversation goes on; the agent's reports queue up and retry
+      const statuses: Record<string, number> = {
+        me: (await client.get('/api/auth/me')).status,
+        history: (await client.get('/api/conversations')).status,
+        call: (await client.get(`/api/calls/${id}`)).status,
+        newCall: (await client.post('/api/calls', {})).status,
+      };
+      console.info(`answers while postgres is unreachable: ${JSON.stringify(statuses)}`);
+      expect((await storedUtterances(stack.database, id)).length).toBe(3); // nothing could land yet
+
+      await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - downAt))));
+    } finally {
+      stack.pgProxy!.resume();
+    }
+    const upAt = Date.now();
+    await waitFor(
+      async () => (await client.get('/readyz')).body?.components?.database?.status === 'ok',
+      15_000,
+      '/readyz healthy again',
+    );
+    await waitFor(
+      async () => (await storedUtterances(stack.database, id)).length === 5,
+      20_000,
+      'buffered utterances landed',
+    );
+    console.info(`postgres down ${upAt - downAt} ms; backlog stored ${Date.now() - upAt} ms after it came back`);
+
+    await turn(caller, pcm[2]!);
+    await caller.hangUp();
+    await waitFor(async () => (await conversation(id))?.status === 'ended', 15_000, 'call ended');
+    await expectTranscriptIntact(id, PG_TURNS);
+    expect((await conversation(id)).end_reason).toBe('caller_left');
+    await waitFor(() => delivered(socket, snapshot).ended, 5_000, 'call_ended on the socket');
+    expect(delivered(socket, snapshot).seqs.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  }, 120_000);
+});
+
+describe('Redis restarted mid-call', () => {
+  it('live transcripts resume for connected clients, nothing is lost, lost sessions answer a clean 401', async () => {
+    const client = stack.client();
+    const account = await registerCaller(client);
+    const pcm = await speech(REDIS_TURNS);
+    const caller = await startCall(client);
+    callers.push(caller);
+    const id = caller.call.conversationId;
+    const socket = await openTranscript(stack.gateway.url, id, { cookie: client.cookieHeader() });
+    sockets.push(socket);
+    const snapshot = await socket.next('snapshot');
+
+    await caller.agentAudio.firstVoicedAfter(0, 20_000);
+    await waitForAgentState(caller, 'listening');
+    await turn(caller, pcm[0]!);
+    await waitFor(async () => (await storedUtterances(stack.database, id)).length === 3, 10_000, 'first turn stored');
+
+    await stack.redis!.kill('SIGKILL');
+    const downAt = Date.now();
+    let sayDuringOutage: Promise<unknown>;
+    try {
+      sayDuringOutage = turn(caller, pcm[1]!); // spoken while Redis is down: publish fails, the agent retries
+      await new Promise((r) => setTimeout(r, 2_000));
+    } finally {
+      await stack.redis!.start();
+    }
+    console.info(`redis down ${Date.now() - downAt} ms`);
+    await sayDuringOutage;
+    await waitFor(async () => (await storedUtterances(stack.database, id)).length === 5, 20_000, 'second turn stored');
+
+    // The connected browser's socket gets the live transcript again: the turn after the restart arrives live.
+    await turn(caller, pcm[2]!);
+    await waitFor(() => delivered(socket, snapshot).seqs.includes(6), 10_000, 'live utterance after the restart');
+
+    // Sessions lived only in Redis (no persistence): the user must log in again — a clean 401.
+    const me = await client.get('/api/auth/me');
+    expect(me.status).toBe(401);
+    expect(me.body.error.code).toBe('unauthenticated');
+    expect(
+      (await client.post('/api/auth/login', { email: account.email, password: 'correct horse battery staple 42' }))
+        .status,
+    ).toBe(200);
+    expect((await client.get('/api/auth/me')).status).toBe(200);
+
+    await caller.hangUp();
+    await waitFor(async () => (await conversation(id))?.status === 'ended', 15_000, 'call ended');
+    await expectTranscriptIntact(id, REDIS_TURNS);
+    await waitFor(() => delivered(socket, snapshot).ended, 5_000, 'call_ended on the socket');
+    expect(delivered(socket, snapshot).seqs.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  }, 120_000);
+});
+
+// KNOWN BUG (reported): while Postgres or Redis is unreachable, every cookie-authenticated route
+// answers 500 internal_error (the session store or the user lookup throws a connection error that
+// the error middleware does not recognise), where the API documents 503 service_unavailable.
+// Only ingest maps it (503, and the agent retries). `it.fails` keeps CI green while the bug stands.
+describe('answers while a dependency is unreachable', () => {
+  it.fails(
+    'are 503 service_unavailable, never 500 (short Postgres and Redis outages)',
+    async () => {
+      const client = stack.client();
+      await registerCaller(client);
+      const probe = async () => [
+        (await client.get('/api/auth/me')).status,
+        (await client.get('/api/conversations')).status,
+        (await client.post('/api/calls', {})).status,
+      ];
+      stack.pgProxy!.pause();
+      let pg: number[];
+      try {
+        pg = await probe();
+      } finally {
+        stack.pgProxy!.resume();
+      }
+      await stack.redis!.kill('SIGKILL');
+      let redis: number[];
+      try {
+        redis = await probe();
+      } finally {
+        await stack.redis!.start();
+      }
+      console.info(`answers with postgres down: ${pg}; with redis down: ${redis}`);
+      expect([...pg, ...redis].filter((s) => s === 500)).toEqual([]);
+    },
+    30_000,
+  );
+});

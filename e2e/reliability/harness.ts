@@ -1,0 +1,292 @@
+/**
+ * A fault-injection stack: the same parts as testkit's startStack (provider fakes, LiveKit server
+ * with webhooks, in-process gateway, the real agent worker process), but with the dependencies the
+ * fault tests break owned by the test: Postgres reached through a pausable TCP proxy, a private
+ * redis-server that can be killed and restarted, and a LiveKit server restartable on its ports.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createDatabase } from '@parley/db';
+import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import {
+  createTestDatabase,
+  spawnAgentWorker,
+  startFakeCartesia,
+  startFakeDeepgram,
+  startFakeOpenAI,
+  startTestGateway,
+  synthesizeSpeechWav,
+  TEST_INGEST_SECRET,
+  TEST_PG_ADMIN_URL,
+  TestClient,
+  type AgentWorkerProcess,
+  type FakeDeepgramOptions,
+  type FakeOpenAIOptions,
+  type TestDatabase,
+  type TestGateway,
+} from '@parley/testkit';
+import { waitForAgentState, type Caller } from '@parley/testkit/caller';
+import { fakeProviderEnv } from '@parley/testkit/stack';
+
+/** A TCP proxy that can be paused: paused, it resets every open connection and every new one. */
+export class TcpProxy {
+  readonly #server: net.Server;
+  readonly #sockets = new Set<net.Socket>();
+  #paused = false;
+  port = 0;
+
+  constructor(
+    readonly targetHost: string,
+    readonly targetPort: number,
+  ) {
+    this.#server = net.createServer((client) => {
+      if (this.#paused) return client.resetAndDestroy();
+      const upstream = net.connect(this.targetPort, this.targetHost);
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  pause() {
+    this.#paused = true;
+    for (const s of this.#sockets) s.resetAndDestroy();
+  }
+
+  resume() {
+    this.#paused = false;
+  }
+
+  async close() {
+    this.pause();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/** A redis-server of the test's own (no persistence): kill it and start it again on its port. */
+export class OwnRedis {
+  #child: ChildProcess | null = null;
+  constructor(readonly port: number) {}
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start() {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    this.#child = child;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode})`);
+      const up = await new Promise<boolean>((resolve) => {
+        const s = net.connect(this.port, '127.0.0.1', () => {
+          s.write('PING\r\n');
+        });
+        s.once('data', (d) => (s.destroy(), resolve(d.toString().startsWith('+PONG'))));
+        s.once('error', () => resolve(false));
+      });
+      if (up) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('redis-server did not answer within 10 s');
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL') {
+    const c = this.#child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    await exited;
+  }
+}
+
+export interface FaultStack {
+  gateway: TestGateway;
+  database: TestDatabase;
+  livekit: RunningLivekitServer;
+  worker: AgentWorkerProcess;
+  fakes: {
+    deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
+    openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
+  };
+  pgProxy: TcpProxy | null;
+  redis: OwnRedis | null;
+  client(): TestClient;
+  /** Stops the LiveKit server and starts it again on the same ports, keys and webhook. */
+  restartLivekit(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startFaultStack(opts: {
+  pgProxy?: boolean;
+  ownRedis?: boolean;
+  deepgram?: FakeDeepgramOptions;
+  openai?: FakeOpenAIOptions;
+}): Promise<FaultStack> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const [deepgram, openai, cartesia] = await Promise.all([
+      startFakeDeepgram(opts.deepgram),
+      startFakeOpenAI(opts.openai),
+      startFakeCartesia(),
+    ]);
+    cleanups.push(
+      () => deepgram.close(),
+      () => openai.close(),
+      () => cartesia.close(),
+    );
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+
+    let gatewayDb = database;
+    let pgProxy: TcpProxy | null = null;
+    if (opts.pgProxy) {
+      const admin = new URL(TEST_PG_ADMIN_URL);
+      pgProxy = new TcpProxy(admin.hostname, Number(admin.port || 5432));
+      await pgProxy.listen();
+      const proxied = new URL(database.url);
+      proxied.port = String(pgProxy.port);
+      const db = createDatabase({ url: proxied.toString(), poolMax: 5 });
+      gatewayDb = { ...database, url: proxied.toString(), db, drop: async () => undefined };
+      const p = pgProxy;
+      cleanups.push(
+        () => p.close(),
+        () => db.destroy(),
+      );
+    }
+    let redis: OwnRedis | null = null;
+    if (opts.ownRedis) {
+      redis = new OwnRedis(await freePort());
+      await redis.start();
+      const r = redis;
+      cleanups.push(() => r.kill());
+    }
+
+    const lkPort = await freePort();
+    const rtcTcpPort = await freePort();
+    const udpPortStart = 40000 + Math.floor(Math.random() * 1000) * 20;
+    const lkSecret = `lk-secret-${randomBytes(16).toString('hex')}`;
+    const env: Record<string, string> = {
+      LIVEKIT_URL: `ws://127.0.0.1:${lkPort}`,
+      LIVEKIT_API_KEY: 'devkey',
+      LIVEKIT_API_SECRET: lkSecret,
+      AGENT_NAME: `parley-fault-${randomUUID().slice(0, 8)}`,
+      INGEST_SECRET: TEST_INGEST_SECRET,
+      ...fakeProviderEnv({ deepgram, openai, cartesia }),
+    };
+    const gateway = await startTestGateway({
+      database: gatewayDb,
+      env: { ...env, RATE_LIMIT_LOGIN_PER_IP: '1000', ...(redis ? { REDIS_URL: redis.url } : {}) },
+    });
+    cleanups.push(() => gateway.close());
+
+    const lkOptions = {
+      port: lkPort,
+      rtcTcpPort,
+      udpPortStart,
+      apiKey: 'devkey',
+      apiSecret: lkSecret,
+      webhookUrls: [`${gateway.url}/internal/livekit/webhook`],
+    };
+    let livekit = await startLivekitServer(lkOptions);
+    cleanups.push(() => livekit.stop());
+
+    const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'parley-fault-spool-'));
+    cleanups.push(async () => rmSync(spoolDir, { recursive: true, force: true }));
+    const worker = await spawnAgentWorker({ ...env, GATEWAY_URL: gateway.url, AGENT_SPOOL_DIR: spoolDir });
+    cleanups.push(() => worker.stop('SIGTERM'));
+    await worker.waitUntilRegistered(60_000);
+
+    return {
+      gateway,
+      database,
+      get livekit() {
+        return livekit;
+      },
+      worker,
+      fakes: { deepgram, openai },
+      pgProxy,
+      redis,
+      client: () => new TestClient(gateway.url),
+      async restartLivekit(downMs = 1000) {
+        await livekit.stop();
+        await new Promise((r) => setTimeout(r, downMs));
+        livekit = await startLivekitServer(lkOptions);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function speech(texts: string[]) {
+  return (await Promise.all(texts.map((t) => synthesizeSpeechWav(t, { sampleRate: 48000 })))).map((s) => s.pcm);
+}
+
+/** One caller turn: speak, hear the agent's reply start and finish, agent listening again. */
+export async function turn(caller: Caller, pcm: Int16Array, timeoutMs = 20_000) {
+  const { endedAt } = await caller.say(pcm);
+  const first = await caller.agentAudio.firstVoicedAfter(endedAt, timeoutMs);
+  await caller.agentAudio.silentFor(700, first);
+  await waitForAgentState(caller, 'listening', timeoutMs);
+  return first;
+}
+
+export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (
+      await Promise.resolve()
+        .then(probe)
+        .catch(() => false)
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function registerCaller(client: TestClient) {
+  const email = `fault-${randomBytes(5).toString('hex')}@example.com`;
+  const r = await client.post('/api/auth/register', {
+    email,
+    password: 'correct horse battery staple 42',
+    displayName: 'Caller',
+  });
+  if (r.status !== 201) throw new Error(`register answered ${r.status}: ${r.text}`);
+  return { id: r.body.user.id as string, email };
+}
+
+/**
+ * The invariant after every fault: the stored utterances are exactly what the caller spoke (the
+ * fake STT's finals, in order) and heard (greeting + one scripted reply per turn), seqs 0..n-1
+ * with no gap and no duplicate.
+ */
+export async function storedUtterances(db: TestDatabase, conversationId: string) {
+  return db.db('utterances').where({ conversation_id: conversationId }).orderBy('seq').select('seq', 'role', 'text');
+}
