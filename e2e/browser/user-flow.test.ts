@@ -25,6 +25,7 @@ const REPLY = 'El mar cubre casi tres cuartas partes de la Tierra.';
 const PROMPT = 'Llámame Capitana y sé breve.';
 const TOPIC = 'navegación a vela';
 const LEAD_S = 7;
+const DEFAULT_CARTESIA_VOICE = '794f9389-aac1-45b6-b726-9d9369183238'; // CARTESIA_VOICE's default
 
 describe('browser: sign up, preferences, call, history', () => {
   let stack: Stack;
@@ -39,7 +40,7 @@ describe('browser: sign up, preferences, call, history', () => {
     // let the call connect and the agent's greeting play before the caller speaks.
     const [s, wav] = await Promise.all([
       startStack({
-        deepgram: { transcripts: [SAID] },
+        deepgram: { transcripts: [SAID], endpointSilenceMs: 700 },
         openai: { ttftMs: 60, reply: () => REPLY },
         gatewayEnv: { WEB_DIST },
       }),
@@ -72,18 +73,21 @@ describe('browser: sign up, preferences, call, history', () => {
     });
 
     const voice = await step('set preferences', ctx, async () => {
+      // A voice that is not the configured default (that one is listed first), so the test sees it travel.
       const voiceSelect = page.getByLabel('Voice', { exact: true });
-      await voiceSelect.locator('option').nth(1).waitFor({ state: 'attached' });
-      const chosen = await voiceSelect.locator('option').nth(1).getAttribute('value');
-      await voiceSelect.selectOption(chosen!);
+      await voiceSelect.locator('option').nth(2).waitFor({ state: 'attached' });
+      const chosen = (await voiceSelect.locator('option').last().getAttribute('value'))!;
+      expect(chosen).not.toBe(DEFAULT_CARTESIA_VOICE);
+      await voiceSelect.selectOption(chosen);
       await page.getByLabel('Language', { exact: true }).selectOption('es');
       await page.getByLabel('Favourite topics').fill(TOPIC);
       await page.getByRole('button', { name: 'Add' }).click();
       await page.getByLabel('Your instructions for Parley').fill(PROMPT);
       await page.getByRole('button', { name: 'Save preferences' }).click();
       await page.getByText('Your next call will use these preferences.').waitFor({ timeout: 10_000 });
+      expect(await voiceSelect.inputValue()).toBe(chosen); // the form shows what the server stored
       await screenshot(page, 'user-03-settings-saved');
-      return chosen!;
+      return chosen;
     });
 
     await step('call: connect and hear the greeting', ctx, async () => {
@@ -149,8 +153,8 @@ describe('browser: sign up, preferences, call, history', () => {
     expect(stack.fakes.cartesia.requests.length).toBeGreaterThan(0);
     expect(stack.fakes.cartesia.requests.every((r) => r.voiceId === voice && r.language === 'es')).toBe(true);
 
-    await step('find the conversation in history', ctx, async () => {
-      // The call is stored once the agent reports its end (ended, with the caller_left reason).
+    // Stored once the agent reports the end: greeting, the caller's words, the reply.
+    const rows = await step('the call is stored', ctx, async () => {
       const deadline = Date.now() + 15_000;
       for (;;) {
         const conv = await stack.database.db('conversations').first();
@@ -158,6 +162,20 @@ describe('browser: sign up, preferences, call, history', () => {
         if (Date.now() > deadline) throw new Error(`conversation not ended: ${JSON.stringify(conv)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
+      return stack.database.db('utterances').orderBy('seq').select('seq', 'role', 'text', 'interrupted');
+    });
+    const stored = JSON.stringify(rows) + '\npage lines: ' + JSON.stringify(p.lines);
+    expect(
+      rows.map((r) => r.role),
+      stored,
+    ).toEqual(['agent', 'user', 'agent']);
+    expect(rows[0]!.text, stored).toMatch(/^Hola/);
+    expect(
+      rows.slice(1).map((r) => r.text),
+      stored,
+    ).toEqual([SAID, REPLY]);
+
+    await step('find the conversation in history', ctx, async () => {
       await page.getByRole('link', { name: 'History', exact: true }).click();
       await page.getByRole('heading', { name: 'History' }).waitFor();
       await page.locator('.conversation-item').first().waitFor({ timeout: 10_000 });
