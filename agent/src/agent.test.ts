@@ -38,10 +38,13 @@ describe('buildInstructions', () => {
 
   it('bounds lengths and drops control characters', () => {
     const text = buildInstructions(
-      prefs({ systemPrompt: 'x'.repeat(5000) + '\u0000', favoriteTopics: Array.from({ length: 20 }, (_, i) => `t${i}\u0007`) }),
+      prefs({
+        systemPrompt: 'x'.repeat(5000) + '\u0000',
+        favoriteTopics: Array.from({ length: 20 }, (_, i) => `t${i}\u0007`),
+      }),
     );
-    expect(text.match(/x+/)![0].length).toBe(LIMITS.systemPrompt);
-    expect(text).not.toMatch(/[\u0000\u0007]/);
+    expect(text.match(/x{100,}/)![0].length).toBe(LIMITS.systemPrompt);
+    expect(text.includes(String.fromCharCode(0)) || text.includes(String.fromCharCode(7))).toBe(false);
     expect(text).toContain(`t${LIMITS.topics - 1}`);
     expect(text).not.toContain(`t${LIMITS.topics};`);
   });

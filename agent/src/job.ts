@@ -23,7 +23,8 @@ const FLUSH_ON_END_MS = 3000;
 /** How long closing the session (committing the last, possibly interrupted reply) may take. */
 const SESSION_CLOSE_MS = 3000;
 
-const withTimeout = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
@@ -35,7 +36,10 @@ export default defineAgent({
     const logger = log().child({ conversationId, guest: metadata.guest });
 
     const spool = new Spool(config.spoolDir, conversationId, (err) =>
-      logger.warn({ errCode: (err as NodeJS.ErrnoException).code }, 'transcript spool unavailable; delivering without it'),
+      logger.warn(
+        { errCode: (err as NodeJS.ErrnoException).code },
+        'transcript spool unavailable; delivering without it',
+      ),
     );
     const queue = new DeliveryQueue({
       conversationId,
@@ -57,7 +61,11 @@ export default defineAgent({
     const endCall = (reason: EndReason) => {
       ending ??= (async () => {
         endReason = reason;
-        if (session) await withTimeout(session.close().catch(() => undefined), SESSION_CLOSE_MS);
+        if (session)
+          await withTimeout(
+            session.close().catch(() => undefined),
+            SESSION_CLOSE_MS,
+          );
         reporter.callEnded(reason);
         await queue.flush(FLUSH_ON_END_MS);
         ctx.shutdown(reason);
@@ -68,7 +76,11 @@ export default defineAgent({
       reporter.callEnded(endReason ?? 'agent_ended');
       const delivered = await queue.flush(FLUSH_ON_END_MS);
       queue.close();
-      if (!delivered) logger.warn({ backlog: queue.backlog().length, spool: spool.file }, 'transcript events left in the spool for the worker to re-send');
+      if (!delivered)
+        logger.warn(
+          { backlog: queue.backlog().length, spool: spool.file },
+          'transcript events left in the spool for the worker to re-send',
+        );
     });
 
     await ctx.connect();
@@ -96,7 +108,15 @@ export default defineAgent({
       },
     });
     reporter.attach(session);
-    session.on(voice.AgentSessionEventTypes.Error, (ev) => logger.warn({ source: (ev.source as { label?: string })?.label, recoverable: (ev.error as { recoverable?: boolean })?.recoverable }, 'agent session error'));
+    session.on(voice.AgentSessionEventTypes.Error, (ev) =>
+      logger.warn(
+        {
+          source: (ev.source as { label?: string })?.label,
+          recoverable: (ev.error as { recoverable?: boolean })?.recoverable,
+        },
+        'agent session error',
+      ),
+    );
     session.on(voice.AgentSessionEventTypes.Close, (ev) => {
       if (ev.error) void endCall('agent_failed');
     });

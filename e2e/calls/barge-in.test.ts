@@ -59,7 +59,14 @@ describe('barge-in', () => {
     // Talk over it. Onset = capture time of the interruption's first voiced sample (frames are
     // timestamped as they arrive, so the analysis can run after the speech was played).
     const { startedAt } = await caller.say(interrupt.pcm);
-    const onset = startedAt + (Math.max(0, interrupt.pcm.findIndex((s) => Math.abs(s) >= 500)) / 48000) * 1000;
+    const onset =
+      startedAt +
+      (Math.max(
+        0,
+        interrupt.pcm.findIndex((s) => Math.abs(s) >= 500),
+      ) /
+        48000) *
+        1000;
 
     // The last voiced agent frame after the onset, before a pause of 400 ms or more.
     const voiced = caller.agentAudio.frames.filter((f) => f.at >= onset - 20 && f.rms >= VOICED_RMS);
@@ -70,14 +77,22 @@ describe('barge-in', () => {
       if (!next || next.at - voiced[i]!.at >= 400) break;
     }
     const stopMs = lastBeforeGap - onset;
-    console.info(`agent states (ms from onset): ${states.map(([t, st]) => `${st}@${Math.round(t - onset)}`).join(' ')}`);
-    console.info(`barge-in: caller speech onset → last voiced agent frame ${stopMs} ms (reply had played ${onset - replyStart} ms)`);
+    console.info(
+      `agent states (ms from onset): ${states.map(([t, st]) => `${st}@${Math.round(t - onset)}`).join(' ')}`,
+    );
+    console.info(
+      `barge-in: caller speech onset → last voiced agent frame ${stopMs} ms (reply had played ${onset - replyStart} ms)`,
+    );
     expect(stopMs).toBeLessThan(1000);
 
     // The agent then answers the interruption.
     await caller.agentAudio.firstVoicedAfter(lastBeforeGap + 400, 15_000);
 
-    await waitFor(async () => (await stack.database.db('utterances').where({ conversation_id: conversationId })).length >= 5, 10_000, 'five utterances');
+    await waitFor(
+      async () => (await stack.database.db('utterances').where({ conversation_id: conversationId })).length >= 5,
+      10_000,
+      'five utterances',
+    );
     const rows = await stack.database.db('utterances').where({ conversation_id: conversationId }).orderBy('seq');
     expect(rows.map((r) => [r.seq, r.role])).toEqual([
       [0, 'agent'],

@@ -22,7 +22,10 @@ describe('gateway killed and restarted mid-call', () => {
     stack = await startStack({
       gateway: 'process',
       deepgram: { transcripts: [...TURNS] },
-      openai: { ttftMs: 60, reply: ({ messages }) => `Answer number ${messages.filter((m) => m.role === 'user').length}.` },
+      openai: {
+        ttftMs: 60,
+        reply: ({ messages }) => `Answer number ${messages.filter((m) => m.role === 'user').length}.`,
+      },
     });
   }, 120_000);
 
@@ -45,7 +48,8 @@ describe('gateway killed and restarted mid-call', () => {
     const speech = await Promise.all(TURNS.map((t) => synthesizeSpeechWav(t, { sampleRate: 48000 })));
     caller = await startCall(client);
     const { conversationId } = caller.call;
-    const stored = async () => stack.database.db('utterances').where({ conversation_id: conversationId }).orderBy('seq');
+    const stored = async () =>
+      stack.database.db('utterances').where({ conversation_id: conversationId }).orderBy('seq');
 
     await caller.agentAudio.firstVoicedAfter(0, 20_000);
     await waitForAgentState(caller, 'listening');
@@ -58,7 +62,9 @@ describe('gateway killed and restarted mid-call', () => {
     // While the gateway is down the backlog is on disk in the agent's spool, in seq order.
     const files = readdirSync(stack.spoolDir).filter((f) => f.startsWith(conversationId) && f.endsWith('.jsonl'));
     expect(files).toHaveLength(1);
-    const backlog = readSpoolFile(`${stack.spoolDir}/${files[0]}`).flatMap((e) => (e.type === 'utterance' ? [e.utterance.seq] : []));
+    const backlog = readSpoolFile(`${stack.spoolDir}/${files[0]}`).flatMap((e) =>
+      e.type === 'utterance' ? [e.utterance.seq] : [],
+    );
     expect(backlog).toEqual([3, 4]);
     expect((await stored()).length).toBe(3);
 
@@ -69,19 +75,36 @@ describe('gateway killed and restarted mid-call', () => {
     console.info(`backlog stored ${Date.now() - restartedAt} ms after the gateway answered again`);
     await turn(speech[2]!.pcm);
     await caller.hangUp();
-    await waitFor(async () => (await stack.database.db('conversations').where({ id: conversationId }).first())?.status === 'ended', 15_000, 'call ended');
+    await waitFor(
+      async () => (await stack.database.db('conversations').where({ id: conversationId }).first())?.status === 'ended',
+      15_000,
+      'call ended',
+    );
 
     const rows = await stored();
     expect(rows.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
     // Every transcript the STT produced is stored once, in order (and they are the three turns).
-    expect(rows.filter((r) => r.role === 'user').map((r) => r.text).join(' ')).toBe(stack.fakes.deepgram.transcriptsSent.join(' '));
+    expect(
+      rows
+        .filter((r) => r.role === 'user')
+        .map((r) => r.text)
+        .join(' '),
+    ).toBe(stack.fakes.deepgram.transcriptsSent.join(' '));
     expect(stack.fakes.deepgram.transcriptsSent).toEqual(TURNS);
-    expect(rows.filter((r, i) => i > 0 && r.role === 'agent').map((r) => r.text)).toEqual(['Answer number 1.', 'Answer number 2.', 'Answer number 3.']);
+    expect(rows.filter((r, i) => i > 0 && r.role === 'agent').map((r) => r.text)).toEqual([
+      'Answer number 1.',
+      'Answer number 2.',
+      'Answer number 3.',
+    ]);
     const conv = await stack.database.db('conversations').where({ id: conversationId }).first();
     expect(conv.turn_count).toBe(7);
     expect(conv.end_reason).toBe('caller_left');
     // Everything delivered: the spool is empty again.
-    await waitFor(() => readdirSync(stack.spoolDir).filter((f) => f.endsWith('.jsonl')).length === 0, 5000, 'spool emptied');
+    await waitFor(
+      () => readdirSync(stack.spoolDir).filter((f) => f.endsWith('.jsonl')).length === 0,
+      5000,
+      'spool emptied',
+    );
   }, 90_000);
 });

@@ -49,10 +49,16 @@ describe('a guest calls the agent', () => {
     const system = String(stack.fakes.openai.chatRequests[0]!.messages[0]!.content);
     expect(system).toContain('Always answer in English');
     expect(system).not.toContain('USER_PREFERENCES');
-    expect(new Set(stack.fakes.cartesia.requests.map((r) => r.voiceId))).toEqual(new Set(['794f9389-aac1-45b6-b726-9d9369183238']));
+    expect(new Set(stack.fakes.cartesia.requests.map((r) => r.voiceId))).toEqual(
+      new Set(['794f9389-aac1-45b6-b726-9d9369183238']),
+    );
 
     // Live transcript: greeting + 2 × (user, agent), interims of both speakers.
-    await waitFor(() => socket.queued().filter((m) => m.type === 'utterance').length >= 5, 10_000, 'five utterances on the socket');
+    await waitFor(
+      () => socket.queued().filter((m) => m.type === 'utterance').length >= 5,
+      10_000,
+      'five utterances on the socket',
+    );
     const seen: ServerMessage[] = socket.queued();
     const finals = seen.filter((m) => m.type === 'utterance') as Extract<ServerMessage, { type: 'utterance' }>[];
     expect(finals.map((m) => [m.utterance.seq, m.utterance.role])).toEqual([
@@ -74,7 +80,11 @@ describe('a guest calls the agent', () => {
     late.ws.close();
 
     await caller.hangUp();
-    await waitFor(async () => (await client.get(`/api/calls/${conversationId}`)).body?.status === 'ended', 15_000, 'call ended');
+    await waitFor(
+      async () => (await client.get(`/api/calls/${conversationId}`)).body?.status === 'ended',
+      15_000,
+      'call ended',
+    );
     expect((await client.get(`/api/calls/${conversationId}`)).body.endReason).toBe('caller_left');
     // No row anywhere: guests are relayed, never stored.
     expect(await stack.database.db('conversations').count({ n: '*' }).first()).toEqual({ n: '0' });

@@ -29,7 +29,7 @@ describe('a job SIGKILLed while the gateway is down', () => {
     await stack?.stop();
   });
 
-  it("has its backlog re-sent by the worker from the spool, once", async () => {
+  it('has its backlog re-sent by the worker from the spool, once', async () => {
     const gw = stack.gatewayProcess!;
     const client = stack.client();
     await registerUser(client);
@@ -38,7 +38,8 @@ describe('a job SIGKILLed while the gateway is down', () => {
     );
     caller = await startCall(client);
     const { conversationId } = caller.call;
-    const stored = async () => stack.database.db('utterances').where({ conversation_id: conversationId }).orderBy('seq');
+    const stored = async () =>
+      stack.database.db('utterances').where({ conversation_id: conversationId }).orderBy('seq');
     await caller.agentAudio.firstVoicedAfter(0, 20_000);
     await waitForAgentState(caller, 'listening');
     let { endedAt } = await caller.say(one!.pcm);
@@ -52,10 +53,14 @@ describe('a job SIGKILLed while the gateway is down', () => {
 
     // The job's spool file names its process; kill that process outright.
     let file = '';
-    await waitFor(() => {
-      file = readdirSync(stack.spoolDir).find((f) => f.startsWith(conversationId)) ?? '';
-      return file !== '';
-    }, 5000, 'a spool file');
+    await waitFor(
+      () => {
+        file = readdirSync(stack.spoolDir).find((f) => f.startsWith(conversationId)) ?? '';
+        return file !== '';
+      },
+      5000,
+      'a spool file',
+    );
     const jobPid = Number(file.split('.')[1]);
     expect(isAlive(jobPid)).toBe(true);
     process.kill(jobPid, 'SIGKILL');
@@ -71,7 +76,11 @@ describe('a job SIGKILLed while the gateway is down', () => {
       [3, 'user', 'Second question please.'],
       [4, 'agent', 'Reply 2.'],
     ]);
-    await waitFor(() => readdirSync(stack.spoolDir).filter((f) => f.endsWith('.jsonl')).length === 0, 5000, 'spool emptied');
+    await waitFor(
+      () => readdirSync(stack.spoolDir).filter((f) => f.endsWith('.jsonl')).length === 0,
+      5000,
+      'spool emptied',
+    );
     // A second recovery pass sends nothing again (nothing left, nothing duplicated).
     await new Promise((r) => setTimeout(r, 1500));
     expect((await stored()).length).toBe(5);

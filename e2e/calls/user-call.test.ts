@@ -40,8 +40,21 @@ describe('a signed-in user with preferences calls the agent', () => {
   it('applies the preferences at every provider, voices the replies, streams the transcript live and stores every turn', async () => {
     const client = stack.client();
     const email = `e2e-${randomBytes(4).toString('hex')}@example.com`;
-    expect((await client.post('/api/auth/register', { email, password: 'correct horse battery staple 42', displayName: 'Marta' })).status).toBe(201);
-    const prefs = { ttsVoice: VOICE, language: 'es', favoriteTopics: ['astronomía', 'navegación a vela'], systemPrompt: 'Llámame Capitana y sé muy breve.' };
+    expect(
+      (
+        await client.post('/api/auth/register', {
+          email,
+          password: 'correct horse battery staple 42',
+          displayName: 'Marta',
+        })
+      ).status,
+    ).toBe(201);
+    const prefs = {
+      ttsVoice: VOICE,
+      language: 'es',
+      favoriteTopics: ['astronomía', 'navegación a vela'],
+      systemPrompt: 'Llámame Capitana y sé muy breve.',
+    };
     const put = await client.put('/api/me/preferences', prefs);
     expect(put.status, put.text).toBe(200);
 
@@ -62,11 +75,18 @@ describe('a signed-in user with preferences calls the agent', () => {
       const speechEnd = endedAt - trailingSilenceMs(pcm); // the WAV ends with silence
       const first = await caller.agentAudio.firstVoicedAfter(endedAt, 15_000);
       latencies.push(first - speechEnd);
-      console.info(`turn: ${timeline.filter(([t]) => t >= speechEnd - 3000).map(([t, st]) => `${st}@${Math.round(t - speechEnd)}`).join(' ')} voiced@${Math.round(first - speechEnd)}`);
+      console.info(
+        `turn: ${timeline
+          .filter(([t]) => t >= speechEnd - 3000)
+          .map(([t, st]) => `${st}@${Math.round(t - speechEnd)}`)
+          .join(' ')} voiced@${Math.round(first - speechEnd)}`,
+      );
       await caller.agentAudio.silentFor(700, first);
       await waitForAgentState(caller, 'listening');
     }
-    console.info(`caller end of speech → first agent audio (ms): ${latencies.join(', ')}; p50 ${percentile(latencies, 50)}`);
+    console.info(
+      `caller end of speech → first agent audio (ms): ${latencies.join(', ')}; p50 ${percentile(latencies, 50)}`,
+    );
 
     // Providers saw the preferences (the agent read them from the dispatch metadata).
     const dg = stack.fakes.deepgram.sessions;
@@ -85,7 +105,10 @@ describe('a signed-in user with preferences calls the agent', () => {
     expect(caller.agentAudio.voiced().length).toBeGreaterThan(200);
 
     // Everything is stored: greeting + 3 × (user, agent), seqs 0..6 in order.
-    await waitFor(async () => (await stack.database.db('utterances').where({ conversation_id: conversationId })).length >= 7, 10_000);
+    await waitFor(
+      async () => (await stack.database.db('utterances').where({ conversation_id: conversationId })).length >= 7,
+      10_000,
+    );
     const rows = await stack.database.db('utterances').where({ conversation_id: conversationId }).orderBy('seq');
     expect(rows.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
@@ -97,7 +120,9 @@ describe('a signed-in user with preferences calls the agent', () => {
       expect(r.interrupted).toBe(false);
     }
     for (let i = 1; i < rows.length; i++)
-      expect(new Date(rows[i].started_at).getTime()).toBeGreaterThanOrEqual(new Date(rows[i - 1].started_at).getTime() - 50);
+      expect(new Date(rows[i].started_at).getTime()).toBeGreaterThanOrEqual(
+        new Date(rows[i - 1].started_at).getTime() - 50,
+      );
     for (const r of rows.slice(1).filter((r) => r.role === 'agent')) {
       const m = r.metrics;
       expect(m.llmTtftMs).toBeGreaterThan(0);
@@ -106,8 +131,12 @@ describe('a signed-in user with preferences calls the agent', () => {
       expect(m.endOfUtteranceDelayMs).toBeGreaterThanOrEqual(0);
       expect(m.transcriptionDelayMs).toBeGreaterThanOrEqual(0);
     }
-    for (const r of rows.filter((r) => r.role === 'user')) expect(r.metrics.endOfUtteranceDelayMs).toBeGreaterThanOrEqual(0);
-    console.info('per-turn metrics (agent replies):', JSON.stringify(rows.filter((r) => r.role === 'agent').map((r) => r.metrics)));
+    for (const r of rows.filter((r) => r.role === 'user'))
+      expect(r.metrics.endOfUtteranceDelayMs).toBeGreaterThanOrEqual(0);
+    console.info(
+      'per-turn metrics (agent replies):',
+      JSON.stringify(rows.filter((r) => r.role === 'agent').map((r) => r.metrics)),
+    );
 
     // The WebSocket client saw interims and finals of both speakers and the agent's states, live.
     const seen: ServerMessage[] = socket.queued();
@@ -125,7 +154,10 @@ describe('a signed-in user with preferences calls the agent', () => {
 
     // Hanging up ends the call with the agent's reason and times.
     await caller.hangUp();
-    await waitFor(async () => (await stack.database.db('conversations').where({ id: conversationId }).first())?.status === 'ended', 15_000);
+    await waitFor(
+      async () => (await stack.database.db('conversations').where({ id: conversationId }).first())?.status === 'ended',
+      15_000,
+    );
     const conv = await stack.database.db('conversations').where({ id: conversationId }).first();
     expect(conv.end_reason).toBe('caller_left');
     expect(conv.started_at).not.toBeNull();

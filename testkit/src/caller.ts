@@ -1,7 +1,17 @@
 // A scripted caller for end-to-end tests and benchmarks: starts a call through the gateway like
 // the web client does, joins the room with @livekit/rtc-node, publishes a microphone fed from
 // PCM, and records the agent's audio as it arrives (per-frame arrival time and level).
-import { AudioFrame, AudioSource, AudioStream, LocalAudioTrack, RoomEvent, TrackPublishOptions, TrackSource, type RemoteTrack, type Room } from '@livekit/rtc-node';
+import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  LocalAudioTrack,
+  RoomEvent,
+  TrackPublishOptions,
+  TrackSource,
+  type RemoteTrack,
+  type Room,
+} from '@livekit/rtc-node';
 import { createRequire } from 'node:module';
 import type { TestClient } from './http-client';
 import { connectParticipant, waitForRemoteAudioTrack } from './livekit';
@@ -53,11 +63,15 @@ export class AgentAudio {
 
   /** Resolves with the time of the last voiced frame once `quietMs` passed without any voiced frame. */
   async silentFor(quietMs: number, since = 0, timeoutMs = 20_000): Promise<number> {
-    return this.#until(() => {
-      const v = this.voiced(since);
-      const last = v.at(-1)?.at ?? since;
-      return Date.now() - last >= quietMs ? last : undefined;
-    }, timeoutMs, `${quietMs} ms of agent silence`);
+    return this.#until(
+      () => {
+        const v = this.voiced(since);
+        const last = v.at(-1)?.at ?? since;
+        return Date.now() - last >= quietMs ? last : undefined;
+      },
+      timeoutMs,
+      `${quietMs} ms of agent silence`,
+    );
   }
 
   async #until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -148,13 +162,16 @@ export class LiveMicrophone {
         const last = i + FRAME >= pcm.length;
         this.#queue.push({
           frame,
-          onSent: first || last ? (at) => {
-            if (first) startedAt = at;
-            if (last) {
-              this.lastPlay = { startedAt, endedAt: at };
-              resolve(this.lastPlay);
-            }
-          } : undefined,
+          onSent:
+            first || last
+              ? (at) => {
+                  if (first) startedAt = at;
+                  if (last) {
+                    this.lastPlay = { startedAt, endedAt: at };
+                    resolve(this.lastPlay);
+                  }
+                }
+              : undefined,
         });
       }
     });

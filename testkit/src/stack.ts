@@ -11,7 +11,17 @@ import { ProviderEnv } from '@parley/protocol';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { spawnAgentWorker, type AgentWorkerProcess } from './agent-worker';
 import { createTestDatabase, type TestDatabase } from './db';
-import { startFakeCartesia, startFakeDeepgram, startFakeOpenAI, type FakeCartesia, type FakeCartesiaOptions, type FakeDeepgram, type FakeDeepgramOptions, type FakeOpenAI, type FakeOpenAIOptions } from './fakes';
+import {
+  startFakeCartesia,
+  startFakeDeepgram,
+  startFakeOpenAI,
+  type FakeCartesia,
+  type FakeCartesiaOptions,
+  type FakeDeepgram,
+  type FakeDeepgramOptions,
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+} from './fakes';
 import { startTestGateway, TEST_INGEST_SECRET, TEST_REDIS_URL, type TestGateway } from './gateway';
 import { TestClient } from './http-client';
 
@@ -103,7 +113,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       startFakeOpenAI(options.openai),
       startFakeCartesia(options.cartesia),
     ]);
-    cleanups.push(() => deepgram.close(), () => openai.close(), () => cartesia.close());
+    cleanups.push(
+      () => deepgram.close(),
+      () => openai.close(),
+      () => cartesia.close(),
+    );
     const fakes = { deepgram, openai, cartesia };
     const agentName = `parley-e2e-${randomUUID().slice(0, 8)}`;
     const lkPort = await freePort();
@@ -119,7 +133,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
 
     // Spawned processes inherit this process's environment: drop provider variables it may hold.
-    const unsetInherited: Record<string, undefined> = options.providers === 'local' ? Object.fromEntries(PROVIDER_VARIABLES.map((k) => [k, undefined])) : {};
+    const unsetInherited: Record<string, undefined> =
+      options.providers === 'local' ? Object.fromEntries(PROVIDER_VARIABLES.map((k) => [k, undefined])) : {};
     let gateway: TestGateway | null = null;
     let gatewayProcess: GatewayProcess | null = null;
     let database: TestDatabase;
@@ -163,7 +178,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.push(async () => rmSync(spoolDir, { recursive: true, force: true }));
     let worker: AgentWorkerProcess | null = null;
     if (options.agent !== false) {
-      worker = await spawnAgentWorker({ ...unsetInherited, ...env, GATEWAY_URL: gatewayUrl, AGENT_SPOOL_DIR: spoolDir, ...options.agentEnv });
+      worker = await spawnAgentWorker({
+        ...unsetInherited,
+        ...env,
+        GATEWAY_URL: gatewayUrl,
+        AGENT_SPOOL_DIR: spoolDir,
+        ...options.agentEnv,
+      });
       const w = worker;
       cleanups.push(() => w.stop('SIGTERM'));
       await worker.waitUntilRegistered(60_000);
@@ -221,7 +242,10 @@ export async function gatewayAsProcess(env: Record<string, string | undefined>):
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         if (c.exitCode !== null) throw new Error(`gateway exited early:\n${output.join('').slice(-3000)}`);
-        const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false);
+        const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(500) }).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) return;
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -4,7 +4,17 @@ import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PREFERENCES, ProviderEnv, resolveProviders } from '@parley/protocol';
-import { cartesiaVoice, createLlm, createStt, createTts, deepgramLanguage, llmChain, openaiVoice, sttChain, ttsChain } from './index';
+import {
+  cartesiaVoice,
+  createLlm,
+  createStt,
+  createTts,
+  deepgramLanguage,
+  llmChain,
+  openaiVoice,
+  sttChain,
+  ttsChain,
+} from './index';
 
 function configFrom(vars: Record<string, string>) {
   const providerEnv = ProviderEnv.parse(vars);
@@ -17,7 +27,12 @@ describe('provider registry', () => {
   beforeAll(() => initializeLogger({ pretty: false, level: 'warn' }));
 
   it('builds one plugin per kind when one provider of each is configured', () => {
-    const c = configFrom({ DEEPGRAM_API_KEY: 'k', DEEPGRAM_BASE_URL: 'ws://127.0.0.1:1', XAI_API_KEY: 'x', CARTESIA_API_KEY: 'c' });
+    const c = configFrom({
+      DEEPGRAM_API_KEY: 'k',
+      DEEPGRAM_BASE_URL: 'ws://127.0.0.1:1',
+      XAI_API_KEY: 'x',
+      CARTESIA_API_KEY: 'c',
+    });
     expect(sttChain(c)).toEqual(['deepgram']);
     expect(createStt(c, DEFAULT_PREFERENCES)).toBeInstanceOf(deepgram.STT);
     expect(llmChain(c)).toEqual(['xai']);
@@ -26,7 +41,12 @@ describe('provider registry', () => {
   });
 
   it('wraps two configured providers of a kind in the FallbackAdapter, the chosen one first', () => {
-    const c = configFrom({ DEEPGRAM_API_KEY: 'k', OPENAI_API_KEY: 'o', CARTESIA_API_KEY: 'c', LLM_BASE_URL: 'http://127.0.0.1:1/v1' });
+    const c = configFrom({
+      DEEPGRAM_API_KEY: 'k',
+      OPENAI_API_KEY: 'o',
+      CARTESIA_API_KEY: 'c',
+      LLM_BASE_URL: 'http://127.0.0.1:1/v1',
+    });
     expect(sttChain(c)).toEqual(['deepgram', 'openai']);
     expect(llmChain(c)).toEqual(['openai', 'openai-compatible']);
     expect(ttsChain(c)).toEqual(['cartesia', 'openai']);

@@ -7,11 +7,27 @@
  * Import this module only after configuration is loaded (job.ts is loaded in job processes,
  * after main.ts validated the environment).
  */
-import { llm as agentsLlm, stt as agentsStt, tts as agentsTts, type llm, type stt, type tts, type VAD } from '@livekit/agents';
+import {
+  llm as agentsLlm,
+  stt as agentsStt,
+  tts as agentsTts,
+  type llm,
+  type stt,
+  type tts,
+  type VAD,
+} from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
-import { DEFAULT_LLM_MODELS, type LlmProvider, type Preferences, type ProviderEnv, type ActiveProviders, type SttProvider, type TtsProvider } from '@parley/protocol';
+import {
+  DEFAULT_LLM_MODELS,
+  type LlmProvider,
+  type Preferences,
+  type ProviderEnv,
+  type ActiveProviders,
+  type SttProvider,
+  type TtsProvider,
+} from '@parley/protocol';
 import { languageName } from '../agent';
 import { createLocalStt, createLocalTts, createOfflineLlm } from './local/index';
 
@@ -22,7 +38,19 @@ export interface ProviderConfig {
 
 /** OpenAI's text-to-speech voices (the API's fixed list; every voice speaks every language). */
 export const OPENAI_TTS_VOICES = [
-  'alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse', 'marin', 'cedar',
+  'alloy',
+  'ash',
+  'ballad',
+  'coral',
+  'echo',
+  'fable',
+  'nova',
+  'onyx',
+  'sage',
+  'shimmer',
+  'verse',
+  'marin',
+  'cedar',
 ] as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -103,9 +131,17 @@ export function llmChain(config: ProviderConfig): LlmProvider[] {
 function buildLlm(kind: LlmProvider, model: string, env: ProviderEnv, prefs: Preferences): llm.LLM {
   switch (kind) {
     case 'openai':
-      return new openai.LLM({ apiKey: env.OPENAI_API_KEY!, model, ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}) });
+      return new openai.LLM({
+        apiKey: env.OPENAI_API_KEY!,
+        model,
+        ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+      });
     case 'xai':
-      return openai.LLM.withXAI({ apiKey: env.XAI_API_KEY!, model, ...(env.XAI_BASE_URL ? { baseURL: env.XAI_BASE_URL } : {}) });
+      return openai.LLM.withXAI({
+        apiKey: env.XAI_API_KEY!,
+        model,
+        ...(env.XAI_BASE_URL ? { baseURL: env.XAI_BASE_URL } : {}),
+      });
     case 'openai-compatible':
       // Local servers (Ollama, vLLM, llama.cpp) usually take any key; the SDK insists on one.
       return new openai.LLM({ apiKey: env.LLM_API_KEY ?? 'not-needed', model, baseURL: env.LLM_BASE_URL! });
@@ -118,7 +154,11 @@ export function createLlm(config: ProviderConfig, prefs: Preferences): llm.LLM {
   const env = config.providerEnv;
   const chain = llmChain(config).map((kind, i) => {
     const model =
-      i === 0 ? config.providers.llmModel : kind === 'openai-compatible' ? (env.LLM_MODEL ?? DEFAULT_LLM_MODELS[kind]) : DEFAULT_LLM_MODELS[kind];
+      i === 0
+        ? config.providers.llmModel
+        : kind === 'openai-compatible'
+          ? (env.LLM_MODEL ?? DEFAULT_LLM_MODELS[kind])
+          : DEFAULT_LLM_MODELS[kind];
     return buildLlm(kind, model, env, prefs);
   });
   if (chain.length === 1) return chain[0]!;
@@ -164,7 +204,9 @@ function buildTts(kind: TtsProvider, env: ProviderEnv, prefs: Preferences, voice
 }
 
 export function createTts(config: ProviderConfig, prefs: Preferences): tts.TTS {
-  const chain = ttsChain(config).map((kind, i) => buildTts(kind, config.providerEnv, prefs, i === 0 ? prefs.ttsVoice : null));
+  const chain = ttsChain(config).map((kind, i) =>
+    buildTts(kind, config.providerEnv, prefs, i === 0 ? prefs.ttsVoice : null),
+  );
   if (chain.length === 1) return chain[0]!;
   return new agentsTts.FallbackAdapter({ ttsInstances: chain });
 }

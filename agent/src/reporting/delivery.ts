@@ -36,10 +36,12 @@ interface Entry {
   at: number;
 }
 
-export const isDurable = (e: IngestEvent) => e.type === 'utterance' || e.type === 'call_started' || e.type === 'call_ended';
+export const isDurable = (e: IngestEvent) =>
+  e.type === 'utterance' || e.type === 'call_started' || e.type === 'call_ended';
 
 export class DeliveryQueue {
-  readonly #o: Required<Omit<DeliveryOptions, 'spool' | 'onDeliveryError'>> & Pick<DeliveryOptions, 'spool' | 'onDeliveryError'>;
+  readonly #o: Required<Omit<DeliveryOptions, 'spool' | 'onDeliveryError'>> &
+    Pick<DeliveryOptions, 'spool' | 'onDeliveryError'>;
   #pending: Entry[] = [];
   #inflight: Entry[] = [];
   #running = false;

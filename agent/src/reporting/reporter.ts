@@ -1,4 +1,4 @@
-import type { llm, voice } from '@livekit/agents';
+import { voice, type llm } from '@livekit/agents';
 import { LIMITS, type EndReason, type IngestEvent, type TurnMetrics, type Utterance } from '@parley/protocol';
 import type { DeliveryQueue } from './delivery';
 
@@ -18,10 +18,14 @@ import type { DeliveryQueue } from './delivery';
  *   TTS TTFB and end-to-end latency; the reply's TurnMetrics hold all five.
  */
 
-type Msg = Pick<llm.ChatMessage, 'id' | 'role' | 'interrupted' | 'metrics' | 'createdAt'> & { textContent?: string | undefined };
+type Msg = Pick<llm.ChatMessage, 'id' | 'role' | 'interrupted' | 'metrics' | 'createdAt'> & {
+  textContent?: string | undefined;
+};
 
 const toMs = (seconds: number | undefined): number | null =>
-  seconds === undefined || !Number.isFinite(seconds) ? null : Math.min(600_000, Math.max(0, Math.round(seconds * 10_000) / 10));
+  seconds === undefined || !Number.isFinite(seconds)
+    ? null
+    : Math.min(600_000, Math.max(0, Math.round(seconds * 10_000) / 10));
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -68,11 +72,15 @@ export class Reporter {
   }
 
   attach(session: voice.AgentSession): void {
-    session.on('user_input_transcribed', (ev) => this.userTranscribed(ev.transcript, ev.isFinal));
-    session.on('conversation_item_added', (ev) => {
+    session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) =>
+      this.userTranscribed(ev.transcript, ev.isFinal),
+    );
+    session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
       if (ev.item.type === 'message') this.itemAdded(ev.item);
     });
-    session.on('agent_state_changed', (ev) => this.#push({ type: 'agent_state', state: ev.newState }));
+    session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) =>
+      this.#push({ type: 'agent_state', state: ev.newState }),
+    );
   }
 
   callStarted(at = Date.now()): void {
@@ -136,7 +144,13 @@ export class Reporter {
     this.#userFinals = '';
   }
 
-  #utterance(role: 'user' | 'agent', text: string, item: Pick<Msg, 'createdAt' | 'metrics'>, metrics: TurnMetrics | null, interrupted: boolean) {
+  #utterance(
+    role: 'user' | 'agent',
+    text: string,
+    item: Pick<Msg, 'createdAt' | 'metrics'>,
+    metrics: TurnMetrics | null,
+    interrupted: boolean,
+  ) {
     if (this.#ended) return;
     const m = item.metrics;
     const start = m.startedSpeakingAt !== undefined ? m.startedSpeakingAt * 1000 : item.createdAt;

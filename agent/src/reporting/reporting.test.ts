@@ -177,7 +177,11 @@ describe('DeliveryQueue', () => {
   });
 
   it('flush gives up after its timeout while the gateway stays down', async () => {
-    const q = new DeliveryQueue({ conversationId: randomUUID(), post: async () => Promise.reject(new TypeError('fetch failed')), baseDelayMs: 10 });
+    const q = new DeliveryQueue({
+      conversationId: randomUUID(),
+      post: async () => Promise.reject(new TypeError('fetch failed')),
+      baseDelayMs: 10,
+    });
     q.push(utt(0));
     const t0 = Date.now();
     expect(await q.flush(200)).toBe(false);
@@ -194,7 +198,10 @@ describe('recoverSpool', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     const a = randomUUID();
     const b = randomUUID();
-    writeFileSync(path.join(dir, `${a}.${dead}.jsonl`), [utt(3), utt(4)].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(
+      path.join(dir, `${a}.${dead}.jsonl`),
+      [utt(3), utt(4)].map((e) => JSON.stringify(e)).join('\n') + '\n',
+    );
     writeFileSync(path.join(dir, `${b}.${process.ppid}.jsonl`), JSON.stringify(utt(9)) + '\n');
     const r = await recoverSpool(dir, { url: gw.url, secret: SECRET });
     expect(r).toEqual({ delivered: 2, dropped: 0, kept: 0 });
@@ -215,10 +222,28 @@ describe('Reporter', () => {
     r.userTranscribed('hola qué tal', true);
     r.userTranscribed('cómo', false);
     r.userTurnCompleted('hola qué tal cómo');
-    r.itemAdded({ id: '1', role: 'user', textContent: 'hola qué tal cómo', interrupted: false, createdAt: 0,
-      metrics: { startedSpeakingAt: t, stoppedSpeakingAt: t + 1.5, endOfTurnDelay: 0.55, transcriptionDelay: 0.32 } });
-    r.itemAdded({ id: '2', role: 'assistant', textContent: 'Muy bien', interrupted: true, createdAt: 0,
-      metrics: { startedSpeakingAt: t + 2.5, stoppedSpeakingAt: t + 3, llmNodeTtft: 0.14, ttsNodeTtfb: 0.09, e2eLatency: 1.0 } });
+    r.itemAdded({
+      id: '1',
+      role: 'user',
+      textContent: 'hola qué tal cómo',
+      interrupted: false,
+      createdAt: 0,
+      metrics: { startedSpeakingAt: t, stoppedSpeakingAt: t + 1.5, endOfTurnDelay: 0.55, transcriptionDelay: 0.32 },
+    });
+    r.itemAdded({
+      id: '2',
+      role: 'assistant',
+      textContent: 'Muy bien',
+      interrupted: true,
+      createdAt: 0,
+      metrics: {
+        startedSpeakingAt: t + 2.5,
+        stoppedSpeakingAt: t + 3,
+        llmNodeTtft: 0.14,
+        ttsNodeTtfb: 0.09,
+        e2eLatency: 1.0,
+      },
+    });
     r.userTurnCompleted('never committed');
     r.callEnded('caller_left', (t + 5) * 1000);
     r.callEnded('agent_failed');
@@ -230,15 +255,28 @@ describe('Reporter', () => {
     ]);
     expect(utterances[0]!.startedAt).toBe(new Date(t * 1000).toISOString());
     expect(utterances[0]!.language).toBe('es');
-    expect(utterances[1]!.metrics).toEqual({ endOfUtteranceDelayMs: 550, transcriptionDelayMs: 320, llmTtftMs: 140, ttsTtfbMs: 90, e2eLatencyMs: 1000 });
+    expect(utterances[1]!.metrics).toEqual({
+      endOfUtteranceDelayMs: 550,
+      transcriptionDelayMs: 320,
+      llmTtftMs: 140,
+      ttsTtfbMs: 90,
+      e2eLatencyMs: 1000,
+    });
     const interims = pushed.filter((e) => e.type === 'interim');
     expect(interims.map((e) => (e as { text: string }).text)).toEqual(['hola', 'hola qué tal', 'hola qué tal cómo']);
-    expect(pushed.filter((e) => e.type === 'call_ended')).toEqual([{ type: 'call_ended', at: new Date((t + 5) * 1000).toISOString(), reason: 'caller_left' }]);
+    expect(pushed.filter((e) => e.type === 'call_ended')).toEqual([
+      { type: 'call_ended', at: new Date((t + 5) * 1000).toISOString(), reason: 'caller_left' },
+    ]);
     expect(pushed[0]).toEqual({ type: 'call_started', at: new Date(t * 1000).toISOString() });
   });
 
   it('gives a greeting (no LLM) only its TTS figure', () => {
-    expect(agentTurnMetrics({ ttsNodeTtfb: 0.05 }, { endOfUtteranceDelayMs: 1, transcriptionDelayMs: 1, llmTtftMs: null, ttsTtfbMs: null, e2eLatencyMs: null })).toEqual({
+    expect(
+      agentTurnMetrics(
+        { ttsNodeTtfb: 0.05 },
+        { endOfUtteranceDelayMs: 1, transcriptionDelayMs: 1, llmTtftMs: null, ttsTtfbMs: null, e2eLatencyMs: null },
+      ),
+    ).toEqual({
       endOfUtteranceDelayMs: null,
       transcriptionDelayMs: null,
       llmTtftMs: null,

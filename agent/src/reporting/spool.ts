@@ -112,7 +112,12 @@ export async function recoverSpool(
     const events = readSpoolFile(claimed);
     try {
       for (let i = 0; i < events.length; i += 200)
-        await postSigned(gateway, `/internal/conversations/${conversationId}/events`, { events: events.slice(i, i + 200) }, 5000);
+        await postSigned(
+          gateway,
+          `/internal/conversations/${conversationId}/events`,
+          { events: events.slice(i, i + 200) },
+          5000,
+        );
       rmSync(claimed, { force: true });
       result.delivered += events.length;
       log.info({ conversationId, events: events.length }, 're-sent spooled transcript events');
@@ -120,7 +125,10 @@ export async function recoverSpool(
       if (err instanceof GatewayHttpError && !err.retryable && err.status !== 401 && err.status !== 403) {
         rmSync(claimed, { force: true });
         result.dropped += events.length;
-        log.warn({ conversationId, status: err.status, events: events.length }, 'gateway refused spooled events; dropped');
+        log.warn(
+          { conversationId, status: err.status, events: events.length },
+          'gateway refused spooled events; dropped',
+        );
       } else {
         result.kept += events.length;
       }
