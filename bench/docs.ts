@@ -10,7 +10,7 @@ const END = '<!-- figures:end -->';
 const ORDER = ['fanout', 'turn', 'bargein', 'density', 'web', 'history', 'load'];
 
 const reproduce: Record<string, string> = {
-  fanout: 'npm run bench -- fanout            # options: --conversations=300 --intervalMs=500 --seconds=20 --rounds=2; --profile writes fanout-profile.json',
+  fanout: 'npm run bench -- fanout            # options: --conversations=300 --intervalMs=500 --seconds=10 --rounds=4 --kind=guest|user; --profile writes fanout-profile.json',
   turn: 'npm run bench -- turn              # --turns=30',
   bargein: 'npm run bench -- bargein           # --interruptions=20 [--baseline]',
   density: 'npm run bench -- density           # --steps=1,2,4,6,8,12,16,20,24 --turns=3 --budget=270',

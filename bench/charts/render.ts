@@ -11,7 +11,7 @@ export async function renderCharts(only?: string[]): Promise<string[]> {
   const written: string[] = [];
   for (const file of readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json'))) {
     const name = file.slice(0, -5);
-    if (only && !only.includes(name)) continue;
+    if ((only && !only.includes(name)) || name.endsWith('-profile')) continue;
     const spec = chartFor(name, JSON.parse(readFileSync(path.join(RESULTS_DIR, file), 'utf8')));
     if (!spec) continue;
     const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

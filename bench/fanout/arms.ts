@@ -124,3 +124,24 @@ export async function createGuestCalls(gatewayUrl: string, n: number): Promise<C
   });
   return out;
 }
+
+/**
+ * Calls of signed-in users (stored in Postgres, the path account holders take): one account per
+ * 20 calls (the per-account call limit), each account from its own forwarded address.
+ */
+export async function createUserCalls(gatewayUrl: string, n: number): Promise<Conversation[]> {
+  const accounts = Math.ceil(n / 20);
+  const out: Conversation[] = [];
+  await pool([...Array(accounts).keys()], 4, async (u) => {
+    const client = new TestClient(gatewayUrl);
+    const headers = { 'x-forwarded-for': `10.79.${u >> 8}.${u & 255}` };
+    const reg = await client.post('/api/auth/register', { email: `fanout-${u}-${Date.now()}@example.com`, password: 'a long benchmark password 42 x', displayName: 'Bench' }, { headers });
+    if (reg.status !== 201) throw new Error(`register → ${reg.status} ${reg.text}`);
+    for (let i = 0; i < 20 && u * 20 + i < n; i++) {
+      const r = await client.post('/api/calls', {}, { headers });
+      if (r.status !== 201) throw new Error(`POST /api/calls → ${r.status} ${r.text}`);
+      out.push({ id: r.body.conversationId, cookie: client.cookieHeader(), tick: 0, seq: 0 });
+    }
+  });
+  return out;
+}

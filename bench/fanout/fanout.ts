@@ -14,7 +14,7 @@ import { forkServer, cpuMeter, startProfile, stopProfile, type ChildServer } fro
 import { summarizeProfiles } from '../lib/cpuprofile';
 import { printFigures, writeResult, type BenchResult, type Figure, RESULTS_DIR } from '../lib/report';
 import { nowMs, round, sleep, summarize } from '../lib/stats';
-import { createGuestCalls, parleyArm, relayArm, type Arm, type Conversation } from './arms';
+import { createGuestCalls, createUserCalls, parleyArm, relayArm, type Arm, type Conversation } from './arms';
 import { Tracker } from './tracker';
 
 export interface FanoutOptions {
@@ -28,16 +28,19 @@ export interface FanoutOptions {
   /** Every n-th event is an utterance (stored), the rest interims. */
   utteranceEvery: number;
   profile: boolean;
+  /** guest: conversations kept in Redis (POST /api/calls as guests); user: signed-in users, utterances stored in Postgres. */
+  kind: 'guest' | 'user';
 }
 
 export const defaults: FanoutOptions = {
   conversations: 300,
   intervalMs: 500,
-  seconds: 20,
-  rounds: 2,
+  seconds: 10,
+  rounds: 4,
   warmupSeconds: 4,
   utteranceEvery: 5,
   profile: false,
+  kind: 'guest',
 };
 
 const here = import.meta.dirname;
@@ -85,6 +88,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
   for (const a of args) {
     const [k, v] = a.replace(/^--/, '').split('=');
     if (k === 'profile') o.profile = true;
+    else if (k === 'kind' && (v === 'guest' || v === 'user')) o.kind = v;
     else if (k && v && k in o) (o as unknown as Record<string, number>)[k] = Number(v);
   }
   const started = Date.now();
@@ -114,7 +118,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
     ]);
     servers.push(gwA!, gwB!, relayA!, relayB!);
     console.log(`fanout: ${o.conversations} conversations, one event per ${o.intervalMs} ms each, ${o.rounds}×${o.seconds} s per arm`);
-    const convs = await createGuestCalls(gwA!.url, o.conversations);
+    const convs = await (o.kind === 'user' ? createUserCalls : createGuestCalls)(gwA!.url, o.conversations);
     const arms = [relayArm(relayA!.url, relayB!.url), parleyArm(gwA!.url, gwB!.url)];
     const trackers = new Map(arms.map((a) => [a.name, new Tracker()]));
     const cpu = new Map(arms.map((a) => [a.name, { ms: 0, wallMs: 0 }]));
@@ -194,12 +198,14 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       { name: 'baseline lost + duplicated', value: b.lost + b.duplicated + b.ingestFailures, unit: '' },
       { name: 'Parley server CPU per delivery', value: p.serverCpuMsPerDelivery, unit: 'ms' },
       { name: 'baseline server CPU per delivery', value: b.serverCpuMsPerDelivery, unit: 'ms' },
+      { name: 'server CPU ratio Parley / baseline (load-independent)', value: round(p.serverCpuMsPerDelivery / b.serverCpuMsPerDelivery), unit: 'x' },
+      { name: 'offered deliveries per second', value: round((2 * o.conversations * 1000) / o.intervalMs), unit: 'msg/s' },
     ];
     const result: BenchResult = {
-      benchmark: o.profile ? 'fanout-profile' : 'fanout',
+      benchmark: `fanout${o.kind === 'user' ? '-users' : ''}${o.profile ? '-profile' : ''}`,
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
-      settings: { ...o, gateways: 2, subscribersPerConversation: 2, conversationKind: 'guest (POST /api/calls)', logLevel: 'info' },
+      settings: { ...o, gateways: 2, subscribersPerConversation: 2, conversationKind: o.kind === 'user' ? 'signed-in users (utterances stored in Postgres)' : 'guests (POST /api/calls; utterances kept in Redis)', logLevel: 'info' },
       machine: machine.finish(),
       figures,
       data: {
