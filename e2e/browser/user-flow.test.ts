@@ -128,7 +128,10 @@ describe('browser: sign up, preferences, call, history', () => {
     // The screen reads: greeting, the caller's scripted words, the reply; speakers labelled.
     expect(transcript).toContain(`You: ${SAID}`);
     expect(transcript).toContain(`Parley: ${REPLY}`);
-    expect(p.meters).toBeGreaterThan(0); // the agent's audio track is played by the page
+    // The page played the reply out loud: voiced remote audio while the reply was spoken.
+    expect(p.meters).toBeGreaterThan(0);
+    const replyAudio = p.levels.filter((l) => l.at >= userFinal!.at && l.at <= agentFinal!.at + 500 && l.rms > 0.01);
+    expect(replyAudio.length * 50).toBeGreaterThanOrEqual(1000);
     const speechAt = p.micOpenedAt + LEAD_S * 1000;
     console.info(
       `[user-flow] mic opened → greeting line ${(p.lines.find((l) => l.role === 'agent' && l.kind === 'final')?.at ?? 0) - p.micOpenedAt} ms; ` +
