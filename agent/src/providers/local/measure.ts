@@ -53,7 +53,8 @@ async function speak48k(voice: Voice, text: string, dir: string): Promise<{ pcm:
   const out = join(dir, 'out.wav');
   const [cmd, args] = voice.argv(text, raw);
   await run(cmd, args);
-  await run('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', out]);
+  // -D: no dither, so runs are repeatable (sox's random dither moved espeak-ng's WER by ~8 points).
+  await run('sox', ['-D', raw, '-r', '48000', '-c', '1', '-b', '16', out]);
   return readWav(await readFile(out));
 }
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       const wav16 = join(dir, 'cpu16.wav');
       const [cmd, args] = VOICES[0]!.argv(sentence, join(dir, 'cpu.wav'));
       await run(cmd, args);
-      await run('sox', [join(dir, 'cpu.wav'), '-r', '16000', '-c', '1', '-b', '16', wav16]);
+      await run('sox', ['-D', join(dir, 'cpu.wav'), '-r', '16000', '-c', '1', '-b', '16', wav16]);
       decodeCpu += (await sphinxCpuSeconds(wav16)) - loadCpu;
       const { pcm, sampleRate } = readWav(await readFile(wav16));
       decodeAudio += pcm.length / sampleRate;

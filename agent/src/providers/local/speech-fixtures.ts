@@ -26,7 +26,8 @@ export async function speak(
     const out = join(dir, 'out.wav');
     if (speaker === 'flite-slt') await run('flite', ['-voice', 'slt', '-t', text, '-o', raw]);
     else await run('espeak-ng', ['-v', 'en-us', '-w', raw, text]);
-    await run('sox', [raw, '-r', String(sampleRate), '-c', '1', '-b', '16', out]);
+    // -D: no dither, so the same text always gives the same samples (sox dithers randomly).
+    await run('sox', ['-D', raw, '-r', String(sampleRate), '-c', '1', '-b', '16', out]);
     return readWav(await readFile(out));
   } finally {
     await rm(dir, { recursive: true, force: true });
