@@ -74,7 +74,7 @@ describe('a signed-in user with preferences calls the agent', () => {
       const { endedAt } = await caller.say(pcm);
       const speechEnd = endedAt - trailingSilenceMs(pcm); // the WAV ends with silence
       const first = await caller.agentAudio.firstVoicedAfter(endedAt, 15_000);
-      latencies.push(first - speechEnd);
+      latencies.push(Math.round(first - speechEnd));
       console.info(
         `turn: ${timeline
           .filter(([t]) => t >= speechEnd - 3000)
