@@ -8,7 +8,16 @@
 //   BASELINE_METRICS_FILE: JSONL of metrics_collected events, one line each)
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AgentServer, defineAgent, initializeLogger, ServerOptions, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
+import {
+  AgentServer,
+  defineAgent,
+  initializeLogger,
+  ServerOptions,
+  voice,
+  type JobContext,
+  type JobProcess,
+  type VAD,
+} from '@livekit/agents';
 import * as cartesia from '@livekit/agents-plugin-cartesia';
 import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
@@ -37,7 +46,11 @@ export default defineAgent({
       session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => {
         appendFileSync(file, `${JSON.stringify({ room: ctx.room.name, at: Date.now(), metrics: ev.metrics })}\n`);
       });
-    await session.start({ agent: new voice.Agent({ instructions: 'You are a helpful voice assistant.' }), room: ctx.room, inputOptions: { closeOnDisconnect: true } });
+    await session.start({
+      agent: new voice.Agent({ instructions: 'You are a helpful voice assistant.' }),
+      room: ctx.room,
+      inputOptions: { closeOnDisconnect: true },
+    });
     session.say('Hello! How can I help you today?', { allowInterruptions: true });
   },
 });
@@ -60,6 +73,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       initializeProcessTimeout: 30_000,
     }),
   );
-  process.once('SIGTERM', () => void Promise.race([server.close(), new Promise((r) => setTimeout(r, 5000))]).then(() => process.exit(0)));
+  process.once(
+    'SIGTERM',
+    () => void Promise.race([server.close(), new Promise((r) => setTimeout(r, 5000))]).then(() => process.exit(0)),
+  );
   await server.run();
 }

@@ -2,6 +2,7 @@
 // always shows what the last runs measured. Text outside the markers is written by hand.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { meets, RESULTS_DIR, targetText, type BenchResult, type Figure } from './lib/report';
 
 const DOC = path.resolve(import.meta.dirname, '../docs/performance.md');
@@ -10,7 +11,8 @@ const END = '<!-- figures:end -->';
 const ORDER = ['fanout', 'turn', 'bargein', 'density', 'web', 'history', 'load'];
 
 const reproduce: Record<string, string> = {
-  fanout: 'npm run bench -- fanout            # options: --conversations=300 --intervalMs=500 --seconds=10 --rounds=4 --kind=guest|user; --profile writes fanout-profile.json',
+  fanout:
+    'npm run bench -- fanout            # options: --conversations=300 --intervalMs=500 --seconds=10 --rounds=4 --kind=guest|user; --profile writes fanout-profile.json',
   turn: 'npm run bench -- turn              # --turns=30',
   bargein: 'npm run bench -- bargein           # --interruptions=20 [--baseline]',
   density: 'npm run bench -- density           # --steps=1,2,4,6,8,12,16,20,24 --turns=3 --budget=270',
@@ -24,7 +26,11 @@ const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
 function machineLine(m: BenchResult['machine'] | Record<string, any> | undefined): string {
   if (!m) return '';
   const la = (m as BenchResult['machine']).loadAverage;
-  const load = Array.isArray(la) ? `load average ${la.join(' / ')}` : la ? `load average (1 min) ${la.start[0]} at start, ${la.end[0]} at end, ${la.max1m} at most` : '';
+  const load = Array.isArray(la)
+    ? `load average ${la.join(' / ')}`
+    : la
+      ? `load average (1 min) ${la.start[0]} at start, ${la.end[0]} at end, ${la.max1m} at most`
+      : '';
   return `${m.cores} cores${m.cpu ? ` (${m.cpu})` : ''}, ${m.memoryGb} GB, Node ${m.node}; ${load}`;
 }
 
@@ -46,38 +52,95 @@ function historySection(r: Record<string, any>): string[] {
     '',
     `| scenario | db p50 ms | db p95 ms (target ≤ ${t.dbP95Ms}) | API p50 ms | API p95 ms (target ≤ ${t.apiP95Ms}) |`,
     '| --- | --- | --- | --- | --- |',
-    ...(r.results as any[]).map((x) => `| ${cell(x.scenario)} | ${x.db.p50} | ${x.db.p95}${x.db.p95 <= t.dbP95Ms ? '' : ' **no**'} | ${x.api.p50} | ${x.api.p95}${x.api.p95 <= t.apiP95Ms ? '' : ' **no**'} |`),
+    ...(r.results as any[]).map(
+      (x) =>
+        `| ${cell(x.scenario)} | ${x.db.p50} | ${x.db.p95}${x.db.p95 <= t.dbP95Ms ? '' : ' **no**'} | ${x.api.p50} | ${x.api.p95}${x.api.p95 <= t.apiP95Ms ? '' : ' **no**'} |`,
+    ),
   ];
 }
 
 function table(rows: Array<Record<string, unknown>>): string[] {
   if (!rows.length) return [];
   const keys = Object.keys(rows[0]!);
-  return [`| ${keys.join(' | ')} |`, `| ${keys.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${keys.map((k) => cell(r[k])).join(' | ')} |`)];
+  return [
+    `| ${keys.join(' | ')} |`,
+    `| ${keys.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${keys.map((k) => cell(r[k])).join(' | ')} |`),
+  ];
 }
 
 /** Per-benchmark detail under the headline figures. */
 function details(name: string, r: Record<string, any>): string[] {
   const d = r.data ?? {};
   if (name === 'fanout' && d.arms)
-    return ['', ...table(Object.entries(d.arms as Record<string, any>).map(([arm, a]) => ({
-      arm,
-      'p50 ms': a.latencyMs.p50,
-      'p99 ms': a.latencyMs.p99,
-      'p99.9 ms': a.latencyMs.p999,
-      'same-gateway p99': a.bySide.sameGateway.p99,
-      'other-gateway p99': a.bySide.otherGateway.p99,
-      'utterance p99': a.byKind.utterance.p99,
-      'interim p99': a.byKind.interim.p99,
-      'delivered/s': a.deliveredPerSecond,
-      'server CPU (cores)': a.serverCpuCores,
-    }))), '', `Driver (ingest + sockets, one process) event-loop delay p99: ${d.driverEventLoopDelayMs?.p99} ms.`];
+    return [
+      '',
+      ...table(
+        Object.entries(d.arms as Record<string, any>).map(([arm, a]) => ({
+          arm,
+          'p50 ms': a.latencyMs.p50,
+          'p99 ms': a.latencyMs.p99,
+          'p99.9 ms': a.latencyMs.p999,
+          'same-gateway p99': a.bySide.sameGateway.p99,
+          'other-gateway p99': a.bySide.otherGateway.p99,
+          'utterance p99': a.byKind.utterance.p99,
+          'interim p99': a.byKind.interim.p99,
+          'delivered/s': a.deliveredPerSecond,
+          'server CPU (cores)': a.serverCpuCores,
+        })),
+      ),
+      '',
+      `Driver (ingest + sockets, one process) event-loop delay p99: ${d.driverEventLoopDelayMs?.p99} ms.`,
+    ];
   if (name === 'turn' && d.breakdown)
-    return ['', 'Agent-side breakdown (metrics events, ms):', '', ...table(d.breakdown), ...(d.parleyE2eMs ? ['', `Parley's own end-to-end figure (end of speech → first audio frame pushed, agent side): p50 ${d.parleyE2eMs.p50} ms, p95 ${d.parleyE2eMs.p95} ms.`] : [])];
+    return [
+      '',
+      'Agent-side breakdown (metrics events, ms):',
+      '',
+      ...table(d.breakdown),
+      ...(d.parleyE2eMs
+        ? [
+            '',
+            `Parley's own end-to-end figure (end of speech → first audio frame pushed, agent side): p50 ${d.parleyE2eMs.p50} ms, p95 ${d.parleyE2eMs.p95} ms.`,
+          ]
+        : []),
+    ];
   if (name === 'density' && d.steps)
-    return ['', ...table((d.steps as any[]).map((x) => ({ calls: x.calls, 'turn p50': x.p50, 'turn p95': x.p95, 'failed turns': x.failedTurns, 'underrun replies': x.underrunTurns, 'job CPU / call': x.jobCpuPerCall, 'job RSS MB (max)': x.jobRssMbMax, 'inference RSS MB': x.inferenceRssMb, 'worker CPU': x.workerCpu, 'LiveKit CPU': x.livekitCpu, 'gateway CPU': x.gatewayCpu, 'callers CPU': x.callersCpu, load: x.loadAverage1m })))];
+    return [
+      '',
+      ...table(
+        (d.steps as any[]).map((x) => ({
+          calls: x.calls,
+          'turn p50': x.p50,
+          'turn p95': x.p95,
+          'failed turns': x.failedTurns,
+          'underrun replies': x.underrunTurns,
+          'job CPU / call': x.jobCpuPerCall,
+          'job RSS MB (max)': x.jobRssMbMax,
+          'inference RSS MB': x.inferenceRssMb,
+          'worker CPU': x.workerCpu,
+          'LiveKit CPU': x.livekitCpu,
+          'gateway CPU': x.gatewayCpu,
+          'callers CPU': x.callersCpu,
+          load: x.loadAverage1m,
+        })),
+      ),
+    ];
   if (name === 'web' && d.pages)
-    return ['', ...table((d.pages as any[]).map((p) => ({ page: p.page, performance: p.performance, accessibility: p.accessibility, 'FCP ms': p.fcpMs, 'LCP ms': p.lcpMs, 'TBT ms': p.tbtMs, 'failed accessibility audits': p.failedA11y.join(', ') || '—' })))];
+    return [
+      '',
+      ...table(
+        (d.pages as any[]).map((p) => ({
+          page: p.page,
+          performance: p.performance,
+          accessibility: p.accessibility,
+          'FCP ms': p.fcpMs,
+          'LCP ms': p.lcpMs,
+          'TBT ms': p.tbtMs,
+          'failed accessibility audits': p.failedA11y.join(', ') || '—',
+        })),
+      ),
+    ];
   return [];
 }
 
@@ -91,24 +154,30 @@ export function figuresSection(): string {
     }
     const r = JSON.parse(readFileSync(file, 'utf8'));
     out.push(`### ${name}`, '');
-    out.push(`Run ${String(r.date).slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.durationSeconds)} s; ${machineLine(r.machine)}.`, '');
+    out.push(
+      `Run ${String(r.date).slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.durationSeconds)} s; ${machineLine(r.machine)}.`,
+      '',
+    );
     if (Array.isArray(r.figures)) out.push(...figuresTable(r.figures));
     else if (name === 'history') out.push(...historySection(r));
     out.push(...details(name, r));
     if (r.data?.stopReason) out.push('', `Ramp stopped: ${r.data.stopReason}.`);
-    if (existsSync(path.join(RESULTS_DIR, `${name}.svg`))) out.push('', `![${name} chart](../bench/results/${name}.svg)`);
+    if (existsSync(path.join(RESULTS_DIR, `${name}.svg`)))
+      out.push('', `![${name} chart](../bench/results/${name}.svg)`);
     out.push('', '```sh', reproduce[name] ?? `npm run bench -- ${name}`, '```', '');
   }
   out.push(END);
   return out.join('\n');
 }
 
-export function writePerformanceDoc(): void {
+/** Rewrites the section between the markers, formatted as `npm run lint` expects (Prettier). */
+export async function writePerformanceDoc(): Promise<void> {
   if (!existsSync(DOC)) return;
   const doc = readFileSync(DOC, 'utf8');
   const a = doc.indexOf(START);
   const b = doc.indexOf(END);
   if (a < 0 || b < 0) return;
-  writeFileSync(DOC, doc.slice(0, a) + figuresSection() + doc.slice(b + END.length));
+  const next = doc.slice(0, a) + figuresSection() + doc.slice(b + END.length);
+  writeFileSync(DOC, await format(next, { ...(await resolveConfig(DOC)), filepath: DOC }));
   console.log('docs/performance.md: figures section regenerated');
 }

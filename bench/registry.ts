@@ -10,7 +10,8 @@ export interface Benchmark {
 export const benchmarks: Benchmark[] = [
   {
     name: 'fanout',
-    description: 'transcript ingest → Redis → WebSocket delivery at 300 conversations over two gateways, vs a bare relay',
+    description:
+      'transcript ingest → Redis → WebSocket delivery at 300 conversations over two gateways, vs a bare relay',
     run: async (args) => (await import('./fanout/fanout')).run(args),
   },
   {
@@ -30,12 +31,14 @@ export const benchmarks: Benchmark[] = [
   },
   {
     name: 'density',
-    description: 'simultaneous calls on this machine until turn p95 doubles or audio underruns; CPU and RSS per process',
+    description:
+      'simultaneous calls on this machine until turn p95 doubles or audio underruns; CPU and RSS per process',
     run: async (args) => (await import('./agent/density')).run(args),
   },
   {
     name: 'history',
-    description: 'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',
+    description:
+      'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',
     run: (args) => runScript('bench/history.ts', args.length ? args : ['--full'], 8 * 60_000),
   },
   {

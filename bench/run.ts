@@ -27,5 +27,5 @@ for (const b of selected) {
   console.log(`=== ${b.name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 await renderCharts();
-writePerformanceDoc();
+await writePerformanceDoc();
 process.exit(failed ? 1 : 0);

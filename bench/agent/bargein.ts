@@ -5,7 +5,16 @@
 import { machineSampler } from '../lib/machine';
 import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
 import { round, sleep, summarize } from '../lib/stats';
-import { joinArm, MIN_INTERRUPTION_MS, settle, speech, startAgentBench, VOICED_RMS, type ArmName, type Speech } from './harness';
+import {
+  joinArm,
+  MIN_INTERRUPTION_MS,
+  settle,
+  speech,
+  startAgentBench,
+  VOICED_RMS,
+  type ArmName,
+  type Speech,
+} from './harness';
 import { waitForAgentState, type Caller } from '@parley/testkit/caller';
 
 export const LONG_REPLY =
@@ -17,7 +26,8 @@ export const LONG_REPLY =
 const SHORT_REPLY = 'Sure, go ahead.';
 const MS_PER_CHAR = 55; // the fake Cartesia's speech rate (testkit default)
 
-const arg = (args: string[], k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
+const arg = (args: string[], k: string, d: number) =>
+  Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
 
 interface Interruption {
   /** Caller speech onset → last voiced agent frame before a 400 ms pause. */
@@ -66,7 +76,9 @@ export async function run(args: string[]): Promise<BenchResult> {
   const b = await startAgentBench({
     baseline: withBaseline,
     // Odd user turns (a question) get the long reply, even ones (the interruption) the short one.
-    openai: { reply: ({ messages }) => (messages.filter((m) => m.role === 'user').length % 2 === 1 ? LONG_REPLY : SHORT_REPLY) },
+    openai: {
+      reply: ({ messages }) => (messages.filter((m) => m.role === 'user').length % 2 === 1 ? LONG_REPLY : SHORT_REPLY),
+    },
   });
   try {
     const [ask, cut] = await speech(['Tell me a story about the sea.', 'Wait, stop, I have a question.']);
@@ -92,20 +104,47 @@ export async function run(args: string[]): Promise<BenchResult> {
     await Promise.all(arms.map((a) => callers[a]!.hangUp()));
     await sleep(1500);
     // What the agent stored for each interrupted reply, against what the caller heard.
-    const rows = await b.stack.database.db('utterances').where({ conversation_id: conversationId, role: 'agent', interrupted: true }).orderBy('seq').select('text');
+    const rows = await b.stack.database
+      .db('utterances')
+      .where({ conversation_id: conversationId, role: 'agent', interrupted: true })
+      .orderBy('seq')
+      .select('text');
     const stored = results.parley!.map((r, i) => {
-      const text = String(rows[i]?.text ?? '').replace(/\s+/g, ' ').trim();
+      const text = String(rows[i]?.text ?? '')
+        .replace(/\s+/g, ' ')
+        .trim();
       const words = text ? text.split(' ').length : 0;
       const played = wordsPlayed(r.playedMs);
-      return { playedMs: round(r.playedMs), storedWords: words, wordsPlayedEstimate: played, isPrefix: LONG_REPLY.startsWith(text), extraWords: Math.max(0, words - played) };
+      return {
+        playedMs: round(r.playedMs),
+        storedWords: words,
+        wordsPlayedEstimate: played,
+        isPrefix: LONG_REPLY.startsWith(text),
+        extraWords: Math.max(0, words - played),
+      };
     });
     const faithful = stored.filter((s) => s.isPrefix && s.extraWords <= 1 && s.storedWords > 0).length;
     const stop = Object.fromEntries(arms.map((a) => [a, summarize(results[a]!.map((r) => r.stopMs))]));
     const figures: Figure[] = [
       { name: 'Parley barge-in p50', value: stop.parley!.p50, unit: 'ms' },
-      { name: 'Parley barge-in p95', value: stop.parley!.p95, unit: 'ms', target: { op: '<=', value: MIN_INTERRUPTION_MS + 100, text: `≤ ${MIN_INTERRUPTION_MS} + 100 ms` } },
-      ...(withBaseline ? [{ name: 'baseline barge-in p50', value: stop.baseline!.p50, unit: 'ms' }, { name: 'baseline barge-in p95', value: stop.baseline!.p95, unit: 'ms' }] : []),
-      { name: 'interrupted replies stored with only the words played', value: faithful, unit: `/ ${stored.length}`, target: { op: '>=', value: stored.length, text: 'all' } },
+      {
+        name: 'Parley barge-in p95',
+        value: stop.parley!.p95,
+        unit: 'ms',
+        target: { op: '<=', value: MIN_INTERRUPTION_MS + 100, text: `≤ ${MIN_INTERRUPTION_MS} + 100 ms` },
+      },
+      ...(withBaseline
+        ? [
+            { name: 'baseline barge-in p50', value: stop.baseline!.p50, unit: 'ms' },
+            { name: 'baseline barge-in p95', value: stop.baseline!.p95, unit: 'ms' },
+          ]
+        : []),
+      {
+        name: 'interrupted replies stored with only the words played',
+        value: faithful,
+        unit: `/ ${stored.length}`,
+        target: { op: '>=', value: stored.length, text: 'all' },
+      },
       { name: 'interrupted replies found in the database', value: rows.length, unit: `/ ${results.parley!.length}` },
     ];
     const result: BenchResult = {
@@ -117,13 +156,18 @@ export async function run(args: string[]): Promise<BenchResult> {
         arms,
         minInterruptionMs: MIN_INTERRUPTION_MS,
         interruptAfterMs: '1000–1900 into the reply (spread over word positions)',
-        measuredFrom: 'capture time of the interruption\'s first voiced sample',
+        measuredFrom: "capture time of the interruption's first voiced sample",
         measuredTo: 'arrival of the last agent frame with RMS ≥ 0.01 before a 400 ms pause',
         playedWords: `estimated from played time at ${MS_PER_CHAR} ms per character (the fake TTS rate); a stored reply passes when it is a prefix of the reply with at most one word more than the estimate`,
       },
       machine: machine.finish(),
       figures,
-      data: { stopMs: stop, samples: Object.fromEntries(arms.map((a) => [a, results[a]!.map((r) => round(r.stopMs, 1))])), stored, failures },
+      data: {
+        stopMs: stop,
+        samples: Object.fromEntries(arms.map((a) => [a, results[a]!.map((r) => round(r.stopMs, 1))])),
+        stored,
+        failures,
+      },
     };
     printFigures(`bargein (${count} interruptions, load ${result.machine.loadAverage.start[0]})`, figures);
     writeResult(result);

@@ -17,7 +17,8 @@ import { FAKES, joinArm, measureTurn, settle, speech, startAgentBench, type Turn
 
 const SENTENCES = ['What time is it in Paris?', 'Tell me a fun fact.', 'How is the weather today?'];
 const REPLY = 'Sure, here you go.';
-const arg = (args: string[], k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
+const arg = (args: string[], k: string, d: number) =>
+  Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
 
 type Kind = 'job' | 'inference' | 'other';
 function kindOf(pid: number): Kind {
@@ -36,7 +37,9 @@ const cpuSnapshot = (pids: number[]) => new Map(pids.map((p) => [p, cpuTimeMs(p)
 
 export async function run(args: string[]): Promise<BenchResult> {
   const started = Date.now();
-  const steps = (args.find((a) => a.startsWith('--steps='))?.split('=')[1] ?? '1,2,4,6,8,12,16,20,24').split(',').map(Number);
+  const steps = (args.find((a) => a.startsWith('--steps='))?.split('=')[1] ?? '1,2,4,6,8,12,16,20,24')
+    .split(',')
+    .map(Number);
   const turnsPerCaller = arg(args, 'turns', 3);
   const budgetMs = arg(args, 'budget', 270) * 1000;
   const machine = machineSampler();
@@ -47,7 +50,14 @@ export async function run(args: string[]): Promise<BenchResult> {
     idleProcesses: 2,
     openai: { reply: () => REPLY },
     gateway: 'process',
-    ...(profDir ? { agentEnv: { NODE_OPTIONS: `--import=${path.join(import.meta.dirname, '../lib/profile-preload.mjs')}`, BENCH_PROFILE_DIR: profDir } } : {}),
+    ...(profDir
+      ? {
+          agentEnv: {
+            NODE_OPTIONS: `--import=${path.join(import.meta.dirname, '../lib/profile-preload.mjs')}`,
+            BENCH_PROFILE_DIR: profDir,
+          },
+        }
+      : {}),
   });
   const jobPidsSeen = new Set<number>();
   const windows: Array<[number, number]> = [];
@@ -68,7 +78,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       }
       // Add callers up to n (each a signed-in user of its own), wait for their greetings.
       const joining: Promise<Caller>[] = [];
-      for (let i = callers.length; i < n; i++) joining.push(joinArm(b, 'parley').then(async (c) => (await settle(c, 90_000), c)));
+      for (let i = callers.length; i < n; i++)
+        joining.push(joinArm(b, 'parley').then(async (c) => (await settle(c, 90_000), c)));
       const joined = await Promise.allSettled(joining);
       for (const j of joined) if (j.status === 'fulfilled') callers.push(j.value);
       const joinFailures = joined.filter((j) => j.status === 'rejected').length;
@@ -98,7 +109,10 @@ export async function run(args: string[]): Promise<BenchResult> {
       const share = (pid: number) => round(((cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0)) / wallMs, 3);
       const jobPids = pids.filter((p) => kinds.get(p) === 'job');
       jobPids.forEach((p) => jobPidsSeen.add(p));
-      const busyJobs = jobPids.map((p) => ({ pid: p, cpu: share(p), rss: rssMb(p) ?? 0 })).sort((a, b) => b.cpu - a.cpu).slice(0, n);
+      const busyJobs = jobPids
+        .map((p) => ({ pid: p, cpu: share(p), rss: rssMb(p) ?? 0 }))
+        .sort((a, b) => b.cpu - a.cpu)
+        .slice(0, n);
       const inference = pids.filter((p) => kinds.get(p) === 'inference');
       const lat = summarize(samples.map((s) => s.latencyMs));
       const underrunTurns = samples.filter((s) => s.underruns > 0).length;
@@ -117,8 +131,14 @@ export async function run(args: string[]): Promise<BenchResult> {
         jobRssMbMax: round(Math.max(0, ...busyJobs.map((j) => j.rss)), 0),
         jobRssMbMean: round(busyJobs.reduce((s, j) => s + j.rss, 0) / Math.max(1, busyJobs.length), 0),
         jobProcesses: jobPids.length,
-        inferenceRssMb: round(inference.reduce((s, p) => s + (rssMb(p) ?? 0), 0), 0),
-        inferenceCpu: round(inference.reduce((s, p) => s + share(p), 0), 3),
+        inferenceRssMb: round(
+          inference.reduce((s, p) => s + (rssMb(p) ?? 0), 0),
+          0,
+        ),
+        inferenceCpu: round(
+          inference.reduce((s, p) => s + share(p), 0),
+          3,
+        ),
         workerCpu: share(workerPid),
         workerRssMb: round(rssMb(workerPid) ?? 0, 0),
         livekitCpu: share(lkPid),
@@ -127,11 +147,15 @@ export async function run(args: string[]): Promise<BenchResult> {
         loadAverage1m: round((await import('node:os')).loadavg()[0]!),
       };
       rows.push(row);
-      console.log(`  ${n} calls: p50 ${lat.p50} ms, p95 ${lat.p95} ms, ${samples.length} turns (${failed} failed, ${underrunTurns} underran), job CPU ${row.jobCpuPerCall} cores/call, job RSS ≤ ${row.jobRssMbMax} MB, LiveKit ${row.livekitCpu}, callers ${row.callersCpu}`);
+      console.log(
+        `  ${n} calls: p50 ${lat.p50} ms, p95 ${lat.p95} ms, ${samples.length} turns (${failed} failed, ${underrunTurns} underran), job CPU ${row.jobCpuPerCall} cores/call, job RSS ≤ ${row.jobRssMbMax} MB, LiveKit ${row.livekitCpu}, callers ${row.callersCpu}`,
+      );
       const tooSlow = singleP95 !== null && n !== steps[0] && lat.p95 > 2 * singleP95;
       const broken = failed > 0 || joinFailures > 0 || underrunTurns > Math.max(1, samples.length * 0.05);
       if (tooSlow || broken) {
-        stopReason = tooSlow ? `turn p95 ${lat.p95} ms > 2 × single-call p95 (${singleP95} ms) at ${n} calls` : `${failed} failed turns, ${joinFailures} failed joins, ${underrunTurns} underrun replies at ${n} calls`;
+        stopReason = tooSlow
+          ? `turn p95 ${lat.p95} ms > 2 × single-call p95 (${singleP95} ms) at ${n} calls`
+          : `${failed} failed turns, ${joinFailures} failed joins, ${underrunTurns} underrun replies at ${n} calls`;
         break;
       }
       maxSustainable = n;
@@ -145,12 +169,15 @@ export async function run(args: string[]): Promise<BenchResult> {
         const end = statSync(path.join(profDir, f)).mtimeMs;
         return windows.some(([a, z]) => end - 5000 >= a - 500 && end <= z + 1000);
       };
-      const jobFiles = () => readdirSync(profDir).filter((f) => jobPidsSeen.has(Number(f.split('-')[0])) && inWindow(f));
+      const jobFiles = () =>
+        readdirSync(profDir).filter((f) => jobPidsSeen.has(Number(f.split('-')[0])) && inWindow(f));
       const only = mkdtempSync(path.join(os.tmpdir(), 'parley-density-jobs-'));
       for (const f of jobFiles()) renameSync(path.join(profDir, f), path.join(only, f));
       profile = summarizeProfiles(only, '', 20);
       rmSync(only, { recursive: true, force: true });
-      console.log(`job process CPU profile (${jobPidsSeen.size} processes, slices inside measured windows, self time):`);
+      console.log(
+        `job process CPU profile (${jobPidsSeen.size} processes, slices inside measured windows, self time):`,
+      );
       console.table(profile.buckets);
       console.table(profile.hotSpots);
     }
@@ -158,10 +185,19 @@ export async function run(args: string[]): Promise<BenchResult> {
     const sustained = rows.filter((r) => (r.calls as number) <= maxSustainable);
     const rssMax = Math.max(0, ...rows.map((r) => r.jobRssMbMax as number));
     const figures: Figure[] = [
-      { name: 'max sustainable concurrent calls', value: maxSustainable, unit: 'calls', target: { op: '>=', value: 24 } },
+      {
+        name: 'max sustainable concurrent calls',
+        value: maxSustainable,
+        unit: 'calls',
+        target: { op: '>=', value: 24 },
+      },
       { name: 'single-call turn p95', value: singleP95, unit: 'ms' },
       { name: 'job process RSS (largest seen)', value: rssMax, unit: 'MB', target: { op: '<=', value: 300 } },
-      { name: 'job process CPU per call (at the last sustained step)', value: (sustained.at(-1)?.jobCpuPerCall as number) ?? null, unit: 'cores' },
+      {
+        name: 'job process CPU per call (at the last sustained step)',
+        value: (sustained.at(-1)?.jobCpuPerCall as number) ?? null,
+        unit: 'cores',
+      },
       { name: 'end-of-turn inference process RSS', value: (last.inferenceRssMb as number) ?? null, unit: 'MB' },
       { name: 'LiveKit server CPU (last step)', value: (last.livekitCpu as number) ?? null, unit: 'cores' },
       { name: 'callers CPU (last step)', value: (last.callersCpu as number) ?? null, unit: 'cores' },
@@ -175,7 +211,8 @@ export async function run(args: string[]): Promise<BenchResult> {
         turnsPerCallerPerStep: turnsPerCaller,
         reply: REPLY,
         fakes: FAKES,
-        stopWhen: 'turn p95 > 2 × single-call p95, a failed turn or join, or more than 5 % of replies with a frame gap > 100 ms',
+        stopWhen:
+          'turn p95 > 2 × single-call p95, a failed turn or join, or more than 5 % of replies with a frame gap > 100 ms',
         gateway: 'own process',
         callers: 'all in the benchmark process (rtc-node)',
         budgetSeconds: budgetMs / 1000,
@@ -185,7 +222,22 @@ export async function run(args: string[]): Promise<BenchResult> {
       data: { steps: rows, stopReason, ...(profile ? { jobProfile: profile } : {}) },
     };
     printFigures(`density (load ${result.machine.loadAverage.start[0]}; stopped: ${stopReason})`, figures);
-    console.table(rows.map((r) => ({ calls: r.calls, p50: r.p50, p95: r.p95, failed: r.failedTurns, underran: r.underrunTurns, 'job CPU/call': r.jobCpuPerCall, 'job RSS MB': r.jobRssMbMax, 'inference MB': r.inferenceRssMb, 'LiveKit CPU': r.livekitCpu, 'gateway CPU': r.gatewayCpu, 'callers CPU': r.callersCpu, load: r.loadAverage1m })));
+    console.table(
+      rows.map((r) => ({
+        calls: r.calls,
+        p50: r.p50,
+        p95: r.p95,
+        failed: r.failedTurns,
+        underran: r.underrunTurns,
+        'job CPU/call': r.jobCpuPerCall,
+        'job RSS MB': r.jobRssMbMax,
+        'inference MB': r.inferenceRssMb,
+        'LiveKit CPU': r.livekitCpu,
+        'gateway CPU': r.gatewayCpu,
+        'callers CPU': r.callersCpu,
+        load: r.loadAverage1m,
+      })),
+    );
     writeResult(result);
     return result;
   } finally {

@@ -7,8 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, signalDescendants } from '@parley/tools';
-import { synthesizeSpeechWav, TestClient } from '@parley/testkit';
-import { joinCall, startCall, trailingSilenceMs, VOICED_RMS, waitForAgentState, type Caller } from '@parley/testkit/caller';
+import { synthesizeSpeechWav, type TestClient } from '@parley/testkit';
+import {
+  joinCall,
+  startCall,
+  trailingSilenceMs,
+  VOICED_RMS,
+  waitForAgentState,
+  type Caller,
+} from '@parley/testkit/caller';
 import { participantToken } from '@parley/testkit/livekit';
 import { startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
 import { sleep } from '../lib/stats';
@@ -55,7 +62,13 @@ export async function startBaselineWorker(stack: Stack, idleProcesses: number): 
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`baseline worker exited: ${errors.join('').slice(-2000)}`);
-    if (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) }).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error('baseline worker did not register within 60 s');
     await sleep(200);
   }
@@ -86,14 +99,25 @@ export interface AgentBench {
   stop(): Promise<void>;
 }
 
-export async function startAgentBench(opts: { baseline: boolean; idleProcesses?: number; openai?: StackOptions['openai']; deepgram?: StackOptions['deepgram']; gateway?: StackOptions['gateway']; agentEnv?: Record<string, string> }): Promise<AgentBench> {
+export async function startAgentBench(opts: {
+  baseline: boolean;
+  idleProcesses?: number;
+  openai?: StackOptions['openai'];
+  deepgram?: StackOptions['deepgram'];
+  gateway?: StackOptions['gateway'];
+  agentEnv?: Record<string, string>;
+}): Promise<AgentBench> {
   const idle = opts.idleProcesses ?? 1;
   const stack = await startStack({
     deepgram: { finalDelayMs: FAKES.deepgramFinalDelayMs, ...opts.deepgram },
     openai: { ttftMs: FAKES.llmTtftMs, ...opts.openai },
     cartesia: { ttfbMs: FAKES.ttsTtfbMs },
     gateway: opts.gateway ?? 'in-process',
-    agentEnv: { AGENT_IDLE_PROCESSES: String(idle), AGENT_MIN_INTERRUPTION_MS: String(MIN_INTERRUPTION_MS), ...opts.agentEnv },
+    agentEnv: {
+      AGENT_IDLE_PROCESSES: String(idle),
+      AGENT_MIN_INTERRUPTION_MS: String(MIN_INTERRUPTION_MS),
+      ...opts.agentEnv,
+    },
   });
   let baseline: BaselineWorker | null = null;
   try {
@@ -108,11 +132,15 @@ export async function startAgentBench(opts: { baseline: boolean; idleProcesses?:
     baseline,
     async parleyClient() {
       const client = stack.client();
-      const r = await client.post('/api/auth/register', {
-        email: `bench-${users++}-${randomBytes(3).toString('hex')}@example.com`,
-        password: 'a long benchmark password 42 x',
-        displayName: 'Bench',
-      }, { headers: { 'x-forwarded-for': `10.78.0.${users}` } });
+      const r = await client.post(
+        '/api/auth/register',
+        {
+          email: `bench-${users++}-${randomBytes(3).toString('hex')}@example.com`,
+          password: 'a long benchmark password 42 x',
+          displayName: 'Bench',
+        },
+        { headers: { 'x-forwarded-for': `10.78.0.${users}` } },
+      );
       if (r.status !== 201) throw new Error(`register → ${r.status} ${r.text}`);
       return client;
     },
@@ -127,7 +155,10 @@ export async function startAgentBench(opts: { baseline: boolean; idleProcesses?:
 export async function joinArm(b: AgentBench, arm: ArmName, client?: TestClient): Promise<Caller> {
   if (arm === 'parley') return startCall(client ?? (await b.parleyClient()));
   const room = `bench-base-${randomBytes(6).toString('hex')}`;
-  const token = await participantToken(b.stack.livekit, `caller-${randomBytes(4).toString('hex')}`, room, { agentName: b.baseline!.agentName, metadata: '' });
+  const token = await participantToken(b.stack.livekit, `caller-${randomBytes(4).toString('hex')}`, room, {
+    agentName: b.baseline!.agentName,
+    metadata: '',
+  });
   return joinCall({ url: b.stack.livekit.url, token, room, conversationId: '' });
 }
 
@@ -203,8 +234,19 @@ export function baselineMetrics(file: string): Record<'eou' | 'transcription' | 
 
 /** Parley's per-turn metrics as the agent reported them to the gateway (stored on agent utterances). */
 export async function parleyMetrics(stack: Stack, conversationIds: string[]) {
-  const rows = await stack.database.db('utterances').whereIn('conversation_id', conversationIds).andWhere({ role: 'agent' }).whereNotNull('metrics').select('metrics');
-  const out = { eou: [] as number[], transcription: [] as number[], llmTtft: [] as number[], ttsTtfb: [] as number[], e2e: [] as number[] };
+  const rows = await stack.database
+    .db('utterances')
+    .whereIn('conversation_id', conversationIds)
+    .andWhere({ role: 'agent' })
+    .whereNotNull('metrics')
+    .select('metrics');
+  const out = {
+    eou: [] as number[],
+    transcription: [] as number[],
+    llmTtft: [] as number[],
+    ttsTtfb: [] as number[],
+    e2e: [] as number[],
+  };
   for (const { metrics } of rows) {
     const m = typeof metrics === 'string' ? JSON.parse(metrics) : metrics;
     if (m.endOfUtteranceDelayMs != null) out.eou.push(m.endOfUtteranceDelayMs);

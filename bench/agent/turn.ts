@@ -4,12 +4,30 @@
 import { machineSampler } from '../lib/machine';
 import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
 import { round, summarize } from '../lib/stats';
-import { baselineMetrics, FAKES, joinArm, measureTurn, MIN_INTERRUPTION_MS, parleyMetrics, settle, speech, startAgentBench, type ArmName, type TurnSample } from './harness';
+import {
+  baselineMetrics,
+  FAKES,
+  joinArm,
+  measureTurn,
+  MIN_INTERRUPTION_MS,
+  parleyMetrics,
+  settle,
+  speech,
+  startAgentBench,
+  type ArmName,
+  type TurnSample,
+} from './harness';
 
-const SENTENCES = ['What time is it in Paris?', 'Tell me a fun fact.', 'How is the weather today?', 'Can you help me plan dinner?'];
+const SENTENCES = [
+  'What time is it in Paris?',
+  'Tell me a fun fact.',
+  'How is the weather today?',
+  'Can you help me plan dinner?',
+];
 const REPLY = 'Sure, here you go.';
 
-const arg = (args: string[], k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
+const arg = (args: string[], k: string, d: number) =>
+  Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
 
 export async function run(args: string[]): Promise<BenchResult> {
   const started = Date.now();
@@ -40,11 +58,19 @@ export async function run(args: string[]): Promise<BenchResult> {
     const conversationId = callers.parley!.call.conversationId;
     await Promise.all(arms.map((a) => callers[a]!.hangUp()));
     await new Promise((r) => setTimeout(r, 1500)); // the last utterances reach the gateway
-    const lat = Object.fromEntries(arms.map((a) => [a, summarize(samples[a].map((s) => s.latencyMs))])) as Record<ArmName, ReturnType<typeof summarize>>;
+    const lat = Object.fromEntries(arms.map((a) => [a, summarize(samples[a].map((s) => s.latencyMs))])) as Record<
+      ArmName,
+      ReturnType<typeof summarize>
+    >;
     const pm = await parleyMetrics(b.stack, [conversationId]);
     const bm = baselineMetrics(b.baseline!.metricsFile);
     const breakdown = (['eou', 'transcription', 'llmTtft', 'ttsTtfb'] as const).map((k) => ({
-      stage: { eou: 'end of utterance delay', transcription: 'transcription delay', llmTtft: 'LLM first token', ttsTtfb: 'TTS first byte' }[k],
+      stage: {
+        eou: 'end of utterance delay',
+        transcription: 'transcription delay',
+        llmTtft: 'LLM first token',
+        ttsTtfb: 'TTS first byte',
+      }[k],
       parleyP50: summarize(pm[k]).p50,
       parleyP95: summarize(pm[k]).p95,
       baselineP50: summarize(bm[k]).p50,
@@ -55,9 +81,23 @@ export async function run(args: string[]): Promise<BenchResult> {
       { name: 'Parley turn latency p95', value: lat.parley.p95, unit: 'ms' },
       { name: 'baseline turn latency p50', value: lat.baseline.p50, unit: 'ms' },
       { name: 'baseline turn latency p95', value: lat.baseline.p95, unit: 'ms' },
-      { name: 'p50 ratio Parley / baseline', value: round(lat.parley.p50 / lat.baseline.p50, 3), unit: 'x', target: { op: '<=', value: 1.03, text: '≤ 1.03' } },
-      { name: 'Parley adds at p95', value: round(lat.parley.p95 - lat.baseline.p95), unit: 'ms', target: { op: '<=', value: 20 } },
-      { name: 'turns measured (Parley / baseline)', value: samples.parley.length, unit: `/ ${samples.baseline.length}` },
+      {
+        name: 'p50 ratio Parley / baseline',
+        value: round(lat.parley.p50 / lat.baseline.p50, 3),
+        unit: 'x',
+        target: { op: '<=', value: 1.03, text: '≤ 1.03' },
+      },
+      {
+        name: 'Parley adds at p95',
+        value: round(lat.parley.p95 - lat.baseline.p95),
+        unit: 'ms',
+        target: { op: '<=', value: 20 },
+      },
+      {
+        name: 'turns measured (Parley / baseline)',
+        value: samples.parley.length,
+        unit: `/ ${samples.baseline.length}`,
+      },
     ];
     const result: BenchResult = {
       benchmark: 'turn',
@@ -72,12 +112,18 @@ export async function run(args: string[]): Promise<BenchResult> {
         fakes: FAKES,
         vad: 'Silero plugin defaults (min silence 550 ms), turnDetection vad, interruption vad',
         minInterruptionMs: MIN_INTERRUPTION_MS,
-        measuredFrom: 'capture time of the caller\'s last voiced sample (rtc-node LiveMicrophone, 50 ms queue)',
+        measuredFrom: "capture time of the caller's last voiced sample (rtc-node LiveMicrophone, 50 ms queue)",
         measuredTo: `arrival of the first agent frame with RMS ≥ 0.01 at the caller`,
       },
       machine: machine.finish(),
       figures,
-      data: { latencyMs: lat, samples: Object.fromEntries(arms.map((a) => [a, samples[a].map((s) => round(s.latencyMs, 1))])), failures, breakdown, parleyE2eMs: summarize(pm.e2e) },
+      data: {
+        latencyMs: lat,
+        samples: Object.fromEntries(arms.map((a) => [a, samples[a].map((s) => round(s.latencyMs, 1))])),
+        failures,
+        breakdown,
+        parleyE2eMs: summarize(pm.e2e),
+      },
     };
     printFigures(`turn (${turns} turns per arm, load ${result.machine.loadAverage.start[0]})`, figures);
     console.log('agent-side breakdown (metrics events, ms):');

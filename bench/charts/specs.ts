@@ -8,7 +8,9 @@ const base = { width: 520, height: 260, config: { font: 'sans-serif', view: { st
 function fanout(r: Json): TopLevelSpec | null {
   const arms = r.data?.arms as Record<string, { histogram: Array<{ p: number; ms: number }> }> | undefined;
   if (!arms) return null;
-  const values = Object.entries(arms).flatMap(([arm, a]) => a.histogram.filter((h) => h.ms > 0).map((h) => ({ arm, ...h })));
+  const values = Object.entries(arms).flatMap(([arm, a]) =>
+    a.histogram.filter((h) => h.ms > 0).map((h) => ({ arm, ...h })),
+  );
   return {
     ...base,
     title: `fanout: ingest → WebSocket latency (${r.settings.conversations} conversations, 2 processes per arm)`,
@@ -27,10 +29,25 @@ function samplesStrip(r: Json, title: string, xTitle: string, target?: number): 
   if (!samples) return null;
   const values = Object.entries(samples).flatMap(([arm, xs]) => xs.map((ms) => ({ arm, ms })));
   const layer: any[] = [
-    { mark: { type: 'tick', thickness: 2 }, encoding: { x: { field: 'ms', type: 'quantitative', title: xTitle }, y: { field: 'arm', type: 'nominal', title: null }, color: { field: 'arm', type: 'nominal', legend: null } } },
-    { mark: { type: 'point', shape: 'diamond', filled: true, size: 120, color: 'black' }, encoding: { x: { aggregate: 'median', field: 'ms', type: 'quantitative' }, y: { field: 'arm', type: 'nominal' } } },
+    {
+      mark: { type: 'tick', thickness: 2 },
+      encoding: {
+        x: { field: 'ms', type: 'quantitative', title: xTitle },
+        y: { field: 'arm', type: 'nominal', title: null },
+        color: { field: 'arm', type: 'nominal', legend: null },
+      },
+    },
+    {
+      mark: { type: 'point', shape: 'diamond', filled: true, size: 120, color: 'black' },
+      encoding: { x: { aggregate: 'median', field: 'ms', type: 'quantitative' }, y: { field: 'arm', type: 'nominal' } },
+    },
   ];
-  if (target !== undefined) layer.push({ data: { values: [{ t: target }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' }, encoding: { x: { field: 't', type: 'quantitative' } } });
+  if (target !== undefined)
+    layer.push({
+      data: { values: [{ t: target }] },
+      mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' },
+      encoding: { x: { field: 't', type: 'quantitative' } },
+    });
   return { ...base, height: 120, title, data: { values }, layer } as TopLevelSpec;
 }
 
@@ -104,7 +121,10 @@ function generic(r: Json): TopLevelSpec | null {
     title: `${r.benchmark ?? 'benchmark'}: figures`,
     data: { values: figures.map((f) => ({ name: `${f.name} (${f.unit})`, value: f.value })) },
     mark: 'bar',
-    encoding: { y: { field: 'name', type: 'nominal', title: null, sort: null }, x: { field: 'value', type: 'quantitative', title: null } },
+    encoding: {
+      y: { field: 'name', type: 'nominal', title: null, sort: null },
+      x: { field: 'value', type: 'quantitative', title: null },
+    },
   };
 }
 
@@ -113,9 +133,18 @@ export function chartFor(name: string, r: Json): TopLevelSpec | null {
     case 'fanout':
       return fanout(r);
     case 'turn':
-      return samplesStrip(r, 'turn: end of caller speech → first agent audio at the caller (ms); ◆ median', 'turn latency (ms)');
+      return samplesStrip(
+        r,
+        'turn: end of caller speech → first agent audio at the caller (ms); ◆ median',
+        'turn latency (ms)',
+      );
     case 'bargein':
-      return samplesStrip(r, `bargein: caller speech onset → agent silent at the caller (ms); dashed: target`, 'barge-in (ms)', (r.settings?.minInterruptionMs ?? 350) + 100);
+      return samplesStrip(
+        r,
+        `bargein: caller speech onset → agent silent at the caller (ms); dashed: target`,
+        'barge-in (ms)',
+        (r.settings?.minInterruptionMs ?? 350) + 100,
+      );
     case 'density':
       return density(r);
     case 'web':

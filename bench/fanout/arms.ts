@@ -27,7 +27,14 @@ function poster(baseUrl: string) {
   return (path: string, body: string, headers: Record<string, string> = {}) =>
     new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: u.hostname, port: u.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+        {
+          host: u.hostname,
+          port: u.port,
+          path,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -51,7 +58,12 @@ async function pool<T>(items: T[], concurrency: number, fn: (t: T, i: number) =>
 }
 
 /** Opens a socket and resolves once the first (snapshot) message arrived: from then on it is live. */
-function openSocket(url: string, headers: Record<string, string>, side: 'A' | 'B', onMessage: OnMessage): Promise<WebSocket> {
+function openSocket(
+  url: string,
+  headers: Record<string, string>,
+  side: 'A' | 'B',
+  onMessage: OnMessage,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers, perMessageDeflate: false });
     let first = true;
@@ -67,7 +79,11 @@ function openSocket(url: string, headers: Record<string, string>, side: 'A' | 'B
   });
 }
 
-function socketsArm(name: Arm['name'], urlFor: (side: 'A' | 'B', c: Conversation) => { url: string; headers: Record<string, string> }, ingest: Arm['ingest']): Arm {
+function socketsArm(
+  name: Arm['name'],
+  urlFor: (side: 'A' | 'B', c: Conversation) => { url: string; headers: Record<string, string> },
+  ingest: Arm['ingest'],
+): Arm {
   const sockets: WebSocket[] = [];
   return {
     name,
@@ -96,7 +112,10 @@ export function parleyArm(urlA: string, urlB: string): Arm {
       const base = side === 'A' ? urlA : urlB;
       return { url: `${ws(base)}/ws/transcripts?conversationId=${c.id}`, headers: { cookie: c.cookie, origin: base } };
     },
-    (c, body) => post(`/internal/conversations/${c.id}/events`, body, { 'x-parley-signature': signBody(TEST_INGEST_SECRET, body) }),
+    (c, body) =>
+      post(`/internal/conversations/${c.id}/events`, body, {
+        'x-parley-signature': signBody(TEST_INGEST_SECRET, body),
+      }),
   );
 }
 
@@ -135,7 +154,15 @@ export async function createUserCalls(gatewayUrl: string, n: number): Promise<Co
   await pool([...Array(accounts).keys()], 4, async (u) => {
     const client = new TestClient(gatewayUrl);
     const headers = { 'x-forwarded-for': `10.79.${u >> 8}.${u & 255}` };
-    const reg = await client.post('/api/auth/register', { email: `fanout-${u}-${Date.now()}@example.com`, password: 'a long benchmark password 42 x', displayName: 'Bench' }, { headers });
+    const reg = await client.post(
+      '/api/auth/register',
+      {
+        email: `fanout-${u}-${Date.now()}@example.com`,
+        password: 'a long benchmark password 42 x',
+        displayName: 'Bench',
+      },
+      { headers },
+    );
     if (reg.status !== 201) throw new Error(`register → ${reg.status} ${reg.text}`);
     for (let i = 0; i < 20 && u * 20 + i < n; i++) {
       const r = await client.post('/api/calls', {}, { headers });

@@ -117,7 +117,9 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       forkServer(path.join(here, 'relay.ts'), { REDIS_URL: TEST_REDIS_URL, RELAY_PREFIX: relayPrefix }),
     ]);
     servers.push(gwA!, gwB!, relayA!, relayB!);
-    console.log(`fanout: ${o.conversations} conversations, one event per ${o.intervalMs} ms each, ${o.rounds}×${o.seconds} s per arm`);
+    console.log(
+      `fanout: ${o.conversations} conversations, one event per ${o.intervalMs} ms each, ${o.rounds}×${o.seconds} s per arm`,
+    );
     const convs = await (o.kind === 'user' ? createUserCalls : createGuestCalls)(gwA!.url, o.conversations);
     const arms = [relayArm(relayA!.url, relayB!.url), parleyArm(gwA!.url, gwB!.url)];
     const trackers = new Map(arms.map((a) => [a.name, new Tracker()]));
@@ -138,7 +140,10 @@ export async function run(args: string[]): Promise<BenchResult | null> {
         if (profDir) await Promise.all(own.map((s) => startProfile(s)));
         const t0 = performance.now();
         await drive(arm, arm.convs, o, o.seconds, trackers.get(arm.name)!);
-        if (profDir) await Promise.all(own.map((s, i) => stopProfile(s, path.join(profDir, `${arm.name}-${'AB'[i]}-${r}.cpuprofile`))));
+        if (profDir)
+          await Promise.all(
+            own.map((s, i) => stopProfile(s, path.join(profDir, `${arm.name}-${'AB'[i]}-${r}.cpuprofile`))),
+          );
         const c = cpu.get(arm.name)!;
         c.wallMs += performance.now() - t0;
         c.ms += meters.reduce((s, m) => s + m.stop().cpuMs, 0);
@@ -198,19 +203,40 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       { name: 'baseline lost + duplicated', value: b.lost + b.duplicated + b.ingestFailures, unit: '' },
       { name: 'Parley server CPU per delivery', value: p.serverCpuMsPerDelivery, unit: 'ms' },
       { name: 'baseline server CPU per delivery', value: b.serverCpuMsPerDelivery, unit: 'ms' },
-      { name: 'server CPU ratio Parley / baseline (load-independent)', value: round(p.serverCpuMsPerDelivery / b.serverCpuMsPerDelivery), unit: 'x' },
-      { name: 'offered deliveries per second', value: round((2 * o.conversations * 1000) / o.intervalMs), unit: 'msg/s' },
+      {
+        name: 'server CPU ratio Parley / baseline (load-independent)',
+        value: round(p.serverCpuMsPerDelivery / b.serverCpuMsPerDelivery),
+        unit: 'x',
+      },
+      {
+        name: 'offered deliveries per second',
+        value: round((2 * o.conversations * 1000) / o.intervalMs),
+        unit: 'msg/s',
+      },
     ];
     const result: BenchResult = {
       benchmark: `fanout${o.kind === 'user' ? '-users' : ''}${o.profile ? '-profile' : ''}`,
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
-      settings: { ...o, gateways: 2, subscribersPerConversation: 2, conversationKind: o.kind === 'user' ? 'signed-in users (utterances stored in Postgres)' : 'guests (POST /api/calls; utterances kept in Redis)', logLevel: 'info' },
+      settings: {
+        ...o,
+        gateways: 2,
+        subscribersPerConversation: 2,
+        conversationKind:
+          o.kind === 'user'
+            ? 'signed-in users (utterances stored in Postgres)'
+            : 'guests (POST /api/calls; utterances kept in Redis)',
+        logLevel: 'info',
+      },
       machine: machine.finish(),
       figures,
       data: {
         arms: perArm,
-        driverEventLoopDelayMs: { p50: round(lag.percentile(50) / 1e6), p99: round(lag.percentile(99) / 1e6), max: round(lag.max / 1e6) },
+        driverEventLoopDelayMs: {
+          p50: round(lag.percentile(50) / 1e6),
+          p99: round(lag.percentile(99) / 1e6),
+          max: round(lag.max / 1e6),
+        },
       },
     };
     if (profDir) {
@@ -226,7 +252,10 @@ export async function run(args: string[]): Promise<BenchResult | null> {
         console.table(prof[k]!.hotSpots);
       }
     }
-    printFigures(`fanout (${o.conversations} conversations, 2 gateways, load ${result.machine.loadAverage.start[0]})`, figures);
+    printFigures(
+      `fanout (${o.conversations} conversations, 2 gateways, load ${result.machine.loadAverage.start[0]})`,
+      figures,
+    );
     console.table(
       Object.entries(perArm).map(([name, a]) => ({
         arm: name,
@@ -241,7 +270,9 @@ export async function run(args: string[]): Promise<BenchResult | null> {
         'server CPU (cores)': a.serverCpuCores,
       })),
     );
-    console.log(`driver event-loop delay p99 ${result.data.driverEventLoopDelayMs && (result.data.driverEventLoopDelayMs as { p99: number }).p99} ms`);
+    console.log(
+      `driver event-loop delay p99 ${result.data.driverEventLoopDelayMs && (result.data.driverEventLoopDelayMs as { p99: number }).p99} ms`,
+    );
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeResult(result);
     return result;

@@ -45,7 +45,9 @@ const server = createServer((req, res) => {
     const conversationId = m[1]!;
     const { events } = JSON.parse(Buffer.concat(chunks).toString()) as { events: Array<Record<string, unknown>> };
     const createdAt = new Date().toISOString();
-    Promise.all(events.map((e) => pub.publish(prefix + conversationId, JSON.stringify({ ...e, conversationId, createdAt })))).then(
+    Promise.all(
+      events.map((e) => pub.publish(prefix + conversationId, JSON.stringify({ ...e, conversationId, createdAt }))),
+    ).then(
       () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":1}'),
       () => res.writeHead(503).end(),
     );

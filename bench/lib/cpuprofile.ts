@@ -40,7 +40,11 @@ export function bucketOf(node: ProfileNode): string {
 }
 
 /** Self time by function and by package for every .cpuprofile in a folder (merged). */
-export function summarizeProfiles(dir: string, prefix = '', top = 15): { samples: number; hotSpots: HotSpot[]; buckets: Array<{ bucket: string; selfPercent: number }> } {
+export function summarizeProfiles(
+  dir: string,
+  prefix = '',
+  top = 15,
+): { samples: number; hotSpots: HotSpot[]; buckets: Array<{ bucket: string; selfPercent: number }> } {
   const byFn = new Map<string, number>();
   const byBucket = new Map<string, number>();
   let total = 0;
@@ -70,6 +74,9 @@ export function summarizeProfiles(dir: string, prefix = '', top = 15): { samples
         const [fn, where] = k.split('\t');
         return { function: fn!, where: where!, selfPercent: pct(v) };
       }),
-    buckets: [...byBucket].sort((a, b) => b[1] - a[1]).slice(0, top).map(([bucket, v]) => ({ bucket, selfPercent: pct(v) })),
+    buckets: [...byBucket]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([bucket, v]) => ({ bucket, selfPercent: pct(v) })),
   };
 }

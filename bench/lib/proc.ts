@@ -47,7 +47,12 @@ export interface ChildServer {
  * Forks a TypeScript server script (run through tsx) that reports `{ ready: url }` over IPC.
  * `execArgv` adds Node flags (e.g. --cpu-prof). Stdout is discarded (the gateway logs there).
  */
-export async function forkServer(script: string, env: Record<string, string | undefined>, execArgv: string[] = [], timeoutMs = 30_000): Promise<ChildServer> {
+export async function forkServer(
+  script: string,
+  env: Record<string, string | undefined>,
+  execArgv: string[] = [],
+  timeoutMs = 30_000,
+): Promise<ChildServer> {
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx', ...execArgv],
     env: { ...process.env, ...env },
@@ -56,7 +61,10 @@ export async function forkServer(script: string, env: Record<string, string | un
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start within ${timeoutMs} ms`)), timeoutMs);
-    child.once('message', (m: { ready?: string }) => (clearTimeout(timer), m.ready ? resolve(m.ready) : reject(new Error(String(m)))));
+    child.once(
+      'message',
+      (m: { ready?: string }) => (clearTimeout(timer), m.ready ? resolve(m.ready) : reject(new Error(String(m)))),
+    );
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${script} exited with ${code}`))));
   });
   return {

@@ -10,10 +10,14 @@ if (dir) {
   const session = new Session();
   session.connect();
   let n = 0;
-  const start = () => session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 1000 }, () => session.post('Profiler.start')));
+  const start = () =>
+    session.post('Profiler.enable', () =>
+      session.post('Profiler.setSamplingInterval', { interval: 1000 }, () => session.post('Profiler.start')),
+    );
   const dump = () =>
     session.post('Profiler.stop', (err, res) => {
-      if (!err && res?.profile) writeFileSync(path.join(dir, `${process.pid}-${n++}.cpuprofile`), JSON.stringify(res.profile));
+      if (!err && res?.profile)
+        writeFileSync(path.join(dir, `${process.pid}-${n++}.cpuprofile`), JSON.stringify(res.profile));
     });
   start();
   setInterval(() => {

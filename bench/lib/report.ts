@@ -32,7 +32,10 @@ export function meets(f: Figure): boolean | null {
 
 export function targetText(f: Figure): string {
   if (!f.target) return '';
-  return f.target.text ?? `${f.target.op === '<=' ? '≤' : '≥'} ${f.target.value}${f.unit && f.unit !== 'x' ? ` ${f.unit}` : ''}`;
+  return (
+    f.target.text ??
+    `${f.target.op === '<=' ? '≤' : '≥'} ${f.target.value}${f.unit && f.unit !== 'x' ? ` ${f.unit}` : ''}`
+  );
 }
 
 export function printFigures(title: string, figures: Figure[]): void {
@@ -54,6 +57,8 @@ export function writeResult(result: BenchResult): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${result.benchmark}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote bench/results/${result.benchmark}.json (${result.durationSeconds.toFixed(0)} s, load ${result.machine.loadAverage.start[0]}→${result.machine.loadAverage.end[0]})`);
+  console.log(
+    `wrote bench/results/${result.benchmark}.json (${result.durationSeconds.toFixed(0)} s, load ${result.machine.loadAverage.start[0]}→${result.machine.loadAverage.end[0]})`,
+  );
   return file;
 }

@@ -21,10 +21,12 @@ export function analyzeBundle(dist: string): BundleFigures {
   const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
   const refs = [...html.matchAll(/<(?:script|link)[^>]+(?:src|href)="\/?([^"]+)"/g)].map((m) => m[1]!);
   const assets = readdirSync(path.join(dist, 'assets'));
-  const size = new Map(assets.map((f) => {
-    const b = readFileSync(path.join(dist, 'assets', f));
-    return [`assets/${f}`, { raw: b.length, gzip: gz(b), text: f.endsWith('.js') ? b.toString() : '' }];
-  }));
+  const size = new Map(
+    assets.map((f) => {
+      const b = readFileSync(path.join(dist, 'assets', f));
+      return [`assets/${f}`, { raw: b.length, gzip: gz(b), text: f.endsWith('.js') ? b.toString() : '' }];
+    }),
+  );
   const imports = (file: string): string[] =>
     [...(size.get(file)?.text ?? '').matchAll(/(?:from|import)\s*"\.\/([\w.-]+\.js)"/g)].map((m) => `assets/${m[1]}`);
   const closure = (roots: string[]) => {
@@ -39,7 +41,8 @@ export function analyzeBundle(dist: string): BundleFigures {
   };
   const initialJs = closure(refs.filter((r) => r.endsWith('.js')));
   const initialCss = refs.filter((r) => r.endsWith('.css'));
-  const sum = (files: Iterable<string>, k: 'raw' | 'gzip') => [...files].reduce((s, f) => s + (size.get(f)?.[k] ?? 0), 0);
+  const sum = (files: Iterable<string>, k: 'raw' | 'gzip') =>
+    [...files].reduce((s, f) => s + (size.get(f)?.[k] ?? 0), 0);
   const routeChunk = (prefix: string) => assets.find((f) => f.startsWith(prefix) && f.endsWith('.js'));
   const routes = (
     [
@@ -58,8 +61,16 @@ export function analyzeBundle(dist: string): BundleFigures {
     initialJsGzip: sum(initialJs, 'gzip'),
     initialJsRaw: sum(initialJs, 'raw'),
     initialCssGzip: sum(initialCss, 'gzip'),
-    totalJsGzip: sum([...size.keys()].filter((f) => f.endsWith('.js')), 'gzip'),
+    totalJsGzip: sum(
+      [...size.keys()].filter((f) => f.endsWith('.js')),
+      'gzip',
+    ),
     routes,
-    files: [...size].map(([file, s]) => ({ file, raw: s.raw, gzip: s.gzip, initial: initialJs.has(file) || initialCss.includes(file) })),
+    files: [...size].map(([file, s]) => ({
+      file,
+      raw: s.raw,
+      gzip: s.gzip,
+      initial: initialJs.has(file) || initialCss.includes(file),
+    })),
   };
 }

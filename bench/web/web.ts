@@ -27,15 +27,28 @@ async function seedHistory(gatewayUrl: string, client: TestClient) {
       { type: 'call_started', at: iso(0) },
       ...[0, 1, 2, 3].map((seq) => ({
         type: 'utterance',
-        utterance: { seq, role: seq % 2 ? 'agent' : 'user', text: seq % 2 ? 'Sure, here is what I found about the weather.' : 'What is the weather like tomorrow?', language: 'en', startedAt: iso(seq * 3000), endedAt: iso(seq * 3000 + 2000), interrupted: false, metrics: null },
+        utterance: {
+          seq,
+          role: seq % 2 ? 'agent' : 'user',
+          text: seq % 2 ? 'Sure, here is what I found about the weather.' : 'What is the weather like tomorrow?',
+          language: 'en',
+          startedAt: iso(seq * 3000),
+          endedAt: iso(seq * 3000 + 2000),
+          interrupted: false,
+          metrics: null,
+        },
       })),
       { type: 'call_ended', at: iso(15_000), reason: 'caller_left' },
     ];
     const raw = JSON.stringify({ events });
-    const r = await new TestClient(gatewayUrl, null).post(`/internal/conversations/${conversationId}/events`, undefined, {
-      raw,
-      headers: { 'content-type': 'application/json', 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) },
-    });
+    const r = await new TestClient(gatewayUrl, null).post(
+      `/internal/conversations/${conversationId}/events`,
+      undefined,
+      {
+        raw,
+        headers: { 'content-type': 'application/json', 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) },
+      },
+    );
     if (r.status !== 200) throw new Error(`seeding history: ingest → ${r.status}`);
   }
 }
@@ -45,7 +58,9 @@ async function seedHistory(gatewayUrl: string, client: TestClient) {
  * bound to the gateway's port) and the page's "has a session" hint in localStorage.
  */
 async function signInBrowser(port: number, url: string, cookies: Map<string, string>) {
-  const { webSocketDebuggerUrl } = (await (await fetch(`http://127.0.0.1:${port}/json/version`)).json()) as { webSocketDebuggerUrl: string };
+  const { webSocketDebuggerUrl } = (await (await fetch(`http://127.0.0.1:${port}/json/version`)).json()) as {
+    webSocketDebuggerUrl: string;
+  };
   const ws = new WebSocket(webSocketDebuggerUrl);
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   let id = 0;
@@ -63,7 +78,16 @@ async function signInBrowser(port: number, url: string, cookies: Map<string, str
       ws.send(JSON.stringify({ id: i, method, params, sessionId }));
     });
   const sourcePort = Number(new URL(url).port);
-  await call('Storage.setCookies', { cookies: [...cookies].map(([name, value]) => ({ name, value, url, httpOnly: true, sourceScheme: 'NonSecure', sourcePort })) });
+  await call('Storage.setCookies', {
+    cookies: [...cookies].map(([name, value]) => ({
+      name,
+      value,
+      url,
+      httpOnly: true,
+      sourceScheme: 'NonSecure',
+      sourcePort,
+    })),
+  });
   const { targetId } = await call('Target.createTarget', { url: `${url}/login` });
   const { sessionId } = await call('Target.attachToTarget', { targetId, flatten: true });
   await new Promise((r) => setTimeout(r, 1000));
@@ -78,17 +102,28 @@ export async function run(args: string[]): Promise<BenchResult> {
   const machine = machineSampler();
   if (!args.includes('--no-build')) {
     console.log('building web/dist (npm run build -w web)…');
-    execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
+    execFileSync('npm', ['run', 'build', '-w', 'web'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 180_000,
+    });
   }
   const bundle = analyzeBundle(dist);
   const gw = await startTestGateway({ env: { WEB_DIST: dist, LOG_LEVEL: 'warn' } });
   let chrome: chromeLauncher.LaunchedChrome | undefined;
   try {
     const user = new TestClient(gw.url);
-    const reg = await user.post('/api/auth/register', { email: 'bench-web@example.com', password: 'a long bench password 4 lighthouse', displayName: 'Bench' });
+    const reg = await user.post('/api/auth/register', {
+      email: 'bench-web@example.com',
+      password: 'a long bench password 4 lighthouse',
+      displayName: 'Bench',
+    });
     if (reg.status !== 201 && reg.status !== 200) throw new Error(`register → ${reg.status} ${reg.text}`);
     await seedHistory(gw.url, user);
-    chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    chrome = await chromeLauncher.launch({
+      chromePath: CHROMIUM,
+      chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
     // Signed in for every page (the landing page is public either way); Lighthouse must not wipe it.
     await signInBrowser(chrome.port, gw.url, user.cookies);
     const pages = [
@@ -96,15 +131,28 @@ export async function run(args: string[]): Promise<BenchResult> {
       { page: 'call', path: '/call' },
       { page: 'history', path: '/history' },
     ];
-    const scores: Array<{ page: string; run: number; performance: number; accessibility: number; lcpMs: number; tbtMs: number; fcpMs: number; failedA11y: string[] }> = [];
+    const scores: Array<{
+      page: string;
+      run: number;
+      performance: number;
+      accessibility: number;
+      lcpMs: number;
+      tbtMs: number;
+      fcpMs: number;
+      failedA11y: string[];
+    }> = [];
     for (let r = 0; r < runs; r++)
       for (const p of pages) {
-        const result = await lighthouse(
-          gw.url + p.path,
-          { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance', 'accessibility'], disableStorageReset: true },
-        );
+        const result = await lighthouse(gw.url + p.path, {
+          port: chrome.port,
+          output: 'json',
+          logLevel: 'error',
+          onlyCategories: ['performance', 'accessibility'],
+          disableStorageReset: true,
+        });
         const lhr = result!.lhr;
-        if (lhr.finalDisplayedUrl && !lhr.finalDisplayedUrl.includes(p.path)) throw new Error(`${p.page}: landed on ${lhr.finalDisplayedUrl}`);
+        if (lhr.finalDisplayedUrl && !lhr.finalDisplayedUrl.includes(p.path))
+          throw new Error(`${p.page}: landed on ${lhr.finalDisplayedUrl}`);
         const num = (id: string) => round(lhr.audits[id]?.numericValue ?? Number.NaN, 0);
         scores.push({
           page: p.page,
@@ -118,7 +166,9 @@ export async function run(args: string[]): Promise<BenchResult> {
             .filter((a) => a.weight > 0 && lhr.audits[a.id]?.score === 0)
             .map((a) => a.id),
         });
-        console.log(`  ${p.page} run ${r + 1}: performance ${scores.at(-1)!.performance}, accessibility ${scores.at(-1)!.accessibility}`);
+        console.log(
+          `  ${p.page} run ${r + 1}: performance ${scores.at(-1)!.performance}, accessibility ${scores.at(-1)!.accessibility}`,
+        );
       }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const perPage = pages.map(({ page }) => {
@@ -140,20 +190,41 @@ export async function run(args: string[]): Promise<BenchResult> {
       ...bundle.routes.map((r) => ({ name: `JS added by ${r.route} (gzip)`, value: kb(r.extraJsGzip), unit: 'KiB' })),
       ...perPage.flatMap((p) => [
         { name: `${p.page}: Lighthouse performance`, value: p.performance, unit: '' },
-        { name: `${p.page}: Lighthouse accessibility`, value: p.accessibility, unit: '', target: { op: '>=' as const, value: TARGET_A11Y } },
+        {
+          name: `${p.page}: Lighthouse accessibility`,
+          value: p.accessibility,
+          unit: '',
+          target: { op: '>=' as const, value: TARGET_A11Y },
+        },
       ]),
     ];
     const result: BenchResult = {
       benchmark: 'web',
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
-      settings: { runs, lighthouse: 'default config (mobile emulation, simulated throttling)', chromium: CHROMIUM, scoring: 'performance and timings: median of runs; accessibility: lowest of runs', gzipLevel: 9 },
+      settings: {
+        runs,
+        lighthouse: 'default config (mobile emulation, simulated throttling)',
+        chromium: CHROMIUM,
+        scoring: 'performance and timings: median of runs; accessibility: lowest of runs',
+        gzipLevel: 9,
+      },
       machine: machine.finish(),
       figures,
       data: { bundle, pages: perPage, runs: scores },
     };
     printFigures('web', figures);
-    console.table(perPage.map((p) => ({ page: p.page, performance: p.performance, accessibility: p.accessibility, 'FCP ms': p.fcpMs, 'LCP ms': p.lcpMs, 'TBT ms': p.tbtMs, 'failed a11y audits': p.failedA11y.join(', ') })));
+    console.table(
+      perPage.map((p) => ({
+        page: p.page,
+        performance: p.performance,
+        accessibility: p.accessibility,
+        'FCP ms': p.fcpMs,
+        'LCP ms': p.lcpMs,
+        'TBT ms': p.tbtMs,
+        'failed a11y audits': p.failedA11y.join(', '),
+      })),
+    );
     writeResult(result);
     return result;
   } finally {
