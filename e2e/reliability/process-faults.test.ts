@@ -129,7 +129,8 @@ describe('the LiveKit server restarted mid-call', () => {
     await waitFor(
       async () =>
         (await fetch(stack.worker.healthUrl)).ok &&
-        (await fetch(`${stack.worker.healthUrl}/worker`).then((r) => r.json())).active_jobs === 0,
+        ((await fetch(`${stack.worker.healthUrl}/worker`).then((r) => r.json())) as { active_jobs: number })
+          .active_jobs === 0,
       40_000,
       'worker connected to the restarted server with no stale job',
     );
