@@ -96,11 +96,18 @@ export default defineAgent({
     ctx.room.on(RoomEvent.ParticipantDisconnected, endIfAlone);
 
     const vad = ctx.proc.userData.vad as VAD;
+    const stt = createStt(config, preferences, vad);
+    const tts = createTts(config, preferences);
+    // The session does not own providers it was given: close them with the call (the local
+    // recogniser keeps a warm process otherwise).
+    ctx.addShutdownCallback(async () => {
+      await Promise.allSettled([stt.close(), tts.close()]);
+    });
     session = new voice.AgentSession({
       vad,
-      stt: createStt(config, preferences, vad),
+      stt,
       llm: createLlm(config, preferences),
-      tts: createTts(config, preferences),
+      tts,
       // Self-hosted: without these the turn detector and adaptive interruption call LiveKit Cloud.
       turnHandling: {
         turnDetection: 'vad',
