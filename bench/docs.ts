@@ -36,11 +36,11 @@ function machineLine(m: BenchResult['machine'] | Record<string, any> | undefined
 
 function figuresTable(figures: Figure[]): string[] {
   return [
-    '| figure | value | target | met |',
-    '| --- | --- | --- | --- |',
+    '| figure | value | target | met | note |',
+    '| --- | --- | --- | --- | --- |',
     ...figures.map((f) => {
       const ok = meets(f);
-      return `| ${cell(f.name)} | ${f.value === null ? '—' : `${f.value} ${f.unit}`.trim()} | ${cell(targetText(f))} | ${ok === null ? '' : ok ? 'yes' : '**no**'} |`;
+      return `| ${cell(f.name)} | ${f.value === null ? '—' : `${f.value} ${f.unit}`.trim()} | ${cell(targetText(f))} | ${ok === null ? '' : ok ? 'yes' : '**no**'} | ${cell(f.note ?? '')} |`;
     }),
   ];
 }

@@ -3,7 +3,7 @@
 // arms' turns alternate, so both see the same machine load. See docs/performance.md.
 import { machineSampler } from '../lib/machine';
 import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
-import { round, summarize } from '../lib/stats';
+import { bootstrapInterval, percentile, round, summarize } from '../lib/stats';
 import {
   baselineMetrics,
   FAKES,
@@ -62,6 +62,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       ArmName,
       ReturnType<typeof summarize>
     >;
+    const pl = samples.parley.map((s) => s.latencyMs);
+    const bl = samples.baseline.map((s) => s.latencyMs);
+    const ci = {
+      p50Ratio: bootstrapInterval(pl, bl, (x, y) => percentile(x, 50) / percentile(y, 50)),
+      p95DiffMs: bootstrapInterval(pl, bl, (x, y) => percentile(x, 95) - percentile(y, 95)),
+    };
     const pm = await parleyMetrics(b.stack, [conversationId]);
     const bm = baselineMetrics(b.baseline!.metricsFile);
     const breakdown = (['eou', 'transcription', 'llmTtft', 'ttsTtfb'] as const).map((k) => ({
@@ -86,12 +92,14 @@ export async function run(args: string[]): Promise<BenchResult> {
         value: round(lat.parley.p50 / lat.baseline.p50, 3),
         unit: 'x',
         target: { op: '<=', value: 1.03, text: '≤ 1.03' },
+        note: `95 % bootstrap interval ${ci.p50Ratio[0]}–${ci.p50Ratio[1]}`,
       },
       {
         name: 'Parley adds at p95',
         value: round(lat.parley.p95 - lat.baseline.p95),
         unit: 'ms',
         target: { op: '<=', value: 20 },
+        note: `95 % bootstrap interval ${ci.p95DiffMs[0]}–${ci.p95DiffMs[1]} ms`,
       },
       {
         name: 'turns measured (Parley / baseline)',

@@ -48,6 +48,7 @@ export function printFigures(title: string, figures: Figure[]): void {
         value: f.value === null ? '—' : `${f.value} ${f.unit}`.trim(),
         target: targetText(f),
         met: ok === null ? '' : ok ? 'yes' : 'NO',
+        note: f.note ?? '',
       };
     }),
   );

@@ -27,3 +27,16 @@ describe('targets', () => {
     expect(targetText({ name: 'p99', value: 1, unit: 'ms', target: { op: '<=', value: 10 } })).toBe('≤ 10 ms');
   });
 });
+
+describe('bootstrap interval', () => {
+  it('brackets a clear difference and straddles none when the samples are alike', async () => {
+    const { bootstrapInterval } = await import('./stats');
+    const a = Array.from({ length: 30 }, (_, i) => 1000 + i);
+    const b = Array.from({ length: 30 }, (_, i) => 1200 + i);
+    const diff = bootstrapInterval(a, b, (x, y) => percentile(x, 50) - percentile(y, 50));
+    expect(diff[1]).toBeLessThan(0);
+    const same = bootstrapInterval(a, a, (x, y) => percentile(x, 50) - percentile(y, 50));
+    expect(same[0]).toBeLessThanOrEqual(0);
+    expect(same[1]).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -39,3 +39,22 @@ export function summarize(values: readonly number[]): Summary {
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * 95 % bootstrap interval of a statistic comparing two samples (e.g. ratio of medians), from
+ * `rounds` resamples with a fixed seed (reproducible). Says whether a difference is real at this n.
+ */
+export function bootstrapInterval(
+  a: readonly number[],
+  b: readonly number[],
+  stat: (a: number[], b: number[]) => number,
+  rounds = 2000,
+): [number, number] {
+  if (!a.length || !b.length) return [Number.NaN, Number.NaN];
+  let seed = 42;
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const draw = (xs: readonly number[]) =>
+    Array.from({ length: xs.length }, () => xs[Math.floor(rand() * xs.length)]!).sort((x, y) => x - y);
+  const stats = Array.from({ length: rounds }, () => stat(draw(a), draw(b))).sort((x, y) => x - y);
+  return [round(percentile(stats, 2.5), 3), round(percentile(stats, 97.5), 3)];
+}
