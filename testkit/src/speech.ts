@@ -7,6 +7,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseWavHeader } from '@parley/agent/local-audio';
 
 const run = promisify(execFile);
 
@@ -55,28 +56,13 @@ export async function synthesizeSpeechWav(text: string, options: SpeechWavOption
 
 /** The samples and rate of a mono or multi-channel 16-bit PCM WAV (channels interleaved). */
 export function parseWavPcm16(buf: Buffer): { samples: Int16Array; sampleRate: number; channels: number } {
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a WAV file');
-  let offset = 12;
-  let sampleRate = 0;
-  let channels = 0;
-  while (offset + 8 <= buf.length) {
-    const id = buf.toString('ascii', offset, offset + 4);
-    const size = buf.readUInt32LE(offset + 4);
-    const body = offset + 8;
-    if (id === 'fmt ') {
-      if (buf.readUInt16LE(body) !== 1 || buf.readUInt16LE(body + 14) !== 16) throw new Error('WAV is not 16-bit PCM');
-      channels = buf.readUInt16LE(body + 2);
-      sampleRate = buf.readUInt32LE(body + 4);
-    } else if (id === 'data') {
-      const end = Math.min(buf.length, body + size);
-      const samples = new Int16Array(Math.floor((end - body) / 2));
-      for (let i = 0; i < samples.length; i++) samples[i] = buf.readInt16LE(body + i * 2);
-      if (!sampleRate) throw new Error('WAV data before fmt chunk');
-      return { samples, sampleRate, channels };
-    }
-    offset = body + size + (size % 2);
-  }
-  throw new Error('WAV has no data chunk');
+  const header = parseWavHeader(buf);
+  if (!header) throw new Error('not a 16-bit PCM WAV with a data chunk');
+  const declared = buf.readUInt32LE(header.dataOffset - 4);
+  const end = Math.min(buf.length, header.dataOffset + declared);
+  const samples = new Int16Array(Math.floor((end - header.dataOffset) / 2));
+  for (let i = 0; i < samples.length; i++) samples[i] = buf.readInt16LE(header.dataOffset + i * 2);
+  return { samples, sampleRate: header.sampleRate, channels: header.channels };
 }
 
 async function exists(path: string): Promise<boolean> {
