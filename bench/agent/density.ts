@@ -37,7 +37,7 @@ const cpuSnapshot = (pids: number[]) => new Map(pids.map((p) => [p, cpuTimeMs(p)
 
 export async function run(args: string[]): Promise<BenchResult> {
   const started = Date.now();
-  const steps = (args.find((a) => a.startsWith('--steps='))?.split('=')[1] ?? '1,2,4,6,8,12,16,20,24')
+  const steps = (args.find((a) => a.startsWith('--steps='))?.split('=')[1] ?? '1,2,3,4,6,8,12,16,20,24')
     .split(',')
     .map(Number);
   const turnsPerCaller = arg(args, 'turns', 3);
@@ -50,6 +50,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     idleProcesses: 2,
     openai: { reply: () => REPLY },
     gateway: 'process',
+    udpPortCount: 400,
     ...(profDir
       ? {
           agentEnv: {
@@ -214,6 +215,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         stopWhen:
           'turn p95 > 2 × single-call p95, a failed turn or join, or more than 5 % of replies with a frame gap > 100 ms',
         gateway: 'own process',
+        livekitUdpPorts: 400,
         callers: 'all in the benchmark process (rtc-node)',
         budgetSeconds: budgetMs / 1000,
       },

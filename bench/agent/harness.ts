@@ -19,6 +19,7 @@ import {
 import { participantToken } from '@parley/testkit/livekit';
 import { startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
 import { sleep } from '../lib/stats';
+import { startWideStack } from './wide-stack';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const MIN_INTERRUPTION_MS = 350; // Parley's default (AGENT_MIN_INTERRUPTION_MS); the baseline gets the same
@@ -106,9 +107,11 @@ export async function startAgentBench(opts: {
   deepgram?: StackOptions['deepgram'];
   gateway?: StackOptions['gateway'];
   agentEnv?: Record<string, string>;
+  /** A LiveKit UDP port range this wide (density); implies the gateway as its own process. */
+  udpPortCount?: number;
 }): Promise<AgentBench> {
   const idle = opts.idleProcesses ?? 1;
-  const stack = await startStack({
+  const stackOptions: StackOptions = {
     deepgram: { finalDelayMs: FAKES.deepgramFinalDelayMs, ...opts.deepgram },
     openai: { ttftMs: FAKES.llmTtftMs, ...opts.openai },
     cartesia: { ttfbMs: FAKES.ttsTtfbMs },
@@ -118,7 +121,10 @@ export async function startAgentBench(opts: {
       AGENT_MIN_INTERRUPTION_MS: String(MIN_INTERRUPTION_MS),
       ...opts.agentEnv,
     },
-  });
+  };
+  const stack = opts.udpPortCount
+    ? await startWideStack({ ...stackOptions, udpPortCount: opts.udpPortCount })
+    : await startStack(stackOptions);
   let baseline: BaselineWorker | null = null;
   try {
     if (opts.baseline) baseline = await startBaselineWorker(stack, idle);
