@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { CONVERSATION_COLUMNS, toConversationRow, type ConversationRow } from './conversation-row';
 
 /**
  * Read side of transcript history: list/search a user's conversations (keyset pages), one
@@ -44,19 +45,7 @@ export interface ConversationSummaryRow {
   headline: string | null;
 }
 
-export interface ConversationRow {
-  id: string;
-  title: string | null;
-  room: string;
-  language: string;
-  status: string;
-  createdAt: Date;
-  startedAt: Date | null;
-  endedAt: Date | null;
-  durationMs: number | null;
-  endReason: string | null;
-  turnCount: number;
-}
+export type { ConversationRow } from './conversation-row';
 
 export interface UtteranceRow {
   seq: number;
@@ -159,36 +148,6 @@ export async function listConversations(
   return { rows: hasMore ? rows.slice(0, query.limit) : rows, hasMore };
 }
 
-const CONVERSATION_COLUMNS = [
-  'id',
-  'title',
-  'room',
-  'language',
-  'status',
-  'created_at',
-  'started_at',
-  'ended_at',
-  'duration_ms',
-  'end_reason',
-  'turn_count',
-];
-
-function toConversation(r: Row): ConversationRow {
-  return {
-    id: r.id,
-    title: r.title,
-    room: r.room,
-    language: r.language,
-    status: r.status,
-    createdAt: new Date(r.created_at),
-    startedAt: r.started_at ? new Date(r.started_at) : null,
-    endedAt: r.ended_at ? new Date(r.ended_at) : null,
-    durationMs: num(r.duration_ms),
-    endReason: r.end_reason,
-    turnCount: Number(r.turn_count),
-  };
-}
-
 function toUtterance(r: Row): UtteranceRow {
   return {
     seq: Number(r.seq),
@@ -207,7 +166,7 @@ export async function findConversation(db: Knex, userId: string, id: string): Pr
   const row = await db('conversations')
     .where({ id, user_id: userId })
     .first(...CONVERSATION_COLUMNS);
-  return row ? toConversation(row) : null;
+  return row ? toConversationRow(row) : null;
 }
 
 export async function listUtterances(db: Knex, conversationId: string): Promise<UtteranceRow[]> {
@@ -259,7 +218,7 @@ export async function collectUserData(db: Knex, userId: string): Promise<UserDat
         { column: 'id', order: 'desc' },
       ])
       .select(CONVERSATION_COLUMNS)
-  ).map(toConversation);
+  ).map(toConversationRow);
   const byConversation = new Map<string, UtteranceRow[]>(conversations.map((c) => [c.id, []]));
   const rows = await db('utterances')
     .where({ user_id: userId })
