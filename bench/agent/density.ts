@@ -3,7 +3,7 @@
 // when turn latency p95 passes 2 × the single-call p95, replies underrun, or turns fail. Per
 // step: CPU and RSS of every job process, the worker, the end-of-turn inference process, the
 // gateway, the LiveKit server and the callers. See docs/performance.md.
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { summarizeProfiles } from '../lib/cpuprofile';
@@ -13,24 +13,12 @@ import { machineSampler } from '../lib/machine';
 import { cpuTimeMs, rssMb } from '../lib/proc';
 import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
 import { round, sleep, summarize } from '../lib/stats';
-import { FAKES, joinArm, measureTurn, settle, speech, startAgentBench, type TurnSample } from './harness';
+import { kindOf, FAKES, joinArm, measureTurn, settle, speech, startAgentBench, type TurnSample } from './harness';
 
 const SENTENCES = ['What time is it in Paris?', 'Tell me a fun fact.', 'How is the weather today?'];
 const REPLY = 'Sure, here you go.';
 const arg = (args: string[], k: string, d: number) =>
   Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
-
-type Kind = 'job' | 'inference' | 'other';
-function kindOf(pid: number): Kind {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (/inference/i.test(cmd)) return 'inference';
-    if (/job_proc|job_main|proc_lazy_main/i.test(cmd)) return 'job';
-    return 'other';
-  } catch {
-    return 'other';
-  }
-}
 
 /** CPU time of a set of processes now (ms), keyed by pid. */
 const cpuSnapshot = (pids: number[]) => new Map(pids.map((p) => [p, cpuTimeMs(p) ?? 0]));

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, signalDescendants } from '@parley/tools';
+import { descendantPids, freePort, signalDescendants } from '@parley/tools';
 import { synthesizeSpeechWav, type TestClient } from '@parley/testkit';
 import {
   joinCall,
@@ -18,6 +18,7 @@ import {
 } from '@parley/testkit/caller';
 import { participantToken } from '@parley/testkit/livekit';
 import { startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
+import { rssMb } from '../lib/proc';
 import { sleep } from '../lib/stats';
 import { startWideStack } from './wide-stack';
 
@@ -262,4 +263,24 @@ export async function parleyMetrics(stack: Stack, conversationIds: string[]) {
     if (m.e2eLatencyMs != null) out.e2e.push(m.e2eLatencyMs);
   }
   return out;
+}
+
+/** What an agent worker's child process is: a job process, the end-of-turn inference process, or other. */
+export type Kind = 'job' | 'inference' | 'other';
+export function kindOf(pid: number): Kind {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (/inference/i.test(cmd)) return 'inference';
+    if (/job_proc|job_main|proc_lazy_main/i.test(cmd)) return 'job';
+    return 'other';
+  } catch {
+    return 'other';
+  }
+}
+
+/** RSS (MB) of a worker's job processes and its inference process, now. */
+export function agentMemory(workerPid: number) {
+  const pids = descendantPids(workerPid);
+  const of = (k: Kind) => pids.filter((p) => kindOf(p) === k).map((p) => Math.round(rssMb(p) ?? 0));
+  return { jobRssMb: of('job'), inferenceRssMb: of('inference'), workerRssMb: Math.round(rssMb(workerPid) ?? 0) };
 }

@@ -5,6 +5,7 @@ import { machineSampler } from '../lib/machine';
 import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
 import { bootstrapInterval, percentile, round, summarize } from '../lib/stats';
 import {
+  agentMemory,
   baselineMetrics,
   FAKES,
   joinArm,
@@ -55,6 +56,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       }
       if ((i + 1) % 5 === 0) console.log(`  ${i + 1}/${turns} turns per arm`);
     }
+    // Memory of both workers' processes while the calls are still up.
+    const memory = {
+      parley: agentMemory(b.stack.worker!.process.pid!),
+      baseline: agentMemory(b.baseline!.process.pid!),
+    };
     const conversationId = callers.parley!.call.conversationId;
     await Promise.all(arms.map((a) => callers[a]!.hangUp()));
     await new Promise((r) => setTimeout(r, 1500)); // the last utterances reach the gateway
@@ -106,6 +112,11 @@ export async function run(args: string[]): Promise<BenchResult> {
         value: samples.parley.length,
         unit: `/ ${samples.baseline.length}`,
       },
+      {
+        name: 'job process RSS, Parley / baseline (largest)',
+        value: Math.max(0, ...memory.parley.jobRssMb),
+        unit: `MB / ${Math.max(0, ...memory.baseline.jobRssMb)} MB`,
+      },
     ];
     const result: BenchResult = {
       benchmark: 'turn',
@@ -127,6 +138,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       figures,
       data: {
         latencyMs: lat,
+        bootstrap95: ci,
+        memory,
         samples: Object.fromEntries(arms.map((a) => [a, samples[a].map((s) => round(s.latencyMs, 1))])),
         failures,
         breakdown,
