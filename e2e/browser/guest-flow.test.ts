@@ -11,6 +11,7 @@ import {
   launchChromium,
   micWav,
   openPage,
+  pickMicrophone,
   probe,
   requireWebBuild,
   screenshot,
@@ -21,7 +22,7 @@ import {
 
 const SAID = 'Hello there, tell me about the moon.';
 const REPLY = 'The moon is about four hundred thousand kilometres away.';
-const LEAD_S = 7;
+const LEAD_S = 1;
 
 describe('browser: guest call', () => {
   let stack: Stack;
@@ -32,7 +33,6 @@ describe('browser: guest call', () => {
 
   beforeAll(async () => {
     requireWebBuild();
-    // The WAV starts when the page opens the microphone; the lead silence covers joining and the greeting.
     const [s, wav] = await Promise.all([
       startStack({
         deepgram: { transcripts: [SAID], endpointSilenceMs: 700 },
@@ -42,7 +42,7 @@ describe('browser: guest call', () => {
       micWav(SAID, { voice: 'en-us', leadSilenceS: LEAD_S }),
     ]);
     stack = s;
-    browser = await launchChromium(wav);
+    browser = await launchChromium(wav.path);
   }, 120_000);
 
   afterAll(async () => {
@@ -64,10 +64,15 @@ describe('browser: guest call', () => {
     await step('call: connect and hear the greeting', ctx, async () => {
       await page.getByRole('button', { name: 'Start call' }).click();
       await page.getByRole('button', { name: 'End call' }).waitFor({ timeout: 15_000 });
-      await page.locator('li.turn-agent', { hasText: 'Hi, this is Parley' }).waitFor({ timeout: 20_000 });
+      await page.locator('li.turn-agent', { hasText: 'Hi, this is Parley' }).waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Listening$/ })
+        .waitFor({ timeout: 10_000 });
     });
+    const mic = await step('pick a microphone and speak', ctx, () => pickMicrophone(page));
     await step('call: own words, then the agent reply, appear live', ctx, async () => {
-      await page.locator('li.turn-user', { hasText: SAID }).waitFor({ timeout: 25_000 });
+      await page.locator('li.turn-user', { hasText: SAID }).waitFor({ timeout: 20_000 });
       await page.locator('li.turn-agent', { hasText: REPLY }).waitFor({ timeout: 20_000 });
     });
     await screenshot(page, 'guest-02-call-live');
@@ -79,6 +84,9 @@ describe('browser: guest call', () => {
     const userFinal = p.lines.find((l) => l.role === 'user' && l.kind === 'final');
     expect(userInterim, JSON.stringify(p.lines)).toBeDefined();
     expect(userInterim!.at).toBeLessThan(userFinal!.at);
+    console.info(
+      `[guest-flow] picked "${mic.label}"; speech at +${LEAD_S * 1000} ms; first user interim ${userInterim!.at - mic.openedAt - LEAD_S * 1000} ms after speech onset`,
+    );
     // No horizontal overflow at 375 px.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
 

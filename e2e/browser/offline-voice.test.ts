@@ -13,6 +13,7 @@ import {
   launchChromium,
   micWav,
   openPage,
+  pickMicrophone,
   probe,
   requireWebBuild,
   screenshot,
@@ -24,7 +25,7 @@ import {
 
 const SAID = 'How many days are there in a week?';
 const ECHO_PREFIX = 'No language model is configured, so I can only repeat what I heard:';
-const LEAD_S = 9;
+const LEAD_S = 1;
 /** RMS (full scale 1) above which a 50 ms window of remote audio counts as voiced. */
 const VOICED_RMS = 0.01;
 
@@ -32,6 +33,7 @@ describe('browser: offline voice mode (no provider variables)', () => {
   let stack: Stack;
   let browser: Browser;
   let page: Page;
+  let speechMs = 0;
   const errors: string[] = [];
   const ctx = () => ({ page, stack, errors });
 
@@ -42,7 +44,8 @@ describe('browser: offline voice mode (no provider variables)', () => {
       micWav(SAID, { voice: 'en-us+klatt', leadSilenceS: LEAD_S }),
     ]);
     stack = s;
-    browser = await launchChromium(wav);
+    browser = await launchChromium(wav.path);
+    speechMs = wav.speechMs;
   }, 120_000);
 
   afterAll(async () => {
@@ -67,8 +70,14 @@ describe('browser: offline voice mode (no provider variables)', () => {
       await page.getByRole('link', { name: 'Try it now — no account' }).click();
       await page.getByRole('button', { name: 'Start call' }).click();
       await page.getByRole('button', { name: 'End call' }).waitFor({ timeout: 15_000 });
-      await page.locator('li.turn-agent', { hasText: 'Hi, this is Parley' }).waitFor({ timeout: 25_000 });
+      await page.locator('li.turn-agent', { hasText: 'Hi, this is Parley' }).waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Listening$/ })
+        .waitFor({ timeout: 10_000 });
     });
+    // The WAV plays from when the caller picks a microphone (see pickMicrophone).
+    const mic = await step('pick a microphone and speak', ctx, () => pickMicrophone(page));
     await step('the recognised words, then the echo reply', ctx, async () => {
       await page.locator('li.turn-user').first().waitFor({ timeout: 30_000 });
       await page.locator('li.turn-agent', { hasText: 'No language model is configured' }).waitFor({ timeout: 30_000 });
@@ -92,14 +101,16 @@ describe('browser: offline voice mode (no provider variables)', () => {
     // and silence at other times (the meter tells the two apart).
     const p = await probe(page);
     const userFinal = p.lines.find((l) => l.role === 'user' && l.kind === 'final')!;
+    const speechEnd = mic.openedAt + LEAD_S * 1000 + speechMs;
     const replyFinal = p.lines.find((l) => l.role === 'agent' && l.kind === 'final' && l.text.startsWith(ECHO_PREFIX))!;
     const during = p.levels.filter((l) => l.at >= userFinal.at && l.at <= replyFinal.at + 500);
     const voiced = during.filter((l) => l.rms > VOICED_RMS);
     const peak = Math.max(0, ...during.map((l) => l.rms));
+    const replyOnset = voiced[0]?.at ?? NaN;
     console.info(
-      `[offline] remote audio: ${p.meters} track(s) metered; reply window ${replyFinal.at - userFinal.at} ms, ` +
-        `${voiced.length * 50} ms voiced, peak RMS ${peak.toFixed(3)}; ` +
-        `user final → reply final ${replyFinal.at - userFinal.at} ms`,
+      `[offline] remote audio: ${p.meters} track(s) metered; ${voiced.length * 50} ms voiced while the reply played, ` +
+        `peak RMS ${peak.toFixed(3)}; end of speech → user line final ${userFinal.at - speechEnd} ms, ` +
+        `→ reply audible ${replyOnset - speechEnd} ms, → reply line final ${replyFinal.at - speechEnd} ms`,
     );
     expect(p.meters).toBeGreaterThan(0);
     expect(voiced.length * 50, JSON.stringify(during.map((l) => +l.rms.toFixed(3)))).toBeGreaterThanOrEqual(1500);

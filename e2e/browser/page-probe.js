@@ -1,21 +1,36 @@
 /* global window, document, navigator, MediaStream, AudioContext, MutationObserver */
 // Injected into every browser-test page before its own scripts (see support.ts):
-// - __parley.micOpenedAt: when getUserMedia first gave an audio track (the fake-mic WAV starts then);
+// - __parley.micOpens: when getUserMedia opened the real (fake-device) microphone, and its label;
+//   the WAV starts playing in that capture then;
 // - __parley.lines: when each transcript line (final `li.turn` or provisional `[data-interim]`) first
 //   appeared, with its speaker and text;
 // - __parley.levels: RMS of the remote audio every 50 ms, from a WebAudio AnalyserNode on each
 //   <audio> element's stream (what RoomAudioRenderer plays);
 // - __parleyTranscript(): the live transcript as text, one "Speaker: text" line per turn.
 (() => {
-  const state = { micOpenedAt: 0, lines: [], levels: [], meters: 0 };
+  const state = { silentMicAt: 0, micOpens: [], lines: [], levels: [], meters: 0 };
   window.__parley = state;
 
+  // The fake-mic WAV plays once from when a capture opens, so the test decides when the caller
+  // speaks: the page's first microphone is a silent WebAudio track; the real fake device (playing
+  // the WAV from its start) opens when the person picks a microphone in the call controls, which
+  // makes LiveKit restart the published track with getUserMedia.
   const md = navigator.mediaDevices;
   if (md && md.getUserMedia) {
     const getUserMedia = md.getUserMedia.bind(md);
+    let silentFirst = true;
     md.getUserMedia = async (constraints) => {
+      if (silentFirst && constraints && constraints.audio && !constraints.video) {
+        silentFirst = false;
+        const ctx = new AudioContext({ sampleRate: 48000 });
+        const dest = ctx.createMediaStreamDestination();
+        dest.channelCount = 1;
+        state.silentMicAt = Date.now();
+        return dest.stream;
+      }
       const stream = await getUserMedia(constraints);
-      if (!state.micOpenedAt && stream.getAudioTracks().length) state.micOpenedAt = Date.now();
+      const track = stream.getAudioTracks()[0];
+      if (track) state.micOpens.push({ at: Date.now(), label: track.label });
       return stream;
     };
   }

@@ -6,11 +6,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { parseWavPcm16 } from '@parley/testkit';
 import type { Stack } from '@parley/testkit/stack';
 
 export { wordOverlap } from '../../agent/src/providers/local/speech-fixtures';
@@ -36,9 +37,10 @@ export interface MicWavOptions {
 
 /**
  * A 48 kHz mono 16-bit WAV of `text` spoken by espeak-ng, led and followed by silence, for
- * Chromium's `--use-file-for-fake-audio-capture`. Cached by content in the OS temp folder.
+ * Chromium's `--use-file-for-fake-audio-capture`, and the length of the speech in it. Cached by
+ * content in the OS temp folder.
  */
-export async function micWav(text: string, o: MicWavOptions): Promise<string> {
+export async function micWav(text: string, o: MicWavOptions): Promise<{ path: string; speechMs: number }> {
   if (!/^[a-z]{2,3}(-[a-z0-9]+)*(\+[a-z0-9]+)?$/i.test(o.voice)) throw new Error(`invalid espeak-ng voice: ${o.voice}`);
   const tail = o.tailSilenceS ?? 1;
   const key = createHash('sha256')
@@ -47,13 +49,15 @@ export async function micWav(text: string, o: MicWavOptions): Promise<string> {
     .slice(0, 20);
   const dir = path.join(tmpdir(), 'parley-browser-mic');
   const file = path.join(dir, `${key}.wav`);
-  if (
-    await stat(file).then(
-      (s) => s.size > 44,
-      () => false,
-    )
-  )
-    return file;
+  const result = async () => {
+    const { samples, sampleRate } = parseWavPcm16(await readFile(file));
+    return { path: file, speechMs: Math.round((samples.length / sampleRate - o.leadSilenceS - tail) * 1000) };
+  };
+  const cached = await stat(file).then(
+    (s) => s.size > 44,
+    () => false,
+  );
+  if (cached) return result();
   mkdirSync(dir, { recursive: true });
   const unique = `${key}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   const raw = path.join(dir, `${unique}.raw.wav`);
@@ -80,7 +84,7 @@ export async function micWav(text: string, o: MicWavOptions): Promise<string> {
     await rm(raw, { force: true });
     await rm(out, { force: true });
   }
-  return file;
+  return result();
 }
 
 /** Headless Chromium whose only microphone plays `wavPath` once (from when a page opens it), then silence. */
@@ -102,7 +106,10 @@ export function launchChromium(wavPath?: string): Promise<Browser> {
 }
 
 export interface PageProbe {
-  micOpenedAt: number;
+  /** When the app's first microphone (a silent stand-in, see page-probe.js) was handed out. */
+  silentMicAt: number;
+  /** Each real (fake-device) capture: the WAV plays from its start in each. */
+  micOpens: Array<{ at: number; label: string }>;
   lines: Array<{ at: number; kind: 'final' | 'interim'; role: string; text: string }>;
   levels: Array<{ at: number; rms: number }>;
   meters: number;
@@ -112,6 +119,31 @@ const PAGE_PROBE = path.join(import.meta.dirname, 'page-probe.js');
 
 /** What page-probe.js recorded so far in this page. */
 export const probe = (page: Page): Promise<PageProbe> => page.evaluate('window.__parley') as Promise<PageProbe>;
+
+/**
+ * The caller starts speaking: picks another microphone in the call controls. LiveKit restarts the
+ * published track on that fake device, whose capture plays the WAV from its start. Returns when
+ * the capture opened (the WAV's time zero) and the device's label.
+ */
+export async function pickMicrophone(page: Page): Promise<{ label: string; openedAt: number }> {
+  const select = page.getByLabel('Microphone', { exact: true });
+  await select.locator('option').nth(1).waitFor({ state: 'attached', timeout: 10_000 });
+  const current = await select.inputValue();
+  const values = await select
+    .locator('option')
+    .evaluateAll((els) => els.map((e) => [e.getAttribute('value'), e.textContent]));
+  const [value, label] = values.find(([v]) => v && v !== current && v !== 'default') ?? [];
+  if (!value || !label) throw new Error(`no other microphone to pick: ${JSON.stringify(values)} (current ${current})`);
+  const before = (await probe(page)).micOpens.length;
+  await select.selectOption(value);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const open = (await probe(page)).micOpens.slice(before).find((o) => o.label === label);
+    if (open) return { label, openedAt: open.at };
+    if (Date.now() > deadline) throw new Error(`the microphone "${label}" did not open within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** A page with page-probe.js and every console error / page error collected into `errors`. */
 export async function openPage(browser: Browser, errors: string[], width = 1280): Promise<Page> {

@@ -12,6 +12,7 @@ import {
   launchChromium,
   micWav,
   openPage,
+  pickMicrophone,
   probe,
   requireWebBuild,
   screenshot,
@@ -24,7 +25,7 @@ const SAID = 'Hola, me gustaría hablar del mar.';
 const REPLY = 'El mar cubre casi tres cuartas partes de la Tierra.';
 const PROMPT = 'Llámame Capitana y sé breve.';
 const TOPIC = 'navegación a vela';
-const LEAD_S = 7;
+const LEAD_S = 1;
 const DEFAULT_CARTESIA_VOICE = '794f9389-aac1-45b6-b726-9d9369183238'; // CARTESIA_VOICE's default
 
 describe('browser: sign up, preferences, call, history', () => {
@@ -36,8 +37,7 @@ describe('browser: sign up, preferences, call, history', () => {
 
   beforeAll(async () => {
     requireWebBuild();
-    // The WAV starts when the page opens the microphone (before the room is joined): seconds of silence
-    // let the call connect and the agent's greeting play before the caller speaks.
+    // The WAV plays when the caller picks a microphone during the call (see pickMicrophone).
     const [s, wav] = await Promise.all([
       startStack({
         deepgram: { transcripts: [SAID], endpointSilenceMs: 700 },
@@ -47,7 +47,7 @@ describe('browser: sign up, preferences, call, history', () => {
       micWav(SAID, { voice: 'es', leadSilenceS: LEAD_S }),
     ]);
     stack = s;
-    browser = await launchChromium(wav);
+    browser = await launchChromium(wav.path);
   }, 120_000);
 
   afterAll(async () => {
@@ -96,9 +96,14 @@ describe('browser: sign up, preferences, call, history', () => {
       await screenshot(page, 'user-04-call-idle');
       await page.getByRole('button', { name: 'Start call' }).click();
       await page.getByRole('button', { name: 'End call' }).waitFor({ timeout: 15_000 });
-      // The greeting (Spanish, from the preferences) is the first agent line.
-      await page.locator('li.turn-agent', { hasText: 'Hola' }).waitFor({ timeout: 20_000 });
+      // The greeting (Spanish, from the preferences) is the first agent line; then the agent listens.
+      await page.locator('li.turn-agent', { hasText: 'Hola, soy Parley' }).waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Listening$/ })
+        .waitFor({ timeout: 10_000 });
     });
+    const mic = await step('pick a microphone and speak', ctx, () => pickMicrophone(page));
 
     await step('call: own words, then the agent reply, appear live', ctx, async () => {
       await page.locator('li.turn-user', { hasText: SAID }).waitFor({ timeout: 25_000 });
@@ -132,10 +137,10 @@ describe('browser: sign up, preferences, call, history', () => {
     expect(p.meters).toBeGreaterThan(0);
     const replyAudio = p.levels.filter((l) => l.at >= userFinal!.at && l.at <= agentFinal!.at + 500 && l.rms > 0.01);
     expect(replyAudio.length * 50).toBeGreaterThanOrEqual(1000);
-    const speechAt = p.micOpenedAt + LEAD_S * 1000;
+    const speechAt = mic.openedAt + LEAD_S * 1000;
     console.info(
-      `[user-flow] mic opened → greeting line ${(p.lines.find((l) => l.role === 'agent' && l.kind === 'final')?.at ?? 0) - p.micOpenedAt} ms; ` +
-        `speech starts at +${LEAD_S * 1000} ms; first user interim +${userInterim!.at - speechAt} ms after speech onset; ` +
+      `[user-flow] Start call → greeting line ${(p.lines.find((l) => l.role === 'agent' && l.kind === 'final')?.at ?? 0) - p.silentMicAt} ms; ` +
+        `picked "${mic.label}"; first user interim ${userInterim!.at - speechAt} ms after speech onset; ` +
         `user final → agent reply final ${agentFinal!.at - userFinal!.at} ms`,
     );
 
