@@ -32,6 +32,7 @@ export function bucketOf(node: ProfileNode): string {
   if (functionName === '(idle)') return '(idle)';
   if (functionName === '(garbage collector)') return '(gc)';
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.startsWith('node:internal/')) return `node:internal/${url.slice(14).split(/[/:]/)[0]}`;
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;

@@ -1,7 +1,9 @@
 // web: production bundle size (initial JS, gzip) and Lighthouse performance + accessibility for
-// the landing, call and history pages, served by the real gateway from web/dist, driving Debian's
+// the landing, call and history pages, served by the real gateway from a fresh production build, driving Debian's
 // Chromium through chrome-launcher. See docs/performance.md.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
@@ -14,7 +16,7 @@ import { round } from '../lib/stats';
 import { analyzeBundle } from './bundle';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const dist = path.join(repoRoot, 'web/dist');
+const webDist = path.join(repoRoot, 'web/dist');
 const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const TARGET_A11Y = 95;
 
@@ -100,9 +102,12 @@ export async function run(args: string[]): Promise<BenchResult> {
   const started = Date.now();
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.split('=')[1] ?? 3);
   const machine = machineSampler();
-  if (!args.includes('--no-build')) {
-    console.log('building web/dist (npm run build -w web)…');
-    execFileSync('npm', ['run', 'build', '-w', 'web'], {
+  // The production build goes to a folder of its own (others may be serving web/dist right now);
+  // --no-build measures web/dist as it is.
+  const dist = args.includes('--no-build') ? webDist : mkdtempSync(path.join(os.tmpdir(), 'parley-bench-web-'));
+  if (dist !== webDist) {
+    console.log('building the web client (npm run build -w web -- --outDir <temp>)…');
+    execFileSync('npm', ['run', 'build', '-w', 'web', '--', '--outDir', dist, '--emptyOutDir'], {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
       timeout: 180_000,
@@ -230,5 +235,6 @@ export async function run(args: string[]): Promise<BenchResult> {
   } finally {
     chrome?.kill();
     await gw.stop();
+    if (dist !== webDist) rmSync(dist, { recursive: true, force: true });
   }
 }
