@@ -51,7 +51,8 @@ async function listCartesiaVoices(ctx: AppContext): Promise<Voice[]> {
 function cartesiaBuiltin(ctx: AppContext): Voice[] {
   const configured = ctx.config.providerEnv.CARTESIA_VOICE;
   const rest = CARTESIA_FALLBACK_VOICES.filter((v) => v.id !== configured);
-  return [{ id: configured, name: 'Default voice', language: null }, ...rest];
+  // Not "Default voice": the settings form already offers that for "no preference" (null).
+  return [{ id: configured, name: 'Configured voice (CARTESIA_VOICE)', language: null }, ...rest];
 }
 
 async function load(ctx: AppContext): Promise<{ value: VoiceCatalogue; ttlMs: number }> {

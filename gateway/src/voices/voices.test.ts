@@ -106,7 +106,7 @@ describe('voice catalogue, languages and providers', () => {
       const r = await new TestClient(gw.url).get('/api/voices');
       expect(r.status).toBe(200);
       expect(r.body.source).toBe('builtin');
-      expect(r.body.voices[0]).toEqual({ id: 'configured-voice', name: 'Default voice', language: null });
+      expect(r.body.voices[0]).toEqual({ id: 'configured-voice', name: 'Configured voice (CARTESIA_VOICE)', language: null });
       expect(gw.logs.text).toContain('voice listing failed');
     } finally {
       await api.close();
