@@ -10,7 +10,16 @@ import type { ServerMessage } from '@parley/protocol';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { greetingFor } from '../../agent/src/agent';
 import { openTranscript, type TranscriptSocket } from '../../gateway/src/calls/testing';
-import { registerCaller, speech, startFaultStack, storedUtterances, turn, waitFor, type FaultStack } from './harness';
+import {
+  recordUtterances,
+  registerCaller,
+  speech,
+  startFaultStack,
+  storedUtterances,
+  turn,
+  waitFor,
+  type FaultStack,
+} from './harness';
 
 const PG_TURNS = ['What time is it now?', 'Are you still there?', 'Good, then goodbye.'];
 const REDIS_TURNS = ['Tell me about the sea.', 'And the mountains?', 'Thank you, bye.'];
@@ -43,8 +52,9 @@ function delivered(socket: TranscriptSocket, snapshot: Extract<ServerMessage, { 
   };
 }
 
-async function expectTranscriptIntact(conversationId: string, turns: string[]) {
+async function expectTranscriptIntact(fault: string, conversationId: string, turns: string[]) {
   const rows = await storedUtterances(stack.database, conversationId);
+  recordUtterances('data', fault, [greetingFor('en'), ...turns.flatMap((t, i) => [t, reply(i + 1)])], rows);
   expect(rows.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
   expect(rows.filter((r) => r.role === 'user').map((r) => r.text)).toEqual(turns);
@@ -116,7 +126,7 @@ describe('Postgres unreachable for 10 s mid-call', () => {
     await turn(caller, pcm[2]!);
     await caller.hangUp();
     await waitFor(async () => (await conversation(id))?.status === 'ended', 15_000, 'call ended');
-    await expectTranscriptIntact(id, PG_TURNS);
+    await expectTranscriptIntact('postgres_unreachable_10s', id, PG_TURNS);
     expect((await conversation(id)).end_reason).toBe('caller_left');
     await waitFor(() => delivered(socket, snapshot).ended, 5_000, 'call_ended on the socket');
     expect(delivered(socket, snapshot).seqs.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
@@ -169,7 +179,7 @@ describe('Redis restarted mid-call', () => {
 
     await caller.hangUp();
     await waitFor(async () => (await conversation(id))?.status === 'ended', 15_000, 'call ended');
-    await expectTranscriptIntact(id, REDIS_TURNS);
+    await expectTranscriptIntact('redis_restart', id, REDIS_TURNS);
     await waitFor(() => delivered(socket, snapshot).ended, 5_000, 'call_ended on the socket');
     expect(delivered(socket, snapshot).seqs.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   }, 120_000);

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -289,4 +289,29 @@ export async function registerCaller(client: TestClient) {
  */
 export async function storedUtterances(db: TestDatabase, conversationId: string) {
   return db.db('utterances').where({ conversation_id: conversationId }).orderBy('seq').select('seq', 'role', 'text');
+}
+
+/**
+ * Records, per fault, how many utterances were expected (spoken and heard), stored, lost and
+ * duplicated, into test-results/faults-<suite>.json for docs/reliability.md. Call before asserting.
+ */
+export function recordUtterances(suite: string, fault: string, expected: string[], stored: Array<{ text: string }>) {
+  const left = [...stored.map((r) => r.text)];
+  let lost = 0;
+  for (const text of expected) {
+    const i = left.indexOf(text);
+    if (i === -1) lost++;
+    else left.splice(i, 1);
+  }
+  const file = path.resolve(import.meta.dirname, `../../test-results/faults-${suite}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const all: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  all[fault] = {
+    expected: expected.length,
+    stored: stored.length,
+    lost,
+    duplicated: left.length,
+    at: new Date().toISOString(),
+  };
+  writeFileSync(file, JSON.stringify(all, null, 2));
 }

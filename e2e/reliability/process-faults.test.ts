@@ -11,7 +11,16 @@ import { descendantPids, isAlive } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { greetingFor } from '../../agent/src/agent';
 import { openTranscript, type TranscriptSocket } from '../../gateway/src/calls/testing';
-import { registerCaller, speech, startFaultStack, storedUtterances, turn, waitFor, type FaultStack } from './harness';
+import {
+  recordUtterances,
+  registerCaller,
+  speech,
+  startFaultStack,
+  storedUtterances,
+  turn,
+  waitFor,
+  type FaultStack,
+} from './harness';
 
 const TURNS = ['Please remember this.', 'A brand new call.', 'Before the restart.', 'After the restart.'];
 const reply = (n: number) => `Answer number ${n}.`;
@@ -51,8 +60,9 @@ async function liveCall() {
 }
 
 /** No gap, no duplicate; user turns as transcribed, agent turns as scripted. */
-async function expectPrefixIntact(id: string, userTurns: string[]) {
+async function expectPrefixIntact(fault: string, id: string, userTurns: string[]) {
   const rows = await storedUtterances(stack.database, id);
+  recordUtterances('process', fault, [greetingFor('en'), ...userTurns.flatMap((t, i) => [t, reply(i + 1)])], rows);
   expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i));
   expect(rows.filter((r) => r.role === 'user').map((r) => r.text)).toEqual(userTurns);
   expect(rows.filter((r) => r.role === 'agent').map((r) => r.text)).toEqual([
@@ -85,7 +95,7 @@ describe("the agent's job process killed mid-call", () => {
     expect(ended.end_reason).not.toBe('caller_left'); // the caller is still there: the agent failed
     const callEnded = await socket.next('call_ended', 10_000);
     expect(callEnded.reason).toBe(ended.end_reason);
-    expect((await expectPrefixIntact(id, [TURNS[0]!])).length).toBe(3);
+    expect((await expectPrefixIntact('agent_job_killed', id, [TURNS[0]!])).length).toBe(3);
     await caller.hangUp();
 
     // The worker is still up and serves the next call end to end.
@@ -94,7 +104,7 @@ describe("the agent's job process killed mid-call", () => {
     await turn(next.caller, pcm[1]!);
     await next.caller.hangUp();
     await waitFor(async () => (await conversation(next.id))?.status === 'ended', 15_000, 'next call ended');
-    await expectPrefixIntact(next.id, [TURNS[1]!]);
+    await expectPrefixIntact('agent_job_killed_next_call', next.id, [TURNS[1]!]);
     expect((await conversation(next.id)).end_reason).toBe('caller_left');
   }, 120_000);
 });
@@ -122,7 +132,7 @@ describe('the LiveKit server restarted mid-call', () => {
     const final = await conversation(id);
     expect(EndReason.options).toContain(final.end_reason);
     await socket.next('call_ended', 10_000);
-    await expectPrefixIntact(id, outcome === 'ended' ? [TURNS[2]!] : [TURNS[2]!, TURNS[3]!]);
+    await expectPrefixIntact('livekit_restart', id, outcome === 'ended' ? [TURNS[2]!] : [TURNS[2]!, TURNS[3]!]);
 
     // The worker registers with the restarted server and the next call is served.
     // (The worker's health answers 200 only while its LiveKit session is open; the stale job must be gone.)
@@ -139,6 +149,6 @@ describe('the LiveKit server restarted mid-call', () => {
     expect((await storedUtterances(stack.database, next.id)).length).toBeLessThanOrEqual(1);
     await next.caller.hangUp();
     await waitFor(async () => (await conversation(next.id))?.status === 'ended', 15_000, 'next call ended');
-    await expectPrefixIntact(next.id, []);
+    await expectPrefixIntact('livekit_restart_next_call', next.id, []);
   }, 180_000);
 });
