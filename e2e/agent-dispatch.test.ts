@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomEvent, type Room } from '@livekit/rtc-node';
 import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
 import { startLivekitServer, type RunningLivekitServer } from '@parley/tools';
-import { descendantPids, isAlive, spawnAgentWorker, startTestGateway, TEST_INGEST_SECRET, TestClient, type AgentWorkerProcess, type TestGateway } from '@parley/testkit';
+import {
+  descendantPids,
+  isAlive,
+  spawnAgentWorker,
+  startTestGateway,
+  TEST_INGEST_SECRET,
+  TestClient,
+  type AgentWorkerProcess,
+  type TestGateway,
+} from '@parley/testkit';
 import { connectParticipant, participantToken } from '@parley/testkit/livekit';
 
 describe('agent worker dispatch by agent name', () => {
@@ -17,7 +26,12 @@ describe('agent worker dispatch by agent name', () => {
     lk = await startLivekitServer();
     const lkEnv = { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: lk.apiKey, LIVEKIT_API_SECRET: lk.apiSecret };
     gw = await startTestGateway({ env: { ...lkEnv, AGENT_NAME: agentName } });
-    worker = await spawnAgentWorker({ ...lkEnv, AGENT_NAME: agentName, GATEWAY_URL: gw.url, INGEST_SECRET: TEST_INGEST_SECRET });
+    worker = await spawnAgentWorker({
+      ...lkEnv,
+      AGENT_NAME: agentName,
+      GATEWAY_URL: gw.url,
+      INGEST_SECRET: TEST_INGEST_SECRET,
+    });
     await worker.waitUntilRegistered();
   }, 90_000);
 
@@ -36,12 +50,17 @@ describe('agent worker dispatch by agent name', () => {
       ready = await c.get('/readyz');
     }
     expect(ready.status).toBe(200);
-    for (const name of ['database', 'sessions', 'livekit', 'agent']) expect(ready.body.components[name].status).toBe('ok');
+    for (const name of ['database', 'sessions', 'livekit', 'agent'])
+      expect(ready.body.components[name].status).toBe('ok');
     expect(ready.body.components.agent.agentName).toBe(agentName);
   });
 
   it('starts a job in the room named by the token, with the dispatch metadata intact, and leaves no child behind on stop', async () => {
-    const metadata: CallMetadata = { conversationId: randomUUID(), guest: true, preferences: { ...DEFAULT_PREFERENCES, language: 'es', favoriteTopics: ['tides', 'ñandú ✓'] } };
+    const metadata: CallMetadata = {
+      conversationId: randomUUID(),
+      guest: true,
+      preferences: { ...DEFAULT_PREFERENCES, language: 'es', favoriteTopics: ['tides', 'ñandú ✓'] },
+    };
     const roomName = `dispatch-${randomUUID().slice(0, 8)}`;
     const token = await participantToken(lk, 'caller', roomName, { agentName, metadata: JSON.stringify(metadata) });
     const t0 = Date.now();

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
 const compose = (env: Record<string, string>, ...args: string[]) =>
-  spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
 
 const secrets = { LIVEKIT_API_SECRET: 'x'.repeat(40), SESSION_SECRET: 'y'.repeat(40), INGEST_SECRET: 'z'.repeat(40) };
 
@@ -13,7 +17,14 @@ describe('docker-compose.yml', () => {
     const r = compose(secrets, 'config', '-q');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const services = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '--services'], { cwd: root, env: { ...process.env, ...secrets }, encoding: 'utf8' }).trim().split('\n').sort();
+    const services = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '--services'], {
+      cwd: root,
+      env: { ...process.env, ...secrets },
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .sort();
     expect(services).toEqual(['agent', 'gateway', 'livekit', 'postgres', 'redis']);
     const full = compose(secrets, 'config').stdout;
     expect(full.match(/restart: unless-stopped/g)?.length).toBe(5);

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
 const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
-const markdownFiles = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const markdownFiles = [
+  'README.md',
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('README and docs match the tree', () => {
   it('gives a newcomer exactly the two commands', () => {
@@ -33,7 +38,12 @@ describe('README and docs match the tree', () => {
 
   it('documents in .env.example every environment variable the services read', () => {
     const example = read('.env.example');
-    const sources = ['gateway/src/config/config.ts', 'agent/src/config.ts', 'protocol/src/providers.ts', 'scripts/stack.ts'];
+    const sources = [
+      'gateway/src/config/config.ts',
+      'agent/src/config.ts',
+      'protocol/src/providers.ts',
+      'scripts/stack.ts',
+    ];
     const vars = new Set<string>();
     for (const s of sources) {
       for (const [, name] of read(s).matchAll(/^\s+([A-Z][A-Z0-9_]{2,}):\s/gm)) vars.add(name!);

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Room } from '@livekit/rtc-node';
 import { startLivekitServer, type RunningLivekitServer } from '@parley/tools';
-import { AudioStream, connectParticipant, participantToken, publishAudio, waitForRemoteAudioTrack } from '@parley/testkit/livekit';
+import {
+  AudioStream,
+  connectParticipant,
+  participantToken,
+  publishAudio,
+  waitForRemoteAudioTrack,
+} from '@parley/testkit/livekit';
 
 describe('local LiveKit server carries audio between two participants', () => {
   let lk: RunningLivekitServer;

@@ -40,7 +40,10 @@ function newestMtime(dir: string): number {
 
 function buildWebIfStale() {
   const index = 'web/dist/index.html';
-  const stale = !existsSync(index) || newestMtime('web/src') > statSync(index).mtimeMs || newestMtime('protocol/src') > statSync(index).mtimeMs;
+  const stale =
+    !existsSync(index) ||
+    newestMtime('web/src') > statSync(index).mtimeMs ||
+    newestMtime('protocol/src') > statSync(index).mtimeMs;
   if (!stale) return;
   log('building the web client…');
   const r = spawnSync('npm', ['run', 'build', '-w', 'web', '--silent'], { stdio: 'inherit' });
@@ -57,11 +60,14 @@ async function stopAll(code: number) {
   log('stopping…');
   const exits = children
     .filter((c) => c.exitCode === null && c.signalCode === null)
-    .map((c) => new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-      setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
-    }));
+    .map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+        }),
+    );
   await Promise.all(exits);
   await lk?.stop();
   log('stopped.');
@@ -71,7 +77,10 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 function run(name: string, script: string, extraEnv: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...env, ...extraEnv },
+    stdio: 'inherit',
+  });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     log(`${name} exited (${signal ?? code}); stopping the platform`);
@@ -105,8 +114,17 @@ const shared = {
   LIVEKIT_API_SECRET: livekit.apiSecret ?? '',
   INGEST_SECRET: env.INGEST_SECRET ?? secrets.ingest,
 };
-run('gateway', 'gateway/src/main.ts', { ...shared, PORT: String(port), DATA_DIR: dataDir, SESSION_SECRET: env.SESSION_SECRET ?? secrets.session });
-run('agent worker', 'agent/src/main.ts', { ...shared, GATEWAY_URL: `http://127.0.0.1:${port}`, AGENT_HEALTH_PORT: env.AGENT_HEALTH_PORT ?? '8081' });
+run('gateway', 'gateway/src/main.ts', {
+  ...shared,
+  PORT: String(port),
+  DATA_DIR: dataDir,
+  SESSION_SECRET: env.SESSION_SECRET ?? secrets.session,
+});
+run('agent worker', 'agent/src/main.ts', {
+  ...shared,
+  GATEWAY_URL: `http://127.0.0.1:${port}`,
+  AGENT_HEALTH_PORT: env.AGENT_HEALTH_PORT ?? '8081',
+});
 
 const providers = resolveProviders(ProviderEnv.parse(env));
 const url = env.PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${port}`;
@@ -120,7 +138,12 @@ for (;;) {
   }
   await new Promise((r) => setTimeout(r, 500));
 }
-const local = [providers.stt === 'local' && 'speech recognition', providers.llm === 'offline' && 'language model', providers.tts === 'local' && 'speech synthesis'].filter(Boolean);
+const local = [
+  providers.stt === 'local' && 'speech recognition',
+  providers.llm === 'offline' && 'language model',
+  providers.tts === 'local' && 'speech synthesis',
+].filter(Boolean);
 log(`providers: STT ${providers.stt}, LLM ${providers.llm} (${providers.llmModel}), TTS ${providers.tts}`);
-if (local.length) log(`no keys for: ${local.join(', ')} — using local providers (see docs/offline-mode.md to plug in real ones)`);
+if (local.length)
+  log(`no keys for: ${local.join(', ')} — using local providers (see docs/offline-mode.md to plug in real ones)`);
 log(`ready: open ${url}  (Ctrl-C stops everything)`);

@@ -39,12 +39,17 @@ const lint = run('npm', ['run', 'lint', '--silent']);
 step('tests');
 mkdirSync('test-results', { recursive: true });
 const vitest = run(process.execPath, [
-  'node_modules/vitest/vitest.mjs', 'run',
-  '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json',
+  'node_modules/vitest/vitest.mjs',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/vitest.json',
   ...process.argv.slice(2),
 ]);
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 if (existsSync('test-results/vitest.json')) {
   const r = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
   passed = r.numPassedTests;

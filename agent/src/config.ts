@@ -38,7 +38,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
   const providers = resolveProviders(e);
   const problems = providerConfigProblems(e, providers);
   if (e.NODE_ENV === 'production') {
-    if (e.LIVEKIT_API_SECRET.length < 32) problems.push('LIVEKIT_API_SECRET must be at least 32 characters in production');
+    if (e.LIVEKIT_API_SECRET.length < 32)
+      problems.push('LIVEKIT_API_SECRET must be at least 32 characters in production');
     if (e.INGEST_SECRET === DEV_SECRET || e.INGEST_SECRET.length < 32)
       problems.push('INGEST_SECRET must be set to at least 32 random characters in production');
   }

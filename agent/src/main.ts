@@ -44,7 +44,10 @@ const recoverSpooled = async () => {
   if (recovering) return;
   recovering = true;
   try {
-    await recoverSpool(config.spoolDir, config.gateway, { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) });
+    await recoverSpool(config.spoolDir, config.gateway, {
+      info: (o, m) => logger.info(o, m),
+      warn: (o, m) => logger.warn(o, m),
+    });
   } catch (err) {
     logger.warn({ err }, 'spool recovery failed');
   } finally {
@@ -54,7 +57,10 @@ const recoverSpooled = async () => {
 const spoolTimer = setInterval(() => void recoverSpooled(), config.spoolRecoveryMs);
 spoolTimer.unref();
 void recoverSpooled();
-logger.info({ agentName: config.agentName, providers: config.providers, healthPort: config.health.port }, 'parley agent worker starting');
+logger.info(
+  { agentName: config.agentName, providers: config.providers, healthPort: config.health.port },
+  'parley agent worker starting',
+);
 
 let stopping = false;
 /**

@@ -8,13 +8,34 @@ async function exerciseSchema(db: Database) {
     .returning(['id']);
   const dup = await db('users')
     .insert({ email: 'ada@example.com', password_hash: 'y', display_name: 'Ada 2' })
-    .then(() => null, (e: unknown) => e);
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
   expect(isUniqueViolation(dup)).toBe(true);
   const id = '00000000-0000-4000-8000-000000000001';
   await db('conversations').insert({ id, user_id: user.id, room: 'r1' });
   await db('utterances').insert([
-    { conversation_id: id, user_id: user.id, seq: 0, role: 'user', text: 'hello there', language: 'en', started_at: new Date(), ended_at: new Date() },
-    { conversation_id: id, user_id: user.id, seq: 1, role: 'agent', text: 'talk about tidal energy now', language: 'en', started_at: new Date(), ended_at: new Date() },
+    {
+      conversation_id: id,
+      user_id: user.id,
+      seq: 0,
+      role: 'user',
+      text: 'hello there',
+      language: 'en',
+      started_at: new Date(),
+      ended_at: new Date(),
+    },
+    {
+      conversation_id: id,
+      user_id: user.id,
+      seq: 1,
+      role: 'agent',
+      text: 'talk about tidal energy now',
+      language: 'en',
+      started_at: new Date(),
+      ended_at: new Date(),
+    },
   ]);
   const hits = await db('utterances')
     .select('seq', db.raw(`ts_headline('simple', text, websearch_to_tsquery('simple', ?)) as hl`, ['tidal']))

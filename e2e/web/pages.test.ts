@@ -16,7 +16,8 @@ describe('web client served by the gateway', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error('web/dist is missing: run `npm run build -w web` first');
+    if (!existsSync(path.join(WEB_DIST, 'index.html')))
+      throw new Error('web/dist is missing: run `npm run build -w web` first');
     gw = await startTestGateway({ env: { WEB_DIST } });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -31,7 +32,8 @@ describe('web client served by the gateway', () => {
   async function open(p: string, width = 1280): Promise<Page> {
     const page = await browser.newPage({ viewport: { width, height: 800 } });
     page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(`${p}: ${m.text()}`);
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+        consoleErrors.push(`${p}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleErrors.push(`${p}: ${e.message}`));
     await page.goto(gw.url + p);

@@ -20,7 +20,20 @@ import type { AppContext } from './context';
  * `<feature>Router(ctx)`; add it here and nowhere else.
  */
 export function featureRouters(ctx: AppContext): Router[] {
-  return [authRouter(ctx), meRouter(ctx), preferencesRouter(ctx), voicesRouter(ctx), adminRouter(ctx), openapiRouter(ctx),
-    agentsRouter(ctx), callsRouter(ctx), ingestRouter(ctx), webhooksRouter(ctx),
-    conversationsRouter(ctx), accountDataRouter(ctx), retentionRouter(ctx), usageRouter(ctx)];
+  return [
+    authRouter(ctx),
+    meRouter(ctx),
+    preferencesRouter(ctx),
+    voicesRouter(ctx),
+    adminRouter(ctx),
+    openapiRouter(ctx),
+    agentsRouter(ctx),
+    callsRouter(ctx),
+    ingestRouter(ctx),
+    webhooksRouter(ctx),
+    conversationsRouter(ctx),
+    accountDataRouter(ctx),
+    retentionRouter(ctx),
+    usageRouter(ctx),
+  ];
 }

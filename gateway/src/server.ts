@@ -40,7 +40,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const ownsDb = !options.db;
   const db =
     options.db ??
-    createDatabase({ url: config.database.url, dataDir: config.database.url ? undefined : `${config.database.dataDir}/pg` });
+    createDatabase({
+      url: config.database.url,
+      dataDir: config.database.url ? undefined : `${config.database.dataDir}/pg`,
+    });
   if (options.migrate ?? ownsDb) await migrateLatest(db);
 
   let redis: Redis | null = null;

@@ -16,7 +16,12 @@ export function signBody(secret: string, body: string, now = Date.now()): string
 
 export type SignatureCheck = 'ok' | 'missing' | 'malformed' | 'expired' | 'mismatch';
 
-export function verifySignature(secret: string, header: string | undefined, body: string, now = Date.now()): SignatureCheck {
+export function verifySignature(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  now = Date.now(),
+): SignatureCheck {
   if (!header) return 'missing';
   const m = /^t=(\d{1,16}),v1=([0-9a-f]{64})$/.exec(header);
   if (!m) return 'malformed';

@@ -47,7 +47,10 @@ export async function spawnAgentWorker(env: Record<string, string | undefined>):
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`agent worker exited early:\n${output.join('').slice(-3000)}`);
-        const ok = await fetch(healthUrl, { signal: AbortSignal.timeout(500) }).then((r) => r.ok, () => false);
+        const ok = await fetch(healthUrl, { signal: AbortSignal.timeout(500) }).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) return;
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -56,8 +56,10 @@ export class TestClient {
   get = <T = any>(p: string, init?: { headers?: Record<string, string> }) => this.request<T>('GET', p, undefined, init);
   post = <T = any>(p: string, b?: unknown, init?: { headers?: Record<string, string>; raw?: string | Buffer }) =>
     this.request<T>('POST', p, b, init);
-  put = <T = any>(p: string, b?: unknown, init?: { headers?: Record<string, string> }) => this.request<T>('PUT', p, b, init);
+  put = <T = any>(p: string, b?: unknown, init?: { headers?: Record<string, string> }) =>
+    this.request<T>('PUT', p, b, init);
   patch = <T = any>(p: string, b?: unknown, init?: { headers?: Record<string, string> }) =>
     this.request<T>('PATCH', p, b, init);
-  delete = <T = any>(p: string, init?: { headers?: Record<string, string> }) => this.request<T>('DELETE', p, undefined, init);
+  delete = <T = any>(p: string, init?: { headers?: Record<string, string> }) =>
+    this.request<T>('DELETE', p, undefined, init);
 }

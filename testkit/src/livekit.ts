@@ -1,4 +1,15 @@
-import { AudioFrame, AudioSource, AudioStream, LocalAudioTrack, Room, RoomEvent, TrackKind, TrackPublishOptions, TrackSource, type RemoteTrack } from '@livekit/rtc-node';
+import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
+  LocalAudioTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+  type RemoteTrack,
+} from '@livekit/rtc-node';
 import { AccessToken, RoomAgentDispatch, RoomConfiguration } from 'livekit-server-sdk';
 
 export interface LivekitEndpoint {
@@ -49,7 +60,11 @@ export async function publishAudio(room: Room, sampleRate = 48000) {
   };
 }
 
-export function waitForRemoteAudioTrack(room: Room, fromIdentity?: (id: string) => boolean, timeoutMs = 20_000): Promise<RemoteTrack> {
+export function waitForRemoteAudioTrack(
+  room: Room,
+  fromIdentity?: (id: string) => boolean,
+  timeoutMs = 20_000,
+): Promise<RemoteTrack> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no remote audio track')), timeoutMs);
     const check = (track: RemoteTrack, _pub: unknown, participant: { identity: string }) => {

@@ -33,7 +33,10 @@ export async function synthesizeSpeechWav(text: string, options: SpeechWavOption
   const lang = options.lang ?? 'en-us';
   const sampleRate = options.sampleRate ?? 16000;
   if (!/^[a-z]{2,3}(-[a-z0-9-]+)?$/i.test(lang)) throw new Error(`invalid espeak-ng language: ${lang}`);
-  const key = createHash('sha256').update(JSON.stringify([voice, lang, sampleRate, text])).digest('hex').slice(0, 24);
+  const key = createHash('sha256')
+    .update(JSON.stringify([voice, lang, sampleRate, text]))
+    .digest('hex')
+    .slice(0, 24);
   const path = join(CACHE_DIR, `${key}.wav`);
   if (!(await exists(path))) {
     await mkdir(CACHE_DIR, { recursive: true });

@@ -12,7 +12,10 @@ const MODULE = 'github.com/livekit/livekit-server/cmd/server';
 
 /** Kept outside the clone so later runs, other clones and CI on this machine reuse the build. */
 export function toolsDir(): string {
-  return process.env.PARLEY_TOOLS_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'parley', 'bin');
+  return (
+    process.env.PARLEY_TOOLS_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'parley', 'bin')
+  );
 }
 
 export function livekitBinaryPath(): string {
@@ -32,7 +35,10 @@ export async function ensureLivekitServer(log: (line: string) => void = () => {}
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('Go is not installed: it is needed once to build livekit-server (or set LIVEKIT_URL to use another server).');
+    if (e.code === 'ENOENT')
+      throw new Error(
+        'Go is not installed: it is needed once to build livekit-server (or set LIVEKIT_URL to use another server).',
+      );
     throw new Error(`go install ${MODULE}@${LIVEKIT_SERVER_VERSION} failed:\n${e.stderr ?? e.message}`);
   }
   mkdirSync(path.dirname(bin), { recursive: true });
@@ -104,7 +110,8 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`livekit-server exited with code ${child.exitCode} (config ${configPath})`);
+    if (child.exitCode !== null)
+      throw new Error(`livekit-server exited with code ${child.exitCode} (config ${configPath})`);
     try {
       const res = await fetch(httpUrl, { signal: AbortSignal.timeout(500) });
       if (res.ok) break;

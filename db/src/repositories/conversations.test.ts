@@ -15,7 +15,10 @@ let userId: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const [u] = await t.db('users').insert({ email: 'r@example.com', password_hash: 'x', display_name: 'R' }).returning(['id']);
+  const [u] = await t
+    .db('users')
+    .insert({ email: 'r@example.com', password_hash: 'x', display_name: 'R' })
+    .returning(['id']);
   userId = u.id;
 });
 afterAll(async () => t?.drop());
@@ -56,10 +59,20 @@ describe('conversations repository', () => {
   it('inserts utterances idempotently on (conversation, seq) and counts only new turns', async () => {
     const id = randomUUID();
     await createConversation(t.db, { id, userId, room: `parley-${id}`, language: 'en' });
-    const metrics = { endOfUtteranceDelayMs: 310, transcriptionDelayMs: 12, llmTtftMs: 140, ttsTtfbMs: 90, e2eLatencyMs: 980 };
-    expect(await insertUtterances(t.db, id, userId, [utt(1, { metrics }), utt(0)])).toEqual(expect.arrayContaining([0, 1]));
+    const metrics = {
+      endOfUtteranceDelayMs: 310,
+      transcriptionDelayMs: 12,
+      llmTtftMs: 140,
+      ttsTtfbMs: 90,
+      e2eLatencyMs: 980,
+    };
+    expect(await insertUtterances(t.db, id, userId, [utt(1, { metrics }), utt(0)])).toEqual(
+      expect.arrayContaining([0, 1]),
+    );
     // Replay with one new seq: only the new one is inserted.
-    expect(await insertUtterances(t.db, id, userId, [utt(0), utt(1, { text: 'changed' }), utt(2, { interrupted: true })])).toEqual([2]);
+    expect(
+      await insertUtterances(t.db, id, userId, [utt(0), utt(1, { text: 'changed' }), utt(2, { interrupted: true })]),
+    ).toEqual([2]);
     expect(await insertUtterances(t.db, id, userId, [utt(2)])).toEqual([]);
     const list = await listUtterances(t.db, id);
     expect(list.map((u) => u.seq)).toEqual([0, 1, 2]);

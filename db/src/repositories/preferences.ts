@@ -31,7 +31,11 @@ export async function getPreferences(db: Database, userId: string): Promise<Pref
 }
 
 /** Replaces the user's preferences (insert or update). */
-export async function savePreferences(db: Database, userId: string, prefs: PreferencesRecord): Promise<PreferencesRecord> {
+export async function savePreferences(
+  db: Database,
+  userId: string,
+  prefs: PreferencesRecord,
+): Promise<PreferencesRecord> {
   const values = {
     tts_voice: prefs.ttsVoice,
     language: prefs.language,

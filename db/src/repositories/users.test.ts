@@ -24,7 +24,9 @@ describe('users, preferences and audit repositories', () => {
     const u = await createUser(t.db, { email: 'Ada@Example.com', passwordHash: 'h1', displayName: 'Ada' });
     expect(u).toMatchObject({ email: 'Ada@Example.com', displayName: 'Ada', role: 'user', sessionEpoch: 0 });
     expect(u).not.toHaveProperty('passwordHash');
-    const err = await createUser(t.db, { email: 'ada@example.COM', passwordHash: 'h2', displayName: 'x' }).catch((e) => e);
+    const err = await createUser(t.db, { email: 'ada@example.COM', passwordHash: 'h2', displayName: 'x' }).catch(
+      (e) => e,
+    );
     expect(isUniqueViolation(err)).toBe(true);
     const found = await findUserCredentialsByEmail(t.db, '  ADA@example.com ');
     expect(found?.user.id).toBe(u.id);

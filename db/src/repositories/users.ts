@@ -60,7 +60,9 @@ export async function createUser(
 }
 
 export async function findUserById(db: Database, id: string): Promise<User | undefined> {
-  const row = await db('users').where({ id }).first(...PUBLIC_COLUMNS);
+  const row = await db('users')
+    .where({ id })
+    .first(...PUBLIC_COLUMNS);
   return row ? toUser(row) : undefined;
 }
 
@@ -69,7 +71,9 @@ export async function findUserCredentialsByEmail(
   db: Database,
   email: string,
 ): Promise<{ user: User; passwordHash: string } | undefined> {
-  const row: UserRow | undefined = await db('users').whereRaw('lower(email) = ?', [normalizeEmail(email)]).first();
+  const row: UserRow | undefined = await db('users')
+    .whereRaw('lower(email) = ?', [normalizeEmail(email)])
+    .first();
   return row ? { user: toUser(row), passwordHash: row.password_hash } : undefined;
 }
 
@@ -86,7 +90,10 @@ export async function updateUserProfile(
   const patch: Record<string, unknown> = { updated_at: db.fn.now() };
   if (changes.displayName !== undefined) patch.display_name = changes.displayName;
   if (changes.email !== undefined) patch.email = changes.email.trim();
-  const [row] = await db('users').where({ id: userId }).update(patch).returning([...PUBLIC_COLUMNS]);
+  const [row] = await db('users')
+    .where({ id: userId })
+    .update(patch)
+    .returning([...PUBLIC_COLUMNS]);
   return row ? toUser(row) : undefined;
 }
 
@@ -121,7 +128,11 @@ export async function listUsers(
   page: { limit: number; offset: number },
 ): Promise<{ users: User[]; total: number }> {
   const [rows, countRow] = await Promise.all([
-    db('users').select(...PUBLIC_COLUMNS).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(page.limit).offset(page.offset),
+    db('users')
+      .select(...PUBLIC_COLUMNS)
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
+      .limit(page.limit)
+      .offset(page.offset),
     db('users').count<{ count: string | number }[]>({ count: '*' }).first(),
   ]);
   return { users: rows.map(toUser), total: Number(countRow?.count ?? 0) };

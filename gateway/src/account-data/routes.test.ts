@@ -22,15 +22,13 @@ describe('own your data', () => {
   }
 
   it('exports profile, preferences and every conversation with its turns as versioned JSON', async () => {
-    await gw.database
-      .db('user_preferences')
-      .insert({
-        user_id: carol.id,
-        tts_voice: 'nova',
-        language: 'de',
-        favorite_topics: JSON.stringify(['go']),
-        system_prompt: 'Hi',
-      });
+    await gw.database.db('user_preferences').insert({
+      user_id: carol.id,
+      tts_voice: 'nova',
+      language: 'de',
+      favorite_topics: JSON.stringify(['go']),
+      system_prompt: 'Hi',
+    });
     const a = await seedConversation(gw.database.db, carol.id, {
       createdAt: new Date('2025-01-01T00:00:00Z'),
       turns: [{ role: 'user', text: 'one' }],

@@ -36,11 +36,16 @@ describe('admin routes', () => {
 
     const convs = await admin.get(`/api/admin/conversations?userId=${u.id}`);
     expect(convs.status).toBe(200);
-    expect(convs.body).toMatchObject({ total: 1, conversations: [{ id: convId, userId: u.id, status: 'created', turnCount: 0 }] });
+    expect(convs.body).toMatchObject({
+      total: 1,
+      conversations: [{ id: convId, userId: u.id, status: 'created', turnCount: 0 }],
+    });
     expect((await admin.get('/api/admin/users?limit=999')).status).toBe(400);
 
     // Read-only: no write routes exist for admins either.
-    expect((await admin.post('/api/admin/users', { email: 'x@y.example', password: STRONG_PASSWORD })).status).toBe(404);
+    expect((await admin.post('/api/admin/users', { email: 'x@y.example', password: STRONG_PASSWORD })).status).toBe(
+      404,
+    );
     expect((await admin.delete(`/api/admin/users/${u.id}`)).status).toBe(404);
   });
 });

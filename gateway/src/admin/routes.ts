@@ -45,7 +45,8 @@ registerRoute({
 registerRoute({
   method: 'get',
   path: '/api/admin/conversations',
-  summary: 'All conversations as metadata only, newest first (admins only; 404 for everyone else). No titles or transcripts.',
+  summary:
+    'All conversations as metadata only, newest first (admins only; 404 for everyone else). No titles or transcripts.',
   auth: 'admin',
   query: ConversationsQuery,
   response: ConversationsPage,
@@ -62,7 +63,13 @@ export function adminRouter(ctx: AppContext): Router {
     const page = validateQuery(req, Page);
     const { users, total } = await listUsers(ctx.db, page);
     res.json({
-      users: users.map((u) => ({ id: u.id, email: u.email, displayName: u.displayName, role: u.role, createdAt: iso(u.createdAt) })),
+      users: users.map((u) => ({
+        id: u.id,
+        email: u.email,
+        displayName: u.displayName,
+        role: u.role,
+        createdAt: iso(u.createdAt),
+      })),
       total,
     });
   });
@@ -72,8 +79,22 @@ export function adminRouter(ctx: AppContext): Router {
     const base = () => (q.userId ? ctx.db('conversations').where({ user_id: q.userId }) : ctx.db('conversations'));
     const [rows, count] = await Promise.all([
       base()
-        .select('id', 'user_id', 'status', 'language', 'created_at', 'started_at', 'ended_at', 'duration_ms', 'turn_count', 'end_reason')
-        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .select(
+          'id',
+          'user_id',
+          'status',
+          'language',
+          'created_at',
+          'started_at',
+          'ended_at',
+          'duration_ms',
+          'turn_count',
+          'end_reason',
+        )
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
         .limit(q.limit)
         .offset(q.offset),
       base().count<{ count: string | number }[]>({ count: '*' }).first(),

@@ -69,7 +69,11 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
   it('refuses a duplicate email with 409, whatever its case', async () => {
     const c = client();
     const { email } = await registerUser(c);
-    const r = await client().post('/api/auth/register', { email: email.toUpperCase(), password: STRONG_PASSWORD, displayName: 'x' });
+    const r = await client().post('/api/auth/register', {
+      email: email.toUpperCase(),
+      password: STRONG_PASSWORD,
+      displayName: 'x',
+    });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('email_taken');
   });
@@ -89,7 +93,10 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     const { email } = await registerUser(client());
     passwords.push('Wrong-password-123!');
     const wrong = await client().post('/api/auth/login', { email, password: 'Wrong-password-123!' });
-    const unknown = await client().post('/api/auth/login', { email: uniqueEmail('ghost'), password: 'Wrong-password-123!' });
+    const unknown = await client().post('/api/auth/login', {
+      email: uniqueEmail('ghost'),
+      password: 'Wrong-password-123!',
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
@@ -131,7 +138,12 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     replay.cookies.set(SESSION_COOKIE, stolen);
     const me = await replay.get('/api/auth/me');
     expect(me.status).toBe(401);
-    const write = await replay.put('/api/me/preferences', { ttsVoice: null, language: 'en', favoriteTopics: [], systemPrompt: '' });
+    const write = await replay.put('/api/me/preferences', {
+      ttsVoice: null,
+      language: 'en',
+      favoriteTopics: [],
+      systemPrompt: '',
+    });
     expect(write.status).toBe(401);
   });
 
@@ -203,10 +215,18 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('payload_too_large');
-    const broken = await c.post('/api/auth/login', undefined, { raw: '{"email": "a@b', headers: { 'content-type': 'application/json' } });
+    const broken = await c.post('/api/auth/login', undefined, {
+      raw: '{"email": "a@b',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(broken.status).toBe(400);
     expect(broken.body).toEqual({ error: { code: 'invalid_json', message: 'The request body is not valid JSON.' } });
-    const extra = await c.post('/api/auth/register', { email: uniqueEmail(), password: STRONG_PASSWORD, displayName: 'x', role: 'admin' });
+    const extra = await c.post('/api/auth/register', {
+      email: uniqueEmail(),
+      password: STRONG_PASSWORD,
+      displayName: 'x',
+      role: 'admin',
+    });
     expect(extra.status).toBe(400);
     expect(extra.body.error.code).toBe('validation_failed');
   });

@@ -25,7 +25,10 @@ export function loadUser(ctx: AppContext) {
     const s = req.session;
     const userId = s?.userId;
     if (!userId) return next();
-    const row = await ctx.db('users').where({ id: userId }).first('id', 'email', 'display_name', 'role', 'session_epoch');
+    const row = await ctx
+      .db('users')
+      .where({ id: userId })
+      .first('id', 'email', 'display_name', 'role', 'session_epoch');
     const expired = s.createdAt !== undefined && Date.now() - s.createdAt > ctx.config.session.absoluteMs;
     if (!row || row.session_epoch !== (s.epoch ?? 0) || expired) {
       await new Promise<void>((resolve) => s.destroy(() => resolve()));

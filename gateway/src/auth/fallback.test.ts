@@ -6,7 +6,10 @@ import { RecordingClient, registerUser, STRONG_PASSWORD } from './testing';
 describe('single-process fallback (no Redis): sessions in Postgres, rate limits in memory', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ redis: false, env: { RATE_LIMIT_LOGIN_PER_IP: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT: '10' } });
+    gw = await startTestGateway({
+      redis: false,
+      env: { RATE_LIMIT_LOGIN_PER_IP: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT: '10' },
+    });
   });
   afterAll(async () => gw?.stop());
 

@@ -1,5 +1,11 @@
 import { Router } from 'express';
-import { createUser, findUserCredentialsByEmail, isUniqueViolation, recordAudit, upgradePasswordHash } from '@parley/db';
+import {
+  createUser,
+  findUserCredentialsByEmail,
+  isUniqueViolation,
+  recordAudit,
+  upgradePasswordHash,
+} from '@parley/db';
 import type { AppContext } from '../context';
 import { AppError, errors } from '../http/errors';
 import { validateBody } from '../http/validate';
@@ -28,8 +34,18 @@ registerRoute({
   response: UserEnvelope,
   errors: { 401: 'invalid_credentials (same answer for an unknown email and a wrong password)', 429: 'rate_limited' },
 });
-registerRoute({ method: 'post', path: '/api/auth/logout', summary: 'End the session server-side and clear the cookie.' });
-registerRoute({ method: 'get', path: '/api/auth/me', summary: 'The signed-in user.', auth: 'user', response: UserEnvelope });
+registerRoute({
+  method: 'post',
+  path: '/api/auth/logout',
+  summary: 'End the session server-side and clear the cookie.',
+});
+registerRoute({
+  method: 'get',
+  path: '/api/auth/me',
+  summary: 'The signed-in user.',
+  auth: 'user',
+  response: UserEnvelope,
+});
 
 export const weakPassword = (details: unknown) =>
   new AppError(400, 'weak_password', 'Choose a stronger password.', details);
@@ -62,11 +78,21 @@ export function authRouter(ctx: AppContext): Router {
     const found = await findUserCredentialsByEmail(ctx.db, body.email);
     if (!found) {
       await burnVerification(body.password, params); // equal work: timing does not reveal unknown emails
-      await recordAudit(ctx.db, { userId: null, type: 'login_failed', ip: req.ip, details: { reason: 'unknown_account' } });
+      await recordAudit(ctx.db, {
+        userId: null,
+        type: 'login_failed',
+        ip: req.ip,
+        details: { reason: 'unknown_account' },
+      });
       throw errors.invalidCredentials();
     }
     if (!(await verifyPassword(body.password, found.passwordHash))) {
-      await recordAudit(ctx.db, { userId: found.user.id, type: 'login_failed', ip: req.ip, details: { reason: 'wrong_password' } });
+      await recordAudit(ctx.db, {
+        userId: found.user.id,
+        type: 'login_failed',
+        ip: req.ip,
+        details: { reason: 'wrong_password' },
+      });
       req.log.info({ userId: found.user.id }, 'login refused');
       throw errors.invalidCredentials();
     }

@@ -9,7 +9,11 @@ const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
  * destroyed server-side, the new one is stamped with the user's epoch and its creation time
  * (absolute expiry), and saved before the response goes out. Guest conversations carry over.
  */
-export async function startUserSession(req: Request, user: { id: string; sessionEpoch: number }, createdAt = Date.now()) {
+export async function startUserSession(
+  req: Request,
+  user: { id: string; sessionEpoch: number },
+  createdAt = Date.now(),
+) {
   const guestConversationIds = req.session.guestConversationIds;
   await promisify((cb) => req.session.regenerate(cb));
   req.session.userId = user.id;

@@ -16,7 +16,12 @@ const rooms: Room[] = [];
 beforeAll(async () => {
   lk = await startLivekitServer();
   gw = await startTestGateway({
-    env: { LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: lk.apiKey, LIVEKIT_API_SECRET: lk.apiSecret, CALL_TOKEN_TTL_SECONDS: '300' },
+    env: {
+      LIVEKIT_URL: lk.url,
+      LIVEKIT_API_KEY: lk.apiKey,
+      LIVEKIT_API_SECRET: lk.apiSecret,
+      CALL_TOKEN_TTL_SECONDS: '300',
+    },
   });
 });
 afterAll(async () => {
@@ -26,7 +31,12 @@ afterAll(async () => {
   await dispose();
 });
 
-const prefs: Preferences = { ttsVoice: 'voice-es-1', language: 'es', favoriteTopics: ['astronomía', 'jazz'], systemPrompt: 'Sé breve.' };
+const prefs: Preferences = {
+  ttsVoice: 'voice-es-1',
+  language: 'es',
+  favoriteTopics: ['astronomía', 'jazz'],
+  systemPrompt: 'Sé breve.',
+};
 
 describe('POST /api/calls', () => {
   it('gives a user a room-only token whose agent metadata comes from the database, whatever the body says', async () => {
@@ -40,14 +50,26 @@ describe('POST /api/calls', () => {
     };
     const r = await c.post('/api/calls', smuggled);
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ url: lk.url, token: expect.any(String), room: expect.stringMatching(/^parley-[0-9a-f]{24}$/), conversationId: expect.any(String) });
+    expect(r.body).toEqual({
+      url: lk.url,
+      token: expect.any(String),
+      room: expect.stringMatching(/^parley-[0-9a-f]{24}$/),
+      conversationId: expect.any(String),
+    });
     const { token, room, conversationId } = r.body;
 
     const jwt = claims(token);
     expect(jwt.sub).toBe(`user-${userId}`);
     expect(jwt.exp - jwt.nbf).toBe(300);
     // Exactly the join grant for this room: no admin, create, list, record or agent powers.
-    expect(jwt.video).toEqual({ room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true, canUpdateOwnMetadata: false });
+    expect(jwt.video).toEqual({
+      room,
+      roomJoin: true,
+      canPublish: true,
+      canSubscribe: true,
+      canPublishData: true,
+      canUpdateOwnMetadata: false,
+    });
     expect(jwt.roomConfig.agents).toHaveLength(1);
     expect(jwt.roomConfig.agents[0].agentName).toBe('parley-agent');
     const metadata = CallMetadata.parse(JSON.parse(jwt.roomConfig.agents[0].metadata));
@@ -55,7 +77,11 @@ describe('POST /api/calls', () => {
 
     const row = await gw.database.db('conversations').where({ id: conversationId }).first();
     expect(row).toMatchObject({ user_id: userId, room, status: 'created', language: 'es', turn_count: 0 });
-    expect((await c.get(`/api/calls/${conversationId}`)).body).toEqual({ conversationId, status: 'created', endReason: null });
+    expect((await c.get(`/api/calls/${conversationId}`)).body).toEqual({
+      conversationId,
+      status: 'created',
+      endReason: null,
+    });
   });
 
   it('uses default preferences for a user without a preferences row', async () => {
@@ -72,7 +98,11 @@ describe('POST /api/calls', () => {
     expect(guest.cookies.has('parley.sid')).toBe(true);
     const jwt = claims(r.body.token);
     expect(jwt.sub).toMatch(/^guest-[0-9a-f]{16}$/);
-    expect(JSON.parse(jwt.roomConfig.agents[0].metadata)).toEqual({ conversationId: r.body.conversationId, guest: true, preferences: DEFAULT_PREFERENCES });
+    expect(JSON.parse(jwt.roomConfig.agents[0].metadata)).toEqual({
+      conversationId: r.body.conversationId,
+      guest: true,
+      preferences: DEFAULT_PREFERENCES,
+    });
     expect(await gw.database.db('conversations').where({ room: r.body.room }).first()).toBeUndefined();
 
     // A second call from the same guest keeps both conversations on one session.

@@ -28,7 +28,8 @@ interface CallBase {
   status: CallStatus;
   endReason: EndReason | null;
 }
-export type CallRef = (CallBase & { kind: 'user'; userId: string }) | (CallBase & { kind: 'guest'; ownerSessionId: string });
+export type CallRef =
+  (CallBase & { kind: 'user'; userId: string }) | (CallBase & { kind: 'guest'; ownerSessionId: string });
 
 /** What `guestconv:<id>` holds. */
 interface GuestRecord {
@@ -159,7 +160,11 @@ export class CallDirectory {
       for (const u of inserted) await this.kv.rpush(keys.guestLog(ref.id), JSON.stringify(u), GUEST_TTL_MS);
     }
     const fresh = new Set(inserted);
-    return { inserted, known: candidates.filter((u) => !fresh.has(u)), duplicates: utterances.length - inserted.length };
+    return {
+      inserted,
+      known: candidates.filter((u) => !fresh.has(u)),
+      duplicates: utterances.length - inserted.length,
+    };
   }
 
   private async guestTranscript(id: string): Promise<Utterance[]> {

@@ -16,7 +16,9 @@ describe('after a call ends', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     llm = await startFakeOpenAI({ titles: () => 'Tides and the moon' });
-    gw = await startTestGateway({ env: { LLM_PROVIDER: 'openai-compatible', LLM_BASE_URL: llm.baseURL, LLM_MODEL: 'fake-model' } });
+    gw = await startTestGateway({
+      env: { LLM_PROVIDER: 'openai-compatible', LLM_BASE_URL: llm.baseURL, LLM_MODEL: 'fake-model' },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -26,7 +28,10 @@ describe('after a call ends', () => {
   it("titles an account holder's conversation with the configured LLM once the agent reports the end", async () => {
     const c = await signedInClient(gw, await createUser(gw));
     const { conversationId: id } = (await c.post('/api/calls', {})).body;
-    await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(0) }, { type: 'utterance', utterance: utterance(1) }]);
+    await ingest(gw.url, id, [
+      { type: 'utterance', utterance: utterance(0) },
+      { type: 'utterance', utterance: utterance(1) },
+    ]);
     expect(await gw.database.db('conversations').where({ id }).first('title')).toEqual({ title: null });
     await ingest(gw.url, id, [{ type: 'call_ended', at: new Date().toISOString(), reason: 'caller_left' }]);
     expect(await titleOf(gw, id)).toBe('Tides and the moon');

@@ -5,7 +5,10 @@ import { DEFAULT_PREFERENCES, Preferences } from '@parley/protocol';
  * The caller's stored preferences, as the agent will receive them. Defaults when the user has
  * no row (or a row that no longer validates, e.g. a language Parley dropped).
  */
-export async function storedPreferences(db: Database, userId: string): Promise<{ preferences: Preferences; valid: boolean }> {
+export async function storedPreferences(
+  db: Database,
+  userId: string,
+): Promise<{ preferences: Preferences; valid: boolean }> {
   const row = await db('user_preferences')
     .where({ user_id: userId })
     .first('tts_voice', 'language', 'favorite_topics', 'system_prompt');
@@ -16,5 +19,7 @@ export async function storedPreferences(db: Database, userId: string): Promise<{
     favoriteTopics: row.favorite_topics,
     systemPrompt: row.system_prompt,
   });
-  return parsed.success ? { preferences: parsed.data, valid: true } : { preferences: DEFAULT_PREFERENCES, valid: false };
+  return parsed.success
+    ? { preferences: parsed.data, valid: true }
+    : { preferences: DEFAULT_PREFERENCES, valid: false };
 }

@@ -65,7 +65,12 @@ export function callsRouter(ctx: AppContext): Router {
     if (req.user) {
       const { preferences, valid } = await storedPreferences(ctx.db, req.user.id);
       if (!valid) req.log.warn({ userId: req.user.id }, 'stored preferences invalid; using defaults for this call');
-      await createConversation(ctx.db, { id: conversationId, userId: req.user.id, room, language: preferences.language });
+      await createConversation(ctx.db, {
+        id: conversationId,
+        userId: req.user.id,
+        room,
+        language: preferences.language,
+      });
       metadata = { conversationId, guest: false, preferences };
       identity = userIdentity(req.user.id);
     } else {

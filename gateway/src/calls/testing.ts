@@ -1,7 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { signBody } from '@parley/protocol/signature';
-import { TRANSCRIPT_WS_PATH, type IngestEvent, type Preferences, type ServerMessage, type Utterance } from '@parley/protocol';
+import {
+  TRANSCRIPT_WS_PATH,
+  type IngestEvent,
+  type Preferences,
+  type ServerMessage,
+  type Utterance,
+} from '@parley/protocol';
 import { TEST_INGEST_SECRET, TestClient, type TestGateway } from '@parley/testkit';
 import { SESSION_COOKIE } from '../sessions/session';
 
@@ -12,7 +18,8 @@ import { SESSION_COOKIE } from '../sessions/session';
  */
 
 export async function createUser(gw: TestGateway, preferences?: Preferences): Promise<string> {
-  const [u] = await gw.database.db('users')
+  const [u] = await gw.database
+    .db('users')
     .insert({ email: `u-${randomBytes(5).toString('hex')}@example.com`, password_hash: 'x', display_name: 'Caller' })
     .returning(['id']);
   if (preferences)
@@ -31,7 +38,13 @@ export async function signedInClient(gw: TestGateway, userId: string): Promise<T
   const sid = randomBytes(18).toString('base64url');
   const idleMs = gw.ctx.config.session.idleMs;
   const sess = {
-    cookie: { originalMaxAge: idleMs, expires: new Date(Date.now() + idleMs).toISOString(), httpOnly: true, path: '/', sameSite: 'lax' },
+    cookie: {
+      originalMaxAge: idleMs,
+      expires: new Date(Date.now() + idleMs).toISOString(),
+      httpOnly: true,
+      path: '/',
+      sameSite: 'lax',
+    },
     userId,
     epoch: 0,
     createdAt: Date.now(),
@@ -45,7 +58,12 @@ export async function signedInClient(gw: TestGateway, userId: string): Promise<T
   return client;
 }
 
-export function ingest(baseUrl: string, conversationId: string, events: IngestEvent[] | string, secret = TEST_INGEST_SECRET) {
+export function ingest(
+  baseUrl: string,
+  conversationId: string,
+  events: IngestEvent[] | string,
+  secret = TEST_INGEST_SECRET,
+) {
   const raw = typeof events === 'string' ? events : JSON.stringify({ events });
   return new TestClient(baseUrl, null).post(`/internal/conversations/${conversationId}/events`, undefined, {
     raw,
@@ -108,7 +126,10 @@ export function openTranscript(
         const i = queue.findIndex((m) => !type || m.type === type);
         if (i >= 0) return queue.splice(i, 1)[0] as never;
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no ${type ?? 'message'} within ${timeoutMs} ms; queued: ${queue.map((m) => m.type).join(',')}`);
+        if (left <= 0)
+          throw new Error(
+            `no ${type ?? 'message'} within ${timeoutMs} ms; queued: ${queue.map((m) => m.type).join(',')}`,
+          );
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, left);
           waiters.push(() => (clearTimeout(t), resolve()));
@@ -118,7 +139,9 @@ export function openTranscript(
   };
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(socket));
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })),
+    );
     ws.once('error', (err) => reject(err));
   });
 }

@@ -17,7 +17,10 @@ export async function callToken(
   livekit: GatewayConfig['livekit'],
   input: { identity: string; room: string; metadata: CallMetadata },
 ): Promise<string> {
-  const at = new AccessToken(livekit.apiKey, livekit.apiSecret, { identity: input.identity, ttl: livekit.tokenTtlSeconds });
+  const at = new AccessToken(livekit.apiKey, livekit.apiSecret, {
+    identity: input.identity,
+    ttl: livekit.tokenTtlSeconds,
+  });
   at.addGrant({
     room: input.room,
     roomJoin: true,

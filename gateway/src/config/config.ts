@@ -20,8 +20,16 @@ const GatewayEnv = z
     REDIS_URL: z.string().url().optional(),
     REDIS_PREFIX: z.string().default('parley:'),
     SESSION_SECRET: z.string().default(DEV_SECRET),
-    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(60 * 24),
-    SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(24 * 14),
+    SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(60 * 24),
+    SESSION_ABSOLUTE_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 14),
     LIVEKIT_URL: z.string().url().default('ws://127.0.0.1:7880'),
     /** URL handed to browsers when it differs from the one the gateway uses. */
     LIVEKIT_PUBLIC_URL: z.string().url().optional(),
@@ -35,7 +43,11 @@ const GatewayEnv = z
     WEB_DIST: z.string().optional(),
     RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(20),
     RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
-    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(15 * 60),
   })
   .and(ProviderEnv);
 
@@ -46,8 +58,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const production = e.NODE_ENV === 'production';
   const problems: string[] = [];
   if (production) {
-    if (e.LIVEKIT_API_SECRET.length < 32) problems.push('LIVEKIT_API_SECRET must be at least 32 characters in production');
-    if (e.LIVEKIT_API_KEY === DEV_LIVEKIT_KEY) problems.push('LIVEKIT_API_KEY must not be the development key in production');
+    if (e.LIVEKIT_API_SECRET.length < 32)
+      problems.push('LIVEKIT_API_SECRET must be at least 32 characters in production');
+    if (e.LIVEKIT_API_KEY === DEV_LIVEKIT_KEY)
+      problems.push('LIVEKIT_API_KEY must not be the development key in production');
     if (e.SESSION_SECRET === DEV_SECRET || e.SESSION_SECRET.length < 32)
       problems.push('SESSION_SECRET must be set to at least 32 random characters in production');
     if (e.INGEST_SECRET === DEV_SECRET || e.INGEST_SECRET.length < 32)

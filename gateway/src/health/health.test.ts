@@ -24,9 +24,18 @@ describe('health endpoints', () => {
 
   it('counts an agent as ready once it sends a signed heartbeat, and refuses unsigned ones', async () => {
     const c = new TestClient(gw.url, null);
-    const hb = JSON.stringify({ workerId: 'w1', agentName: 'parley-agent', registered: true, activeJobs: 0, providers: { stt: 'local', llm: 'offline', tts: 'local', llmModel: 'x' } });
+    const hb = JSON.stringify({
+      workerId: 'w1',
+      agentName: 'parley-agent',
+      registered: true,
+      activeJobs: 0,
+      providers: { stt: 'local', llm: 'offline', tts: 'local', llmModel: 'x' },
+    });
     expect((await c.post('/internal/agents/heartbeat', undefined, { raw: hb })).status).toBe(401);
-    const ok = await c.post('/internal/agents/heartbeat', undefined, { raw: hb, headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, hb) } });
+    const ok = await c.post('/internal/agents/heartbeat', undefined, {
+      raw: hb,
+      headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, hb) },
+    });
     expect(ok.status).toBe(204);
     const ready = await c.get('/readyz');
     expect(ready.body.components.agent).toMatchObject({ status: 'ok', agentName: 'parley-agent', activeJobs: 0 });

@@ -44,7 +44,9 @@ export function healthRouter(ctx: AppContext): Router {
     ]);
     const components = { database, sessions, livekit, agent };
     const ready = Object.values(components).every((c) => c.status === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'degraded', components, providers: ctx.config.providers });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ok' : 'degraded', components, providers: ctx.config.providers });
   });
   return router;
 }

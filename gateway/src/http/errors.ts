@@ -22,17 +22,21 @@ export const errors = {
   invalidJson: () => new AppError(400, 'invalid_json', 'The request body is not valid JSON.'),
   unauthenticated: (message = 'You need to log in.') => new AppError(401, 'unauthenticated', message),
   invalidCredentials: () => new AppError(401, 'invalid_credentials', 'Email or password is incorrect.'),
-  forbiddenOrigin: () =>
-    new AppError(403, 'forbidden_origin', 'This request came from another site and was refused.'),
+  forbiddenOrigin: () => new AppError(403, 'forbidden_origin', 'This request came from another site and was refused.'),
   notFound: (what = 'Resource') => new AppError(404, 'not_found', `${what} not found.`),
   conflict: (code: string, message: string) => new AppError(409, code, message),
   payloadTooLarge: () => new AppError(413, 'payload_too_large', 'The request body is too large.'),
-  unsupportedMediaType: () =>
-    new AppError(415, 'unsupported_media_type', 'Send the request body as application/json.'),
+  unsupportedMediaType: () => new AppError(415, 'unsupported_media_type', 'Send the request body as application/json.'),
   rateLimited: (retryAfterSeconds: number) =>
-    new AppError(429, 'rate_limited', 'Too many attempts. Try again later.', { retryAfterSeconds }, {
-      'Retry-After': String(retryAfterSeconds),
-    }),
+    new AppError(
+      429,
+      'rate_limited',
+      'Too many attempts. Try again later.',
+      { retryAfterSeconds },
+      {
+        'Retry-After': String(retryAfterSeconds),
+      },
+    ),
   unavailable: (message = 'A service Parley depends on is unavailable. Try again shortly.') =>
     new AppError(503, 'service_unavailable', message),
 };

@@ -14,6 +14,7 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.in
 }
 
 export const validateBody = <S extends z.ZodType>(req: Request, schema: S): z.infer<S> => parseOr400(schema, req.body);
-export const validateQuery = <S extends z.ZodType>(req: Request, schema: S): z.infer<S> => parseOr400(schema, req.query);
+export const validateQuery = <S extends z.ZodType>(req: Request, schema: S): z.infer<S> =>
+  parseOr400(schema, req.query);
 export const validateParams = <S extends z.ZodType>(req: Request, schema: S): z.infer<S> =>
   parseOr400(schema, req.params);

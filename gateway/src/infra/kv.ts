@@ -56,7 +56,11 @@ export class RedisKeyValue implements KeyValue {
     await this.redis.del(this.prefix + key);
   }
   async rpush(key: string, value: string, ttlMs: number) {
-    await this.redis.multi().rPush(this.prefix + key, value).pExpire(this.prefix + key, ttlMs).exec();
+    await this.redis
+      .multi()
+      .rPush(this.prefix + key, value)
+      .pExpire(this.prefix + key, ttlMs)
+      .exec();
   }
   async lrange(key: string) {
     return this.redis.lRange(this.prefix + key, 0, -1);

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '@parley/protocol/signature';
 import { createDatabase } from '@parley/db';
-import { createTestDatabase, startTestGateway, TEST_INGEST_SECRET, TEST_PG_ADMIN_URL, TestClient, type TestGateway } from '@parley/testkit';
+import {
+  createTestDatabase,
+  startTestGateway,
+  TEST_INGEST_SECRET,
+  TEST_PG_ADMIN_URL,
+  TestClient,
+  type TestGateway,
+} from '@parley/testkit';
 import { createUser, ingest, openTranscript, signedInClient, utterance } from '../calls/testing';
 
 let gw: TestGateway;
@@ -17,7 +24,12 @@ async function userCall() {
   return { c, id: conversationId as string };
 }
 
-const rows = (id: string) => gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').select('seq', 'role', 'text', 'interrupted', 'metrics');
+const rows = (id: string) =>
+  gw.database
+    .db('utterances')
+    .where({ conversation_id: id })
+    .orderBy('seq')
+    .select('seq', 'role', 'text', 'interrupted', 'metrics');
 
 describe('POST /internal/conversations/:id/events', () => {
   it('refuses unsigned, wrongly signed and expired requests with 401', async () => {
@@ -28,10 +40,16 @@ describe('POST /internal/conversations/:id/events', () => {
     const unsigned = await c.post(path, undefined, { raw, headers: { 'content-type': 'application/json' } });
     expect(unsigned.status).toBe(401);
     expect(unsigned.body.error.code).toBe('unauthenticated');
-    const wrongKey = await c.post(path, undefined, { raw, headers: { 'x-parley-signature': signBody('not-the-secret', raw) } });
+    const wrongKey = await c.post(path, undefined, {
+      raw,
+      headers: { 'x-parley-signature': signBody('not-the-secret', raw) },
+    });
     expect(wrongKey.status).toBe(401);
     const other = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(1) }] });
-    const swapped = await c.post(path, undefined, { raw: other, headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) } });
+    const swapped = await c.post(path, undefined, {
+      raw: other,
+      headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) },
+    });
     expect(swapped.status).toBe(401);
     const expired = await c.post(path, undefined, {
       raw,
@@ -45,14 +63,23 @@ describe('POST /internal/conversations/:id/events', () => {
 
   it('stores utterances once: replayed, duplicated and out-of-order batches are idempotent', async () => {
     const { id } = await userCall();
-    const metrics = { endOfUtteranceDelayMs: 320, transcriptionDelayMs: 15, llmTtftMs: 140, ttsTtfbMs: 95, e2eLatencyMs: 1010 };
+    const metrics = {
+      endOfUtteranceDelayMs: 320,
+      transcriptionDelayMs: 15,
+      llmTtftMs: 140,
+      ttsTtfbMs: 95,
+      e2eLatencyMs: 1010,
+    };
     const first = await ingest(gw.url, id, [
       { type: 'call_started', at: new Date(Date.now() - 10_000).toISOString() },
       { type: 'utterance', utterance: utterance(2) },
       { type: 'utterance', utterance: utterance(0) },
     ]);
     expect(first.body).toEqual({ accepted: 3, duplicates: 0 });
-    const replay = await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(2) }, { type: 'utterance', utterance: utterance(0) }]);
+    const replay = await ingest(gw.url, id, [
+      { type: 'utterance', utterance: utterance(2) },
+      { type: 'utterance', utterance: utterance(0) },
+    ]);
     expect(replay.body).toEqual({ accepted: 0, duplicates: 2 });
     const mixed = await ingest(gw.url, id, [
       { type: 'utterance', utterance: utterance(1, { metrics, interrupted: true }) },
@@ -80,13 +107,21 @@ describe('POST /internal/conversations/:id/events', () => {
     const start = new Date(Date.now() - 65_000);
     const end = new Date(start.getTime() + 61_500);
     await ingest(gw.url, id, [{ type: 'call_started', at: start.toISOString() }]);
-    expect((await ingest(gw.url, id, [{ type: 'call_ended', at: end.toISOString(), reason: 'caller_left' }])).status).toBe(200);
-    expect((await ingest(gw.url, id, [{ type: 'call_ended', at: new Date().toISOString(), reason: 'agent_failed' }])).status).toBe(200);
+    expect(
+      (await ingest(gw.url, id, [{ type: 'call_ended', at: end.toISOString(), reason: 'caller_left' }])).status,
+    ).toBe(200);
+    expect(
+      (await ingest(gw.url, id, [{ type: 'call_ended', at: new Date().toISOString(), reason: 'agent_failed' }])).status,
+    ).toBe(200);
     expect((await sock.next('call_ended')).reason).toBe('caller_left');
     const conv = await gw.database.db('conversations').where({ id }).first();
     expect(conv).toMatchObject({ status: 'ended', end_reason: 'caller_left', duration_ms: 61_500 });
     expect(new Date(conv.ended_at).toISOString()).toBe(end.toISOString());
-    expect((await c.get(`/api/calls/${id}`)).body).toEqual({ conversationId: id, status: 'ended', endReason: 'caller_left' });
+    expect((await c.get(`/api/calls/${id}`)).body).toEqual({
+      conversationId: id,
+      status: 'ended',
+      endReason: 'caller_left',
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(sock.queued().filter((m) => m.type === 'call_ended')).toHaveLength(0);
     sock.ws.close();
@@ -102,7 +137,10 @@ describe('POST /internal/conversations/:id/events', () => {
       { type: 'utterance', utterance: utterance(1) },
     ]);
     expect(r.body).toEqual({ accepted: 3, duplicates: 0 });
-    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(1) }])).body).toEqual({ accepted: 0, duplicates: 1 });
+    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(1) }])).body).toEqual({
+      accepted: 0,
+      duplicates: 1,
+    });
     expect(await gw.database.db('conversations').where({ id }).first()).toBeUndefined();
     expect(await gw.database.db('utterances').count({ n: '*' }).first()).toEqual(before);
     const sock = await openTranscript(gw.url, id, { cookie: guest.cookieHeader() });

@@ -46,7 +46,10 @@ export function ingestRouter(ctx: AppContext): Router {
       // Database or Redis unavailable: the agent keeps the batch and retries; nothing was half-applied
       // that a retry would duplicate (utterances are idempotent on seq, ends are first-wins).
       const e = err as { code?: unknown; name?: unknown };
-      req.log.warn({ errCode: e.code, errName: e.name, conversationId: params.data.id }, 'ingest failed: storage unavailable');
+      req.log.warn(
+        { errCode: e.code, errName: e.name, conversationId: params.data.id },
+        'ingest failed: storage unavailable',
+      );
       throw errors.unavailable();
     }
   });

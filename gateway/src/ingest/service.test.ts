@@ -27,7 +27,10 @@ class FlakyBus extends LocalBus {
 
 describe('ingestBatch when publishing fails after the store succeeded', () => {
   it('delivers on the retry what live clients missed', async () => {
-    const [u] = await t.db('users').insert({ email: 'f@example.com', password_hash: 'x', display_name: 'F' }).returning(['id']);
+    const [u] = await t
+      .db('users')
+      .insert({ email: 'f@example.com', password_hash: 'x', display_name: 'F' })
+      .returning(['id']);
     const id = randomUUID();
     await createConversation(t.db, { id, userId: u.id, room: `parley-${id}`, language: 'en' });
     const directory = new CallDirectory(t.db, new MemoryKeyValue());

@@ -1,4 +1,5 @@
-import { IngestEvent, serverMessage, type ServerMessage, type Utterance } from '@parley/protocol';
+import type { IngestEvent } from '@parley/protocol';
+import { serverMessage, type ServerMessage, type Utterance } from '@parley/protocol';
 import type { Bus } from '../infra/bus';
 import { publishTranscript } from '../transcripts/channel';
 import type { CallDirectory, CallRef } from '../calls/directory';

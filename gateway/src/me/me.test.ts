@@ -85,7 +85,12 @@ describe('profile and password changes', () => {
     const b = client();
     const userA = await registerUser(a);
     const userB = await registerUser(b);
-    const prefsB = { ttsVoice: 'fr', language: 'fr', favoriteTopics: ['B-secret-topic'], systemPrompt: 'B private prompt' };
+    const prefsB = {
+      ttsVoice: 'fr',
+      language: 'fr',
+      favoriteTopics: ['B-secret-topic'],
+      systemPrompt: 'B private prompt',
+    };
     expect((await b.put('/api/me/preferences', prefsB)).status).toBe(200);
     // A reads only A's own (default) preferences; there is no route that takes another user's id.
     const readA = await a.get('/api/me/preferences');

@@ -79,7 +79,12 @@ export function meRouter(ctx: AppContext): Router {
       throw err;
     });
     if (!updated) throw errors.unauthenticated();
-    await recordAudit(ctx.db, { userId: me.id, type: 'profile_change', ip: req.ip, details: { fields: Object.keys(changes) } });
+    await recordAudit(ctx.db, {
+      userId: me.id,
+      type: 'profile_change',
+      ip: req.ip,
+      details: { fields: Object.keys(changes) },
+    });
     res.json({ user: presentUser(updated) });
   });
 
@@ -87,7 +92,11 @@ export function meRouter(ctx: AppContext): Router {
     const body = validateBody(req, ChangePasswordBody);
     const me = req.user!;
     await checkCurrentPassword(me.id, body.currentPassword);
-    const problems = passwordProblems(body.newPassword, { email: me.email, displayName: me.displayName }, 'newPassword');
+    const problems = passwordProblems(
+      body.newPassword,
+      { email: me.email, displayName: me.displayName },
+      'newPassword',
+    );
     if (body.newPassword === body.currentPassword)
       problems.push({ path: 'newPassword', message: 'Choose a password different from the current one.' });
     if (problems.length) throw weakPassword(problems);

@@ -14,5 +14,9 @@ registerRoute({
   path: '/readyz',
   summary: 'Readiness: database, sessions, LiveKit and agent, one JSON report (503 when degraded).',
   tag: 'health',
-  response: z.object({ status: z.enum(['ok', 'degraded']), components: z.record(z.string(), z.unknown()), providers: z.unknown() }),
+  response: z.object({
+    status: z.enum(['ok', 'degraded']),
+    components: z.record(z.string(), z.unknown()),
+    providers: z.unknown(),
+  }),
 });

@@ -44,7 +44,9 @@ describe('OpenAPI document', () => {
     expect(put.security).toEqual([{ session: [] }]);
     const login = r.body.paths['/api/auth/login'].post;
     expect(Object.keys(login.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '413', '429']));
-    expect(login.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
+    expect(login.responses['401'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ApiError',
+    });
   });
 
   it('documents only routes the gateway really serves', async () => {

@@ -42,7 +42,10 @@ export function registeredRoutes(): RouteDoc[] {
 }
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
   delete out.$schema;
   return out;
 }
@@ -112,7 +115,12 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ...(r.auth === 'signed' ? { security: [{ signature: [] }] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(r.request
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.request, 'input') } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(r.request, 'input') } },
+            },
+          }
         : {}),
       responses,
     };

@@ -84,7 +84,7 @@ export function renderApiMarkdown(doc: Schema): string {
     for (const [method, p, op] of byTag.get(tag)!) {
       out.push(`### \`${method.toUpperCase()} ${p}\``, '', op.summary, '');
       const auth = op.security?.[0] ? Object.keys(op.security[0])[0]! : undefined;
-      out.push(`Auth: ${auth ? AUTH_TEXT[auth] ?? auth : 'none'}`, '');
+      out.push(`Auth: ${auth ? (AUTH_TEXT[auth] ?? auth) : 'none'}`, '');
       const query = (op.parameters ?? []).filter((x: Schema) => x.in === 'query');
       if (query.length) {
         out.push('Query:', '', '| name | type | required |', '| --- | --- | --- |');
@@ -102,7 +102,12 @@ export function renderApiMarkdown(doc: Schema): string {
       out.push('');
     }
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }
 
 export const API_DOC_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/api.md');

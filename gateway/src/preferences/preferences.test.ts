@@ -6,7 +6,12 @@ import { RecordingClient, registerUser } from '../auth/testing';
 
 describe('voice preferences (local TTS provider)', () => {
   let gw: TestGateway;
-  const valid = { ttsVoice: 'es-419', language: 'es', favoriteTopics: ['football', 'cooking'], systemPrompt: 'Speak slowly.' };
+  const valid = {
+    ttsVoice: 'es-419',
+    language: 'es',
+    favoriteTopics: ['football', 'cooking'],
+    systemPrompt: 'Speak slowly.',
+  };
   beforeAll(async () => {
     gw = await startTestGateway();
   });
@@ -23,7 +28,10 @@ describe('voice preferences (local TTS provider)', () => {
     const reset = await c.put('/api/me/preferences', { ...valid, ttsVoice: null });
     expect(reset.body.ttsVoice).toBeNull();
     const audit = (await listAuditEvents(gw.database.db, id)).filter((e) => e.type === 'preferences_change');
-    expect(audit.map((e) => e.details)).toEqual([{ fields: ['ttsVoice'] }, { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt'] }]);
+    expect(audit.map((e) => e.details)).toEqual([
+      { fields: ['ttsVoice'] },
+      { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt'] },
+    ]);
     expect(JSON.stringify(audit)).not.toContain('Speak slowly');
   });
 

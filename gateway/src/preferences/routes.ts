@@ -49,7 +49,9 @@ export function preferencesRouter(ctx: AppContext): Router {
   router.put('/api/me/preferences', requireUser, async (req, res) => {
     const body = validateBody(req, PreferencesBody);
     if (body.ttsVoice !== null && !(await voiceCatalogue(ctx)).has(body.ttsVoice))
-      throw errors.validation([{ path: 'ttsVoice', message: 'This voice is not offered by the active text-to-speech provider.' }]);
+      throw errors.validation([
+        { path: 'ttsVoice', message: 'This voice is not offered by the active text-to-speech provider.' },
+      ]);
     const before = await preferencesFor(ctx, req.user!.id);
     const saved = await savePreferences(ctx.db, req.user!.id, body);
     const fields = (Object.keys(body) as Array<keyof Preferences>).filter(

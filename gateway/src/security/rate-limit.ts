@@ -44,7 +44,11 @@ export function rateLimiters(ctx: AppContext): RateLimiters {
   const make = (
     name: string,
     limit: number,
-    extra: { keyGenerator?: (req: Request) => string; skip?: (req: Request) => boolean; skipSuccessfulRequests?: boolean } = {},
+    extra: {
+      keyGenerator?: (req: Request) => string;
+      skip?: (req: Request) => boolean;
+      skipSuccessfulRequests?: boolean;
+    } = {},
   ) => {
     const store = storeFor(ctx, name);
     return rateLimit({

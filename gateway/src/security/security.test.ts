@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, passwordProblems, PRODUCTION_PARAMS, TEST_PARAMS, verifyPassword } from './passwords';
+import {
+  hashPassword,
+  needsRehash,
+  passwordProblems,
+  PRODUCTION_PARAMS,
+  TEST_PARAMS,
+  verifyPassword,
+} from './passwords';
 import { isSameOrigin } from './origin';
 
 const req = (headers: Record<string, string>, encrypted = false) =>
@@ -12,7 +19,9 @@ describe('isSameOrigin', () => {
     expect(isSameOrigin(req({ host: 'parley.test:8080', origin: 'http://evil.test:8080' }), {})).toBe(false);
     expect(isSameOrigin(req({ host: 'parley.test', origin: 'https://parley.test' }), {})).toBe(false); // scheme differs
     expect(isSameOrigin(req({ host: 'parley.test', origin: 'https://parley.test' }, true), {})).toBe(true);
-    expect(isSameOrigin(req({ host: 'parley.test', origin: 'https://parley.test', 'x-forwarded-proto': 'https' }), {})).toBe(true);
+    expect(
+      isSameOrigin(req({ host: 'parley.test', origin: 'https://parley.test', 'x-forwarded-proto': 'https' }), {}),
+    ).toBe(true);
     const pub = { publicUrl: 'https://parley.example.com' };
     expect(isSameOrigin(req({ host: 'internal:8080', origin: 'https://parley.example.com' }), pub)).toBe(true);
     expect(isSameOrigin(req({ host: 'internal:8080', origin: 'http://internal:8080' }), pub)).toBe(false);

@@ -31,21 +31,30 @@ export class KnexSessionStore extends session.Store {
       .insert({ sid, sess: JSON.stringify(sess), expires_at: this.expiry(sess) })
       .onConflict('sid')
       .merge()
-      .then(() => cb?.(), (e: unknown) => cb?.(e));
+      .then(
+        () => cb?.(),
+        (e: unknown) => cb?.(e),
+      );
   }
 
   override touch(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void) {
     this.db('sessions')
       .where({ sid })
       .update({ expires_at: this.expiry(sess) })
-      .then(() => cb?.(), (e: unknown) => cb?.(e));
+      .then(
+        () => cb?.(),
+        (e: unknown) => cb?.(e),
+      );
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void) {
     this.db('sessions')
       .where({ sid })
       .delete()
-      .then(() => cb?.(), (e: unknown) => cb?.(e));
+      .then(
+        () => cb?.(),
+        (e: unknown) => cb?.(e),
+      );
   }
 
   async purgeExpired(): Promise<number> {

@@ -20,7 +20,8 @@ declare module 'express-session' {
 export const SESSION_COOKIE = 'parley.sid';
 
 export function createSessionStore(config: GatewayConfig, db: Database, redis: Redis | null): session.Store {
-  if (redis) return new RedisStore({ client: redis, prefix: `${config.redis.prefix}sess:`, ttl: config.session.idleMs / 1000 });
+  if (redis)
+    return new RedisStore({ client: redis, prefix: `${config.redis.prefix}sess:`, ttl: config.session.idleMs / 1000 });
   return new KnexSessionStore(db, config.session.idleMs);
 }
 

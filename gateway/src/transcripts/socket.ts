@@ -162,7 +162,9 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
       const clients = [...wss.clients];
       for (const ws of clients) ws.close(1001, 'server shutting down');
       await Promise.race([
-        Promise.all(clients.map((ws) => new Promise((r) => (ws.readyState === ws.CLOSED ? r(null) : ws.once('close', r))))),
+        Promise.all(
+          clients.map((ws) => new Promise((r) => (ws.readyState === ws.CLOSED ? r(null) : ws.once('close', r)))),
+        ),
         new Promise((r) => setTimeout(r, 500).unref()),
       ]);
       for (const ws of wss.clients) ws.terminate();

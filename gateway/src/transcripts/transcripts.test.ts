@@ -23,7 +23,11 @@ async function userCall(gw = gwA) {
   return { c, id: conversationId as string, cookie: c.cookieHeader() };
 }
 
-const refusal = (p: Promise<TranscriptSocket>) => p.then(() => 101, (e: { status?: number }) => e.status);
+const refusal = (p: Promise<TranscriptSocket>) =>
+  p.then(
+    () => 101,
+    (e: { status?: number }) => e.status,
+  );
 
 describe('transcript WebSocket: who may connect', () => {
   it('refuses before the handshake: no session 401, foreign or missing Origin 403, another owner 404, bad id 400', async () => {
@@ -69,7 +73,13 @@ describe('transcript WebSocket: what it delivers', () => {
     ]);
     const s = await openTranscript(gwA.url, id, { cookie });
     const snap = await s.next();
-    expect(snap).toMatchObject({ type: 'snapshot', conversationId: id, agentState: 'listening', ended: false, endReason: null });
+    expect(snap).toMatchObject({
+      type: 'snapshot',
+      conversationId: id,
+      agentState: 'listening',
+      ended: false,
+      endReason: null,
+    });
     expect((snap as Extract<ServerMessage, { type: 'snapshot' }>).utterances).toEqual([utterance(0), utterance(1)]);
     await ingest(gwA.url, id, [
       { type: 'interim', role: 'user', segmentId: 'seg-1', text: 'hel' },
@@ -83,7 +93,12 @@ describe('transcript WebSocket: what it delivers', () => {
     expect(await s.next()).toMatchObject({ type: 'call_ended', reason: 'agent_ended' });
     // A joiner after the end learns it from the snapshot.
     const late = await openTranscript(gwA.url, id, { cookie });
-    expect(await late.next()).toMatchObject({ type: 'snapshot', ended: true, endReason: 'agent_ended', agentState: 'thinking' });
+    expect(await late.next()).toMatchObject({
+      type: 'snapshot',
+      ended: true,
+      endReason: 'agent_ended',
+      agentState: 'thinking',
+    });
     s.ws.close();
     late.ws.close();
   });
@@ -129,7 +144,9 @@ describe('transcript WebSocket: what it delivers', () => {
       expect(m.utterance.seq).toBe(seq);
     }
     latencies.sort((a, b) => a - b);
-    console.log(`ingest→WS across gateways over 40 round trips: p50 ${latencies[20]!.toFixed(1)} ms, max ${latencies[39]!.toFixed(1)} ms`);
+    console.log(
+      `ingest→WS across gateways over 40 round trips: p50 ${latencies[20]!.toFixed(1)} ms, max ${latencies[39]!.toFixed(1)} ms`,
+    );
     onB.ws.close();
   });
 

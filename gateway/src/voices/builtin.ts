@@ -10,7 +10,19 @@ export interface Voice {
 
 /** OpenAI's text-to-speech voices (fixed by the API; every voice speaks every language). */
 export const OPENAI_VOICES: Voice[] = [
-  'alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse', 'marin', 'cedar',
+  'alloy',
+  'ash',
+  'ballad',
+  'coral',
+  'echo',
+  'fable',
+  'nova',
+  'onyx',
+  'sage',
+  'shimmer',
+  'verse',
+  'marin',
+  'cedar',
 ].map((id) => ({ id, name: id[0]!.toUpperCase() + id.slice(1), language: null }));
 
 /** espeak-ng voices for the supported languages (ids are espeak-ng voice names: `espeak-ng -v <id>`). */

@@ -65,11 +65,15 @@ async function load(ctx: AppContext): Promise<{ value: VoiceCatalogue; ttlMs: nu
     return { value: catalogue(provider, 'builtin', voices), ttlMs: Infinity };
   }
   if (provider === 'local') return { value: catalogue(provider, 'builtin', ESPEAK_VOICES), ttlMs: Infinity };
-  if (!ctx.config.providerEnv.CARTESIA_API_KEY) return { value: catalogue(provider, 'builtin', cartesiaBuiltin(ctx)), ttlMs: Infinity };
+  if (!ctx.config.providerEnv.CARTESIA_API_KEY)
+    return { value: catalogue(provider, 'builtin', cartesiaBuiltin(ctx)), ttlMs: Infinity };
   try {
     return { value: catalogue(provider, 'provider', await listCartesiaVoices(ctx)), ttlMs: CATALOGUE_TTL_MS };
   } catch (err) {
-    ctx.logger.warn({ provider, err: { message: (err as Error).message?.slice(0, 200) } }, 'voice listing failed; using the built-in list');
+    ctx.logger.warn(
+      { provider, err: { message: (err as Error).message?.slice(0, 200) } },
+      'voice listing failed; using the built-in list',
+    );
     return { value: catalogue(provider, 'builtin', cartesiaBuiltin(ctx)), ttlMs: CATALOGUE_RETRY_MS };
   }
 }

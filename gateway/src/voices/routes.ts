@@ -14,7 +14,12 @@ registerRoute({
   query: VoicesQuery,
   response: VoicesResponse,
 });
-registerRoute({ method: 'get', path: '/api/languages', summary: 'Languages Parley supports.', response: LanguagesResponse });
+registerRoute({
+  method: 'get',
+  path: '/api/languages',
+  summary: 'Languages Parley supports.',
+  response: LanguagesResponse,
+});
 registerRoute({
   method: 'get',
   path: '/api/providers',

@@ -14,7 +14,9 @@ export const VoicesResponse = z.object({
   voices: z.array(VoiceView),
 });
 export const LanguagesResponse = z.object({
-  languages: z.array(z.object({ code: z.enum(LANGUAGES.map((l) => l.code) as [string, ...string[]]), name: z.string() })),
+  languages: z.array(
+    z.object({ code: z.enum(LANGUAGES.map((l) => l.code) as [string, ...string[]]), name: z.string() }),
+  ),
 });
 export const ProvidersResponse = z.object({
   stt: SttProvider,

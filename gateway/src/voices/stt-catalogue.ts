@@ -34,13 +34,19 @@ function restUrl(base: string | undefined): string | undefined {
 async function load(ctx: AppContext): Promise<{ value: SttCatalogue; ttlMs: number }> {
   const env = ctx.config.providerEnv;
   const url = restUrl(env.DEEPGRAM_BASE_URL);
-  const client = createClient({ key: env.DEEPGRAM_API_KEY!, ...(url ? { global: { fetch: { options: { url } } } } : {}) });
+  const client = createClient({
+    key: env.DEEPGRAM_API_KEY!,
+    ...(url ? { global: { fetch: { options: { url } } } } : {}),
+  });
   try {
     const projects = await withTimeout(client.manage.getProjects());
     if (projects.error) {
       const status = (projects.error as { status?: number }).status;
       if (status === 401 || status === 403)
-        return { value: { provider: 'deepgram', keyValid: false, models: [], detail: 'Deepgram refused the API key' }, ttlMs: RETRY_MS };
+        return {
+          value: { provider: 'deepgram', keyValid: false, models: [], detail: 'Deepgram refused the API key' },
+          ttlMs: RETRY_MS,
+        };
       throw new Error(`Deepgram answered ${status ?? 'an error'}`);
     }
     const models = await withTimeout(client.models.getAll());
@@ -49,8 +55,14 @@ async function load(ctx: AppContext): Promise<{ value: SttCatalogue; ttlMs: numb
       .map((m) => ({ name: m.canonical_name || m.name, languages: m.languages ?? [] }));
     return { value: { provider: 'deepgram', keyValid: true, models: stt }, ttlMs: TTL_MS };
   } catch (err) {
-    ctx.logger.warn({ provider: 'deepgram', err: { message: (err as Error).message?.slice(0, 200) } }, 'deepgram check failed');
-    return { value: { provider: 'deepgram', keyValid: null, models: [], detail: 'Deepgram could not be reached' }, ttlMs: RETRY_MS };
+    ctx.logger.warn(
+      { provider: 'deepgram', err: { message: (err as Error).message?.slice(0, 200) } },
+      'deepgram check failed',
+    );
+    return {
+      value: { provider: 'deepgram', keyValid: null, models: [], detail: 'Deepgram could not be reached' },
+      ttlMs: RETRY_MS,
+    };
   }
 }
 

@@ -20,8 +20,24 @@ async function fakeApi(handler: (req: IncomingMessage) => { status: number; body
 }
 
 const CARTESIA_VOICES = [
-  { id: 'voice-en-1', name: 'Ava', description: 'warm', language: 'en', is_public: true, created_at: '2024-01-01T00:00:00Z', embedding: [] },
-  { id: 'voice-fr-1', name: 'Bastien', description: '', language: 'fr', is_public: true, created_at: '2024-01-01T00:00:00Z', embedding: [] },
+  {
+    id: 'voice-en-1',
+    name: 'Ava',
+    description: 'warm',
+    language: 'en',
+    is_public: true,
+    created_at: '2024-01-01T00:00:00Z',
+    embedding: [],
+  },
+  {
+    id: 'voice-fr-1',
+    name: 'Bastien',
+    description: '',
+    language: 'fr',
+    is_public: true,
+    created_at: '2024-01-01T00:00:00Z',
+    embedding: [],
+  },
 ];
 
 describe('voice catalogue, languages and providers', () => {
@@ -47,14 +63,22 @@ describe('voice catalogue, languages and providers', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ provider: 'local', source: 'builtin' });
     expect(r.body.voices.map((v: { id: string }) => v.id)).toEqual(ESPEAK_VOICES.map((v) => v.id));
-    for (const l of LANGUAGES) expect(r.body.voices.some((v: { language: string }) => v.language === l.code), l.code).toBe(true);
+    for (const l of LANGUAGES)
+      expect(
+        r.body.voices.some((v: { language: string }) => v.language === l.code),
+        l.code,
+      ).toBe(true);
     const fr = await c.get('/api/voices?language=fr');
     expect(fr.body.voices).toEqual([{ id: 'fr', name: 'French (France)', language: 'fr' }]);
     expect((await c.get('/api/voices?language=klingon')).status).toBe(400);
     const langs = await c.get('/api/languages');
     expect(langs.body.languages).toEqual(LANGUAGES);
     const providers = await c.get('/api/providers');
-    expect(providers.body).toMatchObject({ stt: 'local', tts: 'local', catalogue: { tts: { source: 'builtin', voices: ESPEAK_VOICES.length }, stt: null } });
+    expect(providers.body).toMatchObject({
+      stt: 'local',
+      tts: 'local',
+      catalogue: { tts: { source: 'builtin', voices: ESPEAK_VOICES.length }, stt: null },
+    });
   });
 
   it('openai TTS: the fixed OpenAI voice list, and preferences accept only those', async () => {
@@ -102,11 +126,19 @@ describe('voice catalogue, languages and providers', () => {
   it('cartesia TTS: falls back to the built-in list (with the configured voice) when the API fails', async () => {
     const api = await fakeApi(() => ({ status: 500, body: { error: 'boom' } }));
     try {
-      const gw = await start({ CARTESIA_API_KEY: 'ck-test', CARTESIA_BASE_URL: api.url, CARTESIA_VOICE: 'configured-voice' });
+      const gw = await start({
+        CARTESIA_API_KEY: 'ck-test',
+        CARTESIA_BASE_URL: api.url,
+        CARTESIA_VOICE: 'configured-voice',
+      });
       const r = await new TestClient(gw.url).get('/api/voices');
       expect(r.status).toBe(200);
       expect(r.body.source).toBe('builtin');
-      expect(r.body.voices[0]).toEqual({ id: 'configured-voice', name: 'Configured voice (CARTESIA_VOICE)', language: null });
+      expect(r.body.voices[0]).toEqual({
+        id: 'configured-voice',
+        name: 'Configured voice (CARTESIA_VOICE)',
+        language: null,
+      });
       expect(gw.logs.text).toContain('voice listing failed');
     } finally {
       await api.close();

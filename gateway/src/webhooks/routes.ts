@@ -60,31 +60,32 @@ export function webhooksRouter(ctx: AppContext): Router {
     return null;
   }
 
-  router.post(
-    '/internal/livekit/webhook',
-    express.raw({ type: () => true, limit: '256kb' }),
-    async (req, res) => {
-      const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      let event: WebhookEvent;
-      try {
-        event = await receiver.receive(body, req.get('authorization'));
-      } catch {
-        throw new AppError(401, 'unauthenticated', 'Webhook signature missing or invalid.');
+  router.post('/internal/livekit/webhook', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    let event: WebhookEvent;
+    try {
+      event = await receiver.receive(body, req.get('authorization'));
+    } catch {
+      throw new AppError(401, 'unauthenticated', 'Webhook signature missing or invalid.');
+    }
+    try {
+      const reason = await endReasonFor(event);
+      const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
+      if (
+        reason &&
+        call &&
+        call.status !== 'ended' &&
+        (await directory.markEnded(call, new Date(), reason)) === reason
+      ) {
+        await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
+        afterCallEnded(ctx, call);
+        req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
       }
-      try {
-        const reason = await endReasonFor(event);
-        const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
-        if (reason && call && call.status !== 'ended' && (await directory.markEnded(call, new Date(), reason)) === reason) {
-          await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
-          afterCallEnded(ctx, call);
-          req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
-        }
-      } catch (err) {
-        if (isAppError(err)) throw err;
-        throw errors.unavailable(); // LiveKit retries webhooks that fail
-      }
-      res.status(200).json({ ok: true });
-    },
-  );
+    } catch (err) {
+      if (isAppError(err)) throw err;
+      throw errors.unavailable(); // LiveKit retries webhooks that fail
+    }
+    res.status(200).json({ ok: true });
+  });
   return router;
 }

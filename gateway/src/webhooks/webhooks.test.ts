@@ -39,7 +39,11 @@ async function fakeAgentToken(room: string): Promise<string> {
   return at.toJwt();
 }
 
-async function signedWebhook(body: string, secret = lk.apiSecret, sha = createHash('sha256').update(body).digest('base64')) {
+async function signedWebhook(
+  body: string,
+  secret = lk.apiSecret,
+  sha = createHash('sha256').update(body).digest('base64'),
+) {
   const at = new AccessToken(lk.apiKey, secret, { ttl: 60 });
   at.sha256 = sha;
   return new TestClient(gw.url, null).post('/internal/livekit/webhook', undefined, {
@@ -60,10 +64,15 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
 describe('POST /internal/livekit/webhook', () => {
   it('refuses a missing, wrongly signed or tampered webhook with 401', async () => {
     const body = JSON.stringify({ event: 'room_finished', room: { name: 'parley-x' }, id: 'EV_1', createdAt: '1' });
-    const none = await new TestClient(gw.url, null).post('/internal/livekit/webhook', undefined, { raw: body, headers: { 'content-type': 'application/webhook+json' } });
+    const none = await new TestClient(gw.url, null).post('/internal/livekit/webhook', undefined, {
+      raw: body,
+      headers: { 'content-type': 'application/webhook+json' },
+    });
     expect(none.status).toBe(401);
     expect((await signedWebhook(body, 'wrong-secret-0123456789abcdefghijklmnop')).status).toBe(401);
-    expect((await signedWebhook(body, lk.apiSecret, createHash('sha256').update('other').digest('base64'))).status).toBe(401);
+    expect(
+      (await signedWebhook(body, lk.apiSecret, createHash('sha256').update('other').digest('base64'))).status,
+    ).toBe(401);
     expect((await signedWebhook(body)).status).toBe(200);
   });
 
@@ -88,7 +97,10 @@ describe('POST /internal/livekit/webhook', () => {
     const call = (await guest.post('/api/calls', {})).body;
     const caller = await join(call.token);
     await caller.disconnect();
-    const status = await eventually(() => guest.get(`/api/calls/${call.conversationId}`), (r) => r.body.status === 'ended');
+    const status = await eventually(
+      () => guest.get(`/api/calls/${call.conversationId}`),
+      (r) => r.body.status === 'ended',
+    );
     expect(status.body).toEqual({ conversationId: call.conversationId, status: 'ended', endReason: 'caller_left' });
     expect(await gw.database.db('conversations').where({ room: call.room }).first()).toBeUndefined();
   });
@@ -97,7 +109,9 @@ describe('POST /internal/livekit/webhook', () => {
     const c = await signedInClient(gw, await createUser(gw));
     const call = (await c.post('/api/calls', {})).body;
     await join(call.token);
-    await ingest(gw.url, call.conversationId, [{ type: 'call_ended', at: new Date().toISOString(), reason: 'agent_ended' }]);
+    await ingest(gw.url, call.conversationId, [
+      { type: 'call_ended', at: new Date().toISOString(), reason: 'agent_ended' },
+    ]);
     await new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret).deleteRoom(call.room);
     // And a room_finished delivered for certain (the real one races with this assertion).
     const body = JSON.stringify({ event: 'room_finished', room: { name: call.room }, id: 'EV_3', createdAt: '1' });
@@ -109,8 +123,17 @@ describe('POST /internal/livekit/webhook', () => {
   it('maps room_finished to room_closed', async () => {
     const c = await signedInClient(gw, await createUser(gw));
     const call = (await c.post('/api/calls', {})).body;
-    const body = JSON.stringify({ event: 'room_finished', room: { name: call.room }, id: 'EV_2', createdAt: String(Math.floor(Date.now() / 1000)) });
+    const body = JSON.stringify({
+      event: 'room_finished',
+      room: { name: call.room },
+      id: 'EV_2',
+      createdAt: String(Math.floor(Date.now() / 1000)),
+    });
     expect((await signedWebhook(body)).status).toBe(200);
-    expect((await c.get(`/api/calls/${call.conversationId}`)).body).toEqual({ conversationId: call.conversationId, status: 'ended', endReason: 'room_closed' });
+    expect((await c.get(`/api/calls/${call.conversationId}`)).body).toEqual({
+      conversationId: call.conversationId,
+      status: 'ended',
+      endReason: 'room_closed',
+    });
   });
 });

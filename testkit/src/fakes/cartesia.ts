@@ -162,7 +162,13 @@ export async function startFakeCartesia(opts: FakeCartesiaOptions = {}): Promise
         return;
       }
       if (typeof msg?.transcript !== 'string' || typeof msg?.model_id !== 'string') {
-        return send({ type: 'error', done: true, error: 'transcript and model_id are required', status_code: 400, context_id: contextId });
+        return send({
+          type: 'error',
+          done: true,
+          error: 'transcript and model_id are required',
+          status_code: 400,
+          context_id: contextId,
+        });
       }
       let ctx = contexts.get(contextId);
       if (!ctx) {

@@ -86,7 +86,9 @@ describe('fake Deepgram with the real deepgram.STT plugin', () => {
     const final = events.find((e) => e.event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)!.event.alternatives![0];
     expect(final.language).toBe('es');
     expect(final.words?.length).toBe(7);
-    expect(types.indexOf(stt.SpeechEventType.END_OF_SPEECH)).toBeGreaterThan(types.indexOf(stt.SpeechEventType.FINAL_TRANSCRIPT));
+    expect(types.indexOf(stt.SpeechEventType.END_OF_SPEECH)).toBeGreaterThan(
+      types.indexOf(stt.SpeechEventType.FINAL_TRANSCRIPT),
+    );
 
     const session = fake.sessions[0]!;
     expect(session.query.language).toBe('es');
@@ -99,8 +101,11 @@ describe('fake Deepgram with the real deepgram.STT plugin', () => {
     expect(fake.transcriptsSent).toEqual(['Hola, quiero saber el tiempo de mañana']);
 
     const firstInterim = interims[0]!.at - speechStartAt;
-    const finalAfterSpeech = events.find((e) => e.event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)!.at - speechEndAt;
-    console.log(`[fake-deepgram] first interim ${firstInterim.toFixed(0)} ms after speech onset; final ${finalAfterSpeech.toFixed(0)} ms after speech end`);
+    const finalAfterSpeech =
+      events.find((e) => e.event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)!.at - speechEndAt;
+    console.log(
+      `[fake-deepgram] first interim ${firstInterim.toFixed(0)} ms after speech onset; final ${finalAfterSpeech.toFixed(0)} ms after speech end`,
+    );
     expect(firstInterim).toBeLessThan(1_000); // loose: shared 2-core machine
     expect(finalAfterSpeech).toBeGreaterThanOrEqual(250);
     expect(finalAfterSpeech).toBeLessThan(1_200);
@@ -124,7 +129,8 @@ describe('fake Deepgram with the real deepgram.STT plugin', () => {
     expect(events.filter((e) => e.event.type === stt.SpeechEventType.END_OF_SPEECH)).toHaveLength(3);
     expect(fake.sessions[0]!.query.language).toBe('en-US');
     // Word times are audio positions in the stream: the third utterance starts after two files.
-    const third = events.filter((e) => e.event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)[2]!.event.alternatives![0];
+    const third = events.filter((e) => e.event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)[2]!.event
+      .alternatives![0];
     expect(third.startTime).toBeGreaterThan((2 * one.length * 100) / 1000 - 0.5);
   });
 

@@ -104,7 +104,12 @@ describe('fake OpenAI with the real openai.LLM plugin and SDK', () => {
 
   it('serves /audio/speech as voiced PCM 24 kHz through the real openai.TTS plugin', async () => {
     fake = await startFakeOpenAI({ msPerChar: 50 });
-    const tts = new openaiPlugin.TTS({ baseURL: fake.baseURL, apiKey: 'test', voice: 'nova', model: 'gpt-4o-mini-tts' });
+    const tts = new openaiPlugin.TTS({
+      baseURL: fake.baseURL,
+      apiKey: 'test',
+      voice: 'nova',
+      model: 'gpt-4o-mini-tts',
+    });
     const text = 'Hello from the fake speech endpoint.';
     const t0 = performance.now();
     let firstFrameMs = -1;
@@ -119,13 +124,23 @@ describe('fake OpenAI with the real openai.LLM plugin and SDK', () => {
     console.log(`[fake-openai] /audio/speech first frame ${firstFrameMs.toFixed(0)} ms`);
     expect(samples / 24000).toBeCloseTo((text.length * 50) / 1000, 1);
     expect(Math.sqrt(sumSq / samples)).toBeGreaterThan(0.05);
-    expect(fake.speechRequests[0]).toMatchObject({ input: text, voice: 'nova', model: 'gpt-4o-mini-tts', response_format: 'pcm' });
+    expect(fake.speechRequests[0]).toMatchObject({
+      input: text,
+      voice: 'nova',
+      model: 'gpt-4o-mini-tts',
+      response_format: 'pcm',
+    });
   });
 
   it('transcribes multipart uploads from the real openai.STT plugin (useRealtime: false)', async () => {
     fake = await startFakeOpenAI({ transcriptions: ['¿Qué tiempo hará mañana?'] });
     const speech = await synthesizeSpeechWav('Qué tiempo hará mañana', { lang: 'es' });
-    const sttModel = new openaiPlugin.STT({ baseURL: fake.baseURL, apiKey: 'test', useRealtime: false, language: 'es' });
+    const sttModel = new openaiPlugin.STT({
+      baseURL: fake.baseURL,
+      apiKey: 'test',
+      useRealtime: false,
+      language: 'es',
+    });
     const event = await sttModel.recognize(pcmToFrames(speech.pcm, speech.sampleRate, { frameMs: 100 }));
     expect(event.alternatives?.[0]?.text).toBe('¿Qué tiempo hará mañana?');
     expect(fake.transcriptionRequests).toBe(1);

@@ -64,13 +64,20 @@ export interface FakeOpenAI {
 export const FAKE_MODELS = ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4o-mini', 'tts-1', 'gpt-4o-mini-tts', 'whisper-1'];
 
 export function defaultReply(messages: FakeChatMessage[]): string {
-  const last = [...messages].reverse().find((m) => m.role === 'user')?.content.trim();
+  const last = [...messages]
+    .reverse()
+    .find((m) => m.role === 'user')
+    ?.content.trim();
   if (!last) return 'Hello! How can I help you today?';
   return `You said: ${last.replace(/[.!?]+$/, '')}. Tell me more.`;
 }
 
 export function defaultTitle(text: string): string {
-  const words = text.replace(/[^\p{L}\p{N}\s']/gu, ' ').split(/\s+/).filter(Boolean).slice(0, 5);
+  const words = text
+    .replace(/[^\p{L}\p{N}\s']/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 5);
   if (!words.length) return 'New conversation';
   const title = words.join(' ');
   return title.charAt(0).toUpperCase() + title.slice(1);
@@ -115,19 +122,28 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const stream = body.stream === true;
     chatRequests.push({ model: body.model, messages: body.messages, stream, body });
-    const messages = body.messages.map((m: any): FakeChatMessage => ({ role: String(m.role), content: flatten(m.content) }));
+    const messages = body.messages.map((m: any): FakeChatMessage => ({
+      role: String(m.role),
+      content: flatten(m.content),
+    }));
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
 
     if (!stream) {
       const lastUser = [...messages].reverse().find((m: FakeChatMessage) => m.role === 'user')?.content ?? '';
-      const content = opts.titles ? opts.titles(lastUser) : opts.reply ? opts.reply({ messages, model: body.model }) : defaultTitle(lastUser);
+      const content = opts.titles
+        ? opts.titles(lastUser)
+        : opts.reply
+          ? opts.reply({ messages, model: body.model })
+          : defaultTitle(lastUser);
       return sendJson(res, 200, {
         id,
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: [
+          { index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' },
+        ],
         usage: usage(messages, content),
         system_fingerprint: 'fp_parley_fake',
       });
@@ -232,7 +248,9 @@ function flatten(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part) => (part && typeof part === 'object' && 'text' in part ? String((part as { text: unknown }).text) : ''))
+      .map((part) =>
+        part && typeof part === 'object' && 'text' in part ? String((part as { text: unknown }).text) : '',
+      )
       .join('');
   }
   return '';

@@ -62,7 +62,10 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
       headers:
         body === undefined
           ? { Accept: 'application/json' }
-          : { Accept: 'application/json', 'Content-Type': body instanceof Blob ? 'application/octet-stream' : 'application/json' },
+          : {
+              Accept: 'application/json',
+              'Content-Type': body instanceof Blob ? 'application/octet-stream' : 'application/json',
+            },
       body: body === undefined ? undefined : body instanceof Blob ? body : JSON.stringify(body),
       signal,
     });
@@ -87,7 +90,11 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
       throw new ApiError(res.status, err.code, err.message, err.details);
     }
     if (res.status === 502 || res.status === 503 || res.status === 504) {
-      throw new ApiError(res.status, 'service_unavailable', 'Parley’s server is not answering right now. Try again shortly.');
+      throw new ApiError(
+        res.status,
+        'service_unavailable',
+        'Parley’s server is not answering right now. Try again shortly.',
+      );
     }
     throw new ApiError(res.status, 'http_error', `The server answered with an error (${res.status}).`);
   }

@@ -49,7 +49,9 @@ export const listConversations = (p: ListParams, signal?: AbortSignal) =>
   api.get<ConversationPage>(`/api/conversations${query({ ...p })}`, signal);
 
 export const getConversation = (id: string) =>
-  api.get<{ conversation: ConversationDetail; utterances: StoredUtterance[] }>(`/api/conversations/${encodeURIComponent(id)}`);
+  api.get<{ conversation: ConversationDetail; utterances: StoredUtterance[] }>(
+    `/api/conversations/${encodeURIComponent(id)}`,
+  );
 
 export const deleteConversation = (id: string) => api.del(`/api/conversations/${encodeURIComponent(id)}`);
 

@@ -40,7 +40,8 @@ export const updateProfile = async (input: { displayName: string; email?: string
 export const changePassword = (input: { currentPassword: string; newPassword: string }) =>
   api.post<unknown>('/api/me/password', input);
 
-export const getPreferences = async () => unwrap<Preferences>(await api.get<unknown>('/api/me/preferences'), 'preferences');
+export const getPreferences = async () =>
+  unwrap<Preferences>(await api.get<unknown>('/api/me/preferences'), 'preferences');
 export const putPreferences = async (p: Preferences) =>
   unwrap<Preferences>(await api.put<unknown>('/api/me/preferences', p), 'preferences');
 

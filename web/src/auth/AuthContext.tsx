@@ -53,7 +53,10 @@ export function AuthProvider({ children, initialUser }: { children: ReactNode; i
     }
   }, [setUser]);
 
-  const value = useMemo(() => ({ user, loadError, setUser, refresh, logout }), [user, loadError, setUser, refresh, logout]);
+  const value = useMemo(
+    () => ({ user, loadError, setUser, refresh, logout }),
+    [user, loadError, setUser, refresh, logout],
+  );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -8,6 +8,7 @@ export function RequireUser({ children }: { children: ReactNode }) {
   const { user } = useAuth();
   const location = useLocation();
   if (user === undefined) return <Loading />;
-  if (user === null) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (user === null)
+    return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   return <>{children}</>;
 }

@@ -35,7 +35,14 @@ export function AgentPanel({ fallbackState }: { fallbackState: ProtocolAgentStat
 
   return (
     <div className={`agent-panel agent-${shown}`}>
-      <BarVisualizer state={state} track={audioTrack} barCount={7} className="agent-bars" options={{ minHeight: 12 }} aria-hidden="true" />
+      <BarVisualizer
+        state={state}
+        track={audioTrack}
+        barCount={7}
+        className="agent-bars"
+        options={{ minHeight: 12 }}
+        aria-hidden="true"
+      />
       <p className="agent-state" role="status" aria-live="polite">
         {STATE_TEXT[shown] ?? shown}
       </p>

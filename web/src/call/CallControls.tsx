@@ -57,7 +57,9 @@ export function CallControls({ onEnd, ready }: { onEnd: () => Promise<void>; rea
             value={activeDeviceId}
             onChange={(e) => {
               setDeviceError(null);
-              void setActiveMediaDevice(e.target.value).catch((err: unknown) => setDeviceError(microphoneProblem(err).message));
+              void setActiveMediaDevice(e.target.value).catch((err: unknown) =>
+                setDeviceError(microphoneProblem(err).message),
+              );
             }}
           >
             {devices.map((d, i) => (

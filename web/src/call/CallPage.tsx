@@ -21,7 +21,9 @@ export default function CallPage({ guest }: { guest: boolean }) {
     <div className="call-page">
       <div className="call-head">
         <h1>{guest ? 'Guest call' : 'Call Parley'}</h1>
-        {guest && <p className="muted small">Guest calls are not saved. Nothing you say here appears in any history.</p>}
+        {guest && (
+          <p className="muted small">Guest calls are not saved. Nothing you say here appears in any history.</p>
+        )}
       </div>
 
       {call.problem && (
@@ -34,13 +36,21 @@ export default function CallPage({ guest }: { guest: boolean }) {
           Reconnecting to the call… Keep this page open.
         </Alert>
       )}
-      {call.justReconnected && call.connection === ConnectionState.Connected && <Alert tone="success" title="Reconnected">You’re back in the call.</Alert>}
+      {call.justReconnected && call.connection === ConnectionState.Connected && (
+        <Alert tone="success" title="Reconnected">
+          You’re back in the call.
+        </Alert>
+      )}
       {conversationId && socketStatus === 'reconnecting' && !transcript.ended && (
         <Alert tone="info" title="Live transcript interrupted">
           Reconnecting to the transcript… Anything said meanwhile will appear once it’s back.
         </Alert>
       )}
-      {serverError && <Alert tone="warning" title="Transcript unavailable">{serverError}</Alert>}
+      {serverError && (
+        <Alert tone="warning" title="Transcript unavailable">
+          {serverError}
+        </Alert>
+      )}
 
       <div className="call-grid">
         <section className="call-stage card" aria-labelledby="agent-heading">
@@ -63,7 +73,11 @@ export default function CallPage({ guest }: { guest: boolean }) {
           <h2 id="transcript-heading">Transcript</h2>
           <TranscriptView
             transcript={transcript}
-            emptyText={conversationId ? 'Say hello — your words appear here as you speak.' : 'The conversation will appear here once the call starts.'}
+            emptyText={
+              conversationId
+                ? 'Say hello — your words appear here as you speak.'
+                : 'The conversation will appear here once the call starts.'
+            }
           />
         </section>
       </div>
@@ -71,7 +85,15 @@ export default function CallPage({ guest }: { guest: boolean }) {
   );
 }
 
-function StartOrEnded({ call, guest, conversationId }: { call: ReturnType<typeof useCall>; guest: boolean; conversationId: string | null }) {
+function StartOrEnded({
+  call,
+  guest,
+  conversationId,
+}: {
+  call: ReturnType<typeof useCall>;
+  guest: boolean;
+  conversationId: string | null;
+}) {
   if (call.phase === 'ended') {
     return (
       <div className="call-idle">
@@ -100,8 +122,16 @@ function StartOrEnded({ call, guest, conversationId }: { call: ReturnType<typeof
   return (
     <div className="call-idle">
       <div className="mic-orb" aria-hidden="true" />
-      <p className="muted">Parley listens through your microphone and answers out loud. Use headphones for the best experience.</p>
-      <button type="button" className="button button-primary button-large" onClick={() => void call.start()} disabled={starting} aria-busy={starting}>
+      <p className="muted">
+        Parley listens through your microphone and answers out loud. Use headphones for the best experience.
+      </p>
+      <button
+        type="button"
+        className="button button-primary button-large"
+        onClick={() => void call.start()}
+        disabled={starting}
+        aria-busy={starting}
+      >
         {starting ? 'Connecting…' : 'Start call'}
       </button>
     </div>

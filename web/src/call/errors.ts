@@ -26,7 +26,10 @@ export function microphoneProblem(e: unknown): CallProblem {
         message: 'Another application may be using your microphone. Close it, then start the call again.',
       };
     default:
-      return { title: 'The microphone could not be opened', message: e instanceof Error ? e.message : 'Try again, or choose another microphone.' };
+      return {
+        title: 'The microphone could not be opened',
+        message: e instanceof Error ? e.message : 'Try again, or choose another microphone.',
+      };
   }
 }
 
@@ -36,7 +39,8 @@ export function startProblem(e: unknown): CallProblem {
     if (e.code === UNREACHABLE) return { title: 'Parley’s server is unreachable', message: e.message };
     if (e.code === 'service_unavailable') return { title: 'Calls are unavailable right now', message: e.message };
     if (e.code === 'rate_limited') return { title: 'Too many calls', message: e.message };
-    if (e.code === 'unauthenticated') return { title: 'Your session has ended', message: 'Log in again to start a call.' };
+    if (e.code === 'unauthenticated')
+      return { title: 'Your session has ended', message: 'Log in again to start a call.' };
     return { title: 'The call could not start', message: e.message };
   }
   return { title: 'The call could not start', message: e instanceof Error ? e.message : 'Try again.' };
@@ -47,6 +51,7 @@ export function connectProblem(e: unknown): CallProblem {
   void e;
   return {
     title: 'Could not reach the voice server',
-    message: 'Parley answered, but its media server (LiveKit) did not. It may be down or blocked by your network. Try again in a moment.',
+    message:
+      'Parley answered, but its media server (LiveKit) did not. It may be down or blocked by your network. Try again in a moment.',
   };
 }

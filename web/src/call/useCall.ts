@@ -1,4 +1,12 @@
-import { ConnectionState, DisconnectReason, Room, RoomEvent, Track, createLocalAudioTrack, type LocalAudioTrack } from 'livekit-client';
+import {
+  ConnectionState,
+  DisconnectReason,
+  Room,
+  RoomEvent,
+  Track,
+  createLocalAudioTrack,
+  type LocalAudioTrack,
+} from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { startCall, type CallGrant } from '../api/calls';
 import { connectProblem, microphoneProblem, startProblem, type CallProblem } from './errors';

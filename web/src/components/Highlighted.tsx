@@ -25,7 +25,10 @@ export function splitMarks(snippet: string): Array<{ text: string; mark: boolean
 }
 
 /** Pieces from [start, end) ranges over plain text (the gateway's `highlights`). */
-export function splitRanges(text: string, ranges: ReadonlyArray<readonly [number, number]>): Array<{ text: string; mark: boolean }> {
+export function splitRanges(
+  text: string,
+  ranges: ReadonlyArray<readonly [number, number]>,
+): Array<{ text: string; mark: boolean }> {
   const parts: Array<{ text: string; mark: boolean }> = [];
   let at = 0;
   for (const [s, e] of [...ranges].sort((a, b) => a[0] - b[0])) {
@@ -40,11 +43,13 @@ export function splitRanges(text: string, ranges: ReadonlyArray<readonly [number
 }
 
 /** With `highlights` (ranges over plain text) those are used; otherwise <mark> markers in the text. */
-export function Highlighted({ text, highlights }: { text: string; highlights?: ReadonlyArray<readonly [number, number]> | undefined }) {
+export function Highlighted({
+  text,
+  highlights,
+}: {
+  text: string;
+  highlights?: ReadonlyArray<readonly [number, number]> | undefined;
+}) {
   const parts = highlights ? splitRanges(text, highlights) : splitMarks(text);
-  return (
-    <>
-      {parts.map((p, i) => (p.mark ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}
-    </>
-  );
+  return <>{parts.map((p, i) => (p.mark ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}</>;
 }

@@ -34,7 +34,9 @@ describe('<HistoryList>', () => {
         if (q) {
           return {
             body: {
-              items: [item(7, { snippet: 'we talked about <mark>tides</mark> and <img src=x onerror=alert(1)> moons' })],
+              items: [
+                item(7, { snippet: 'we talked about <mark>tides</mark> and <img src=x onerror=alert(1)> moons' }),
+              ],
               nextCursor: null,
             },
           };
@@ -87,7 +89,12 @@ describe('<HistoryList>', () => {
   it('shows the server’s message when the list cannot load', async () => {
     vi.stubGlobal(
       'fetch',
-      fetchStub({ 'GET /api/conversations': () => ({ status: 503, body: { error: { code: 'service_unavailable', message: 'The database is busy.' } } }) }).fn,
+      fetchStub({
+        'GET /api/conversations': () => ({
+          status: 503,
+          body: { error: { code: 'service_unavailable', message: 'The database is busy.' } },
+        }),
+      }).fn,
     );
     renderList();
     const alert = await screen.findByRole('alert');
@@ -109,7 +116,11 @@ it('renders the gateway’s highlight ranges over plain text as <mark>, with mar
   const text = 'about tides and <img src=x onerror=alert(1)>';
   vi.stubGlobal(
     'fetch',
-    fetchStub({ 'GET /api/conversations': () => ({ body: { items: [item(1, { snippet: text, highlights: [[6, 11]] })], nextCursor: null } }) }).fn,
+    fetchStub({
+      'GET /api/conversations': () => ({
+        body: { items: [item(1, { snippet: text, highlights: [[6, 11]] })], nextCursor: null },
+      }),
+    }).fn,
   );
   const { container } = renderList('/history?q=tides');
   const snippet = await screen.findByTestId('snippet');

@@ -24,7 +24,15 @@ export function HistoryList() {
   const [error, setError] = useState<string | null>(null);
   const request = useRef(0);
 
-  const filters = useCallback((): ListParams => ({ q: q || undefined, from: dayBoundary(from, false), to: dayBoundary(to, true), limit: PAGE_SIZE }), [q, from, to]);
+  const filters = useCallback(
+    (): ListParams => ({
+      q: q || undefined,
+      from: dayBoundary(from, false),
+      to: dayBoundary(to, true),
+      limit: PAGE_SIZE,
+    }),
+    [q, from, to],
+  );
 
   const loadPage = useCallback(
     async (cursor: string | null) => {
@@ -70,11 +78,22 @@ export function HistoryList() {
       <form className="history-filters" role="search" onSubmit={onSearch} aria-label="Search conversations">
         <div className="field field-grow">
           <label htmlFor="history-q">Search</label>
-          <input id="history-q" type="search" value={draft.q} placeholder="Words anyone said" onChange={(e) => setDraft((d) => ({ ...d, q: e.target.value }))} />
+          <input
+            id="history-q"
+            type="search"
+            value={draft.q}
+            placeholder="Words anyone said"
+            onChange={(e) => setDraft((d) => ({ ...d, q: e.target.value }))}
+          />
         </div>
         <div className="field">
           <label htmlFor="history-from">From</label>
-          <input id="history-from" type="date" value={draft.from} onChange={(e) => setDraft((d) => ({ ...d, from: e.target.value }))} />
+          <input
+            id="history-from"
+            type="date"
+            value={draft.from}
+            onChange={(e) => setDraft((d) => ({ ...d, from: e.target.value }))}
+          />
         </div>
         <div className="field">
           <label htmlFor="history-to">To</label>
@@ -105,13 +124,22 @@ export function HistoryList() {
       </form>
 
       {error && (
-        <Alert title="Conversations could not be loaded" action={<button className="button" onClick={() => void loadPage(items.length ? nextCursor : null)}>Try again</button>}>
+        <Alert
+          title="Conversations could not be loaded"
+          action={
+            <button className="button" onClick={() => void loadPage(items.length ? nextCursor : null)}>
+              Try again
+            </button>
+          }
+        >
           {error}
         </Alert>
       )}
 
       <p className="visually-hidden" role="status">
-        {loading ? 'Loading conversations…' : `${items.length} conversation${items.length === 1 ? '' : 's'} shown${nextCursor ? ', more available' : ''}.`}
+        {loading
+          ? 'Loading conversations…'
+          : `${items.length} conversation${items.length === 1 ? '' : 's'} shown${nextCursor ? ', more available' : ''}.`}
       </p>
 
       {!loading && !error && items.length === 0 && (

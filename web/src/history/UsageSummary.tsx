@@ -18,7 +18,10 @@ export function UsageSummary() {
   const stats: Array<[string, string]> = [];
   if (typeof usage.calls === 'number') stats.push(['Calls', String(usage.calls)]);
   if (typeof usage.minutesTalked === 'number')
-    stats.push(['Minutes talked', usage.minutesTalked < 10 ? usage.minutesTalked.toFixed(1) : String(Math.round(usage.minutesTalked))]);
+    stats.push([
+      'Minutes talked',
+      usage.minutesTalked < 10 ? usage.minutesTalked.toFixed(1) : String(Math.round(usage.minutesTalked)),
+    ]);
   if (typeof usage.turns === 'number') stats.push(['Turns', String(usage.turns)]);
   if (usage.medianTurnLatencyMs !== undefined) stats.push(['Median reply time', formatMs(usage.medianTurnLatencyMs)]);
   if (typeof usage.activeDayStreak === 'number') stats.push(['Day streak', String(usage.activeDayStreak)]);

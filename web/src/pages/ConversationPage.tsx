@@ -1,7 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { errorMessage, isApiError } from '../api/client';
-import { deleteConversation, exportUrl, getConversation, type ConversationDetail, type StoredUtterance } from '../api/conversations';
+import {
+  deleteConversation,
+  exportUrl,
+  getConversation,
+  type ConversationDetail,
+  type StoredUtterance,
+} from '../api/conversations';
 import { Alert } from '../components/Alert';
 import { Loading } from '../components/Loading';
 import { TurnLatency } from '../history/TurnLatency';
@@ -34,7 +40,14 @@ export default function ConversationPage() {
     setData(null);
     setError(null);
     getConversation(id)
-      .then((d) => live && setData({ conversation: d.conversation, utterances: [...(d.utterances ?? [])].sort((a, b) => a.seq - b.seq) }))
+      .then(
+        (d) =>
+          live &&
+          setData({
+            conversation: d.conversation,
+            utterances: [...(d.utterances ?? [])].sort((a, b) => a.seq - b.seq),
+          }),
+      )
       .catch((e: unknown) => live && setError({ notFound: isApiError(e, 'not_found'), message: errorMessage(e) }));
     return () => {
       live = false;
@@ -79,7 +92,8 @@ export default function ConversationPage() {
       <header className="conversation-head">
         <h1>{c.title?.trim() || 'Untitled conversation'}</h1>
         <p className="muted">
-          <time dateTime={c.startedAt}>{formatDateTime(c.startedAt)}</time> · {formatDuration(c.durationMs ?? null)} · {utterances.length} turn
+          <time dateTime={c.startedAt}>{formatDateTime(c.startedAt)}</time> · {formatDuration(c.durationMs ?? null)} ·{' '}
+          {utterances.length} turn
           {utterances.length === 1 ? '' : 's'}
           {c.endReason ? ` · ${END_REASONS[c.endReason] ?? c.endReason}` : ''}
         </p>
@@ -96,7 +110,12 @@ export default function ConversationPage() {
           <a className="button button-small" href={exportUrl(id, 'json')} download aria-describedby="export-label">
             JSON
           </a>
-          <button type="button" className="button button-small button-danger" onClick={() => setConfirming(true)} disabled={confirming}>
+          <button
+            type="button"
+            className="button button-small button-danger"
+            onClick={() => setConfirming(true)}
+            disabled={confirming}
+          >
             Delete
           </button>
         </div>
@@ -105,7 +124,12 @@ export default function ConversationPage() {
             <p id="confirm-delete-text">Delete this conversation for good? This can’t be undone.</p>
             {deleteError && <Alert>{deleteError}</Alert>}
             <div className="button-row">
-              <button type="button" className="button button-danger" onClick={() => void onDelete()} disabled={deleting}>
+              <button
+                type="button"
+                className="button button-danger"
+                onClick={() => void onDelete()}
+                disabled={deleting}
+              >
                 {deleting ? 'Deleting…' : 'Delete conversation'}
               </button>
               <button type="button" className="button" ref={cancelRef} onClick={() => setConfirming(false)}>

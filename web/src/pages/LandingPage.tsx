@@ -10,7 +10,8 @@ export function LandingPage() {
       <section className="hero" aria-labelledby="hero-title">
         <h1 id="hero-title">Talk it through.</h1>
         <p className="lead">
-          Parley is a voice agent you host yourself. Speak naturally, interrupt when you like, and read along as the conversation happens.
+          Parley is a voice agent you host yourself. Speak naturally, interrupt when you like, and read along as the
+          conversation happens.
         </p>
         <div className="hero-actions">
           {user ? (
@@ -30,7 +31,8 @@ export function LandingPage() {
         </div>
         {!user && (
           <p className="muted small">
-            Guest calls are not saved. With an account you choose the voice, language and topics, and keep a searchable history.
+            Guest calls are not saved. With an account you choose the voice, language and topics, and keep a searchable
+            history.
           </p>
         )}
       </section>

@@ -42,7 +42,15 @@ export function LoginPage() {
       <h1>Log in</h1>
       {error && <Alert title="Could not log in">{error}</Alert>}
       <form onSubmit={onSubmit} noValidate>
-        <Field label="Email" type="email" name="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <Field
+          label="Email"
+          type="email"
+          name="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <Field
           label="Password"
           type="password"

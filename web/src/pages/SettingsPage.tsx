@@ -34,7 +34,11 @@ export default function SettingsPage() {
         getVoices().catch(() => [] as Voice[]),
         getLanguages().catch(() => LANGUAGES.map((l) => ({ code: l.code, name: l.name }))),
       ]);
-      setLoaded({ prefs: { ...DEFAULT_PREFERENCES, ...prefs }, voices: Array.isArray(voices) ? voices : [], languages: Array.isArray(languages) ? languages : [] });
+      setLoaded({
+        prefs: { ...DEFAULT_PREFERENCES, ...prefs },
+        voices: Array.isArray(voices) ? voices : [],
+        languages: Array.isArray(languages) ? languages : [],
+      });
       setVersion((v) => v + 1);
     } catch (e) {
       setError(errorMessage(e));
@@ -57,11 +61,24 @@ export default function SettingsPage() {
       <div className="settings-grid">
         <div className="card">
           {error ? (
-            <Alert title="Preferences could not be loaded" action={<button className="button" onClick={() => void load()}>Try again</button>}>
+            <Alert
+              title="Preferences could not be loaded"
+              action={
+                <button className="button" onClick={() => void load()}>
+                  Try again
+                </button>
+              }
+            >
               {error}
             </Alert>
           ) : loaded ? (
-            <PreferencesForm key={version} initial={loaded.prefs} voices={loaded.voices} languages={loaded.languages} save={putPreferences} />
+            <PreferencesForm
+              key={version}
+              initial={loaded.prefs}
+              voices={loaded.voices}
+              languages={loaded.languages}
+              save={putPreferences}
+            />
           ) : (
             <Loading label="Loading preferences…" />
           )}

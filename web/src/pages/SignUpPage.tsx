@@ -21,13 +21,16 @@ export function SignUpPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm((f) => ({ ...f, [k]: e.target.value }));
+  const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setForm((f) => ({ ...f, [k]: e.target.value }));
 
   const validate = (): Errors => {
     const errs: Errors = {};
     if (!form.displayName.trim()) errs.displayName = 'Tell us what to call you.';
-    else if (form.displayName.trim().length > MAX_DISPLAY_NAME) errs.displayName = `At most ${MAX_DISPLAY_NAME} characters.`;
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.trim())) errs.email = 'Enter an email address like name@example.com.';
+    else if (form.displayName.trim().length > MAX_DISPLAY_NAME)
+      errs.displayName = `At most ${MAX_DISPLAY_NAME} characters.`;
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.trim()))
+      errs.email = 'Enter an email address like name@example.com.';
     if (form.password.length < MIN_PASSWORD) errs.password = `Use at least ${MIN_PASSWORD} characters.`;
     return errs;
   };
@@ -40,7 +43,11 @@ export function SignUpPage() {
     if (Object.keys(errs).length) return;
     setBusy(true);
     try {
-      const user = await register({ email: form.email.trim(), password: form.password, displayName: form.displayName.trim() });
+      const user = await register({
+        email: form.email.trim(),
+        password: form.password,
+        displayName: form.displayName.trim(),
+      });
       if (user) setUser(user);
       else await refresh();
       navigate('/settings?welcome=1', { replace: true });
@@ -66,8 +73,25 @@ export function SignUpPage() {
       <h1>Create your account</h1>
       {error && <Alert title="Could not create the account">{error}</Alert>}
       <form onSubmit={onSubmit} noValidate>
-        <Field label="Your name" name="displayName" autoComplete="nickname" required value={form.displayName} onChange={set('displayName')} error={fieldErrors.displayName} />
-        <Field label="Email" type="email" name="email" autoComplete="email" required value={form.email} onChange={set('email')} error={fieldErrors.email} />
+        <Field
+          label="Your name"
+          name="displayName"
+          autoComplete="nickname"
+          required
+          value={form.displayName}
+          onChange={set('displayName')}
+          error={fieldErrors.displayName}
+        />
+        <Field
+          label="Email"
+          type="email"
+          name="email"
+          autoComplete="email"
+          required
+          value={form.email}
+          onChange={set('email')}
+          error={fieldErrors.email}
+        />
         <Field
           label="Password"
           type="password"

@@ -64,12 +64,19 @@ export function DataSection({ onImported }: { onImported(): void }) {
           <p className="muted small">Restore preferences from a Parley export.</p>
           <label className="button file-button">
             Choose export file…
-            <input type="file" accept="application/json,.json" className="visually-hidden" onChange={(e) => void onFile(e)} />
+            <input
+              type="file"
+              accept="application/json,.json"
+              className="visually-hidden"
+              onChange={(e) => void onFile(e)}
+            />
           </label>
         </div>
         <div>
           <h3>Delete account</h3>
-          <p className="muted small">Erases your account, preferences and all conversations, and logs you out everywhere. This can’t be undone.</p>
+          <p className="muted small">
+            Erases your account, preferences and all conversations, and logs you out everywhere. This can’t be undone.
+          </p>
           {!confirming ? (
             <button type="button" className="button button-danger" onClick={() => setConfirming(true)}>
               Delete my account…
@@ -77,9 +84,20 @@ export function DataSection({ onImported }: { onImported(): void }) {
           ) : (
             <div className="confirm-box">
               <label htmlFor={`${id}-confirm`}>Enter your password to delete everything</label>
-              <input id={`${id}-confirm`} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />
+              <input
+                id={`${id}-confirm`}
+                type="password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                autoComplete="current-password"
+              />
               <div className="button-row">
-                <button type="button" className="button button-danger" disabled={!password || busy} onClick={() => void onDelete()}>
+                <button
+                  type="button"
+                  className="button button-danger"
+                  disabled={!password || busy}
+                  onClick={() => void onDelete()}
+                >
                   Delete everything
                 </button>
                 <button

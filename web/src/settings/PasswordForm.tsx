@@ -49,9 +49,31 @@ export function PasswordForm() {
     <form onSubmit={onSubmit} noValidate aria-labelledby="password-title">
       <h2 id="password-title">Password</h2>
       {message && <Alert tone={message.tone}>{message.text}</Alert>}
-      <Field label="Current password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} error={errors.current} />
-      <Field label="New password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} error={errors.next} hint="At least 10 characters; not a common password and not your email." />
-      <Field label="Repeat new password" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} error={errors.confirm} />
+      <Field
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        value={current}
+        onChange={(e) => setCurrent(e.target.value)}
+        error={errors.current}
+      />
+      <Field
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        value={next}
+        onChange={(e) => setNext(e.target.value)}
+        error={errors.next}
+        hint="At least 10 characters; not a common password and not your email."
+      />
+      <Field
+        label="Repeat new password"
+        type="password"
+        autoComplete="new-password"
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+        error={errors.confirm}
+      />
       <button className="button" type="submit" disabled={busy}>
         {busy ? 'Changing…' : 'Change password'}
       </button>

@@ -13,7 +13,13 @@ const voices = [
   { id: 'v-1', name: 'Calm' },
   { id: 'v-2', name: 'Bright' },
 ];
-const prefs = (p: Partial<Preferences> = {}): Preferences => ({ ttsVoice: null, language: 'en', favoriteTopics: [], systemPrompt: '', ...p });
+const prefs = (p: Partial<Preferences> = {}): Preferences => ({
+  ttsVoice: null,
+  language: 'en',
+  favoriteTopics: [],
+  systemPrompt: '',
+  ...p,
+});
 
 function setup(initial = prefs(), save = vi.fn(async (p: Preferences) => p)) {
   render(<PreferencesForm initial={initial} voices={voices} languages={languages} save={save} />);
@@ -33,10 +39,14 @@ describe('<PreferencesForm>', () => {
     const { save, user } = setup();
     const prompt = screen.getByLabelText('Your instructions for Parley');
     fireEvent.change(prompt, { target: { value: 'x'.repeat(LIMITS.systemPrompt + 5) } });
-    expect(screen.getByText(`${LIMITS.systemPrompt + 5} / ${LIMITS.systemPrompt} characters — 5 too many`)).toBeInTheDocument();
+    expect(
+      screen.getByText(`${LIMITS.systemPrompt + 5} / ${LIMITS.systemPrompt} characters — 5 too many`),
+    ).toBeInTheDocument();
     expect(prompt).toHaveAttribute('aria-invalid', 'true');
     await user.click(screen.getByRole('button', { name: 'Save preferences' }));
-    expect(await screen.findByText(`Keep your instructions within ${LIMITS.systemPrompt} characters.`)).toBeInTheDocument();
+    expect(
+      await screen.findByText(`Keep your instructions within ${LIMITS.systemPrompt} characters.`),
+    ).toBeInTheDocument();
     expect(save).not.toHaveBeenCalled();
   });
 
@@ -57,7 +67,9 @@ describe('<PreferencesForm>', () => {
 
   it('shows the server’s validation messages at the fields they name', async () => {
     const save = vi.fn(async () => {
-      throw new ApiError(400, 'validation_failed', 'The request is not valid.', [{ path: ['ttsVoice'], message: 'Unknown voice for this provider.' }]);
+      throw new ApiError(400, 'validation_failed', 'The request is not valid.', [
+        { path: ['ttsVoice'], message: 'Unknown voice for this provider.' },
+      ]);
     });
     const { user } = setup(prefs(), save);
     await user.selectOptions(screen.getByLabelText('Voice'), 'v-2');

@@ -21,9 +21,11 @@ export function validatePreferences(p: Preferences, languages: Language[]): Erro
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = issue.path[0] as FieldKey;
-      if (key === 'systemPrompt') errors.systemPrompt ??= `Keep your instructions within ${LIMITS.systemPrompt} characters.`;
+      if (key === 'systemPrompt')
+        errors.systemPrompt ??= `Keep your instructions within ${LIMITS.systemPrompt} characters.`;
       else if (key === 'language') errors.language ??= 'Choose one of the supported languages.';
-      else if (key === 'favoriteTopics') errors.favoriteTopics ??= `Up to ${LIMITS.topics} topics of at most ${LIMITS.topicLength} characters each.`;
+      else if (key === 'favoriteTopics')
+        errors.favoriteTopics ??= `Up to ${LIMITS.topics} topics of at most ${LIMITS.topicLength} characters each.`;
       else if (key === 'ttsVoice') errors.ttsVoice ??= 'Choose a voice from the list.';
     }
   }
@@ -61,7 +63,8 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
       setErrors((e) => ({ ...e, favoriteTopics: `You can keep up to ${LIMITS.topics} topics.` }));
       return;
     }
-    if (!prefs.favoriteTopics.some((x) => x.toLowerCase() === t.toLowerCase())) update({ favoriteTopics: [...prefs.favoriteTopics, t] });
+    if (!prefs.favoriteTopics.some((x) => x.toLowerCase() === t.toLowerCase()))
+      update({ favoriteTopics: [...prefs.favoriteTopics, t] });
     setErrors(({ favoriteTopics: _, ...rest }) => rest);
     setTopicDraft('');
   };
@@ -90,7 +93,8 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
         const next: Errors = {};
         for (const issue of err.fieldIssues) {
           const key = issue.path.split('.')[0] as FieldKey;
-          if (key === 'ttsVoice' || key === 'language' || key === 'favoriteTopics' || key === 'systemPrompt') next[key] ??= issue.message;
+          if (key === 'ttsVoice' || key === 'language' || key === 'favoriteTopics' || key === 'systemPrompt')
+            next[key] ??= issue.message;
         }
         setErrors(next);
       }
@@ -100,7 +104,8 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
     }
   };
 
-  const described = (key: FieldKey, hint?: string) => [hint, errors[key] ? `${id}-${key}-err` : null].filter(Boolean).join(' ') || undefined;
+  const described = (key: FieldKey, hint?: string) =>
+    [hint, errors[key] ? `${id}-${key}-err` : null].filter(Boolean).join(' ') || undefined;
   const fieldError = (key: FieldKey) =>
     errors[key] ? (
       <p className="field-error" id={`${id}-${key}-err`}>
@@ -129,7 +134,9 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
           onChange={(e) => update({ ttsVoice: e.target.value === '' ? null : e.target.value })}
         >
           <option value="">Default voice</option>
-          {!voiceKnown && prefs.ttsVoice && <option value={prefs.ttsVoice}>Unavailable voice ({prefs.ttsVoice})</option>}
+          {!voiceKnown && prefs.ttsVoice && (
+            <option value={prefs.ttsVoice}>Unavailable voice ({prefs.ttsVoice})</option>
+          )}
           {voices.map((v) => (
             <option key={v.id} value={v.id}>
               {v.name}
@@ -160,7 +167,9 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
           ))}
         </select>
         <p className="field-hint" id={`${id}-language-hint`}>
-          {languageKnown ? 'Parley listens and answers in this language.' : `“${prefs.language}” is not a supported language. Choose one from the list.`}
+          {languageKnown
+            ? 'Parley listens and answers in this language.'
+            : `“${prefs.language}” is not a supported language. Choose one from the list.`}
         </p>
         {fieldError('language')}
       </div>
@@ -194,7 +203,12 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
             aria-describedby={described('favoriteTopics', `${id}-topic-hint`)}
             disabled={prefs.favoriteTopics.length >= LIMITS.topics}
           />
-          <button type="button" className="button" onClick={addTopic} disabled={!topicDraft.trim() || prefs.favoriteTopics.length >= LIMITS.topics}>
+          <button
+            type="button"
+            className="button"
+            onClick={addTopic}
+            disabled={!topicDraft.trim() || prefs.favoriteTopics.length >= LIMITS.topics}
+          >
             Add
           </button>
         </div>
@@ -215,8 +229,13 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
           aria-describedby={described('systemPrompt', `${id}-prompt-count`)}
           placeholder="For example: Keep answers short. I’m practising for job interviews."
         />
-        <p className={`field-hint counter${promptOver ? ' counter-over' : ''}`} id={`${id}-prompt-count`} aria-live="polite">
-          {promptLength} / {LIMITS.systemPrompt} characters{promptOver ? ` — ${promptLength - LIMITS.systemPrompt} too many` : ''}
+        <p
+          className={`field-hint counter${promptOver ? ' counter-over' : ''}`}
+          id={`${id}-prompt-count`}
+          aria-live="polite"
+        >
+          {promptLength} / {LIMITS.systemPrompt} characters
+          {promptOver ? ` — ${promptLength - LIMITS.systemPrompt} too many` : ''}
         </p>
         {fieldError('systemPrompt')}
       </div>

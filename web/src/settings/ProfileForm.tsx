@@ -27,9 +27,15 @@ export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User
     if (Object.keys(errs).length) return;
     setBusy(true);
     try {
-      const body = emailChanged ? { displayName: displayName.trim(), email: email.trim(), password } : { displayName: displayName.trim() };
+      const body = emailChanged
+        ? { displayName: displayName.trim(), email: email.trim(), password }
+        : { displayName: displayName.trim() };
       const updated = await updateProfile(body);
-      onUpdated(updated && typeof updated === 'object' && 'id' in updated ? updated : { ...user, displayName: body.displayName, email: body.email ?? user.email });
+      onUpdated(
+        updated && typeof updated === 'object' && 'id' in updated
+          ? updated
+          : { ...user, displayName: body.displayName, email: body.email ?? user.email },
+      );
       setPassword('');
       setMessage({ tone: 'success', text: 'Profile saved.' });
     } catch (err) {
@@ -50,8 +56,21 @@ export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User
     <form onSubmit={onSubmit} noValidate aria-labelledby="profile-title">
       <h2 id="profile-title">Profile</h2>
       {message && <Alert tone={message.tone}>{message.text}</Alert>}
-      <Field label="Your name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} autoComplete="nickname" error={errors.displayName} />
-      <Field label="Email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" error={errors.email} />
+      <Field
+        label="Your name"
+        value={displayName}
+        onChange={(e) => setDisplayName(e.target.value)}
+        autoComplete="nickname"
+        error={errors.displayName}
+      />
+      <Field
+        label="Email"
+        type="email"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        autoComplete="email"
+        error={errors.email}
+      />
       {emailChanged && (
         <Field
           label="Current password"

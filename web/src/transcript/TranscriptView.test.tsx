@@ -6,7 +6,8 @@ import { TranscriptView } from './TranscriptView';
 import type { ServerMessage } from '@parley/protocol';
 
 const base = { conversationId: CONV, createdAt: NOW };
-const apply = (msgs: ServerMessage[], from: TranscriptState = initialTranscript) => msgs.reduce(transcriptReducer, from);
+const apply = (msgs: ServerMessage[], from: TranscriptState = initialTranscript) =>
+  msgs.reduce(transcriptReducer, from);
 
 describe('transcript state', () => {
   it('keeps one copy of each seq, ordered, whatever order and however often they arrive', () => {
@@ -17,7 +18,11 @@ describe('transcript state', () => {
       {
         type: 'snapshot',
         ...base,
-        utterances: [utterance(1, 'user', 'Hello'), utterance(2, 'agent', 'Hi there'), utterance(3, 'user', 'Missed while offline')],
+        utterances: [
+          utterance(1, 'user', 'Hello'),
+          utterance(2, 'agent', 'Hi there'),
+          utterance(3, 'user', 'Missed while offline'),
+        ],
         agentState: 'listening',
         ended: false,
         endReason: null,
@@ -63,7 +68,11 @@ describe('<TranscriptView>', () => {
     expect(provisional.closest('[aria-live="polite"]')).not.toBeNull();
     expect(within(log).queryByText('tell me about')).toBeNull();
 
-    const final = transcriptReducer(interim, { type: 'utterance', ...base, utterance: utterance(1, 'user', 'Tell me about tides.') });
+    const final = transcriptReducer(interim, {
+      type: 'utterance',
+      ...base,
+      utterance: utterance(1, 'user', 'Tell me about tides.'),
+    });
     rerender(<TranscriptView transcript={final} />);
     expect(container.querySelector('[data-interim]')).toBeNull();
     const userTurn = within(log).getByText('Tell me about tides.').closest('li')!;

@@ -19,7 +19,11 @@ interface Props {
  * dimmed, replaced when the final arrives). Follows new text until the reader scrolls up; then a
  * "Jump to latest" button brings them back.
  */
-export function TranscriptView({ transcript, labels = SPEAKER_LABELS, emptyText = 'Say hello — your words appear here as you speak.' }: Props) {
+export function TranscriptView({
+  transcript,
+  labels = SPEAKER_LABELS,
+  emptyText = 'Say hello — your words appear here as you speak.',
+}: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [following, setFollowing] = useState(true);
   const [unseen, setUnseen] = useState(false);
@@ -59,7 +63,14 @@ export function TranscriptView({ transcript, labels = SPEAKER_LABELS, emptyText 
 
   return (
     <div className="transcript">
-      <div className="transcript-scroll" ref={scrollRef} onScroll={onScroll} tabIndex={0} aria-label="Conversation transcript" data-testid="transcript-scroll">
+      <div
+        className="transcript-scroll"
+        ref={scrollRef}
+        onScroll={onScroll}
+        tabIndex={0}
+        aria-label="Conversation transcript"
+        data-testid="transcript-scroll"
+      >
         {empty && <p className="transcript-empty">{emptyText}</p>}
         <ol className="turns" role="log" aria-live="polite" aria-relevant="additions text">
           {utterances.map((u) => (

@@ -34,7 +34,11 @@ class FakeSocket {
 }
 
 function Probe() {
-  const { transcript, status } = useTranscriptSocket(CONV, { WebSocketImpl: FakeSocket as unknown as typeof WebSocket, baseDelayMs: 100, maxDelayMs: 1000 });
+  const { transcript, status } = useTranscriptSocket(CONV, {
+    WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+  });
   return (
     <div>
       <p data-testid="status">{status}</p>
@@ -71,7 +75,13 @@ describe('useTranscriptSocket', () => {
     const second = FakeSocket.instances[1]!;
     act(() => {
       second.open();
-      second.emit({ type: 'snapshot', utterances: [utterance(0, 'user', 'one'), utterance(1, 'agent', 'two')], agentState: 'speaking', ended: false, endReason: null });
+      second.emit({
+        type: 'snapshot',
+        utterances: [utterance(0, 'user', 'one'), utterance(1, 'agent', 'two')],
+        agentState: 'speaking',
+        ended: false,
+        endReason: null,
+      });
     });
     expect(screen.getByTestId('status')).toHaveTextContent('open');
     expect(screen.getByTestId('seqs')).toHaveTextContent('0,1');

@@ -31,7 +31,10 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
  * Follows one conversation's live transcript over the gateway's WebSocket. Reconnects with backoff
  * until the call ends; every (re)connect starts with a snapshot, so nothing said in a gap is lost.
  */
-export function useTranscriptSocket(conversationId: string | null, options: TranscriptSocketOptions = {}): TranscriptSocket {
+export function useTranscriptSocket(
+  conversationId: string | null,
+  options: TranscriptSocketOptions = {},
+): TranscriptSocket {
   const [transcript, dispatch] = useReducer(transcriptReducer, initialTranscript);
   const [status, setStatus] = useState<SocketStatus>('connecting');
   const [serverError, setServerError] = useState<string | null>(null);

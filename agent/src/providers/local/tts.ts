@@ -7,7 +7,8 @@ import {
   tokenize,
   tts,
 } from '@livekit/agents';
-import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
+import type { AudioFrame } from '@livekit/rtc-node';
+import { AudioResampler } from '@livekit/rtc-node';
 import { PcmFramer, parseWavHeader } from './audio.js';
 import { espeakBinary } from './engines.js';
 import { resolveEspeakVoice } from './voices.js';
