@@ -88,7 +88,11 @@ describe("the agent's job process killed mid-call", () => {
     const killedAt = Date.now();
     await waitFor(() => !isAlive(pid), 5_000, 'job process gone');
 
-    await waitFor(async () => (await conversation(id))?.status === 'ended', 30_000, 'call ended');
+    await waitFor(
+      async () => (await conversation(id))?.status === 'ended',
+      45_000,
+      'call ended (LiveKit notices the dead agent after ~20 s)',
+    );
     const ended = await conversation(id);
     console.info(`job killed: call ended after ${Date.now() - killedAt} ms with reason ${ended.end_reason}`);
     expect(EndReason.options).toContain(ended.end_reason);
