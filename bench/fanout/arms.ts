@@ -1,6 +1,6 @@
 import http from 'node:http';
 import WebSocket from 'ws';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import { TEST_INGEST_SECRET, TestClient } from '@parley/testkit';
 
 export interface Conversation {
@@ -114,7 +114,7 @@ export function parleyArm(urlA: string, urlB: string): Arm {
     },
     (c, body) =>
       post(`/internal/conversations/${c.id}/events`, body, {
-        'x-parley-signature': signBody(TEST_INGEST_SECRET, body),
+        'x-parley-signature': signRequest(TEST_INGEST_SECRET, `/internal/conversations/${c.id}/events`, body),
       }),
   );
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import WebSocket from 'ws';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import { startTestGateway, TEST_INGEST_SECRET, TestClient } from '@parley/testkit';
 import { machineSampler } from '../lib/machine';
 import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
@@ -43,14 +43,11 @@ async function seedHistory(gatewayUrl: string, client: TestClient) {
       { type: 'call_ended', at: iso(15_000), reason: 'caller_left' },
     ];
     const raw = JSON.stringify({ events });
-    const r = await new TestClient(gatewayUrl, null).post(
-      `/internal/conversations/${conversationId}/events`,
-      undefined,
-      {
-        raw,
-        headers: { 'content-type': 'application/json', 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) },
-      },
-    );
+    const path = `/internal/conversations/${conversationId}/events`;
+    const r = await new TestClient(gatewayUrl, null).post(path, undefined, {
+      raw,
+      headers: { 'content-type': 'application/json', 'x-parley-signature': signRequest(TEST_INGEST_SECRET, path, raw) },
+    });
     if (r.status !== 200) throw new Error(`seeding history: ingest → ${r.status}`);
   }
 }

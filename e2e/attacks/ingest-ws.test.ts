@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import { MAX_CLIENT_FRAME_BYTES, TRANSCRIPT_WS_PATH } from '@parley/protocol';
 import { startTestGateway, TEST_INGEST_SECRET, TestClient, type TestGateway } from '@parley/testkit';
 import { ingest, openTranscript, utterance, type TranscriptSocket } from '../../gateway/src/calls/testing';
@@ -23,8 +23,9 @@ afterAll(async () => gw?.stop());
 const newCall = async (u = owner) => (await u.client.post('/api/calls', {})).body.conversationId as string;
 const rows = (id: string) =>
   gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').select('seq', 'text');
+const eventsPath = (id: string) => `/internal/conversations/${id}/events`;
 const post = (id: string, raw: string, signature?: string) =>
-  new TestClient(gw.url, null).post(`/internal/conversations/${id}/events`, undefined, {
+  new TestClient(gw.url, null).post(eventsPath(id), undefined, {
     raw,
     headers: { 'content-type': 'application/json', ...(signature ? { 'x-parley-signature': signature } : {}) },
   });
@@ -34,12 +35,15 @@ describe('forged and replayed agent ingest', () => {
     const id = await newCall();
     const raw = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(0, { text: 'forged words' }) }] });
     const now = Date.now();
-    const mac = (t: number, key = TEST_INGEST_SECRET) => createHmac('sha256', key).update(`${t}.${raw}`).digest('hex');
+    const path = eventsPath(id);
+    const mac = (t: number, key = TEST_INGEST_SECRET) =>
+      createHmac('sha256', key).update(`${t}.${path}.${raw}`).digest('hex');
     const forgeries = [
-      signBody(TEST_INGEST_SECRET, raw, now + 10 * 60_000), // from the future
-      signBody(TEST_INGEST_SECRET, raw, now - 5 * 60_000 - 1000), // just expired
-      signBody('', raw),
-      signBody('test-session-secret-0123456789abcdefghijkl', raw), // another of the gateway's secrets
+      signRequest(TEST_INGEST_SECRET, path, raw, now + 10 * 60_000), // from the future
+      signRequest(TEST_INGEST_SECRET, path, raw, now - 5 * 60_000 - 1000), // just expired
+      signRequest('', path, raw),
+      signRequest('test-session-secret-0123456789abcdefghijkl', path, raw), // another of the gateway's secrets
+      `t=${now},v1=${createHmac('sha256', TEST_INGEST_SECRET).update(`${now}.${raw}`).digest('hex')}`, // body only, no path
       `t=${now},v1=${mac(now).toUpperCase()}`,
       `t=${now},v1=${mac(now).slice(0, 63)}`,
       `t=${now},v1=${mac(now)},v1=${mac(now)}`,
@@ -65,7 +69,7 @@ describe('forged and replayed agent ingest', () => {
     const socket = await openTranscript(gw.url, id, { cookie: owner.client.cookieHeader() });
     await socket.next('snapshot');
     const raw = JSON.stringify({ events: [0, 1, 2].map((s) => ({ type: 'utterance', utterance: utterance(s) })) });
-    const sig = signBody(TEST_INGEST_SECRET, raw);
+    const sig = signRequest(TEST_INGEST_SECRET, eventsPath(id), raw);
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push((await post(id, raw, sig)).body);
     expect(answers[0]).toEqual({ accepted: 3, duplicates: 0 });
@@ -79,15 +83,13 @@ describe('forged and replayed agent ingest', () => {
     socket.ws.close();
   });
 
-  // KNOWN BUG (reported): the signature covers "<t>.<body>" but not the path, so a batch captured
-  // on its way to conversation A can be replayed into conversation B within the 5-minute window.
-  // protocol/src/signature.ts + gateway/src/internal/signed-json.ts should sign the method and path
-  // too. `it.fails` keeps CI green while the bug stands and turns red once it is fixed: then drop `.fails`.
-  it.fails("a batch signed for one conversation is refused on another conversation's URL", async () => {
+  // The signature covers the path: a batch captured on its way to conversation A cannot be
+  // replayed into conversation B.
+  it("a batch signed for one conversation is refused on another conversation's URL", async () => {
     const a = await newCall();
     const b = await newCall();
     const raw = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(0, { text: 'meant for A' }) }] });
-    const sig = signBody(TEST_INGEST_SECRET, raw);
+    const sig = signRequest(TEST_INGEST_SECRET, eventsPath(a), raw);
     expect((await post(a, raw, sig)).status).toBe(200);
     const moved = await post(b, raw, sig);
     expect(moved.status).toBe(401);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import { startTestGateway, TEST_INGEST_SECRET, TestClient, type TestGateway } from '@parley/testkit';
 import { ingest, openTranscript, utterance } from '../../gateway/src/calls/testing';
 import {
@@ -453,7 +453,9 @@ describe('malformed requests on every public route (fast-check)', () => {
         const r = await send('POST', `/internal/conversations/${callId}/events`, {
           raw,
           cookie: false,
-          headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) },
+          headers: {
+            'x-parley-signature': signRequest(TEST_INGEST_SECRET, `/internal/conversations/${callId}/events`, raw),
+          },
         });
         count(cls);
         expectRefusedCleanly(r, `ingest ${raw.slice(0, 120)}`);

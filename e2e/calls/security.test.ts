@@ -1,6 +1,6 @@
 import { Room } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import { synthesizeSpeechWav, TestClient } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
@@ -137,7 +137,7 @@ describe('call security end to end', () => {
           raw,
           headers: {
             'content-type': 'application/json',
-            'x-parley-signature': signBody('not-the-secret-0123456789abcdefghijkl', raw),
+            'x-parley-signature': signRequest('not-the-secret-0123456789abcdefghijkl', path, raw),
           },
         })
       ).status,
@@ -151,7 +151,7 @@ describe('call security end to end', () => {
           raw,
           headers: {
             'content-type': 'application/json',
-            'x-parley-signature': signBody(stack.env.INGEST_SECRET!, raw),
+            'x-parley-signature': signRequest(stack.env.INGEST_SECRET!, path, raw),
           },
         })
       ).status,

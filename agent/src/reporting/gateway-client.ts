@@ -1,4 +1,4 @@
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 
 export class GatewayHttpError extends Error {
   constructor(
@@ -24,7 +24,7 @@ export async function postSigned(
   const body = JSON.stringify(payload);
   const res = await fetch(gateway.url + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-parley-signature': signBody(gateway.secret, body) },
+    headers: { 'content-type': 'application/json', 'x-parley-signature': signRequest(gateway.secret, path, body) },
     body,
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IngestBatch, type IngestEvent, type Utterance } from '@parley/protocol';
-import { verifySignature } from '@parley/protocol/signature';
+import { verifyRequest } from '@parley/protocol/signature';
 import { DeliveryQueue } from './delivery';
 import { GatewayHttpError, postSigned } from './gateway-client';
 import { agentTurnMetrics, Reporter } from './reporter';
@@ -24,7 +24,10 @@ async function fakeGateway(port = 0) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      if (verifySignature(SECRET, String(req.headers['x-parley-signature'] ?? ''), body) !== 'ok') {
+      if (
+        verifyRequest(SECRET, String(req.headers['x-parley-signature'] ?? ''), (req.url ?? '').split('?')[0]!, body) !==
+        'ok'
+      ) {
         res.writeHead(401).end('{}');
         return;
       }

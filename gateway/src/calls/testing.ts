@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import {
   TRANSCRIPT_WS_PATH,
   type IngestEvent,
@@ -65,9 +65,10 @@ export function ingest(
   secret = TEST_INGEST_SECRET,
 ) {
   const raw = typeof events === 'string' ? events : JSON.stringify({ events });
-  return new TestClient(baseUrl, null).post(`/internal/conversations/${conversationId}/events`, undefined, {
+  const path = `/internal/conversations/${conversationId}/events`;
+  return new TestClient(baseUrl, null).post(path, undefined, {
     raw,
-    headers: { 'content-type': 'application/json', 'x-parley-signature': signBody(secret, raw) },
+    headers: { 'content-type': 'application/json', 'x-parley-signature': signRequest(secret, path, raw) },
   });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import { TEST_INGEST_SECRET } from '@parley/testkit';
 
 describe('health endpoints', () => {
@@ -34,7 +34,7 @@ describe('health endpoints', () => {
     expect((await c.post('/internal/agents/heartbeat', undefined, { raw: hb })).status).toBe(401);
     const ok = await c.post('/internal/agents/heartbeat', undefined, {
       raw: hb,
-      headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, hb) },
+      headers: { 'x-parley-signature': signRequest(TEST_INGEST_SECRET, '/internal/agents/heartbeat', hb) },
     });
     expect(ok.status).toBe(204);
     const ready = await c.get('/readyz');

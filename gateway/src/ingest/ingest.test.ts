@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signBody } from '@parley/protocol/signature';
+import { signRequest } from '@parley/protocol/signature';
 import { createDatabase } from '@parley/db';
 import {
   createTestDatabase,
@@ -42,18 +42,18 @@ describe('POST /internal/conversations/:id/events', () => {
     expect(unsigned.body.error.code).toBe('unauthenticated');
     const wrongKey = await c.post(path, undefined, {
       raw,
-      headers: { 'x-parley-signature': signBody('not-the-secret', raw) },
+      headers: { 'x-parley-signature': signRequest('not-the-secret', path, raw) },
     });
     expect(wrongKey.status).toBe(401);
     const other = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(1) }] });
     const swapped = await c.post(path, undefined, {
       raw: other,
-      headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw) },
+      headers: { 'x-parley-signature': signRequest(TEST_INGEST_SECRET, path, raw) },
     });
     expect(swapped.status).toBe(401);
     const expired = await c.post(path, undefined, {
       raw,
-      headers: { 'x-parley-signature': signBody(TEST_INGEST_SECRET, raw, Date.now() - 10 * 60_000) },
+      headers: { 'x-parley-signature': signRequest(TEST_INGEST_SECRET, path, raw, Date.now() - 10 * 60_000) },
     });
     expect(expired.status).toBe(401);
     expect(await rows(id)).toHaveLength(0);

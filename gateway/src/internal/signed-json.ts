@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { verifySignature, SIGNATURE_HEADER } from '@parley/protocol/signature';
+import { verifyRequest, SIGNATURE_HEADER } from '@parley/protocol/signature';
 import { AppError } from '../http/errors';
 
 /**
@@ -11,7 +11,7 @@ export function signedJson(secret: string, limit = '256kb'): RequestHandler[] {
     express.raw({ type: () => true, limit }),
     (req, _res, next) => {
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      const check = verifySignature(secret, req.header(SIGNATURE_HEADER), raw);
+      const check = verifyRequest(secret, req.header(SIGNATURE_HEADER), req.originalUrl.split('?')[0]!, raw);
       if (check !== 'ok') return next(new AppError(401, 'unauthenticated', 'Service credential missing or invalid.'));
       try {
         req.body = raw === '' ? {} : JSON.parse(raw);
