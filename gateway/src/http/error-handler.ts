@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDependencyUnavailable } from './dependency-errors';
 import { AppError, errors, isAppError } from './errors';
 
 /** Maps body-parser's own errors (bad JSON, too large, bad charset) to our stable codes. */
@@ -24,7 +25,14 @@ function fromParserError(err: unknown): AppError | null {
 
 /** The one error middleware: known errors keep their code; anything else is a plain 500. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const known = isAppError(err) ? err : fromParserError(err);
+  let known = isAppError(err) ? err : fromParserError(err);
+  if (!known && isDependencyUnavailable(err)) {
+    req.log?.warn(
+      { errName: (err as Error).name, errCode: (err as { code?: unknown }).code },
+      'dependency unavailable',
+    );
+    known = errors.unavailable();
+  }
   if (!known) req.log?.error({ err }, 'unhandled error');
   const e = known ?? new AppError(500, 'internal_error', 'Something went wrong on our side.');
   if (res.headersSent) return;

@@ -38,5 +38,5 @@ export const errors = {
       },
     ),
   unavailable: (message = 'A service Parley depends on is unavailable. Try again shortly.') =>
-    new AppError(503, 'service_unavailable', message),
+    new AppError(503, 'service_unavailable', message, undefined, { 'Retry-After': '5' }),
 };
