@@ -15,6 +15,7 @@ import {
   type ArmName,
   type Speech,
 } from './harness';
+import { RoomEvent } from '@livekit/rtc-node';
 import { waitForAgentState, type Caller } from '@parley/testkit/caller';
 
 export const LONG_REPLY =
@@ -34,9 +35,27 @@ interface Interruption {
   stopMs: number;
   /** How long the reply had played at the caller when it stopped. */
   playedMs: number;
+  /** Onset → the agent's state (lk.agent.state, seen at the caller) leaving "speaking": the interruption decision. */
+  decisionMs: number | null;
 }
 
-async function interruptOnce(caller: Caller, ask: Speech, cut: Speech, playMs: number): Promise<Interruption> {
+/** Agent state changes as the caller sees them (participant attribute lk.agent.state), timestamped. */
+function watchAgentState(caller: Caller) {
+  const changes: Array<{ at: number; state: string | undefined }> = [];
+  caller.room.on(RoomEvent.ParticipantAttributesChanged, () => {
+    const state = caller.agentState();
+    if (changes.at(-1)?.state !== state) changes.push({ at: Date.now(), state });
+  });
+  return changes;
+}
+
+async function interruptOnce(
+  caller: Caller,
+  states: Array<{ at: number; state: string | undefined }>,
+  ask: Speech,
+  cut: Speech,
+  playMs: number,
+): Promise<Interruption> {
   await waitForAgentState(caller, 'listening', 20_000);
   const { endedAt } = await caller.say(ask.pcm);
   const replyStart = await caller.agentAudio.firstVoicedAfter(endedAt - ask.trailMs, 20_000);
@@ -53,7 +72,8 @@ async function interruptOnce(caller: Caller, ask: Speech, cut: Speech, playMs: n
   // The agent answers the interruption (short reply); let it finish before the next round.
   const answer = await caller.agentAudio.firstVoicedAfter(last + 400, 20_000);
   await caller.agentAudio.silentFor(500, answer, 20_000);
-  return { stopMs: last - onset, playedMs: last - replyStart };
+  const decided = states.find((c) => c.at >= onset && c.state !== 'speaking');
+  return { stopMs: last - onset, playedMs: last - replyStart, decisionMs: decided ? decided.at - onset : null };
 }
 
 /** Words of LONG_REPLY whose estimated start (characters before it × ms per character) lies within playedMs. */
@@ -85,6 +105,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     const arms: ArmName[] = withBaseline ? ['parley', 'baseline'] : ['parley'];
     const callers = Object.fromEntries(await Promise.all(arms.map(async (a) => [a, await joinArm(b, a)] as const)));
     await Promise.all(arms.map((a) => settle(callers[a]!)));
+    const states = Object.fromEntries(arms.map((a) => [a, watchAgentState(callers[a]!)]));
     const results: Record<string, Interruption[]> = Object.fromEntries(arms.map((a) => [a, []]));
     let failures = 0;
     for (let i = 0; i < count; i++) {
@@ -92,7 +113,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       const playMs = 1000 + ((i * 370) % 900);
       for (const a of arms) {
         try {
-          results[a]!.push(await interruptOnce(callers[a]!, ask!, cut!, playMs));
+          results[a]!.push(await interruptOnce(callers[a]!, states[a]!, ask!, cut!, playMs));
         } catch (err) {
           failures++;
           console.warn(`${a} interruption ${i + 1} failed: ${(err as Error).message}`);
@@ -124,6 +145,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       };
     });
     const faithful = stored.filter((s) => s.isPrefix && s.extraWords <= 1 && s.storedWords > 0).length;
+    const decisions = results.parley!.map((r) => r.decisionMs).filter((x): x is number => x !== null);
+    const decision = summarize(decisions);
+    const afterDecision = summarize(
+      results.parley!.filter((r) => r.decisionMs !== null).map((r) => r.stopMs - r.decisionMs!),
+    );
     const stop = Object.fromEntries(arms.map((a) => [a, summarize(results[a]!.map((r) => r.stopMs))]));
     const figures: Figure[] = [
       { name: 'Parley barge-in p50', value: stop.parley!.p50, unit: 'ms' },
@@ -146,6 +172,18 @@ export async function run(args: string[]): Promise<BenchResult> {
         target: { op: '>=', value: stored.length, text: 'all' },
       },
       { name: 'interrupted replies found in the database', value: rows.length, unit: `/ ${results.parley!.length}` },
+      {
+        name: 'of which: onset → agent state leaves "speaking" (p50)',
+        value: decision.p50,
+        unit: 'ms',
+        note: `p95 ${decision.p95} ms; seen at the caller (lk.agent.state); n = ${decision.n}`,
+      },
+      {
+        name: 'of which: that decision → agent audio silent at the caller (p50)',
+        value: afterDecision.p50,
+        unit: 'ms',
+        note: `p95 ${afterDecision.p95} ms`,
+      },
     ];
     const result: BenchResult = {
       benchmark: 'bargein',
@@ -164,6 +202,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       figures,
       data: {
         stopMs: stop,
+        decisionMs: decision,
+        afterDecisionMs: afterDecision,
         samples: Object.fromEntries(arms.map((a) => [a, results[a]!.map((r) => round(r.stopMs, 1))])),
         stored,
         failures,
