@@ -1,20 +1,39 @@
 import { defineConfig } from 'vitest/config';
 
-// One run over every workspace. Node-side suites share real Postgres/Redis/LiveKit, each test
-// file creating its own database, Redis key prefix and ports; web/ runs its component tests in
-// jsdom through its own project config.
+/**
+ * Three projects:
+ * - `unit`: everything that needs at most Postgres, Redis, a gateway or a bare LiveKit server. Files
+ *   run in parallel, each with its own database, Redis prefix and ports.
+ * - `stack`: files that each start the whole call path (LiveKit, agent worker with job processes,
+ *   provider fakes, often Chromium) and speak real-time audio. On a 2-core machine they starve each
+ *   other, so `npm test` runs them one file at a time, after the unit phase.
+ * - `web`: component tests in jsdom (web/vitest.config.ts).
+ */
+const STACK = ['e2e/agent-dispatch.test.ts', 'e2e/calls/**/*.test.ts', 'e2e/browser/**/*.test.ts', 'e2e/reliability/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
-          name: 'node',
+          name: 'unit',
           environment: 'node',
           include: ['{protocol,db,tools,testkit,gateway,agent}/src/**/*.test.ts', 'e2e/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ...STACK],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',
-          fileParallelism: true,
+        },
+      },
+      {
+        test: {
+          name: 'stack',
+          environment: 'node',
+          include: STACK,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          fileParallelism: false,
         },
       },
       'web/vitest.config.ts',

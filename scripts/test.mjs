@@ -1,7 +1,7 @@
 // `npm test`: installs what the tests need, checks types and lint, runs every workspace's tests
 // (one vitest run over all projects) and ends with one plain summary line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { ensureNodeDeps } from './ensure-node-deps.mjs';
 
 const step = (name) => console.log(`\n== ${name}`);
@@ -36,25 +36,38 @@ const typecheck = run('npm', ['run', 'typecheck', '--silent']);
 step('lint');
 const lint = run('npm', ['run', 'lint', '--silent']);
 
-step('tests');
 mkdirSync('test-results', { recursive: true });
-const vitest = run(process.execPath, [
-  'node_modules/vitest/vitest.mjs',
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  '--outputFile.json=test-results/vitest.json',
-  ...process.argv.slice(2),
-]);
+const vitest = (name, projects, extra = []) => {
+  step(`tests: ${name}`);
+  const out = `test-results/vitest-${name}.json`;
+  rmSync(out, { force: true });
+  const status = run(process.execPath, [
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    ...projects.flatMap((p) => ['--project', p]),
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+    ...extra,
+    ...process.argv.slice(2),
+  ]);
+  return { status, out };
+};
+// Fast suites in parallel; then the whole-stack suites one file at a time (see vitest.config.ts).
+const phases = [vitest('unit', ['unit', 'web']), vitest('stack', ['stack'])];
 
 let passed = 0,
   failed = 0,
   skipped = 0;
-if (existsSync('test-results/vitest.json')) {
-  const r = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
-  passed = r.numPassedTests;
-  failed = r.numFailedTests;
-  skipped = r.numPendingTests + r.numTodoTests;
+for (const { out } of phases) {
+  if (!existsSync(out)) {
+    failed++;
+    continue;
+  }
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + r.numTodoTests;
   // A suite that failed to load counts as a failure even though none of its tests ran.
   failed += r.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
 }
@@ -65,4 +78,4 @@ for (const status of [typecheck, lint]) {
 }
 console.log(`\ntypecheck: ${typecheck === 0 ? 'ok' : 'FAILED'}, lint: ${lint === 0 ? 'ok' : 'FAILED'}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(vitest !== 0 || failed > 0 ? 1 : 0);
+process.exit(phases.some((p) => p.status !== 0) || failed > 0 ? 1 : 0);

@@ -16,7 +16,12 @@ const dist = path.resolve(import.meta.dirname, '../dist');
 const out = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, '../test-results/screenshots'));
 mkdirSync(out, { recursive: true });
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+};
 const server = createServer((req, res) => {
   const p = path.join(dist, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
   const file = p.startsWith(dist) && existsSync(p) && statSync(p).isFile() ? p : path.join(dist, 'index.html');
@@ -30,12 +35,33 @@ const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`
 const lk = await startLivekitServer();
 const CONV = '3f6c1f7e-8a4b-4c2d-9e1f-0a1b2c3d4e5f';
 const t = (s: number) => new Date(Date.UTC(2025, 4, 12, 9, 30, s)).toISOString();
-const metrics = { endOfUtteranceDelayMs: 420, transcriptionDelayMs: 180, llmTtftMs: 310, ttsTtfbMs: 140, e2eLatencyMs: 980 };
-const utt = (seq: number, role: 'user' | 'agent', text: string, extra = {}) => ({ seq, role, text, language: 'en', startedAt: t(seq * 6), endedAt: t(seq * 6 + 4), interrupted: false, metrics: role === 'agent' ? metrics : null, ...extra });
+const metrics = {
+  endOfUtteranceDelayMs: 420,
+  transcriptionDelayMs: 180,
+  llmTtftMs: 310,
+  ttsTtfbMs: 140,
+  e2eLatencyMs: 980,
+};
+const utt = (seq: number, role: 'user' | 'agent', text: string, extra = {}) => ({
+  seq,
+  role,
+  text,
+  language: 'en',
+  startedAt: t(seq * 6),
+  endedAt: t(seq * 6 + 4),
+  interrupted: false,
+  metrics: role === 'agent' ? metrics : null,
+  ...extra,
+});
 const utterances = [
   utt(0, 'agent', 'Hi! I’m Parley. What would you like to talk about today?'),
   utt(1, 'user', 'Tell me something interesting about tides.'),
-  utt(2, 'agent', 'Tides are mostly caused by the Moon’s gravity pulling on the oceans — and the Sun adds a smaller pull. When they line up, you get especially high “spring” tides.', { interrupted: true }),
+  utt(
+    2,
+    'agent',
+    'Tides are mostly caused by the Moon’s gravity pulling on the oceans — and the Sun adds a smaller pull. When they line up, you get especially high “spring” tides.',
+    { interrupted: true },
+  ),
   utt(3, 'user', 'Wait, so why are there two high tides a day?'),
 ];
 const user = { id: 'u1', email: 'ada@example.com', displayName: 'Ada', role: 'user' };
@@ -46,26 +72,66 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
     const url = new URL(route.request().url());
     const key = `${route.request().method()} ${url.pathname}`;
     const o = opts.overrides?.[key];
-    const json = (r: Reply) => route.fulfill({ status: r.status ?? 200, contentType: 'application/json', body: r.body === undefined ? '' : JSON.stringify(r.body) });
+    const json = (r: Reply) =>
+      route.fulfill({
+        status: r.status ?? 200,
+        contentType: 'application/json',
+        body: r.body === undefined ? '' : JSON.stringify(r.body),
+      });
     if (o) return json(o);
     switch (key) {
       case 'GET /api/auth/me':
-        return json(opts.loggedIn ? { body: { user } } : { status: 401, body: { error: { code: 'unauthenticated', message: 'You need to log in.' } } });
+        return json(
+          opts.loggedIn
+            ? { body: { user } }
+            : { status: 401, body: { error: { code: 'unauthenticated', message: 'You need to log in.' } } },
+        );
       case 'GET /api/providers':
         return json({ body: { stt: 'local', llm: 'offline', tts: 'local', llmModel: 'parley-echo' } });
       case 'GET /api/me/preferences':
-        return json({ body: { ttsVoice: 'v2', language: 'en', favoriteTopics: ['astronomy', 'sailing', 'jazz history'], systemPrompt: 'Keep answers short and ask me a question back.' } });
+        return json({
+          body: {
+            ttsVoice: 'v2',
+            language: 'en',
+            favoriteTopics: ['astronomy', 'sailing', 'jazz history'],
+            systemPrompt: 'Keep answers short and ask me a question back.',
+          },
+        });
       case 'GET /api/voices':
-        return json({ body: { voices: [{ id: 'v1', name: 'Calm (female)' }, { id: 'v2', name: 'Warm (male)' }] } });
+        return json({
+          body: {
+            voices: [
+              { id: 'v1', name: 'Calm (female)' },
+              { id: 'v2', name: 'Warm (male)' },
+            ],
+          },
+        });
       case 'GET /api/languages':
-        return json({ body: { languages: [{ code: 'en', name: 'English' }, { code: 'es', name: 'Spanish' }, { code: 'fr', name: 'French' }] } });
+        return json({
+          body: {
+            languages: [
+              { code: 'en', name: 'English' },
+              { code: 'es', name: 'Spanish' },
+              { code: 'fr', name: 'French' },
+            ],
+          },
+        });
       case 'GET /api/me/usage':
-        return json({ body: { calls: 14, minutesTalked: 83.5, turns: 212, medianTurnLatencyMs: 1040, activeDayStreak: 3 } });
+        return json({
+          body: { calls: 14, minutesTalked: 83.5, turns: 212, medianTurnLatencyMs: 1040, activeDayStreak: 3 },
+        });
       case 'GET /api/conversations': {
         const q = url.searchParams.get('q');
         const items = Array.from({ length: q ? 2 : 6 }, (_, i) => ({
           id: `c${i}`,
-          title: ['Why the tides come twice a day', 'Practising a job interview', 'Jazz in the 1950s', 'Planning a sailing trip', 'Spanish small talk', 'Untitled'][i],
+          title: [
+            'Why the tides come twice a day',
+            'Practising a job interview',
+            'Jazz in the 1950s',
+            'Planning a sailing trip',
+            'Spanish small talk',
+            'Untitled',
+          ][i],
           startedAt: new Date(Date.UTC(2025, 4, 12 - i, 9 + i)).toISOString(),
           durationMs: 60_000 * (i + 2) + 13_000,
           turnCount: 6 + i * 3,
@@ -75,33 +141,83 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
         return json({ body: { items, nextCursor: q ? null : 'next' } });
       }
       case `GET /api/conversations/${CONV}`:
-        return json({ body: { conversation: { id: CONV, title: 'Why the tides come twice a day', startedAt: t(0), endedAt: t(60), durationMs: 184_000, endReason: 'caller_left' }, utterances } });
+        return json({
+          body: {
+            conversation: {
+              id: CONV,
+              title: 'Why the tides come twice a day',
+              startedAt: t(0),
+              endedAt: t(60),
+              durationMs: 184_000,
+              endReason: 'caller_left',
+            },
+            utterances,
+          },
+        });
       case 'POST /api/calls': {
         // 201 like the gateway
         const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity: 'screenshot-user', ttl: 600 });
         at.addGrant({ room: 'shot-room', roomJoin: true, canPublish: true, canSubscribe: true });
-        return json({ status: 201, body: { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV } });
+        return json({
+          status: 201,
+          body: { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV },
+        });
       }
       case 'POST /api/auth/login':
-        return json({ status: 401, body: { error: { code: 'invalid_credentials', message: 'Email or password is incorrect.' } } });
+        return json({
+          status: 401,
+          body: { error: { code: 'invalid_credentials', message: 'Email or password is incorrect.' } },
+        });
       case 'POST /api/auth/register':
-        return json({ status: 409, body: { error: { code: 'email_taken', message: 'An account with this email already exists.' } } });
+        return json({
+          status: 409,
+          body: { error: { code: 'email_taken', message: 'An account with this email already exists.' } },
+        });
       default:
         return json({ status: 404, body: { error: { code: 'not_found', message: 'Route not found.' } } });
     }
   });
   await page.routeWebSocket('**/ws/transcripts**', (ws) => {
     const base = { conversationId: CONV, createdAt: new Date().toISOString() };
-    ws.send(JSON.stringify({ type: 'snapshot', ...base, utterances: utterances.slice(0, 3), agentState: 'listening', ended: false, endReason: null }));
+    ws.send(
+      JSON.stringify({
+        type: 'snapshot',
+        ...base,
+        utterances: utterances.slice(0, 3),
+        agentState: 'listening',
+        ended: false,
+        endReason: null,
+      }),
+    );
     setTimeout(() => ws.send(JSON.stringify({ type: 'utterance', ...base, utterance: utterances[3] })), 100);
-    setTimeout(() => ws.send(JSON.stringify({ type: 'interim', ...base, role: 'agent', segmentId: 's9', text: 'Good question! The Earth and Moon orbit a shared centre, so' })), 200);
+    setTimeout(
+      () =>
+        ws.send(
+          JSON.stringify({
+            type: 'interim',
+            ...base,
+            role: 'agent',
+            segmentId: 's9',
+            text: 'Good question! The Earth and Moon orbit a shared centre, so',
+          }),
+        ),
+      200,
+    );
     ws.onMessage(() => undefined);
   });
 }
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+  ],
 });
 const problems: string[] = [];
 
@@ -117,41 +233,96 @@ interface Shot {
 }
 const shots: Shot[] = [
   { name: 'landing', path: '/', loggedIn: false },
-  { name: 'login-error', expectHttpErrors: true, path: '/login', loggedIn: false, act: async (p) => {
+  {
+    name: 'login-error',
+    expectHttpErrors: true,
+    path: '/login',
+    loggedIn: false,
+    act: async (p) => {
       await p.getByLabel('Email').fill('ada@example.com');
       await p.getByLabel('Password').fill('wrong password');
       await p.getByRole('button', { name: 'Log in' }).click();
       await p.getByRole('alert').waitFor();
-    } },
-  { name: 'signup-errors', expectHttpErrors: true, path: '/signup', loggedIn: false, act: async (p) => {
+    },
+  },
+  {
+    name: 'signup-errors',
+    expectHttpErrors: true,
+    path: '/signup',
+    loggedIn: false,
+    act: async (p) => {
       await p.getByLabel('Your name').fill('Ada');
       await p.getByLabel('Email').fill('ada@example.com');
       await p.getByLabel('Password').fill('correct horse battery');
       await p.getByRole('button', { name: 'Sign up' }).click();
       await p.getByRole('alert').first().waitFor();
-    } },
-  { name: 'settings', path: '/settings', loggedIn: true, act: async (p) => void (await p.getByText('Voice and conversation').waitFor()) },
-  { name: 'history', path: '/history', loggedIn: true, act: async (p) => void (await p.getByText('Jazz in the 1950s').waitFor()) },
-  { name: 'history-search', path: '/history?q=tide', loggedIn: true, act: async (p) => void (await p.locator('mark').first().waitFor()) },
-  { name: 'conversation', path: `/history/${CONV}`, loggedIn: true, act: async (p) => {
+    },
+  },
+  {
+    name: 'settings',
+    path: '/settings',
+    loggedIn: true,
+    act: async (p) => void (await p.getByText('Voice and conversation').waitFor()),
+  },
+  {
+    name: 'history',
+    path: '/history',
+    loggedIn: true,
+    act: async (p) => void (await p.getByText('Jazz in the 1950s').waitFor()),
+  },
+  {
+    name: 'history-search',
+    path: '/history?q=tide',
+    loggedIn: true,
+    act: async (p) => void (await p.locator('mark').first().waitFor()),
+  },
+  {
+    name: 'conversation',
+    path: `/history/${CONV}`,
+    loggedIn: true,
+    act: async (p) => {
       await p.getByText('Why the tides come twice a day').first().waitFor();
       await p.locator('details.latency summary').first().click();
-    } },
-  { name: 'call-idle', path: '/call', loggedIn: true, act: async (p) => void (await p.getByRole('button', { name: 'Start call' }).waitFor()) },
-  { name: 'call-mic-denied', path: '/guest', loggedIn: false, denyMic: true, act: async (p) => {
+    },
+  },
+  {
+    name: 'call-idle',
+    path: '/call',
+    loggedIn: true,
+    act: async (p) => void (await p.getByRole('button', { name: 'Start call' }).waitFor()),
+  },
+  {
+    name: 'call-mic-denied',
+    path: '/guest',
+    loggedIn: false,
+    denyMic: true,
+    act: async (p) => {
       await p.getByRole('button', { name: 'Start call' }).click();
       await p.getByText('Microphone access was refused').waitFor();
-    } },
-  { name: 'call-server-down', expectHttpErrors: true, path: '/guest', loggedIn: false, overrides: { 'POST /api/calls': { status: 503 } }, act: async (p) => {
+    },
+  },
+  {
+    name: 'call-server-down',
+    expectHttpErrors: true,
+    path: '/guest',
+    loggedIn: false,
+    overrides: { 'POST /api/calls': { status: 503 } },
+    act: async (p) => {
       await p.getByRole('button', { name: 'Start call' }).click();
       await p.getByRole('alert').first().waitFor();
-    } },
-  { name: 'call-live', path: '/call', loggedIn: true, act: async (p) => {
+    },
+  },
+  {
+    name: 'call-live',
+    path: '/call',
+    loggedIn: true,
+    act: async (p) => {
       await p.getByRole('button', { name: 'Start call' }).click();
       await p.getByRole('button', { name: 'Mute microphone' }).waitFor({ timeout: 15_000 });
       await p.getByText('Good question!').waitFor();
       await p.waitForTimeout(400);
-    } },
+    },
+  },
 ];
 
 for (const [label, viewport] of [
@@ -163,14 +334,19 @@ for (const [label, viewport] of [
     const page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
-      if (shot.expectHttpErrors && m.text().startsWith('Failed to load resource: the server responded with a status of')) return;
+      if (
+        shot.expectHttpErrors &&
+        m.text().startsWith('Failed to load resource: the server responded with a status of')
+      )
+        return;
       problems.push(`${label}/${shot.name}: console error: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`${label}/${shot.name}: page error: ${e.message}`));
     if (shot.loggedIn) await page.addInitScript(() => localStorage.setItem('parley.session', '1'));
     if (shot.denyMic)
       await page.addInitScript(() => {
-        navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+        navigator.mediaDevices.getUserMedia = () =>
+          Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
       });
     await mockApi(page, { loggedIn: shot.loggedIn, overrides: shot.overrides });
     await page.goto(origin + shot.path);
@@ -181,7 +357,9 @@ for (const [label, viewport] of [
       problems.push(`${label}/${shot.name}: ${(e as Error).message.split('\n')[0]}`);
     }
     await page.screenshot({ path: path.join(out, `${shot.name}-${label}.png`), fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     if (overflow > 0) problems.push(`${label}/${shot.name}: horizontal overflow ${overflow}px`);
     await context.close();
   }
