@@ -94,8 +94,8 @@ const NOTES = `
 | fault | how the test injects it | what happens |
 | --- | --- | --- |
 | gateway SIGKILL mid-call | gateway as its own process, \`kill -9\`, started again on the same port | the agent keeps talking; its reports wait in its disk spool and are delivered once, in order, ~2 s after the gateway answers again |
-| Postgres unreachable 10 s | a TCP proxy of the test's own between gateway and Postgres, reset and refusing while paused | ingest answers 503 and the agent retries with backoff; the backlog lands ~2–3 s after the database returns; \`/readyz\` answers 503 (database not ok), then 200. Account and history routes answer **500** meanwhile (known bug below) |
-| Redis restarted | a \`redis-server --save "" --appendonly no\` of the test's own, SIGKILLed and started again | open transcript sockets stay open and receive the next utterances live; an utterance whose publish failed is stored and re-published by the agent's retry. Requests during the outage answer **500** (known bug below) |
+| Postgres unreachable 10 s | a TCP proxy of the test's own between gateway and Postgres, reset and refusing while paused | ingest answers 503 and the agent retries with backoff; the backlog lands ~2–3 s after the database returns; \`/readyz\` answers 503 (database not ok), then 200. Every other request answers 503 \`service_unavailable\` meanwhile |
+| Redis restarted | a \`redis-server --save "" --appendonly no\` of the test's own, SIGKILLed and started again | open transcript sockets stay open and receive the next utterances live; an utterance whose publish failed is stored and re-published by the agent's retry. Requests during the outage answer 503, never 500 |
 | agent job process SIGKILLed | its pid (from the agent's segment ids on the live transcript) gets \`kill -9\` | LiveKit sees the agent leave after ~20 s; the webhook ends the call with \`agent_failed\`; the browser's socket gets \`call_ended\`; the worker stays up and serves the next call |
 | LiveKit server restarted | the test's server stopped and started on the same ports and keys | the call ends ~6 s later with a recorded reason (currently \`caller_left\`, see below); the worker reconnects and the next call is served |
 
@@ -108,20 +108,29 @@ records and transcripts (\`guestconv:\`, \`guestlog:\`) and rate-limit counters 
 conversations are not affected (they are in Postgres). To keep sessions across Redis restarts, run
 Redis with AOF or RDB persistence (\`appendonly yes\`).
 
-## Open bugs found by these suites
+## Bugs these suites found
 
-(Fixed already: U+0000 in a text field reached Postgres — 500 on account routes and a 503 that
-stalled the agent's ordered delivery queue for the rest of the call; now refused with 400 at
-validation, kept as a regression test in \`e2e/bad-input/\`.)
+Fixed (each test that found one now guards it as a normal test):
 
-1. **500 instead of 503 while Postgres or Redis is unreachable** on every cookie-authenticated route:
-   the session store or the user lookup throws a connection error the error middleware does not
-   recognise (\`gateway/src/http/error-handler.ts\`). Only ingest maps it to 503.
-2. **The ingest signature does not cover the path**: \`HMAC(secret, "<t>.<body>")\` lets a batch
-   captured on its way to conversation A be replayed into conversation B within the 5-minute window
-   (\`protocol/src/signature.ts\`, \`gateway/src/internal/signed-json.ts\`). Fix: sign method and path too.
-3. After a LiveKit server restart the call is recorded as \`caller_left\` although the caller did not
-   leave; \`server_restarted\` (or \`room_closed\`) would tell the truth. Not asserted as a bug.
+- U+0000 in a text field reached Postgres: 500 on account routes, and a 503 on ingest that stalled
+  the agent's ordered delivery queue for the rest of the call. Now 400 at validation (\`e2e/bad-input/\`).
+- 500 instead of 503 on every cookie-authenticated route while Postgres or Redis was unreachable.
+  Now 503 \`service_unavailable\` with Retry-After (\`gateway/src/http/dependency-errors.ts\`; \`e2e/reliability/data-faults.test.ts\`).
+- The ingest signature did not cover the path: a batch captured on its way to conversation A could be
+  replayed into conversation B within the 5-minute window. Now the path is signed (\`e2e/attacks/ingest-ws.test.ts\`).
+
+Open (not asserted as failures):
+
+- Redis restart, live view: an utterance the agent's retry re-publishes in the moment between
+  Redis answering again and the gateway's subscriber re-subscribing is lost to open sockets
+  (pub/sub keeps nothing). It is stored, and a reconnect's snapshot shows it, but the open page has
+  a hole until then (seen in some runs: "missed by an open browser socket" above). Fix idea: when
+  the bus subscriber reconnects, each socket re-reads utterances after the last seq it sent.
+
+- After a LiveKit server restart the call is recorded as \`caller_left\` although the caller did not
+  leave; \`server_restarted\` (or \`room_closed\`) would tell the truth.
+- A killed agent job is noticed only when LiveKit drops the agent participant (~20 s); the worker
+  could report \`agent_failed\` as soon as its job process exits.
 `;
 
 const mark = (s: Row['status']) =>
@@ -143,8 +152,10 @@ async function main() {
   const faultFiles = existsSync(path.join(root, 'test-results'))
     ? readdirSync(path.join(root, 'test-results')).filter((f) => /^faults-.*\.json$/.test(f))
     : [];
-  const utterances: Record<string, { expected: number; stored: number; lost: number; duplicated: number }> =
-    Object.assign({}, ...faultFiles.map((f) => readJson(path.join(root, 'test-results', f))));
+  const utterances: Record<
+    string,
+    { expected: number; stored: number; lost: number; duplicated: number; liveMissed?: number[] }
+  > = Object.assign({}, ...faultFiles.map((f) => readJson(path.join(root, 'test-results', f))));
   const load = readJson(path.join(root, 'bench/results/load.json'));
   const count = (kind: Kind, status: Row['status']) =>
     rows.filter((r) => r.kind === kind && r.status === status).length;
@@ -190,11 +201,13 @@ async function main() {
       lines.push(
         'Utterances per fault (expected = greeting + what the caller said + each reply heard):',
         '',
-        '| fault | expected | stored | lost | duplicated |',
-        '| --- | --- | --- | --- | --- |',
+        '| fault | expected | stored | lost | duplicated | missed by an open browser socket |',
+        '| --- | --- | --- | --- | --- | --- |',
       );
       for (const [name, u] of Object.entries(utterances))
-        lines.push(`| ${name} | ${u.expected} | ${u.stored} | ${u.lost} | ${u.duplicated} |`);
+        lines.push(
+          `| ${name} | ${u.expected} | ${u.stored} | ${u.lost} | ${u.duplicated} | ${u.liveMissed ? (u.liveMissed.length ? `seq ${u.liveMissed.join(', ')}` : 'none') : '—'} |`,
+        );
       lines.push('');
     }
     if (kind === 'bad input' && badInput) {

@@ -291,27 +291,61 @@ export async function storedUtterances(db: TestDatabase, conversationId: string)
   return db.db('utterances').where({ conversation_id: conversationId }).orderBy('seq').select('seq', 'role', 'text');
 }
 
+const occurrences = (hay: string, needle: string) => hay.split(needle).length - 1;
+
 /**
- * Records, per fault, how many utterances were expected (spoken and heard), stored, lost and
- * duplicated, into test-results/faults-<suite>.json for docs/reliability.md. Call before asserting.
+ * The invariant after every fault, recorded for docs/reliability.md (test-results/faults-<suite>.json)
+ * and returned for assertions. `spoken` is what the fake STT transcribed during this call (what the
+ * caller said); the agent said the greeting and one scripted reply per stored user turn. Under CPU
+ * starvation the fake STT may split one spoken sentence into two finals that the agent commits as
+ * one user turn, so user text is compared as one joined string, not turn by turn.
  */
-export function recordUtterances(suite: string, fault: string, expected: string[], stored: Array<{ text: string }>) {
-  const left = [...stored.map((r) => r.text)];
-  let lost = 0;
-  for (const text of expected) {
-    const i = left.indexOf(text);
-    if (i === -1) lost++;
-    else left.splice(i, 1);
-  }
+export function checkUtterances(
+  suite: string,
+  fault: string,
+  rows: Array<{ seq: number; role: string; text: string }>,
+  spoken: string[],
+  greeting: string,
+  reply: (n: number) => string,
+  turns: number,
+  extra: Record<string, unknown> = {},
+) {
+  const user = rows.filter((r) => r.role === 'user').map((r) => r.text);
+  const agent = rows.filter((r) => r.role === 'agent').map((r) => r.text);
+  const expectedAgent = [greeting, ...user.map((_, i) => reply(i + 1))];
+  const userJoined = user.join(' ');
+  const lostUser = spoken.filter((t) => occurrences(userJoined, t) === 0).length;
+  const dupUser = spoken.filter((t) => occurrences(userJoined, t) > occurrences(spoken.join(' '), t)).length;
+  const lostAgent = expectedAgent.filter((t, i) => agent[i] !== t).length;
+  const dupAgent = Math.max(0, agent.length - expectedAgent.length);
+  const result = {
+    seqs: rows.map((r) => r.seq),
+    userText: userJoined,
+    spokenText: spoken.join(' '),
+    agentText: agent,
+    expectedAgentText: expectedAgent,
+    lost: lostUser + lostAgent,
+    duplicated: dupUser + dupAgent + (rows.length - new Set(rows.map((r) => r.seq)).size),
+  };
   const file = path.resolve(import.meta.dirname, `../../test-results/faults-${suite}.json`);
   mkdirSync(path.dirname(file), { recursive: true });
   const all: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   all[fault] = {
-    expected: expected.length,
-    stored: stored.length,
-    lost,
-    duplicated: left.length,
+    expected: 1 + 2 * turns, // greeting + each caller turn and its reply
+    stored: rows.length,
+    lost: result.lost,
+    duplicated: result.duplicated,
+    ...extra,
     at: new Date().toISOString(),
   };
   writeFileSync(file, JSON.stringify(all, null, 2));
+  return result;
+}
+
+/** Asserts checkUtterances' result: seqs 0..n-1, what was said and heard, nothing lost or doubled. */
+export function expectUtterancesIntact(r: ReturnType<typeof checkUtterances>, expect: (v: unknown) => any) {
+  expect(r.seqs).toEqual(r.seqs.map((_, i) => i));
+  expect(r.userText).toBe(r.spokenText);
+  expect(r.agentText).toEqual(r.expectedAgentText);
+  expect({ lost: r.lost, duplicated: r.duplicated }).toEqual({ lost: 0, duplicated: 0 });
 }
