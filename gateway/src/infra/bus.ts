@@ -3,15 +3,27 @@ import type { Redis } from './redis';
 
 export type Unsubscribe = () => Promise<void>;
 
+const RESUBSCRIBE_SETTLE_MS = 250;
+
 /** Pub/sub between gateway processes: Redis when configured, in-process otherwise. */
 export interface Bus {
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
+  /**
+   * Called after the bus lost its connection and got it back: messages published in between were
+   * not delivered, so subscribers should catch up from the store. Returns a function that removes
+   * the listener.
+   */
+  onReconnect(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
 export class LocalBus implements Bus {
   private emitter = new EventEmitter().setMaxListeners(0);
+  /** In-process delivery never loses its connection. */
+  onReconnect(): () => void {
+    return () => undefined;
+  }
   async publish(channel: string, message: string) {
     this.emitter.emit(channel, message);
   }
@@ -35,11 +47,25 @@ export class RedisBus implements Bus {
   private local = new LocalBus();
   /** Per channel: local subscriber count and the Redis SUBSCRIBE in flight or done. */
   private channels = new Map<string, { count: number; ready: Promise<void> }>();
+  private reconnectListeners = new Set<() => void>();
   constructor(
     private pub: Redis,
     private sub: Redis,
     private prefix: string,
-  ) {}
+  ) {
+    let lost = false;
+    sub.on('error', () => (lost = true));
+    sub.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      // node-redis re-sends SUBSCRIBE right after 'ready'; catch up once that has gone through.
+      setTimeout(() => this.reconnectListeners.forEach((l) => l()), RESUBSCRIBE_SETTLE_MS).unref();
+    });
+  }
+  onReconnect(listener: () => void) {
+    this.reconnectListeners.add(listener);
+    return () => void this.reconnectListeners.delete(listener);
+  }
   async publish(channel: string, message: string) {
     await this.pub.publish(this.prefix + channel, message);
   }
@@ -70,6 +96,7 @@ export class RedisBus implements Bus {
     };
   }
   async close() {
+    this.reconnectListeners.clear();
     await this.local.close();
   }
 }

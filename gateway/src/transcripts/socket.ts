@@ -119,9 +119,25 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
     };
     let closed = false;
     let unsubscribe: (() => Promise<void>) | null = null;
+    // After a bus outage (Redis restart) catch up from the store: anything published while the
+    // subscription was down was stored first, so re-reading fills the gap (seqs dedupe as above).
+    const catchUp = async () => {
+      if (closed || !live) return;
+      try {
+        const fresh = (await directory.find(id)) ?? call;
+        for (const utterance of await directory.transcript(fresh))
+          deliver(JSON.stringify(serverMessage('utterance', id, { utterance })));
+        if (fresh.status === 'ended' && fresh.endReason)
+          deliver(JSON.stringify(serverMessage('call_ended', id, { reason: fresh.endReason })));
+      } catch (err) {
+        log.warn({ errName: (err as Error).name, conversationId: id }, 'transcript catch-up failed');
+      }
+    };
+    const offReconnect = ctx.bus.onReconnect(() => void catchUp());
     ws.on('close', () => {
       closed = true;
       clearInterval(frameWindow);
+      offReconnect();
       void unsubscribe?.().catch(() => undefined);
     });
     try {

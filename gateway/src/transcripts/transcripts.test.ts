@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_CLIENT_FRAME_BYTES, type ServerMessage } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
+import { OwnRedis } from '@parley/testkit/services';
+import { freePort } from '@parley/tools';
 import { createUser, ingest, openTranscript, signedInClient, utterance, type TranscriptSocket } from '../calls/testing';
 
 let gwA: TestGateway;
@@ -185,5 +187,48 @@ describe('transcript WebSocket: what it delivers', () => {
     const resumed = await openTranscript(gwA.url, id, { cookie });
     expect((await resumed.next('snapshot')).utterances.map((u) => u.seq)).toEqual([0, 1]);
     resumed.ws.close();
+  });
+});
+
+describe('after a Redis restart', () => {
+  it('open sockets catch up from the store on what was published while the bus was down', async () => {
+    const redis = new OwnRedis(await freePort());
+    await redis.start();
+    const own = await startTestGateway({ env: { REDIS_URL: redis.url } });
+    try {
+      const c = await signedInClient(own, await createUser(own));
+      const { conversationId: id } = (await c.post('/api/calls', {})).body;
+      const socket = await openTranscript(own.url, id, { cookie: c.cookieHeader() });
+      await socket.next('snapshot');
+      expect((await ingest(own.url, id, [{ type: 'utterance', utterance: utterance(0) }])).status).toBe(200);
+      expect((await socket.next('utterance')).utterance.seq).toBe(0);
+
+      await redis.kill('SIGKILL');
+      // An utterance stored while the bus is down (its publish was lost, e.g. a retry that raced the
+      // subscriber's re-subscription).
+      const conv = await own.database.db('conversations').where({ id }).first('user_id');
+      const u = utterance(1);
+      await own.database.db('utterances').insert({
+        conversation_id: id,
+        user_id: conv.user_id,
+        seq: u.seq,
+        role: u.role,
+        text: u.text,
+        language: u.language,
+        started_at: u.startedAt,
+        ended_at: u.endedAt,
+        interrupted: u.interrupted,
+      });
+      await redis.start();
+
+      const caught = await socket.next('utterance', 10_000);
+      expect(caught.utterance.seq).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(socket.queued().filter((m) => m.type === 'utterance')).toEqual([]);
+      socket.ws.close();
+    } finally {
+      await own.stop();
+      await redis.kill();
+    }
   });
 });
