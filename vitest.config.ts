@@ -9,7 +9,12 @@ import { defineConfig } from 'vitest/config';
  *   other, so `npm test` runs them one file at a time, after the unit phase.
  * - `web`: component tests in jsdom (web/vitest.config.ts).
  */
-const STACK = ['e2e/agent-dispatch.test.ts', 'e2e/calls/**/*.test.ts', 'e2e/browser/**/*.test.ts', 'e2e/reliability/**/*.test.ts'];
+const STACK = [
+  'e2e/agent-dispatch.test.ts',
+  'e2e/calls/**/*.test.ts',
+  'e2e/browser/**/*.test.ts',
+  'e2e/reliability/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -18,7 +23,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['{protocol,db,tools,testkit,gateway,agent}/src/**/*.test.ts', 'e2e/**/*.test.ts'],
+          include: [
+            '{protocol,db,tools,testkit,gateway,agent}/src/**/*.test.ts',
+            'e2e/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', ...STACK],
           testTimeout: 60_000,
           hookTimeout: 120_000,

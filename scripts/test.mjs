@@ -71,6 +71,9 @@ for (const { out } of phases) {
   // A suite that failed to load counts as a failure even though none of its tests ran.
   failed += r.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
 }
+// docs/reliability.md is generated from this run (faults, attacks, bad input, their counts).
+run(process.execPath, ['--import', 'tsx', 'scripts/reliability-report.ts']);
+
 // Static checks count like tests: a type error or lint error fails the run.
 for (const status of [typecheck, lint]) {
   if (status === 0) passed++;
