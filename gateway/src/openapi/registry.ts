@@ -21,7 +21,7 @@ export interface RouteDoc {
   query?: z.ZodObject;
   /** Success body (omit for an empty answer). */
   response?: z.ZodType;
-  /** Success status; default 200, or 204 when there is no response body. */
+  /** Success status; default 200, or 204 for a non-GET route with no response body. */
   status?: number;
   /** Further error answers, e.g. { 409: 'email_taken' }. 400 (with a body or query), 401/404 (auth) are added. */
   errors?: Record<number, string>;
@@ -74,6 +74,7 @@ function errorAnswers(r: RouteDoc): Record<number, string> {
   if (r.method !== 'get' && r.path.startsWith('/api/')) e[403] = 'forbidden_origin';
   if (r.auth === 'user') e[401] = 'unauthenticated';
   if (r.auth === 'signed') e[401] = 'unauthenticated';
+  if (r.path.includes(':')) e[404] = 'not_found (missing, or another user\'s)';
   if (r.auth === 'admin') e[404] = 'not_found (also for everyone who is not an admin)';
   return { ...e, ...r.errors };
 }
@@ -94,7 +95,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       for (const [name, schema] of Object.entries(q.properties ?? {}))
         parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
     }
-    const status = r.status ?? (r.response ? 200 : 204);
+    // A GET always answers with a body (a download, this document); other methods without a
+    // response schema answer 204.
+    const status = r.status ?? (r.response || r.method === 'get' ? 200 : 204);
     const responses: Record<string, unknown> = {
       [status]: {
         description: STATUS_TEXT[status] ?? 'Success',
