@@ -24,6 +24,7 @@ import {
   type LlmProvider,
   type Preferences,
   type ProviderEnv,
+  OPENAI_TTS_VOICES,
   type ActiveProviders,
   type SttProvider,
   type TtsProvider,
@@ -36,22 +37,7 @@ export interface ProviderConfig {
   providerEnv: ProviderEnv;
 }
 
-/** OpenAI's text-to-speech voices (the API's fixed list; every voice speaks every language). */
-export const OPENAI_TTS_VOICES = [
-  'alloy',
-  'ash',
-  'ballad',
-  'coral',
-  'echo',
-  'fable',
-  'nova',
-  'onyx',
-  'sage',
-  'shimmer',
-  'verse',
-  'marin',
-  'cedar',
-] as const;
+export { OPENAI_TTS_VOICES };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,4 +1,4 @@
-import type { LanguageCode } from '@parley/protocol';
+import { OPENAI_TTS_VOICES, type LanguageCode } from '@parley/protocol';
 
 export interface Voice {
   id: string;
@@ -9,21 +9,11 @@ export interface Voice {
 }
 
 /** OpenAI's text-to-speech voices (fixed by the API; every voice speaks every language). */
-export const OPENAI_VOICES: Voice[] = [
-  'alloy',
-  'ash',
-  'ballad',
-  'coral',
-  'echo',
-  'fable',
-  'nova',
-  'onyx',
-  'sage',
-  'shimmer',
-  'verse',
-  'marin',
-  'cedar',
-].map((id) => ({ id, name: id[0]!.toUpperCase() + id.slice(1), language: null }));
+export const OPENAI_VOICES: Voice[] = OPENAI_TTS_VOICES.map((id) => ({
+  id,
+  name: id[0]!.toUpperCase() + id.slice(1),
+  language: null,
+}));
 
 /** espeak-ng voices for the supported languages (ids are espeak-ng voice names: `espeak-ng -v <id>`). */
 export const ESPEAK_VOICES: Array<Voice & { language: LanguageCode }> = [
