@@ -20,7 +20,6 @@ import { participantToken } from '@parley/testkit/livekit';
 import { startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
 import { rssMb } from '../lib/proc';
 import { sleep } from '../lib/stats';
-import { startWideStack } from './wide-stack';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const MIN_INTERRUPTION_MS = 350; // Parley's default (AGENT_MIN_INTERRUPTION_MS); the baseline gets the same
@@ -123,9 +122,17 @@ export async function startAgentBench(opts: {
       ...opts.agentEnv,
     },
   };
-  const stack = opts.udpPortCount
-    ? await startWideStack({ ...stackOptions, udpPortCount: opts.udpPortCount })
-    : await startStack(stackOptions);
+  // Density needs a wide LiveKit UDP range and a quiet gateway process of its own.
+  const stack = await startStack(
+    opts.udpPortCount
+      ? {
+          ...stackOptions,
+          gateway: 'process',
+          livekitUdpPorts: opts.udpPortCount,
+          gatewayEnv: { ...stackOptions.gatewayEnv, LOG_LEVEL: 'warn' },
+        }
+      : stackOptions,
+  );
   let baseline: BaselineWorker | null = null;
   try {
     if (opts.baseline) baseline = await startBaselineWorker(stack, idle);

@@ -47,6 +47,8 @@ export interface StackOptions {
   agent?: boolean;
   /** LiveKit server log file (debugging). */
   livekitLogFile?: string;
+  /** UDP media ports of the LiveKit server (default 20: a handful of calls; the density benchmark needs hundreds). */
+  livekitUdpPorts?: number;
 }
 
 /** The gateway as its own OS process (fault tests: SIGKILL it, start it again on the same port). */
@@ -171,6 +173,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       apiSecret: lkSecret,
       webhookUrls: [`${gatewayUrl}/internal/livekit/webhook`],
       ...(options.livekitLogFile ? { logFile: options.livekitLogFile } : {}),
+      ...(options.livekitUdpPorts ? { udpPortCount: options.livekitUdpPorts } : {}),
     });
     cleanups.push(() => livekit.stop());
 
