@@ -6,19 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startStack, type Stack } from '@parley/testkit/stack';
-import {
-  launchChromium,
-  micWav,
-  openPage,
-  pickMicrophone,
-  probe,
-  requireWebBuild,
-  screenshot,
-  step,
-  transcriptText,
-  WEB_DIST,
-} from './support';
+import type { Stack } from '@parley/testkit/stack';
+import { openPage, pickMicrophone, probe, screenshot, startBrowserStack, step, transcriptText } from './support';
 
 const SAID = 'Hello there, tell me about the moon.';
 const REPLY = 'The moon is about four hundred thousand kilometres away.';
@@ -32,17 +21,11 @@ describe('browser: guest call', () => {
   const ctx = () => ({ page, stack, errors });
 
   beforeAll(async () => {
-    requireWebBuild();
-    const [s, wav] = await Promise.all([
-      startStack({
-        deepgram: { transcripts: [SAID], endpointSilenceMs: 700 },
-        openai: { ttftMs: 60, reply: () => REPLY },
-        gatewayEnv: { WEB_DIST },
-      }),
-      micWav(SAID, { voice: 'en-us', leadSilenceS: LEAD_S }),
-    ]);
-    stack = s;
-    browser = await launchChromium(wav.path);
+    ({ stack, browser } = await startBrowserStack(
+      { deepgram: { transcripts: [SAID], endpointSilenceMs: 700 }, openai: { ttftMs: 60, reply: () => REPLY } },
+      SAID,
+      { voice: 'en-us', leadSilenceS: LEAD_S },
+    ));
   }, 120_000);
 
   afterAll(async () => {

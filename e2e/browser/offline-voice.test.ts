@@ -8,18 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startStack, type Stack } from '@parley/testkit/stack';
+import type { Stack } from '@parley/testkit/stack';
 import {
-  launchChromium,
-  micWav,
   openPage,
   pickMicrophone,
   probe,
-  requireWebBuild,
   screenshot,
+  startBrowserStack,
   step,
   transcriptText,
-  WEB_DIST,
   wordOverlap,
 } from './support';
 
@@ -38,14 +35,10 @@ describe('browser: offline voice mode (no provider variables)', () => {
   const ctx = () => ({ page, stack, errors });
 
   beforeAll(async () => {
-    requireWebBuild();
-    const [s, wav] = await Promise.all([
-      startStack({ providers: 'local', gatewayEnv: { WEB_DIST } }),
-      micWav(SAID, { voice: 'en-us+klatt', leadSilenceS: LEAD_S }),
-    ]);
-    stack = s;
-    browser = await launchChromium(wav.path);
-    speechMs = wav.speechMs;
+    ({ stack, browser, speechMs } = await startBrowserStack({ providers: 'local' }, SAID, {
+      voice: 'en-us+klatt',
+      leadSilenceS: LEAD_S,
+    }));
   }, 120_000);
 
   afterAll(async () => {

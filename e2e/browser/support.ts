@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseWavPcm16 } from '@parley/testkit';
-import type { Stack } from '@parley/testkit/stack';
+import { startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
 
 export { wordOverlap } from '../../agent/src/providers/local/speech-fixtures';
 
@@ -198,5 +198,27 @@ export async function step<T>(
     if (c.page)
       await screenshot(c.page, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`).catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * What every browser test starts with: the built client, the whole stack serving it, a WAV of the
+ * caller's words for Chromium's fake microphone (made while the stack starts), and Chromium itself.
+ */
+export async function startBrowserStack(
+  stackOptions: StackOptions,
+  said: string,
+  wav: MicWavOptions,
+): Promise<{ stack: Stack; browser: Browser; speechMs: number }> {
+  requireWebBuild();
+  const [stack, mic] = await Promise.all([
+    startStack({ ...stackOptions, gatewayEnv: { ...stackOptions.gatewayEnv, WEB_DIST } }),
+    micWav(said, wav),
+  ]);
+  try {
+    return { stack, browser: await launchChromium(mic.path), speechMs: mic.speechMs };
+  } catch (err) {
+    await stack.stop();
+    throw err;
   }
 }

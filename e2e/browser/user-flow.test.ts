@@ -7,19 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startStack, type Stack } from '@parley/testkit/stack';
-import {
-  launchChromium,
-  micWav,
-  openPage,
-  pickMicrophone,
-  probe,
-  requireWebBuild,
-  screenshot,
-  step,
-  transcriptText,
-  WEB_DIST,
-} from './support';
+import type { Stack } from '@parley/testkit/stack';
+import { openPage, pickMicrophone, probe, screenshot, startBrowserStack, step, transcriptText } from './support';
 
 const SAID = 'Hola, me gustaría hablar del mar.';
 const REPLY = 'El mar cubre casi tres cuartas partes de la Tierra.';
@@ -36,18 +25,12 @@ describe('browser: sign up, preferences, call, history', () => {
   const ctx = () => ({ page, stack, errors });
 
   beforeAll(async () => {
-    requireWebBuild();
     // The WAV plays when the caller picks a microphone during the call (see pickMicrophone).
-    const [s, wav] = await Promise.all([
-      startStack({
-        deepgram: { transcripts: [SAID], endpointSilenceMs: 700 },
-        openai: { ttftMs: 60, reply: () => REPLY },
-        gatewayEnv: { WEB_DIST },
-      }),
-      micWav(SAID, { voice: 'es', leadSilenceS: LEAD_S }),
-    ]);
-    stack = s;
-    browser = await launchChromium(wav.path);
+    ({ stack, browser } = await startBrowserStack(
+      { deepgram: { transcripts: [SAID], endpointSilenceMs: 700 }, openai: { ttftMs: 60, reply: () => REPLY } },
+      SAID,
+      { voice: 'es', leadSilenceS: LEAD_S },
+    ));
   }, 120_000);
 
   afterAll(async () => {

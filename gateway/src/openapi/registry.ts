@@ -74,7 +74,7 @@ function errorAnswers(r: RouteDoc): Record<number, string> {
   if (r.method !== 'get' && r.path.startsWith('/api/')) e[403] = 'forbidden_origin';
   if (r.auth === 'user') e[401] = 'unauthenticated';
   if (r.auth === 'signed') e[401] = 'unauthenticated';
-  if (r.path.includes(':')) e[404] = 'not_found (missing, or another user\'s)';
+  if (r.path.includes(':')) e[404] = "not_found (missing, or another user's)";
   if (r.auth === 'admin') e[404] = 'not_found (also for everyone who is not an admin)';
   return { ...e, ...r.errors };
 }
