@@ -67,23 +67,28 @@ async function expectTranscriptIntact(fault: string, conversationId: string, spo
 
 const conversation = (id: string) => stack.database.db('conversations').where({ id }).first();
 
+/** A signed-up caller in a live call with its transcript socket open, the greeting and first turn stored. */
+async function callThroughFirstTurn(turns: string[]) {
+  const client = stack.client();
+  const account = await registerCaller(client);
+  const pcm = await speech(turns);
+  const spokenFrom = stack.fakes.deepgram.transcriptsSent.length;
+  const caller = await startCall(client);
+  callers.push(caller);
+  const id = caller.call.conversationId;
+  const socket = await openTranscript(stack.gateway.url, id, { cookie: client.cookieHeader() });
+  sockets.push(socket);
+  const snapshot = await socket.next('snapshot');
+  await caller.agentAudio.firstVoicedAfter(0, 20_000);
+  await waitForAgentState(caller, 'listening');
+  await turn(caller, pcm[0]!);
+  await waitFor(async () => (await storedUtterances(stack.database, id)).length === 3, 10_000, 'first turn stored');
+  return { client, account, pcm, spokenFrom, caller, id, socket, snapshot };
+}
+
 describe('Postgres unreachable for 10 s mid-call', () => {
   it('buffers utterances in the agent and lands them afterwards; /readyz reports the outage, then health', async () => {
-    const client = stack.client();
-    await registerCaller(client);
-    const pcm = await speech(PG_TURNS);
-    const spokenFrom = stack.fakes.deepgram.transcriptsSent.length;
-    const caller = await startCall(client);
-    callers.push(caller);
-    const id = caller.call.conversationId;
-    const socket = await openTranscript(stack.gateway.url, id, { cookie: client.cookieHeader() });
-    sockets.push(socket);
-    const snapshot = await socket.next('snapshot');
-
-    await caller.agentAudio.firstVoicedAfter(0, 20_000);
-    await waitForAgentState(caller, 'listening');
-    await turn(caller, pcm[0]!);
-    await waitFor(async () => (await storedUtterances(stack.database, id)).length === 3, 10_000, 'first turn stored');
+    const { client, pcm, spokenFrom, caller, id, socket, snapshot } = await callThroughFirstTurn(PG_TURNS);
 
     stack.pgProxy!.pause();
     const downAt = Date.now();
@@ -137,21 +142,7 @@ describe('Postgres unreachable for 10 s mid-call', () => {
 
 describe('Redis restarted mid-call', () => {
   it('live transcripts resume for connected clients, nothing is lost, lost sessions answer a clean 401', async () => {
-    const client = stack.client();
-    const account = await registerCaller(client);
-    const pcm = await speech(REDIS_TURNS);
-    const spokenFrom = stack.fakes.deepgram.transcriptsSent.length;
-    const caller = await startCall(client);
-    callers.push(caller);
-    const id = caller.call.conversationId;
-    const socket = await openTranscript(stack.gateway.url, id, { cookie: client.cookieHeader() });
-    sockets.push(socket);
-    const snapshot = await socket.next('snapshot');
-
-    await caller.agentAudio.firstVoicedAfter(0, 20_000);
-    await waitForAgentState(caller, 'listening');
-    await turn(caller, pcm[0]!);
-    await waitFor(async () => (await storedUtterances(stack.database, id)).length === 3, 10_000, 'first turn stored');
+    const { client, account, pcm, spokenFrom, caller, id, socket, snapshot } = await callThroughFirstTurn(REDIS_TURNS);
 
     await stack.redis!.kill('SIGKILL');
     const downAt = Date.now();
