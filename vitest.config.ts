@@ -14,6 +14,7 @@ const STACK = [
   'e2e/calls/**/*.test.ts',
   'e2e/browser/**/*.test.ts',
   'e2e/reliability/**/*.test.ts',
+  'e2e/cluster/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -61,6 +61,12 @@ export interface LivekitServerOptions {
   /** Dispatch is refused above this worker load; Parley's worker reports its own job count. */
   agentTargetLoad?: number;
   logFile?: string;
+  /** Distributed mode: every node of a cluster names the same Redis (host:port). */
+  redisAddress?: string;
+  /** LiveKit region name (a cluster test names each node by it; it shows in Redis' `nodes` hash). */
+  region?: string;
+  /** Room placement in a cluster, e.g. `{ kind: 'any', sortBy: 'rooms' }` (fewest rooms first). */
+  nodeSelector?: { kind: string; sortBy: string };
 }
 
 export interface RunningLivekitServer {
@@ -92,6 +98,11 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
     '  node_ip: 127.0.0.1',
     'keys:',
     `  ${apiKey}: ${apiSecret}`,
+    ...(options.redisAddress ? ['redis:', `  address: ${options.redisAddress}`] : []),
+    ...(options.region ? [`region: ${options.region}`] : []),
+    ...(options.nodeSelector
+      ? ['node_selector:', `  kind: ${options.nodeSelector.kind}`, `  sort_by: ${options.nodeSelector.sortBy}`]
+      : []),
     'logging:',
     '  level: warn',
     'agents:',

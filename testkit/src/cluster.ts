@@ -1,0 +1,352 @@
+// A Parley cluster on this machine, for the cluster fault tests and the scaling run: its own
+// redis-server, two livekit-server nodes in distributed mode over it, two agent workers, two
+// gateway processes over one Postgres database, and Debian's haproxy in front of the gateways
+// (HTTP and WebSocket) and of the LiveKit nodes (signalling and API). Every process can be killed
+// and started again on its ports. See docs/scaling.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from 'redis';
+import { descendantPids as descendants, freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import { spawnAgentWorker, type AgentWorkerProcess } from './agent-worker';
+import { createTestDatabase, type TestDatabase } from './db';
+import { startFakeCartesia, startFakeDeepgram, startFakeOpenAI, type FakeDeepgramOptions } from './fakes';
+import type { FakeOpenAIOptions } from './fakes';
+import { TEST_INGEST_SECRET } from './gateway';
+import { TestClient } from './http-client';
+import { OwnRedis } from './services';
+import { fakeProviderEnv, gatewayAsProcess, type GatewayProcess, type Stack } from './stack';
+
+export interface ClusterOptions {
+  deepgram?: FakeDeepgramOptions;
+  openai?: FakeOpenAIOptions;
+  /** UDP media ports per LiveKit node (default 40). */
+  udpPortsPerNode?: number;
+  /** Extra environment for both gateways / both workers. */
+  gatewayEnv?: Record<string, string>;
+  agentEnv?: Record<string, string>;
+  /** Folder for the LiveKit and haproxy logs (debugging). */
+  logDir?: string;
+}
+
+/** One LiveKit node: `region` names it (node-a, node-b) in Redis' `nodes` hash. */
+export interface ClusterNode {
+  name: string;
+  server: RunningLivekitServer;
+  /** Starts the node again on the same ports after a kill. */
+  restart(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export interface ClusterWorker {
+  name: string;
+  process: AgentWorkerProcess;
+  spoolDir: string;
+  /** Starts a fresh worker process with the same settings (after a kill). */
+  restart(): Promise<void>;
+}
+
+export interface Cluster {
+  redis: OwnRedis;
+  nodes: ClusterNode[];
+  workers: ClusterWorker[];
+  gateways: GatewayProcess[];
+  /** haproxy: `gatewayUrl` (HTTP + WebSocket) and `livekitUrl` (signalling + API) balance over the live members. */
+  lb: { gatewayUrl: string; livekitUrl: string; process: ChildProcess; configPath: string };
+  database: TestDatabase;
+  fakes: Stack['fakes'];
+  agentName: string;
+  apiKey: string;
+  apiSecret: string;
+  /** A browser-like client of the gateways, through the load balancer. */
+  client(): TestClient;
+  /** The node (`node-a` / `node-b`) hosting a room, from Redis' `room_node_map`; null when none. */
+  placement(room: string): Promise<string | null>;
+  /** Every room's node, from `room_node_map`. */
+  placements(): Promise<Record<string, string>>;
+  /** The worker whose process tree holds `pid` (a job process), if any. */
+  workerOfJob(pid: number): ClusterWorker | undefined;
+  stop(): Promise<void>;
+}
+
+const SESSION_SECRET = 'test-session-secret-0123456789abcdefghijkl';
+
+export function haproxyBinary(): string {
+  for (const p of ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy']) if (existsSync(p)) return p;
+  throw new Error('haproxy is not installed: run scripts/ensure-system-deps.sh');
+}
+
+/**
+ * haproxy's configuration for the cluster. Gateways: round robin, health-checked on /healthz
+ * every 500 ms, WebSocket upgrades pass through (tunnel timeout), a failed connection is retried
+ * on the other gateway. LiveKit: signalling WebSockets and the server API to any live node
+ * (distributed mode relays signalling to the room's node over Redis); each worker has its own
+ * frontend preferring "its" node with the other as backup, so the workers register one per node.
+ */
+export function haproxyConfig(p: {
+  gatewayPort: number;
+  livekitPort: number;
+  workerPorts: number[];
+  gateways: number[];
+  nodes: number[];
+}): string {
+  const check = 'check inter 500 fall 2 rise 2';
+  const lines = [
+    'global',
+    '  maxconn 4096',
+    'defaults',
+    '  mode http',
+    '  option redispatch',
+    '  retries 3',
+    '  retry-on conn-failure empty-response',
+    '  timeout connect 1s',
+    '  timeout client 120s',
+    '  timeout server 120s',
+    '  timeout tunnel 1h',
+    '  timeout http-request 10s',
+    'frontend gateways',
+    `  bind 127.0.0.1:${p.gatewayPort}`,
+    '  default_backend gateways',
+    'backend gateways',
+    '  balance roundrobin',
+    '  option httpchk GET /healthz',
+    ...p.gateways.map((port, i) => `  server gw${i + 1} 127.0.0.1:${port} ${check}`),
+    'frontend livekit',
+    `  bind 127.0.0.1:${p.livekitPort}`,
+    '  default_backend livekit',
+    'backend livekit',
+    '  balance roundrobin',
+    '  option httpchk GET /',
+    ...p.nodes.map((port, i) => `  server lk${i + 1} 127.0.0.1:${port} ${check}`),
+  ];
+  p.workerPorts.forEach((port, w) => {
+    lines.push(
+      `frontend livekit_w${w + 1}`,
+      `  bind 127.0.0.1:${port}`,
+      `  default_backend livekit_w${w + 1}`,
+      `backend livekit_w${w + 1}`,
+      '  option httpchk GET /',
+      ...p.nodes.map(
+        (nodePort, i) =>
+          `  server lk${i + 1} 127.0.0.1:${nodePort} ${check}${i === w % p.nodes.length ? '' : ' backup'}`,
+      ),
+    );
+  });
+  return lines.join('\n') + '\n';
+}
+
+async function waitHttp(url: string, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(500) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not answer within ${timeoutMs} ms (${url})`);
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const redis = new OwnRedis(await freePort());
+    await redis.start();
+    cleanups.push(() => redis.kill('SIGTERM'));
+    const redisCommands = createClient({ url: redis.url });
+    redisCommands.on('error', () => undefined);
+    await redisCommands.connect();
+    cleanups.push(() => redisCommands.close());
+
+    const [deepgram, openai, cartesia] = await Promise.all([
+      startFakeDeepgram({ endpointSilenceMs: 450, ...options.deepgram }),
+      startFakeOpenAI(options.openai),
+      startFakeCartesia(),
+    ]);
+    cleanups.push(
+      () => deepgram.close(),
+      () => openai.close(),
+      () => cartesia.close(),
+    );
+    const fakes = { deepgram, openai, cartesia };
+
+    const apiKey = 'devkey';
+    const apiSecret = `lk-secret-${randomBytes(16).toString('hex')}`;
+    const agentName = `parley-cluster-${randomUUID().slice(0, 8)}`;
+    const [gatewayPort, livekitPort, w1Port, w2Port] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const livekitUrl = `ws://127.0.0.1:${livekitPort}`;
+
+    // LiveKit nodes: explicit signal, RTC TCP and non-overlapping UDP ports; one Redis.
+    const udp = options.udpPortsPerNode ?? 40;
+    const udpBase = 42000 + Math.floor(Math.random() * 200) * 100;
+    const nodes: ClusterNode[] = [];
+    for (const [i, name] of ['node-a', 'node-b'].entries()) {
+      const lkOptions = {
+        port: await freePort(),
+        rtcTcpPort: await freePort(),
+        udpPortStart: udpBase + i * udp,
+        udpPortCount: udp,
+        apiKey,
+        apiSecret,
+        redisAddress: `127.0.0.1:${redis.port}`,
+        region: name,
+        // The node with the fewest rooms hosts the next one (LiveKit's default is random).
+        nodeSelector: { kind: 'any', sortBy: 'rooms' },
+        webhookUrls: [`${gatewayUrl}/internal/livekit/webhook`],
+        ...(options.logDir ? { logFile: path.join(options.logDir, `${name}.log`) } : {}),
+      };
+      const node: ClusterNode = {
+        name,
+        server: await startLivekitServer(lkOptions),
+        async restart() {
+          node.server = await startLivekitServer(lkOptions);
+        },
+        async kill() {
+          const c = node.server.process;
+          if (c.exitCode !== null || c.signalCode !== null) return;
+          const exited = new Promise((r) => c.once('exit', r));
+          c.kill('SIGKILL');
+          await exited;
+        },
+      };
+      nodes.push(node);
+      cleanups.push(() => node.server.stop());
+    }
+
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const lkEnv = { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret, AGENT_NAME: agentName };
+    const providers = fakeProviderEnv(fakes);
+    const redisPrefix = `parley-cluster:${randomBytes(4).toString('hex')}:`;
+    const gateways: GatewayProcess[] = [];
+    for (let i = 0; i < 2; i++) {
+      const gw = await gatewayAsProcess({
+        ...lkEnv,
+        ...providers,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        LIVEKIT_URL: livekitUrl,
+        INGEST_SECRET: TEST_INGEST_SECRET,
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redisPrefix,
+        SESSION_SECRET,
+        ...options.gatewayEnv,
+      });
+      await gw.start();
+      gateways.push(gw);
+      cleanups.push(() => gw.kill('SIGTERM'));
+    }
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-cluster-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const configPath = path.join(dir, 'haproxy.cfg');
+    writeFileSync(
+      configPath,
+      haproxyConfig({
+        gatewayPort,
+        livekitPort,
+        workerPorts: [w1Port, w2Port],
+        gateways: gateways.map((g) => g.port),
+        nodes: nodes.map((n) => n.server.port),
+      }),
+    );
+    const lbLog = options.logDir ? path.join(options.logDir, 'haproxy.log') : null;
+    const haproxy = spawn(haproxyBinary(), ['-db', '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lbOutput: string[] = [];
+    haproxy.stdout!.on('data', (b: Buffer) => lbOutput.push(b.toString()));
+    haproxy.stderr!.on('data', (b: Buffer) => lbOutput.push(b.toString()));
+    cleanups.push(async () => {
+      if (lbLog) writeFileSync(lbLog, lbOutput.join(''));
+      if (haproxy.exitCode !== null) return;
+      const exited = new Promise((r) => haproxy.once('exit', r));
+      haproxy.kill('SIGTERM');
+      await exited;
+    });
+    await waitHttp(`${gatewayUrl}/healthz`, 10_000, 'haproxy → gateways').catch((err) => {
+      throw new Error(`${(err as Error).message}\n${lbOutput.join('')}`);
+    });
+    await waitHttp(`http://127.0.0.1:${livekitPort}/`, 10_000, 'haproxy → LiveKit');
+
+    const workers: ClusterWorker[] = [];
+    for (const [i, port] of [w1Port, w2Port].entries()) {
+      const spoolDir = mkdtempSync(path.join(os.tmpdir(), `parley-cluster-spool-${i + 1}-`));
+      cleanups.push(async () => rmSync(spoolDir, { recursive: true, force: true }));
+      const env = {
+        ...lkEnv,
+        ...providers,
+        LIVEKIT_URL: `ws://127.0.0.1:${port}`,
+        INGEST_SECRET: TEST_INGEST_SECRET,
+        GATEWAY_URL: gatewayUrl,
+        AGENT_SPOOL_DIR: spoolDir,
+        AGENT_SPOOL_RECOVERY_MS: '1000',
+        ...options.agentEnv,
+      };
+      const worker: ClusterWorker = {
+        name: `worker-${i + 1}`,
+        process: await spawnAgentWorker(env),
+        spoolDir,
+        async restart() {
+          await worker.process.stop('SIGKILL');
+          worker.process = await spawnAgentWorker(env);
+          await worker.process.waitUntilRegistered(60_000);
+        },
+      };
+      workers.push(worker);
+      cleanups.push(() => worker.process.stop('SIGTERM'));
+    }
+    for (const w of workers) await w.process.waitUntilRegistered(60_000);
+
+    const nodeNames = async (): Promise<Map<string, string>> => {
+      const raw = await redisCommands.hGetAll('nodes');
+      const out = new Map<string, string>();
+      for (const [id, info] of Object.entries(raw)) {
+        const n = nodes.find((node) => info.includes(node.name));
+        if (n) out.set(id, n.name);
+      }
+      return out;
+    };
+    const placements = async () => {
+      const [map, names] = await Promise.all([redisCommands.hGetAll('room_node_map'), nodeNames()]);
+      return Object.fromEntries(Object.entries(map).map(([room, id]) => [room, names.get(id) ?? id]));
+    };
+
+    return {
+      redis,
+      nodes,
+      workers,
+      gateways,
+      lb: { gatewayUrl, livekitUrl, process: haproxy, configPath },
+      database,
+      fakes,
+      agentName,
+      apiKey,
+      apiSecret,
+      client: () => new TestClient(gatewayUrl),
+      placements,
+      async placement(room) {
+        return (await placements())[room] ?? null;
+      },
+      workerOfJob(pid) {
+        return workers.find((w) => w.process.process.pid === pid || descendants(w.process.process.pid!).includes(pid));
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
