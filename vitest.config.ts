@@ -28,6 +28,7 @@ export default defineConfig({
             '{protocol,db,tools,testkit,gateway,agent}/src/**/*.test.ts',
             'e2e/**/*.test.ts',
             'bench/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', ...STACK],
           testTimeout: 60_000,

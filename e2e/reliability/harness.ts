@@ -5,7 +5,7 @@
  * redis-server that can be killed and restarted, and a LiveKit server restartable on its ports.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase } from '@parley/db';
@@ -29,6 +29,7 @@ import {
 } from '@parley/testkit';
 import { waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { OwnRedis, TcpProxy } from '@parley/testkit/services';
+import { recordFault } from '@parley/testkit/fault-record';
 
 export { OwnRedis, TcpProxy };
 import { fakeProviderEnv } from '@parley/testkit/stack';
@@ -240,18 +241,17 @@ export function checkUtterances(
     lost: lostUser + lostAgent,
     duplicated: dupUser + dupAgent + (rows.length - new Set(rows.map((r) => r.seq)).size),
   };
-  const file = path.resolve(import.meta.dirname, `../../test-results/faults-${suite}.json`);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const all: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  all[fault] = {
-    expected: 1 + 2 * turns, // greeting + each caller turn and its reply
+  recordFault({
+    fault,
+    file: `e2e/reliability/${suite}-faults.test.ts`,
+    inFlight: 'not asserted: injected after the utterances before it were stored',
+    outcome: String(extra.outcome ?? 'see the test'),
+    expected: 1 + spoken.length + user.length,
     stored: rows.length,
     lost: result.lost,
     duplicated: result.duplicated,
-    ...extra,
-    at: new Date().toISOString(),
-  };
-  writeFileSync(file, JSON.stringify(all, null, 2));
+    live: null,
+  });
   return result;
 }
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { replaceGenerated, BEGIN, END } from '../reliability-report';
+import { collectTests, countTests, type VitestReport } from './test-results';
+
+const root = '/repo';
+const file = (name: string, tests: Array<[string, string, object?]>, message = '') => ({
+  name: `${root}/${name}`,
+  status: tests.some(([, s]) => s === 'failed') ? 'failed' : 'passed',
+  message,
+  assertionResults: tests.map(([title, status, meta]) => ({ ancestorTitles: ['suite'], title, status, meta })),
+});
+
+describe('collecting a run’s test results', () => {
+  const unit: VitestReport = {
+    startTime: 1,
+    testResults: [
+      file('e2e/attacks/a.test.ts', [
+        ['refuses x', 'passed'],
+        ['refuses y', 'passed'],
+      ]),
+      file('e2e/broken.test.ts', [], 'SyntaxError: nope'),
+    ],
+  };
+  const stack: VitestReport = {
+    startTime: 2,
+    testResults: [
+      file('e2e/reliability/f.test.ts', [
+        ['survives', 'failed'],
+        ['documents a defect', 'passed', { knownBug: 'loses the tail' }],
+        ['later', 'skipped'],
+      ]),
+      // The same file reported again (e.g. by a second phase): counted once, from the later report.
+      file('e2e/attacks/a.test.ts', [
+        ['refuses x', 'passed'],
+        ['refuses y', 'failed'],
+      ]),
+    ],
+  };
+
+  it('counts each test once per file, the later report winning, and a file that failed to load as one failure', () => {
+    const rows = collectTests([unit, stack], root);
+    expect(rows.map((r) => `${r.file}:${r.title}:${r.status}`)).toEqual([
+      'e2e/attacks/a.test.ts:refuses x:passed',
+      'e2e/attacks/a.test.ts:refuses y:failed',
+      'e2e/broken.test.ts:(file failed to load: SyntaxError: nope):failed',
+      'e2e/reliability/f.test.ts:survives:failed',
+      'e2e/reliability/f.test.ts:documents a defect:known failure',
+      'e2e/reliability/f.test.ts:later:skipped',
+    ]);
+    expect(countTests(rows)).toEqual({ ran: 5, passed: 1, failed: 3, skipped: 1, knownFailures: 1, brokenFiles: 1 });
+    expect(rows.find((r) => r.knownBug)?.knownBug).toBe('loses the tail');
+  });
+
+  it('gives the same counts when the same run is read twice (no stale or doubled rows)', () => {
+    const once = countTests(collectTests([unit, stack], root));
+    expect(countTests(collectTests([unit, stack, unit, stack], root))).toEqual(once);
+  });
+
+  it('replaces only the generated section of the document, keeping what is written by hand', () => {
+    const doc = `# Title\n\nhand intro\n\n${BEGIN}\nold rows\n${END}\n\n## By hand\n\nnotes\n`;
+    const once = replaceGenerated(doc, ['new rows']);
+    expect(once).toBe(`# Title\n\nhand intro\n\n${BEGIN}\n\nnew rows\n${END}\n\n## By hand\n\nnotes\n`);
+    expect(replaceGenerated(once, ['new rows'])).toBe(once);
+    expect(replaceGenerated('# Title\n', ['rows'])).toBe(`# Title\n\n${BEGIN}\n\nrows\n${END}\n`);
+  });
+});
