@@ -5,4 +5,5 @@ export * from './repositories/utterances';
 export * from './repositories/users';
 export * from './repositories/preferences';
 export * from './repositories/audit';
+export * from './repositories/identities';
 export * as historyRepo from './repositories/history';

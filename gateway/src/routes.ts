@@ -8,6 +8,7 @@ import { accountDataRouter } from './account-data/routes';
 import { retentionRouter } from './retention/routes';
 import { usageRouter } from './usage/routes';
 import { authRouter } from './auth/routes';
+import { oidcRouter } from './oidc/routes';
 import { meRouter } from './me/routes';
 import { preferencesRouter } from './preferences/routes';
 import { voicesRouter } from './voices/routes';
@@ -22,6 +23,7 @@ import type { AppContext } from './context';
 export function featureRouters(ctx: AppContext): Router[] {
   return [
     authRouter(ctx),
+    oidcRouter(ctx),
     meRouter(ctx),
     preferencesRouter(ctx),
     voicesRouter(ctx),

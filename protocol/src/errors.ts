@@ -12,6 +12,7 @@ export const ErrorCode = z.enum([
   'conflict',
   'email_taken',
   'weak_password',
+  'last_sign_in_method',
   'rate_limited',
   'unsupported_media_type',
   'unsupported_version',

@@ -4,3 +4,4 @@ export * from './transcript';
 export * from './providers';
 export * from './env';
 export * from './text';
+export * from './oidc';

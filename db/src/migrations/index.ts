@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_accounts';
 import * as m002 from './002_conversations';
+import * as m003 from './003_identities';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -11,6 +12,7 @@ type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void
 const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['001_accounts', m001],
   ['002_conversations', m002],
+  ['003_identities', m003],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

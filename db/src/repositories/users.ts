@@ -16,7 +16,8 @@ export interface User {
 interface UserRow {
   id: string;
   email: string;
-  password_hash: string;
+  /** Null for accounts created through an OpenID Connect provider. */
+  password_hash: string | null;
   display_name: string;
   role: UserRole;
   session_epoch: number;
@@ -66,11 +67,14 @@ export async function findUserById(db: Database, id: string): Promise<User | und
   return row ? toUser(row) : undefined;
 }
 
-/** For login only: the user with its password hash, matched case-insensitively by email. */
+/**
+ * For login only: the user with its password hash (null: the account signs in only through a
+ * provider), matched case-insensitively by email.
+ */
 export async function findUserCredentialsByEmail(
   db: Database,
   email: string,
-): Promise<{ user: User; passwordHash: string } | undefined> {
+): Promise<{ user: User; passwordHash: string | null } | undefined> {
   const row: UserRow | undefined = await db('users')
     .whereRaw('lower(email) = ?', [normalizeEmail(email)])
     .first();
@@ -79,7 +83,7 @@ export async function findUserCredentialsByEmail(
 
 export async function getPasswordHash(db: Database, userId: string): Promise<string | undefined> {
   const row = await db('users').where({ id: userId }).first('password_hash');
-  return row?.password_hash;
+  return row?.password_hash ?? undefined;
 }
 
 export async function updateUserProfile(

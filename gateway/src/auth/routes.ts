@@ -76,13 +76,13 @@ export function authRouter(ctx: AppContext): Router {
   router.post('/api/auth/login', limits.loginPerIp, limits.loginPerAccount, async (req, res) => {
     const body = validateBody(req, LoginBody);
     const found = await findUserCredentialsByEmail(ctx.db, body.email);
-    if (!found) {
+    if (!found || found.passwordHash === null) {
       await burnVerification(body.password, params); // equal work: timing does not reveal unknown emails
       await recordAudit(ctx.db, {
-        userId: null,
+        userId: found?.user.id ?? null,
         type: 'login_failed',
         ip: req.ip,
-        details: { reason: 'unknown_account' },
+        details: { reason: found ? 'no_password' : 'unknown_account' },
       });
       throw errors.invalidCredentials();
     }

@@ -1,5 +1,6 @@
 import { ConfigError, parseEnv, ProviderEnv, providerConfigProblems, resolveProviders } from '@parley/protocol';
 import { z } from 'zod';
+import { loadOidcProviders } from '../oidc/config';
 
 const DEV_LIVEKIT_KEY = 'devkey';
 const DEV_LIVEKIT_SECRET = 'secret';
@@ -69,6 +70,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const providers = resolveProviders(e);
   problems.push(...providerConfigProblems(e, providers));
+  const oidc = loadOidcProviders(env, production, e.PUBLIC_URL);
+  problems.push(...oidc.problems);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
     env: e.NODE_ENV,
@@ -101,6 +104,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
     },
     providers,
+    /** OpenID Connect sign-in providers (OIDC_<NAME>_*), in a stable order. */
+    oidcProviders: oidc.providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,
   };
 }
