@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { historyRepo, type Database } from '@parley/db';
 import { createTestDatabase, startTestGateway, TestClient } from '@parley/testkit';
-import { hashPassword, TEST_PARAMS } from '../gateway/src/security/passwords';
+import { hashPassword, TEST_PARAMS } from '@parley/gateway/passwords';
 import { seedHistory, WORDS, RARE_HITS } from './history-seed';
 
 const args = process.argv.slice(2);

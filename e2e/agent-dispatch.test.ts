@@ -84,7 +84,7 @@ describe('agent worker dispatch by agent name', () => {
     console.info(`caller join → agent attribute visible: ${Date.now() - t0} ms`);
 
     const pid = worker.process.pid!;
-    const children = descendantPids(pid);
+    const children = await descendantPids(pid);
     expect(children.length).toBeGreaterThan(0);
     await room.disconnect();
     const code = await worker.stop('SIGTERM');

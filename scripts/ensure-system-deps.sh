@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need (browser, speech synthesis/recognition, audio tools,
-# compose validator, haproxy and redis-server for the cluster tests) when they are missing. Needs root; otherwise it lists what to install.
+# compose validator, haproxy and redis-server for the cluster tests, ps for process-tree lookups) when
+# they are missing. Needs root; otherwise it lists what to install.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -12,6 +13,7 @@ command -v pocketsphinx_continuous >/dev/null || need+=(pocketsphinx)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v haproxy >/dev/null || command -v /usr/sbin/haproxy >/dev/null || need+=(haproxy)
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v ps >/dev/null || need+=(procps)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing system packages: ${need[*]}. Install them with: sudo apt-get install -y ${need[*]}" >&2

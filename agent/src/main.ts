@@ -78,7 +78,7 @@ async function shutdown(signal: string, code: number) {
   const deadline = Date.now() + DRAIN_MS;
   while (server.activeJobs.length > 0 && Date.now() < deadline) await sleep(100);
   await Promise.race([server.close().catch(() => undefined), sleep(5000)]);
-  const reaped = signalDescendants(process.pid, 'SIGKILL');
+  const reaped = await signalDescendants(process.pid, 'SIGKILL');
   if (reaped.length) logger.warn({ count: reaped.length }, 'killed job processes that did not exit');
   process.exit(code);
 }

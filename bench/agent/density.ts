@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       const joined = await Promise.allSettled(joining);
       for (const j of joined) if (j.status === 'fulfilled') callers.push(j.value);
       const joinFailures = joined.filter((j) => j.status === 'rejected').length;
-      const pids = descendantPids(workerPid);
+      const pids = await descendantPids(workerPid);
       const kinds = new Map(pids.map((p) => [p, kindOf(p)]));
       const watched = [...pids, workerPid, lkPid, gwPid, process.pid];
       const cpu0 = cpuSnapshot(watched);

@@ -81,8 +81,7 @@ export async function startBaselineWorker(stack: Stack, idleProcesses: number): 
       if (child.exitCode === null) {
         child.kill('SIGTERM');
         const t = setTimeout(() => {
-          signalDescendants(child.pid!, 'SIGKILL');
-          child.kill('SIGKILL');
+          void signalDescendants(child.pid!, 'SIGKILL').then(() => child.kill('SIGKILL'));
         }, 8000);
         await exited;
         clearTimeout(t);
@@ -286,8 +285,8 @@ export function kindOf(pid: number): Kind {
 }
 
 /** RSS (MB) of a worker's job processes and its inference process, now. */
-export function agentMemory(workerPid: number) {
-  const pids = descendantPids(workerPid);
+export async function agentMemory(workerPid: number) {
+  const pids = await descendantPids(workerPid);
   const of = (k: Kind) => pids.filter((p) => kindOf(p) === k).map((p) => Math.round(rssMb(p) ?? 0));
   return { jobRssMb: of('job'), inferenceRssMb: of('inference'), workerRssMb: Math.round(rssMb(workerPid) ?? 0) };
 }

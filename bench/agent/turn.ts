@@ -58,8 +58,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     }
     // Memory of both workers' processes while the calls are still up.
     const memory = {
-      parley: agentMemory(b.stack.worker!.process.pid!),
-      baseline: agentMemory(b.baseline!.process.pid!),
+      parley: await agentMemory(b.stack.worker!.process.pid!),
+      baseline: await agentMemory(b.baseline!.process.pid!),
     };
     const conversationId = callers.parley!.call.conversationId;
     await Promise.all(arms.map((a) => callers[a]!.hangUp()));

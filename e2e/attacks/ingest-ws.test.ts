@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { signRequest } from '@parley/protocol/signature';
 import { MAX_CLIENT_FRAME_BYTES, TRANSCRIPT_WS_PATH } from '@parley/protocol';
 import { startTestGateway, TEST_INGEST_SECRET, TestClient, type TestGateway } from '@parley/testkit';
-import { ingest, openTranscript, utterance, type TranscriptSocket } from '../../gateway/src/calls/testing';
+import { ingest, openTranscript, utterance, type TranscriptSocket } from '@parley/testkit/calls';
 import { registerUser, type User } from './support';
 
 let gw: TestGateway;

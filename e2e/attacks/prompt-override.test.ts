@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallMetadata, DEFAULT_PREFERENCES, LIMITS, type Preferences } from '@parley/protocol';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
-import { buildInstructions } from '../../agent/src/agent';
+import { buildInstructions } from '@parley/agent/agent';
 import { registerUser } from './support';
 
 const OPEN = '<<<USER_PREFERENCES>>>';

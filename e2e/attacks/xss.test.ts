@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
-import { ingest, utterance } from '../../gateway/src/calls/testing';
+import { ingest, utterance } from '@parley/testkit/calls';
 import { PASSWORD, registerUser, type User } from './support';
 
 const WEB_DIST = path.resolve(import.meta.dirname, '../../web/dist');

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
 import { signRequest } from '@parley/protocol/signature';
 import { startTestGateway, TEST_INGEST_SECRET, TestClient, type TestGateway } from '@parley/testkit';
-import { ingest, openTranscript, utterance } from '../../gateway/src/calls/testing';
+import { ingest, openTranscript, utterance } from '@parley/testkit/calls';
 import {
   fill,
   isErrorShape,

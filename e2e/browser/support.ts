@@ -3,20 +3,14 @@
  * WAV, page instrumentation (console errors, when the microphone opened, when transcript lines
  * appeared, the level of the remote audio the page plays), screenshots and failure context.
  */
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { parseWavPcm16 } from '@parley/testkit';
+import { synthesizeSpeechWav } from '@parley/testkit/speech';
 import { startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
 
-export { wordOverlap } from '../../agent/src/providers/local/speech-fixtures';
+export { wordOverlap } from '@parley/testkit/speech';
 
-const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const WEB_DIST = path.join(repoRoot, 'web/dist');
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-results/screenshots');
@@ -37,54 +31,17 @@ export interface MicWavOptions {
 
 /**
  * A 48 kHz mono 16-bit WAV of `text` spoken by espeak-ng, led and followed by silence, for
- * Chromium's `--use-file-for-fake-audio-capture`, and the length of the speech in it. Cached by
- * content in the OS temp folder.
+ * Chromium's `--use-file-for-fake-audio-capture`, and the length of the speech in it.
  */
 export async function micWav(text: string, o: MicWavOptions): Promise<{ path: string; speechMs: number }> {
-  if (!/^[a-z]{2,3}(-[a-z0-9]+)*(\+[a-z0-9]+)?$/i.test(o.voice)) throw new Error(`invalid espeak-ng voice: ${o.voice}`);
   const tail = o.tailSilenceS ?? 1;
-  const key = createHash('sha256')
-    .update(JSON.stringify([text, o.voice, o.leadSilenceS, tail]))
-    .digest('hex')
-    .slice(0, 20);
-  const dir = path.join(tmpdir(), 'parley-browser-mic');
-  const file = path.join(dir, `${key}.wav`);
-  const result = async () => {
-    const { samples, sampleRate } = parseWavPcm16(await readFile(file));
-    return { path: file, speechMs: Math.round((samples.length / sampleRate - o.leadSilenceS - tail) * 1000) };
-  };
-  const cached = await stat(file).then(
-    (s) => s.size > 44,
-    () => false,
-  );
-  if (cached) return result();
-  mkdirSync(dir, { recursive: true });
-  const unique = `${key}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  const raw = path.join(dir, `${unique}.raw.wav`);
-  const out = path.join(dir, `${unique}.wav`);
-  try {
-    await run('/usr/bin/espeak-ng', ['-v', o.voice, '-w', raw, '--', text]);
-    await run('/usr/bin/sox', [
-      raw,
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      '-e',
-      'signed-integer',
-      out,
-      'pad',
-      String(o.leadSilenceS),
-      String(tail),
-    ]);
-    await rename(out, file); // atomic for concurrent test files
-  } finally {
-    await rm(raw, { force: true });
-    await rm(out, { force: true });
-  }
-  return result();
+  const wav = await synthesizeSpeechWav(text, {
+    lang: o.voice,
+    sampleRate: 48000,
+    leadSilenceS: o.leadSilenceS,
+    tailSilenceS: tail,
+  });
+  return { path: wav.path, speechMs: Math.round((wav.pcm.length / wav.sampleRate - o.leadSilenceS - tail) * 1000) };
 }
 
 /** Headless Chromium whose only microphone plays `wavPath` once (from when a page opens it), then silence. */

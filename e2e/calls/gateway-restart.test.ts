@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSpoolFile } from '../../agent/src/reporting/spool';
+import { readSpoolFile } from '@parley/agent/spool';
 import { synthesizeSpeechWav } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';

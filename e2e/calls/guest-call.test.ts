@@ -3,7 +3,7 @@ import type { ServerMessage } from '@parley/protocol';
 import { synthesizeSpeechWav } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
-import { openTranscript, type TranscriptSocket } from '../../gateway/src/calls/testing';
+import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
 import { waitFor } from './helpers';
 
 /** Done-when 2: a guest call works like a user's, live transcript included, and writes no row. */

@@ -4,7 +4,7 @@ import { signRequest } from '@parley/protocol/signature';
 import { synthesizeSpeechWav, TestClient } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
-import { openTranscript } from '../../gateway/src/calls/testing';
+import { openTranscript } from '@parley/testkit/calls';
 import { jwtClaims, registerUser, waitFor } from './helpers';
 
 /**

@@ -5,7 +5,7 @@ import type { ServerMessage } from '@parley/protocol';
 import { synthesizeSpeechWav } from '@parley/testkit';
 import { startCall, trailingSilenceMs, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
-import { openTranscript, type TranscriptSocket } from '../../gateway/src/calls/testing';
+import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
 import { percentile, waitFor } from './helpers';
 
 /**

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispose } from '@livekit/rtc-node';
 import type { ServerMessage } from '@parley/protocol';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
-import { greetingFor } from '../../agent/src/agent';
-import { openTranscript, type TranscriptSocket } from '../../gateway/src/calls/testing';
+import { greetingFor } from '@parley/agent/agent';
+import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
 import {
   checkUtterances,
   expectUtterancesIntact,

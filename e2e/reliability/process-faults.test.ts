@@ -9,8 +9,8 @@ import { dispose } from '@livekit/rtc-node';
 import { EndReason } from '@parley/protocol';
 import { descendantPids, isAlive } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
-import { greetingFor } from '../../agent/src/agent';
-import { openTranscript, type TranscriptSocket } from '../../gateway/src/calls/testing';
+import { greetingFor } from '@parley/agent/agent';
+import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
 import {
   checkUtterances,
   expectUtterancesIntact,
@@ -80,7 +80,7 @@ describe("the agent's job process killed mid-call", () => {
       .queued()
       .flatMap((m) => (m.type === 'interim' && m.role === 'agent' ? [m.segmentId] : []))[0];
     const pid = Number(/^agent-(\d+)-/.exec(segment ?? '')?.[1]);
-    expect(descendantPids(stack.worker.process.pid!)).toContain(pid);
+    expect(await descendantPids(stack.worker.process.pid!)).toContain(pid);
     process.kill(pid, 'SIGKILL');
     const killedAt = Date.now();
     await waitFor(() => !isAlive(pid), 5_000, 'job process gone');

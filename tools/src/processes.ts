@@ -1,31 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import pidtree from 'pidtree';
 
-/** PIDs of every live descendant of `pid` (from /proc), so tests can prove nothing is left behind. */
-export function descendantPids(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      /* process exited while scanning */
-    }
+/**
+ * PIDs of every live descendant of `pid` (pidtree reads `ps -A -o ppid,pid`; Debian's procps), so
+ * the agent worker can reap job processes at shutdown and tests can prove nothing is left behind.
+ */
+export async function descendantPids(pid: number): Promise<number[]> {
+  try {
+    return await pidtree(pid);
+  } catch {
+    return []; // no such process (it exited), or ps is missing: nothing we can signal
   }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
 }
 
+/** True for a running process; false once it exited or is a zombie (kill(0) alone says true for those). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -37,8 +25,8 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Signals every descendant of `pid` (deepest first). Returns the PIDs signalled. */
-export function signalDescendants(pid: number, signal: NodeJS.Signals = 'SIGKILL'): number[] {
-  const pids = descendantPids(pid).reverse();
+export async function signalDescendants(pid: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<number[]> {
+  const pids = (await descendantPids(pid)).reverse();
   for (const p of pids) {
     try {
       process.kill(p, signal);

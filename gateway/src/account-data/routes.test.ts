@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
-import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '../conversations/test-factory';
+import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
 import { IMPORT_MAX_BYTES } from './schema';
 
 const PREFS = { ttsVoice: 'alloy', language: 'fr', favoriteTopics: ['jazz', 'chess'], systemPrompt: 'Be brief.' };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConversation, setUserRole } from '@parley/db';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
-import { registerUser, STRONG_PASSWORD } from '../auth/testing';
+import { registerUser, STRONG_PASSWORD } from '@parley/testkit/accounts';
 
 describe('admin routes', () => {
   let gw: TestGateway;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { SESSION_COOKIE } from '../sessions/session';
-import { RecordingClient, registerUser, STRONG_PASSWORD } from './testing';
+import { RecordingClient, registerUser, STRONG_PASSWORD } from '@parley/testkit/accounts';
 
 describe('single-process fallback (no Redis): sessions in Postgres, rate limits in memory', () => {
   let gw: TestGateway;

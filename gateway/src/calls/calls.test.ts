@@ -5,7 +5,7 @@ import { startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { CallMetadata, DEFAULT_PREFERENCES, type Preferences } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { CALLS_PER_PRINCIPAL } from './rate-limit';
-import { createUser, signedInClient } from './testing';
+import { createUser, signedInClient } from '@parley/testkit/accounts';
 
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, startTestGateway, type FakeOpenAI, type TestGateway } from '@parley/testkit';
-import { createUser, ingest, signedInClient, utterance } from './testing';
+import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { ingest, utterance } from '@parley/testkit/calls';
 
 async function titleOf(gw: TestGateway, id: string): Promise<string | null> {
   for (let i = 0; i < 50; i++) {

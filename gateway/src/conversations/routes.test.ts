@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { parsers } from './export-formats';
-import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from './test-factory';
+import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
 
 describe('transcript history API', () => {
   let gw: TestGateway;

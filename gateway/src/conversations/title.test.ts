@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { startFakeOpenAI, type FakeOpenAI } from '@parley/testkit/fakes/openai';
 import { cleanTitle, generateTitle } from './title';
-import { HISTORY_TEST_ENV, registerUser, seedConversation } from './test-factory';
+import { HISTORY_TEST_ENV, registerUser, seedConversation } from '@parley/testkit/history';
 
 const TURNS = [
   { role: 'agent' as const, text: 'Hello, what shall we talk about?' },

@@ -10,7 +10,8 @@ import {
   TestClient,
   type TestGateway,
 } from '@parley/testkit';
-import { createUser, ingest, openTranscript, signedInClient, utterance } from '../calls/testing';
+import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { ingest, openTranscript, utterance } from '@parley/testkit/calls';
 
 let gw: TestGateway;
 beforeAll(async () => {

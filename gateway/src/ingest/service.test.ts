@@ -4,7 +4,7 @@ import { createConversation } from '@parley/db';
 import type { ServerMessage } from '@parley/protocol';
 import { createTestDatabase, type TestDatabase } from '@parley/testkit';
 import { CallDirectory } from '../calls/directory';
-import { utterance } from '../calls/testing';
+import { utterance } from '@parley/testkit/calls';
 import { LocalBus } from '../infra/bus';
 import { MemoryKeyValue } from '../infra/kv';
 import { transcriptChannel } from '../transcripts/channel';

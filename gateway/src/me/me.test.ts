@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '@parley/db';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { SESSION_COOKIE } from '../sessions/session';
-import { RecordingClient, registerUser, STRONG_PASSWORD, uniqueEmail } from '../auth/testing';
+import { RecordingClient, registerUser, STRONG_PASSWORD, uniqueEmail } from '@parley/testkit/accounts';
 
 describe('profile and password changes', () => {
   let gw: TestGateway;

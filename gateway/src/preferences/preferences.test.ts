@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '@parley/db';
 import { DEFAULT_PREFERENCES, LIMITS } from '@parley/protocol';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
-import { RecordingClient, registerUser } from '../auth/testing';
+import { RecordingClient, registerUser } from '@parley/testkit/accounts';
 
 describe('voice preferences (local TTS provider)', () => {
   let gw: TestGateway;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
-import { HISTORY_TEST_ENV, registerUser, seedConversation } from '../conversations/test-factory';
+import { HISTORY_TEST_ENV, registerUser, seedConversation } from '@parley/testkit/history';
 import { purgeExpiredConversations, startRetentionJob } from './purge';
 
 const DAY = 86_400_000;

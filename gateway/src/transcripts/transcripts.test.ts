@@ -5,7 +5,8 @@ import { MAX_CLIENT_FRAME_BYTES, type ServerMessage } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { OwnRedis } from '@parley/testkit/services';
 import { freePort } from '@parley/tools';
-import { createUser, ingest, openTranscript, signedInClient, utterance, type TranscriptSocket } from '../calls/testing';
+import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { ingest, openTranscript, utterance, type TranscriptSocket } from '@parley/testkit/calls';
 
 let gwA: TestGateway;
 let gwB: TestGateway;

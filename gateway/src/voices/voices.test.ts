@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANGUAGES } from '@parley/protocol';
 import { createTestDatabase, startTestGateway, TestClient, type TestDatabase, type TestGateway } from '@parley/testkit';
-import { registerUser } from '../auth/testing';
+import { registerUser } from '@parley/testkit/accounts';
 import { ESPEAK_VOICES, OPENAI_VOICES } from './builtin';
 
 /** A local stand-in for a provider's REST API: scripted answers, every request recorded. */

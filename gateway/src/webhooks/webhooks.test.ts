@@ -4,7 +4,8 @@ import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
-import { createUser, ingest, openTranscript, signedInClient } from '../calls/testing';
+import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { ingest, openTranscript } from '@parley/testkit/calls';
 
 let lk: RunningLivekitServer;
 let gw: TestGateway;

@@ -8,7 +8,7 @@ import { VAD } from '@livekit/agents-plugin-silero';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { createLocalStt, createLocalTts, createOfflineLlm } from './index.js';
-import { rmsDbfs, speak, toFrames, wordOverlap } from './speech-fixtures.js';
+import { rmsDbfs, synthesizeSpeechWav, toFrames, wordOverlap } from '@parley/testkit/speech';
 
 class PushAudioInput extends voice.AudioInput {
   readonly #controller: ReadableStreamDefaultController<AudioFrame>;
@@ -83,7 +83,7 @@ describe('local providers in an AgentSession', () => {
     });
     try {
       await session.start({ agent: new voice.Agent({ instructions: 'You are a helpful assistant.' }) });
-      const { pcm, sampleRate } = await speak(sentence, 'flite-slt', 48_000);
+      const { pcm, sampleRate } = await synthesizeSpeechWav(sentence, { voice: 'flite', sampleRate: 48_000 });
       const silence = new Int16Array(sampleRate / 2);
       input.push(toFrames(silence, sampleRate));
       input.push(toFrames(pcm, sampleRate));

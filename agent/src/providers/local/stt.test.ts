@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localSpeechAvailable } from './engines.js';
 import { createLocalStt } from './index.js';
 import { LocalSTT } from './stt.js';
-import { speak, toFrames, wordOverlap } from './speech-fixtures.js';
+import { synthesizeSpeechWav, toFrames, wordOverlap } from '@parley/testkit/speech';
 
 const SENTENCES = [
   'The quick brown fox jumps over the lazy dog.',
@@ -36,7 +36,7 @@ describe('local STT (PocketSphinx)', () => {
 
   it('recognises flite sentences delivered as 48 kHz 10 ms frames', async () => {
     for (const sentence of SENTENCES) {
-      const { pcm, sampleRate } = await speak(sentence, 'flite-slt', 48_000);
+      const { pcm, sampleRate } = await synthesizeSpeechWav(sentence, { voice: 'flite', sampleRate: 48_000 });
       const event = await recogniser.recognize(toFrames(pcm, sampleRate));
       expect(event.type).toBe(stt.SpeechEventType.FINAL_TRANSCRIPT);
       const alt = event.alternatives![0];
@@ -63,7 +63,7 @@ describe('local STT (PocketSphinx)', () => {
   });
 
   it('stops on abort and keeps recognising afterwards', async () => {
-    const { pcm, sampleRate } = await speak(SENTENCES[0]!, 'flite-slt', 16_000);
+    const { pcm, sampleRate } = await synthesizeSpeechWav(SENTENCES[0]!, { voice: 'flite', sampleRate: 16_000 });
     const controller = new AbortController();
     const pending = recogniser.recognize(toFrames(pcm, sampleRate), controller.signal);
     controller.abort();
@@ -99,7 +99,7 @@ describe('local STT (PocketSphinx)', () => {
     const vad = await VAD.load();
     const adapter = new stt.StreamAdapter(recogniser, vad);
     const stream = adapter.stream();
-    const { pcm, sampleRate } = await speak(SENTENCES[1]!, 'flite-slt', 48_000);
+    const { pcm, sampleRate } = await synthesizeSpeechWav(SENTENCES[1]!, { voice: 'flite', sampleRate: 48_000 });
     const silence = new Int16Array(sampleRate);
     for (const part of [silence, pcm, silence, silence])
       for (const f of toFrames(part, sampleRate)) stream.pushFrame(f);

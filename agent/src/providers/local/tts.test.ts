@@ -2,7 +2,7 @@ import { initializeLogger, tts } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLocalTts } from './index.js';
-import { rmsDbfs, toFrames } from './speech-fixtures.js';
+import { rmsDbfs, toFrames } from '@parley/testkit/speech';
 import { ESPEAK_SAMPLE_RATE, LocalTTS } from './tts.js';
 
 function pcmOf(frames: AudioFrame[]): Int16Array {

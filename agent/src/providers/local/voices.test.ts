@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { probeLocalSpeech } from './engines.js';
 import { type EspeakCatalog, espeakCatalog, isKnownEspeakVoice, resolveEspeakVoice } from './voices.js';
 import { parseSphinxOutput } from './sphinx.js';
-import { wordErrors, wordOverlap } from './speech-fixtures.js';
+import { wordErrors, wordOverlap } from '@parley/testkit/speech';
 
 const catalog: EspeakCatalog = {
   voices: new Set(['en-us', 'es', 'fr', 'gmw/en-us']),

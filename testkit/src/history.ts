@@ -1,9 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Database } from '@parley/db';
-import { TestClient, type TestGateway } from '@parley/testkit';
+import { registerUser as register, uniqueEmail } from './accounts';
+import type { TestGateway } from './gateway';
+import { TestClient } from './http-client';
 
 /**
- * Test factories for history tests (test code only). Users are made through the real
+ * Factories for history tests. Users are made through the real
  * POST /api/auth/register route, so each client holds a genuine session cookie. Conversations and
  * utterances are inserted directly with Knex: ingest is another feature's job and history only
  * reads what is stored.
@@ -23,10 +25,8 @@ export interface TestUser {
 
 export async function registerUser(gw: TestGateway, name = 'user'): Promise<TestUser> {
   const client = new TestClient(gw.url);
-  const email = `${name}-${randomBytes(4).toString('hex')}@example.test`;
-  const r = await client.post('/api/auth/register', { email, password: TEST_PASSWORD, displayName: name });
-  if (r.status !== 201) throw new Error(`register failed: ${r.status} ${r.text}`);
-  return { id: r.body.user.id, email, password: TEST_PASSWORD, client };
+  const user = await register(client, { email: uniqueEmail(name), password: TEST_PASSWORD, displayName: name });
+  return { ...user, client };
 }
 
 export interface SeedTurn {

@@ -1,7 +1,7 @@
 /**
  * Word error rate and real-time factor of the local speech providers on this machine.
  *
- *   node --import tsx agent/src/providers/local/measure.ts [--json]
+ *   node --import tsx bench/agent/local-speech.ts [--json]
  *
  * Ten sentences are spoken by flite (voice slt) and by espeak-ng (en-us, and its klatt variant),
  * delivered to the local STT as 48 kHz 10 ms frames (what LiveKit hands the agent), and scored
@@ -11,12 +11,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { initializeLogger } from '@livekit/agents';
-import { pocketSphinxBinary, pocketSphinxModel } from './engines.js';
-import { LocalSTT } from './stt.js';
-import { LocalTTS } from './tts.js';
-import { readWav, toFrames, wordErrors } from './speech-fixtures.js';
+import { pocketSphinxBinary, pocketSphinxModel } from '@parley/agent/local-engines';
+import { LocalSTT, LocalTTS } from '@parley/agent/local-speech';
+import { synthesizeSpeechWav, toFrames, wordErrors, type SpeechWavOptions } from '@parley/testkit/speech';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,25 +37,17 @@ export const SENTENCES = [
 
 interface Voice {
   name: string;
-  /** Command that writes `text` as a WAV to `out`. */
-  argv: (text: string, out: string) => [string, string[]];
+  speech: SpeechWavOptions;
 }
 
 const VOICES: Voice[] = [
-  { name: 'flite slt', argv: (t, o) => ['flite', ['-voice', 'slt', '-t', t, '-o', o]] },
-  { name: 'espeak-ng en-us', argv: (t, o) => ['espeak-ng', ['-v', 'en-us', '-w', o, t]] },
-  { name: 'espeak-ng en-us+klatt', argv: (t, o) => ['espeak-ng', ['-v', 'en-us+klatt', '-w', o, t]] },
+  { name: 'flite slt', speech: { voice: 'flite' } },
+  { name: 'espeak-ng en-us', speech: { voice: 'espeak', lang: 'en-us' } },
+  { name: 'espeak-ng en-us+klatt', speech: { voice: 'espeak', lang: 'en-us+klatt' } },
 ];
 
-async function speak48k(voice: Voice, text: string, dir: string): Promise<{ pcm: Int16Array; sampleRate: number }> {
-  const raw = join(dir, 'raw.wav');
-  const out = join(dir, 'out.wav');
-  const [cmd, args] = voice.argv(text, raw);
-  await run(cmd, args);
-  // -D: no dither, so runs are repeatable (sox's random dither moved espeak-ng's WER by ~8 points).
-  await run('sox', ['-D', raw, '-r', '48000', '-c', '1', '-b', '16', out]);
-  return readWav(await readFile(out));
-}
+/** 48 kHz, what LiveKit hands the agent; resampled without dither, so runs are repeatable. */
+const speak48k = (voice: Voice, text: string) => synthesizeSpeechWav(text, { ...voice.speech, sampleRate: 48000 });
 
 /** CPU seconds (user + sys) the recogniser CLI spends on one 16 kHz WAV, via the shell's `times`. */
 async function sphinxCpuSeconds(wav: string): Promise<number> {
@@ -89,7 +80,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1_000));
     for (const voice of VOICES) {
       for (const sentence of SENTENCES) {
-        const { pcm, sampleRate } = await speak48k(voice, sentence, dir);
+        const { pcm, sampleRate } = await speak48k(voice, sentence);
         const frames = toFrames(pcm, sampleRate);
         const t0 = performance.now();
         const ev = await stt.recognize(frames);
@@ -114,18 +105,14 @@ async function main(): Promise<void> {
     let decodeCpu = 0;
     let decodeAudio = 0;
     for (const sentence of SENTENCES) {
-      const wav16 = join(dir, 'cpu16.wav');
-      const [cmd, args] = VOICES[0]!.argv(sentence, join(dir, 'cpu.wav'));
-      await run(cmd, args);
-      await run('sox', ['-D', join(dir, 'cpu.wav'), '-r', '16000', '-c', '1', '-b', '16', wav16]);
-      decodeCpu += (await sphinxCpuSeconds(wav16)) - loadCpu;
-      const { pcm, sampleRate } = readWav(await readFile(wav16));
-      decodeAudio += pcm.length / sampleRate;
+      const wav16 = await synthesizeSpeechWav(sentence, { ...VOICES[0]!.speech, sampleRate: 16000 });
+      decodeCpu += (await sphinxCpuSeconds(wav16.path)) - loadCpu;
+      decodeAudio += wav16.pcm.length / wav16.sampleRate;
     }
 
     // Cold start: a fresh LocalSTT whose recogniser has not finished loading.
     const cold = new LocalSTT({ language: 'en' });
-    const sample = await speak48k(VOICES[0]!, SENTENCES[0]!, dir);
+    const sample = await speak48k(VOICES[0]!, SENTENCES[0]!);
     const c0 = performance.now();
     await cold.recognize(toFrames(sample.pcm, sample.sampleRate));
     const coldS = (performance.now() - c0) / 1000;

@@ -1,62 +1,13 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { signRequest } from '@parley/protocol/signature';
-import {
-  TRANSCRIPT_WS_PATH,
-  type IngestEvent,
-  type Preferences,
-  type ServerMessage,
-  type Utterance,
-} from '@parley/protocol';
-import { TEST_INGEST_SECRET, TestClient, type TestGateway } from '@parley/testkit';
-import { SESSION_COOKIE } from '../sessions/session';
+import { TRANSCRIPT_WS_PATH, type IngestEvent, type ServerMessage, type Utterance } from '@parley/protocol';
+import { TEST_INGEST_SECRET } from './gateway';
+import { TestClient } from './http-client';
 
 /**
- * Helpers for the call-path tests: users with a signed-in session (written straight into the
- * session store, independent of the login routes), a simulated agent that signs its ingest
- * requests, and a transcript WebSocket client that queues what it receives.
+ * Helpers for the call-path tests: a simulated agent that signs its ingest requests, utterances,
+ * and a transcript WebSocket client that queues what it receives.
  */
-
-export async function createUser(gw: TestGateway, preferences?: Preferences): Promise<string> {
-  const [u] = await gw.database
-    .db('users')
-    .insert({ email: `u-${randomBytes(5).toString('hex')}@example.com`, password_hash: 'x', display_name: 'Caller' })
-    .returning(['id']);
-  if (preferences)
-    await gw.database.db('user_preferences').insert({
-      user_id: u.id,
-      tts_voice: preferences.ttsVoice,
-      language: preferences.language,
-      favorite_topics: JSON.stringify(preferences.favoriteTopics),
-      system_prompt: preferences.systemPrompt,
-    });
-  return u.id;
-}
-
-/** A browser-like client signed in as `userId` (a session as the login route would create it). */
-export async function signedInClient(gw: TestGateway, userId: string): Promise<TestClient> {
-  const sid = randomBytes(18).toString('base64url');
-  const idleMs = gw.ctx.config.session.idleMs;
-  const sess = {
-    cookie: {
-      originalMaxAge: idleMs,
-      expires: new Date(Date.now() + idleMs).toISOString(),
-      httpOnly: true,
-      path: '/',
-      sameSite: 'lax',
-    },
-    userId,
-    epoch: 0,
-    createdAt: Date.now(),
-  };
-  await new Promise<void>((resolve, reject) =>
-    gw.ctx.sessionStore.set(sid, sess as never, (err?: unknown) => (err ? reject(err) : resolve())),
-  );
-  const mac = createHmac('sha256', gw.ctx.config.session.secret).update(sid).digest('base64').replace(/=+$/, '');
-  const client = new TestClient(gw.url);
-  client.cookies.set(SESSION_COOKIE, encodeURIComponent(`s:${sid}.${mac}`));
-  return client;
-}
 
 export function ingest(
   baseUrl: string,
