@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import type { FaultRecord } from '../testkit/src/fault-record';
+import type { FaultRecord } from '@parley/testkit/fault-record';
 import { collectTests, countTests, readReports, type TestRow, type TestStatus } from './lib/test-results';
 
 const root = path.resolve(import.meta.dirname, '..');

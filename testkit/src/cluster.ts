@@ -67,7 +67,7 @@ export interface Cluster {
   /** Every room's node, from `room_node_map`. */
   placements(): Promise<Record<string, string>>;
   /** The worker whose process tree holds `pid` (a job process), if any. */
-  workerOfJob(pid: number): ClusterWorker | undefined;
+  workerOfJob(pid: number): Promise<ClusterWorker | undefined>;
   stop(): Promise<void>;
 }
 
@@ -340,8 +340,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       async placement(room) {
         return (await placements())[room] ?? null;
       },
-      workerOfJob(pid) {
-        return workers.find((w) => w.process.process.pid === pid || descendants(w.process.process.pid!).includes(pid));
+      async workerOfJob(pid) {
+        for (const w of workers)
+          if (w.process.process.pid === pid || (await descendants(w.process.process.pid!)).includes(pid)) return w;
+        return undefined;
       },
       stop: stopAll,
     };
