@@ -8,7 +8,7 @@ import { listIdentities } from '@parley/db';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { startTestOidcProvider, type TestOidcProvider } from '@parley/testkit/oidc-provider';
 import { SESSION_COOKIE } from '../sessions/session';
-import { registerUser, uniqueEmail } from '../auth/testing';
+import { registerUser, uniqueEmail } from '@parley/testkit/accounts';
 
 describe('OpenID Connect sign-in (real provider, real gateway)', () => {
   let gw: TestGateway;
