@@ -13,6 +13,7 @@ import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley
 import {
   createTestDatabase,
   spawnAgentWorker,
+  startIngestGate,
   startFakeCartesia,
   startFakeDeepgram,
   startFakeOpenAI,
@@ -22,27 +23,34 @@ import {
   TEST_PG_ADMIN_URL,
   TestClient,
   type AgentWorkerProcess,
+  type FakeDeepgram,
   type FakeDeepgramOptions,
+  type FakeOpenAI,
+  type IngestGate,
   type FakeOpenAIOptions,
   type TestDatabase,
-  type TestGateway,
+  TEST_REDIS_URL,
 } from '@parley/testkit';
 import { waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { OwnRedis, TcpProxy } from '@parley/testkit/services';
 import { recordFault } from '@parley/testkit/fault-record';
 
 export { OwnRedis, TcpProxy };
-import { fakeProviderEnv } from '@parley/testkit/stack';
+import { fakeProviderEnv, gatewayAsProcess, type GatewayProcess } from '@parley/testkit/stack';
+import { greetingFor } from '@parley/agent/agent';
+import type { ServerMessage } from '@parley/protocol';
 
 export interface FaultStack {
-  gateway: TestGateway;
+  /** The gateway's URL (stable across a restart of a process gateway). */
+  gatewayUrl: string;
+  /** Set with `gateway: 'process'`: SIGKILL it, start it again on the same port. */
+  gatewayProcess: GatewayProcess | null;
   database: TestDatabase;
   livekit: RunningLivekitServer;
   worker: AgentWorkerProcess;
-  fakes: {
-    deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
-    openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
-  };
+  fakes: { deepgram: FakeDeepgram; openai: FakeOpenAI };
+  /** Between the agent and the gateway: holds utterance batches to prove they are in flight. */
+  gate: IngestGate;
   pgProxy: TcpProxy | null;
   redis: OwnRedis | null;
   client(): TestClient;
@@ -52,6 +60,7 @@ export interface FaultStack {
 }
 
 export async function startFaultStack(opts: {
+  gateway?: 'in-process' | 'process';
   pgProxy?: boolean;
   ownRedis?: boolean;
   deepgram?: FakeDeepgramOptions;
@@ -63,7 +72,8 @@ export async function startFaultStack(opts: {
   };
   try {
     const [deepgram, openai, cartesia] = await Promise.all([
-      startFakeDeepgram(opts.deepgram),
+      // 450 ms endpointing as in testkit's startStack: a starved plugin must not split a sentence.
+      startFakeDeepgram({ endpointSilenceMs: 450, ...opts.deepgram }),
       startFakeOpenAI(opts.openai),
       startFakeCartesia(),
     ]);
@@ -111,11 +121,33 @@ export async function startFaultStack(opts: {
       INGEST_SECRET: TEST_INGEST_SECRET,
       ...fakeProviderEnv({ deepgram, openai, cartesia }),
     };
-    const gateway = await startTestGateway({
-      database: gatewayDb,
-      env: { ...env, RATE_LIMIT_LOGIN_PER_IP: '1000', ...(redis ? { REDIS_URL: redis.url } : {}) },
-    });
-    cleanups.push(() => gateway.close());
+    let gatewayUrl: string;
+    let gatewayProcess: GatewayProcess | null = null;
+    if (opts.gateway === 'process') {
+      gatewayProcess = await gatewayAsProcess({
+        ...env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: gatewayDb.url,
+        REDIS_URL: redis?.url ?? TEST_REDIS_URL,
+        REDIS_PREFIX: `parley-fault:${randomBytes(4).toString('hex')}:`,
+        SESSION_SECRET: 'test-session-secret-0123456789abcdefghijkl',
+        RATE_LIMIT_LOGIN_PER_IP: '1000',
+      });
+      await gatewayProcess.start();
+      const gp = gatewayProcess;
+      cleanups.push(() => gp.kill('SIGTERM'));
+      gatewayUrl = gp.url;
+    } else {
+      const gateway = await startTestGateway({
+        database: gatewayDb,
+        env: { ...env, RATE_LIMIT_LOGIN_PER_IP: '1000', ...(redis ? { REDIS_URL: redis.url } : {}) },
+      });
+      cleanups.push(() => gateway.close());
+      gatewayUrl = gateway.url;
+    }
+    const gate = await startIngestGate(gatewayUrl);
+    cleanups.push(() => gate.close());
 
     const lkOptions = {
       port: lkPort,
@@ -123,28 +155,36 @@ export async function startFaultStack(opts: {
       udpPortStart,
       apiKey: 'devkey',
       apiSecret: lkSecret,
-      webhookUrls: [`${gateway.url}/internal/livekit/webhook`],
+      webhookUrls: [`${gatewayUrl}/internal/livekit/webhook`],
     };
     let livekit = await startLivekitServer(lkOptions);
     cleanups.push(() => livekit.stop());
 
     const spoolDir = mkdtempSync(path.join(os.tmpdir(), 'parley-fault-spool-'));
     cleanups.push(async () => rmSync(spoolDir, { recursive: true, force: true }));
-    const worker = await spawnAgentWorker({ ...env, GATEWAY_URL: gateway.url, AGENT_SPOOL_DIR: spoolDir });
+    // The agent reaches the gateway through the gate; a dead job's spool is re-sent within ~1 s.
+    const worker = await spawnAgentWorker({
+      ...env,
+      GATEWAY_URL: gate.url,
+      AGENT_SPOOL_DIR: spoolDir,
+      AGENT_SPOOL_RECOVERY_MS: '1000',
+    });
     cleanups.push(() => worker.stop('SIGTERM'));
     await worker.waitUntilRegistered(60_000);
 
     return {
-      gateway,
+      gatewayUrl,
+      gatewayProcess,
       database,
       get livekit() {
         return livekit;
       },
       worker,
       fakes: { deepgram, openai },
+      gate,
       pgProxy,
       redis,
-      client: () => new TestClient(gateway.url),
+      client: () => new TestClient(gatewayUrl),
       async restartLivekit(downMs = 1000) {
         await livekit.stop();
         await new Promise((r) => setTimeout(r, downMs));
@@ -196,69 +236,112 @@ export async function registerCaller(client: TestClient) {
   return { id: r.body.user.id as string, email };
 }
 
-/**
- * The invariant after every fault: the stored utterances are exactly what the caller spoke (the
- * fake STT's finals, in order) and heard (greeting + one scripted reply per turn), seqs 0..n-1
- * with no gap and no duplicate.
- */
 export async function storedUtterances(db: TestDatabase, conversationId: string) {
   return db.db('utterances').where({ conversation_id: conversationId }).orderBy('seq').select('seq', 'role', 'text');
 }
 
-const occurrences = (hay: string, needle: string) => hay.split(needle).length - 1;
+export const storedSeqs = async (db: TestDatabase, conversationId: string) =>
+  (await storedUtterances(db, conversationId)).map((r) => r.seq as number);
+
+/** Where the fakes' records stood when a call began: what they emit after it belongs to that call. */
+export interface RecordMark {
+  stt: number;
+  llm: number;
+}
+export const markRecord = (stack: FaultStack): RecordMark => ({
+  stt: stack.fakes.deepgram.transcriptsSent.length,
+  llm: stack.fakes.openai.repliesStreamed.length,
+});
+
+const occurrences = (hay: string, needle: string) => (needle ? hay.split(needle).length - 1 : 0);
 
 /**
- * The invariant after every fault, recorded for docs/reliability.md (test-results/faults-<suite>.json)
- * and returned for assertions. `spoken` is what the fake STT transcribed during this call (what the
- * caller said); the agent said the greeting and one scripted reply per stored user turn. Under CPU
- * starvation the fake STT may split one spoken sentence into two finals that the agent commits as
- * one user turn, so user text is compared as one joined string, not turn by turn.
+ * Compares what was stored (and what a transcript socket received) with the independent record:
+ * the greeting, every final the fake STT emitted and every reply the fake LLM streamed in full
+ * since `mark`. Under CPU starvation the fake STT may split one sentence into two finals that the
+ * agent commits as one user turn, so user text is compared as one joined string. Records the
+ * result for docs/reliability.md and returns it; expectNothingLost asserts it.
  */
-export function checkUtterances(
-  suite: string,
-  fault: string,
-  rows: Array<{ seq: number; role: string; text: string }>,
-  spoken: string[],
-  greeting: string,
-  reply: (n: number) => string,
-  turns: number,
-  extra: Record<string, unknown> = {},
+export async function checkAgainstRecord(
+  stack: FaultStack,
+  conversationId: string,
+  mark: RecordMark,
+  info: { fault: string; file: string; inFlight: string; outcome: string; live: number[] | null; record?: boolean },
 ) {
-  const user = rows.filter((r) => r.role === 'user').map((r) => r.text);
-  const agent = rows.filter((r) => r.role === 'agent').map((r) => r.text);
-  const expectedAgent = [greeting, ...user.map((_, i) => reply(i + 1))];
+  const rows = await storedUtterances(stack.database, conversationId);
+  const finals = stack.fakes.deepgram.transcriptsSent.slice(mark.stt);
+  const replies = stack.fakes.openai.repliesStreamed.slice(mark.llm);
+  const expectedAgent = [greetingFor('en'), ...replies];
+  const user = rows.filter((r) => r.role === 'user').map((r) => r.text as string);
+  const agent = rows.filter((r) => r.role === 'agent').map((r) => r.text as string);
   const userJoined = user.join(' ');
-  const lostUser = spoken.filter((t) => occurrences(userJoined, t) === 0).length;
-  const dupUser = spoken.filter((t) => occurrences(userJoined, t) > occurrences(spoken.join(' '), t)).length;
-  const lostAgent = expectedAgent.filter((t, i) => agent[i] !== t).length;
-  const dupAgent = Math.max(0, agent.length - expectedAgent.length);
-  const result = {
-    seqs: rows.map((r) => r.seq),
-    userText: userJoined,
-    spokenText: spoken.join(' '),
-    agentText: agent,
-    expectedAgentText: expectedAgent,
-    lost: lostUser + lostAgent,
-    duplicated: dupUser + dupAgent + (rows.length - new Set(rows.map((r) => r.seq)).size),
-  };
-  recordFault({
-    fault,
-    file: `e2e/reliability/${suite}-faults.test.ts`,
-    inFlight: 'not asserted: injected after the utterances before it were stored',
-    outcome: String(extra.outcome ?? 'see the test'),
-    expected: 1 + spoken.length + user.length,
+  const finalsJoined = finals.join(' ');
+  const lost =
+    finals.filter((t) => occurrences(userJoined, t) === 0).length +
+    expectedAgent.filter((t) => !agent.includes(t)).length;
+  const seqs = rows.map((r) => r.seq as number);
+  const duplicated =
+    finals.filter((t) => occurrences(userJoined, t) > occurrences(finalsJoined, t)).length +
+    expectedAgent.filter((t) => agent.filter((a) => a === t).length > expectedAgent.filter((e) => e === t).length)
+      .length +
+    (seqs.length - new Set(seqs).size);
+  const live = info.live
+    ? {
+        received: info.live.length,
+        lost: seqs.filter((s) => !info.live!.includes(s)).length,
+        duplicated: info.live.length - new Set(info.live).size,
+      }
+    : null;
+  const record = {
+    fault: info.fault,
+    file: info.file,
+    inFlight: info.inFlight,
+    outcome: info.outcome,
+    expected: expectedAgent.length + finals.length,
     stored: rows.length,
-    lost: result.lost,
-    duplicated: result.duplicated,
-    live: null,
-  });
-  return result;
+    lost,
+    duplicated,
+    live,
+  };
+  if (info.record !== false) recordFault(record);
+  return { record, seqs, userJoined, finalsJoined, agent, expectedAgent };
 }
 
-/** Asserts checkUtterances' result: seqs 0..n-1, what was said and heard, nothing lost or doubled. */
-export function expectUtterancesIntact(r: ReturnType<typeof checkUtterances>, expect: (v: unknown) => any) {
+/** Seqs 0..n-1, user text as the STT emitted it, agent text as the LLM streamed it, nothing lost or doubled. */
+export function expectNothingLost(r: Awaited<ReturnType<typeof checkAgainstRecord>>, expect: (v: unknown) => any) {
   expect(r.seqs).toEqual(r.seqs.map((_, i) => i));
-  expect(r.userText).toBe(r.spokenText);
-  expect(r.agentText).toEqual(r.expectedAgentText);
-  expect({ lost: r.lost, duplicated: r.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+  expect(r.userJoined).toBe(r.finalsJoined);
+  expect(r.agent).toEqual(r.expectedAgent);
+  expect({ lost: r.record.lost, duplicated: r.record.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+  if (r.record.live) expect(r.record.live).toEqual({ received: r.record.stored, lost: 0, duplicated: 0 });
+}
+
+/**
+ * Holds the next batch of `conversationId` that carries an utterance at the gate, and asserts it is
+ * in flight: sent by the agent (its request still open), carrying `seq`, not acknowledged, not
+ * stored. Call it right after the action that produces the utterance; inject the fault next.
+ */
+export async function expectUtteranceInFlight(
+  stack: FaultStack,
+  conversationId: string,
+  seq: number,
+  expect: (v: unknown, msg?: string) => any,
+) {
+  const held = await stack.gate.waitForHeld(conversationId);
+  expect(held.seqs).toContain(seq);
+  expect(held.senderConnected).toBe(true);
+  expect(await storedSeqs(stack.database, conversationId)).not.toContain(seq);
+  const acked = stack.gate.answers.filter((a) => a.conversationId === conversationId && a.status < 300);
+  expect(acked.flatMap((a) => a.seqs)).not.toContain(seq);
+  return held;
+}
+
+/** The utterance seqs a transcript socket delivered (snapshot + live), and whether call_ended came. */
+export function socketSeqs(socket: { queued(): ServerMessage[] }, snapshot: { utterances: Array<{ seq: number }> }) {
+  const live = socket.queued().flatMap((m) => (m.type === 'utterance' ? [m.utterance.seq] : []));
+  const ended = socket.queued().find((m) => m.type === 'call_ended');
+  return {
+    seqs: [...snapshot.utterances.map((u) => u.seq), ...live],
+    endReason: ended?.type === 'call_ended' ? ended.reason : null,
+  };
 }

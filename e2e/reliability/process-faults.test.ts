@@ -1,30 +1,34 @@
 /**
  * Process faults during a live call: the agent's job process SIGKILLed, and the LiveKit server
- * restarted. The call must end with a recorded reason (or carry on), the browser's socket must hear
- * about it, the next call must be served, and the stored utterances must be exactly what was
- * spoken and heard up to the fault: seqs from 0 with no gap and no duplicate.
+ * restarted. Each is injected while the caller's second turn is in flight: the batch carrying their
+ * utterance (seq 3) sent and held unacknowledged at the ingest gate, and the reply asked of the fake
+ * LLM and not yet answered (both asserted). One outcome each, asserted, and afterwards the database
+ * and the browser's transcript socket hold exactly the independent record (fake STT finals, replies
+ * the fake LLM streamed in full), once each; the next call is served.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispose } from '@livekit/rtc-node';
-import { EndReason } from '@parley/protocol';
 import { descendantPids, isAlive } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
-import { greetingFor } from '@parley/agent/agent';
+import { knownBug } from '@parley/testkit/known-bug';
 import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
 import {
-  checkUtterances,
-  expectUtterancesIntact,
+  checkAgainstRecord,
+  expectNothingLost,
+  expectUtteranceInFlight,
+  markRecord,
   registerCaller,
+  socketSeqs,
   speech,
   startFaultStack,
-  storedUtterances,
+  storedSeqs,
   turn,
   waitFor,
   type FaultStack,
 } from './harness';
 
-const TURNS = ['Please remember this.', 'A brand new call.', 'Before the restart.', 'After the restart.'];
-const reply = (n: number) => `Answer number ${n}.`;
+const FILE = 'e2e/reliability/process-faults.test.ts';
+const TURNS = ['Please remember this.', 'Are you there?', 'Before the restart.', 'During the restart.'];
 
 let stack: FaultStack;
 let pcm: Int16Array[];
@@ -33,11 +37,16 @@ const sockets: TranscriptSocket[] = [];
 beforeAll(async () => {
   stack = await startFaultStack({
     deepgram: { transcripts: [...TURNS] },
-    openai: { ttftMs: 60, reply: ({ messages }) => reply(messages.filter((m) => m.role === 'user').length) },
+    openai: {
+      ttftMs: 60,
+      reply: ({ messages }) => `Answer number ${messages.filter((m) => m.role === 'user').length}.`,
+    },
   });
   pcm = await speech(TURNS);
 }, 120_000);
 afterAll(async () => {
+  stack?.fakes.openai.releaseReplies();
+  await stack?.gate.release();
   for (const s of sockets) s.ws.close();
   for (const c of callers) await c.hangUp().catch(() => undefined);
   await stack?.stop();
@@ -46,97 +55,137 @@ afterAll(async () => {
 
 const conversation = (id: string) => stack.database.db('conversations').where({ id }).first();
 
+/** A signed-up caller in a live call with the transcript socket open; the greeting heard. */
 async function liveCall() {
-  const spokenFrom = stack.fakes.deepgram.transcriptsSent.length;
+  const mark = markRecord(stack);
   const client = stack.client();
   await registerCaller(client);
   const caller = await startCall(client);
   callers.push(caller);
   const id = caller.call.conversationId;
-  const socket = await openTranscript(stack.gateway.url, id, { cookie: client.cookieHeader() });
+  const socket = await openTranscript(stack.gatewayUrl, id, { cookie: client.cookieHeader() });
   sockets.push(socket);
-  await socket.next('snapshot');
+  const snapshot = await socket.next('snapshot');
   await caller.agentAudio.firstVoicedAfter(0, 20_000);
   await waitForAgentState(caller, 'listening');
-  return { client, caller, id, socket, spokenFrom };
+  return { client, caller, id, socket, snapshot, mark };
 }
 
-/** No gap, no duplicate; user turns as transcribed, agent turns as scripted. */
-async function expectPrefixIntact(fault: string, id: string, spokenFrom: number, turns: number) {
-  const rows = await storedUtterances(stack.database, id);
-  const spoken = stack.fakes.deepgram.transcriptsSent.slice(spokenFrom);
-  expectUtterancesIntact(checkUtterances('process', fault, rows, spoken, greetingFor('en'), reply, turns), expect);
-  return rows;
+/**
+ * First turn stored (seqs 0–2); then the caller's second turn with the gate and the fake LLM
+ * holding: resolves once its utterance (seq 3) is proven in flight and its reply asked and pending.
+ */
+async function secondTurnInFlight(c: Awaited<ReturnType<typeof liveCall>>, first: Int16Array, second: Int16Array) {
+  await turn(c.caller, first);
+  await waitFor(async () => (await storedSeqs(stack.database, c.id)).length === 3, 10_000, 'first turn stored');
+  stack.gate.hold((id) => id === c.id);
+  stack.fakes.openai.holdReplies();
+  const { endedAt } = await c.caller.say(second);
+  const held = await expectUtteranceInFlight(stack, c.id, 3, expect);
+  await waitFor(() => stack.fakes.openai.heldReplies === 1, 20_000, 'the reply asked of the LLM');
+  expect(stack.fakes.openai.repliesStreamed.length - c.mark.llm).toBe(1); // only the first reply was given
+  return { endedAt, held };
 }
 
-describe("the agent's job process killed mid-call", () => {
-  it('ends the call with a recorded reason, tells the browser, keeps every utterance, and serves the next call', async () => {
-    const { caller, id, socket, spokenFrom } = await liveCall();
-    await turn(caller, pcm[0]!);
-    await waitFor(async () => (await storedUtterances(stack.database, id)).length === 3, 10_000, 'first turn stored');
+/** The next call is served end to end by the same worker. */
+async function nextCallServed(fault: string) {
+  const next = await liveCall();
+  await turn(next.caller, pcm[0]!);
+  await next.caller.hangUp();
+  await waitFor(async () => (await conversation(next.id))?.status === 'ended', 15_000, 'next call ended');
+  expect((await conversation(next.id)).end_reason).toBe('caller_left');
+  const r = await checkAgainstRecord(stack, next.id, next.mark, {
+    fault: `${fault}_next_call`,
+    file: FILE,
+    inFlight: 'none (the call after the fault)',
+    outcome: 'served end to end by the same worker',
+    live: socketSeqs(next.socket, next.snapshot).seqs,
+    record: false,
+  });
+  expectNothingLost(r, expect);
+}
+
+describe("the agent's job process SIGKILLed mid-turn", () => {
+  it('ends the call as agent_failed, shown to the caller; the utterance on the wire is recovered from the spool once', async () => {
+    const c = await liveCall();
+    const { held } = await secondTurnInFlight(c, pcm[0]!, pcm[1]!);
 
     // The job's pid is in its reply segment ids (agent-<pid>-<n>) on the live transcript.
-    const segment = socket
+    const segment = c.socket
       .queued()
       .flatMap((m) => (m.type === 'interim' && m.role === 'agent' ? [m.segmentId] : []))[0];
     const pid = Number(/^agent-(\d+)-/.exec(segment ?? '')?.[1]);
     expect(await descendantPids(stack.worker.process.pid!)).toContain(pid);
     process.kill(pid, 'SIGKILL');
     const killedAt = Date.now();
-    await waitFor(() => !isAlive(pid), 5_000, 'job process gone');
+    await waitFor(() => !isAlive(pid) && !held.senderConnected, 5_000, 'job process and its request gone');
+    await stack.gate.release();
+    // The copy on the wire died with its sender: only the spool can deliver seq 3 now.
+    expect(stack.gate.dropped.some((b) => b.conversationId === c.id && b.seqs.includes(3))).toBe(true);
+    stack.fakes.openai.releaseReplies(); // nobody is waiting for that reply any more
 
-    await waitFor(
-      async () => (await conversation(id))?.status === 'ended',
-      45_000,
-      'call ended (LiveKit notices the dead agent after ~20 s)',
+    await waitFor(async () => (await storedSeqs(stack.database, c.id)).length === 4, 15_000, 'seq 3 from the spool');
+    const recoveredMs = Date.now() - killedAt;
+    await waitFor(async () => (await conversation(c.id))?.status === 'ended', 45_000, 'call ended');
+    const ended = await conversation(c.id);
+    console.info(
+      `job killed: seq 3 recovered after ${recoveredMs} ms; call ended after ${Date.now() - killedAt} ms as ${ended.end_reason}`,
     );
-    const ended = await conversation(id);
-    console.info(`job killed: call ended after ${Date.now() - killedAt} ms with reason ${ended.end_reason}`);
-    expect(EndReason.options).toContain(ended.end_reason);
-    expect(ended.end_reason).not.toBe('caller_left'); // the caller is still there: the agent failed
-    const callEnded = await socket.next('call_ended', 10_000);
-    expect(callEnded.reason).toBe(ended.end_reason);
-    expect((await expectPrefixIntact('agent_job_killed', id, spokenFrom, 1)).length).toBe(3);
-    await caller.hangUp();
+    expect(ended.end_reason).toBe('agent_failed');
+    await waitFor(() => socketSeqs(c.socket, c.snapshot).endReason !== null, 10_000, 'call_ended on the socket');
+    expect(socketSeqs(c.socket, c.snapshot).endReason).toBe('agent_failed'); // what the caller is shown
+    expect(c.caller.agentAudio.voiced(killedAt + 500)).toEqual([]); // and no agent voice after the kill
 
-    // The worker is still up and serves the next call end to end.
+    const r = await checkAgainstRecord(stack, c.id, c.mark, {
+      fault: 'agent_job_sigkill',
+      file: FILE,
+      inFlight: 'user utterance seq 3 sent and held unacknowledged; its reply asked of the LLM, not answered',
+      outcome:
+        'call ends as agent_failed (call_ended shown on the open socket); seq 3 re-sent from the spool by the worker',
+      live: socketSeqs(c.socket, c.snapshot).seqs,
+    });
+    expectNothingLost(r, expect);
+    expect(r.record.stored).toBe(4); // greeting, turn 1, reply 1, turn 2: the unanswered reply was never said
+    await c.caller.hangUp();
+
     expect(isAlive(stack.worker.process.pid!)).toBe(true);
-    const next = await liveCall();
-    await turn(next.caller, pcm[1]!);
-    await next.caller.hangUp();
-    await waitFor(async () => (await conversation(next.id))?.status === 'ended', 15_000, 'next call ended');
-    await expectPrefixIntact('agent_job_killed_next_call', next.id, next.spokenFrom, 1);
-    expect((await conversation(next.id)).end_reason).toBe('caller_left');
-  }, 120_000);
+    await nextCallServed('agent_job_sigkill');
+  }, 150_000);
 });
 
-describe('the LiveKit server restarted mid-call', () => {
-  it('ends the call cleanly with a recorded reason (or carries on), loses nothing, and the next call is served', async () => {
-    const { caller, id, socket, spokenFrom } = await liveCall();
-    await turn(caller, pcm[2]!);
-    await waitFor(async () => (await storedUtterances(stack.database, id)).length === 3, 10_000, 'first turn stored');
+let livekitEndReason: string | undefined;
+describe('the LiveKit server restarted mid-turn', () => {
+  it('ends the call with a named reason shown to the caller; nothing in flight is lost; the next call is served', async () => {
+    const c = await liveCall();
+    await secondTurnInFlight(c, pcm[2]!, pcm[3]!);
 
     const restartAt = Date.now();
     await stack.restartLivekit(1000);
-    // Either the call ends with a recorded reason, or caller and agent reconnect and it carries on.
-    let outcome: 'ended' | 'continued' = 'ended';
-    try {
-      await waitFor(async () => (await conversation(id))?.status === 'ended', 40_000, 'call ended after the restart');
-    } catch {
-      outcome = 'continued';
-      await turn(caller, pcm[3]!, 30_000);
-    }
-    const conv = await conversation(id);
-    console.info(`livekit restarted: outcome ${outcome} after ${Date.now() - restartAt} ms, reason ${conv.end_reason}`);
-    await caller.hangUp();
-    await waitFor(async () => (await conversation(id))?.status === 'ended', 30_000, 'call ended');
-    const final = await conversation(id);
-    expect(EndReason.options).toContain(final.end_reason);
-    await socket.next('call_ended', 10_000);
-    await expectPrefixIntact('livekit_restart', id, spokenFrom, outcome === 'ended' ? 1 : 2);
+    await stack.gate.release();
+    stack.fakes.openai.releaseReplies();
+    await waitFor(async () => (await conversation(c.id))?.status === 'ended', 40_000, 'call ended after the restart');
+    const ended = await conversation(c.id);
+    await waitFor(() => socketSeqs(c.socket, c.snapshot).endReason !== null, 10_000, 'call_ended on the socket');
+    const shown = socketSeqs(c.socket, c.snapshot).endReason;
+    console.info(
+      `livekit restarted: call ended after ${Date.now() - restartAt} ms as ${ended.end_reason} (shown ${shown})`,
+    );
+    await waitFor(async () => (await storedSeqs(stack.database, c.id)).length >= 4, 15_000, 'seq 3 stored');
+    expect(shown).toBe(ended.end_reason); // the caller is shown the recorded reason
+    livekitEndReason = ended.end_reason;
 
-    // The worker registers with the restarted server and the next call is served.
-    // (The worker's health answers 200 only while its LiveKit session is open; the stale job must be gone.)
+    const r = await checkAgainstRecord(stack, c.id, c.mark, {
+      fault: 'livekit_restart',
+      file: FILE,
+      inFlight: 'user utterance seq 3 sent and held unacknowledged; its reply asked of the LLM, not answered',
+      outcome: `call ends within 40 s, its reason (${ended.end_reason}) shown on the open socket; seq 3 stored once`,
+      live: socketSeqs(c.socket, c.snapshot).seqs,
+    });
+    expectNothingLost(r, expect);
+    await c.caller.hangUp();
+
+    // The worker registers with the restarted server (its health answers 200 only while its
+    // LiveKit session is open) with no stale job, and the next call is served.
     await waitFor(
       async () =>
         (await fetch(stack.worker.healthUrl)).ok &&
@@ -146,10 +195,12 @@ describe('the LiveKit server restarted mid-call', () => {
       'worker connected to the restarted server with no stale job',
     );
     await new Promise((r) => setTimeout(r, 1500)); // registration follows the socket's open
-    const next = await liveCall();
-    expect((await storedUtterances(stack.database, next.id)).length).toBeLessThanOrEqual(1);
-    await next.caller.hangUp();
-    await waitFor(async () => (await conversation(next.id))?.status === 'ended', 15_000, 'next call ended');
-    await expectPrefixIntact('livekit_restart_next_call', next.id, next.spokenFrom, 0);
+    await nextCallServed('livekit_restart');
   }, 180_000);
+
+  knownBug(
+    'After a LiveKit server restart the call is recorded (and shown) as caller_left: the agent, reconnected to a room the caller has not rejoined yet, ends it as if the caller had left',
+    'records the end of that call as server_restarted',
+    () => expect(livekitEndReason).toBe('server_restarted'),
+  );
 });

@@ -5,4 +5,6 @@ export * from './log-capture';
 export { descendantPids, isAlive } from '@parley/tools';
 export * from './agent-worker';
 export * from './speech';
+export * from './ingest-gate';
+export * from './fault-record';
 export * from './fakes';

@@ -58,6 +58,15 @@ export interface FakeOpenAI {
   transcriptions: FakeTranscriptionRequest[];
   /** Number of GET /v1/models requests. */
   readonly modelListRequests: number;
+  /** Streamed replies sent in full (the independent record of what the agent was given to say). */
+  repliesStreamed: string[];
+  /**
+   * Holds every streamed reply before its first token until releaseReplies() (fault tests: a reply
+   * the LLM was asked for and has not answered yet). `heldReplies` counts the requests waiting.
+   */
+  holdReplies(): void;
+  releaseReplies(): void;
+  readonly heldReplies: number;
   close(): Promise<void>;
 }
 
@@ -89,6 +98,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const transcriptions: FakeTranscriptionRequest[] = [];
   const transcriptScript = [...(opts.transcriptions ?? [])];
   let modelListRequests = 0;
+  const repliesStreamed: string[] = [];
+  let gate: { promise: Promise<void>; open: () => void } | null = null;
+  let heldReplies = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -168,6 +180,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         ...extra,
       })}\n\n`;
     const tokens = reply.match(/\s*\S+/g) ?? [];
+    if (gate) {
+      heldReplies++;
+      await gate.promise;
+      heldReplies--;
+    }
     await sleep(opts.ttftMs ?? 0);
     for (let i = 0; i < tokens.length && !aborted; i++) {
       if (i > 0) await sleep(opts.tokenDelayMs ?? 5);
@@ -179,6 +196,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
     if (includeUsage) res.write(chunk([], { usage: usage(messages, reply) }));
     res.end('data: [DONE]\n\n');
+    repliesStreamed.push(reply);
   };
 
   const speech = async (res: ServerResponse, body: any) => {
@@ -240,7 +258,23 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     get modelListRequests() {
       return modelListRequests;
     },
-    close: () => http.close(),
+    repliesStreamed,
+    holdReplies() {
+      if (gate) return;
+      let open!: () => void;
+      gate = { promise: new Promise<void>((r) => (open = r)), open };
+    },
+    releaseReplies() {
+      gate?.open();
+      gate = null;
+    },
+    get heldReplies() {
+      return heldReplies;
+    },
+    close: () => {
+      gate?.open();
+      return http.close();
+    },
   };
 }
 
