@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { historyRepo, type Database } from '@parley/db';
+import { createRepositories, type Database, type KeysetPosition } from '@parley/db';
 import { createTestDatabase, startTestGateway, TestClient } from '@parley/testkit';
 import { hashPassword, TEST_PARAMS } from '@parley/gateway/passwords';
 import { seedHistory, WORDS, RARE_HITS } from './history-seed';
@@ -69,11 +69,11 @@ async function main() {
       )
     ).rows[0];
     const userId = plan.userId;
-    const list = (q?: string, after?: historyRepo.KeysetPosition) =>
-      historyRepo.listConversations(db, { userId, limit: 20, q, after });
+    const repos = createRepositories(db);
+    const list = (q?: string, after?: KeysetPosition) => repos.history.list({ userId, limit: 20, q, after });
 
     // Sanity: what each scenario returns.
-    const rare = await historyRepo.listConversations(db, { userId, limit: 50, q: WORDS.rare });
+    const rare = await repos.history.list({ userId, limit: 50, q: WORDS.rare });
     if (rare.rows.length !== RARE_HITS) throw new Error(`rare search found ${rare.rows.length}, expected ${RARE_HITS}`);
     if ((await list(WORDS.common)).rows.length !== 20) throw new Error('common search did not fill a page');
 
@@ -90,8 +90,8 @@ async function main() {
       [
         'one 500-turn conversation',
         async () => {
-          await historyRepo.findConversation(db, userId, plan.longConversationId);
-          await historyRepo.listUtterances(db, plan.longConversationId);
+          await repos.conversations.findOwned(userId, plan.longConversationId);
+          await repos.utterances.list(plan.longConversationId);
         },
         `/api/conversations/${plan.longConversationId}`,
       ],

@@ -55,13 +55,23 @@ describe('database schema', () => {
     await exerciseSchema(t.db);
     // Rolling back and forward again on a database that holds data works.
     await migrateRollbackAll(t.db);
-    expect(await migrateLatest(t.db)).toEqual(['001_accounts', '002_conversations']);
+    expect(await migrateLatest(t.db)).toEqual([
+      '001_accounts',
+      '002_conversations',
+      '003_identities',
+      '004_session_store',
+    ]);
   });
 
   it('runs the same migrations and search on embedded PGlite', async () => {
     const db = createDatabase({});
     cleanups.push(() => db.destroy());
-    expect(await migrateLatest(db)).toEqual(['001_accounts', '002_conversations']);
+    expect(await migrateLatest(db)).toEqual([
+      '001_accounts',
+      '002_conversations',
+      '003_identities',
+      '004_session_store',
+    ]);
     await exerciseSchema(db);
   });
 });

@@ -1,9 +1,21 @@
-export * from './connect';
+export { createDatabase, isEmbedded, isUniqueViolation, migrateLatest, migrateRollbackAll } from './connect';
+export type { Database, DatabaseOptions } from './connect';
 export { migrationSource } from './migrations/index';
-export * from './repositories/conversations';
-export * from './repositories/utterances';
-export * from './repositories/users';
-export * from './repositories/preferences';
-export * from './repositories/audit';
-export * from './repositories/identities';
-export * as historyRepo from './repositories/history';
+export { createRepositories, type Repositories } from './repositories/index';
+export { AccountRepository, type UserDataExport } from './repositories/account';
+export { AuditRepository, type AuditEvent, type AuditType, type NewAuditEvent } from './repositories/audit';
+export { ConversationsRepository, type ConversationRow, type ConversationStatus } from './repositories/conversations';
+export {
+  HIGHLIGHT_START,
+  HIGHLIGHT_STOP,
+  HistoryRepository,
+  type ConversationSummaryRow,
+  type KeysetPosition,
+  type ListConversationsQuery,
+} from './repositories/history';
+export { IdentitiesRepository, type Identity, type ProviderAccount } from './repositories/identities';
+export { PreferencesRepository, type PreferencesRecord } from './repositories/preferences';
+export { RetentionRepository } from './repositories/retention';
+export { UsageRepository, type UsageRow } from './repositories/usage';
+export { normalizeEmail, UsersRepository, type User, type UserRole } from './repositories/users';
+export { UtterancesRepository, type UtteranceMetrics, type UtteranceRecord } from './repositories/utterances';

@@ -2,23 +2,27 @@ import type { RequestHandler } from 'express';
 import type session from 'express-session';
 import type { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
-import type { Database } from '@parley/db';
+import type { Repositories } from '@parley/db';
 import type { AgentRegistry } from './agents/registry';
 import type { GatewayConfig } from './config/config';
 import type { Bus } from './infra/bus';
 import type { KeyValue } from './infra/kv';
 import type { Redis } from './infra/redis';
+import type { UserSessions } from './sessions/user-sessions';
 
 /** Everything a feature needs, built once in server.ts (the composition root). */
 export interface AppContext {
   config: GatewayConfig;
   logger: Logger;
-  db: Database;
+  /** Every query goes through these (db/, one repository per aggregate). */
+  repos: Repositories;
   /** Command connection when REDIS_URL is set; null in the single-process fallback. */
   redis: Redis | null;
   kv: KeyValue;
   bus: Bus;
   sessionStore: session.Store;
+  /** Every session of an account, to end them all at once. */
+  userSessions: UserSessions;
   sessionMiddleware: RequestHandler;
   livekit: { rooms: RoomServiceClient; dispatch: AgentDispatchClient };
   agents: AgentRegistry;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
-import { createDatabase, migrateLatest, type Database } from '@parley/db';
+import { createDatabase, createRepositories, migrateLatest, type Database } from '@parley/db';
 import { AgentRegistry } from './agents/registry';
 import { createApp } from './app';
 import type { GatewayConfig } from './config/config';
@@ -12,6 +12,7 @@ import { MemoryKeyValue, RedisKeyValue } from './infra/kv';
 import { connectRedis, type Redis } from './infra/redis';
 import { createLogger } from './http/logger';
 import { createSessionMiddleware, createSessionStore } from './sessions/session';
+import { UserSessions } from './sessions/user-sessions';
 import { startRetentionJob } from './retention/purge';
 import { attachUpgradeHandlers } from './upgrades';
 
@@ -57,16 +58,18 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     bus = new LocalBus();
   }
   const kv = redis ? new RedisKeyValue(redis, config.redis.prefix) : new MemoryKeyValue();
-  const sessionStore = createSessionStore(config, db, redis);
+  const repos = createRepositories(db);
+  const sessionStore = createSessionStore(config, db, redis, logger);
   const lkHttp = httpUrl(config.livekit.url);
   const ctx: AppContext = {
     config,
     logger,
-    db,
+    repos,
     redis,
     kv,
     bus,
     sessionStore,
+    userSessions: new UserSessions(sessionStore, config.session.absoluteMs + config.session.idleMs),
     sessionMiddleware: createSessionMiddleware(config, sessionStore),
     livekit: {
       rooms: new RoomServiceClient(lkHttp, config.livekit.apiKey, config.livekit.apiSecret),
@@ -78,7 +81,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const app = createApp(ctx);
   const server = createServer(app);
   const closeUpgrades = attachUpgradeHandlers(server, ctx);
-  const retention = startRetentionJob(db, logger);
+  const retention = startRetentionJob(repos.retention, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -97,6 +100,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       if (closed) return;
       closed = true;
       retention.stop();
+      sessionStore.close?.();
       await closeUpgrades();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -18,23 +18,6 @@ const optionalString = z
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 const optionalUrl = optionalString.pipe(z.string().url().optional());
 
-/** OpenAI's text-to-speech voices (fixed by the API; every voice speaks every language). */
-export const OPENAI_TTS_VOICES = [
-  'alloy',
-  'ash',
-  'ballad',
-  'coral',
-  'echo',
-  'fable',
-  'nova',
-  'onyx',
-  'sage',
-  'shimmer',
-  'verse',
-  'marin',
-  'cedar',
-] as const;
-
 export const ProviderEnv = z.object({
   STT_PROVIDER: SttProvider.optional(),
   LLM_PROVIDER: LlmProvider.optional(),

@@ -24,7 +24,8 @@ import {
   type LlmProvider,
   type Preferences,
   type ProviderEnv,
-  OPENAI_TTS_VOICES,
+  isCartesiaVoiceId,
+  isOpenAiVoice,
   type ActiveProviders,
   type SttProvider,
   type TtsProvider,
@@ -37,10 +38,6 @@ export interface ProviderConfig {
   providerEnv: ProviderEnv;
 }
 
-export { OPENAI_TTS_VOICES };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Deepgram language parameter for a Parley language. Every Parley language has a monolingual
  * nova-3 model (Deepgram: en, es, fr, de, it, pt, nl, ja, hi); English is sent as en-US, the
@@ -52,12 +49,12 @@ export function deepgramLanguage(language: string): string {
 
 /** The caller's Cartesia voice when it is a Cartesia voice id (a UUID), else the configured default. */
 export function cartesiaVoice(env: ProviderEnv, preferred: string | null): string {
-  return preferred && UUID.test(preferred) ? preferred : env.CARTESIA_VOICE;
+  return preferred && isCartesiaVoiceId(preferred) ? preferred : env.CARTESIA_VOICE;
 }
 
 /** The caller's OpenAI voice when OpenAI offers it, else the configured default. */
 export function openaiVoice(env: ProviderEnv, preferred: string | null): string {
-  return preferred && (OPENAI_TTS_VOICES as readonly string[]).includes(preferred) ? preferred : env.OPENAI_TTS_VOICE;
+  return preferred && isOpenAiVoice(preferred) ? preferred : env.OPENAI_TTS_VOICE;
 }
 
 // ---- STT -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_accounts';
 import * as m002 from './002_conversations';
 import * as m003 from './003_identities';
+import * as m004 from './004_session_store';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['001_accounts', m001],
   ['002_conversations', m002],
   ['003_identities', m003],
+  ['004_session_store', m004],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -23,31 +23,39 @@ export interface AuditEvent {
   createdAt: Date;
 }
 
-export async function recordAudit(
-  db: Database,
-  event: { userId: string | null; type: AuditType; ip?: string | null | undefined; details?: Record<string, unknown> },
-): Promise<void> {
-  await db('audit_events').insert({
-    user_id: event.userId,
-    type: event.type,
-    ip: event.ip ?? null,
-    details: JSON.stringify(event.details ?? {}),
-  });
+export interface NewAuditEvent {
+  userId: string | null;
+  type: AuditType;
+  ip?: string | null | undefined;
+  details?: Record<string, unknown>;
 }
 
-/** Newest first. */
-export async function listAuditEvents(db: Database, userId: string, limit = 100): Promise<AuditEvent[]> {
-  const rows = await db('audit_events')
-    .where({ user_id: userId })
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .select('id', 'user_id', 'type', 'ip', 'details', 'created_at');
-  return rows.map((r) => ({
-    id: String(r.id),
-    userId: r.user_id,
-    type: r.type,
-    ip: r.ip,
-    details: r.details,
-    createdAt: r.created_at,
-  }));
+export class AuditRepository {
+  constructor(private readonly db: Database) {}
+
+  async record(event: NewAuditEvent): Promise<void> {
+    await this.db('audit_events').insert({
+      user_id: event.userId,
+      type: event.type,
+      ip: event.ip ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    });
+  }
+
+  /** Newest first. */
+  async list(userId: string, limit = 100): Promise<AuditEvent[]> {
+    const rows = await this.db('audit_events')
+      .where({ user_id: userId })
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .select('id', 'user_id', 'type', 'ip', 'details', 'created_at');
+    return rows.map((r) => ({
+      id: String(r.id),
+      userId: r.user_id,
+      type: r.type,
+      ip: r.ip,
+      details: r.details,
+      createdAt: r.created_at,
+    }));
+  }
 }

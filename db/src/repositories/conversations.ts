@@ -1,61 +1,153 @@
-import type { Knex } from 'knex';
-import { CONVERSATION_COLUMNS as COLUMNS, toConversationRow as toRow, type ConversationRow } from './conversation-row';
+import type { Database } from '../connect';
 
 /**
- * Conversation rows as the call path needs them: create at call set-up, find by id or room,
- * mark started and ended. History listing lives in history.ts.
+ * Conversations (one row per account holder's call): created at call set-up, found by id or room,
+ * started and ended once, titled once, deleted by their owner, listed as metadata for admins.
+ * Their transcripts are in utterances.ts; search and the history listing in history.ts.
  */
-export type { ConversationRow, ConversationStatus } from './conversation-row';
+export type ConversationStatus = 'created' | 'active' | 'ended';
 
-export async function createConversation(
-  db: Knex,
-  input: { id: string; userId: string; room: string; language: string },
-): Promise<ConversationRow> {
-  const [row] = await db('conversations')
-    .insert({ id: input.id, user_id: input.userId, room: input.room, language: input.language })
-    .returning(COLUMNS);
-  return toRow(row);
+export interface ConversationRow {
+  id: string;
+  userId: string;
+  title: string | null;
+  room: string;
+  language: string;
+  status: ConversationStatus;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  durationMs: number | null;
+  endReason: string | null;
+  turnCount: number;
 }
 
-export async function findConversation(db: Knex, id: string): Promise<ConversationRow | null> {
-  const row = await db('conversations').where({ id }).first(COLUMNS);
-  return row ? toRow(row) : null;
+export const CONVERSATION_COLUMNS = [
+  'id',
+  'user_id',
+  'title',
+  'room',
+  'language',
+  'status',
+  'created_at',
+  'started_at',
+  'ended_at',
+  'duration_ms',
+  'end_reason',
+  'turn_count',
+];
+
+const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
+
+/** The one mapping of a `conversations` row; works for pg and PGlite rows alike (either may hand back strings). */
+export function toConversationRow(r: Record<string, any>): ConversationRow {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    title: r.title ?? null,
+    room: r.room,
+    language: r.language,
+    status: r.status,
+    createdAt: new Date(r.created_at),
+    startedAt: date(r.started_at),
+    endedAt: date(r.ended_at),
+    durationMs: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
+    endReason: r.end_reason ?? null,
+    turnCount: Number(r.turn_count),
+  };
 }
 
-export async function findConversationByRoom(db: Knex, room: string): Promise<ConversationRow | null> {
-  const row = await db('conversations').where({ room }).first(COLUMNS);
-  return row ? toRow(row) : null;
-}
+export class ConversationsRepository {
+  constructor(private readonly db: Database) {}
 
-/** created → active with its start time. Returns false when the call had already started or ended. */
-export async function markConversationStarted(db: Knex, id: string, at: Date): Promise<boolean> {
-  const n = await db('conversations').where({ id, status: 'created' }).update({ status: 'active', started_at: at });
-  return n > 0;
-}
+  async create(input: { id: string; userId: string; room: string; language: string }): Promise<ConversationRow> {
+    const [row] = await this.db('conversations')
+      .insert({ id: input.id, user_id: input.userId, room: input.room, language: input.language })
+      .returning(CONVERSATION_COLUMNS);
+    return toConversationRow(row);
+  }
 
-/**
- * Ends a conversation once: the first end (agent report or LiveKit webhook) wins and later ones
- * change nothing. Duration runs from the start (or, for a call that never started, the creation)
- * to the end. Returns the ended row, or null when it was already ended or does not exist.
- */
-export async function markConversationEnded(
-  db: Knex,
-  id: string,
-  at: Date,
-  reason: string,
-): Promise<ConversationRow | null> {
-  const rows = await db('conversations')
-    .where({ id })
-    .whereNot({ status: 'ended' })
-    .update({
-      status: 'ended',
-      ended_at: at,
-      end_reason: reason,
-      duration_ms: db.raw(
-        `GREATEST(0, ROUND(EXTRACT(EPOCH FROM (?::timestamptz - COALESCE(started_at, created_at))) * 1000))::int`,
-        [at.toISOString()],
-      ),
-    })
-    .returning(COLUMNS);
-  return rows[0] ? toRow(rows[0]) : null;
+  async find(id: string): Promise<ConversationRow | null> {
+    const row = await this.db('conversations').where({ id }).first(CONVERSATION_COLUMNS);
+    return row ? toConversationRow(row) : null;
+  }
+
+  async findByRoom(room: string): Promise<ConversationRow | null> {
+    const row = await this.db('conversations').where({ room }).first(CONVERSATION_COLUMNS);
+    return row ? toConversationRow(row) : null;
+  }
+
+  /** One of the user's conversations, or null when it does not exist or belongs to someone else. */
+  async findOwned(userId: string, id: string): Promise<ConversationRow | null> {
+    const row = await this.db('conversations').where({ id, user_id: userId }).first(CONVERSATION_COLUMNS);
+    return row ? toConversationRow(row) : null;
+  }
+
+  /** created → active with its start time. Returns false when the call had already started or ended. */
+  async markStarted(id: string, at: Date): Promise<boolean> {
+    const n = await this.db('conversations')
+      .where({ id, status: 'created' })
+      .update({ status: 'active', started_at: at });
+    return n > 0;
+  }
+
+  /**
+   * Ends a conversation once: the first end (agent report or LiveKit webhook) wins and later ones
+   * change nothing. Duration runs from the start (or, for a call that never started, the creation)
+   * to the end. Returns the ended row, or null when it was already ended or does not exist.
+   */
+  async markEnded(id: string, at: Date, reason: string): Promise<ConversationRow | null> {
+    const rows = await this.db('conversations')
+      .where({ id })
+      .whereNot({ status: 'ended' })
+      .update({
+        status: 'ended',
+        ended_at: at,
+        end_reason: reason,
+        duration_ms: this.db.raw(
+          `GREATEST(0, ROUND(EXTRACT(EPOCH FROM (?::timestamptz - COALESCE(started_at, created_at))) * 1000))::int`,
+          [at.toISOString()],
+        ),
+      })
+      .returning(CONVERSATION_COLUMNS);
+    return rows[0] ? toConversationRow(rows[0]) : null;
+  }
+
+  /** The stored title, null when untitled or missing. */
+  async title(id: string): Promise<string | null> {
+    const row = await this.db('conversations').where({ id }).first('title');
+    return row?.title ?? null;
+  }
+
+  /** Sets a generated title unless the conversation already has one. */
+  async setTitleIfEmpty(id: string, title: string): Promise<boolean> {
+    return (await this.db('conversations').where({ id }).whereNull('title').update({ title })) > 0;
+  }
+
+  /** Deletes one of the user's conversations (utterances cascade). False when not found or foreign. */
+  async deleteOwned(userId: string, id: string): Promise<boolean> {
+    return (await this.db('conversations').where({ id, user_id: userId }).delete()) > 0;
+  }
+
+  /** Every conversation (or one user's), newest first, for the admin listing (callers pick the metadata they show). */
+  async listAll(query: {
+    userId?: string | undefined;
+    limit: number;
+    offset: number;
+  }): Promise<{ rows: ConversationRow[]; total: number }> {
+    const base = () =>
+      query.userId ? this.db('conversations').where({ user_id: query.userId }) : this.db('conversations');
+    const [rows, count] = await Promise.all([
+      base()
+        .select(CONVERSATION_COLUMNS)
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(query.limit)
+        .offset(query.offset),
+      base().count<{ count: string | number }[]>({ count: '*' }).first(),
+    ]);
+    return { rows: rows.map(toConversationRow), total: Number(count?.count ?? 0) };
+  }
 }

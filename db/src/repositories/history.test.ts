@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateLatest, type Database } from '../connect';
-import { HIGHLIGHT_START, HIGHLIGHT_STOP, listConversations, purgeExpired } from './history';
+import { HIGHLIGHT_START, HIGHLIGHT_STOP, type KeysetPosition } from './history';
+import { createRepositories, type Repositories } from './index';
 
 /** History queries on embedded PGlite: the same SQL as on Postgres, full-text search included. */
 describe('history repository on embedded PGlite', () => {
   let db: Database;
+  let repos: Repositories;
   let userId: string;
   let otherId: string;
   const ids: string[] = [];
@@ -45,6 +47,7 @@ describe('history repository on embedded PGlite', () => {
   beforeAll(async () => {
     db = createDatabase({});
     await migrateLatest(db);
+    repos = createRepositories(db);
     userId = await user('a@example.test');
     otherId = await user('b@example.test');
     for (let i = 0; i < 7; i++)
@@ -61,9 +64,9 @@ describe('history repository on embedded PGlite', () => {
 
   it('pages newest first by keyset without gaps or repeats', async () => {
     const seen: string[] = [];
-    let after;
+    let after: KeysetPosition | undefined;
     for (;;) {
-      const page = await listConversations(db, { userId, limit: 3, after });
+      const page = await repos.history.list({ userId, limit: 3, after });
       seen.push(...page.rows.map((r) => r.id));
       if (!page.hasMore) break;
       after = page.rows.at(-1)!.position;
@@ -73,18 +76,18 @@ describe('history repository on embedded PGlite', () => {
   });
 
   it("searches the user's utterances with websearch syntax and marks the match", async () => {
-    const page = await listConversations(db, { userId, limit: 10, q: 'PENGUIN' });
+    const page = await repos.history.list({ userId, limit: 10, q: 'PENGUIN' });
     expect(page.rows.map((r) => r.id)).toEqual([ids[5], ids[3], ids[1]]);
     expect(page.rows[0]!.headline).toContain(`${HIGHLIGHT_START}penguin${HIGHLIGHT_STOP}`);
-    const paged = await listConversations(db, { userId, limit: 2, q: 'penguin', after: page.rows[1]!.position });
+    const paged = await repos.history.list({ userId, limit: 2, q: 'penguin', after: page.rows[1]!.position });
     expect(paged.rows.map((r) => r.id)).toEqual([ids[1]]);
-    expect((await listConversations(db, { userId, limit: 10, q: 'walrus -here' })).rows).toEqual([]);
-    expect((await listConversations(db, { userId, limit: 10, q: '"middle words"' })).rows).toHaveLength(7);
-    expect((await listConversations(db, { userId, limit: 10, q: '!!!' })).rows).toEqual([]);
+    expect((await repos.history.list({ userId, limit: 10, q: 'walrus -here' })).rows).toEqual([]);
+    expect((await repos.history.list({ userId, limit: 10, q: '"middle words"' })).rows).toHaveLength(7);
+    expect((await repos.history.list({ userId, limit: 10, q: '!!!' })).rows).toEqual([]);
   });
 
   it('filters by date range', async () => {
-    const page = await listConversations(db, {
+    const page = await repos.history.list({
       userId,
       limit: 10,
       from: new Date(Date.UTC(2025, 0, 2)),
@@ -96,7 +99,7 @@ describe('history repository on embedded PGlite', () => {
   it('purges expired conversations in batches', async () => {
     await db('users').where({ id: otherId }).update({ retention_days: 1 });
     for (let i = 0; i < 4; i++) await conversation(otherId, new Date(Date.UTC(2024, 0, 1 + i)), ['old']);
-    expect(await purgeExpired(db, new Date(Date.UTC(2025, 5, 1)), 2)).toBe(5);
+    expect(await repos.retention.purgeExpired(new Date(Date.UTC(2025, 5, 1)), 2)).toBe(5);
     expect(await db('conversations').where({ user_id: otherId }).first()).toBeUndefined();
     expect(await db('conversations').where({ user_id: userId }).count({ n: '*' }).first()).toEqual({ n: 7 });
   });

@@ -52,90 +52,78 @@ const identityRow = (userId: string, a: ProviderAccount) => ({
   last_used_at: new Date(),
 });
 
-/** The identity for a provider account, if some user linked it. */
-export async function findIdentity(db: Database, provider: string, subject: string): Promise<Identity | undefined> {
-  const row: IdentityRow | undefined = await db('user_identities').where({ provider, subject }).first();
-  return row ? toIdentity(row) : undefined;
-}
+/** Accounts at OpenID Connect providers linked to Parley users (user_identities). */
+export class IdentitiesRepository {
+  constructor(private readonly db: Database) {}
 
-/** Oldest first. */
-export async function listIdentities(db: Database, userId: string): Promise<Identity[]> {
-  const rows: IdentityRow[] = await db('user_identities')
-    .where({ user_id: userId })
-    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
-  return rows.map(toIdentity);
-}
+  /** The identity for a provider account, if some user linked it. */
+  async find(provider: string, subject: string): Promise<Identity | undefined> {
+    const row: IdentityRow | undefined = await this.db('user_identities').where({ provider, subject }).first();
+    return row ? toIdentity(row) : undefined;
+  }
 
-/**
- * A new user with no password, signed up through a provider, and its identity, in one
- * transaction. The account's email counts as verified only if the provider said so. A taken email
- * (or an identity linked meanwhile) surfaces as the driver's unique violation.
- */
-export async function createUserWithIdentity(
-  db: Database,
-  input: { displayName: string; account: ProviderAccount & { email: string } },
-): Promise<User> {
-  return db.transaction(async (trx) => {
-    const [row] = await trx('users')
-      .insert({
-        email: input.account.email.trim(),
-        password_hash: null,
-        email_verified: input.account.emailVerified,
-        display_name: input.displayName,
-      })
-      .returning(['id', 'email', 'display_name', 'role', 'session_epoch', 'created_at', 'updated_at']);
-    await trx('user_identities').insert(identityRow(row.id, input.account));
-    return {
-      id: row.id,
-      email: row.email,
-      displayName: row.display_name,
-      role: row.role,
-      sessionEpoch: row.session_epoch,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
-  });
-}
+  /** Oldest first. */
+  async list(userId: string): Promise<Identity[]> {
+    const rows: IdentityRow[] = await this.db('user_identities')
+      .where({ user_id: userId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    return rows.map(toIdentity);
+  }
 
-/** Links a provider account to a user. Already linked (to anyone) surfaces as a unique violation. */
-export async function linkIdentity(db: Database, userId: string, account: ProviderAccount): Promise<Identity> {
-  const [row] = await db('user_identities').insert(identityRow(userId, account)).returning('*');
-  return toIdentity(row);
-}
+  /**
+   * A new user with no password, signed up through a provider, and its identity, in one
+   * transaction. The account's email counts as verified only if the provider said so. A taken email
+   * (or an identity linked meanwhile) surfaces as the driver's unique violation.
+   */
+  async createUser(input: { displayName: string; account: ProviderAccount & { email: string } }): Promise<User> {
+    return this.db.transaction(async (trx) => {
+      const [row] = await trx('users')
+        .insert({
+          email: input.account.email.trim(),
+          password_hash: null,
+          email_verified: input.account.emailVerified,
+          display_name: input.displayName,
+        })
+        .returning(['id', 'email', 'display_name', 'role', 'session_epoch', 'created_at', 'updated_at']);
+      await trx('user_identities').insert(identityRow(row.id, input.account));
+      return {
+        id: row.id,
+        email: row.email,
+        displayName: row.display_name,
+        role: row.role,
+        sessionEpoch: row.session_epoch,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      };
+    });
+  }
 
-/** Records a sign-in through the identity (and the email the provider reports now). */
-export async function touchIdentity(
-  db: Database,
-  id: string,
-  seen: { email: string | null; emailVerified: boolean },
-): Promise<void> {
-  await db('user_identities')
-    .where({ id })
-    .update({ last_used_at: db.fn.now(), email: seen.email, email_verified: seen.emailVerified });
-}
+  /** Links a provider account to a user. Already linked (to anyone) surfaces as a unique violation. */
+  async link(userId: string, account: ProviderAccount): Promise<Identity> {
+    const [row] = await this.db('user_identities').insert(identityRow(userId, account)).returning('*');
+    return toIdentity(row);
+  }
 
-/**
- * Removes one of the user's identities, but never the last way to sign in: the user must keep a
- * password or another identity. The user row is locked so two concurrent unlinks cannot both pass.
- */
-export async function unlinkIdentity(
-  db: Database,
-  userId: string,
-  identityId: string,
-): Promise<'unlinked' | 'not_found' | 'last_sign_in_method'> {
-  return db.transaction(async (trx) => {
-    const user = await trx('users').where({ id: userId }).forUpdate().first('password_hash');
-    if (!user) return 'not_found';
-    const identities: Array<{ id: string }> = await trx('user_identities').where({ user_id: userId }).select('id');
-    if (!identities.some((i) => i.id === identityId)) return 'not_found';
-    if (user.password_hash === null && identities.length < 2) return 'last_sign_in_method';
-    await trx('user_identities').where({ id: identityId, user_id: userId }).delete();
-    return 'unlinked';
-  });
-}
+  /** Records a sign-in through the identity (and the email the provider reports now). */
+  async touch(id: string, seen: { email: string | null; emailVerified: boolean }): Promise<void> {
+    await this.db('user_identities')
+      .where({ id })
+      .update({ last_used_at: this.db.fn.now(), email: seen.email, email_verified: seen.emailVerified });
+  }
 
-/** Whether the user can sign in with a password (accounts made through a provider have none). */
-export async function hasPassword(db: Database, userId: string): Promise<boolean> {
-  const row = await db('users').where({ id: userId }).first('password_hash');
-  return Boolean(row?.password_hash);
+  /**
+   * Removes one of the user's identities, but never the last way to sign in: the user must keep a
+   * password or another identity. The user row is locked so two concurrent unlinks cannot both pass.
+   */
+  async unlink(userId: string, identityId: string): Promise<'unlinked' | 'not_found' | 'last_sign_in_method'> {
+    return this.db.transaction(async (trx) => {
+      const user = await trx('users').where({ id: userId }).forUpdate().first('password_hash');
+      if (!user) return 'not_found';
+      const identities: Array<{ id: string }> = await trx('user_identities').where({ user_id: userId }).select('id');
+      if (!identities.some((i) => i.id === identityId)) return 'not_found';
+      if (user.password_hash === null && identities.length < 2) return 'last_sign_in_method';
+      await trx('user_identities').where({ id: identityId, user_id: userId }).delete();
+      return 'unlinked';
+    });
+  }
 }

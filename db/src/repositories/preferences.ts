@@ -15,6 +15,8 @@ interface PreferencesRow {
   system_prompt: string;
 }
 
+const COLUMNS = ['tts_voice', 'language', 'favorite_topics', 'system_prompt'];
+
 const fromRow = (r: PreferencesRow): PreferencesRecord => ({
   ttsVoice: r.tts_voice,
   language: r.language,
@@ -22,31 +24,32 @@ const fromRow = (r: PreferencesRow): PreferencesRecord => ({
   systemPrompt: r.system_prompt,
 });
 
-/** The user's preferences, or undefined when never saved (callers apply DEFAULT_PREFERENCES). */
-export async function getPreferences(db: Database, userId: string): Promise<PreferencesRecord | undefined> {
-  const row = await db('user_preferences')
-    .where({ user_id: userId })
-    .first('tts_voice', 'language', 'favorite_topics', 'system_prompt');
-  return row ? fromRow(row) : undefined;
-}
+/** One row per user; the gateway's preferences service validates what goes in and comes out. */
+export class PreferencesRepository {
+  constructor(private readonly db: Database) {}
 
-/** Replaces the user's preferences (insert or update). */
-export async function savePreferences(
-  db: Database,
-  userId: string,
-  prefs: PreferencesRecord,
-): Promise<PreferencesRecord> {
-  const values = {
-    tts_voice: prefs.ttsVoice,
-    language: prefs.language,
-    favorite_topics: JSON.stringify(prefs.favoriteTopics),
-    system_prompt: prefs.systemPrompt,
-    updated_at: db.fn.now(),
-  };
-  const [row] = await db('user_preferences')
-    .insert({ user_id: userId, ...values })
-    .onConflict('user_id')
-    .merge()
-    .returning(['tts_voice', 'language', 'favorite_topics', 'system_prompt']);
-  return fromRow(row);
+  /** The user's preferences, or undefined when never saved (callers apply DEFAULT_PREFERENCES). */
+  async get(userId: string): Promise<PreferencesRecord | undefined> {
+    const row = await this.db('user_preferences')
+      .where({ user_id: userId })
+      .first(...COLUMNS);
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Replaces the user's preferences (insert or update). */
+  async save(userId: string, prefs: PreferencesRecord): Promise<PreferencesRecord> {
+    const values = {
+      tts_voice: prefs.ttsVoice,
+      language: prefs.language,
+      favorite_topics: JSON.stringify(prefs.favoriteTopics),
+      system_prompt: prefs.systemPrompt,
+      updated_at: this.db.fn.now(),
+    };
+    const [row] = await this.db('user_preferences')
+      .insert({ user_id: userId, ...values })
+      .onConflict('user_id')
+      .merge()
+      .returning(COLUMNS);
+    return fromRow(row);
+  }
 }

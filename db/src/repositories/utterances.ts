@@ -1,8 +1,9 @@
-import type { Knex } from 'knex';
+import type { Database } from '../connect';
 
 /**
- * Utterances as the call path needs them: idempotent insert on (conversation_id, seq) and the
- * ordered transcript of one conversation (the WebSocket snapshot). Search and paging live in history.ts.
+ * Utterances: idempotent insert on (conversation_id, seq) and a conversation's turns in order.
+ * One row shape everywhere (call path, transcript socket, history, export): the wire shape of
+ * protocol's Utterance, times as ISO 8601 text, so no caller converts it again.
  */
 export interface UtteranceMetrics {
   endOfUtteranceDelayMs: number | null;
@@ -17,67 +18,83 @@ export interface UtteranceRecord {
   role: 'user' | 'agent';
   text: string;
   language: string;
-  /** ISO 8601 with offset. */
+  /** ISO 8601, UTC. */
   startedAt: string;
   endedAt: string;
   interrupted: boolean;
   metrics: UtteranceMetrics | null;
 }
 
-/**
- * Inserts utterances, skipping any whose seq is already stored, and adds the new ones to the
- * conversation's turn_count — one statement (data-modifying CTEs), so it is atomic and costs one
- * round trip. Returns the seqs actually inserted, so the caller can tell new from replayed.
- */
-export async function insertUtterances(
-  db: Knex,
-  conversationId: string,
-  userId: string,
-  utterances: readonly UtteranceRecord[],
-): Promise<number[]> {
-  if (utterances.length === 0) return [];
-  const insert = db('utterances')
-    .insert(
-      utterances.map((u) => ({
-        conversation_id: conversationId,
-        user_id: userId,
-        seq: u.seq,
-        role: u.role,
-        text: u.text,
-        language: u.language,
-        started_at: u.startedAt,
-        ended_at: u.endedAt,
-        interrupted: u.interrupted,
-        metrics: u.metrics === null ? null : JSON.stringify(u.metrics),
-      })),
-    )
-    .onConflict(['conversation_id', 'seq'])
-    .ignore()
-    .returning(['seq'])
-    .toSQL();
-  const result = await db.raw(
-    `WITH ins AS (${insert.sql}),
-          counted AS (UPDATE conversations SET turn_count = turn_count + (SELECT count(*) FROM ins) WHERE id = ?)
-     SELECT seq FROM ins`,
-    [...insert.bindings, conversationId],
-  );
-  return (result.rows as Array<{ seq: number }>).map((r) => r.seq);
-}
+export const UTTERANCE_COLUMNS = [
+  'seq',
+  'role',
+  'text',
+  'language',
+  'started_at',
+  'ended_at',
+  'interrupted',
+  'metrics',
+];
 
-/** The whole transcript of one conversation in seq order. */
-export async function listUtterances(db: Knex, conversationId: string): Promise<UtteranceRecord[]> {
-  const rows = await db('utterances')
-    .where({ conversation_id: conversationId })
-    .orderBy('seq', 'asc')
-    .select('seq', 'role', 'text', 'language', 'started_at', 'ended_at', 'interrupted', 'metrics');
-  return rows.map((r) => ({
-    seq: r.seq,
+/** Works for pg and PGlite rows alike. */
+export function toUtteranceRecord(r: Record<string, any>): UtteranceRecord {
+  return {
+    seq: Number(r.seq),
     role: r.role,
     text: r.text,
     language: r.language,
     startedAt: new Date(r.started_at).toISOString(),
     endedAt: new Date(r.ended_at).toISOString(),
-    interrupted: r.interrupted,
+    interrupted: !!r.interrupted,
     metrics: r.metrics ?? null,
-  }));
+  };
+}
+
+export class UtterancesRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Inserts utterances, skipping any whose seq is already stored, and adds the new ones to the
+   * conversation's turn_count — one statement (data-modifying CTEs), so it is atomic and costs one
+   * round trip. Returns the seqs actually inserted, so the caller can tell new from replayed.
+   */
+  async insert(conversationId: string, userId: string, utterances: readonly UtteranceRecord[]): Promise<number[]> {
+    if (utterances.length === 0) return [];
+    const insert = this.db('utterances')
+      .insert(
+        utterances.map((u) => ({
+          conversation_id: conversationId,
+          user_id: userId,
+          seq: u.seq,
+          role: u.role,
+          text: u.text,
+          language: u.language,
+          started_at: u.startedAt,
+          ended_at: u.endedAt,
+          interrupted: u.interrupted,
+          metrics: u.metrics === null ? null : JSON.stringify(u.metrics),
+        })),
+      )
+      .onConflict(['conversation_id', 'seq'])
+      .ignore()
+      .returning(['seq'])
+      .toSQL();
+    const result = await this.db.raw(
+      `WITH ins AS (${insert.sql}),
+            counted AS (UPDATE conversations SET turn_count = turn_count + (SELECT count(*) FROM ins) WHERE id = ?)
+       SELECT seq FROM ins`,
+      [...insert.bindings, conversationId],
+    );
+    return (result.rows as Array<{ seq: number }>).map((r) => r.seq);
+  }
+
+  /** A conversation's turns in seq order; `limit` reads only the first ones (title generation). */
+  async list(conversationId: string, limit?: number): Promise<UtteranceRecord[]> {
+    const query = this.db('utterances')
+      .where({ conversation_id: conversationId })
+      .orderBy('seq', 'asc')
+      .select(UTTERANCE_COLUMNS);
+    if (limit !== undefined) query.limit(limit);
+    return (await query).map(toUtteranceRecord);
+  }
 }

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
 import { IMPORT_MAX_BYTES } from './schema';
 
-const PREFS = { ttsVoice: 'alloy', language: 'fr', favoriteTopics: ['jazz', 'chess'], systemPrompt: 'Be brief.' };
+/** Valid for the local (espeak-ng) voice catalogue these gateways run with. */
+const PREFS = { ttsVoice: 'fr', language: 'fr', favoriteTopics: ['jazz', 'chess'], systemPrompt: 'Be brief.' };
 
 describe('own your data', () => {
   let gw: TestGateway;
@@ -64,7 +66,7 @@ describe('own your data', () => {
     expect(r.status).toBe(200);
     expect(r.body.preferences).toEqual(PREFS);
     expect(await storedPrefs(u.id)).toEqual({
-      tts_voice: 'alloy',
+      tts_voice: 'fr',
       language: 'fr',
       favorite_topics: ['jazz', 'chess'],
       system_prompt: 'Be brief.',
@@ -144,6 +146,37 @@ describe('own your data', () => {
       expect(r.body.error.code, name).toBe(code);
     }
     expect(await storedPrefs(u.id)).toEqual(before);
+  });
+
+  it('import and PUT /api/me/preferences answer the same error for the same bad preferences, and both are audited', async () => {
+    const u = await registerUser(gw, 'twin');
+    const file = (await u.client.get('/api/me/export')).body;
+    const { systemPrompt: _omit, ...missingField } = PREFS;
+    const bad: Array<[string, unknown]> = [
+      ['voice the active provider does not offer', { ...PREFS, ttsVoice: 'alloy' }],
+      ['unknown language', { ...PREFS, language: 'xx' }],
+      ['prompt too long', { ...PREFS, systemPrompt: 'p'.repeat(LIMITS.systemPrompt + 1) }],
+      ['unknown field', { ...PREFS, extra: true }],
+      ['topics not a list', { ...PREFS, favoriteTopics: 'jazz' }],
+      ['missing field', missingField],
+    ];
+    for (const [name, prefs] of bad) {
+      const put = await u.client.put('/api/me/preferences', prefs);
+      const imported = await u.client.post('/api/me/import', { ...file, preferences: prefs });
+      expect(put.status, name).toBe(400);
+      expect(put.body.error.code, name).toBe('validation_failed');
+      expect(put.body.error.details.length, name).toBeGreaterThan(0);
+      expect({ status: imported.status, body: imported.body }, name).toEqual({ status: put.status, body: put.body });
+    }
+    expect(await storedPrefs(u.id)).toBeUndefined();
+
+    expect((await u.client.put('/api/me/preferences', { ...PREFS, language: 'de' })).status).toBe(200);
+    expect((await u.client.post('/api/me/import', { ...file, preferences: PREFS })).status).toBe(200);
+    const audit = (await gw.ctx.repos.audit.list(u.id)).filter((e) => e.type === 'preferences_change');
+    expect(audit.map((e) => e.details)).toEqual([
+      { fields: ['language'], source: 'import' },
+      { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt'] },
+    ]);
   });
 
   it('deletes the account only with the right password, leaving no row of the user in any table', () =>

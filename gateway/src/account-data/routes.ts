@@ -1,6 +1,4 @@
 import express, { Router, type Request } from 'express';
-import { DEFAULT_PREFERENCES, Preferences } from '@parley/protocol';
-import { getPreferences, historyRepo, savePreferences } from '@parley/db';
 import type { AppContext } from '../context';
 import { requireUser } from '../auth/current-user';
 import { endUserSession } from '../auth/user-session';
@@ -9,7 +7,8 @@ import { issueDetails, validateBody } from '../http/validate';
 import { rateLimiters } from '../security/rate-limit';
 import { verifyPassword } from '../security/passwords';
 import { presentConversation, presentUtterance } from '../conversations/presenter';
-import { DeleteAccountBody, EXPORT_FORMAT, EXPORT_VERSION, ExportEnvelope, IMPORT_MAX_BYTES, ImportV1 } from './schema';
+import { preferencesService } from '../preferences/service';
+import { DeleteAccountBody, EXPORT_FORMAT, EXPORT_VERSION, ExportEnvelope, IMPORT_MAX_BYTES } from './schema';
 
 /**
  * Own your data:
@@ -19,12 +18,13 @@ import { DeleteAccountBody, EXPORT_FORMAT, EXPORT_VERSION, ExportEnvelope, IMPOR
  */
 export function accountDataRouter(ctx: AppContext): Router {
   const router = Router();
+  const preferences = preferencesService(ctx);
 
   router.get('/api/me/export', requireUser, async (req, res) => {
-    const data = await historyRepo.collectUserData(ctx.db, req.user!.id);
+    const data = await ctx.repos.account.exportData(req.user!.id);
     if (!data) throw errors.unauthenticated();
     const exportedAt = new Date();
-    const prefs = Preferences.safeParse((await getPreferences(ctx.db, req.user!.id)) ?? DEFAULT_PREFERENCES);
+    const prefs = await preferences.get(req.user!.id);
     const body = {
       format: EXPORT_FORMAT,
       version: EXPORT_VERSION,
@@ -36,7 +36,7 @@ export function accountDataRouter(ctx: AppContext): Router {
         createdAt: data.profile.createdAt.toISOString(),
         retentionDays: data.profile.retentionDays,
       },
-      preferences: prefs.success ? prefs.data : DEFAULT_PREFERENCES,
+      preferences: prefs.preferences,
       conversations: data.conversations.map((c) => ({
         ...presentConversation(c, c.utterances.find((u) => u.role === 'user')?.text ?? null),
         utterances: c.utterances.map(presentUtterance),
@@ -63,22 +63,21 @@ export function accountDataRouter(ctx: AppContext): Router {
         expected: { format: EXPORT_FORMAT, version: EXPORT_VERSION },
       });
     }
-    const parsed = ImportV1.safeParse(doc);
-    if (!parsed.success)
-      throw errors.validation(issueDetails(parsed.error), 'The preferences in this file are not valid.');
-    const saved = await ctx.db.transaction((trx) => savePreferences(trx, req.user!.id, parsed.data.preferences));
+    // The same validation, voice check and audit as PUT /api/me/preferences (one writer).
+    const saved = await preferences.replace(req.user!.id, envelope.data.preferences, { source: 'import', ip: req.ip });
     req.log?.info({ event: 'preferences_imported' }, 'preferences imported');
     res.json({ preferences: saved });
   });
 
   router.delete('/api/me', requireUser, rateLimiters(ctx).passwordCheckPerUser, async (req, res) => {
     const { password } = validateBody(req, DeleteAccountBody);
-    const row = await ctx.db('users').where({ id: req.user!.id }).first('password_hash');
-    if (!row || !(await verifyPassword(password, row.password_hash))) {
+    const hash = await ctx.repos.users.passwordHash(req.user!.id);
+    if (!hash || !(await verifyPassword(password, hash))) {
       throw new AppError(401, 'invalid_credentials', 'The password is incorrect.');
     }
-    await historyRepo.deleteUserCascade(ctx.db, req.user!.id);
-    // Other sessions of this user die on their next request (loadUser finds no user row).
+    await ctx.repos.account.delete(req.user!.id);
+    // Every session of the account ends now, in whichever store holds them.
+    await ctx.userSessions.endAll(req.user!.id);
     await endUserSession(req, res);
     // audit_events rows go with the user; keep a non-personal trace in the server log instead.
     ctx.logger.info({ event: 'account_deleted' }, "an account was deleted at its owner's request");

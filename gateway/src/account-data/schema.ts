@@ -1,4 +1,3 @@
-import { Preferences } from '@parley/protocol';
 import { z } from 'zod';
 
 /** The "own your data" file: GET /api/me/export writes it, POST /api/me/import reads its preferences. */
@@ -10,12 +9,5 @@ export const IMPORT_MAX_BYTES = 10 * 1024 * 1024;
 
 /** Just enough to recognise the file before trusting anything else in it. */
 export const ExportEnvelope = z.object({ format: z.string(), version: z.number() }).passthrough();
-
-/** What import reads from a version-1 file: the preferences, validated like PUT /api/me/preferences. */
-export const ImportV1 = z.object({
-  format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
-  preferences: Preferences,
-});
 
 export const DeleteAccountBody = z.object({ password: z.string().min(1).max(1000) }).strict();

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConversation, setUserRole } from '@parley/db';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { registerUser, STRONG_PASSWORD } from '@parley/testkit/accounts';
 
@@ -16,9 +15,9 @@ describe('admin routes', () => {
     const a = await registerUser(admin, { displayName: 'Admin' });
     const userClient = new TestClient(gw.url);
     const u = await registerUser(userClient, { displayName: 'Plain' });
-    await setUserRole(gw.database.db, a.id, 'admin');
+    await gw.ctx.repos.users.setRole(a.id, 'admin');
     const convId = randomUUID();
-    await createConversation(gw.database.db, { id: convId, userId: u.id, room: `room-${convId}`, language: 'en' });
+    await gw.ctx.repos.conversations.create({ id: convId, userId: u.id, room: `room-${convId}`, language: 'en' });
 
     for (const path of ['/api/admin/users', '/api/admin/conversations', '/api/admin/anything']) {
       const asUser = await userClient.get(path);

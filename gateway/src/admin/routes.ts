@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { listUsers } from '@parley/db';
 import type { AppContext } from '../context';
 import { validateQuery } from '../http/validate';
 import { registerRoute } from '../openapi/registry';
@@ -61,7 +60,7 @@ export function adminRouter(ctx: AppContext): Router {
 
   router.get('/api/admin/users', async (req, res) => {
     const page = validateQuery(req, Page);
-    const { users, total } = await listUsers(ctx.db, page);
+    const { users, total } = await ctx.repos.users.list(page);
     res.json({
       users: users.map((u) => ({
         id: u.id,
@@ -76,43 +75,21 @@ export function adminRouter(ctx: AppContext): Router {
 
   router.get('/api/admin/conversations', async (req, res) => {
     const q = validateQuery(req, ConversationsQuery);
-    const base = () => (q.userId ? ctx.db('conversations').where({ user_id: q.userId }) : ctx.db('conversations'));
-    const [rows, count] = await Promise.all([
-      base()
-        .select(
-          'id',
-          'user_id',
-          'status',
-          'language',
-          'created_at',
-          'started_at',
-          'ended_at',
-          'duration_ms',
-          'turn_count',
-          'end_reason',
-        )
-        .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(q.limit)
-        .offset(q.offset),
-      base().count<{ count: string | number }[]>({ count: '*' }).first(),
-    ]);
+    const { rows, total } = await ctx.repos.conversations.listAll(q);
     res.json({
       conversations: rows.map((r) => ({
         id: r.id,
-        userId: r.user_id,
+        userId: r.userId,
         status: r.status,
         language: r.language,
-        createdAt: iso(r.created_at),
-        startedAt: iso(r.started_at),
-        endedAt: iso(r.ended_at),
-        durationMs: r.duration_ms,
-        turnCount: r.turn_count,
-        endReason: r.end_reason,
+        createdAt: iso(r.createdAt),
+        startedAt: iso(r.startedAt),
+        endedAt: iso(r.endedAt),
+        durationMs: r.durationMs,
+        turnCount: r.turnCount,
+        endReason: r.endReason,
       })),
-      total: Number(count?.count ?? 0),
+      total,
     });
   });
 

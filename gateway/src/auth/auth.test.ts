@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '@parley/db';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { SESSION_COOKIE } from '../sessions/session';
 import { RecordingClient, registerUser, STRONG_PASSWORD, uniqueEmail } from '@parley/testkit/accounts';
@@ -238,7 +237,7 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     await c.post('/api/auth/login', { email, password: 'Wrong-password-123!' });
     await c.post('/api/auth/login', { email, password });
     await c.post('/api/auth/logout');
-    const events = await listAuditEvents(gw.database.db, id);
+    const events = await gw.ctx.repos.audit.list(id);
     expect(events.map((e) => e.type)).toEqual(['logout', 'login', 'login_failed', 'logout', 'register']);
     expect(events[2]?.details).toEqual({ reason: 'wrong_password' });
     expect(JSON.stringify(events)).not.toContain(password);

@@ -25,16 +25,13 @@ export function loadUser(ctx: AppContext) {
     const s = req.session;
     const userId = s?.userId;
     if (!userId) return next();
-    const row = await ctx
-      .db('users')
-      .where({ id: userId })
-      .first('id', 'email', 'display_name', 'role', 'session_epoch');
+    const user = await ctx.repos.users.findById(userId);
     const expired = s.createdAt !== undefined && Date.now() - s.createdAt > ctx.config.session.absoluteMs;
-    if (!row || row.session_epoch !== (s.epoch ?? 0) || expired) {
+    if (!user || user.sessionEpoch !== (s.epoch ?? 0) || expired) {
       await new Promise<void>((resolve) => s.destroy(() => resolve()));
       return next();
     }
-    req.user = { id: row.id, email: row.email, displayName: row.display_name, role: row.role };
+    req.user = { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
     next();
   };
 }

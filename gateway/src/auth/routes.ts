@@ -1,11 +1,5 @@
 import { Router } from 'express';
-import {
-  createUser,
-  findUserCredentialsByEmail,
-  isUniqueViolation,
-  recordAudit,
-  upgradePasswordHash,
-} from '@parley/db';
+import { isUniqueViolation } from '@parley/db';
 import type { AppContext } from '../context';
 import { AppError, errors } from '../http/errors';
 import { validateBody } from '../http/validate';
@@ -61,24 +55,24 @@ export function authRouter(ctx: AppContext): Router {
     const problems = passwordProblems(body.password, { email: body.email, displayName: body.displayName });
     if (problems.length) throw weakPassword(problems);
     const passwordHash = await hashPassword(body.password, params);
-    const user = await createUser(ctx.db, { email: body.email, passwordHash, displayName: body.displayName }).catch(
-      (err: unknown) => {
+    const user = await ctx.repos.users
+      .create({ email: body.email, passwordHash, displayName: body.displayName })
+      .catch((err: unknown) => {
         if (isUniqueViolation(err)) throw errors.conflict('email_taken', 'An account with this email already exists.');
         throw err;
-      },
-    );
-    await startUserSession(req, user);
-    await recordAudit(ctx.db, { userId: user.id, type: 'register', ip: req.ip });
+      });
+    await startUserSession(ctx.userSessions, req, user);
+    await ctx.repos.audit.record({ userId: user.id, type: 'register', ip: req.ip });
     req.log.info({ userId: user.id }, 'account registered');
     res.status(201).json({ user: presentUser(user) });
   });
 
   router.post('/api/auth/login', limits.loginPerIp, limits.loginPerAccount, async (req, res) => {
     const body = validateBody(req, LoginBody);
-    const found = await findUserCredentialsByEmail(ctx.db, body.email);
+    const found = await ctx.repos.users.findCredentialsByEmail(body.email);
     if (!found || found.passwordHash === null) {
       await burnVerification(body.password, params); // equal work: timing does not reveal unknown emails
-      await recordAudit(ctx.db, {
+      await ctx.repos.audit.record({
         userId: found?.user.id ?? null,
         type: 'login_failed',
         ip: req.ip,
@@ -87,7 +81,7 @@ export function authRouter(ctx: AppContext): Router {
       throw errors.invalidCredentials();
     }
     if (!(await verifyPassword(body.password, found.passwordHash))) {
-      await recordAudit(ctx.db, {
+      await ctx.repos.audit.record({
         userId: found.user.id,
         type: 'login_failed',
         ip: req.ip,
@@ -98,16 +92,16 @@ export function authRouter(ctx: AppContext): Router {
     }
     const user = found.user;
     if (needsRehash(found.passwordHash, params))
-      await upgradePasswordHash(ctx.db, user.id, await hashPassword(body.password, params));
-    await startUserSession(req, user);
-    await recordAudit(ctx.db, { userId: user.id, type: 'login', ip: req.ip });
+      await ctx.repos.users.upgradePasswordHash(user.id, await hashPassword(body.password, params));
+    await startUserSession(ctx.userSessions, req, user);
+    await ctx.repos.audit.record({ userId: user.id, type: 'login', ip: req.ip });
     req.log.info({ userId: user.id }, 'signed in');
     res.json({ user: presentUser(user) });
   });
 
   router.post('/api/auth/logout', async (req, res) => {
     if (req.user) {
-      await recordAudit(ctx.db, { userId: req.user.id, type: 'logout', ip: req.ip });
+      await ctx.repos.audit.record({ userId: req.user.id, type: 'logout', ip: req.ip });
       req.log.info({ userId: req.user.id }, 'signed out');
     }
     await endUserSession(req, res);

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { SESSION_COOKIE } from '../sessions/session';
+import type { UserSessions } from '../sessions/user-sessions';
 
 const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
   new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
@@ -7,9 +8,11 @@ const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
 /**
  * Signs the user in on a brand-new session id (defeats session fixation): the old session is
  * destroyed server-side, the new one is stamped with the user's epoch and its creation time
- * (absolute expiry), and saved before the response goes out. Guest conversations carry over.
+ * (absolute expiry), and saved before the response goes out. Guest conversations carry over. The
+ * account's session index learns the new id (so deleting the account ends this session too).
  */
 export async function startUserSession(
+  sessions: UserSessions,
   req: Request,
   user: { id: string; sessionEpoch: number },
   createdAt = Date.now(),
@@ -21,6 +24,7 @@ export async function startUserSession(
   req.session.createdAt = createdAt;
   if (guestConversationIds?.length) req.session.guestConversationIds = guestConversationIds;
   await promisify((cb) => req.session.save(cb));
+  await sessions.add(user.id, req.sessionID);
 }
 
 /** Destroys the session server-side and tells the browser to drop the cookie. */

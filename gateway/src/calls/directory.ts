@@ -1,12 +1,4 @@
-import {
-  findConversation,
-  findConversationByRoom,
-  insertUtterances,
-  listUtterances,
-  markConversationEnded,
-  markConversationStarted,
-  type Database,
-} from '@parley/db';
+import type { Repositories } from '@parley/db';
 import { AgentState, EndReason, Utterance } from '@parley/protocol';
 import type { KeyValue } from '../infra/kv';
 
@@ -58,10 +50,16 @@ function parseEndReason(raw: string | null): EndReason | null {
 }
 
 export class CallDirectory {
+  private readonly conversations: Repositories['conversations'];
+  private readonly utterances: Repositories['utterances'];
+
   constructor(
-    private db: Database,
+    repos: Pick<Repositories, 'conversations' | 'utterances'>,
     private kv: KeyValue,
-  ) {}
+  ) {
+    this.conversations = repos.conversations;
+    this.utterances = repos.utterances;
+  }
 
   async registerGuest(id: string, sessionId: string, room: string): Promise<void> {
     const record: GuestRecord = {
@@ -89,7 +87,7 @@ export class CallDirectory {
   async find(id: string): Promise<CallRef | null> {
     const g = await this.guestRecord(id);
     if (g) return this.guestRef(id, g);
-    const row = await findConversation(this.db, id);
+    const row = await this.conversations.find(id);
     if (!row) return null;
     return {
       kind: 'user',
@@ -104,13 +102,13 @@ export class CallDirectory {
   async findByRoom(room: string): Promise<CallRef | null> {
     const guestId = await this.kv.get(keys.guestRoom(room));
     if (guestId) return this.find(guestId);
-    const row = await findConversationByRoom(this.db, room);
+    const row = await this.conversations.findByRoom(room);
     return row ? this.find(row.id) : null;
   }
 
   /** created → active. False when it had already started or ended. */
   async markStarted(ref: CallRef, at: Date): Promise<boolean> {
-    if (ref.kind === 'user') return markConversationStarted(this.db, ref.id, at);
+    if (ref.kind === 'user') return this.conversations.markStarted(ref.id, at);
     const g = await this.guestRecord(ref.id);
     if (!g || g.startedAt || g.endedAt) return false;
     g.startedAt = at.toISOString();
@@ -126,7 +124,7 @@ export class CallDirectory {
    */
   async markEnded(ref: CallRef, at: Date, reason: EndReason): Promise<EndReason | null> {
     if (ref.kind === 'user') {
-      if (await markConversationEnded(this.db, ref.id, at, reason)) return reason;
+      if (await this.conversations.markEnded(ref.id, at, reason)) return reason;
       return (await this.find(ref.id))?.endReason ?? null;
     }
     const g = await this.guestRecord(ref.id);
@@ -152,7 +150,7 @@ export class CallDirectory {
     const candidates = [...unique.values()];
     let inserted: Utterance[];
     if (ref.kind === 'user') {
-      const seqs = new Set(await insertUtterances(this.db, ref.id, ref.userId, candidates));
+      const seqs = new Set(await this.utterances.insert(ref.id, ref.userId, candidates));
       inserted = candidates.filter((u) => seqs.has(u.seq));
     } else {
       const known = new Set((await this.guestTranscript(ref.id)).map((u) => u.seq));
@@ -179,7 +177,7 @@ export class CallDirectory {
   /** The transcript so far, in seq order. */
   async transcript(ref: CallRef): Promise<Utterance[]> {
     if (ref.kind === 'guest') return this.guestTranscript(ref.id);
-    return (await listUtterances(this.db, ref.id)) as Utterance[];
+    return (await this.utterances.list(ref.id)) as Utterance[];
   }
 
   async setAgentState(id: string, state: AgentState): Promise<void> {

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { createConversation } from '@parley/db';
 import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 import { validateParams } from '../http/validate';
 import { registerRoute } from '../openapi/registry';
+import { preferencesService } from '../preferences/service';
 import { CallDirectory, type CallRef } from './directory';
-import { storedPreferences } from './preferences';
 import { callRateLimits } from './rate-limit';
 import { CallCreated, CallStatusBody, CreateCallBody } from './schema';
 import { callToken, guestIdentity, newRoomName, userIdentity } from './token';
@@ -55,7 +54,8 @@ export function ownsCall(req: Pick<Request, 'user' | 'session'>, call: CallRef):
  */
 export function callsRouter(ctx: AppContext): Router {
   const router = Router();
-  const directory = new CallDirectory(ctx.db, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv);
+  const preferencesOf = preferencesService(ctx);
 
   router.post('/api/calls', ...callRateLimits(ctx), async (req, res) => {
     const conversationId = randomUUID();
@@ -63,9 +63,9 @@ export function callsRouter(ctx: AppContext): Router {
     let metadata: CallMetadata;
     let identity: string;
     if (req.user) {
-      const { preferences, valid } = await storedPreferences(ctx.db, req.user.id);
+      const { preferences, valid } = await preferencesOf.get(req.user.id);
       if (!valid) req.log.warn({ userId: req.user.id }, 'stored preferences invalid; using defaults for this call');
-      await createConversation(ctx.db, {
+      await ctx.repos.conversations.create({
         id: conversationId,
         userId: req.user.id,
         room,

@@ -1,8 +1,10 @@
-import { historyRepo } from '@parley/db';
-
-type SummaryRow = historyRepo.ConversationSummaryRow;
-type ConversationRow = historyRepo.ConversationRow;
-type UtteranceRow = historyRepo.UtteranceRow;
+import {
+  HIGHLIGHT_START,
+  HIGHLIGHT_STOP,
+  type ConversationRow,
+  type ConversationSummaryRow as SummaryRow,
+  type UtteranceRecord,
+} from '@parley/db';
 
 const TITLE_FALLBACK_CHARS = 60;
 const SNIPPET_CHARS = 160;
@@ -39,8 +41,8 @@ export function snippetFromHeadline(headline: string): Snippet {
   const highlights: Array<[number, number]> = [];
   let open = -1;
   for (const ch of headline.replace(/\s+/g, ' ').trim()) {
-    if (ch === historyRepo.HIGHLIGHT_START) open = text.length;
-    else if (ch === historyRepo.HIGHLIGHT_STOP) {
+    if (ch === HIGHLIGHT_START) open = text.length;
+    else if (ch === HIGHLIGHT_STOP) {
       if (open >= 0 && text.length > open) highlights.push([open, text.length]);
       open = -1;
     } else text += ch;
@@ -89,14 +91,14 @@ export function presentConversation(c: ConversationRow, firstUserText: string | 
   };
 }
 
-export function presentUtterance(u: UtteranceRow) {
+export function presentUtterance(u: UtteranceRecord) {
   return {
     seq: u.seq,
     role: u.role,
     text: u.text,
     language: u.language,
-    startedAt: u.startedAt.toISOString(),
-    endedAt: u.endedAt.toISOString(),
+    startedAt: u.startedAt,
+    endedAt: u.endedAt,
     interrupted: u.interrupted,
     metrics: u.metrics,
   };

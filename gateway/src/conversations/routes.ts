@@ -1,5 +1,4 @@
 import { Router, type Request } from 'express';
-import { historyRepo } from '@parley/db';
 import type { AppContext } from '../context';
 import { requireUser } from '../auth/current-user';
 import { errors } from '../http/errors';
@@ -25,14 +24,14 @@ export function conversationsRouter(ctx: AppContext): Router {
   /** The user's conversation named by :id, or a 404. */
   async function ownConversation(req: Request) {
     const id = String(req.params.id ?? '');
-    const c = UUID_RE.test(id) ? await historyRepo.findConversation(ctx.db, req.user!.id, id.toLowerCase()) : null;
+    const c = UUID_RE.test(id) ? await ctx.repos.conversations.findOwned(req.user!.id, id.toLowerCase()) : null;
     if (!c) throw errors.notFound('Conversation');
     return c;
   }
 
   async function loadFull(req: Request) {
     const c = await ownConversation(req);
-    const utterances = await historyRepo.listUtterances(ctx.db, c.id);
+    const utterances = await ctx.repos.utterances.list(c.id);
     const firstUser = utterances.find((u) => u.role === 'user')?.text ?? null;
     return { conversation: presentConversation(c, firstUser), utterances: utterances.map(presentUtterance) };
   }
@@ -41,7 +40,7 @@ export function conversationsRouter(ctx: AppContext): Router {
     const query = parseOr400(ListConversationsQuery, req.query);
     const filters = { q: query.q || undefined, from: query.from?.raw, to: query.to?.raw };
     const after = query.cursor ? cursors.decode(query.cursor, filters) : undefined;
-    const { rows, hasMore } = await historyRepo.listConversations(ctx.db, {
+    const { rows, hasMore } = await ctx.repos.history.list({
       userId: req.user!.id,
       limit: query.limit,
       after,
@@ -64,7 +63,7 @@ export function conversationsRouter(ctx: AppContext): Router {
 
   router.delete('/api/conversations/:id', requireUser, async (req, res) => {
     const c = await ownConversation(req);
-    if (!(await historyRepo.deleteConversation(ctx.db, req.user!.id, c.id))) throw errors.notFound('Conversation');
+    if (!(await ctx.repos.conversations.deleteOwned(req.user!.id, c.id))) throw errors.notFound('Conversation');
     req.log?.info({ conversationId: c.id }, 'conversation deleted');
     res.status(204).end();
   });

@@ -1,5 +1,4 @@
 import OpenAI from 'openai';
-import { historyRepo } from '@parley/db';
 import type { AppContext } from '../context';
 import { clip, fallbackTitle } from './presenter';
 
@@ -63,9 +62,9 @@ export async function generateTitle(
   conversationId: string,
 ): Promise<{ title: string | null; source: TitleSource }> {
   // Ends can be reported more than once (agent retry, webhook): never ask the LLM twice.
-  const existing = await ctx.db('conversations').where({ id: conversationId }).first('title');
-  if (existing?.title) return { title: existing.title, source: 'existing' };
-  const turns = await historyRepo.firstUtterances(ctx.db, conversationId, TURNS_FOR_TITLE);
+  const existing = await ctx.repos.conversations.title(conversationId);
+  if (existing) return { title: existing, source: 'existing' };
+  const turns = await ctx.repos.utterances.list(conversationId, TURNS_FOR_TITLE);
   const firstUser = turns.find((t) => t.role === 'user' && t.text.trim());
   const fallback = fallbackTitle(firstUser?.text ?? null);
   let title: string | null = null;
@@ -107,6 +106,6 @@ export async function generateTitle(
     source = 'fallback';
   }
   if (!title) return { title: null, source: 'none' };
-  await historyRepo.setTitleIfEmpty(ctx.db, conversationId, title);
+  await ctx.repos.conversations.setTitleIfEmpty(conversationId, title);
   return { title, source };
 }

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { pingDatabase } from '@parley/db';
 import type { AppContext } from '../context';
 
 type Check = { status: 'ok' | 'down'; latencyMs?: number; detail?: string; [k: string]: unknown };
@@ -26,7 +25,7 @@ export function healthRouter(ctx: AppContext): Router {
   router.get('/readyz', async (_req, res) => {
     const [database, sessions, livekit, agent] = await Promise.all([
       timed(async () => {
-        await pingDatabase(ctx.db);
+        await ctx.repos.ping();
         return { mode: ctx.config.database.url ? 'postgres' : 'embedded' };
       }),
       timed(async () => {

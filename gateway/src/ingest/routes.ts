@@ -30,7 +30,7 @@ registerRoute({
  */
 export function ingestRouter(ctx: AppContext): Router {
   const router = Router();
-  const directory = new CallDirectory(ctx.db, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv);
   router.post('/internal/conversations/:id/events', ...signedJson(ctx.config.ingestSecret, '4mb'), async (req, res) => {
     const params = IdParams.safeParse(req.params);
     if (!params.success) throw errors.notFound('Conversation');

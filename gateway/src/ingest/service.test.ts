@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConversation } from '@parley/db';
+import { createRepositories } from '@parley/db';
 import type { ServerMessage } from '@parley/protocol';
 import { createTestDatabase, type TestDatabase } from '@parley/testkit';
 import { CallDirectory } from '../calls/directory';
@@ -32,8 +32,9 @@ describe('ingestBatch when publishing fails after the store succeeded', () => {
       .insert({ email: 'f@example.com', password_hash: 'x', display_name: 'F' })
       .returning(['id']);
     const id = randomUUID();
-    await createConversation(t.db, { id, userId: u.id, room: `parley-${id}`, language: 'en' });
-    const directory = new CallDirectory(t.db, new MemoryKeyValue());
+    const repos = createRepositories(t.db);
+    await repos.conversations.create({ id, userId: u.id, room: `parley-${id}`, language: 'en' });
+    const directory = new CallDirectory(repos, new MemoryKeyValue());
     const bus = new FlakyBus();
     const seen: ServerMessage[] = [];
     await bus.subscribe(transcriptChannel(id), (m) => seen.push(JSON.parse(m)));

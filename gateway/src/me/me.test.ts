@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '@parley/db';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { SESSION_COOKIE } from '../sessions/session';
 import { RecordingClient, registerUser, STRONG_PASSWORD, uniqueEmail } from '@parley/testkit/accounts';
@@ -41,7 +40,7 @@ describe('profile and password changes', () => {
     // The old email no longer signs in; the new one does.
     expect((await client().post('/api/auth/login', { email, password: STRONG_PASSWORD })).status).toBe(401);
     expect((await client().post('/api/auth/login', { email: newEmail, password: STRONG_PASSWORD })).status).toBe(200);
-    const audit = await listAuditEvents(gw.database.db, id);
+    const audit = await gw.ctx.repos.audit.list(id);
     expect(audit.find((e) => e.type === 'profile_change')?.details).toEqual({ fields: ['email'] });
     expect(JSON.stringify(audit)).not.toContain(newEmail);
   });
@@ -66,7 +65,7 @@ describe('profile and password changes', () => {
     expect((await b.get('/api/auth/me')).status).toBe(401);
     expect((await client().post('/api/auth/login', { email, password: STRONG_PASSWORD })).status).toBe(401);
     expect((await client().post('/api/auth/login', { email, password: newPassword })).status).toBe(200);
-    const types = (await listAuditEvents(gw.database.db, id)).map((e) => e.type);
+    const types = (await gw.ctx.repos.audit.list(id)).map((e) => e.type);
     expect(types).toContain('password_change');
   });
 

@@ -1,12 +1,5 @@
 import { Router } from 'express';
-import {
-  getPasswordHash,
-  isUniqueViolation,
-  normalizeEmail,
-  recordAudit,
-  setPasswordHash,
-  updateUserProfile,
-} from '@parley/db';
+import { isUniqueViolation, normalizeEmail } from '@parley/db';
 import type { AppContext } from '../context';
 import { AppError, errors } from '../http/errors';
 import { validateBody } from '../http/validate';
@@ -57,7 +50,7 @@ export function meRouter(ctx: AppContext): Router {
   const params = passwordParams(ctx);
 
   async function checkCurrentPassword(userId: string, password: string) {
-    const hash = await getPasswordHash(ctx.db, userId);
+    const hash = await ctx.repos.users.passwordHash(userId);
     if (!hash || !(await verifyPassword(password, hash))) throw wrongCurrentPassword();
   }
 
@@ -74,12 +67,12 @@ export function meRouter(ctx: AppContext): Router {
       ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
       ...(body.email !== undefined && body.email !== me.email ? { email: body.email } : {}),
     };
-    const updated = await updateUserProfile(ctx.db, me.id, changes).catch((err: unknown) => {
+    const updated = await ctx.repos.users.updateProfile(me.id, changes).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw errors.conflict('email_taken', 'An account with this email already exists.');
       throw err;
     });
     if (!updated) throw errors.unauthenticated();
-    await recordAudit(ctx.db, {
+    await ctx.repos.audit.record({
       userId: me.id,
       type: 'profile_change',
       ip: req.ip,
@@ -100,11 +93,16 @@ export function meRouter(ctx: AppContext): Router {
     if (body.newPassword === body.currentPassword)
       problems.push({ path: 'newPassword', message: 'Choose a password different from the current one.' });
     if (problems.length) throw weakPassword(problems);
-    const epoch = await setPasswordHash(ctx.db, me.id, await hashPassword(body.newPassword, params));
+    const epoch = await ctx.repos.users.setPasswordHash(me.id, await hashPassword(body.newPassword, params));
     if (epoch === undefined) throw errors.unauthenticated();
     // Every session stamped with the old epoch is now void; this one continues on a fresh id.
-    await startUserSession(req, { id: me.id, sessionEpoch: epoch }, req.session.createdAt ?? Date.now());
-    await recordAudit(ctx.db, { userId: me.id, type: 'password_change', ip: req.ip });
+    await startUserSession(
+      ctx.userSessions,
+      req,
+      { id: me.id, sessionEpoch: epoch },
+      req.session.createdAt ?? Date.now(),
+    );
+    await ctx.repos.audit.record({ userId: me.id, type: 'password_change', ip: req.ip });
     req.log.info({ userId: me.id }, 'password changed');
     res.status(204).end();
   });

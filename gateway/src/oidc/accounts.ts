@@ -1,15 +1,5 @@
 import type { Request } from 'express';
-import {
-  createUserWithIdentity,
-  findIdentity,
-  findUserById,
-  isUniqueViolation,
-  linkIdentity,
-  recordAudit,
-  touchIdentity,
-  type Identity,
-  type User,
-} from '@parley/db';
+import { isUniqueViolation, type Identity, type User } from '@parley/db';
 import type { IdentityView } from '@parley/protocol';
 import type { AppContext } from '../context';
 import type { OidcProviderConfig } from './config';
@@ -28,7 +18,7 @@ export async function completeLogin(
   if (known) return { user: known, created: false };
   if (!account.email) throw new OidcFailure('oidc_email_missing', 'no email claim');
   try {
-    const user = await createUserWithIdentity(ctx.db, {
+    const user = await ctx.repos.identities.createUser({
       displayName: account.displayName,
       account: { ...account, email: account.email },
     });
@@ -43,11 +33,11 @@ export async function completeLogin(
 }
 
 async function signInKnown(ctx: AppContext, account: VerifiedAccount): Promise<User | undefined> {
-  const identity = await findIdentity(ctx.db, account.provider, account.subject);
+  const identity = await ctx.repos.identities.find(account.provider, account.subject);
   if (!identity) return undefined;
-  const user = await findUserById(ctx.db, identity.userId);
+  const user = await ctx.repos.users.findById(identity.userId);
   if (!user) return undefined;
-  await touchIdentity(ctx.db, identity.id, account);
+  await ctx.repos.identities.touch(identity.id, account);
   return user;
 }
 
@@ -63,20 +53,20 @@ export async function completeLink(
 ): Promise<void> {
   const me = req.user;
   if (!me || me.id !== flow.userId) throw new OidcFailure('oidc_link_session_changed', 'session user changed');
-  const existing = await findIdentity(ctx.db, account.provider, account.subject);
+  const existing = await ctx.repos.identities.find(account.provider, account.subject);
   if (existing && existing.userId !== me.id)
     throw new OidcFailure('oidc_identity_in_use', 'identity linked to another user');
   if (existing) {
-    await touchIdentity(ctx.db, existing.id, account);
+    await ctx.repos.identities.touch(existing.id, account);
     return;
   }
   try {
-    await linkIdentity(ctx.db, me.id, account);
+    await ctx.repos.identities.link(me.id, account);
   } catch (err) {
     if (isUniqueViolation(err)) throw new OidcFailure('oidc_identity_in_use', 'identity linked meanwhile');
     throw err;
   }
-  await recordAudit(ctx.db, {
+  await ctx.repos.audit.record({
     userId: me.id,
     type: 'identity_linked',
     ip: req.ip,

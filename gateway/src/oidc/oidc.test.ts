@@ -4,7 +4,6 @@
  * Every attack in issue 21 is tried here at HTTP level; the browser test covers the pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listIdentities } from '@parley/db';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { startTestOidcProvider, type TestOidcProvider } from '@parley/testkit/oidc-provider';
 import { SESSION_COOKIE } from '../sessions/session';
@@ -58,7 +57,7 @@ describe('OpenID Connect sign-in (real provider, real gateway)', () => {
   };
   const me = async (c: TestClient) => (await c.get('/api/auth/me')).body?.user;
   const emailVerified = async (email: string) =>
-    (await gw.ctx.db('users').whereRaw('lower(email) = ?', [email.toLowerCase()]).first('email_verified'))
+    (await gw.database.db('users').whereRaw('lower(email) = ?', [email.toLowerCase()]).first('email_verified'))
       ?.email_verified;
 
   it('lists the configured providers for the login page', async () => {
@@ -256,7 +255,7 @@ describe('OpenID Connect sign-in (real provider, real gateway)', () => {
         expect(location(r)).toBe('/login?oidc_error=oidc_account_exists');
         expect(await me(c)).toBeUndefined();
       }
-      expect(await listIdentities(gw.ctx.db, id)).toEqual([]);
+      expect(await gw.ctx.repos.identities.list(id)).toEqual([]);
       expect(await emailVerified(email)).toBe(false);
     });
   });
@@ -303,8 +302,8 @@ describe('OpenID Connect sign-in (real provider, real gateway)', () => {
       const link = await thief.post('/api/me/identities/local/link');
       const r = await callback(thief, await idp.authorize(link.body.authorizationUrl, 'owen'));
       expect(location(r)).toBe('/settings?oidc_error=oidc_identity_in_use#security');
-      expect(await listIdentities(gw.ctx.db, thiefId)).toEqual([]);
-      expect((await listIdentities(gw.ctx.db, ownerId)).map((i) => i.provider)).toEqual(['local']);
+      expect(await gw.ctx.repos.identities.list(thiefId)).toEqual([]);
+      expect((await gw.ctx.repos.identities.list(ownerId)).map((i) => i.provider)).toEqual(['local']);
 
       // The thief's link URL, completed by the victim at the provider and delivered to the victim's
       // browser, has no flow there; delivered to the thief's browser it is the victim's sign-in

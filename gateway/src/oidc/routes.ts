@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { hasPassword, listIdentities, recordAudit, unlinkIdentity } from '@parley/db';
 import { IdentityIdParams, IdentityList, LinkStart, OidcProviderList, ProviderIdParams } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { requireUser } from '../auth/current-user';
@@ -80,7 +79,7 @@ export function oidcRouter(ctx: AppContext): Router {
   };
 
   const refuse = async (req: Request, res: Response, failure: OidcFailure, mode: PendingFlow['mode'], p?: string) => {
-    await recordAudit(ctx.db, {
+    await ctx.repos.audit.record({
       userId: req.user?.id ?? null,
       type: 'oidc_failed',
       ip: req.ip,
@@ -129,8 +128,8 @@ export function oidcRouter(ctx: AppContext): Router {
         return res.redirect(303, `/settings?linked=${p.id}#security`);
       }
       const { user, created } = await completeLogin(ctx, account);
-      await startUserSession(req, user);
-      await recordAudit(ctx.db, {
+      await startUserSession(ctx.userSessions, req, user);
+      await ctx.repos.audit.record({
         userId: user.id,
         type: created ? 'register' : 'login',
         ip: req.ip,
@@ -148,7 +147,10 @@ export function oidcRouter(ctx: AppContext): Router {
 
   router.get('/api/me/identities', requireUser, async (req, res) => {
     const me = req.user!;
-    const [identities, password] = await Promise.all([listIdentities(ctx.db, me.id), hasPassword(ctx.db, me.id)]);
+    const [identities, password] = await Promise.all([
+      ctx.repos.identities.list(me.id),
+      ctx.repos.users.hasPassword(me.id),
+    ]);
     res.json({
       identities: identities.map((i) => presentIdentity(i, oidc.provider(i.provider))),
       hasPassword: password,
@@ -174,11 +176,11 @@ export function oidcRouter(ctx: AppContext): Router {
   router.delete('/api/me/identities/:id', requireUser, async (req, res) => {
     const { id } = validateParams(req, IdentityIdParams);
     const me = req.user!;
-    const result = await unlinkIdentity(ctx.db, me.id, id);
+    const result = await ctx.repos.identities.unlink(me.id, id);
     if (result === 'not_found') throw errors.notFound('Linked identity');
     if (result === 'last_sign_in_method')
       throw new AppError(409, 'last_sign_in_method', 'This is your only way to sign in. Link another provider first.');
-    await recordAudit(ctx.db, { userId: me.id, type: 'identity_unlinked', ip: req.ip, details: { identityId: id } });
+    await ctx.repos.audit.record({ userId: me.id, type: 'identity_unlinked', ip: req.ip, details: { identityId: id } });
     req.log.info({ userId: me.id }, 'identity unlinked');
     res.status(204).end();
   });

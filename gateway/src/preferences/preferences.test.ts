@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAuditEvents } from '@parley/db';
 import { DEFAULT_PREFERENCES, LIMITS } from '@parley/protocol';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { RecordingClient, registerUser } from '@parley/testkit/accounts';
@@ -27,7 +26,7 @@ describe('voice preferences (local TTS provider)', () => {
     expect((await c.get('/api/me/preferences')).body).toEqual(valid);
     const reset = await c.put('/api/me/preferences', { ...valid, ttsVoice: null });
     expect(reset.body.ttsVoice).toBeNull();
-    const audit = (await listAuditEvents(gw.database.db, id)).filter((e) => e.type === 'preferences_change');
+    const audit = (await gw.ctx.repos.audit.list(id)).filter((e) => e.type === 'preferences_change');
     expect(audit.map((e) => e.details)).toEqual([
       { fields: ['ttsVoice'] },
       { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt'] },

@@ -36,11 +36,11 @@ describe('retention', () => {
     const active = await seedConversation(db, short.id, { createdAt: at(30), status: 'active', endedAt: null });
     const othersOld = await seedConversation(db, forever.id, { createdAt: at(400) });
 
-    expect(await purgeExpiredConversations(db, now)).toBe(1);
+    expect(await purgeExpiredConversations(gw.ctx.repos.retention, now)).toBe(1);
     const left = (await db('conversations').whereIn('user_id', [short.id, forever.id]).pluck('id')).sort();
     expect(left).toEqual([endedRecently, fresh, active, othersOld].sort());
     expect(await db('utterances').where({ conversation_id: old }).first()).toBeUndefined();
-    expect(await purgeExpiredConversations(db, now)).toBe(0);
+    expect(await purgeExpiredConversations(gw.ctx.repos.retention, now)).toBe(0);
     await short.client.put('/api/me/retention', { days: null });
   });
 
@@ -49,7 +49,7 @@ describe('retention', () => {
     const u = await registerUser(gw, 'batch');
     await u.client.put('/api/me/retention', { days: 1 });
     for (let i = 0; i < 5; i++) await seedConversation(db, u.id, { createdAt: new Date(Date.now() - 5 * DAY) });
-    const job = startRetentionJob(db, gw.ctx.logger, 60_000);
+    const job = startRetentionJob(gw.ctx.repos.retention, gw.ctx.logger, 60_000);
     try {
       const [a, b] = await Promise.all([job.runOnce(), job.runOnce()]);
       expect([a, b]).toEqual([5, 5]); // the second call joined the running purge

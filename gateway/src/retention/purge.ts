@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import { historyRepo, type Database } from '@parley/db';
+import type { RetentionRepository } from '@parley/db';
 
 /**
  * Deletes every conversation older than its owner's retention setting (users.retention_days;
  * null keeps everything). Age is measured from the call's end (else its creation); active calls
  * are never purged. Returns how many conversations were removed.
  */
-export function purgeExpiredConversations(db: Database, now: Date = new Date()): Promise<number> {
-  return historyRepo.purgeExpired(db, now);
+export function purgeExpiredConversations(retention: RetentionRepository, now: Date = new Date()): Promise<number> {
+  return retention.purgeExpired(now);
 }
 
 export interface RetentionJob {
@@ -22,14 +22,18 @@ export const DEFAULT_PURGE_INTERVAL_MS = 60 * 60 * 1000;
  * The purge on a timer inside the gateway: an unref'd setInterval, so it never keeps the process
  * alive; runs never overlap; failures are logged (no personal data) and retried next tick.
  */
-export function startRetentionJob(db: Database, logger: Logger, intervalMs = DEFAULT_PURGE_INTERVAL_MS): RetentionJob {
+export function startRetentionJob(
+  retention: RetentionRepository,
+  logger: Logger,
+  intervalMs = DEFAULT_PURGE_INTERVAL_MS,
+): RetentionJob {
   let running: Promise<number> | null = null;
   let stopped = false;
   const runOnce = async () => {
     if (running) return running;
     running = (async () => {
       try {
-        const purged = await purgeExpiredConversations(db, new Date());
+        const purged = await purgeExpiredConversations(retention, new Date());
         if (purged > 0) logger.info({ event: 'retention_purge', purged }, 'expired conversations purged');
         return purged;
       } catch (err) {

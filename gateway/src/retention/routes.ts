@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { historyRepo } from '@parley/db';
 import type { AppContext } from '../context';
 import { requireUser } from '../auth/current-user';
 import { validateBody } from '../http/validate';
@@ -15,13 +14,12 @@ export function retentionRouter(ctx: AppContext): Router {
   const router = Router();
 
   router.get('/api/me/retention', requireUser, async (req, res) => {
-    const row = await ctx.db('users').where({ id: req.user!.id }).first('retention_days');
-    res.json({ retentionDays: row?.retention_days ?? null });
+    res.json({ retentionDays: await ctx.repos.retention.days(req.user!.id) });
   });
 
   router.put('/api/me/retention', requireUser, async (req, res) => {
     const { days } = validateBody(req, RetentionBody);
-    await historyRepo.setRetentionDays(ctx.db, req.user!.id, days);
+    await ctx.repos.retention.setDays(req.user!.id, days);
     req.log?.info({ event: 'retention_changed', days }, 'retention setting changed');
     res.json({ retentionDays: days });
   });

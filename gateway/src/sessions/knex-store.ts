@@ -1,63 +1,58 @@
-import session from 'express-session';
+import { ConnectSessionKnexStore } from 'connect-session-knex';
+import type { SessionData } from 'express-session';
+import type { Logger } from 'pino';
 import type { Database } from '@parley/db';
 
+/** How often the store deletes expired rows. */
+const CLEANUP_INTERVAL_MS = 10 * 60_000;
+
 /**
- * express-session store on the `sessions` table: the single-process fallback used when REDIS_URL
- * is unset (embedded database on a laptop). Sessions survive a gateway restart.
+ * connect-session-knex on the `sessions` table (db migration 004 gives it the library's columns):
+ * the single-process fallback used when REDIS_URL is unset; sessions survive a gateway restart and
+ * the store deletes expired rows itself. Works on Postgres and on embedded PGlite (knex-pglite).
+ * Two guards around the library: its methods report an error to the callback AND reject a promise
+ * express-session never awaits (an unhandled rejection ends the process), and touch() never calls
+ * back on failure (the response would hang); both are settled here.
  */
-export class KnexSessionStore extends session.Store {
-  constructor(
-    private db: Database,
-    private defaultTtlMs: number,
-  ) {
-    super();
+export class KnexSessionStore extends ConnectSessionKnexStore {
+  constructor(db: Database, logger: Logger) {
+    super({
+      knex: db,
+      tableName: 'sessions',
+      createTable: false,
+      cleanupInterval: CLEANUP_INTERVAL_MS,
+      onDbCleanupError: (err) =>
+        logger.warn({ event: 'session_cleanup', errName: (err as Error)?.name }, 'expired session cleanup failed'),
+    });
+    // Each method awaits `ready` and reports its failure through its own callback.
+    this.ready.catch(() => {});
   }
 
-  private expiry(sess: session.SessionData): Date {
-    const maxAge = sess.cookie?.maxAge;
-    return new Date(Date.now() + (typeof maxAge === 'number' ? maxAge : this.defaultTtlMs));
+  override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void) {
+    return super.get(sid, cb).catch(() => null);
   }
 
-  override get(sid: string, cb: (err: unknown, sess?: session.SessionData | null) => void) {
-    this.db('sessions')
-      .where({ sid })
-      .andWhere('expires_at', '>', new Date())
-      .first('sess')
-      .then((row: { sess: session.SessionData } | undefined) => cb(null, row?.sess ?? null), cb);
-  }
-
-  override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void) {
-    this.db('sessions')
-      .insert({ sid, sess: JSON.stringify(sess), expires_at: this.expiry(sess) })
-      .onConflict('sid')
-      .merge()
-      .then(
-        () => cb?.(),
-        (e: unknown) => cb?.(e),
-      );
-  }
-
-  override touch(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void) {
-    this.db('sessions')
-      .where({ sid })
-      .update({ expires_at: this.expiry(sess) })
-      .then(
-        () => cb?.(),
-        (e: unknown) => cb?.(e),
-      );
+  override set(sid: string, session: SessionData, cb?: (err?: unknown) => void) {
+    return super.set(sid, session, cb).catch(() => {});
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void) {
-    this.db('sessions')
-      .where({ sid })
-      .delete()
-      .then(
-        () => cb?.(),
-        (e: unknown) => cb?.(e),
-      );
+    return super.destroy(sid, cb).catch(() => 0);
   }
 
-  async purgeExpired(): Promise<number> {
-    return this.db('sessions').where('expires_at', '<=', new Date()).delete();
+  override touch(sid: string, session: SessionData, cb?: (err?: unknown) => void) {
+    let called = false;
+    const once = (err?: unknown) => {
+      if (called) return;
+      called = true;
+      cb?.(err);
+    };
+    return super.touch(sid, session, () => once()).catch((err: unknown) => once(err));
+  }
+
+  /** Stops the cleanup timer (gateway shutdown); a cleanup already running is not rescheduled. */
+  close(): void {
+    this.options.cleanupInterval = 0;
+    clearTimeout(this.nextDbCleanup);
   }
 }

@@ -1,5 +1,6 @@
 import { RedisStore } from 'connect-redis';
 import session from 'express-session';
+import type { Logger } from 'pino';
 import type { Database } from '@parley/db';
 import type { GatewayConfig } from '../config/config';
 import type { Redis } from '../infra/redis';
@@ -19,10 +20,16 @@ declare module 'express-session' {
 
 export const SESSION_COOKIE = 'parley.sid';
 
-export function createSessionStore(config: GatewayConfig, db: Database, redis: Redis | null): session.Store {
+/** Redis (connect-redis) when configured, else the database's sessions table (connect-session-knex). */
+export function createSessionStore(
+  config: GatewayConfig,
+  db: Database,
+  redis: Redis | null,
+  logger: Logger,
+): session.Store & { close?(): void } {
   if (redis)
     return new RedisStore({ client: redis, prefix: `${config.redis.prefix}sess:`, ttl: config.session.idleMs / 1000 });
-  return new KnexSessionStore(db, config.session.idleMs);
+  return new KnexSessionStore(db, logger);
 }
 
 export function createSessionMiddleware(config: GatewayConfig, store: session.Store) {

@@ -42,7 +42,7 @@ function run(mw: RequestHandler, req: Request, res: ServerResponse): Promise<voi
  * `error` (the socket stays open); frames over MAX_CLIENT_FRAME_BYTES close it with 1009.
  */
 export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
-  const directory = new CallDirectory(ctx.db, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, skipUTF8Validation: true });
   const alive = new WeakMap<WebSocket, boolean>();
   const log = ctx.logger.child({ feature: 'transcripts' });

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { historyRepo } from '@parley/db';
 import type { AppContext } from '../context';
 import { requireUser } from '../auth/current-user';
 import { activeDayStreak } from './usage';
@@ -13,7 +12,7 @@ import { activeDayStreak } from './usage';
 export function usageRouter(ctx: AppContext): Router {
   const router = Router();
   router.get('/api/me/usage', requireUser, async (req, res) => {
-    const u = await historyRepo.usageFigures(ctx.db, req.user!.id);
+    const u = await ctx.repos.usage.figures(req.user!.id);
     res.set('Cache-Control', 'private, no-store');
     res.json({
       calls: u.calls,

@@ -1,7 +1,8 @@
 import { CartesiaClient } from '@cartesia/cartesia-js';
-import type { TtsProvider } from '@parley/protocol';
+import { ESPEAK_VOICES, isCartesiaVoiceId, OPENAI_VOICES, type TtsProvider, type Voice } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { CARTESIA_FALLBACK_VOICES, ESPEAK_VOICES, OPENAI_VOICES, type Voice } from './builtin';
+import { CARTESIA_FALLBACK_VOICES } from './builtin';
+import { perGatewayCache, type Loaded } from './cache';
 
 export interface VoiceCatalogue {
   provider: TtsProvider;
@@ -37,7 +38,7 @@ async function listCartesiaVoices(ctx: AppContext): Promise<Voice[]> {
       ? (listed as { data: CartesiaListed[] }).data
       : [];
   const voices = items
-    .filter((v) => typeof v.id === 'string' && v.id.length > 0 && v.id.length <= 100)
+    .filter((v) => typeof v.id === 'string' && isCartesiaVoiceId(v.id))
     .map((v) => ({
       id: v.id as string,
       name: typeof v.name === 'string' ? v.name : (v.id as string),
@@ -55,7 +56,7 @@ function cartesiaBuiltin(ctx: AppContext): Voice[] {
   return [{ id: configured, name: 'Configured voice (CARTESIA_VOICE)', language: null }, ...rest];
 }
 
-async function load(ctx: AppContext): Promise<{ value: VoiceCatalogue; ttlMs: number }> {
+async function load(ctx: AppContext): Promise<Loaded<VoiceCatalogue>> {
   const provider = ctx.config.providers.tts;
   if (provider === 'openai') {
     const configured = ctx.config.providerEnv.OPENAI_TTS_VOICE;
@@ -78,7 +79,7 @@ async function load(ctx: AppContext): Promise<{ value: VoiceCatalogue; ttlMs: nu
   }
 }
 
-const cache = new WeakMap<AppContext, { expires: number; pending: Promise<VoiceCatalogue> }>();
+const cached = perGatewayCache(load);
 
 /**
  * The voices the active TTS provider offers, for GET /api/voices and for validating
@@ -87,18 +88,5 @@ const cache = new WeakMap<AppContext, { expires: number; pending: Promise<VoiceC
  * OpenAI and the local espeak-ng provider have fixed lists. Never throws.
  */
 export function voiceCatalogue(ctx: AppContext): Promise<VoiceCatalogue> {
-  const hit = cache.get(ctx);
-  if (hit && hit.expires > Date.now()) return hit.pending;
-  const entry = { expires: Infinity, pending: Promise.resolve(null as unknown as VoiceCatalogue) };
-  entry.pending = load(ctx).then(({ value, ttlMs }) => {
-    entry.expires = Date.now() + ttlMs;
-    return value;
-  });
-  cache.set(ctx, entry);
-  return entry.pending;
-}
-
-/** Forgets the cached listing (tests, or after the provider key changes). */
-export function resetVoiceCatalogue(ctx: AppContext): void {
-  cache.delete(ctx);
+  return cached(ctx);
 }

@@ -1,5 +1,6 @@
 import { createClient } from '@deepgram/sdk';
 import type { AppContext } from '../context';
+import { perGatewayCache, type Loaded } from './cache';
 
 export interface SttModel {
   name: string;
@@ -31,7 +32,7 @@ function restUrl(base: string | undefined): string | undefined {
   return base?.replace(/^ws(s?):\/\//, 'http$1://').replace(/\/+$/, '');
 }
 
-async function load(ctx: AppContext): Promise<{ value: SttCatalogue; ttlMs: number }> {
+async function load(ctx: AppContext): Promise<Loaded<SttCatalogue>> {
   const env = ctx.config.providerEnv;
   const url = restUrl(env.DEEPGRAM_BASE_URL);
   const client = createClient({
@@ -66,7 +67,7 @@ async function load(ctx: AppContext): Promise<{ value: SttCatalogue; ttlMs: numb
   }
 }
 
-const cache = new WeakMap<AppContext, { expires: number; pending: Promise<SttCatalogue> }>();
+const cached = perGatewayCache(load);
 
 /**
  * Deepgram key check and streaming-model catalogue, when STT is deepgram with a key; null
@@ -74,13 +75,5 @@ const cache = new WeakMap<AppContext, { expires: number; pending: Promise<SttCat
  */
 export function sttCatalogue(ctx: AppContext): Promise<SttCatalogue | null> {
   if (ctx.config.providers.stt !== 'deepgram' || !ctx.config.providerEnv.DEEPGRAM_API_KEY) return Promise.resolve(null);
-  const hit = cache.get(ctx);
-  if (hit && hit.expires > Date.now()) return hit.pending;
-  const entry = { expires: Infinity, pending: Promise.resolve(null as unknown as SttCatalogue) };
-  entry.pending = load(ctx).then(({ value, ttlMs }) => {
-    entry.expires = Date.now() + ttlMs;
-    return value;
-  });
-  cache.set(ctx, entry);
-  return entry.pending;
+  return cached(ctx);
 }

@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LANGUAGES } from '@parley/protocol';
+import { ESPEAK_VOICES, LANGUAGES, OPENAI_VOICES } from '@parley/protocol';
 import { createTestDatabase, startTestGateway, TestClient, type TestDatabase, type TestGateway } from '@parley/testkit';
 import { registerUser } from '@parley/testkit/accounts';
-import { ESPEAK_VOICES, OPENAI_VOICES } from './builtin';
 
 /** A local stand-in for a provider's REST API: scripted answers, every request recorded. */
 async function fakeApi(handler: (req: IncomingMessage) => { status: number; body: unknown }) {
@@ -21,7 +20,7 @@ async function fakeApi(handler: (req: IncomingMessage) => { status: number; body
 
 const CARTESIA_VOICES = [
   {
-    id: 'voice-en-1',
+    id: '6f84f4b8-58a2-430c-8c79-688dad597532',
     name: 'Ava',
     description: 'warm',
     language: 'en',
@@ -30,7 +29,7 @@ const CARTESIA_VOICES = [
     embedding: [],
   },
   {
-    id: 'voice-fr-1',
+    id: 'a8a1eb38-5f15-4c1d-8722-7ac0f329727d',
     name: 'Bastien',
     description: '',
     language: 'fr',
@@ -38,6 +37,8 @@ const CARTESIA_VOICES = [
     created_at: '2024-01-01T00:00:00Z',
     embedding: [],
   },
+  // Not in Cartesia's id form (a UUID): not offered, since the agent could not speak with it.
+  { id: 'not-a-cartesia-id', name: 'Odd', description: '', language: 'en', is_public: true, embedding: [] },
 ];
 
 describe('voice catalogue, languages and providers', () => {
@@ -105,17 +106,24 @@ describe('voice catalogue, languages and providers', () => {
         provider: 'cartesia',
         source: 'provider',
         voices: [
-          { id: 'voice-en-1', name: 'Ava', language: 'en', description: 'warm' },
-          { id: 'voice-fr-1', name: 'Bastien', language: 'fr' },
+          { id: '6f84f4b8-58a2-430c-8c79-688dad597532', name: 'Ava', language: 'en', description: 'warm' },
+          { id: 'a8a1eb38-5f15-4c1d-8722-7ac0f329727d', name: 'Bastien', language: 'fr' },
         ],
       });
       expect(api.requests[0]).toMatchObject({ method: 'GET', url: '/voices/' });
       expect(api.requests[0]!.headers['x-api-key']).toBe('ck-test');
       await c.get('/api/voices');
       await registerUser(c);
-      const prefs = { ttsVoice: 'voice-fr-1', language: 'fr', favoriteTopics: [], systemPrompt: '' };
+      const prefs = {
+        ttsVoice: 'a8a1eb38-5f15-4c1d-8722-7ac0f329727d',
+        language: 'fr',
+        favoriteTopics: [],
+        systemPrompt: '',
+      };
       expect((await c.put('/api/me/preferences', prefs)).status).toBe(200);
-      expect((await c.put('/api/me/preferences', { ...prefs, ttsVoice: 'voice-nope' })).status).toBe(400);
+      expect(
+        (await c.put('/api/me/preferences', { ...prefs, ttsVoice: '00000000-0000-4000-8000-000000000000' })).status,
+      ).toBe(400);
       expect(api.requests).toHaveLength(1); // cached: one provider call for all of the above
       expect(gw.logs.text).not.toContain('ck-test');
     } finally {

@@ -38,7 +38,7 @@ export function isAgentParticipant(p: { identity: string; kind?: number }): bool
 export function webhooksRouter(ctx: AppContext): Router {
   const router = Router();
   const receiver = new WebhookReceiver(ctx.config.livekit.apiKey, ctx.config.livekit.apiSecret);
-  const directory = new CallDirectory(ctx.db, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv);
 
   async function callerStillThere(room: string): Promise<boolean> {
     try {

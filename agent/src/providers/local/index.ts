@@ -11,7 +11,7 @@ export { localSpeechAvailable } from './engines.js';
 export { LocalSTT } from './stt.js';
 export { LocalTTS, LocalChunkedStream, ESPEAK_SAMPLE_RATE } from './tts.js';
 export { OfflineLLM, offlineReply } from './offline-llm.js';
-export { resolveEspeakVoice, ESPEAK_LANGUAGE_VOICES } from './voices.js';
+export { resolveEspeakVoice } from './voices.js';
 
 /** US English PocketSphinx; other languages are still recognised as English (see the docs). */
 export function createLocalStt(opts: { language: string }): stt.STT {

@@ -1,19 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { ESPEAK_FALLBACK_VOICE, ESPEAK_LANGUAGE_VOICES } from '@parley/protocol';
 import { espeakBinary } from './engines.js';
-
-/** espeak-ng voice for each language Parley offers (protocol LANGUAGES). */
-export const ESPEAK_LANGUAGE_VOICES: Readonly<Record<string, string>> = {
-  en: 'en-us',
-  es: 'es',
-  fr: 'fr',
-  de: 'de',
-  it: 'it',
-  pt: 'pt',
-  nl: 'nl',
-  ja: 'ja',
-  hi: 'hi',
-};
-const FALLBACK_VOICE = 'en-us';
 
 /** The voices and variants this machine's espeak-ng knows, as ids `-v` accepts. */
 export interface EspeakCatalog {
@@ -79,5 +66,5 @@ export function resolveEspeakVoice(
 ): string {
   if (voice && isKnownEspeakVoice(voice, known)) return voice;
   const base = language.toLowerCase().split(/[-_]/)[0] ?? '';
-  return ESPEAK_LANGUAGE_VOICES[base] ?? FALLBACK_VOICE;
+  return ESPEAK_LANGUAGE_VOICES[base] ?? ESPEAK_FALLBACK_VOICE;
 }

@@ -1,0 +1,51 @@
+import type { Database } from '../connect';
+import { pingDatabase } from '../connect';
+import { AccountRepository } from './account';
+import { AuditRepository } from './audit';
+import { ConversationsRepository } from './conversations';
+import { HistoryRepository } from './history';
+import { IdentitiesRepository } from './identities';
+import { PreferencesRepository } from './preferences';
+import { RetentionRepository } from './retention';
+import { UsageRepository } from './usage';
+import { UsersRepository } from './users';
+import { UtterancesRepository } from './utterances';
+
+/**
+ * Every repository, one per aggregate, over one database handle. The gateway builds this once in
+ * its composition root (server.ts) and hands it to features as `ctx.repos`; nothing outside db/
+ * writes a query.
+ */
+export interface Repositories {
+  users: UsersRepository;
+  identities: IdentitiesRepository;
+  preferences: PreferencesRepository;
+  audit: AuditRepository;
+  conversations: ConversationsRepository;
+  utterances: UtterancesRepository;
+  history: HistoryRepository;
+  usage: UsageRepository;
+  retention: RetentionRepository;
+  account: AccountRepository;
+  /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** Cheap liveness probe (readiness). */
+  ping(timeoutMs?: number): Promise<void>;
+}
+
+export function createRepositories(db: Database): Repositories {
+  return {
+    users: new UsersRepository(db),
+    identities: new IdentitiesRepository(db),
+    preferences: new PreferencesRepository(db),
+    audit: new AuditRepository(db),
+    conversations: new ConversationsRepository(db),
+    utterances: new UtterancesRepository(db),
+    history: new HistoryRepository(db),
+    usage: new UsageRepository(db),
+    retention: new RetentionRepository(db),
+    account: new AccountRepository(db),
+    transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
+    ping: (timeoutMs) => pingDatabase(db, timeoutMs),
+  };
+}
