@@ -1,4 +1,4 @@
-import type { ReadableStream } from 'node:stream/web';
+import { ReadableStream } from 'node:stream/web';
 import { voice, type llm, type stt, type tts } from '@livekit/agents';
 import { LANGUAGES, LIMITS, type Preferences } from '@parley/protocol';
 
@@ -109,12 +109,40 @@ export class ParleyAgent extends voice.Agent {
   readonly preferences: Preferences;
   readonly #onReplyText?: ParleyAgentOptions['onReplyText'];
   readonly #onUserTurn?: ParleyAgentOptions['onUserTurn'];
+  /** Fixed text for the next reply (the greeting) instead of asking the LLM. */
+  #scripted: string | null = null;
 
   constructor(opts: ParleyAgentOptions) {
     super({ instructions: buildInstructions(opts.preferences), stt: opts.stt, llm: opts.llm, tts: opts.tts });
     this.preferences = opts.preferences;
     this.#onReplyText = opts.onReplyText;
     this.#onUserTurn = opts.onUserTurn;
+  }
+
+  /**
+   * Says `text` through the same path as an LLM reply (not `session.say`): agents 1.8.1 stores an
+   * interrupted `say()` with its whole text, while a reply is stored as far as it was played (the
+   * transcript synchronised with the audio). The LLM is not called.
+   */
+  sayScripted(session: voice.AgentSession, text: string): voice.SpeechHandle {
+    this.#scripted = text;
+    return session.generateReply({ allowInterruptions: true });
+  }
+
+  override async llmNode(
+    chatCtx: llm.ChatContext,
+    toolCtx: llm.ToolContext,
+    modelSettings: voice.ModelSettings,
+  ): ReturnType<voice.Agent['llmNode']> {
+    const scripted = this.#scripted;
+    if (scripted === null) return super.llmNode(chatCtx, toolCtx, modelSettings);
+    this.#scripted = null;
+    return new ReadableStream<string>({
+      start(controller) {
+        controller.enqueue(scripted);
+        controller.close();
+      },
+    }) as Awaited<ReturnType<voice.Agent['llmNode']>>;
   }
 
   override async onUserTurnCompleted(chatCtx: llm.ChatContext, newMessage: llm.ChatMessage): Promise<void> {

@@ -108,6 +108,10 @@ export default defineAgent({
       stt,
       llm: createLlm(config, preferences),
       tts,
+      // agents' AEC warm-up (default: the first 3 s of the agent's first speech, i.e. the greeting)
+      // feeds the STT silence instead of the caller's audio: anything said over the greeting was
+      // lost. Browsers and LiveKit clients cancel echo themselves; keep every word.
+      aecWarmupDuration: null,
       // Self-hosted: without these the turn detector and adaptive interruption call LiveKit Cloud.
       turnHandling: {
         turnDetection: 'vad',
@@ -138,7 +142,9 @@ export default defineAgent({
     // Lets the caller (and tests) see which conversation this agent serves.
     await ctx.room.localParticipant?.setAttributes({ 'parley.conversation_id': conversationId });
     if (ending) return;
-    session.say(greetingFor(preferences.language), { allowInterruptions: true });
+    const greeting = greetingFor(preferences.language);
+    reporter.scriptedReply(greeting);
+    agent.sayScripted(session, greeting);
     endIfAlone();
     logger.info({ providers: config.providers, language: preferences.language }, 'call started');
   },

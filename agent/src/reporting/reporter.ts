@@ -29,6 +29,9 @@ const toMs = (seconds: number | undefined): number | null =>
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** How long a user turn waits for the agent reply it interrupted to be committed first. */
+const HOLD_USER_MS = 3000;
+
 export function userTurnMetrics(m: llm.MetricsReport): TurnMetrics | null {
   const t: TurnMetrics = {
     endOfUtteranceDelayMs: toMs(m.endOfTurnDelay),
@@ -61,6 +64,12 @@ export class Reporter {
   #uncommittedUser: { text: string; at: number } | null = null;
   #lastAgentInterimAt = 0;
   #ended = false;
+  /** Text of scripted replies (the greeting) not yet committed: not LLM turns, no LLM metrics. */
+  #scripted: string[] = [];
+  /** The agent has been heard speaking since its last committed reply. */
+  #agentAudible = false;
+  /** A user turn that arrived while an agent reply was still being played (or paused). */
+  #heldUser: { item: Msg; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -78,9 +87,10 @@ export class Reporter {
     session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
       if (ev.item.type === 'message') this.itemAdded(ev.item);
     });
-    session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) =>
-      this.#push({ type: 'agent_state', state: ev.newState }),
-    );
+    session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
+      if (ev.newState === 'speaking') this.#agentAudible = true;
+      this.#push({ type: 'agent_state', state: ev.newState });
+    });
   }
 
   callStarted(at = Date.now()): void {
@@ -90,6 +100,7 @@ export class Reporter {
   /** Reports the end once; a user turn that was never committed is reported first. */
   callEnded(reason: EndReason, at = Date.now()): void {
     if (this.#ended) return;
+    this.#releaseHeldUser();
     this.#flushUncommittedUser();
     this.#ended = true;
     this.#push({ type: 'call_ended', at: iso(at), reason });
@@ -112,13 +123,56 @@ export class Reporter {
     if (text) this.#push({ type: 'interim', role: 'agent', segmentId, text: clip(text) });
   }
 
+  /** The agent is about to say fixed text through the reply path (ParleyAgent.sayScripted). */
+  scriptedReply(text: string): void {
+    this.#scripted.push(text.trim());
+  }
+
   /** Called from Agent.onUserTurnCompleted with the turn's text. */
   userTurnCompleted(text: string): void {
     this.#flushUncommittedUser();
     if (text.trim()) this.#uncommittedUser = { text: text.trim(), at: Date.now() };
   }
 
+  /**
+   * A caller who talks over the agent completes a turn before the framework commits the reply it
+   * cut off. The user turn is then held until that reply is committed (at most HOLD_USER_MS), so
+   * the stored order is the spoken order: the interrupted reply first, then what interrupted it.
+   */
   itemAdded(item: Msg): void {
+    if (item.role === 'user' && this.#agentAudible && !this.#heldUser) {
+      const timer = setTimeout(() => this.#releaseHeldUser(), HOLD_USER_MS);
+      timer.unref?.();
+      this.#heldUser = { item, timer };
+      this.#uncommittedUser = null;
+      return;
+    }
+    if (item.role === 'assistant') {
+      this.#agentAudible = false;
+      const held = this.#heldUser;
+      const heldStart = held?.item.metrics.startedSpeakingAt;
+      const start = item.metrics.startedSpeakingAt;
+      if (held && !(heldStart !== undefined && start !== undefined && heldStart < start)) {
+        this.#commitItem(item);
+        this.#releaseHeldUser();
+        return;
+      }
+      this.#releaseHeldUser();
+    } else {
+      this.#releaseHeldUser();
+    }
+    this.#commitItem(item);
+  }
+
+  #releaseHeldUser() {
+    const held = this.#heldUser;
+    if (!held) return;
+    this.#heldUser = null;
+    clearTimeout(held.timer);
+    this.#commitItem(held.item);
+  }
+
+  #commitItem(item: Msg): void {
     const text = (item.textContent ?? '').trim();
     if (item.role === 'user') {
       this.#uncommittedUser = null;
@@ -128,8 +182,13 @@ export class Reporter {
       this.#userSegment++;
       this.#userFinals = '';
     } else if (item.role === 'assistant') {
+      const scripted = this.#scripted.findIndex((t) => t.startsWith(text));
+      if (scripted >= 0) this.#scripted.splice(scripted, 1);
       if (!text) return;
-      const metrics = agentTurnMetrics(item.metrics, this.#lastUserMetrics);
+      const metrics =
+        scripted >= 0
+          ? agentTurnMetrics({ ttsNodeTtfb: item.metrics.ttsNodeTtfb }, null)
+          : agentTurnMetrics(item.metrics, this.#lastUserMetrics);
       if (metrics?.llmTtftMs != null || metrics?.e2eLatencyMs != null) this.#lastUserMetrics = null;
       this.#utterance('agent', text, item, metrics, item.interrupted);
     }

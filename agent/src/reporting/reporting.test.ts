@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { voice } from '@livekit/agents';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IngestBatch, type IngestEvent, type Utterance } from '@parley/protocol';
 import { verifyRequest } from '@parley/protocol/signature';
 import { DeliveryQueue } from './delivery';
@@ -286,5 +287,80 @@ describe('Reporter', () => {
       ttsTtfbMs: 50,
       e2eLatencyMs: null,
     });
+  });
+});
+
+describe('Reporter: talking over the agent', () => {
+  const user = (text: string, startedSpeakingAt: number) => ({
+    id: text,
+    role: 'user' as const,
+    textContent: text,
+    interrupted: false,
+    createdAt: 0,
+    metrics: { startedSpeakingAt, stoppedSpeakingAt: startedSpeakingAt + 1 },
+  });
+  const agent = (text: string, startedSpeakingAt: number, interrupted: boolean, extra = {}) => ({
+    id: text,
+    role: 'assistant' as const,
+    textContent: text,
+    interrupted,
+    createdAt: 0,
+    metrics: { startedSpeakingAt, stoppedSpeakingAt: startedSpeakingAt + 1, ...extra },
+  });
+  const utterancesOf = (pushed: IngestEvent[]) =>
+    pushed.flatMap((e) => (e.type === 'utterance' ? [e.utterance] : [])) as Utterance[];
+
+  it('stores the interrupted greeting before the turn that cut it off, as played, without LLM figures', () => {
+    const pushed: IngestEvent[] = [];
+    const r = new Reporter({ push: (e: IngestEvent) => pushed.push(e) } as never, 'en');
+    const listeners = new Map<string, (ev: any) => void>();
+    r.attach({ on: (name: string, fn: (ev: any) => void) => listeners.set(name, fn) } as never);
+    r.scriptedReply('Hi, this is Parley. What would you like to talk about?');
+    listeners.get(voice.AgentSessionEventTypes.AgentStateChanged)!({ newState: 'speaking' });
+    r.userTurnCompleted('what is the weather like on the moon');
+    // The framework commits the user's turn first, then the greeting it interrupted.
+    r.itemAdded(user('what is the weather like on the moon', 100.4));
+    expect(utterancesOf(pushed)).toEqual([]);
+    r.itemAdded(agent('Hi, this is', 100, true, { llmNodeTtft: 0.001, ttsNodeTtfb: 0.05 }));
+    r.itemAdded(agent('The moon has no weather.', 103, false, { llmNodeTtft: 0.2, e2eLatency: 0.9 }));
+    r.callEnded('caller_left');
+    const u = utterancesOf(pushed);
+    expect(u.map((x) => [x.seq, x.role, x.text, x.interrupted])).toEqual([
+      [0, 'agent', 'Hi, this is', true],
+      [1, 'user', 'what is the weather like on the moon', false],
+      [2, 'agent', 'The moon has no weather.', false],
+    ]);
+    expect(u[0]!.metrics).toEqual({
+      endOfUtteranceDelayMs: null,
+      transcriptionDelayMs: null,
+      llmTtftMs: null,
+      ttsTtfbMs: 50,
+      e2eLatencyMs: null,
+    });
+    expect(u[2]!.metrics?.llmTtftMs).toBe(200);
+  });
+
+  it('keeps the spoken order when the caller spoke first, and never holds a turn forever', () => {
+    vi.useFakeTimers();
+    try {
+      const pushed: IngestEvent[] = [];
+      const r = new Reporter({ push: (e: IngestEvent) => pushed.push(e) } as never, 'en');
+      const listeners = new Map<string, (ev: any) => void>();
+      r.attach({ on: (name: string, fn: (ev: any) => void) => listeners.set(name, fn) } as never);
+      listeners.get(voice.AgentSessionEventTypes.AgentStateChanged)!({ newState: 'speaking' });
+      r.itemAdded(user('first', 200));
+      r.itemAdded(agent('cut off reply', 201, true));
+      expect(utterancesOf(pushed).map((x) => x.text)).toEqual(['first', 'cut off reply']);
+
+      listeners.get(voice.AgentSessionEventTypes.AgentStateChanged)!({ newState: 'speaking' });
+      r.itemAdded(user('second', 300));
+      expect(utterancesOf(pushed)).toHaveLength(2);
+      vi.advanceTimersByTime(3100);
+      expect(utterancesOf(pushed).map((x) => x.text)).toEqual(['first', 'cut off reply', 'second']);
+      r.callEnded('caller_left');
+      expect(utterancesOf(pushed)).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -3,10 +3,12 @@
 //   POST /v1/chat/completions       streaming (SSE chat.completion.chunk) and non-streaming (titles)
 //   POST /v1/audio/speech           raw PCM s16le 24 kHz mono (response_format "pcm")
 //   POST /v1/audio/transcriptions   multipart upload, JSON `{ text }` reply
+//   GET  /v1/realtime?intent=transcription   realtime transcription WebSocket (openai-realtime.ts)
 // Replies are scripted; nothing is generated or recognised.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenLocal, readBody, sendJson, sleep } from './listen';
+import { attachRealtimeTranscription, type FakeRealtimeSttSession } from './openai-realtime';
 import { pcm16Bytes, voiceSignal } from './voice-signal';
 
 export interface FakeChatMessage {
@@ -24,8 +26,13 @@ export interface FakeOpenAIOptions {
   tokenDelayMs?: number;
   /** Non-streaming chat reply (e.g. conversation titles), given the last user message's text. */
   titles?: (text: string) => string;
-  /** Transcripts returned by /audio/transcriptions in order; then "I heard something". */
+  /**
+   * Transcripts, one per utterance, in order, whichever way it is transcribed (/audio/transcriptions
+   * or the realtime socket); then "I heard something".
+   */
   transcriptions?: string[];
+  /** Realtime transcription: delay between the end of speech and the transcript (default 0). */
+  realtimeFinalDelayMs?: number;
   /** Delay before /audio/speech answers (default 0). */
   speechDelayMs?: number;
   /** Milliseconds of speech audio per character for /audio/speech (default 55). */
@@ -67,7 +74,29 @@ export interface FakeOpenAI {
   holdReplies(): void;
   releaseReplies(): void;
   readonly heldReplies: number;
+  /** Realtime transcription connections, in order. */
+  realtimeSessions: FakeRealtimeSttSession[];
+  /** Completed transcripts, in order, from either transcription path. */
+  transcriptsSent: string[];
+  /** Fault knobs, changeable while a call runs (see FakeOpenAIFaults). */
+  faults: FakeOpenAIFaults;
   close(): Promise<void>;
+}
+
+/**
+ * What goes wrong, per endpoint, from now on (null: nothing). Set them while a call runs.
+ * - `http_500`: the request is answered 500 (`server_error`); a realtime upgrade is refused 503.
+ * - `drop`: the connection is destroyed (a streamed reply after its first token; open realtime
+ *   sockets at once, and new ones are refused).
+ * - `stall`: the request is accepted and then nothing more is sent (a streamed reply after its
+ *   first token; realtime transcripts are never sent).
+ */
+export type FakeFault = 'http_500' | 'drop' | 'stall' | null;
+export interface FakeOpenAIFaults {
+  chat: FakeFault;
+  speech: FakeFault;
+  transcriptions: FakeFault;
+  realtime: FakeFault;
 }
 
 export const FAKE_MODELS = ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4o-mini', 'tts-1', 'gpt-4o-mini-tts', 'whisper-1'];
@@ -97,6 +126,15 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const speechRequests: any[] = [];
   const transcriptions: FakeTranscriptionRequest[] = [];
   const transcriptScript = [...(opts.transcriptions ?? [])];
+  const transcriptsSent: string[] = [];
+  const nextTranscript = () => {
+    const text = transcriptScript.shift() ?? 'I heard something';
+    transcriptsSent.push(text);
+    return text;
+  };
+  const faults: FakeOpenAIFaults = { chat: null, speech: null, transcriptions: null, realtime: null };
+  /** Sockets held open by `stall` faults, destroyed on close. */
+  const stalled = new Set<ServerResponse>();
   let modelListRequests = 0;
   const repliesStreamed: string[] = [];
   let gate: { promise: Promise<void>; open: () => void } | null = null;
@@ -134,6 +172,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const stream = body.stream === true;
     chatRequests.push({ model: body.model, messages: body.messages, stream, body });
+    const fault = faults.chat;
+    if (fault === 'http_500' || (!stream && fault))
+      return sendError(res, 500, 'server_error', 'The server had an error.');
     const messages = body.messages.map((m: any): FakeChatMessage => ({
       role: String(m.role),
       content: flatten(m.content),
@@ -191,6 +232,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       if (aborted) break;
       const delta = i === 0 ? { role: 'assistant', content: tokens[i], refusal: null } : { content: tokens[i] };
       res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
+      if (fault === 'drop') return void res.destroy();
+      if (fault === 'stall') return void stalled.add(res);
     }
     if (aborted) return;
     res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
@@ -204,6 +247,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return sendError(res, 400, 'invalid_request', "Missing required parameter: 'input' or 'model'.");
     }
     speechRequests.push(body);
+    if (faults.speech === 'http_500') return sendError(res, 500, 'server_error', 'The server had an error.');
+    if (faults.speech === 'drop') return void res.destroy();
+    if (faults.speech === 'stall') return void stalled.add(res);
     if (body.response_format !== undefined && body.response_format !== 'pcm') {
       return sendError(res, 400, 'unsupported_format', 'The fake serves response_format "pcm" only.');
     }
@@ -237,7 +283,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const language = form.get('language');
     transcriptions.push({ model, language: typeof language === 'string' ? language : undefined, fileBytes: file.size });
-    sendJson(res, 200, { text: transcriptScript.shift() ?? 'I heard something' });
+    if (faults.transcriptions === 'http_500') return sendError(res, 500, 'server_error', 'The server had an error.');
+    if (faults.transcriptions === 'drop') return void res.destroy();
+    if (faults.transcriptions === 'stall') return void stalled.add(res);
+    sendJson(res, 200, { text: nextTranscript() });
   };
 
   const http = await listenLocal((req, res) => {
@@ -247,8 +296,19 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     });
   });
 
+  const realtimeSessions = attachRealtimeTranscription(http.server, {
+    nextTranscript,
+    finalDelayMs: opts.realtimeFinalDelayMs,
+    refuse: () => faults.realtime === 'http_500' || faults.realtime === 'drop',
+    dropped: () => faults.realtime === 'drop',
+    stalled: () => faults.realtime === 'stall',
+  });
+
   return {
     baseURL: `http://127.0.0.1:${http.port}/v1`,
+    realtimeSessions,
+    transcriptsSent,
+    faults,
     chatRequests,
     speechRequests,
     get transcriptionRequests() {
@@ -273,6 +333,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     },
     close: () => {
       gate?.open();
+      for (const res of stalled) res.destroy();
       return http.close();
     },
   };
