@@ -15,6 +15,7 @@ const STACK = [
   'e2e/browser/**/*.test.ts',
   'e2e/reliability/**/*.test.ts',
   'e2e/cluster/**/*.test.ts',
+  'e2e/attacks/prompt-override.test.ts',
 ];
 
 export default defineConfig({
