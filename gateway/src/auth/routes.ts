@@ -1,11 +1,18 @@
 import { Router } from 'express';
 import { isUniqueViolation } from '@parley/db';
 import type { AppContext } from '../context';
-import { AppError, errors } from '../http/errors';
+import { errors } from '../http/errors';
 import { validateBody } from '../http/validate';
 import { registerRoute } from '../openapi/registry';
 import { rateLimiters } from '../security/rate-limit';
-import { burnVerification, hashPassword, needsRehash, passwordProblems, verifyPassword } from '../security/passwords';
+import {
+  burnVerification,
+  hashPassword,
+  needsRehash,
+  passwordProblems,
+  verifyPassword,
+  weakPassword,
+} from '../security/passwords';
 import { passwordParams } from './password-params';
 import { requireUser } from './current-user';
 import { LoginBody, presentUser, RegisterBody, UserEnvelope } from './schema';
@@ -40,9 +47,6 @@ registerRoute({
   auth: 'user',
   response: UserEnvelope,
 });
-
-export const weakPassword = (details: unknown) =>
-  new AppError(400, 'weak_password', 'Choose a stronger password.', details);
 
 /** POST /api/auth/{register,login,logout}, GET /api/auth/me. */
 export function authRouter(ctx: AppContext): Router {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
 import type { AppContext } from '../context';
@@ -7,7 +7,8 @@ import { errors } from '../http/errors';
 import { validateParams } from '../http/validate';
 import { registerRoute } from '../openapi/registry';
 import { preferencesService } from '../preferences/service';
-import { CallDirectory, type CallRef } from './directory';
+import { CallDirectory } from './directory';
+import { ownsCall } from './ownership';
 import { callRateLimits } from './rate-limit';
 import { CallCreated, CallStatusBody, CreateCallBody } from './schema';
 import { callToken, guestIdentity, newRoomName, userIdentity } from './token';
@@ -37,12 +38,6 @@ registerRoute({
   response: CallStatusBody,
   errors: { 404: 'not_found' },
 });
-
-/** The account or guest session that owns a call; anyone else is told it does not exist. */
-export function ownsCall(req: Pick<Request, 'user' | 'session'>, call: CallRef): boolean {
-  if (call.kind === 'user') return req.user?.id === call.userId;
-  return req.session?.guestConversationIds?.includes(call.id) ?? false;
-}
 
 /**
  * POST /api/calls — set up a voice call for the logged-in user or a guest.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Preferences, TurnMetrics } from '@parley/protocol';
 import { registerRoute } from '../openapi/registry';
 import { DeleteAccountBody } from '../account-data/schema';
-import { RetentionBody } from '../retention/routes';
+import { RetentionBody } from '../retention/schema';
 import { ExportQuery, ListConversationsQuery } from './schema';
 
 /** OpenAPI entries for history, own-your-data, retention and usage (rendered into docs/api.md). */

@@ -1,10 +1,8 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../context';
 import { requireUser } from '../auth/current-user';
 import { validateBody } from '../http/validate';
-
-export const RetentionBody = z.object({ days: z.number().int().min(1).max(3650).nullable() }).strict();
+import { RetentionBody } from './schema';
 
 /**
  *   GET /api/me/retention → { retentionDays }

@@ -2,6 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as en from '@zxcvbn-ts/language-en';
+import { AppError } from '../http/errors';
 
 /**
  * Password hashing with node:crypto scrypt (no native dependency). A hash is self-describing:
@@ -113,3 +114,7 @@ export function passwordProblems(
   }
   return problems.map((message) => ({ path, message }));
 }
+
+/** 400 weak_password with the problems found, for registration and password change alike. */
+export const weakPassword = (details: unknown) =>
+  new AppError(400, 'weak_password', 'Choose a stronger password.', details);

@@ -12,10 +12,10 @@ import {
 } from '@parley/protocol';
 import { loadUser } from '../auth/current-user';
 import { CallDirectory, type CallRef } from '../calls/directory';
-import { ownsCall } from '../calls/routes';
+import { ownsCall } from '../calls/ownership';
 import type { AppContext } from '../context';
 import { isSameOrigin } from '../security/origin';
-import { refuseUpgrade, type UpgradeRoute } from '../upgrades';
+import { refuseUpgrade, type UpgradeRoute } from '../http/upgrade';
 import { transcriptChannel } from './channel';
 
 /** Server → client pings; a client that misses one full interval is dropped. */
