@@ -6,6 +6,7 @@ import { Loading } from './components/Loading';
 import { LandingPage } from './pages/LandingPage';
 import { LoginPage } from './pages/LoginPage';
 import { SignUpPage } from './pages/SignUpPage';
+import { SignedInPage } from './pages/SignedInPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 // Everything past the front door loads on demand: the call page carries livekit-client, the
@@ -22,6 +23,7 @@ export function App() {
         <Route index element={<LandingPage />} />
         <Route path="login" element={<LoginPage />} />
         <Route path="signup" element={<SignUpPage />} />
+        <Route path="signed-in" element={<SignedInPage />} />
         <Route
           path="call"
           element={

@@ -3,6 +3,8 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { login } from '../api/auth';
 import { ApiError, errorMessage } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
+import { OidcError } from '../auth/OidcError';
+import { ProviderButtons } from '../auth/ProviderButtons';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
 import { safeNext } from '../lib/safeNext';
@@ -41,6 +43,8 @@ export function LoginPage() {
     <div className="narrow card">
       <h1>Log in</h1>
       {error && <Alert title="Could not log in">{error}</Alert>}
+      {!error && <OidcError code={params.get('oidc_error')} title="Could not sign in with the provider" />}
+      <ProviderButtons next={params.get('next')} />
       <form onSubmit={onSubmit} noValidate>
         <Field
           label="Email"

@@ -11,6 +11,7 @@ import { DataSection } from '../settings/DataSection';
 import { PasswordForm } from '../settings/PasswordForm';
 import { PreferencesForm } from '../settings/PreferencesForm';
 import { ProfileForm } from '../settings/ProfileForm';
+import { SecuritySection } from '../settings/SecuritySection';
 
 interface Loaded {
   prefs: Preferences;
@@ -92,6 +93,7 @@ export default function SettingsPage() {
           </div>
         </div>
       </div>
+      <SecuritySection linked={params.get('linked')} oidcError={params.get('oidc_error')} />
       <div className="card">
         <DataSection onImported={() => void load()} />
       </div>

@@ -3,6 +3,7 @@ import { Link, useNavigate } from 'react-router-dom';
 import { register } from '../api/auth';
 import { ApiError, errorMessage } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
+import { ProviderButtons } from '../auth/ProviderButtons';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
 import { usePageTitle } from '../lib/usePageTitle';
@@ -72,6 +73,7 @@ export function SignUpPage() {
     <div className="narrow card">
       <h1>Create your account</h1>
       {error && <Alert title="Could not create the account">{error}</Alert>}
+      <ProviderButtons />
       <form onSubmit={onSubmit} noValidate>
         <Field
           label="Your name"

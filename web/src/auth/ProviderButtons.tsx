@@ -1,0 +1,34 @@
+import { useEffect, useState } from 'react';
+import type { OidcProviderView } from '@parley/protocol';
+import { getSignInProviders } from '../api/identities';
+
+/**
+ * "Continue with …" for each sign-in provider the server offers, and nothing at all when it offers
+ * none (or cannot say). Plain links: the gateway starts the flow and redirects to the provider.
+ */
+export function ProviderButtons({ next }: { next?: string | null }) {
+  const [providers, setProviders] = useState<OidcProviderView[]>([]);
+  useEffect(() => {
+    let live = true;
+    getSignInProviders()
+      .then((p) => live && setProviders(p))
+      .catch(() => undefined); // no buttons: password sign-in still works
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!providers.length) return null;
+  const query = next ? `?next=${encodeURIComponent(next)}` : '';
+  return (
+    <div className="provider-buttons">
+      {providers.map((p) => (
+        <a key={p.id} className="button button-block" href={p.startUrl + query}>
+          Continue with {p.displayName}
+        </a>
+      ))}
+      <p className="divider" aria-hidden="true">
+        <span>or</span>
+      </p>
+    </div>
+  );
+}
