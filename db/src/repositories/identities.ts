@@ -1,5 +1,5 @@
 import type { Database } from '../connect';
-import type { User } from './users';
+import { PUBLIC_COLUMNS, toUser, type User } from './users';
 
 /** An account at an OpenID Connect provider, linked to one Parley user. */
 export interface Identity {
@@ -84,17 +84,9 @@ export class IdentitiesRepository {
           email_verified: input.account.emailVerified,
           display_name: input.displayName,
         })
-        .returning(['id', 'email', 'display_name', 'role', 'session_epoch', 'created_at', 'updated_at']);
+        .returning([...PUBLIC_COLUMNS]);
       await trx('user_identities').insert(identityRow(row.id, input.account));
-      return {
-        id: row.id,
-        email: row.email,
-        displayName: row.display_name,
-        role: row.role,
-        sessionEpoch: row.session_epoch,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      };
+      return toUser(row);
     });
   }
 

@@ -25,9 +25,10 @@ interface UserRow {
   updated_at: Date;
 }
 
-const PUBLIC_COLUMNS = ['id', 'email', 'display_name', 'role', 'session_epoch', 'created_at', 'updated_at'] as const;
+/** The columns of a user as features see it (never the password hash). */
+export const PUBLIC_COLUMNS = ['id', 'email', 'display_name', 'role', 'session_epoch', 'created_at', 'updated_at'] as const;
 
-function toUser(row: Omit<UserRow, 'password_hash'>): User {
+export function toUser(row: Omit<UserRow, 'password_hash'>): User {
   return {
     id: row.id,
     email: row.email,

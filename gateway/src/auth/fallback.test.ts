@@ -29,6 +29,29 @@ describe('single-process fallback (no Redis): sessions in Postgres, rate limits 
     expect((await replay.get('/api/auth/me')).status).toBe(401);
   });
 
+  it('the session store deletes expired sessions itself (at start, then every 10 minutes)', async () => {
+    const set = (sid: string, maxAge: number) =>
+      new Promise<void>((resolve, reject) =>
+        gw.ctx.sessionStore.set(sid, { cookie: { maxAge, originalMaxAge: maxAge } } as never, (err?: unknown) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    await set('expired-session', -60_000);
+    await set('live-session', 60_000);
+    const sids = async () =>
+      (await gw.database.db('sessions').whereIn('sid', ['expired-session', 'live-session'])).map((r) => r.sid).sort();
+    expect(await sids()).toEqual(['expired-session', 'live-session']);
+    // A second gateway on the same database: its store sweeps when it starts.
+    const second = await startTestGateway({ redis: false, database: gw.database });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await sids()).length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await sids()).toEqual(['live-session']);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('limits logins per IP in memory: the fourth attempt answers 429 with Retry-After', async () => {
     const c = new RecordingClient(gw.url);
     const { email } = await registerUser(c); // registrations have their own per-IP budget
