@@ -26,7 +26,15 @@ interface UserRow {
 }
 
 /** The columns of a user as features see it (never the password hash). */
-export const PUBLIC_COLUMNS = ['id', 'email', 'display_name', 'role', 'session_epoch', 'created_at', 'updated_at'] as const;
+export const PUBLIC_COLUMNS = [
+  'id',
+  'email',
+  'display_name',
+  'role',
+  'session_epoch',
+  'created_at',
+  'updated_at',
+] as const;
 
 export function toUser(row: Omit<UserRow, 'password_hash'>): User {
   return {
