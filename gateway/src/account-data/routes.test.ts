@@ -1,7 +1,9 @@
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
+import { SESSION_COOKIE } from '../sessions/session';
 import { IMPORT_MAX_BYTES } from './schema';
 
 /** Valid for the local (espeak-ng) voice catalogue these gateways run with. */
@@ -218,8 +220,13 @@ async function deletesEverything(gw: TestGateway, beforeDelete?: (u: TestUser) =
   expect(await gw.database.db('users').where({ id: u.id }).first()).toBeTruthy();
 
   await beforeDelete?.(u);
+  // Both sessions are in the store (Redis or the sessions table) until the account goes.
+  const stored = promisify(gw.ctx.sessionStore.get.bind(gw.ctx.sessionStore));
+  const sids = [sessionId(u.client), sessionId(second)];
+  for (const sid of sids) expect(await stored(sid)).toMatchObject({ userId: u.id });
   const ok = await u.client.request('DELETE', '/api/me', { password: u.password });
   expect(ok.status).toBe(204);
+  for (const sid of sids) expect(await stored(sid)).toBeFalsy();
 
   // Every table, every column that could name the user (user_id or any uuid/text/jsonb holding the id).
   const tables = (
@@ -246,4 +253,11 @@ async function deletesEverything(gw: TestGateway, beforeDelete?: (u: TestUser) =
   const line = gw.logs.lines.find((l) => l.includes('"account_deleted"'));
   expect(line).toBeDefined();
   expect(line).not.toContain(u.email);
+}
+
+/** The session id inside a client's signed cookie (s:<sid>.<signature>). */
+function sessionId(c: TestClient): string {
+  const m = /^s:([^.]+)\./.exec(decodeURIComponent(c.cookies.get(SESSION_COOKIE) ?? ''));
+  if (!m) throw new Error('no session cookie');
+  return m[1]!;
 }
