@@ -42,6 +42,12 @@ export const benchmarks: Benchmark[] = [
     run: (args) => runScript('bench/history.ts', args.length ? args : ['--full'], 8 * 60_000),
   },
   {
+    name: 'faults',
+    description:
+      'every fault (Postgres, Redis, gateway, agent job, LiveKit) during 20 concurrent calls, each with a batch in flight (e2e/reliability/faults-bench.ts)',
+    run: (args) => runScript('e2e/reliability/faults-bench.ts', args, 20 * 60_000),
+  },
+  {
     name: 'load',
     description: 'gateway load test (bench/load.ts, reliability)',
     run: (args) => runScript('bench/load.ts', args, 6 * 60_000),

@@ -65,6 +65,8 @@ export async function startFaultStack(opts: {
   ownRedis?: boolean;
   deepgram?: FakeDeepgramOptions;
   openai?: FakeOpenAIOptions;
+  /** LiveKit UDP media ports (default 20: a few calls). */
+  livekitUdpPorts?: number;
 }): Promise<FaultStack> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const stop = async () => {
@@ -111,7 +113,7 @@ export async function startFaultStack(opts: {
 
     const lkPort = await freePort();
     const rtcTcpPort = await freePort();
-    const udpPortStart = 40000 + Math.floor(Math.random() * 1000) * 20;
+    const udpPortStart = 40000 + Math.floor(Math.random() * 100) * 200;
     const lkSecret = `lk-secret-${randomBytes(16).toString('hex')}`;
     const env: Record<string, string> = {
       LIVEKIT_URL: `ws://127.0.0.1:${lkPort}`,
@@ -153,6 +155,7 @@ export async function startFaultStack(opts: {
       port: lkPort,
       rtcTcpPort,
       udpPortStart,
+      udpPortCount: opts.livekitUdpPorts ?? 20,
       apiKey: 'devkey',
       apiSecret: lkSecret,
       webhookUrls: [`${gatewayUrl}/internal/livekit/webhook`],
@@ -237,7 +240,11 @@ export async function registerCaller(client: TestClient) {
 }
 
 export async function storedUtterances(db: TestDatabase, conversationId: string) {
-  return db.db('utterances').where({ conversation_id: conversationId }).orderBy('seq').select('seq', 'role', 'text');
+  return db
+    .db('utterances')
+    .where({ conversation_id: conversationId })
+    .orderBy('seq')
+    .select('seq', 'role', 'text', 'interrupted');
 }
 
 export const storedSeqs = async (db: TestDatabase, conversationId: string) =>
