@@ -1,16 +1,34 @@
 // Installs node_modules from the lockfile when missing or when the lockfile changed since.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
+const STAMP = 'node_modules/.parley-lock-hash';
+const NPM_CI = ['ci', '--no-audit', '--no-fund', '--loglevel=error'];
+const lockHash = () => createHash('sha256').update(readFileSync('package-lock.json')).digest('hex');
+
+/** True when node_modules matches the lockfile (npm ci already ran for it). */
+export function nodeDepsCurrent() {
+  return existsSync(STAMP) && readFileSync(STAMP, 'utf8') === lockHash();
+}
+
 export function ensureNodeDeps() {
-  const lock = readFileSync('package-lock.json');
-  const hash = createHash('sha256').update(lock).digest('hex');
-  const stamp = 'node_modules/.parley-lock-hash';
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  if (nodeDepsCurrent()) return;
   console.log('Installing npm dependencies (npm ci)…');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit' });
-  writeFileSync(stamp, hash);
+  execFileSync('npm', NPM_CI, { stdio: 'inherit' });
+  writeFileSync(STAMP, lockHash());
+}
+
+/** The same, without blocking: `npm start` prints a heartbeat line while it runs. */
+export async function ensureNodeDepsAsync() {
+  if (nodeDepsCurrent()) return;
+  const code = await new Promise((resolve) =>
+    spawn('npm', NPM_CI, { stdio: 'inherit' })
+      .once('error', () => resolve(127))
+      .once('exit', (c) => resolve(c ?? 1)),
+  );
+  if (code !== 0) throw new Error(`npm ci failed (exit ${code})`);
+  writeFileSync(STAMP, lockHash());
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) ensureNodeDeps();

@@ -2,12 +2,18 @@
  * Runs the whole platform on one machine: LiveKit server (unless LIVEKIT_URL is set), gateway
  * (serving the built web client) and agent worker. Ctrl-C stops every child it started.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProviderEnv, resolveProviders } from '@parley/protocol';
-import { startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import {
+  ensureLivekitServer,
+  livekitBinaryPath,
+  LIVEKIT_SERVER_VERSION,
+  startLivekitServer,
+  type RunningLivekitServer,
+} from '@parley/tools';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);
@@ -18,6 +24,35 @@ const port = Number(env.PORT ?? 8080);
 const dataDir = path.resolve(env.DATA_DIR ?? '.data');
 mkdirSync(dataDir, { recursive: true });
 const log = (msg: string) => console.log(`[parley] ${msg}`);
+const args = process.argv.slice(2);
+/** When `npm start` began (start.mjs passes it: it ran npm ci before this script). */
+const startedAt = Number(args.find((a) => a.startsWith('--started-at='))?.slice(13) ?? Date.now());
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+/**
+ * One start-up step: says what it does, a heartbeat line every 15 s while it runs (the first
+ * livekit-server build takes minutes), and how long it took.
+ */
+async function step<T>(what: string, fn: () => Promise<T>, hint = ''): Promise<T> {
+  const t = Date.now();
+  log(`${what}…${hint ? ` (${hint})` : ''}`);
+  const beat = setInterval(() => log(`  … still ${what} (${seconds(t)} so far)`), 15_000);
+  try {
+    const result = await fn();
+    log(`${what}: done in ${seconds(t)}`);
+    return result;
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+/** Runs a command with inherited output; resolves with its exit code. */
+const runCommand = (cmd: string, args: string[]) =>
+  new Promise<number>((resolve) =>
+    spawn(cmd, args, { stdio: 'inherit' })
+      .once('error', () => resolve(127))
+      .once('exit', (code) => resolve(code ?? 1)),
+  );
 
 /** Secrets generated once per installation and kept in the (git-ignored) data folder. */
 function localSecrets(): { session: string; ingest: string; livekit: string } {
@@ -38,16 +73,30 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function buildWebIfStale() {
+async function buildWebIfStale() {
   const index = 'web/dist/index.html';
   const stale =
     !existsSync(index) ||
     newestMtime('web/src') > statSync(index).mtimeMs ||
     newestMtime('protocol/src') > statSync(index).mtimeMs;
   if (!stale) return;
-  log('building the web client…');
-  const r = spawnSync('npm', ['run', 'build', '-w', 'web', '--silent'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('web build failed');
+  await step('building the web client', async () => {
+    if ((await runCommand('npm', ['run', 'build', '-w', 'web', '--silent'])) !== 0) throw new Error('web build failed');
+  });
+}
+
+/**
+ * The local providers need PocketSphinx and espeak-ng on this machine. As root on Debian they are
+ * installed here (the same script `npm test` uses); otherwise the exact command is printed and the
+ * platform starts anyway: /readyz, the web page and refused calls then say what is missing.
+ */
+async function ensureSpeechEngines(providers: { stt: string; tts: string }) {
+  if (providers.stt !== 'local' && providers.tts !== 'local') return;
+  const code = await step('checking the local speech engines (PocketSphinx, espeak-ng)', () =>
+    runCommand('bash', ['scripts/ensure-system-deps.sh', 'speech']),
+  );
+  if (code !== 0)
+    log('starting anyway without them: /readyz and the web page say what is missing until they are installed');
 }
 
 const children: ChildProcess[] = [];
@@ -91,8 +140,19 @@ function run(name: string, script: string, extraEnv: Record<string, string>) {
 
 const secrets = localSecrets();
 let livekit = { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET };
+const providers = resolveProviders(ProviderEnv.parse(env));
+await ensureSpeechEngines(providers);
 if (!livekit.url) {
-  log('starting the local LiveKit server…');
+  if (!existsSync(livekitBinaryPath()))
+    await step(
+      `building livekit-server ${LIVEKIT_SERVER_VERSION} with Go (first start only, cached in ~/.cache/parley/bin)`,
+      () => ensureLivekitServer(),
+      'typically 2–5 minutes',
+    ).catch((err: Error) => {
+      log(err.message);
+      process.exit(1);
+    });
+  const t = Date.now();
   lk = await startLivekitServer({
     port: Number(env.LIVEKIT_PORT ?? 7880),
     rtcTcpPort: Number(env.LIVEKIT_RTC_TCP_PORT ?? 7881),
@@ -104,9 +164,9 @@ if (!livekit.url) {
     logFile: path.join(dataDir, 'livekit.log'),
   });
   livekit = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret };
-  log(`LiveKit server ${lk.url} (log: ${path.relative(root, dataDir)}/livekit.log)`);
+  log(`LiveKit server ${lk.url} up in ${seconds(t)} (log: ${path.relative(root, dataDir)}/livekit.log)`);
 }
-buildWebIfStale();
+await buildWebIfStale();
 
 const shared = {
   LIVEKIT_URL: livekit.url!,
@@ -126,18 +186,26 @@ run('agent worker', 'agent/src/main.ts', {
   AGENT_HEALTH_PORT: env.AGENT_HEALTH_PORT ?? '8081',
 });
 
-const providers = resolveProviders(ProviderEnv.parse(env));
 const url = env.PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${port}`;
-const deadline = Date.now() + 120_000;
-for (;;) {
-  const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
-  if (res?.status === 200) break;
-  if (Date.now() > deadline) {
-    log(`not ready after 120 s: ${res ? await res.text() : 'gateway not answering'}`);
-    break;
+type Readiness = { status: string; components: Record<string, { status: string; detail?: string }> };
+/**
+ * Waits for /readyz. Missing speech engines do not hold the start back: everything else being up,
+ * the platform is usable enough to show the page that says what is missing.
+ */
+const readiness = await step('starting the gateway (database migrations) and the agent worker', async () => {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
+    const body = (await res?.json().catch(() => null)) as Readiness | null;
+    const down = Object.entries(body?.components ?? {}).filter(([, c]) => c.status !== 'ok');
+    if (body && down.every(([name]) => name === 'speech')) return body;
+    if (Date.now() > deadline) {
+      log(`not ready after 120 s: ${body ? JSON.stringify(body.components) : 'gateway not answering'}`);
+      return body;
+    }
+    await new Promise((r) => setTimeout(r, 300));
   }
-  await new Promise((r) => setTimeout(r, 500));
-}
+});
 const local = [
   providers.stt === 'local' && 'speech recognition',
   providers.llm === 'offline' && 'language model',
@@ -146,4 +214,6 @@ const local = [
 log(`providers: STT ${providers.stt}, LLM ${providers.llm} (${providers.llmModel}), TTS ${providers.tts}`);
 if (local.length)
   log(`no keys for: ${local.join(', ')} — using local providers (see docs/offline-mode.md to plug in real ones)`);
-log(`ready: open ${url}  (Ctrl-C stops everything)`);
+const speech = readiness?.components.speech;
+if (speech && speech.status !== 'ok') log(`CALLS CANNOT WORK YET: ${speech.detail}`);
+log(`ready in ${seconds(startedAt)}: open ${url}  (Ctrl-C stops everything)`);

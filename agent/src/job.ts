@@ -1,10 +1,11 @@
 import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { RoomEvent } from '@livekit/rtc-node';
-import { CallMetadata, type EndReason } from '@parley/protocol';
+import { CallMetadata, speechProblemMessages, type EndReason } from '@parley/protocol';
 import { greetingFor, ParleyAgent } from './agent';
 import { loadAgentConfig } from './config';
 import { createLlm, createStt, createTts } from './providers/index';
+import { speechEngineProblems } from './providers/local/engines';
 import { DeliveryQueue } from './reporting/delivery';
 import { postSigned } from './reporting/gateway-client';
 import { Reporter } from './reporting/reporter';
@@ -83,8 +84,16 @@ export default defineAgent({
         );
     });
 
+    // Looked for while connecting (a few ms): a call whose engines are missing cannot hear or speak.
+    const missing = speechEngineProblems(config.providers);
     await ctx.connect();
     reporter.callStarted();
+    const problems = speechProblemMessages(await missing);
+    if (problems.length) {
+      logger.error({ problems }, 'local speech engines missing; ending the call');
+      await endCall('speech_unavailable');
+      return;
+    }
     // The room going away (deleted, server gone) ends the job without our help; note why.
     ctx.room.on(RoomEvent.Disconnected, () => {
       endReason ??= 'room_closed';

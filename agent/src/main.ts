@@ -11,12 +11,14 @@ const { recoverSpool } = await import('./reporting/spool');
 const DRAIN_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-initializeLogger({ pretty: false, level: config.logLevel });
+// Readable lines at a terminal (npm start), JSON otherwise (containers, log collectors).
+initializeLogger({ pretty: Boolean(process.stdout.isTTY), level: config.logLevel });
 const logger = log();
 
 const server = new AgentServer(
   new ServerOptions({
-    agent: fileURLToPath(new URL('./job.ts', import.meta.url)),
+    // job.ts under tsx; job.js in the production image (compiled next to it).
+    agent: fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './job.ts' : './job.js', import.meta.url)),
     agentName: config.agentName,
     wsURL: config.livekit.url,
     apiKey: config.livekit.apiKey,

@@ -45,7 +45,18 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       url: config.database.url,
       dataDir: config.database.url ? undefined : `${config.database.dataDir}/pg`,
     });
-  if (options.migrate ?? ownsDb) await migrateLatest(db);
+  if (options.migrate ?? ownsDb) {
+    const t = performance.now();
+    const applied = await migrateLatest(db);
+    logger.info(
+      {
+        applied: applied.length,
+        ms: Math.round(performance.now() - t),
+        database: config.database.url ? 'postgres' : 'embedded',
+      },
+      'database migrations done',
+    );
+  }
 
   let redis: Redis | null = null;
   let redisSub: Redis | null = null;

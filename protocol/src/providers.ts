@@ -86,3 +86,21 @@ export function providerConfigProblems(env: ProviderEnv, active: ActiveProviders
   if (active.tts === 'openai' && !env.OPENAI_API_KEY) problems.push('TTS_PROVIDER=openai needs OPENAI_API_KEY');
   return problems;
 }
+
+/**
+ * What an agent worker reports about the local engines its configured providers need: per kind,
+ * why it cannot run (what is missing and how to install it). An absent key means it runs.
+ */
+export const SpeechEngineProblems = z.object({
+  stt: z.string().max(500).optional(),
+  tts: z.string().max(500).optional(),
+});
+export type SpeechEngineProblems = z.infer<typeof SpeechEngineProblems>;
+
+/** The sentences shown to people (readiness, banner, refused calls) for missing engines. */
+export function speechProblemMessages(p: SpeechEngineProblems | undefined): string[] {
+  const out: string[] = [];
+  if (p?.stt) out.push(`speech recognition is not installed on the server: ${p.stt}`);
+  if (p?.tts) out.push(`speech synthesis is not installed on the server: ${p.tts}`);
+  return out;
+}

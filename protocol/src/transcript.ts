@@ -49,6 +49,8 @@ export const EndReason = z.enum([
   'room_closed',
   'server_restarted',
   'timeout',
+  /** The agent cannot hear or speak: a local speech engine its providers need is not installed. */
+  'speech_unavailable',
 ]);
 export type EndReason = z.infer<typeof EndReason>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SpeechEngineProblems, speechProblemMessages } from '@parley/protocol';
 import type { KeyValue } from '../infra/kv';
 
 export const AgentHeartbeat = z.object({
@@ -7,6 +8,8 @@ export const AgentHeartbeat = z.object({
   registered: z.boolean(),
   activeJobs: z.number().int().min(0),
   providers: z.object({ stt: z.string(), llm: z.string(), tts: z.string(), llmModel: z.string() }),
+  /** Local speech engines the worker's providers need but cannot run (older workers omit it). */
+  speech: SpeechEngineProblems.optional(),
 });
 export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
 
@@ -21,5 +24,12 @@ export class AgentRegistry {
   async latest(): Promise<(AgentHeartbeat & { at: number }) | null> {
     const raw = await this.kv.get('agent:last');
     return raw ? JSON.parse(raw) : null;
+  }
+  /**
+   * Why the latest worker cannot hear or speak ("speech recognition is not installed on the
+   * server: …"); empty when it can, or when no worker has reported (readiness says that instead).
+   */
+  async speechProblems(): Promise<string[]> {
+    return speechProblemMessages((await this.latest())?.speech);
   }
 }

@@ -53,6 +53,9 @@ export function callsRouter(ctx: AppContext): Router {
   const preferencesOf = preferencesService(ctx);
 
   router.post('/api/calls', ...callRateLimits(ctx), async (req, res) => {
+    // A call the agent could neither hear nor answer is refused up front, saying what is missing.
+    const speech = await ctx.agents.speechProblems();
+    if (speech.length) throw errors.unavailable(`Calls cannot start: ${speech.join('; ')}.`);
     const conversationId = randomUUID();
     const room = newRoomName();
     let metadata: CallMetadata;

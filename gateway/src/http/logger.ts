@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import pretty from 'pino-pretty';
 
 /**
  * Structured JSON logs. Secrets, passwords, cookies, tokens and transcript text are redacted by
@@ -24,12 +25,27 @@ export const REDACT_PATHS = [
   '*.email',
 ];
 
+/** Readable lines for a person at a terminal; JSON for everything else (files, collectors, tests). */
+function defaultDestination(): DestinationStream | undefined {
+  if (!process.stdout.isTTY) return undefined;
+  return pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,service' });
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     { level, base: { service: 'gateway' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination,
+    destination ?? defaultDestination(),
   );
 }
+
+/**
+ * Probes and the agent worker's heartbeat arrive every few seconds: their routine answers (including
+ * the 503s of /readyz while the platform starts) are not access-logged; readiness changes are
+ * logged by the health route instead, and refused heartbeats still are.
+ */
+const ROUTINE = new Set(['/healthz', '/readyz', '/internal/agents/heartbeat']);
+const routine = (url: string | undefined, status: number) =>
+  ROUTINE.has((url ?? '').split('?')[0]!) && (status < 400 || status === 503);
 
 export function httpLogger(logger: Logger) {
   return pinoHttp({
@@ -49,6 +65,13 @@ export function httpLogger(logger: Logger) {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customLogLevel: (req, res, err) =>
+      err
+        ? 'error'
+        : routine((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url, res.statusCode)
+          ? 'silent'
+          : res.statusCode >= 500
+            ? 'error'
+            : 'info',
   });
 }

@@ -43,7 +43,11 @@ export function voicesRouter(ctx: AppContext): Router {
   });
 
   router.get('/api/providers', async (_req, res) => {
-    const [voices, stt] = await Promise.all([voiceCatalogue(ctx), sttCatalogue(ctx)]);
+    const [voices, stt, unavailable] = await Promise.all([
+      voiceCatalogue(ctx),
+      sttCatalogue(ctx),
+      ctx.agents.speechProblems(),
+    ]);
     const p = ctx.config.providers;
     res.json({
       stt: p.stt,
@@ -51,6 +55,7 @@ export function voicesRouter(ctx: AppContext): Router {
       tts: p.tts,
       llmModel: p.llmModel,
       catalogue: { tts: { source: voices.source, voices: voices.voices.length }, stt },
+      unavailable,
     });
   });
 

@@ -34,4 +34,6 @@ export const ProvidersResponse = z.object({
       })
       .nullable(),
   }),
+  /** Why calls cannot hear or speak ("speech recognition is not installed on the server: …"); empty when they can. */
+  unavailable: z.array(z.string()),
 });

@@ -18,6 +18,8 @@ export interface ActiveProviders {
   llm: string;
   tts: string;
   llmModel?: string;
+  /** Why calls cannot hear or speak ("speech recognition is not installed on the server: …"). */
+  unavailable?: string[];
 }
 
 export interface Usage {

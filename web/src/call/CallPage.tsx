@@ -1,7 +1,10 @@
 import { ConnectionState } from 'livekit-client';
 import { RoomAudioRenderer, RoomContext, StartAudio } from '@livekit/components-react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { getProviders } from '../api/me';
 import { Alert } from '../components/Alert';
+import { endReasonText } from '../lib/end-reasons';
 import { usePageTitle } from '../lib/usePageTitle';
 import { TranscriptView } from '../transcript/TranscriptView';
 import { useTranscriptSocket } from '../transcript/useTranscriptSocket';
@@ -16,6 +19,12 @@ export default function CallPage({ guest }: { guest: boolean }) {
   const conversationId = call.grant?.conversationId ?? null;
   const { transcript, status: socketStatus, serverError } = useTranscriptSocket(conversationId);
   const inCall = call.phase === 'live' || call.phase === 'starting';
+  const speechMissing = useSpeechMissing(transcript.ended && transcript.endReason === 'speech_unavailable');
+  const { end } = call;
+  // The agent cannot hear or speak and has left: hang up rather than leave the caller talking to no one.
+  useEffect(() => {
+    if (speechMissing && inCall) void end();
+  }, [speechMissing, inCall, end]);
 
   return (
     <div className="call-page">
@@ -26,6 +35,13 @@ export default function CallPage({ guest }: { guest: boolean }) {
         )}
       </div>
 
+      {speechMissing && (
+        <Alert tone="error" title="Parley cannot hear or speak on this server">
+          {speechMissing.length > 0
+            ? speechMissing.map((m) => <p key={m}>{m.charAt(0).toUpperCase() + m.slice(1)}.</p>)
+            : `${endReasonText('speech_unavailable')}.`}
+        </Alert>
+      )}
       {call.problem && (
         <Alert tone="error" title={call.problem.title}>
           {call.problem.message}
@@ -65,7 +81,12 @@ export default function CallPage({ guest }: { guest: boolean }) {
               <StartAudio label="Allow audio playback" className="button" />
             </RoomContext.Provider>
           ) : (
-            <StartOrEnded call={call} guest={guest} conversationId={conversationId} />
+            <StartOrEnded
+              call={call}
+              guest={guest}
+              conversationId={conversationId}
+              endReason={transcript.ended ? transcript.endReason : null}
+            />
           )}
         </section>
 
@@ -89,16 +110,19 @@ function StartOrEnded({
   call,
   guest,
   conversationId,
+  endReason,
 }: {
   call: ReturnType<typeof useCall>;
   guest: boolean;
   conversationId: string | null;
+  endReason: string | null;
 }) {
   if (call.phase === 'ended') {
+    const why = endReasonText(endReason);
     return (
       <div className="call-idle">
         <p className="call-status" role="status">
-          Call ended.
+          {why ? `Call ended — ${why}.` : 'Call ended.'}
         </p>
         <div className="button-row">
           <button type="button" className="button button-primary" onClick={() => void call.start()}>
@@ -136,4 +160,23 @@ function StartOrEnded({
       </button>
     </div>
   );
+}
+
+/** When the agent ended the call for missing speech engines: what is missing, from the server (null otherwise). */
+function useSpeechMissing(ended: boolean): string[] | null {
+  const [lines, setLines] = useState<string[] | null>(null);
+  useEffect(() => {
+    if (!ended) return setLines(null);
+    let live = true;
+    setLines([]);
+    getProviders()
+      .then((p) => {
+        if (live && Array.isArray(p?.unavailable)) setLines(p.unavailable);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [ended]);
+  return lines;
 }

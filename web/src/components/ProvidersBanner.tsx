@@ -10,23 +10,40 @@ export function localProviderNames(p: ActiveProviders): string[] {
   return names;
 }
 
-/** Tells people when Parley runs on its built-in offline providers (issue 7), so quality is no surprise. */
+const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * Tells people when Parley runs on its built-in offline providers (issue 7), so quality is no
+ * surprise, and when calls cannot work at all because a speech engine is missing on the server.
+ */
 export function ProvidersBanner() {
-  const [names, setNames] = useState<string[]>([]);
-  const [echo, setEcho] = useState(false);
+  const [providers, setProviders] = useState<ActiveProviders | null>(null);
   useEffect(() => {
     let live = true;
     getProviders()
       .then((p) => {
-        if (!live || !p || typeof p !== 'object') return;
-        setNames(localProviderNames(p));
-        setEcho(p.llm === 'offline');
+        if (live && p && typeof p === 'object') setProviders(p);
       })
       .catch(() => undefined); // no banner when the route is missing or the server is down
     return () => {
       live = false;
     };
   }, []);
+  if (!providers) return null;
+  const unavailable = Array.isArray(providers.unavailable) ? providers.unavailable : [];
+  if (unavailable.length > 0)
+    return (
+      <div className="providers-banner providers-banner-problem" role="alert">
+        <strong>Voice calls cannot work on this server.</strong>
+        <ul>
+          {unavailable.map((u) => (
+            <li key={u}>{sentence(u)}.</li>
+          ))}
+        </ul>
+      </div>
+    );
+  const names = localProviderNames(providers);
+  const echo = providers.llm === 'offline';
   if (names.length === 0 && !echo) return null;
   return (
     <div className="providers-banner" role="note">

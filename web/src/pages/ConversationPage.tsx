@@ -11,18 +11,10 @@ import {
 import { Alert } from '../components/Alert';
 import { Loading } from '../components/Loading';
 import { TurnLatency } from '../history/TurnLatency';
+import { endReasonText } from '../lib/end-reasons';
 import { formatClock, formatDateTime, formatDuration } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
 import { SPEAKER_LABELS } from '../transcript/TranscriptView';
-
-const END_REASONS: Record<string, string> = {
-  caller_left: 'You hung up',
-  agent_ended: 'Parley ended the call',
-  agent_failed: 'The agent stopped unexpectedly',
-  room_closed: 'The call was closed',
-  server_restarted: 'The server restarted',
-  timeout: 'Timed out',
-};
 
 export default function ConversationPage() {
   const { id = '' } = useParams();
@@ -95,7 +87,7 @@ export default function ConversationPage() {
           <time dateTime={c.startedAt}>{formatDateTime(c.startedAt)}</time> · {formatDuration(c.durationMs ?? null)} ·{' '}
           {utterances.length} turn
           {utterances.length === 1 ? '' : 's'}
-          {c.endReason ? ` · ${END_REASONS[c.endReason] ?? c.endReason}` : ''}
+          {c.endReason ? ` · ${endReasonText(c.endReason)}` : ''}
         </p>
         <div className="conversation-actions">
           <span className="muted small" id="export-label">

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SpeechEngineProblems } from '@parley/protocol';
 
 /**
  * Where the local speech engines live. Debian's packages put them on PATH and the PocketSphinx
@@ -36,11 +37,46 @@ export function pocketSphinxModel(env: Env = process.env): PocketSphinxModel {
   };
 }
 
-/** True when `bin` can be executed (found on PATH or by path). */
-function runs(bin: string, args: string[]): boolean {
-  const res = spawnSync(bin, args, { stdio: 'ignore', timeout: 5_000 });
-  return res.error === undefined;
+/** One thing a local engine needs: a binary that runs, or model files on disk. */
+interface EngineCheck {
+  kind: 'stt' | 'tts';
+  run?: { bin: string; args: string[] };
+  files?: string[];
+  /** What is missing and the Debian package that provides it. */
+  problem: string;
 }
+
+function engineChecks(env: Env): EngineCheck[] {
+  const model = pocketSphinxModel(env);
+  return [
+    {
+      kind: 'stt',
+      run: { bin: pocketSphinxBinary(env), args: ['-h'] },
+      problem: `${pocketSphinxBinary(env)} not found (apt-get install pocketsphinx)`,
+    },
+    {
+      kind: 'stt',
+      files: [model.hmm, model.lm, model.dict],
+      problem: `PocketSphinx model missing under ${model.hmm} (apt-get install pocketsphinx-en-us)`,
+    },
+    {
+      kind: 'tts',
+      run: { bin: espeakBinary(env), args: ['--version'] },
+      problem: `${espeakBinary(env)} not found (apt-get install espeak-ng)`,
+    },
+  ];
+}
+
+/** Per kind, the problems of the checks that failed, joined. */
+function collect(checks: EngineCheck[], failed: boolean[]): SpeechEngineProblems {
+  const out: SpeechEngineProblems = {};
+  checks.forEach((c, i) => {
+    if (failed[i]) out[c.kind] = out[c.kind] ? `${out[c.kind]}; ${c.problem}` : c.problem;
+  });
+  return out;
+}
+
+const filesMissing = (c: EngineCheck) => (c.files ?? []).some((p) => !existsSync(p));
 
 export interface LocalSpeechAvailability {
   stt: boolean;
@@ -49,21 +85,43 @@ export interface LocalSpeechAvailability {
   detail?: string;
 }
 
-/** Looks for the engines now (a few ms: runs each binary once). */
+/** Looks for the engines now, synchronously (runs each binary once). */
 export function probeLocalSpeech(env: Env = process.env): LocalSpeechAvailability {
-  const missing: string[] = [];
-  const model = pocketSphinxModel(env);
-  const sttBinary = runs(pocketSphinxBinary(env), ['-h']);
-  if (!sttBinary) missing.push(`${pocketSphinxBinary(env)} not found (apt-get install pocketsphinx)`);
-  const modelFiles = [model.hmm, model.lm, model.dict].every((p) => existsSync(p));
-  if (!modelFiles) missing.push(`PocketSphinx model missing under ${model.hmm} (apt-get install pocketsphinx-en-us)`);
-  const tts = runs(espeakBinary(env), ['--version']);
-  if (!tts) missing.push(`${espeakBinary(env)} not found (apt-get install espeak-ng)`);
-  return {
-    stt: sttBinary && modelFiles,
-    tts,
-    ...(missing.length ? { detail: missing.join('; ') } : {}),
-  };
+  const checks = engineChecks(env);
+  const p = collect(
+    checks,
+    checks.map((c) => filesMissing(c) || (c.run ? spawnSync(c.run.bin, c.run.args, RUN).error !== undefined : false)),
+  );
+  const detail = [p.stt, p.tts].filter(Boolean).join('; ');
+  return { stt: !p.stt, tts: !p.tts, ...(detail ? { detail } : {}) };
+}
+
+const RUN = { stdio: 'ignore', timeout: 5_000 } as const;
+
+/**
+ * True when `bin` runs: found, loads (a missing shared library exits 127) and ends by itself within
+ * the timeout. Its exit status otherwise does not matter (`pocketsphinx_continuous -h` exits 1).
+ */
+const runs = (bin: string, args: string[]) =>
+  new Promise<boolean>((resolve) => {
+    const child = spawn(bin, args, RUN);
+    child.once('error', () => resolve(false));
+    child.once('exit', (code, signal) => resolve(signal === null && code !== 126 && code !== 127));
+  });
+
+/**
+ * The engines the configured providers need that are missing or cannot run, without blocking the
+ * event loop; empty when every local provider can work (cloud providers need none).
+ */
+export async function speechEngineProblems(
+  providers: { stt: string; tts: string },
+  env: Env = process.env,
+): Promise<SpeechEngineProblems> {
+  const checks = engineChecks(env).filter((c) => providers[c.kind] === 'local');
+  const failed = await Promise.all(
+    checks.map(async (c) => filesMissing(c) || (c.run ? !(await runs(c.run.bin, c.run.args)) : false)),
+  );
+  return collect(checks, failed);
 }
 
 let cached: LocalSpeechAvailability | undefined;
