@@ -25,10 +25,13 @@ describe('docker-compose.yml', () => {
       .trim()
       .split('\n')
       .sort();
-    expect(services).toEqual(['agent', 'gateway', 'livekit', 'postgres', 'redis']);
+    expect(services).toEqual(['agent', 'caddy', 'gateway', 'livekit', 'postgres', 'redis']);
     const full = compose(secrets, 'config').stdout;
-    expect(full.match(/restart: unless-stopped/g)?.length).toBe(5);
+    expect(full.match(/restart: unless-stopped/g)?.length).toBe(6);
     expect(full.match(/healthcheck:/g)?.length).toBe(4);
+    // Only Caddy (HTTPS) and LiveKit's media/TURN ports are published; the gateway sits behind Caddy.
+    expect(full).not.toMatch(/published: 8080|8080:8080/);
+    expect(full).toMatch(/LIVEKIT_PUBLIC_URL: wss:\/\/localhost/);
   });
 
   it('refuses to render without the required secrets', () => {

@@ -5,13 +5,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ProviderEnv, resolveProviders } from '@parley/protocol';
 import {
   ensureLivekitServer,
   livekitBinaryPath,
   LIVEKIT_SERVER_VERSION,
+  startCaddy,
   startLivekitServer,
+  type RunningCaddy,
   type RunningLivekitServer,
 } from '@parley/tools';
 
@@ -27,6 +30,16 @@ const log = (msg: string) => console.log(`[parley] ${msg}`);
 const args = process.argv.slice(2);
 /** When `npm start` began (start.mjs passes it: it ran npm ci before this script). */
 const startedAt = Number(args.find((a) => a.startsWith('--started-at='))?.slice(13) ?? Date.now());
+/** `npm start -- --lan`: HTTPS on this machine's LAN address (Caddy, `tls internal`) for phones. */
+const lan = args.includes('--lan');
+const httpsPort = Number(env.HTTPS_PORT ?? 8443);
+
+/** The first non-loopback IPv4 address: what other devices on the network reach. */
+function lanAddress(): string | undefined {
+  for (const addrs of Object.values(os.networkInterfaces()))
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 /**
@@ -101,6 +114,7 @@ async function ensureSpeechEngines(providers: { stt: string; tts: string }) {
 
 const children: ChildProcess[] = [];
 let lk: RunningLivekitServer | undefined;
+let caddy: RunningCaddy | undefined;
 let stopping = false;
 
 async function stopAll(code: number) {
@@ -118,6 +132,7 @@ async function stopAll(code: number) {
         }),
     );
   await Promise.all(exits);
+  await caddy?.stop();
   await lk?.stop();
   log('stopped.');
   process.exit(code);
@@ -139,6 +154,12 @@ function run(name: string, script: string, extraEnv: Record<string, string>) {
 }
 
 const secrets = localSecrets();
+const lanIp = lan ? lanAddress() : undefined;
+if (lan && !lanIp) {
+  log('--lan: this machine has no LAN (non-loopback IPv4) address');
+  process.exit(1);
+}
+const lanUrl = lanIp ? `https://${lanIp}:${httpsPort}` : undefined;
 let livekit = { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET };
 const providers = resolveProviders(ProviderEnv.parse(env));
 await ensureSpeechEngines(providers);
@@ -162,6 +183,7 @@ if (!livekit.url) {
     apiSecret: secrets.livekit,
     webhookUrls: [`http://127.0.0.1:${port}/internal/livekit/webhook`],
     logFile: path.join(dataDir, 'livekit.log'),
+    ...(lanIp ? { lanAddress: lanIp } : {}),
   });
   livekit = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret };
   log(`LiveKit server ${lk.url} up in ${seconds(t)} (log: ${path.relative(root, dataDir)}/livekit.log)`);
@@ -174,8 +196,25 @@ const shared = {
   LIVEKIT_API_SECRET: livekit.apiSecret ?? '',
   INGEST_SECRET: env.INGEST_SECRET ?? secrets.ingest,
 };
+if (lanIp) {
+  caddy = await step(`starting Caddy: HTTPS on ${lanUrl} with its own certificate authority`, () =>
+    startCaddy({
+      names: [lanIp, 'parley.localhost'],
+      httpsPort,
+      httpPort: Number(env.HTTP_REDIRECT_PORT ?? 8088),
+      gateway: `127.0.0.1:${port}`,
+      livekit: `127.0.0.1:${new URL(livekit.url!).port || 7880}`,
+      dataDir: path.join(dataDir, 'caddy'),
+      logFile: path.join(dataDir, 'caddy.log'),
+    }),
+  ).catch(async (err: Error): Promise<undefined> => {
+    log(`${err.message}; see docs/setup.md ("Phones on the LAN")`);
+    await stopAll(1);
+  });
+}
 run('gateway', 'gateway/src/main.ts', {
   ...shared,
+  ...(lanUrl ? { PUBLIC_URL: lanUrl, LIVEKIT_PUBLIC_URL: lanUrl.replace('https:', 'wss:') } : {}),
   PORT: String(port),
   DATA_DIR: dataDir,
   SESSION_SECRET: env.SESSION_SECRET ?? secrets.session,
@@ -186,7 +225,7 @@ run('agent worker', 'agent/src/main.ts', {
   AGENT_HEALTH_PORT: env.AGENT_HEALTH_PORT ?? '8081',
 });
 
-const url = env.PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${port}`;
+const url = lanUrl ?? env.PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${port}`;
 type Readiness = { status: string; components: Record<string, { status: string; detail?: string }> };
 /**
  * Waits for /readyz. Missing speech engines do not hold the start back: everything else being up,
@@ -216,4 +255,11 @@ if (local.length)
   log(`no keys for: ${local.join(', ')} — using local providers (see docs/offline-mode.md to plug in real ones)`);
 const speech = readiness?.components.speech;
 if (speech && speech.status !== 'ok') log(`CALLS CANNOT WORK YET: ${speech.detail}`);
+if (caddy) {
+  log(`HTTPS for other devices: ${lanUrl} (certificate from Caddy's own authority)`);
+  log(`  trust it once on each phone: copy ${caddy.rootCertificate} to it, then`);
+  log('  iPhone: open the file, Settings › General › VPN & Device Management › install, then');
+  log('          Settings › General › About › Certificate Trust Settings › turn on full trust');
+  log('  Android: Settings › Security › Encryption & credentials › Install a certificate › CA certificate');
+}
 log(`ready in ${seconds(startedAt)}: open ${url}  (Ctrl-C stops everything)`);

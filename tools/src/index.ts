@@ -1,3 +1,4 @@
 export * from './livekit-server';
 export * from './ports';
 export * from './processes';
+export * from './caddy';

@@ -48,6 +48,11 @@ export async function ensureLivekitServer(log: (line: string) => void = () => {}
 }
 
 export interface LivekitServerOptions {
+  /**
+   * Address advertised to clients for media, and listened on besides 127.0.0.1 (`npm start -- --lan`
+   * gives the machine's LAN address so phones on the network reach the media ports).
+   */
+  lanAddress?: string;
   port?: number;
   rtcTcpPort?: number;
   /** First of a narrow UDP range for media. */
@@ -89,13 +94,13 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-livekit-'));
   const config = [
     `port: ${port}`,
-    'bind_addresses: [127.0.0.1]',
+    `bind_addresses: [127.0.0.1${options.lanAddress ? `, ${options.lanAddress}` : ''}]`,
     'rtc:',
     `  tcp_port: ${tcpPort}`,
     `  port_range_start: ${udpStart}`,
     `  port_range_end: ${udpStart + (options.udpPortCount ?? 20) - 1}`,
     '  use_external_ip: false',
-    '  node_ip: 127.0.0.1',
+    `  node_ip: ${options.lanAddress ?? '127.0.0.1'}`,
     'keys:',
     `  ${apiKey}: ${apiSecret}`,
     ...(options.redisAddress ? ['redis:', `  address: ${options.redisAddress}`] : []),
