@@ -3,9 +3,9 @@
  * the live OpenAPI document, users with real sessions, seeded conversations and a snapshot of
  * everything one user owns, so "nothing changed" is one deep equality.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '@parley/db';
-import { TestClient, type TestGateway } from '@parley/testkit';
+import { TestClient } from '@parley/testkit';
+import { seedConversation as seed } from '@parley/testkit/history';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -50,62 +50,15 @@ export async function operations(baseUrl: string): Promise<Operation[]> {
 
 export const fill = (path: string, id: string) => path.replace(/\{[^}]+\}/g, id);
 
-export const PASSWORD = 'violet-harbor-lantern-47';
+export { STRONG_PASSWORD as PASSWORD } from '@parley/testkit/accounts';
+export { registerUser, type TestUser as User } from '@parley/testkit/history';
 
-export interface User {
-  id: string;
-  email: string;
-  client: TestClient;
-}
-
-/** Registers through the real route, so the client holds a genuine session cookie. */
-export async function registerUser(
-  gw: TestGateway,
-  name = 'user',
-  headers: Record<string, string> = {},
-): Promise<User> {
-  const client = new TestClient(gw.url);
-  const email = `${name}-${randomBytes(4).toString('hex')}@example.test`;
-  const r = await client.post('/api/auth/register', { email, password: PASSWORD, displayName: name }, { headers });
-  if (r.status !== 201) throw new Error(`register failed: ${r.status} ${r.text}`);
-  return { id: r.body.user.id, email, client };
-}
-
-/** An ended conversation with `turns` utterances, inserted directly (ingest is tested elsewhere). */
-export async function seedConversation(
-  db: Database,
-  userId: string,
-  texts: string[] = ['hello there', 'hi, how can I help?'],
-) {
-  const id = randomUUID();
-  const t0 = Date.now() - 60_000;
-  await db('conversations').insert({
-    id,
-    user_id: userId,
-    room: `room-${id}`,
-    title: null,
-    status: 'ended',
-    created_at: new Date(t0),
-    started_at: new Date(t0),
-    ended_at: new Date(t0 + 10_000),
-    duration_ms: 10_000,
-    end_reason: 'caller_left',
-    turn_count: texts.length,
+/** An ended conversation, a minute old, whose turns alternate caller and agent. */
+export function seedConversation(db: Database, userId: string, texts = ['hello there', 'hi, how can I help?']) {
+  return seed(db, userId, {
+    createdAt: new Date(Date.now() - 60_000),
+    turns: texts.map((text, seq) => ({ role: seq % 2 ? 'agent' : 'user', text })),
   });
-  if (texts.length)
-    await db('utterances').insert(
-      texts.map((text, seq) => ({
-        conversation_id: id,
-        user_id: userId,
-        seq,
-        role: seq % 2 ? 'agent' : 'user',
-        text,
-        language: 'en',
-        started_at: new Date(t0 + seq * 1000),
-        ended_at: new Date(t0 + seq * 1000 + 800),
-      })),
-    );
-  return id;
 }
 
 /** Everything one user owns (timestamps of bookkeeping excluded), for before/after equality. */

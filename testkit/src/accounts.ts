@@ -34,13 +34,15 @@ export function uniqueEmail(tag = 'user'): string {
   return `${tag}-${randomBytes(4).toString('hex')}@example.test`;
 }
 
+/** Registers through the real route, so `c` holds a genuine session cookie afterwards. */
 export async function registerUser(
   c: TestClient,
-  input: { email?: string; password?: string; displayName?: string } = {},
+  input: { email?: string; password?: string; displayName?: string; headers?: Record<string, string> } = {},
 ): Promise<{ id: string; email: string; password: string }> {
   const email = input.email ?? uniqueEmail();
   const password = input.password ?? STRONG_PASSWORD;
-  const r = await c.post('/api/auth/register', { email, password, displayName: input.displayName ?? 'Test User' });
+  const body = { email, password, displayName: input.displayName ?? 'Test User' };
+  const r = await c.post('/api/auth/register', body, { headers: input.headers ?? {} });
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${r.text}`);
   return { id: r.body.user.id, email, password };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@parley/db';
-import { registerUser as register, uniqueEmail } from './accounts';
+import { registerUser as register, STRONG_PASSWORD, uniqueEmail } from './accounts';
 import type { TestGateway } from './gateway';
 import { TestClient } from './http-client';
 
@@ -10,8 +10,6 @@ import { TestClient } from './http-client';
  * utterances are inserted directly with Knex: ingest is another feature's job and history only
  * reads what is stored.
  */
-
-export const TEST_PASSWORD = 'correct horse battery staple 42';
 
 /** Gateway env for history tests: registrations from 127.0.0.1 must not hit the per-IP limit. */
 export const HISTORY_TEST_ENV = { RATE_LIMIT_LOGIN_PER_IP: '1000' };
@@ -23,9 +21,15 @@ export interface TestUser {
   client: TestClient;
 }
 
-export async function registerUser(gw: TestGateway, name = 'user'): Promise<TestUser> {
+/** A user registered through the real route, with the client that holds its session. */
+export async function registerUser(
+  gw: TestGateway,
+  name = 'user',
+  headers: Record<string, string> = {},
+): Promise<TestUser> {
   const client = new TestClient(gw.url);
-  const user = await register(client, { email: uniqueEmail(name), password: TEST_PASSWORD, displayName: name });
+  const email = uniqueEmail(name);
+  const user = await register(client, { email, password: STRONG_PASSWORD, displayName: name, headers });
   return { ...user, client };
 }
 
