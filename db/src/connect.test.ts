@@ -60,6 +60,7 @@ describe('database schema', () => {
       '002_conversations',
       '003_identities',
       '004_session_store',
+      '005_shares',
     ]);
   });
 
@@ -71,6 +72,7 @@ describe('database schema', () => {
       '002_conversations',
       '003_identities',
       '004_session_store',
+      '005_shares',
     ]);
     await exerciseSchema(db);
   });

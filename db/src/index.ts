@@ -16,6 +16,7 @@ export {
 export { IdentitiesRepository, type Identity, type ProviderAccount } from './repositories/identities';
 export { PreferencesRepository, type PreferencesRecord } from './repositories/preferences';
 export { RetentionRepository } from './repositories/retention';
+export { SharesRepository, type ListedShare, type Share } from './repositories/shares';
 export { UsageRepository, type UsageRow } from './repositories/usage';
 export { normalizeEmail, UsersRepository, type User, type UserRole } from './repositories/users';
 export { UtterancesRepository, type UtteranceMetrics, type UtteranceRecord } from './repositories/utterances';

@@ -61,6 +61,11 @@ export function createApp(ctx: AppContext): express.Express {
   if (existsSync(path.join(webDist, 'index.html'))) {
     app.use(express.static(webDist, { index: false, maxAge: '1h' }));
     // Client-side routes: every other GET serves the app shell.
+    // Shared-conversation pages (/s/<token>) are never indexed and never leak the token as a Referer.
+    app.get(/^\/s\//, (_req, res, next) => {
+      res.set({ 'X-Robots-Tag': 'noindex, nofollow', 'Referrer-Policy': 'no-referrer' });
+      next();
+    });
     app.get(/^\/(?!api\/|internal\/|ws\/).*/, (_req, res) => res.sendFile(path.join(webDist, 'index.html')));
   }
   app.use(errorHandler);

@@ -14,6 +14,7 @@ import { preferencesRouter } from './preferences/routes';
 import { voicesRouter } from './voices/routes';
 import { adminRouter } from './admin/routes';
 import { openapiRouter } from './openapi/routes';
+import { sharesRouter } from './shares/routes';
 import type { AppContext } from './context';
 
 /**
@@ -37,5 +38,6 @@ export function featureRouters(ctx: AppContext): Router[] {
     accountDataRouter(ctx),
     retentionRouter(ctx),
     usageRouter(ctx),
+    sharesRouter(ctx),
   ];
 }

@@ -6,3 +6,4 @@ export * from './voices';
 export * from './env';
 export * from './text';
 export * from './oidc';
+export * from './shares';

@@ -15,10 +15,20 @@ const CallPage = lazy(() => import('./call/CallPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const HistoryPage = lazy(() => import('./pages/HistoryPage'));
 const ConversationPage = lazy(() => import('./pages/ConversationPage'));
+const SharedPage = lazy(() => import('./pages/SharedPage'));
 
 export function App() {
   return (
     <Routes>
+      {/* Outside the layout: a shared conversation has no navigation into an account. */}
+      <Route
+        path="s/:token"
+        element={
+          <Suspense fallback={<Loading />}>
+            <SharedPage />
+          </Suspense>
+        }
+      />
       <Route element={<Layout />}>
         <Route index element={<LandingPage />} />
         <Route path="login" element={<LoginPage />} />

@@ -3,6 +3,7 @@ import * as m001 from './001_accounts';
 import * as m002 from './002_conversations';
 import * as m003 from './003_identities';
 import * as m004 from './004_session_store';
+import * as m005 from './005_shares';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['002_conversations', m002],
   ['003_identities', m003],
   ['004_session_store', m004],
+  ['005_shares', m005],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -7,6 +7,7 @@ import { HistoryRepository } from './history';
 import { IdentitiesRepository } from './identities';
 import { PreferencesRepository } from './preferences';
 import { RetentionRepository } from './retention';
+import { SharesRepository } from './shares';
 import { UsageRepository } from './usage';
 import { UsersRepository } from './users';
 import { UtterancesRepository } from './utterances';
@@ -27,6 +28,7 @@ export interface Repositories {
   usage: UsageRepository;
   retention: RetentionRepository;
   account: AccountRepository;
+  shares: SharesRepository;
   /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (readiness). */
@@ -45,6 +47,7 @@ export function createRepositories(db: Database): Repositories {
     usage: new UsageRepository(db),
     retention: new RetentionRepository(db),
     account: new AccountRepository(db),
+    shares: new SharesRepository(db),
     transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
     ping: (timeoutMs) => pingDatabase(db, timeoutMs),
   };

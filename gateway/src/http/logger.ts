@@ -47,6 +47,9 @@ const ROUTINE = new Set(['/healthz', '/readyz', '/internal/agents/heartbeat']);
 const routine = (url: string | undefined, status: number) =>
   ROUTINE.has((url ?? '').split('?')[0]!) && (status < 400 || status === 503);
 
+/** `/api/shared/<token>` and `/s/<token>` with the token replaced. */
+export const redactSharePath = (path: string) => path.replace(/^(\/api\/shared|\/s)\/[^/]+/, '$1/[token]');
+
 export function httpLogger(logger: Logger) {
   return pinoHttp({
     logger,
@@ -56,12 +59,13 @@ export function httpLogger(logger: Logger) {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    // Only the path is logged: query strings may carry search terms (personal data).
+    // Only the path is logged: query strings may carry search terms (personal data); share-link
+    // tokens in a path are replaced (a logged token would open the conversation).
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        path: req.url.split('?')[0],
+        path: redactSharePath(req.url.split('?')[0] ?? ''),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

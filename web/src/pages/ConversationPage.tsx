@@ -10,6 +10,7 @@ import {
 } from '../api/conversations';
 import { Alert } from '../components/Alert';
 import { Loading } from '../components/Loading';
+import { ShareBox } from '../history/ShareBox';
 import { TurnLatency } from '../history/TurnLatency';
 import { endReasonText } from '../lib/end-reasons';
 import { formatClock, formatDateTime, formatDuration } from '../lib/format';
@@ -22,6 +23,7 @@ export default function ConversationPage() {
   const [data, setData] = useState<{ conversation: ConversationDetail; utterances: StoredUtterance[] } | null>(null);
   const [error, setError] = useState<{ notFound: boolean; message: string } | null>(null);
   const [confirming, setConfirming] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -102,6 +104,9 @@ export default function ConversationPage() {
           <a className="button button-small" href={exportUrl(id, 'json')} download aria-describedby="export-label">
             JSON
           </a>
+          <button type="button" className="button button-small" onClick={() => setSharing(true)} disabled={sharing}>
+            Share
+          </button>
           <button
             type="button"
             className="button button-small button-danger"
@@ -111,6 +116,7 @@ export default function ConversationPage() {
             Delete
           </button>
         </div>
+        {sharing && <ShareBox conversationId={id} onClose={() => setSharing(false)} />}
         {confirming && (
           <div className="confirm-box" role="group" aria-labelledby="confirm-delete-text">
             <p id="confirm-delete-text">Delete this conversation for good? This can’t be undone.</p>

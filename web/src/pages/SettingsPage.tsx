@@ -12,6 +12,7 @@ import { PasswordForm } from '../settings/PasswordForm';
 import { PreferencesForm } from '../settings/PreferencesForm';
 import { ProfileForm } from '../settings/ProfileForm';
 import { SecuritySection } from '../settings/SecuritySection';
+import { SharesSection } from '../settings/SharesSection';
 
 interface Loaded {
   prefs: Preferences;
@@ -94,6 +95,7 @@ export default function SettingsPage() {
         </div>
       </div>
       <SecuritySection linked={params.get('linked')} oidcError={params.get('oidc_error')} />
+      <SharesSection />
       <div className="card">
         <DataSection onImported={() => void load()} />
       </div>

@@ -1,0 +1,104 @@
+import { useEffect, useState } from 'react';
+import { useParams } from 'react-router-dom';
+import type { SharedConversation, TurnMetrics } from '@parley/protocol';
+import { errorMessage, isApiError } from '../api/client';
+import { getShared } from '../api/shares';
+import { Alert } from '../components/Alert';
+import { Loading } from '../components/Loading';
+import { TurnLatency } from '../history/TurnLatency';
+import { formatClock, formatDateTime, formatDuration } from '../lib/format';
+import { usePageTitle } from '../lib/usePageTitle';
+import { SPEAKER_LABELS } from '../transcript/TranscriptView';
+
+/** Keeps search engines off the page while it is shown (the gateway also sends X-Robots-Tag). */
+function useNoIndex() {
+  useEffect(() => {
+    const meta = document.createElement('meta');
+    meta.name = 'robots';
+    meta.content = 'noindex';
+    document.head.appendChild(meta);
+    return () => meta.remove();
+  }, []);
+}
+
+/**
+ * A conversation someone shared (/s/:token): public, read-only, outside the app's layout so it has
+ * no navigation into an account. Unknown, revoked and expired links look the same.
+ */
+export default function SharedPage() {
+  const { token = '' } = useParams();
+  const [data, setData] = useState<SharedConversation | null>(null);
+  const [error, setError] = useState<{ notFound: boolean; message: string } | null>(null);
+  useNoIndex();
+  usePageTitle(data?.conversation.title || (error?.notFound ? 'Not found' : 'Shared conversation'));
+
+  useEffect(() => {
+    let live = true;
+    getShared(token)
+      .then((d) => live && setData(d))
+      .catch((e: unknown) => live && setError({ notFound: isApiError(e, 'not_found'), message: errorMessage(e) }));
+    return () => {
+      live = false;
+    };
+  }, [token]);
+
+  return (
+    <div className="shell shared">
+      <header className="site-header">
+        <span className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          Parley
+        </span>
+        <span className="muted small">Shared conversation · read-only</span>
+      </header>
+      <main id="main" className="main">
+        {error ? (
+          <div className="narrow">
+            <h1>{error.notFound ? 'Shared conversation not found' : 'Shared conversation unavailable'}</h1>
+            <Alert tone={error.notFound ? 'info' : 'error'}>
+              {error.notFound ? 'This link does not exist, was revoked, or has expired.' : error.message}
+            </Alert>
+          </div>
+        ) : !data ? (
+          <Loading label="Loading conversation…" />
+        ) : (
+          <article className="conversation">
+            <header className="conversation-head">
+              <h1>{data.conversation.title?.trim() || 'Untitled conversation'}</h1>
+              <p className="muted">
+                {data.conversation.startedAt && (
+                  <>
+                    <time dateTime={data.conversation.startedAt}>{formatDateTime(data.conversation.startedAt)}</time>{' '}
+                    ·{' '}
+                  </>
+                )}
+                {formatDuration(data.conversation.durationMs)} · {data.utterances.length} turn
+                {data.utterances.length === 1 ? '' : 's'}
+              </p>
+            </header>
+            {data.utterances.length === 0 ? (
+              <p className="empty">Nothing was said in this call.</p>
+            ) : (
+              <ol className="turns turns-static">
+                {data.utterances.map((u) => (
+                  <li key={u.seq} className={`turn turn-${u.role}`}>
+                    <div className="turn-meta">
+                      <span className="speaker">{SPEAKER_LABELS[u.role]}</span>
+                      <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
+                      {u.interrupted && <span className="tag">interrupted</span>}
+                    </div>
+                    <p className="turn-text">{u.text}</p>
+                    {data.includeLatency && <TurnLatency metrics={(u.metrics ?? null) as TurnMetrics | null} />}
+                  </li>
+                ))}
+              </ol>
+            )}
+            <p className="muted small">
+              Link expires <time dateTime={data.expiresAt}>{formatDateTime(data.expiresAt)}</time>.
+            </p>
+          </article>
+        )}
+      </main>
+    </div>
+  );
+}
