@@ -3,6 +3,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import { RoomEvent } from '@livekit/rtc-node';
 import { CallMetadata, speechProblemMessages, type EndReason } from '@parley/protocol';
 import { greetingFor, ParleyAgent } from './agent';
+import { pauseOnSpeechStart } from './barge-in';
 import { loadAgentConfig } from './config';
 import { createLlm, createStt, createTts } from './providers/index';
 import { speechEngineProblems } from './providers/local/engines';
@@ -128,6 +129,7 @@ export default defineAgent({
       },
     });
     reporter.attach(session);
+    if (config.fastBargeIn) pauseOnSpeechStart(session);
     session.on(voice.AgentSessionEventTypes.Error, (ev) =>
       logger.warn(
         {

@@ -25,7 +25,10 @@ export const LONG_REPLY =
   'Some journeys took many months, and the crews sang songs to keep their spirits up. ' +
   'When a storm came, every hand worked the ropes until the wind finally calmed down again.';
 const SHORT_REPLY = 'Sure, go ahead.';
+const ASK = 'Tell me a story about the sea.';
 const MS_PER_CHAR = 55; // the fake Cartesia's speech rate (testkit default)
+/** Issue 17: caller speech onset → agent audio silent at the caller, p95. */
+export const BARGE_IN_TARGET_MS = 300;
 
 const arg = (args: string[], k: string, d: number) =>
   Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
@@ -50,6 +53,7 @@ function watchAgentState(caller: Caller) {
 }
 
 async function interruptOnce(
+  asking: () => void,
   caller: Caller,
   states: Array<{ at: number; state: string | undefined }>,
   ask: Speech,
@@ -57,6 +61,7 @@ async function interruptOnce(
   playMs: number,
 ): Promise<Interruption> {
   await waitForAgentState(caller, 'listening', 20_000);
+  asking();
   const { endedAt } = await caller.say(ask.pcm);
   const replyStart = await caller.agentAudio.firstVoicedAfter(endedAt - ask.trailMs, 20_000);
   await sleep(Math.max(0, replyStart + playMs - Date.now()));
@@ -74,6 +79,57 @@ async function interruptOnce(
   await caller.agentAudio.silentFor(500, answer, 20_000);
   const decided = states.find((c) => c.at >= onset && c.state !== 'speaking');
   return { stopMs: last - onset, playedMs: last - replyStart, decisionMs: decided ? decided.at - onset : null };
+}
+
+/** A cough-like sound: 160 ms of decaying noise (deterministic), with silence around it. */
+function cough(): Speech {
+  const rate = 48000;
+  const lead = 0.2 * rate;
+  const len = 0.16 * rate;
+  const pcm = new Int16Array(lead + len + rate);
+  let seed = 17;
+  for (let i = 0; i < len; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const env = Math.exp(-i / (0.05 * rate));
+    pcm[lead + i] = Math.round(((seed / 0x7fffffff) * 2 - 1) * env * 12000);
+  }
+  return { text: '(cough)', pcm, leadMs: 200, trailMs: 1000 };
+}
+
+interface FalseInterruption {
+  sound: string;
+  /** The reply kept playing to its end (not cut short). */
+  continued: boolean;
+  /** Longest gap in the agent's voiced audio within 3 s after the sound's onset. */
+  gapMs: number;
+}
+
+/** Plays a short sound 1.2 s into a long reply; was the reply cut short, and how long did it pause? */
+async function soundOnce(asking: () => void, caller: Caller, ask: Speech, sound: Speech): Promise<FalseInterruption> {
+  await waitForAgentState(caller, 'listening', 20_000);
+  asking();
+  const { endedAt } = await caller.say(ask.pcm);
+  const replyStart = await caller.agentAudio.firstVoicedAfter(endedAt - ask.trailMs, 20_000);
+  await sleep(Math.max(0, replyStart + 1200 - Date.now()));
+  const { startedAt } = await caller.say(sound.pcm);
+  const onset = startedAt + sound.leadMs;
+  await sleep(Math.max(0, onset + 3500 - Date.now()));
+  const voiced = caller.agentAudio.frames.filter((f) => f.at >= onset && f.at <= onset + 3000 && f.rms >= VOICED_RMS);
+  let gap = 0;
+  let prev = onset;
+  for (const f of voiced) {
+    gap = Math.max(gap, f.at - prev);
+    prev = f.at;
+  }
+  gap = Math.max(gap, onset + 3000 - prev);
+  // Still talking 3–3.5 s after the sound, and the reply plays to its natural end (~20 s): not cut short.
+  const continued = caller.agentAudio.voiced(onset + 3000).length > 0;
+  const end = await caller.agentAudio.silentFor(800, onset, 40_000);
+  return {
+    sound: sound.text,
+    continued: continued && end - replyStart > LONG_REPLY.length * MS_PER_CHAR * 0.8,
+    gapMs: gap,
+  };
 }
 
 /** Words of LONG_REPLY whose estimated start (characters before it × ms per character) lies within playedMs. */
@@ -97,11 +153,15 @@ export async function run(args: string[]): Promise<BenchResult> {
     baseline: withBaseline,
     // Odd user turns (a question) get the long reply, even ones (the interruption) the short one.
     openai: {
-      reply: ({ messages }) => (messages.filter((m) => m.role === 'user').length % 2 === 1 ? LONG_REPLY : SHORT_REPLY),
+      // The question (scripted into the fake STT just before it is asked) gets the long reply;
+      // anything else (the interruption, a sound transcribed as words) the short one.
+      reply: ({ messages }) =>
+        messages.filter((m) => m.role === 'user').at(-1)?.content === ASK ? LONG_REPLY : SHORT_REPLY,
     },
   });
   try {
-    const [ask, cut] = await speech(['Tell me a story about the sea.', 'Wait, stop, I have a question.']);
+    const [ask, cut] = await speech([ASK, 'Wait, stop, I have a question.']);
+    const asking = () => b.stack.fakes.deepgram.enqueue(ASK);
     const arms: ArmName[] = withBaseline ? ['parley', 'baseline'] : ['parley'];
     const callers = Object.fromEntries(await Promise.all(arms.map(async (a) => [a, await joinArm(b, a)] as const)));
     await Promise.all(arms.map((a) => settle(callers[a]!)));
@@ -113,7 +173,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       const playMs = 1000 + ((i * 370) % 900);
       for (const a of arms) {
         try {
-          results[a]!.push(await interruptOnce(callers[a]!, states[a]!, ask!, cut!, playMs));
+          results[a]!.push(await interruptOnce(asking, callers[a]!, states[a]!, ask!, cut!, playMs));
         } catch (err) {
           failures++;
           console.warn(`${a} interruption ${i + 1} failed: ${(err as Error).message}`);
@@ -121,6 +181,21 @@ export async function run(args: string[]): Promise<BenchResult> {
       }
       if ((i + 1) % 5 === 0) console.log(`  ${i + 1}/${count} interruptions`);
     }
+    // False interruptions: short sounds during replies must not cut them short.
+    const [mhm] = await speech(['Mm hmm.']);
+    const sounds = [cough(), mhm!, cough(), mhm!];
+    const falseRuns: Record<string, FalseInterruption[]> = Object.fromEntries(arms.map((a) => [a, []]));
+    for (const sound of sounds)
+      for (const a of arms) {
+        try {
+          falseRuns[a]!.push(await soundOnce(asking, callers[a]!, ask!, sound));
+        } catch (err) {
+          failures++;
+          console.warn(`${a} false-interruption run failed: ${(err as Error).message}`);
+        }
+      }
+    const cutRate = (a: string) =>
+      falseRuns[a]!.length ? falseRuns[a]!.filter((r) => !r.continued).length / falseRuns[a]!.length : NaN;
     const conversationId = callers.parley!.call.conversationId;
     await Promise.all(arms.map((a) => callers[a]!.hangUp()));
     await sleep(1500);
@@ -131,6 +206,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       .orderBy('seq')
       .select('text');
     const stored = results.parley!.map((r, i) => {
+      // (rows of interrupted replies come from the barge-in rounds first; sound rounds follow)
       const text = String(rows[i]?.text ?? '')
         .replace(/\s+/g, ' ')
         .trim();
@@ -157,12 +233,28 @@ export async function run(args: string[]): Promise<BenchResult> {
         name: 'Parley barge-in p95',
         value: stop.parley!.p95,
         unit: 'ms',
-        target: { op: '<=', value: MIN_INTERRUPTION_MS + 100, text: `≤ ${MIN_INTERRUPTION_MS} + 100 ms` },
+        target: { op: '<=', value: BARGE_IN_TARGET_MS, text: `≤ ${BARGE_IN_TARGET_MS} ms` },
       },
       ...(withBaseline
         ? [
             { name: 'baseline barge-in p50', value: stop.baseline!.p50, unit: 'ms' },
             { name: 'baseline barge-in p95', value: stop.baseline!.p95, unit: 'ms' },
+          ]
+        : []),
+      {
+        name: 'Parley false interruptions (short sound cut the reply short)',
+        value: round(cutRate('parley') * 100),
+        unit: '%',
+        note: `${falseRuns.parley!.length} sounds (cough, "mm hmm"); longest pause p50 ${summarize(falseRuns.parley!.map((r) => r.gapMs)).p50} ms`,
+      },
+      ...(withBaseline
+        ? [
+            {
+              name: 'baseline false interruptions',
+              value: round(cutRate('baseline') * 100),
+              unit: '%',
+              note: `${falseRuns.baseline!.length} sounds; longest pause p50 ${summarize(falseRuns.baseline!.map((r) => r.gapMs)).p50} ms`,
+            },
           ]
         : []),
       {
@@ -205,6 +297,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         decisionMs: decision,
         afterDecisionMs: afterDecision,
         samples: Object.fromEntries(arms.map((a) => [a, results[a]!.map((r) => round(r.stopMs, 1))])),
+        falseInterruptions: falseRuns,
         stored,
         failures,
       },

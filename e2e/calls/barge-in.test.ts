@@ -83,7 +83,8 @@ describe('barge-in', () => {
     console.info(
       `barge-in: caller speech onset → last voiced agent frame ${stopMs} ms (reply had played ${onset - replyStart} ms)`,
     );
-    expect(stopMs).toBeLessThan(1000);
+    // The target (bench bargein) is p95 ≤ 300 ms; a single call on a loaded machine gets twice that.
+    expect(stopMs).toBeLessThan(600);
 
     // The agent then answers the interruption.
     await caller.agentAudio.firstVoicedAfter(lastBeforeGap + 400, 15_000);
