@@ -188,7 +188,11 @@ if (!livekit.url) {
   livekit = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret };
   log(`LiveKit server ${lk.url} up in ${seconds(t)} (log: ${path.relative(root, dataDir)}/livekit.log)`);
 }
-await buildWebIfStale();
+// A failed step must not leave the LiveKit server (or Caddy) it already started running.
+await buildWebIfStale().catch(async (err: Error) => {
+  log(err.message);
+  await stopAll(1);
+});
 
 const shared = {
   LIVEKIT_URL: livekit.url!,
