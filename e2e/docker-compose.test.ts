@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -38,5 +39,37 @@ describe('docker-compose.yml', () => {
     const r = compose({ LIVEKIT_API_SECRET: '', SESSION_SECRET: '', INGEST_SECRET: '' }, 'config', '-q');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/set (LIVEKIT_API_SECRET|SESSION_SECRET|INGEST_SECRET)/);
+  });
+
+  it('has a cluster profile: two LiveKit nodes over one Redis, two gateways and workers behind haproxy', () => {
+    const r = spawnSync('docker-compose', ['-f', 'docker-compose.cluster.yml', 'config', '-q'], {
+      cwd: root,
+      env: { ...process.env, ...secrets },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const services = execFileSync('docker-compose', ['-f', 'docker-compose.cluster.yml', 'config', '--services'], {
+      cwd: root,
+      env: { ...process.env, ...secrets },
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .sort();
+    expect(services).toEqual([
+      'agent-a',
+      'agent-b',
+      'gateway-a',
+      'gateway-b',
+      'lb',
+      'livekit-a',
+      'livekit-b',
+      'postgres',
+      'redis',
+    ]);
+    const haproxy = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p))!;
+    const check = spawnSync(haproxy, ['-c', '-f', 'deploy/haproxy.cfg'], { cwd: root, encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
   });
 });

@@ -89,8 +89,27 @@ export function greetingFor(language: string): string {
   return GREETINGS[language] ?? GREETINGS.en!;
 }
 
+const APOLOGIES: Record<string, string> = {
+  en: 'Sorry, I lost you for a moment. I am back, go on.',
+  es: 'Perdona, te perdí un momento. Ya estoy aquí, sigue.',
+  fr: 'Désolé, je t’ai perdu un instant. Je suis de retour, continue.',
+  de: 'Entschuldige, ich hatte dich kurz verloren. Ich bin wieder da, erzähl weiter.',
+  it: 'Scusa, ti ho perso per un momento. Sono di nuovo qui, continua.',
+  pt: 'Desculpa, perdi-te por um momento. Já voltei, continua.',
+  nl: 'Sorry, ik was je even kwijt. Ik ben er weer, ga verder.',
+  ja: 'すみません、少し接続が切れました。戻りました、続けてください。',
+  hi: 'माफ़ कीजिए, एक पल के लिए आपकी आवाज़ चली गई थी। मैं वापस आ गया हूँ, आगे बोलिए।',
+};
+
+/** What a replacement agent says first, in the caller's language (see history.ts). */
+export function apologyFor(language: string): string {
+  return APOLOGIES[language] ?? APOLOGIES.en!;
+}
+
 export interface ParleyAgentOptions {
   preferences: Preferences;
+  /** The conversation so far, when this agent replaces a lost one. */
+  chatCtx?: llm.ChatContext;
   stt?: stt.STT;
   llm?: llm.LLM;
   tts?: tts.TTS;
@@ -113,7 +132,13 @@ export class ParleyAgent extends voice.Agent {
   #scripted: string | null = null;
 
   constructor(opts: ParleyAgentOptions) {
-    super({ instructions: buildInstructions(opts.preferences), stt: opts.stt, llm: opts.llm, tts: opts.tts });
+    super({
+      instructions: buildInstructions(opts.preferences),
+      chatCtx: opts.chatCtx,
+      stt: opts.stt,
+      llm: opts.llm,
+      tts: opts.tts,
+    });
     this.preferences = opts.preferences;
     this.#onReplyText = opts.onReplyText;
     this.#onUserTurn = opts.onUserTurn;

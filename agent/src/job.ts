@@ -1,9 +1,10 @@
 import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { RoomEvent } from '@livekit/rtc-node';
+import { DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
 import { CallMetadata, speechProblemMessages, type EndReason } from '@parley/protocol';
-import { greetingFor, ParleyAgent } from './agent';
+import { apologyFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
+import { fetchConversationHistory, resumeFrom } from './history';
 import { loadAgentConfig } from './config';
 import { createLlm, createStt, createTts } from './providers/index';
 import { speechEngineProblems } from './providers/local/engines';
@@ -36,6 +37,12 @@ export default defineAgent({
     const metadata = CallMetadata.parse(JSON.parse(ctx.job.metadata || '{}'));
     const { conversationId, preferences } = metadata;
     const logger = log().child({ conversationId, guest: metadata.guest });
+    // A conversation with stored utterances means this job replaces a lost agent: read them while
+    // joining (a failure here means starting as a new call, which the gateway would see as seq reuse).
+    const history = fetchConversationHistory(config.gateway, conversationId).catch((err: Error) => {
+      logger.warn({ errName: err.name }, 'conversation history unavailable; starting as a new call');
+      return [];
+    });
 
     const spool = new Spool(config.spoolDir, conversationId, (err) =>
       logger.warn(
@@ -53,11 +60,18 @@ export default defineAgent({
           retrying ? 'gateway did not take transcript events; retrying' : 'gateway refused transcript events; dropped',
         ),
     });
-    const reporter = new Reporter(queue, preferences.language);
+    const resume = resumeFrom(await history);
+    const reporter = new Reporter(queue, preferences.language, resume?.firstSeq);
 
     // The end is reported once, as early as possible (eager flush while the gateway is surely
     // reachable); the shutdown callback, which agents 1.8.1 runs last, is the backstop.
     let endReason: EndReason | null = null;
+    /**
+     * Set when this job leaves without the call having ended: its worker died (orphaned), LiveKit
+     * removed it (a second agent in the room) or it lost its server. The call goes on with another
+     * agent, so no end is reported.
+     */
+    let leftCallRunning = false;
     let ending: Promise<void> | null = null;
     let session: voice.AgentSession | null = null;
     const endCall = (reason: EndReason) => {
@@ -75,7 +89,7 @@ export default defineAgent({
       return ending;
     };
     ctx.addShutdownCallback(async () => {
-      reporter.callEnded(endReason ?? 'agent_ended');
+      if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? 'agent_ended');
       const delivered = await queue.flush(FLUSH_ON_END_MS);
       queue.close();
       if (!delivered)
@@ -88,6 +102,14 @@ export default defineAgent({
     // Looked for while connecting (a few ms): a call whose engines are missing cannot hear or speak.
     const missing = speechEngineProblems(config.providers);
     await ctx.connect();
+    // At most one agent per room: if another one already serves it, leave quietly.
+    const otherAgent = [...ctx.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.AGENT);
+    if (otherAgent) {
+      leftCallRunning = true;
+      logger.warn('another agent already serves this room; leaving');
+      ctx.shutdown('duplicate agent');
+      return;
+    }
     reporter.callStarted();
     const problems = speechProblemMessages(await missing);
     if (problems.length) {
@@ -95,10 +117,25 @@ export default defineAgent({
       await endCall('speech_unavailable');
       return;
     }
-    // The room going away (deleted, server gone) ends the job without our help; note why.
-    ctx.room.on(RoomEvent.Disconnected, () => {
-      endReason ??= 'room_closed';
+    // The room deleted (or its server shut down) ends the call; any other loss (removed as a
+    // second agent, the server's connection lost) leaves it to the agent that replaces this one.
+    ctx.room.on(RoomEvent.Disconnected, (reason: DisconnectReason) => {
+      if (reason === DisconnectReason.ROOM_DELETED || reason === DisconnectReason.SERVER_SHUTDOWN)
+        endReason ??= 'room_closed';
+      else if (reason !== DisconnectReason.CLIENT_INITIATED) leftCallRunning = true;
     });
+    // A job whose worker died is re-parented: leave now, so the gateway re-dispatches the call to
+    // a live worker (agents-js would shut the orphan down only after its IPC timeout, mid-sentence).
+    const parentPid = process.ppid;
+    const orphanWatch = setInterval(() => {
+      if (process.ppid === parentPid) return;
+      clearInterval(orphanWatch);
+      leftCallRunning = true;
+      logger.warn('agent worker gone; leaving the call to a replacement agent');
+      ctx.shutdown('worker lost');
+    }, 500);
+    orphanWatch.unref();
+    ctx.addShutdownCallback(async () => clearInterval(orphanWatch));
     // The call ends when the last caller leaves (registered before anything else can await).
     const endIfAlone = () => {
       if (ctx.room.remoteParticipants.size === 0) void endCall('caller_left');
@@ -146,17 +183,25 @@ export default defineAgent({
 
     const agent = new ParleyAgent({
       preferences,
+      chatCtx: resume?.chatCtx,
       onReplyText: (segmentId, text) => reporter.agentText(segmentId, text),
       onUserTurn: (text) => reporter.userTurnCompleted(text),
     });
     await session.start({ agent, room: ctx.room, inputOptions: { closeOnDisconnect: true } });
     // Lets the caller (and tests) see which conversation this agent serves.
-    await ctx.room.localParticipant?.setAttributes({ 'parley.conversation_id': conversationId });
+    // (and, for fault tests, which job process serves it).
+    await ctx.room.localParticipant?.setAttributes({
+      'parley.conversation_id': conversationId,
+      'parley.job_pid': String(process.pid),
+    });
     if (ending) return;
-    const greeting = greetingFor(preferences.language);
-    reporter.scriptedReply(greeting);
-    agent.sayScripted(session, greeting);
+    const opening = resume ? apologyFor(preferences.language) : greetingFor(preferences.language);
+    reporter.scriptedReply(opening);
+    agent.sayScripted(session, opening);
     endIfAlone();
-    logger.info({ providers: config.providers, language: preferences.language }, 'call started');
+    logger.info(
+      { providers: config.providers, language: preferences.language, resumed: resume !== null },
+      resume ? 'call resumed by a replacement agent' : 'call started',
+    );
   },
 });

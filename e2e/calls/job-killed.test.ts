@@ -4,6 +4,7 @@ import { isAlive, synthesizeSpeechWav } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
 import { registerUser, waitFor } from './helpers';
+import { apologyFor } from '@parley/agent/agent';
 
 /**
  * The spool: while the gateway is down the job keeps its undelivered utterances on disk; when
@@ -67,15 +68,19 @@ describe('a job SIGKILLed while the gateway is down', () => {
     await waitFor(() => !isAlive(jobPid), 5000, 'job process gone');
 
     await gw.start();
-    await waitFor(async () => (await stored()).length === 5, 20_000, 'spooled utterances re-sent by the worker');
+    // The spooled utterances arrive; the gateway also learns (the worker's next heartbeat) that the
+    // job died mid-call and dispatches a replacement agent, which apologises with a later seq.
+    await waitFor(async () => (await stored()).length === 6, 30_000, 'spooled utterances and the apology stored');
     const rows = await stored();
-    expect(rows.map((r) => [r.seq, r.role, r.text])).toEqual([
+    expect(rows.slice(0, 5).map((r) => [r.seq, r.role, r.text])).toEqual([
       [0, 'agent', expect.any(String)],
       [1, 'user', 'First question please.'],
       [2, 'agent', 'Reply 1.'],
       [3, 'user', 'Second question please.'],
       [4, 'agent', 'Reply 2.'],
     ]);
+    expect(rows[5]).toMatchObject({ role: 'agent', text: apologyFor('en') });
+    expect(rows[5].seq).toBeGreaterThan(4);
     await waitFor(
       () => readdirSync(stack.spoolDir).filter((f) => f.endsWith('.jsonl')).length === 0,
       5000,
@@ -83,6 +88,6 @@ describe('a job SIGKILLed while the gateway is down', () => {
     );
     // A second recovery pass sends nothing again (nothing left, nothing duplicated).
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await stored()).length).toBe(5);
+    expect((await stored()).length).toBe(6);
   }, 90_000);
 });

@@ -10,6 +10,7 @@ export const ErrorCode = z.enum([
   'forbidden_origin',
   'not_found',
   'conflict',
+  'call_ended',
   'email_taken',
   'weak_password',
   'last_sign_in_method',

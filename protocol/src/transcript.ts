@@ -73,6 +73,13 @@ export type IngestEvent = z.infer<typeof IngestEvent>;
 export const IngestBatch = z.object({ events: z.array(IngestEvent).min(1).max(200) });
 export type IngestBatch = z.infer<typeof IngestBatch>;
 
+/**
+ * What a (re)started agent job reads before it speaks (signed POST /internal/conversations/:id/history):
+ * the utterances stored so far, so a job that replaces a lost one continues the same conversation.
+ */
+export const ConversationHistory = z.object({ utterances: z.array(Utterance) });
+export type ConversationHistory = z.infer<typeof ConversationHistory>;
+
 // ---- gateway → browser (WebSocket) -----------------------------------------------------------
 
 const base = { conversationId: z.string(), createdAt: isoTime };
@@ -90,6 +97,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('interim'), ...base, role: Role, segmentId: z.string(), text: z.string() }),
   z.object({ type: z.literal('agent_state'), ...base, state: AgentState }),
   z.object({ type: z.literal('call_ended'), ...base, reason: EndReason }),
+  /** The agent was lost mid-call (job or worker died) and a new one is on its way (see docs/scaling.md). */
+  z.object({ type: z.literal('agent_reconnecting'), ...base }),
   z.object({ type: z.literal('pong'), ...base }),
   z.object({ type: z.literal('error'), ...base, code: z.string(), message: z.string() }),
 ]);

@@ -209,25 +209,51 @@ export async function joinCall(call: CallCreated): Promise<Caller> {
     await mic.publish(room);
     const track = await waitForRemoteAudioTrack(room, (id) => id.startsWith('agent-'), 30_000);
     const agent = [...room.remoteParticipants.values()].find((p) => p.identity.startsWith('agent-'))!;
-    const agentAudio = new AgentAudio(track);
-    return {
+    const caller: Caller = {
       call,
       room,
       agentIdentity: agent.identity,
-      agentAudio,
+      agentAudio: new AgentAudio(track),
       mic,
       say: (pcm) => mic.play(pcm),
-      agentState: () => room.remoteParticipants.get(agent.identity)?.attributes['lk.agent.state'],
+      agentState: () => room.remoteParticipants.get(caller.agentIdentity)?.attributes['lk.agent.state'],
       async hangUp() {
         mic.stop();
-        agentAudio.close();
+        caller.agentAudio.close();
         await room.disconnect();
       },
     };
+    return caller;
   } catch (err) {
     await room.disconnect();
     throw err;
   }
+}
+
+/**
+ * Waits for a replacement agent (any agent identity other than the current one) to publish its
+ * audio, then follows it: `agentIdentity`, `agentAudio` and `agentState` refer to the new agent.
+ */
+export async function followNewAgent(caller: Caller, timeoutMs = 60_000): Promise<string> {
+  const previous = caller.agentIdentity;
+  const track = await waitForRemoteAudioTrack(
+    caller.room,
+    (id) => id.startsWith('agent-') && id !== previous,
+    timeoutMs,
+  );
+  const agent = [...caller.room.remoteParticipants.values()].find(
+    (p) => p.identity.startsWith('agent-') && p.identity !== previous && p.trackPublications.size > 0,
+  );
+  caller.agentAudio.close();
+  caller.agentAudio = new AgentAudio(track);
+  caller.agentIdentity = agent?.identity ?? previous;
+  return caller.agentIdentity;
+}
+
+/** The pid of the job process serving the caller's agent (its `parley.job_pid` attribute). */
+export function agentJobPid(caller: Caller): number | null {
+  const pid = Number(caller.room.remoteParticipants.get(caller.agentIdentity)?.attributes['parley.job_pid']);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 /** Resolves when the agent's `lk.agent.state` attribute equals `state`. */

@@ -12,7 +12,8 @@ import type { DeliveryQueue } from './delivery';
  * - Interims: the user's from `user_input_transcribed` (finals so far + the current interim),
  *   the agent's from the reply text as it is generated (ParleyAgent's transcription tap).
  * - `agent_state_changed` → agent_state; call_started / call_ended are reported by the job.
- * - Seq: 0, 1, 2… per conversation, assigned when the utterance is queued.
+ * - Seq: 0, 1, 2… per conversation, assigned when the utterance is queued (a replacement agent
+ *   starts after the stored ones, see history.ts).
  * - Metrics: ChatMessage.metrics are in seconds; TurnMetrics are in milliseconds. The user
  *   message carries end-of-utterance and transcription delays; the agent reply carries LLM TTFT,
  *   TTS TTFB and end-to-end latency; the reply's TurnMetrics hold all five.
@@ -74,7 +75,11 @@ export class Reporter {
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly language: string,
-  ) {}
+    /** A replacement agent continues after the stored seqs (history.ts). */
+    firstSeq = 0,
+  ) {
+    this.#seq = firstSeq;
+  }
 
   get nextSeq() {
     return this.#seq;

@@ -10,16 +10,30 @@ export const AgentHeartbeat = z.object({
   providers: z.object({ stt: z.string(), llm: z.string(), tts: z.string(), llmModel: z.string() }),
   /** Local speech engines the worker's providers need but cannot run (older workers omit it). */
   speech: SpeechEngineProblems.optional(),
+  /** The worker's running jobs (agent identity `agent-<id>`, room); a job that vanishes was lost or ended. */
+  jobs: z
+    .array(z.object({ id: z.string().min(1).max(128), room: z.string().min(1).max(256) }))
+    .max(1000)
+    .default([]),
 });
 export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
 
 const TTL_MS = 15_000;
+/** A worker's last job list outlives a gateway outage, so jobs that died meanwhile are still noticed. */
+const JOBS_TTL_MS = 10 * 60_000;
 
 /** Agent workers report in every few seconds; a worker not heard from for 15 s counts as gone. */
 export class AgentRegistry {
   constructor(private kv: KeyValue) {}
-  async record(hb: AgentHeartbeat) {
+  /** Records a heartbeat; returns the jobs this worker listed last time and no longer runs. */
+  async record(hb: AgentHeartbeat): Promise<AgentHeartbeat['jobs']> {
     await this.kv.set(`agent:last`, JSON.stringify({ ...hb, at: Date.now() }), TTL_MS);
+    const key = `agentjobs:${hb.workerId}`;
+    const before = await this.kv.get(key);
+    await this.kv.set(key, JSON.stringify(hb.jobs), JOBS_TTL_MS);
+    const previous: AgentHeartbeat['jobs'] = before ? JSON.parse(before) : [];
+    const now = new Set(hb.jobs.map((j) => j.id));
+    return previous.filter((j) => !now.has(j.id));
   }
   async latest(): Promise<(AgentHeartbeat & { at: number }) | null> {
     const raw = await this.kv.get('agent:last');

@@ -1,5 +1,5 @@
 import type { Repositories } from '@parley/db';
-import { AgentState, EndReason, Utterance } from '@parley/protocol';
+import { AgentState, CallMetadata, DEFAULT_PREFERENCES, EndReason, Utterance } from '@parley/protocol';
 import type { KeyValue } from '../infra/kv';
 
 /**
@@ -38,6 +38,7 @@ const keys = {
   guestRoom: (room: string) => `guestroom:${room}`,
   guestLog: (id: string) => `guestlog:${id}`,
   agentState: (id: string) => `agentstate:${id}`,
+  dispatch: (id: string) => `calldispatch:${id}`,
 };
 
 function guestStatus(g: GuestRecord): CallStatus {
@@ -178,6 +179,19 @@ export class CallDirectory {
   async transcript(ref: CallRef): Promise<Utterance[]> {
     if (ref.kind === 'guest') return this.guestTranscript(ref.id);
     return (await this.utterances.list(ref.id)) as Utterance[];
+  }
+
+  /** Keeps the call's dispatch metadata, so a replacement agent or a rejoin gets exactly the same. */
+  async rememberDispatch(metadata: CallMetadata): Promise<void> {
+    await this.kv.set(keys.dispatch(metadata.conversationId), JSON.stringify(metadata), GUEST_TTL_MS);
+  }
+
+  /** The metadata the call was dispatched with (defaults for its kind if the record expired). */
+  async dispatchMetadata(ref: CallRef): Promise<CallMetadata> {
+    const raw = await this.kv.get(keys.dispatch(ref.id));
+    const parsed = raw ? CallMetadata.safeParse(JSON.parse(raw)) : null;
+    if (parsed?.success) return parsed.data;
+    return { conversationId: ref.id, guest: ref.kind === 'guest', preferences: DEFAULT_PREFERENCES };
   }
 
   async setAgentState(id: string, state: AgentState): Promise<void> {

@@ -30,6 +30,15 @@ registerRoute({
   errors: { 429: 'rate_limited', 503: 'service_unavailable' },
 });
 registerRoute({
+  method: 'post',
+  path: '/api/calls/:id/rejoin',
+  summary:
+    'A fresh LiveKit token for a live call, for its owner: the client lost its LiveKit node and joins the same room (recreated on a live node, the agent dispatched again) under the same conversation.',
+  tag: 'calls',
+  response: CallCreated,
+  errors: { 404: 'not_found', 409: 'call_ended' },
+});
+registerRoute({
   method: 'get',
   path: '/api/calls/:id',
   summary: "A call's status and end reason, for the account or guest session that started it (404 for anyone else).",
@@ -80,9 +89,23 @@ export function callsRouter(ctx: AppContext): Router {
       metadata = { conversationId, guest: true, preferences: DEFAULT_PREFERENCES };
       identity = guestIdentity();
     }
+    await directory.rememberDispatch(metadata);
     const token = await callToken(ctx.config.livekit, { identity, room, metadata });
     req.log.info({ conversationId, guest: metadata.guest }, 'call created');
     res.status(201).json({ url: ctx.config.livekit.publicUrl, token, room, conversationId });
+  });
+
+  router.post('/api/calls/:id/rejoin', ...callRateLimits(ctx), async (req, res) => {
+    const { id } = validateParams(req, IdParams);
+    if (!req.user && !req.session?.guestConversationIds?.length) throw errors.unauthenticated();
+    const call = await directory.find(id);
+    if (!call || !ownsCall(req, call)) throw errors.notFound('Call');
+    if (call.status === 'ended') throw errors.conflict('call_ended', 'This call has ended.');
+    const metadata = await directory.dispatchMetadata(call);
+    const identity = call.kind === 'user' ? userIdentity(call.userId) : guestIdentity();
+    const token = await callToken(ctx.config.livekit, { identity, room: call.room, metadata });
+    req.log.info({ conversationId: id }, 'call rejoined');
+    res.status(201).json({ url: ctx.config.livekit.publicUrl, token, room: call.room, conversationId: id });
   });
 
   router.get('/api/calls/:id', async (req, res) => {

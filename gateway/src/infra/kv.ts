@@ -5,6 +5,8 @@ export interface KeyValue {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   del(key: string): Promise<void>;
+  /** Sets the key only if it is absent (Redis SET NX): true when this caller set it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Append to a capped list and refresh its expiry. */
   rpush(key: string, value: string, ttlMs: number): Promise<void>;
   lrange(key: string): Promise<string[]>;
@@ -27,6 +29,11 @@ export class MemoryKeyValue implements KeyValue {
   }
   async del(key: string) {
     this.values.delete(key);
+  }
+  async setIfAbsent(key: string, value: string, ttlMs: number) {
+    if (this.live(key)) return false;
+    this.values.set(key, { v: value, exp: Date.now() + ttlMs });
+    return true;
   }
   async rpush(key: string, value: string, ttlMs: number) {
     const e = this.live(key);
@@ -54,6 +61,9 @@ export class RedisKeyValue implements KeyValue {
   }
   async del(key: string) {
     await this.redis.del(this.prefix + key);
+  }
+  async setIfAbsent(key: string, value: string, ttlMs: number) {
+    return (await this.redis.set(this.prefix + key, value, { PX: ttlMs, NX: true })) === 'OK';
   }
   async rpush(key: string, value: string, ttlMs: number) {
     await this.redis

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { IngestBatch } from '@parley/protocol';
+import { ConversationHistory, IngestBatch } from '@parley/protocol';
 import { CallDirectory } from '../calls/directory';
 import type { AppContext } from '../context';
 import { errors, isAppError } from '../http/errors';
@@ -21,6 +21,17 @@ registerRoute({
   auth: 'signed',
   request: IngestBatch,
   response: z.object({ accepted: z.number().int(), duplicates: z.number().int() }),
+  errors: { 404: 'not_found', 503: 'service_unavailable (retry)' },
+});
+
+registerRoute({
+  method: 'post',
+  path: '/internal/conversations/:id/history',
+  summary:
+    "The conversation's stored utterances, in seq order, for an agent job starting in its room (a replacement for a lost agent continues the same conversation).",
+  tag: 'internal',
+  auth: 'signed',
+  response: ConversationHistory,
   errors: { 404: 'not_found', 503: 'service_unavailable (retry)' },
 });
 
@@ -52,6 +63,14 @@ export function ingestRouter(ctx: AppContext): Router {
       );
       throw errors.unavailable();
     }
+  });
+  router.post('/internal/conversations/:id/history', ...signedJson(ctx.config.ingestSecret), async (req, res) => {
+    const params = IdParams.safeParse(req.params);
+    if (!params.success) throw errors.notFound('Conversation');
+    const call = await directory.find(params.data.id);
+    if (!call) throw errors.notFound('Conversation');
+    const history: ConversationHistory = { utterances: await directory.transcript(call) };
+    res.json(history);
   });
   return router;
 }

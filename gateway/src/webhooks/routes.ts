@@ -3,6 +3,7 @@ import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import { serverMessage, type EndReason } from '@parley/protocol';
 import { CallDirectory } from '../calls/directory';
 import { afterCallEnded } from '../calls/lifecycle';
+import { AgentRecovery, isAgentParticipant } from '../calls/recovery';
 import type { AppContext } from '../context';
 import { AppError, errors, isAppError } from '../http/errors';
 import { publishTranscript } from '../transcripts/channel';
@@ -17,21 +18,15 @@ registerRoute({
   errors: { 401: 'unauthenticated', 503: 'service_unavailable' },
 });
 
-/** ParticipantInfo.Kind.AGENT in @livekit/protocol. */
-const AGENT_KIND = 4;
-
-/** agents-js joins as `agent-<job id>` unless the worker picks another identity; the kind says it too. */
-export function isAgentParticipant(p: { identity: string; kind?: number }): boolean {
-  return p.kind === AGENT_KIND || p.identity.startsWith('agent-');
-}
-
 /**
  * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
- * (Authorization: a JWT carrying the body's sha256). Ends calls the agent could not report:
- *   room_finished                          → room_closed
- *   agent left, a caller still in the room → agent_failed (the agent crashed or was killed)
- *   agent left, nobody else there          → caller_left
- *   the caller left                        → caller_left
+ * (Authorization: a JWT carrying the body's sha256).
+ *   room_finished                          → the call ends: room_closed
+ *   the caller left                        → the call ends: caller_left
+ *   agent left, nobody else there          → the call ends: caller_left
+ *   agent left, a caller still in the room → the agent is re-dispatched (calls/recovery.ts); after
+ *                                            MAX_RECOVERIES the recovery ends the call: agent_failed
+ *   agent joined                           → at most one agent stays in the room
  * The first end wins, so an agent's own call_ended report (which carries the precise reason)
  * is kept when it arrived first.
  */
@@ -39,6 +34,7 @@ export function webhooksRouter(ctx: AppContext): Router {
   const router = Router();
   const receiver = new WebhookReceiver(ctx.config.livekit.apiKey, ctx.config.livekit.apiSecret);
   const directory = new CallDirectory(ctx.repos, ctx.kv);
+  const recovery = new AgentRecovery(ctx, directory);
 
   async function callerStillThere(room: string): Promise<boolean> {
     try {
@@ -53,9 +49,15 @@ export function webhooksRouter(ctx: AppContext): Router {
     const room = event.room?.name;
     if (!room) return null;
     if (event.event === 'room_finished') return 'room_closed';
+    if (event.event === 'participant_joined' && event.participant && isAgentParticipant(event.participant)) {
+      await recovery.enforceSingleAgent(room);
+      return null;
+    }
     if (event.event === 'participant_left' && event.participant) {
       if (!isAgentParticipant(event.participant)) return 'caller_left';
-      return (await callerStillThere(room)) ? 'agent_failed' : 'caller_left';
+      if (!(await callerStillThere(room))) return 'caller_left';
+      await recovery.agentLost(room, event.participant.identity, 'participant_left');
+      return null;
     }
     return null;
   }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { dispose, Room } from '@livekit/rtc-node';
-import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
+import { AccessToken, AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { createUser, signedInClient } from '@parley/testkit/accounts';
 import { ingest, openTranscript } from '@parley/testkit/calls';
+import { MAX_RECOVERIES } from '../calls/recovery';
 
 let lk: RunningLivekitServer;
 let gw: TestGateway;
@@ -33,8 +34,8 @@ async function join(token: string): Promise<Room> {
 }
 
 /** What a LiveKit agent worker looks like in the room: identity `agent-<job id>`, kind agent. */
-async function fakeAgentToken(room: string): Promise<string> {
-  const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity: 'agent-AJ_testjob', ttl: 300 });
+async function fakeAgentToken(room: string, identity = 'agent-AJ_testjob'): Promise<string> {
+  const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity, ttl: 300 });
   at.kind = 'agent';
   at.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true, agent: true });
   return at.toJwt();
@@ -77,20 +78,51 @@ describe('POST /internal/livekit/webhook', () => {
     expect((await signedWebhook(body)).status).toBe(200);
   });
 
-  it('ends a call with agent_failed when the agent leaves while the caller is still there', async () => {
+  it('re-dispatches the agent when it leaves while the caller is still there, and ends the call only after MAX_RECOVERIES', async () => {
     const c = await signedInClient(gw, await createUser(gw));
     const call = (await c.post('/api/calls', {})).body;
     const ws = await openTranscript(gw.url, call.conversationId, { cookie: c.cookieHeader() });
     await ws.next('snapshot');
     await join(call.token);
-    const agent = await join(await fakeAgentToken(call.room));
     await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
-    await agent.disconnect();
+    const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    for (let i = 1; i <= MAX_RECOVERIES; i++) {
+      const agent = await join(await fakeAgentToken(call.room, `agent-AJ_lost${i}`));
+      await agent.disconnect();
+      await ws.next('agent_reconnecting', 8000);
+      // The caller's token dispatch, then one more per recovery, all with the call's metadata.
+      const made = await eventually(
+        () => dispatches.listDispatch(call.room),
+        (d) => d.length === i + 1,
+      );
+      expect(made).toHaveLength(i + 1);
+      for (const d of made)
+        expect(JSON.parse(d.metadata)).toMatchObject({ conversationId: call.conversationId, guest: false });
+      expect((await c.get(`/api/calls/${call.conversationId}`)).body.status).not.toBe('ended');
+    }
+    const last = await join(await fakeAgentToken(call.room, 'agent-AJ_lastone'));
+    await last.disconnect();
     expect((await ws.next('call_ended', 8000)).reason).toBe('agent_failed');
     const row = await gw.database.db('conversations').where({ id: call.conversationId }).first();
     expect(row).toMatchObject({ status: 'ended', end_reason: 'agent_failed' });
     expect(row.duration_ms).toBeGreaterThanOrEqual(0);
     ws.ws.close();
+  });
+
+  it('keeps one agent per room: a second agent that joins later is removed', async () => {
+    const c = await signedInClient(gw, await createUser(gw));
+    const call = (await c.post('/api/calls', {})).body;
+    await join(call.token);
+    await join(await fakeAgentToken(call.room, 'agent-AJ_first'));
+    await new Promise((r) => setTimeout(r, 1100)); // joinedAt has one-second resolution
+    await join(await fakeAgentToken(call.room, 'agent-AJ_second'));
+    const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    const left = await eventually(
+      async () =>
+        (await rooms.listParticipants(call.room)).map((p) => p.identity).filter((i) => i.startsWith('agent-')),
+      (ids) => ids.length === 1,
+    );
+    expect(left).toEqual(['agent-AJ_first']);
   });
 
   it('ends a guest call with caller_left when the caller leaves, without touching the database', async () => {

@@ -57,6 +57,11 @@ export default function CallPage({ guest }: { guest: boolean }) {
           You’re back in the call.
         </Alert>
       )}
+      {inCall && transcript.agentReconnecting && !transcript.ended && (
+        <Alert tone="warning" title="Agent lost">
+          Reconnecting the agent… It will pick up where you left off.
+        </Alert>
+      )}
       {conversationId && socketStatus === 'reconnecting' && !transcript.ended && (
         <Alert tone="info" title="Live transcript interrupted">
           Reconnecting to the transcript… Anything said meanwhile will appear once it’s back.

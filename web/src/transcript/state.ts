@@ -7,6 +7,8 @@ export interface TranscriptState {
   agentState: AgentState | null;
   ended: boolean;
   endReason: EndReason | null;
+  /** The agent was lost mid-call and a new one is on its way (cleared when an agent reports again). */
+  agentReconnecting: boolean;
 }
 
 export const initialTranscript: TranscriptState = {
@@ -15,6 +17,7 @@ export const initialTranscript: TranscriptState = {
   agentState: null,
   ended: false,
   endReason: null,
+  agentReconnecting: false,
 };
 
 /** Merges utterances by seq (later copies win) and keeps them ordered. */
@@ -47,21 +50,27 @@ export function transcriptReducer(state: TranscriptState, msg: TranscriptAction)
         agentState: msg.agentState ?? state.agentState,
         ended: msg.ended,
         endReason: msg.endReason,
+        agentReconnecting: msg.ended ? false : state.agentReconnecting,
       };
     case 'utterance':
       return {
         ...state,
         utterances: mergeUtterances(state.utterances, [msg.utterance]),
         interims: withoutInterim(state.interims, msg.utterance.role),
+        agentReconnecting: msg.utterance.role === 'agent' ? false : state.agentReconnecting,
       };
     case 'interim':
       if (state.ended) return state;
       if (msg.text.trim() === '') return { ...state, interims: withoutInterim(state.interims, msg.role) };
       return { ...state, interims: { ...state.interims, [msg.role]: { segmentId: msg.segmentId, text: msg.text } } };
     case 'agent_state':
-      return { ...state, agentState: msg.state };
+      return { ...state, agentState: msg.state, agentReconnecting: false };
+    case 'agent_reconnecting':
+      return state.ended
+        ? state
+        : { ...state, agentReconnecting: true, interims: withoutInterim(state.interims, 'agent') };
     case 'call_ended':
-      return { ...state, ended: true, endReason: msg.reason, interims: {} };
+      return { ...state, ended: true, endReason: msg.reason, interims: {}, agentReconnecting: false };
     case 'pong':
     case 'error':
       return state;

@@ -1,0 +1,108 @@
+import { serverMessage } from '@parley/protocol';
+import type { ParticipantInfo } from 'livekit-server-sdk';
+import type { AppContext } from '../context';
+import { publishTranscript } from '../transcripts/channel';
+import type { CallDirectory, CallRef } from './directory';
+import { afterCallEnded } from './lifecycle';
+
+/**
+ * Agent recovery: self-hosted LiveKit never re-dispatches an agent whose job or worker died, so
+ * the gateway does. Two signals say an agent was lost while its call is live:
+ *   - LiveKit's `participant_left` webhook for the agent while a caller is still in the room
+ *     (a job that left without ending the call: orphaned by a dead worker, lost its server);
+ *   - a worker heartbeat that no longer lists a job it listed before (the job process died; the
+ *     worker knows at once, LiveKit only after its participant times out).
+ * Either one calls `agentLost`; a Redis lock per lost agent makes the first signal (on any
+ * gateway) the only one to act on that loss. The new job is dispatched into the same room with the call's original metadata,
+ * reads the stored utterances (POST /internal/conversations/:id/history), apologises in the
+ * caller's language and carries on under the same conversation id (agent/src/history.ts).
+ *
+ * One agent per room: the lost agent's participant (still listed until LiveKit times it out) is
+ * removed before the dispatch, a job that finds another agent already serving leaves at once,
+ * and `enforceSingleAgent` (on `participant_joined`) removes any later-joined second agent.
+ */
+
+/** Recoveries per call before the gateway gives up and ends it with agent_failed. */
+export const MAX_RECOVERIES = 3;
+/** How long a handled loss is remembered (the second signal for the same lost agent is ignored). */
+const LOCK_MS = 60_000;
+const COUNT_TTL_MS = 6 * 3_600_000;
+
+/** ParticipantInfo.Kind.AGENT in @livekit/protocol. */
+const AGENT_KIND = 4;
+
+/** agents-js joins as `agent-<job id>` unless the worker picks another identity; the kind says it too. */
+export function isAgentParticipant(p: { identity: string; kind?: number }): boolean {
+  return p.kind === AGENT_KIND || p.identity.startsWith('agent-');
+}
+
+export type RecoveryOutcome = 'redispatched' | 'not_needed' | 'in_progress' | 'exhausted';
+
+export class AgentRecovery {
+  constructor(
+    private ctx: AppContext,
+    private directory: CallDirectory,
+  ) {}
+
+  /**
+   * The agent `lostIdentity` of `room` is gone (or going). Dispatches a new one when the call is
+   * live, a caller is still there and no other agent serves the room. 'exhausted': the call had
+   * been recovered MAX_RECOVERIES times already and is now ended with agent_failed.
+   */
+  async agentLost(room: string, lostIdentity: string | null, signal: string): Promise<RecoveryOutcome> {
+    const call = await this.directory.findByRoom(room);
+    if (!call || call.status === 'ended') return 'not_needed';
+    let participants: ParticipantInfo[];
+    try {
+      participants = await this.ctx.livekit.rooms.listParticipants(room);
+    } catch {
+      return 'not_needed'; // the room is gone: a caller who rejoins recreates it with its dispatch
+    }
+    if (!participants.some((p) => !isAgentParticipant(p))) return 'not_needed';
+    if (participants.some((p) => isAgentParticipant(p) && p.identity !== lostIdentity)) return 'not_needed';
+    // Both signals name the lost agent: the first one (on any gateway) handles that loss.
+    const lock = `agentrecovery:${call.id}:${lostIdentity ?? 'unknown'}`;
+    if (!(await this.ctx.kv.setIfAbsent(lock, signal, LOCK_MS))) return 'in_progress';
+
+    const count = Number((await this.ctx.kv.get(`agentrecoveries:${call.id}`)) ?? 0);
+    if (count >= MAX_RECOVERIES) {
+      await this.#giveUp(call);
+      return 'exhausted';
+    }
+    await this.ctx.kv.set(`agentrecoveries:${call.id}`, String(count + 1), COUNT_TTL_MS);
+
+    if (lostIdentity && participants.some((p) => p.identity === lostIdentity))
+      await this.ctx.livekit.rooms.removeParticipant(room, lostIdentity).catch(() => undefined);
+    await publishTranscript(this.ctx.bus, serverMessage('agent_reconnecting', call.id, {}));
+    const metadata = await this.directory.dispatchMetadata(call);
+    await this.ctx.livekit.dispatch.createDispatch(room, this.ctx.config.livekit.agentName, {
+      metadata: JSON.stringify(metadata),
+    });
+    this.ctx.logger.info({ conversationId: call.id, signal, attempt: count + 1 }, 'agent lost mid-call; re-dispatched');
+    return 'redispatched';
+  }
+
+  /**
+   * At most one agent in a room: when a second agent joins (an old job reconnecting after a new
+   * one was dispatched, or LiveKit relaunching a room's stored dispatch after a node failure while
+   * ours is already there), the one that joined last is removed.
+   */
+  async enforceSingleAgent(room: string): Promise<void> {
+    const participants = await this.ctx.livekit.rooms.listParticipants(room).catch(() => []);
+    const agents = participants
+      .filter((p) => isAgentParticipant(p))
+      .sort((a, b) => Number(a.joinedAt - b.joinedAt) || a.identity.localeCompare(b.identity));
+    for (const extra of agents.slice(1)) {
+      await this.ctx.livekit.rooms.removeParticipant(room, extra.identity).catch(() => undefined);
+      this.ctx.logger.warn({ room, kept: agents[0]!.identity }, 'second agent in a room removed');
+    }
+  }
+
+  /** Ends the call for good with agent_failed (recovery exhausted), as the other ends do. */
+  async #giveUp(call: CallRef): Promise<void> {
+    if ((await this.directory.markEnded(call, new Date(), 'agent_failed')) !== 'agent_failed') return;
+    await publishTranscript(this.ctx.bus, serverMessage('call_ended', call.id, { reason: 'agent_failed' }));
+    afterCallEnded(this.ctx, call);
+    this.ctx.logger.warn({ conversationId: call.id }, 'agent lost too often; call ended');
+  }
+}
