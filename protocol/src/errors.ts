@@ -14,6 +14,7 @@ export const ErrorCode = z.enum([
   'email_taken',
   'weak_password',
   'last_sign_in_method',
+  'password_already_set',
   'rate_limited',
   'unsupported_media_type',
   'unsupported_version',

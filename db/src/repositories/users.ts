@@ -125,6 +125,23 @@ export class UsersRepository {
     return row?.session_epoch;
   }
 
+  /**
+   * Gives a password to an account that has none (made through a sign-in provider). Undefined when
+   * the account already has one (the check and the write are one statement). Returns the new epoch.
+   */
+  async setInitialPasswordHash(userId: string, passwordHash: string): Promise<number | undefined> {
+    const [row] = await this.db('users')
+      .where({ id: userId })
+      .whereNull('password_hash')
+      .update({
+        password_hash: passwordHash,
+        session_epoch: this.db.raw('session_epoch + 1'),
+        updated_at: this.db.fn.now(),
+      })
+      .returning(['session_epoch']);
+    return row?.session_epoch;
+  }
+
   /** Re-hashes the same password with new parameters (login upgrade); sessions stay valid. */
   async upgradePasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.db('users').where({ id: userId }).update({ password_hash: passwordHash });

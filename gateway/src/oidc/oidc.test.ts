@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { startTestOidcProvider, type TestOidcProvider } from '@parley/testkit/oidc-provider';
 import { SESSION_COOKIE } from '../sessions/session';
-import { registerUser, uniqueEmail } from '@parley/testkit/accounts';
+import { registerUser, STRONG_PASSWORD, uniqueEmail } from '@parley/testkit/accounts';
 
 describe('OpenID Connect sign-in (real provider, real gateway)', () => {
   let gw: TestGateway;
@@ -127,6 +127,25 @@ describe('OpenID Connect sign-in (real provider, real gateway)', () => {
     const again = await signIn(c, 'ann', { next: '/history?q=sea' });
     expect(location(again)).toBe('/signed-in?next=%2Fhistory%3Fq%3Dsea');
     expect((await me(c)).id).toBe(user.id);
+  });
+
+  it('lets an account made through a provider set a first password, then remove the provider', async () => {
+    const email = uniqueEmail('pam');
+    idp.addAccount({ login: 'pam', email, emailVerified: true });
+    const c = client();
+    await signIn(c, 'pam');
+    const weak = await c.post('/api/me/initial-password', { newPassword: 'password1' });
+    expect(weak.status).toBe(400);
+    expect(weak.body.error.code).toBe('weak_password');
+    expect((await c.post('/api/me/initial-password', { newPassword: STRONG_PASSWORD })).status).toBe(204);
+    expect(await me(c)).toMatchObject({ email }); // this session continues
+    const again = await c.post('/api/me/initial-password', { newPassword: 'another-violet-harbor-58' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('password_already_set');
+    expect((await client().post('/api/auth/login', { email, password: STRONG_PASSWORD })).status).toBe(200);
+    const { identities, hasPassword } = (await c.get('/api/me/identities')).body;
+    expect(hasPassword).toBe(true);
+    expect((await c.delete(`/api/me/identities/${identities[0].id}`)).status).toBe(204);
   });
 
   it('marks the email unverified when the provider does not vouch for it', async () => {

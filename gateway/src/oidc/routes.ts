@@ -10,6 +10,7 @@ import type { OidcProviderConfig } from './config';
 import { rememberFlow, sameOriginPath, takeFlow } from './flows';
 import { OidcFailure, OidcService, type PendingFlow } from './service';
 import { completeLink, completeLogin, presentIdentity } from './accounts';
+import { initialPasswordRouter } from './initial-password';
 
 registerRoute({
   method: 'get',
@@ -63,6 +64,7 @@ const notConfigured = () => errors.notFound('Sign-in provider');
  */
 export function oidcRouter(ctx: AppContext): Router {
   const router = Router();
+  router.use(initialPasswordRouter(ctx));
   const oidc = new OidcService(ctx.config.oidcProviders, ctx.logger, !ctx.config.production);
 
   /** The callback URL registered at the provider: PUBLIC_URL, else the address this gateway listens on. */

@@ -15,3 +15,6 @@ export async function startLink(providerId: string): Promise<string> {
 }
 
 export const unlinkIdentity = (id: string) => api.del(`/api/me/identities/${encodeURIComponent(id)}`);
+
+/** The first password of an account made through a provider (it has none). */
+export const setInitialPassword = (newPassword: string) => api.post<void>('/api/me/initial-password', { newPassword });

@@ -5,6 +5,7 @@ import { getIdentities, getSignInProviders, startLink, unlinkIdentity } from '..
 import { OidcError } from '../auth/OidcError';
 import { Alert } from '../components/Alert';
 import { formatDateTime } from '../lib/format';
+import { InitialPasswordForm } from './InitialPasswordForm';
 
 /**
  * Settings → Security: the provider accounts linked to this account, each removable while another
@@ -102,9 +103,10 @@ export function SecuritySection({ linked, oidcError }: { linked: string | null; 
       )}
       {onlyWay && (
         <p className="muted small">
-          This is your only way to sign in, so it can’t be removed. Link another provider first.
+          This is your only way to sign in, so it can’t be removed. Set a password or link another provider first.
         </p>
       )}
+      {data && !data.hasPassword && <InitialPasswordForm onDone={() => void load()} />}
       {linkable.length > 0 && (
         <div className="button-row">
           {linkable.map((p) => (
