@@ -82,7 +82,7 @@ describe('IDOR: user A against user B', () => {
     const before = await snapshot(gw.database.db, bob.id);
     const list = await alice.client.get(`/api/conversations?q=${BOB_SECRET_WORD}`);
     expect(list.status).toBe(200);
-    expect(list.body.items).toEqual([]);
+    expect(list.body.conversations).toEqual([]);
     const all = await alice.client.get('/api/conversations?limit=100');
     for (const id of bobConversations) expect(all.text).not.toContain(id);
     const own = ops.filter(
@@ -97,7 +97,7 @@ describe('IDOR: user A against user B', () => {
       for (const secret of [BOB_SECRET_WORD, bob.id, bob.email, 'bob prompt', 'bob topic', ...bobConversations])
         expect(r.text, `${op.path} leaks`).not.toContain(secret);
     }
-    expect((await alice.client.get('/api/me/preferences')).body.language).toBe('en');
+    expect((await alice.client.get('/api/me/preferences')).body.preferences.language).toBe('en');
     expect((await alice.client.get('/api/me/retention')).body.retentionDays).toBeNull();
     // A's writes to "my" routes change A only.
     expect(

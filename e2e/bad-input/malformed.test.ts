@@ -95,7 +95,7 @@ const wrongValue = (schema: JsonSchema) =>
 
 /** A body each write would accept but that changes nothing if it ever got through. */
 async function baseBody(op: Operation): Promise<Record<string, unknown>> {
-  const prefs = (await user.client.get('/api/me/preferences')).body;
+  const prefs = (await user.client.get('/api/me/preferences')).body.preferences;
   switch (`${op.method} ${op.path}`) {
     case 'POST /api/auth/login':
       return { email: user.email, password: 'not-the-password-0' };
@@ -519,7 +519,7 @@ describe('malformed requests on every public route (fast-check)', () => {
   // Postgres, which refuses it: account routes answered 500, and ingest 503 forever, so the agent's
   // ordered queue retried the same batch and every later utterance of the call was stuck.
   it('refuses U+0000 in text fields with 400, never 500 or 503', async () => {
-    const prefs = (await user.client.get('/api/me/preferences')).body;
+    const prefs = (await user.client.get('/api/me/preferences')).body.preferences;
     const nul = 'a\u0000b';
     const answers = [
       (await user.client.put('/api/me/preferences', { ...prefs, systemPrompt: nul })).status,

@@ -66,8 +66,10 @@ describe('web client served by the gateway', () => {
     await page.getByLabel('Your instructions for Parley').fill('Habla despacio.');
     await page.getByRole('button', { name: 'Save preferences' }).click();
     await page.getByText('Your next call will use these preferences.').waitFor();
-    const saved = await page.evaluate(async () => (await fetch('/api/me/preferences')).json());
-    expect(saved).toMatchObject({ language: 'es', systemPrompt: 'Habla despacio.' });
+    const saved = (await page.evaluate(async () => (await fetch('/api/me/preferences')).json())) as {
+      preferences: unknown;
+    };
+    expect(saved.preferences).toMatchObject({ language: 'es', systemPrompt: 'Habla despacio.' });
 
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByText('No conversations yet.').waitFor();

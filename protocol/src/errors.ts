@@ -1,33 +1,43 @@
 import { z } from 'zod';
 
-/** Stable, snake_case error codes. Clients branch on these, never on message text. */
-export const ErrorCode = z.enum([
-  'validation_failed',
-  'invalid_json',
-  'payload_too_large',
-  'unauthenticated',
-  'invalid_credentials',
-  'forbidden_origin',
-  'not_found',
-  'conflict',
-  'call_ended',
-  'email_taken',
-  'weak_password',
-  'last_sign_in_method',
-  'password_already_set',
-  'rate_limited',
-  'unsupported_media_type',
-  'unsupported_version',
-  'service_unavailable',
-  'internal_error',
-]);
-export type ErrorCode = z.infer<typeof ErrorCode>;
+/**
+ * Stable, snake_case error codes: the one list. Clients branch on these, never on message text
+ * (messages are for people and may change). docs/api.md lists them with these explanations.
+ */
+export const ERROR_CODES = {
+  validation_failed: 'The body, query or path does not match the schema; `details` lists `{ path, message }`.',
+  invalid_json: 'The body is not valid JSON (or, for an import, the file is damaged).',
+  payload_too_large: 'The body is over the route’s size limit.',
+  unsupported_media_type: 'The body’s character set or encoding cannot be read.',
+  unauthenticated: 'No valid session (or service credential) for a route that needs one.',
+  invalid_credentials: 'Login refused: unknown email or wrong password (the same answer for both).',
+  wrong_password:
+    'A signed-in user’s re-entered current password is wrong (email change, password change, account deletion).',
+  forbidden_origin: 'A write came from another site (CSRF guard).',
+  not_found: 'No such route or resource, or one that belongs to someone else.',
+  conflict: 'The request conflicts with the current state.',
+  call_ended: 'The call has ended (it cannot be rejoined).',
+  email_taken: 'Another account already uses this email.',
+  weak_password: 'The new password is too guessable; `details` says why.',
+  password_already_set: 'The account has a password already: change it with the current one.',
+  last_sign_in_method: 'Unlinking this sign-in method would leave the account with no way to sign in.',
+  unsupported_version: 'An import file of another format or version.',
+  rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
+  service_unavailable: 'A service Parley depends on is unreachable; retry shortly (`Retry-After`).',
+  internal_error: 'A bug on Parley’s side (logged).',
+} as const;
 
-export const ApiErrorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
-  }),
-});
+export type ErrorCode = keyof typeof ERROR_CODES;
+export const ErrorCode = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
+
+/** The one error shape of every 4xx/5xx answer. */
+export const ApiErrorBody = z
+  .object({
+    error: z.object({
+      code: ErrorCode,
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'ApiError' });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

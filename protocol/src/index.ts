@@ -7,3 +7,4 @@ export * from './env';
 export * from './text';
 export * from './oidc';
 export * from './shares';
+export * from './http';

@@ -6,6 +6,8 @@ export const LIMITS = {
   topics: 10,
   topicLength: 60,
   displayName: 80,
+  /** Passwords are bounded before hashing (scrypt cost grows with length). */
+  password: 200,
   utteranceText: 10_000,
 } as const;
 

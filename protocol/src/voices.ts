@@ -1,3 +1,4 @@
+import type { Voice } from './http/voices';
 import type { LanguageCode } from './preferences';
 
 /**
@@ -5,14 +6,6 @@ import type { LanguageCode } from './preferences';
  * catalogue offers and validates with these, and the agent's voice resolvers apply them when a
  * call starts (a stored voice of another provider falls back to that provider's default).
  */
-
-export interface Voice {
-  id: string;
-  name: string;
-  /** Primary language (ISO 639-1), when the provider says. */
-  language: string | null;
-  description?: string;
-}
 
 /** OpenAI's text-to-speech voices (fixed by the API; every voice speaks every language). */
 export const OPENAI_TTS_VOICES = [

@@ -10,6 +10,19 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { AccessToken } from 'livekit-server-sdk';
 import { chromium, type Page, type Route } from 'playwright-core';
+import {
+  api,
+  successStatus,
+  type ApiErrorBody,
+  type ConversationSummary,
+  type ErrorCode,
+  type ResponseOf,
+  type Role,
+  type RouteContract,
+  type TurnMetrics,
+  type User,
+  type Utterance,
+} from '@parley/protocol';
 import { startLivekitServer } from '@parley/tools';
 
 const dist = path.resolve(import.meta.dirname, '../dist');
@@ -35,14 +48,14 @@ const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`
 const lk = await startLivekitServer();
 const CONV = '3f6c1f7e-8a4b-4c2d-9e1f-0a1b2c3d4e5f';
 const t = (s: number) => new Date(Date.UTC(2025, 4, 12, 9, 30, s)).toISOString();
-const metrics = {
+const metrics: TurnMetrics = {
   endOfUtteranceDelayMs: 420,
   transcriptionDelayMs: 180,
   llmTtftMs: 310,
   ttsTtfbMs: 140,
   e2eLatencyMs: 980,
 };
-const utt = (seq: number, role: 'user' | 'agent', text: string, extra = {}) => ({
+const utt = (seq: number, role: Role, text: string, extra: Partial<Utterance> = {}): Utterance => ({
   seq,
   role,
   text,
@@ -64,118 +77,173 @@ const utterances = [
   ),
   utt(3, 'user', 'Wait, so why are there two high tides a day?'),
 ];
-const user = { id: 'u1', email: 'ada@example.com', displayName: 'Ada', role: 'user' };
+const user: User = {
+  id: '0b7e3c1a-5f2d-4e8b-9a6c-1d2e3f4a5b6c',
+  email: 'ada@example.com',
+  displayName: 'Ada',
+  role: 'user',
+};
+const TITLES = [
+  'Why the tides come twice a day',
+  'Practising a job interview',
+  'Jazz in the 1950s',
+  'Planning a sailing trip',
+  'Spanish small talk',
+  'Untitled',
+];
 
-type Reply = { status?: number; body?: unknown };
+/**
+ * Scripted answers, each typed from its route contract (protocol/src/http): a change of the
+ * contract breaks this script at type-check instead of leaving a stale hand copy of the API.
+ */
+type Reply = { status: number; body?: unknown };
+const ok = <C extends RouteContract>(contract: C, body: ResponseOf<C>): Reply => ({
+  status: successStatus(contract),
+  body,
+});
+const refuse = (status: number, code: ErrorCode, message: string): Reply => ({
+  status,
+  body: { error: { code, message } } satisfies ApiErrorBody,
+});
+
+/** "METHOD /path" of a contract; `:id` segments match any one segment. */
+const routeKey = (c: RouteContract) => `${c.method.toUpperCase()} ${c.path}`;
+const matches = (c: RouteContract, method: string, pathname: string) =>
+  c.method.toUpperCase() === method && new RegExp(`^${c.path.replace(/:\w+/g, '[^/]+')}$`).test(pathname);
+
 async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record<string, Reply> }) {
-  await page.route('**/api/**', async (route: Route) => {
-    const url = new URL(route.request().url());
-    const key = `${route.request().method()} ${url.pathname}`;
-    const o = opts.overrides?.[key];
-    const json = (r: Reply) =>
-      route.fulfill({
-        status: r.status ?? 200,
-        contentType: 'application/json',
-        body: r.body === undefined ? '' : JSON.stringify(r.body),
-      });
-    if (o) return json(o);
-    switch (key) {
-      case 'GET /api/auth/me':
-        return json(
-          opts.loggedIn
-            ? { body: { user } }
-            : { status: 401, body: { error: { code: 'unauthenticated', message: 'You need to log in.' } } },
-        );
-      case 'GET /api/providers':
-        return json({ body: { stt: 'local', llm: 'offline', tts: 'local', llmModel: 'parley-echo' } });
-      case 'GET /api/me/preferences':
-        return json({
-          body: {
+  const answers: Array<[RouteContract, (url: URL) => Reply | Promise<Reply>]> = [
+    [
+      api.auth.me,
+      () => (opts.loggedIn ? ok(api.auth.me, { user }) : refuse(401, 'unauthenticated', 'You need to log in.')),
+    ],
+    [
+      api.voices.providers,
+      () =>
+        ok(api.voices.providers, {
+          stt: 'local',
+          llm: 'offline',
+          tts: 'local',
+          llmModel: 'parley-echo',
+          catalogue: { tts: { source: 'builtin', voices: 2 }, stt: null },
+          unavailable: [],
+        }),
+    ],
+    [
+      api.preferences.get,
+      () =>
+        ok(api.preferences.get, {
+          preferences: {
             ttsVoice: 'v2',
             language: 'en',
             favoriteTopics: ['astronomy', 'sailing', 'jazz history'],
             systemPrompt: 'Keep answers short and ask me a question back.',
           },
-        });
-      case 'GET /api/voices':
-        return json({
-          body: {
-            voices: [
-              { id: 'v1', name: 'Calm (female)' },
-              { id: 'v2', name: 'Warm (male)' },
-            ],
-          },
-        });
-      case 'GET /api/languages':
-        return json({
-          body: {
-            languages: [
-              { code: 'en', name: 'English' },
-              { code: 'es', name: 'Spanish' },
-              { code: 'fr', name: 'French' },
-            ],
-          },
-        });
-      case 'GET /api/me/usage':
-        return json({
-          body: { calls: 14, minutesTalked: 83.5, turns: 212, medianTurnLatencyMs: 1040, activeDayStreak: 3 },
-        });
-      case 'GET /api/conversations': {
+        }),
+    ],
+    [
+      api.voices.voices,
+      () =>
+        ok(api.voices.voices, {
+          provider: 'local',
+          source: 'builtin',
+          voices: [
+            { id: 'v1', name: 'Calm (female)', language: null },
+            { id: 'v2', name: 'Warm (male)', language: null },
+          ],
+        }),
+    ],
+    [
+      api.voices.languages,
+      () =>
+        ok(api.voices.languages, {
+          languages: [
+            { code: 'en', name: 'English' },
+            { code: 'es', name: 'Spanish' },
+            { code: 'fr', name: 'French' },
+          ],
+        }),
+    ],
+    [
+      api.account.usage,
+      () =>
+        ok(api.account.usage, {
+          calls: 14,
+          minutesTalked: 83.5,
+          turns: 212,
+          medianTurnLatencyMs: 1040,
+          activeDayStreak: 3,
+        }),
+    ],
+    [
+      api.conversations.list,
+      (url) => {
         const q = url.searchParams.get('q');
-        const items = Array.from({ length: q ? 2 : 6 }, (_, i) => ({
-          id: `c${i}`,
-          title: [
-            'Why the tides come twice a day',
-            'Practising a job interview',
-            'Jazz in the 1950s',
-            'Planning a sailing trip',
-            'Spanish small talk',
-            'Untitled',
-          ][i],
-          startedAt: new Date(Date.UTC(2025, 4, 12 - i, 9 + i)).toISOString(),
-          durationMs: 60_000 * (i + 2) + 13_000,
-          turnCount: 6 + i * 3,
-          snippet: q ? `…the Moon’s pull makes two ${q} bulges, and <img src=x onerror=alert(1)> stays text…` : null,
-          highlights: q ? [[27, 27 + q.length]] : [],
-        }));
-        return json({ body: { items, nextCursor: q ? null : 'next' } });
-      }
-      case `GET /api/conversations/${CONV}`:
-        return json({
-          body: {
-            conversation: {
-              id: CONV,
-              title: 'Why the tides come twice a day',
-              startedAt: t(0),
-              endedAt: t(60),
-              durationMs: 184_000,
-              endReason: 'caller_left',
-            },
-            utterances,
-          },
+        const conversations = Array.from({ length: q ? 2 : 6 }, (_, i): ConversationSummary => {
+          const startedAt = new Date(Date.UTC(2025, 4, 12 - i, 9 + i)).toISOString();
+          const durationMs = 60_000 * (i + 2) + 13_000;
+          const snippet = q
+            ? `…the Moon’s pull makes two ${q} bulges, and <img src=x onerror=alert(1)> stays text…`
+            : null;
+          return {
+            id: `0b7e3c1a-5f2d-4e8b-9a6c-00000000000${i}`,
+            title: TITLES[i]!,
+            createdAt: startedAt,
+            startedAt,
+            endedAt: new Date(Date.parse(startedAt) + durationMs).toISOString(),
+            durationMs,
+            turnCount: 6 + i * 3,
+            snippet,
+            highlights: q ? [[27, 27 + q.length]] : [],
+            snippetHtml: null, // the web client renders `snippet` + `highlights` as text
+          };
         });
-      case 'POST /api/calls': {
-        // 201 like the gateway
+        return ok(api.conversations.list, { conversations, nextCursor: q ? null : 'next' });
+      },
+    ],
+    [
+      api.conversations.get,
+      () =>
+        ok(api.conversations.get, {
+          conversation: {
+            id: CONV,
+            title: 'Why the tides come twice a day',
+            language: 'en',
+            status: 'ended',
+            createdAt: t(0),
+            startedAt: t(0),
+            endedAt: t(60),
+            durationMs: 184_000,
+            endReason: 'caller_left',
+            turnCount: utterances.length,
+          },
+          utterances,
+        }),
+    ],
+    [
+      api.calls.create,
+      async () => {
         const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity: 'screenshot-user', ttl: 600 });
         at.addGrant({ room: 'shot-room', roomJoin: true, canPublish: true, canSubscribe: true });
-        return json({
-          status: 201,
-          body: { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV },
-        });
-      }
-      case 'POST /api/auth/login':
-        return json({
-          status: 401,
-          body: { error: { code: 'invalid_credentials', message: 'Email or password is incorrect.' } },
-        });
-      case 'POST /api/auth/register':
-        return json({
-          status: 409,
-          body: { error: { code: 'email_taken', message: 'An account with this email already exists.' } },
-        });
-      default:
-        return json({ status: 404, body: { error: { code: 'not_found', message: 'Route not found.' } } });
-    }
+        return ok(api.calls.create, { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV });
+      },
+    ],
+    [api.auth.login, () => refuse(401, 'invalid_credentials', 'Email or password is incorrect.')],
+    [api.auth.register, () => refuse(409, 'email_taken', 'An account with this email already exists.')],
+  ];
+
+  await page.route('**/api/**', async (route: Route) => {
+    const url = new URL(route.request().url());
+    const method = route.request().method();
+    const answer = answers.find(([c]) => matches(c, method, url.pathname));
+    const r =
+      opts.overrides?.[answer ? routeKey(answer[0]) : `${method} ${url.pathname}`] ??
+      (answer ? await answer[1](url) : refuse(404, 'not_found', 'Route not found.'));
+    await route.fulfill({
+      status: r.status,
+      contentType: 'application/json',
+      body: r.body === undefined ? '' : JSON.stringify(r.body),
+    });
   });
   await page.routeWebSocket('**/ws/transcripts**', (ws) => {
     const base = { conversationId: CONV, createdAt: new Date().toISOString() };
@@ -306,7 +374,7 @@ const shots: Shot[] = [
     expectHttpErrors: true,
     path: '/guest',
     loggedIn: false,
-    overrides: { 'POST /api/calls': { status: 503 } },
+    overrides: { [routeKey(api.calls.create)]: { status: 503 } },
     act: async (p) => {
       await p.getByRole('button', { name: 'Start call' }).click();
       await p.getByRole('alert').first().waitFor();

@@ -1,4 +1,4 @@
-import type { IngestEvent } from '@parley/protocol';
+import { api, pathOf, type IngestEvent } from '@parley/protocol';
 import { GatewayHttpError } from './gateway-client';
 import type { Spool } from './spool';
 
@@ -56,7 +56,7 @@ export class DeliveryQueue {
   }
 
   get path() {
-    return `/internal/conversations/${this.#o.conversationId}/events`;
+    return pathOf(api.internal.ingest.path, { id: this.#o.conversationId });
   }
 
   /** Events not yet acknowledged (in flight first). */

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IngestEvent } from '@parley/protocol';
+import { api, IngestEvent, pathOf } from '@parley/protocol';
 import { isAlive } from '@parley/tools';
 import { GatewayHttpError, postSigned } from './gateway-client';
 
@@ -114,7 +114,7 @@ export async function recoverSpool(
       for (let i = 0; i < events.length; i += 200)
         await postSigned(
           gateway,
-          `/internal/conversations/${conversationId}/events`,
+          pathOf(api.internal.ingest.path, { id: conversationId! }),
           { events: events.slice(i, i + 200) },
           5000,
         );

@@ -1,10 +1,9 @@
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '@parley/protocol';
+import { IMPORT_MAX_BYTES, LIMITS } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
 import { SESSION_COOKIE } from '../sessions/session';
-import { IMPORT_MAX_BYTES } from './schema';
 
 /** Valid for the local (espeak-ng) voice catalogue these gateways run with. */
 const PREFS = { ttsVoice: 'fr', language: 'fr', favoriteTopics: ['jazz', 'chess'], systemPrompt: 'Be brief.' };
@@ -214,8 +213,8 @@ async function deletesEverything(gw: TestGateway, beforeDelete?: (u: TestUser) =
   const kept = await seedConversation(gw.database.db, other.id, {});
 
   const wrong = await u.client.request('DELETE', '/api/me', { password: 'not my password at all' });
-  expect(wrong.status).toBe(401);
-  expect(wrong.body.error.code).toBe('invalid_credentials');
+  expect(wrong.status).toBe(403);
+  expect(wrong.body.error.code).toBe('wrong_password');
   expect((await u.client.request('DELETE', '/api/me', {})).status).toBe(400);
   expect(await gw.database.db('users').where({ id: u.id }).first()).toBeTruthy();
 

@@ -1,14 +1,14 @@
 import express, { Router, type Request } from 'express';
+import { api, EXPORT_FORMAT, EXPORT_VERSION, ExportEnvelope, IMPORT_MAX_BYTES } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { requireUser } from '../auth/current-user';
 import { endUserSession } from '../auth/user-session';
 import { AppError, errors } from '../http/errors';
-import { issueDetails, validateBody } from '../http/validate';
+import { route } from '../http/route';
+import { issueDetails } from '../http/validate';
 import { rateLimiters } from '../security/rate-limit';
 import { verifyPassword } from '../security/passwords';
 import { presentConversation, presentUtterance } from '../conversations/presenter';
 import { preferencesService } from '../preferences/service';
-import { DeleteAccountBody, EXPORT_FORMAT, EXPORT_VERSION, ExportEnvelope, IMPORT_MAX_BYTES } from './schema';
 
 /**
  * Own your data:
@@ -20,12 +20,17 @@ export function accountDataRouter(ctx: AppContext): Router {
   const router = Router();
   const preferences = preferencesService(ctx);
 
-  router.get('/api/me/export', requireUser, async (req, res) => {
+  route(router, api.account.export, async (_input, req, res) => {
     const data = await ctx.repos.account.exportData(req.user!.id);
     if (!data) throw errors.unauthenticated();
     const exportedAt = new Date();
     const prefs = await preferences.get(req.user!.id);
-    const body = {
+    res.set({
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="parley-export-${exportedAt.toISOString().slice(0, 10)}.json"`,
+      'Cache-Control': 'private, no-store',
+    });
+    return {
       format: EXPORT_FORMAT,
       version: EXPORT_VERSION,
       exportedAt: exportedAt.toISOString(),
@@ -42,19 +47,13 @@ export function accountDataRouter(ctx: AppContext): Router {
         utterances: c.utterances.map(presentUtterance),
       })),
     };
-    res.set({
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Disposition': `attachment; filename="parley-export-${exportedAt.toISOString().slice(0, 10)}.json"`,
-      'Cache-Control': 'private, no-store',
-    });
-    res.send(JSON.stringify(body));
   });
 
   // JSON bodies were already parsed by the API's JSON parser (64 kB); a whole export file is sent
   // as a file (any other content type) and read here up to IMPORT_MAX_BYTES (over it: 413).
   const rawFile = express.raw({ type: () => true, limit: IMPORT_MAX_BYTES });
 
-  router.post('/api/me/import', requireUser, rawFile, async (req, res) => {
+  route(router, api.account.import, rawFile, async (_input, req) => {
     const doc = parseImportBody(req);
     const envelope = ExportEnvelope.safeParse(doc);
     if (!envelope.success) throw errors.validation(issueDetails(envelope.error), 'This is not a Parley export file.');
@@ -66,23 +65,24 @@ export function accountDataRouter(ctx: AppContext): Router {
     // The same validation, voice check and audit as PUT /api/me/preferences (one writer).
     const saved = await preferences.replace(req.user!.id, envelope.data.preferences, { source: 'import', ip: req.ip });
     req.log?.info({ event: 'preferences_imported' }, 'preferences imported');
-    res.json({ preferences: saved });
+    return { preferences: saved };
   });
 
-  router.delete('/api/me', requireUser, rateLimiters(ctx).passwordCheckPerUser, async (req, res) => {
-    const { password } = validateBody(req, DeleteAccountBody);
-    const hash = await ctx.repos.users.passwordHash(req.user!.id);
-    if (!hash || !(await verifyPassword(password, hash))) {
-      throw new AppError(401, 'invalid_credentials', 'The password is incorrect.');
-    }
-    await ctx.repos.account.delete(req.user!.id);
-    // Every session of the account ends now, in whichever store holds them.
-    await ctx.userSessions.endAll(req.user!.id);
-    await endUserSession(req, res);
-    // audit_events rows go with the user; keep a non-personal trace in the server log instead.
-    ctx.logger.info({ event: 'account_deleted' }, "an account was deleted at its owner's request");
-    res.status(204).end();
-  });
+  route(
+    router,
+    api.account.delete,
+    rateLimiters(ctx).passwordCheckPerUser,
+    async ({ body: { password } }, req, res) => {
+      const hash = await ctx.repos.users.passwordHash(req.user!.id);
+      if (!hash || !(await verifyPassword(password, hash))) throw errors.wrongPassword();
+      await ctx.repos.account.delete(req.user!.id);
+      // Every session of the account ends now, in whichever store holds them.
+      await ctx.userSessions.endAll(req.user!.id);
+      await endUserSession(req, res);
+      // audit_events rows go with the user; keep a non-personal trace in the server log instead.
+      ctx.logger.info({ event: 'account_deleted' }, "an account was deleted at its owner's request");
+    },
+  );
 
   return router;
 }

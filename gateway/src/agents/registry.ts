@@ -1,22 +1,5 @@
-import { z } from 'zod';
-import { SpeechEngineProblems, speechProblemMessages } from '@parley/protocol';
+import { speechProblemMessages, type AgentHeartbeat } from '@parley/protocol';
 import type { KeyValue } from '../infra/kv';
-
-export const AgentHeartbeat = z.object({
-  workerId: z.string().min(1).max(128),
-  agentName: z.string().min(1).max(128),
-  registered: z.boolean(),
-  activeJobs: z.number().int().min(0),
-  providers: z.object({ stt: z.string(), llm: z.string(), tts: z.string(), llmModel: z.string() }),
-  /** Local speech engines the worker's providers need but cannot run (older workers omit it). */
-  speech: SpeechEngineProblems.optional(),
-  /** The worker's running jobs (agent identity `agent-<id>`, room); a job that vanishes was lost or ended. */
-  jobs: z
-    .array(z.object({ id: z.string().min(1).max(128), room: z.string().min(1).max(256) }))
-    .max(1000)
-    .default([]),
-});
-export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
 
 const TTL_MS = 15_000;
 /** A worker's last job list outlives a gateway outage, so jobs that died meanwhile are still noticed. */

@@ -1,8 +1,8 @@
 import { Router } from 'express';
+import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
+import { route } from '../http/route';
 import { signedJson } from '../internal/signed-json';
-import { validateBody } from '../http/validate';
-import { AgentHeartbeat } from './registry';
 import { CallDirectory } from '../calls/directory';
 import { AgentRecovery } from '../calls/recovery';
 
@@ -14,9 +14,9 @@ import { AgentRecovery } from '../calls/recovery';
 export function agentsRouter(ctx: AppContext): Router {
   const router = Router();
   const recovery = new AgentRecovery(ctx, new CallDirectory(ctx.repos, ctx.kv));
-  router.post('/internal/agents/heartbeat', ...signedJson(ctx.config.ingestSecret), async (req, res) => {
-    const gone = await ctx.agents.record(validateBody(req, AgentHeartbeat));
-    res.status(204).end();
+  route(router, api.internal.heartbeat, ...signedJson(ctx.config.ingestSecret), async ({ body }, req, res) => {
+    const gone = await ctx.agents.record(body);
+    res.status(204).end(); // answered before recovery runs: the worker does not wait for it
     for (const job of gone)
       await recovery
         .agentLost(job.room, `agent-${job.id}`, 'heartbeat')

@@ -175,7 +175,7 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     const sameSite = await bare.put('/api/me/preferences', body, { headers: { 'sec-fetch-site': 'same-origin' } });
     expect(sameSite.status).toBe(200);
     // The refused write changed nothing before the allowed one; reads need no Origin.
-    expect((await c.get('/api/me/preferences')).body.language).toBe('fr');
+    expect((await c.get('/api/me/preferences')).body.preferences.language).toBe('fr');
     const loginFromElsewhere = await client().post(
       '/api/auth/login',
       { email: 'a@b.example', password: 'x' },

@@ -1,12 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { User } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 
-export interface CurrentUser {
-  id: string;
-  email: string;
-  displayName: string;
-  role: 'user' | 'admin';
+export type CurrentUser = User;
+
+/** The only shape a user leaves the gateway in: no hash, no epoch. */
+export function presentUser(u: CurrentUser): User {
+  return { id: u.id, email: u.email, displayName: u.displayName, role: u.role };
 }
 
 declare module 'express-serve-static-core' {

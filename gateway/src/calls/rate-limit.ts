@@ -1,8 +1,7 @@
 import type { Request, RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { AppContext } from '../context';
-import { errors } from '../http/errors';
+import { limiter } from '../security/rate-limit';
 
 /** Call set-up limits: generous for a person, tight enough to stop token farming. */
 export const CALLS_PER_PRINCIPAL = 20;
@@ -15,36 +14,10 @@ function principal(req: Request): string {
   return `ip:${ipKeyGenerator(req.ip ?? '')}`;
 }
 
-/**
- * Two windows, per account/guest session and per IP, counted in Redis when configured (so every
- * gateway shares them) and failing open when Redis is briefly unavailable.
- */
+/** Two windows, per IP and per account/guest session (the shared limiter policy: security/rate-limit.ts). */
 export function callRateLimits(ctx: AppContext): RequestHandler[] {
-  const store = (name: string) =>
-    ctx.redis
-      ? new RedisStore({
-          prefix: `${ctx.config.redis.prefix}rl:${name}:`,
-          sendCommand: (...args: string[]) => ctx.redis!.sendCommand(args) as Promise<RedisReply>,
-        })
-      : undefined;
-  const make = (name: string, limit: number, key: (req: Request) => string) =>
-    rateLimit({
-      windowMs: CALLS_WINDOW_MS,
-      limit,
-      keyGenerator: key,
-      store: store(name),
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      passOnStoreError: true,
-      handler: (req, _res, next) => {
-        const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
-        const reset = info?.resetTime?.getTime() ?? Date.now() + CALLS_WINDOW_MS;
-        req.log?.warn({ limiter: name }, 'rate limit reached');
-        next(errors.rateLimited(Math.max(1, Math.ceil((reset - Date.now()) / 1000))));
-      },
-    });
   return [
-    make('calls-ip', CALLS_PER_IP, (req) => ipKeyGenerator(req.ip ?? '')),
-    make('calls', CALLS_PER_PRINCIPAL, principal),
+    limiter(ctx, { name: 'calls-ip', windowMs: CALLS_WINDOW_MS, limit: CALLS_PER_IP }),
+    limiter(ctx, { name: 'calls', windowMs: CALLS_WINDOW_MS, limit: CALLS_PER_PRINCIPAL, keyGenerator: principal }),
   ];
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { PresentedConversation, PresentedUtterance } from './presenter';
-import type { ExportFormat } from './schema';
+import type { Conversation, ExportFormat, StoredUtterance } from '@parley/protocol';
 
 /**
  * One conversation as a downloadable file, and the parsers that read each format back. Every
@@ -9,8 +8,8 @@ import type { ExportFormat } from './schema';
  */
 
 export interface ExportedConversation {
-  conversation: PresentedConversation;
-  utterances: PresentedUtterance[];
+  conversation: Conversation;
+  utterances: StoredUtterance[];
 }
 
 export interface ParsedTurn {
@@ -28,7 +27,7 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   txt: 'text/plain; charset=utf-8',
 };
 
-export function exportFilename(c: PresentedConversation, format: ExportFormat): string {
+export function exportFilename(c: Conversation, format: ExportFormat): string {
   const day = (c.startedAt ?? c.createdAt).slice(0, 10);
   return `parley-${day}-${c.id.slice(0, 8)}.${format}`;
 }

@@ -5,6 +5,7 @@ import {
   type ConversationSummaryRow as SummaryRow,
   type UtteranceRecord,
 } from '@parley/db';
+import type { Conversation, ConversationSummary, StoredUtterance } from '@parley/protocol';
 
 const TITLE_FALLBACK_CHARS = 60;
 const SNIPPET_CHARS = 160;
@@ -63,7 +64,7 @@ function plainSnippet(text: string | null): Snippet {
   return { snippet: s, highlights: [], snippetHtml: escapeHtml(s) };
 }
 
-export function presentSummary(r: SummaryRow) {
+export function presentSummary(r: SummaryRow): ConversationSummary {
   return {
     id: r.id,
     title: r.title ?? fallbackTitle(r.firstUserText),
@@ -76,7 +77,7 @@ export function presentSummary(r: SummaryRow) {
   };
 }
 
-export function presentConversation(c: ConversationRow, firstUserText: string | null) {
+export function presentConversation(c: ConversationRow, firstUserText: string | null): Conversation {
   return {
     id: c.id,
     title: c.title ?? fallbackTitle(firstUserText),
@@ -91,7 +92,7 @@ export function presentConversation(c: ConversationRow, firstUserText: string | 
   };
 }
 
-export function presentUtterance(u: UtteranceRecord) {
+export function presentUtterance(u: UtteranceRecord): StoredUtterance {
   return {
     seq: u.seq,
     role: u.role,
@@ -103,5 +104,3 @@ export function presentUtterance(u: UtteranceRecord) {
     metrics: u.metrics,
   };
 }
-export type PresentedConversation = ReturnType<typeof presentConversation>;
-export type PresentedUtterance = ReturnType<typeof presentUtterance>;

@@ -30,7 +30,7 @@ describe('transcript history API', () => {
         `/api/conversations?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       expect(r.status).toBe(200);
-      seen.push(...r.body.items.map((i: { id: string }) => i.id));
+      seen.push(...r.body.conversations.map((i: { id: string }) => i.id));
       cursor = r.body.nextCursor;
       // A new call lands between page fetches (newer than everything listed).
       await seedConversation(gw.database.db, u.id, { createdAt: new Date() });
@@ -60,7 +60,7 @@ describe('transcript history API', () => {
     });
     const r = await u.client.get('/api/conversations');
     expect(r.body.nextCursor).toBeNull();
-    const [item] = r.body.items;
+    const [item] = r.body.conversations;
     expect(item).toMatchObject({
       createdAt: '2025-04-02T09:00:00.000Z',
       startedAt: '2025-04-02T09:00:00.000Z',
@@ -88,8 +88,8 @@ describe('transcript history API', () => {
 
     const r = await u.client.get(`/api/conversations?q=${encodeURIComponent('Aurora')}`);
     expect(r.status).toBe(200);
-    expect(r.body.items.map((i: { id: string }) => i.id)).toEqual([target]);
-    const hit = r.body.items[0];
+    expect(r.body.conversations.map((i: { id: string }) => i.id)).toEqual([target]);
+    const hit = r.body.conversations[0];
     const marked = hit.highlights.map(([s, e]: [number, number]) => hit.snippet.slice(s, e));
     expect(marked).toEqual(['aurora']);
     expect(hit.snippetHtml).toContain('<mark>aurora</mark>');
@@ -97,10 +97,10 @@ describe('transcript history API', () => {
     expect(hit.snippetHtml).toContain('&amp;');
 
     // Two words (AND), a quoted phrase, and a miss.
-    expect((await u.client.get('/api/conversations?q=northern%20March')).body.items).toHaveLength(1);
-    expect((await u.client.get('/api/conversations?q=%22northern%20lights%22')).body.items).toHaveLength(1);
-    expect((await u.client.get('/api/conversations?q=%22lights%20northern%22')).body.items).toHaveLength(0);
-    expect((await u.client.get('/api/conversations?q=zeppelin')).body.items).toEqual([]);
+    expect((await u.client.get('/api/conversations?q=northern%20March')).body.conversations).toHaveLength(1);
+    expect((await u.client.get('/api/conversations?q=%22northern%20lights%22')).body.conversations).toHaveLength(1);
+    expect((await u.client.get('/api/conversations?q=%22lights%20northern%22')).body.conversations).toHaveLength(0);
+    expect((await u.client.get('/api/conversations?q=zeppelin')).body.conversations).toEqual([]);
   });
 
   it('filters by date range (a bare `to` date includes that whole day)', async () => {
@@ -109,9 +109,9 @@ describe('transcript history API', () => {
     for (const d of ['2025-01-10T12:00:00Z', '2025-01-20T23:59:00Z', '2025-01-21T00:00:00Z'])
       ids.push(await seedConversation(gw.database.db, u.id, { createdAt: new Date(d) }));
     const r = await u.client.get('/api/conversations?from=2025-01-15&to=2025-01-20');
-    expect(r.body.items.map((i: { id: string }) => i.id)).toEqual([ids[1]]);
+    expect(r.body.conversations.map((i: { id: string }) => i.id)).toEqual([ids[1]]);
     const r2 = await u.client.get(`/api/conversations?from=${encodeURIComponent('2025-01-10T12:00:00Z')}`);
-    expect(r2.body.items).toHaveLength(3);
+    expect(r2.body.conversations).toHaveLength(3);
   });
 
   it('refuses bad cursors, dates, limits and odd queries with 400 or an empty list, never 500', async () => {
@@ -161,7 +161,7 @@ describe('transcript history API', () => {
     for (const q of odd) {
       const r = await c.get(`/api/conversations?q=${encodeURIComponent(q)}`);
       expect(r.status, q).toBe(200);
-      expect(Array.isArray(r.body.items), q).toBe(true);
+      expect(Array.isArray(r.body.conversations), q).toBe(true);
     }
     const after = await gw.database.db('conversations').count({ n: '*' }).first();
     expect(Number(after!.n)).toBe(Number(before!.n) + 2);
@@ -232,7 +232,7 @@ describe('transcript history API', () => {
       expect(r.body.error.code).toBe('not_found');
     }
     expect((await alice.client.delete(`/api/conversations/${bobs}`)).status).toBe(404);
-    expect((await alice.client.get('/api/conversations?q=secret')).body.items).toEqual([]);
+    expect((await alice.client.get('/api/conversations?q=secret')).body.conversations).toEqual([]);
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', "1' OR '1'='1"]) {
       expect((await alice.client.get(`/api/conversations/${encodeURIComponent(id)}`)).status, id).toBe(404);
       expect((await alice.client.delete(`/api/conversations/${encodeURIComponent(id)}`)).status, id).toBe(404);

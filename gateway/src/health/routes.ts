@@ -1,6 +1,7 @@
 import { Router } from 'express';
-import { speechProblemMessages } from '@parley/protocol';
+import { api, speechProblemMessages } from '@parley/protocol';
 import type { AppContext } from '../context';
+import { route } from '../http/route';
 
 type Check = { status: 'ok' | 'down'; latencyMs?: number; detail?: string; [k: string]: unknown };
 
@@ -36,10 +37,8 @@ export function healthRouter(ctx: AppContext): Router {
     // Not ready yet during start-up is expected; losing readiness is not.
     else ctx.logger[wasReady ? 'warn' : 'info']({ down }, 'not ready');
   };
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res) => {
+  route(router, api.meta.healthz, () => ({ status: 'ok' as const }));
+  route(router, api.meta.readyz, async (_input, _req, res) => {
     const [database, sessions, livekit, agent, speech] = await Promise.all([
       timed(async () => {
         await ctx.repos.ping();
@@ -69,9 +68,8 @@ export function healthRouter(ctx: AppContext): Router {
     const components = { database, sessions, livekit, agent, speech };
     const ready = Object.values(components).every((c) => c.status === 'ok');
     logChange(ready, components);
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ok' : 'degraded', components, providers: ctx.config.providers });
+    res.status(ready ? 200 : 503);
+    return { status: ready ? ('ok' as const) : ('degraded' as const), components, providers: ctx.config.providers };
   });
   return router;
 }

@@ -4,7 +4,7 @@ import type { ErrorCode } from '@parley/protocol';
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | (string & {}),
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
     readonly headers?: Record<string, string>,
@@ -22,9 +22,15 @@ export const errors = {
   invalidJson: () => new AppError(400, 'invalid_json', 'The request body is not valid JSON.'),
   unauthenticated: (message = 'You need to log in.') => new AppError(401, 'unauthenticated', message),
   invalidCredentials: () => new AppError(401, 'invalid_credentials', 'Email or password is incorrect.'),
+  /**
+   * A signed-in user re-entered a wrong current password (email or password change, account
+   * deletion). 403, not 401: the session is valid (RFC 9110: 401 means the request lacks valid
+   * authentication, and the client treats 401 as a lost session); the action is refused.
+   */
+  wrongPassword: () => new AppError(403, 'wrong_password', 'The current password is incorrect.'),
   forbiddenOrigin: () => new AppError(403, 'forbidden_origin', 'This request came from another site and was refused.'),
   notFound: (what = 'Resource') => new AppError(404, 'not_found', `${what} not found.`),
-  conflict: (code: string, message: string) => new AppError(409, code, message),
+  conflict: (code: ErrorCode, message: string) => new AppError(409, code, message),
   payloadTooLarge: () => new AppError(413, 'payload_too_large', 'The request body is too large.'),
   unsupportedMediaType: () => new AppError(415, 'unsupported_media_type', 'Send the request body as application/json.'),
   rateLimited: (retryAfterSeconds: number) =>

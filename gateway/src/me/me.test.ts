@@ -29,7 +29,7 @@ describe('profile and password changes', () => {
     expect(missing.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'password' }] });
     const wrong = await c.patch('/api/me', { email: newEmail, password: 'Not-my-password-9' });
     expect(wrong.status).toBe(403);
-    expect(wrong.body.error.code).toBe('invalid_credentials');
+    expect(wrong.body.error.code).toBe('wrong_password');
     const other = await registerUser(client());
     const taken = await c.patch('/api/me', { email: other.email, password: STRONG_PASSWORD });
     expect(taken.status).toBe(409);
@@ -57,6 +57,7 @@ describe('profile and password changes', () => {
     expect(weak.body.error).toMatchObject({ code: 'weak_password', details: [{ path: 'newPassword' }] });
     const wrong = await a.post('/api/me/password', { currentPassword: 'Not-my-password-9', newPassword });
     expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('wrong_password');
     expect((await b.get('/api/auth/me')).status).toBe(200); // nothing changed yet
     const r = await a.post('/api/me/password', { currentPassword: STRONG_PASSWORD, newPassword });
     expect(r.status).toBe(204);
@@ -93,16 +94,16 @@ describe('profile and password changes', () => {
     expect((await b.put('/api/me/preferences', prefsB)).status).toBe(200);
     // A reads only A's own (default) preferences; there is no route that takes another user's id.
     const readA = await a.get('/api/me/preferences');
-    expect(readA.body.favoriteTopics).toEqual([]);
+    expect(readA.body.preferences.favoriteTopics).toEqual([]);
     expect(readA.text).not.toContain('B-secret');
     // Smuggling B's id into A's writes is refused and changes nothing of B's.
     const smuggled = await a.put('/api/me/preferences', { ...prefsB, systemPrompt: 'hijack', userId: userB.id });
     expect(smuggled.status).toBe(400);
     const patched = await a.patch('/api/me', { displayName: 'hijack', id: userB.id });
     expect(patched.status).toBe(400);
-    expect((await a.get(`/api/me/preferences?userId=${userB.id}`)).body.favoriteTopics).toEqual([]);
+    expect((await a.get(`/api/me/preferences?userId=${userB.id}`)).body.preferences.favoriteTopics).toEqual([]);
     expect((await a.get(`/api/admin/users`)).status).toBe(404);
-    expect((await b.get('/api/me/preferences')).body).toEqual(prefsB);
+    expect((await b.get('/api/me/preferences')).body).toEqual({ preferences: prefsB });
     expect((await b.get('/api/auth/me')).body.user).toMatchObject({ id: userB.id, displayName: 'Test User' });
     expect(userA.id).not.toBe(userB.id);
   });

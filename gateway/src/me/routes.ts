@@ -1,46 +1,14 @@
 import { Router } from 'express';
 import { isUniqueViolation, normalizeEmail } from '@parley/db';
+import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { AppError, errors } from '../http/errors';
-import { validateBody } from '../http/validate';
-import { registerRoute } from '../openapi/registry';
+import { errors } from '../http/errors';
+import { route } from '../http/route';
 import { rateLimiters } from '../security/rate-limit';
 import { hashPassword, passwordProblems, verifyPassword, weakPassword } from '../security/passwords';
-import { requireUser } from '../auth/current-user';
+import { presentUser } from '../auth/current-user';
 import { passwordParams } from '../auth/password-params';
-import { presentUser, UserEnvelope } from '../auth/schema';
 import { startUserSession } from '../auth/user-session';
-import { ChangePasswordBody, PatchMeBody } from './schema';
-
-registerRoute({
-  method: 'patch',
-  path: '/api/me',
-  summary: 'Change display name and/or email (an email change needs the current password).',
-  auth: 'user',
-  request: PatchMeBody,
-  response: UserEnvelope,
-  errors: {
-    400: 'validation_failed (password missing for an email change), invalid_json',
-    403: 'invalid_credentials (wrong current password), forbidden_origin',
-    409: 'email_taken',
-    429: 'rate_limited',
-  },
-});
-registerRoute({
-  method: 'post',
-  path: '/api/me/password',
-  summary: "Change password; ends the user's other sessions and renews this one.",
-  auth: 'user',
-  request: ChangePasswordBody,
-  errors: {
-    400: 'validation_failed, invalid_json, weak_password',
-    403: 'invalid_credentials (wrong current password), forbidden_origin',
-    429: 'rate_limited',
-  },
-});
-
-/** A signed-in user typed the wrong current password: 403, so clients do not mistake it for a lost session. */
-const wrongCurrentPassword = () => new AppError(403, 'invalid_credentials', 'The current password is incorrect.');
 
 /** PATCH /api/me, POST /api/me/password: only ever the caller's own account. */
 export function meRouter(ctx: AppContext): Router {
@@ -50,11 +18,10 @@ export function meRouter(ctx: AppContext): Router {
 
   async function checkCurrentPassword(userId: string, password: string) {
     const hash = await ctx.repos.users.passwordHash(userId);
-    if (!hash || !(await verifyPassword(password, hash))) throw wrongCurrentPassword();
+    if (!hash || !(await verifyPassword(password, hash))) throw errors.wrongPassword();
   }
 
-  router.patch('/api/me', requireUser, limits.passwordCheckPerUser, async (req, res) => {
-    const body = validateBody(req, PatchMeBody);
+  route(router, api.me.update, limits.passwordCheckPerUser, async ({ body }, req) => {
     const me = req.user!;
     const emailChanges = body.email !== undefined && normalizeEmail(body.email) !== normalizeEmail(me.email);
     if (emailChanges) {
@@ -77,11 +44,10 @@ export function meRouter(ctx: AppContext): Router {
       ip: req.ip,
       details: { fields: Object.keys(changes) },
     });
-    res.json({ user: presentUser(updated) });
+    return { user: presentUser(updated) };
   });
 
-  router.post('/api/me/password', requireUser, limits.passwordCheckPerUser, async (req, res) => {
-    const body = validateBody(req, ChangePasswordBody);
+  route(router, api.me.changePassword, limits.passwordCheckPerUser, async ({ body }, req) => {
     const me = req.user!;
     await checkCurrentPassword(me.id, body.currentPassword);
     const problems = passwordProblems(
@@ -103,7 +69,6 @@ export function meRouter(ctx: AppContext): Router {
     );
     await ctx.repos.audit.record({ userId: me.id, type: 'password_change', ip: req.ip });
     req.log.info({ userId: me.id }, 'password changed');
-    res.status(204).end();
   });
 
   return router;

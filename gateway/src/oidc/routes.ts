@@ -1,59 +1,14 @@
 import { Router, type Request, type Response } from 'express';
-import { IdentityIdParams, IdentityList, LinkStart, OidcProviderList, ProviderIdParams } from '@parley/protocol';
+import { api, pathOf } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { requireUser } from '../auth/current-user';
 import { startUserSession } from '../auth/user-session';
 import { AppError, errors } from '../http/errors';
-import { validateParams } from '../http/validate';
-import { registerRoute } from '../openapi/registry';
+import { route } from '../http/route';
 import type { OidcProviderConfig } from './config';
 import { rememberFlow, sameOriginPath, takeFlow } from './flows';
 import { OidcFailure, OidcService, type PendingFlow } from './service';
 import { completeLink, completeLogin, presentIdentity } from './accounts';
 import { initialPasswordRouter } from './initial-password';
-
-registerRoute({
-  method: 'get',
-  path: '/api/auth/providers',
-  summary: 'The OpenID Connect providers offered for sign-in (an empty list when none is configured).',
-  response: OidcProviderList,
-});
-registerRoute({
-  method: 'get',
-  path: '/api/auth/oidc/:provider/start',
-  summary:
-    'Browser navigation: starts a sign-in (PKCE, state, nonce kept in this session) and redirects (303) to the provider. Optional `next`: a same-origin path to land on.',
-  status: 303,
-});
-registerRoute({
-  method: 'get',
-  path: '/api/auth/oidc/:provider/callback',
-  summary:
-    "The provider's redirect back (the provider's fixed redirect URI). Redirects (303) into the app, or to /login?oidc_error=<code> (link: /settings?oidc_error=<code>) when refused.",
-  status: 303,
-});
-registerRoute({
-  method: 'get',
-  path: '/api/me/identities',
-  summary: 'Provider accounts linked to the signed-in user, and whether the user has a password.',
-  auth: 'user',
-  response: IdentityList,
-});
-registerRoute({
-  method: 'post',
-  path: '/api/me/identities/:provider/link',
-  summary: 'Starts linking a provider account to the signed-in user; answers the URL to send the browser to.',
-  auth: 'user',
-  response: LinkStart,
-  errors: { 503: 'service_unavailable (the provider cannot be reached)' },
-});
-registerRoute({
-  method: 'delete',
-  path: '/api/me/identities/:id',
-  summary: 'Removes a linked identity, unless it is the last way to sign in.',
-  auth: 'user',
-  errors: { 409: 'last_sign_in_method (no password and no other linked provider)' },
-});
 
 const notConfigured = () => errors.notFound('Sign-in provider');
 
@@ -70,11 +25,10 @@ export function oidcRouter(ctx: AppContext): Router {
   /** The callback URL registered at the provider: PUBLIC_URL, else the address this gateway listens on. */
   const redirectUri = (req: Request, p: OidcProviderConfig) => {
     const base = ctx.config.publicUrl ?? `http://${ctx.config.host}:${req.socket.localPort}`;
-    return new URL(`/api/auth/oidc/${p.id}/callback`, base).toString();
+    return new URL(pathOf(api.oidc.callback.path, { provider: p.id }), base).toString();
   };
 
-  const providerFrom = (req: Request) => {
-    const { provider } = validateParams(req, ProviderIdParams);
+  const providerFrom = (provider: string) => {
     const p = oidc.provider(provider);
     if (!p) throw notConfigured();
     return p;
@@ -92,18 +46,16 @@ export function oidcRouter(ctx: AppContext): Router {
     res.redirect(303, `${target}?oidc_error=${failure.code}${mode === 'link' ? '#security' : ''}`);
   };
 
-  router.get('/api/auth/providers', (_req, res) => {
-    res.json({
-      providers: oidc.providers.map((p) => ({
-        id: p.id,
-        displayName: p.displayName,
-        startUrl: `/api/auth/oidc/${p.id}/start`,
-      })),
-    });
-  });
+  route(router, api.oidc.providers, () => ({
+    providers: oidc.providers.map((p) => ({
+      id: p.id,
+      displayName: p.displayName,
+      startUrl: pathOf(api.oidc.start.path, { provider: p.id }),
+    })),
+  }));
 
-  router.get('/api/auth/oidc/:provider/start', async (req, res) => {
-    const p = providerFrom(req);
+  route(router, api.oidc.start, async ({ params }, req, res) => {
+    const p = providerFrom(params.provider);
     try {
       const { url, pending } = await oidc.begin(p, redirectUri(req, p), {
         mode: 'login',
@@ -117,8 +69,8 @@ export function oidcRouter(ctx: AppContext): Router {
     }
   });
 
-  router.get('/api/auth/oidc/:provider/callback', async (req, res) => {
-    const p = providerFrom(req);
+  route(router, api.oidc.callback, async ({ params }, req, res) => {
+    const p = providerFrom(params.provider);
     const flow = await takeFlow(req, p.id, req.query.state);
     if (!flow) return refuse(req, res, new OidcFailure('oidc_state_invalid', 'no such pending flow'), 'login', p.id);
     try {
@@ -147,20 +99,20 @@ export function oidcRouter(ctx: AppContext): Router {
     }
   });
 
-  router.get('/api/me/identities', requireUser, async (req, res) => {
+  route(router, api.oidc.identities, async (_input, req) => {
     const me = req.user!;
     const [identities, password] = await Promise.all([
       ctx.repos.identities.list(me.id),
       ctx.repos.users.hasPassword(me.id),
     ]);
-    res.json({
+    return {
       identities: identities.map((i) => presentIdentity(i, oidc.provider(i.provider))),
       hasPassword: password,
-    });
+    };
   });
 
-  router.post('/api/me/identities/:provider/link', requireUser, async (req, res) => {
-    const p = providerFrom(req);
+  route(router, api.oidc.link, async ({ params }, req) => {
+    const p = providerFrom(params.provider);
     try {
       const { url, pending } = await oidc.begin(p, redirectUri(req, p), {
         mode: 'link',
@@ -168,15 +120,14 @@ export function oidcRouter(ctx: AppContext): Router {
         userId: req.user!.id,
       });
       await rememberFlow(req, pending);
-      res.json({ authorizationUrl: url.toString() });
+      return { authorizationUrl: url.toString() };
     } catch (err) {
       if (err instanceof OidcFailure) throw errors.unavailable('The provider cannot be reached. Try again shortly.');
       throw err;
     }
   });
 
-  router.delete('/api/me/identities/:id', requireUser, async (req, res) => {
-    const { id } = validateParams(req, IdentityIdParams);
+  route(router, api.oidc.unlink, async ({ params: { id } }, req) => {
     const me = req.user!;
     const result = await ctx.repos.identities.unlink(me.id, id);
     if (result === 'not_found') throw errors.notFound('Linked identity');
@@ -184,7 +135,6 @@ export function oidcRouter(ctx: AppContext): Router {
       throw new AppError(409, 'last_sign_in_method', 'This is your only way to sign in. Link another provider first.');
     await ctx.repos.audit.record({ userId: me.id, type: 'identity_unlinked', ip: req.ip, details: { identityId: id } });
     req.log.info({ userId: me.id }, 'identity unlinked');
-    res.status(204).end();
   });
 
   return router;

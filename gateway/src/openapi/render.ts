@@ -1,11 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from '@parley/protocol';
+import { buildOpenApiDocument } from './document';
 
 /**
- * Renders the OpenAPI document as docs/api.md. Run after changing a route:
+ * Renders the OpenAPI document as docs/api.md. Run after changing a route contract:
  *   node --import tsx gateway/src/openapi/render.ts
- * (openapi.test.ts fails while docs/api.md differs from what this renders.)
+ * (openapi.test.ts fails while docs/api.md differs from what this renders.) Hand-written: a
+ * Markdown page in our own layout (field tables, codes per status) is a few lines of code, and
+ * the OpenAPI renderers we looked at produce HTML sites, not a reviewable Markdown file.
  */
 
 type Schema = Record<string, any>;
@@ -31,6 +35,7 @@ export function typeOf(s: Schema | undefined): string {
   if (s.enum) return s.enum.map((v: unknown) => JSON.stringify(v)).join(' \\| ');
   const union = s.anyOf ?? s.oneOf;
   if (union) return union.map(typeOf).join(' \\| ');
+  if (s.type === 'array' && s.prefixItems) return `[${s.prefixItems.map(typeOf).join(', ')}]`;
   if (s.type === 'array') return `${typeOf(s.items)}[]`;
   if (s.type === 'object' && s.properties) {
     const req = new Set<string>(s.required ?? []);
@@ -45,31 +50,45 @@ export function typeOf(s: Schema | undefined): string {
 }
 
 function fieldTable(s: Schema): string[] {
-  if (s.type !== 'object' || !s.properties) return [`\`${typeOf(s)}\``, ''];
+  if (s.type !== 'object' || !s.properties)
+    return [`\`${typeOf(s)}\`${s.description ? ` — ${s.description}` : ''}`, ''];
   const req = new Set<string>(s.required ?? []);
   const lines = ['| field | type | required |', '| --- | --- | --- |'];
   for (const [k, v] of Object.entries(s.properties as Record<string, Schema>))
-    lines.push(`| \`${k}\` | ${typeOf(v)} | ${req.has(k) ? 'yes' : 'no'} |`);
+    lines.push(
+      `| \`${k}\` | ${typeOf(v)}${v.description ? ` — ${v.description}` : ''} | ${req.has(k) ? 'yes' : 'no'} |`,
+    );
   return [...lines, ''];
 }
 
 const AUTH_TEXT: Record<string, string> = {
   session: 'session cookie',
   signature: 'HMAC signature (`X-Parley-Signature`)',
+  livekitWebhook: "LiveKit's webhook JWT (`Authorization`)",
 };
 
 export function renderApiMarkdown(doc: Schema): string {
   const out: string[] = [
     '# Parley gateway API',
     '',
-    '<!-- Generated from the zod schemas by `node --import tsx gateway/src/openapi/render.ts`; do not edit by hand. -->',
+    '<!-- Generated from the route contracts in protocol/src/http by `node --import tsx gateway/src/openapi/render.ts`; do not edit by hand. -->',
     '',
     `${doc.info.description}`,
     '',
     'The same document is served as OpenAPI 3.1 at `GET /api/openapi.json`.',
     '',
+    'Success bodies follow one envelope rule (protocol/README.md): every JSON body is an object, never a bare',
+    'array or value. A resource that more than one route returns (`user`, `preferences`, `conversation`) travels under',
+    'its name; a list travels under its plural name with its paging or source fields beside it (`conversations` +',
+    '`nextCursor`, `users` + `total`, `voices` + `provider` + `source`); an answer that belongs to one route only',
+    '(the call grant, a call status, usage figures, the provider report, the retention setting) is the body itself.',
+    '',
     'Error body (every 4xx/5xx): `{ "error": { "code": string, "message": string, "details"?: any } }`.',
-    'Clients branch on `code`; `details` of `validation_failed` / `weak_password` is a list of `{ path, message }`.',
+    'Clients branch on `code`, never on `message`; `details` of `validation_failed` / `weak_password` is a list of `{ path, message }`.',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+    ...Object.entries(ERROR_CODES).map(([code, meaning]) => `| \`${code}\` | ${meaning} |`),
     '',
   ];
   const byTag = new Map<string, Array<[string, string, Schema]>>();
@@ -102,6 +121,13 @@ export function renderApiMarkdown(doc: Schema): string {
       out.push('');
     }
   }
+  const schemas = Object.entries((doc.components?.schemas ?? {}) as Record<string, Schema>).filter(
+    ([name]) => name !== 'ApiError',
+  );
+  if (schemas.length) {
+    out.push('## Schemas', '', 'Shared by several routes, referenced above by name.', '');
+    for (const [name, s] of schemas) out.push(`### ${name}`, '', ...fieldTable(s));
+  }
   return (
     out
       .join('\n')
@@ -112,15 +138,9 @@ export function renderApiMarkdown(doc: Schema): string {
 
 export const API_DOC_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/api.md');
 
-/** Every route module registers itself on import; routes.ts imports them all. */
-export async function renderCurrentApi(): Promise<string> {
-  await import('../routes');
-  const { buildOpenApiDocument } = await import('./registry');
-  await import('./routes');
-  return renderApiMarkdown(buildOpenApiDocument());
-}
+export const renderCurrentApi = (): string => renderApiMarkdown(buildOpenApiDocument());
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  writeFileSync(API_DOC_PATH, await renderCurrentApi());
+  writeFileSync(API_DOC_PATH, renderCurrentApi());
   console.log(`wrote ${path.relative(process.cwd(), API_DOC_PATH)}`);
 }

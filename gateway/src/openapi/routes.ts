@@ -1,15 +1,15 @@
 import { Router } from 'express';
+import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { buildOpenApiDocument, registerRoute } from './registry';
-import './core-routes';
+import { route } from '../http/route';
+import { buildOpenApiDocument } from './document';
 
-registerRoute({ method: 'get', path: '/api/openapi.json', summary: 'This OpenAPI 3.1 document.', tag: 'meta' });
-
-/** GET /api/openapi.json, built from every registerRoute() call. */
+/** GET /api/openapi.json, generated from the route contracts in protocol/src/http. */
 export function openapiRouter(_ctx: AppContext): Router {
   const router = Router();
-  router.get('/api/openapi.json', (_req, res) => {
-    res.json(buildOpenApiDocument());
+  let document: Record<string, unknown> | undefined; // built on first request: the contracts do not change at run time
+  route(router, api.meta.openapi, (_input, _req, res) => {
+    res.json((document ??= buildOpenApiDocument()));
   });
   return router;
 }

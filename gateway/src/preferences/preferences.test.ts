@@ -19,13 +19,13 @@ describe('voice preferences (local TTS provider)', () => {
   it('answers the defaults until saved, then exactly what was saved', async () => {
     const c = new RecordingClient(gw.url);
     const { id } = await registerUser(c);
-    expect((await c.get('/api/me/preferences')).body).toEqual(DEFAULT_PREFERENCES);
+    expect((await c.get('/api/me/preferences')).body).toEqual({ preferences: DEFAULT_PREFERENCES });
     const put = await c.put('/api/me/preferences', valid);
     expect(put.status).toBe(200);
-    expect(put.body).toEqual(valid);
-    expect((await c.get('/api/me/preferences')).body).toEqual(valid);
+    expect(put.body).toEqual({ preferences: valid });
+    expect((await c.get('/api/me/preferences')).body).toEqual({ preferences: valid });
     const reset = await c.put('/api/me/preferences', { ...valid, ttsVoice: null });
-    expect(reset.body.ttsVoice).toBeNull();
+    expect(reset.body.preferences.ttsVoice).toBeNull();
     const audit = (await gw.ctx.repos.audit.list(id)).filter((e) => e.type === 'preferences_change');
     expect(audit.map((e) => e.details)).toEqual([
       { fields: ['ttsVoice'] },
@@ -40,7 +40,7 @@ describe('voice preferences (local TTS provider)', () => {
     const r = await c.put('/api/me/preferences', { ...valid, ttsVoice: 'alloy' }); // an OpenAI voice, not espeak-ng
     expect(r.status).toBe(400);
     expect(r.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'ttsVoice' }] });
-    expect((await c.get('/api/me/preferences')).body).toEqual(DEFAULT_PREFERENCES);
+    expect((await c.get('/api/me/preferences')).body).toEqual({ preferences: DEFAULT_PREFERENCES });
   });
 
   it('refuses an unknown language with 400', async () => {

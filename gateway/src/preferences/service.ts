@@ -1,11 +1,8 @@
-import { DEFAULT_PREFERENCES, Preferences } from '@parley/protocol';
+import { DEFAULT_PREFERENCES, Preferences, PreferencesBody } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 import { issueDetails } from '../http/validate';
 import { voiceCatalogue } from '../voices/catalogue';
-
-/** A whole preferences object as a client sends it: every field, nothing else. */
-export const PreferencesBody = Preferences.strict();
 
 /** Where a write came from: the settings form (PUT /api/me/preferences) or an export file. */
 export type PreferencesSource = 'api' | 'import';

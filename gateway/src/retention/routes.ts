@@ -1,8 +1,7 @@
 import { Router } from 'express';
+import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { requireUser } from '../auth/current-user';
-import { validateBody } from '../http/validate';
-import { RetentionBody } from './schema';
+import { route } from '../http/route';
 
 /**
  *   GET /api/me/retention → { retentionDays }
@@ -11,15 +10,14 @@ import { RetentionBody } from './schema';
 export function retentionRouter(ctx: AppContext): Router {
   const router = Router();
 
-  router.get('/api/me/retention', requireUser, async (req, res) => {
-    res.json({ retentionDays: await ctx.repos.retention.days(req.user!.id) });
-  });
+  route(router, api.account.getRetention, async (_input, req) => ({
+    retentionDays: await ctx.repos.retention.days(req.user!.id),
+  }));
 
-  router.put('/api/me/retention', requireUser, async (req, res) => {
-    const { days } = validateBody(req, RetentionBody);
+  route(router, api.account.setRetention, async ({ body: { days } }, req) => {
     await ctx.repos.retention.setDays(req.user!.id, days);
     req.log?.info({ event: 'retention_changed', days }, 'retention setting changed');
-    res.json({ retentionDays: days });
+    return { retentionDays: days };
   });
 
   return router;

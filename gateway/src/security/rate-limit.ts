@@ -6,6 +6,56 @@ import { normalizeEmail } from '@parley/db';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 
+export interface LimiterOptions {
+  /** Names the Redis keys (`<REDIS_PREFIX>rl:<name>:…`) and the log line. */
+  name: string;
+  windowMs: number;
+  limit: number;
+  /** Default: the client IP (IPv6 grouped by /56, express-rate-limit's ipKeyGenerator). */
+  keyGenerator?: (req: Request) => string;
+  skip?: (req: Request) => boolean;
+  /** Count only failed attempts (answers ≥ 400). */
+  skipSuccessfulRequests?: boolean;
+}
+
+/**
+ * The one rate-limit factory (login, registration, password checks, call set-up). Policy, the same
+ * for every limiter:
+ * - counters in Redis when REDIS_URL is set (every gateway process shares them), in memory otherwise;
+ * - `RateLimit-Policy` / `RateLimit` headers of the IETF draft 8, no legacy `X-RateLimit-*`;
+ * - over the limit: 429 `rate_limited` with `Retry-After`, in the one JSON error shape;
+ * - a store failure (Redis down) refuses the request (503 `service_unavailable`, the error
+ *   handler's answer for an unreachable dependency) instead of letting unlimited attempts
+ *   through: a limit that cannot be counted is not enforced by giving it up, and sessions live
+ *   in the same Redis, so cookie routes answer 503 at that moment anyway.
+ */
+export function limiter(ctx: AppContext, o: LimiterOptions): RequestHandler {
+  const redis = ctx.redis;
+  const store: Store | undefined = redis
+    ? new RedisStore({
+        prefix: `${ctx.config.redis.prefix}rl:${o.name}:`,
+        sendCommand: (...args: string[]) => redis.sendCommand(args) as Promise<RedisReply>,
+      })
+    : undefined; // express-rate-limit's MemoryStore: correct for one process
+  return rateLimit({
+    windowMs: o.windowMs,
+    limit: o.limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    ...(store ? { store } : {}),
+    ...(o.keyGenerator ? { keyGenerator: o.keyGenerator } : {}),
+    ...(o.skip ? { skip: o.skip } : {}),
+    skipSuccessfulRequests: o.skipSuccessfulRequests ?? false,
+    passOnStoreError: false,
+    handler: (req, _res, next) => {
+      const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
+      const seconds = Math.max(1, Math.ceil(((reset ?? Date.now() + o.windowMs) - Date.now()) / 1000));
+      req.log?.warn({ limiter: o.name }, 'rate limit reached');
+      next(errors.rateLimited(seconds));
+    },
+  });
+}
+
 export interface RateLimiters {
   /** Login attempts per client IP (every attempt counts). */
   loginPerIp: RequestHandler;
@@ -13,73 +63,37 @@ export interface RateLimiters {
   loginPerAccount: RequestHandler;
   /** Registrations per client IP. */
   registerPerIp: RequestHandler;
-  /** Wrong current-password answers per signed-in user (password change, email change). */
+  /** Wrong current-password answers per signed-in user (email change, password change, account deletion). */
   passwordCheckPerUser: RequestHandler;
 }
 
 /** Account keys are hashed: Redis never holds an email address. */
 const hashKey = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 32);
 
-function storeFor(ctx: AppContext, name: string): Store | undefined {
-  if (!ctx.redis) return undefined; // express-rate-limit's MemoryStore: correct for one process
-  const redis = ctx.redis;
-  return new RedisStore({
-    prefix: `${ctx.config.redis.prefix}rl:${name}:`,
-    sendCommand: (...args: string[]) => redis.sendCommand(args) as Promise<RedisReply>,
-  });
-}
-
 const cache = new WeakMap<AppContext, RateLimiters>();
 
-/**
- * One set of limiters per app (each with its own store). Redis-backed when REDIS_URL is set, so
- * every gateway process shares the counters; in memory otherwise. Over the limit: 429
- * `rate_limited` with Retry-After, in the one JSON error shape.
- */
+/** The account limiters, one set per app (each with its own store), sharing RATE_LIMIT_WINDOW_SECONDS. */
 export function rateLimiters(ctx: AppContext): RateLimiters {
   const existing = cache.get(ctx);
   if (existing) return existing;
   const { windowMs, loginPerIp, loginPerAccount } = ctx.config.rateLimit;
-
-  const make = (
-    name: string,
-    limit: number,
-    extra: {
-      keyGenerator?: (req: Request) => string;
-      skip?: (req: Request) => boolean;
-      skipSuccessfulRequests?: boolean;
-    } = {},
-  ) => {
-    const store = storeFor(ctx, name);
-    return rateLimit({
-      windowMs,
-      limit,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      ...(store ? { store } : {}),
-      ...extra,
-      // A store failure (Redis down) refuses the attempt rather than letting guesses through.
-      passOnStoreError: false,
-      handler: (req, _res, next) => {
-        const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
-        const seconds = Math.max(1, Math.ceil(((reset ?? Date.now() + windowMs) - Date.now()) / 1000));
-        req.log?.warn({ limiter: name }, 'rate limit reached');
-        next(errors.rateLimited(seconds));
-      },
-    });
-  };
-
   const emailOf = (req: Request) => (typeof req.body?.email === 'string' ? normalizeEmail(req.body.email) : undefined);
   const limiters: RateLimiters = {
-    loginPerIp: make('login-ip', loginPerIp),
-    loginPerAccount: make('login-account', loginPerAccount, {
+    loginPerIp: limiter(ctx, { name: 'login-ip', windowMs, limit: loginPerIp }),
+    loginPerAccount: limiter(ctx, {
+      name: 'login-account',
+      windowMs,
+      limit: loginPerAccount,
       keyGenerator: (req) => `acct:${hashKey(emailOf(req) ?? '')}`,
       skip: (req) => emailOf(req) === undefined,
       skipSuccessfulRequests: true,
     }),
     // No separate setting: registrations share the per-IP login budget's size.
-    registerPerIp: make('register-ip', loginPerIp),
-    passwordCheckPerUser: make('password-check', loginPerAccount, {
+    registerPerIp: limiter(ctx, { name: 'register-ip', windowMs, limit: loginPerIp }),
+    passwordCheckPerUser: limiter(ctx, {
+      name: 'password-check',
+      windowMs,
+      limit: loginPerAccount,
       keyGenerator: (req) => `user:${req.user?.id ?? 'anonymous'}`,
       skipSuccessfulRequests: true,
     }),

@@ -1,6 +1,7 @@
 import { Router } from 'express';
+import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { requireUser } from '../auth/current-user';
+import { route } from '../http/route';
 import { activeDayStreak } from './usage';
 
 /**
@@ -11,16 +12,16 @@ import { activeDayStreak } from './usage';
  */
 export function usageRouter(ctx: AppContext): Router {
   const router = Router();
-  router.get('/api/me/usage', requireUser, async (req, res) => {
+  route(router, api.account.usage, async (_input, req, res) => {
     const u = await ctx.repos.usage.figures(req.user!.id);
     res.set('Cache-Control', 'private, no-store');
-    res.json({
+    return {
       calls: u.calls,
       minutesTalked: Math.round(u.durationMs / 6000) / 10,
       turns: u.turns,
       medianTurnLatencyMs: u.medianTurnLatencyMs === null ? null : Math.round(u.medianTurnLatencyMs),
       activeDayStreak: activeDayStreak(u.activeDays, new Date()),
-    });
+    };
   });
   return router;
 }

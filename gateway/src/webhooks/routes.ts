@@ -1,22 +1,13 @@
 import express, { Router } from 'express';
 import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
-import { serverMessage, type EndReason } from '@parley/protocol';
+import { api, serverMessage, type EndReason } from '@parley/protocol';
 import { CallDirectory } from '../calls/directory';
 import { afterCallEnded } from '../calls/lifecycle';
 import { AgentRecovery, isAgentParticipant } from '../calls/recovery';
 import type { AppContext } from '../context';
 import { AppError, errors, isAppError } from '../http/errors';
+import { route } from '../http/route';
 import { publishTranscript } from '../transcripts/channel';
-import { registerRoute } from '../openapi/registry';
-
-registerRoute({
-  method: 'post',
-  path: '/internal/livekit/webhook',
-  summary:
-    'LiveKit server webhooks (Authorization: JWT signed with the LiveKit API secret over the body). Ends calls on room_finished and participant_left.',
-  tag: 'internal',
-  errors: { 401: 'unauthenticated', 503: 'service_unavailable' },
-});
 
 /**
  * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
@@ -62,7 +53,7 @@ export function webhooksRouter(ctx: AppContext): Router {
     return null;
   }
 
-  router.post('/internal/livekit/webhook', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
+  route(router, api.internal.livekitWebhook, express.raw({ type: () => true, limit: '256kb' }), async (_input, req) => {
     const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     let event: WebhookEvent;
     try {
@@ -87,7 +78,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       if (isAppError(err)) throw err;
       throw errors.unavailable(); // LiveKit retries webhooks that fail
     }
-    res.status(200).json({ ok: true });
+    return { ok: true as const };
   });
   return router;
 }

@@ -1,15 +1,7 @@
-import { api, isApiError } from './client';
+import { api, type BodyOf, type User } from '@parley/protocol';
+import { call, isApiError } from './client';
 
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  role: 'user' | 'admin';
-}
-
-interface UserBody {
-  user: User;
-}
+export type { User };
 
 /**
  * The session cookie is HttpOnly, so the page cannot see whether it has one. This flag remembers that
@@ -39,7 +31,7 @@ export const sessionHint = {
 export async function fetchMe(): Promise<User | null> {
   if (!sessionHint.get()) return null;
   try {
-    return (await api.get<UserBody>('/api/auth/me')).user;
+    return (await call(api.auth.me)).user;
   } catch (e) {
     if (isApiError(e) && e.status === 401) {
       sessionHint.set(false);
@@ -49,19 +41,19 @@ export async function fetchMe(): Promise<User | null> {
   }
 }
 
-export async function register(input: { email: string; password: string; displayName: string }): Promise<User | null> {
-  const body = await api.post<Partial<UserBody> | undefined>('/api/auth/register', input);
+export async function register(input: BodyOf<typeof api.auth.register>): Promise<User> {
+  const { user } = await call(api.auth.register, { body: input });
   sessionHint.set(true);
-  return body?.user ?? null;
+  return user;
 }
 
-export async function login(input: { email: string; password: string }): Promise<User | null> {
-  const body = await api.post<Partial<UserBody> | undefined>('/api/auth/login', input);
+export async function login(input: BodyOf<typeof api.auth.login>): Promise<User> {
+  const { user } = await call(api.auth.login, { body: input });
   sessionHint.set(true);
-  return body?.user ?? null;
+  return user;
 }
 
 export async function logout(): Promise<void> {
   sessionHint.set(false);
-  await api.post<void>('/api/auth/logout');
+  await call(api.auth.logout, { body: {} });
 }

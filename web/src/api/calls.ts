@@ -1,14 +1,10 @@
-import { api } from './client';
+import { api, type CallGrant } from '@parley/protocol';
+import { call } from './client';
 
-export interface CallGrant {
-  url: string;
-  token: string;
-  room: string;
-  conversationId: string;
-}
+export type { CallGrant };
 
 /** Starts a call for the logged-in user or, without an account, a guest (the gateway sets its cookie). */
-export const startCall = () => api.post<CallGrant>('/api/calls', {});
+export const startCall = () => call(api.calls.create, { body: {} });
 
 export function transcriptSocketUrl(conversationId: string, origin = location.origin): string {
   return `${origin.replace(/^http/, 'ws')}/ws/transcripts?conversationId=${encodeURIComponent(conversationId)}`;

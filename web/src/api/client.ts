@@ -1,6 +1,10 @@
+import { pathOf, type BodyOf, type QueryOf, type ResponseOf, type RouteContract } from '@parley/protocol';
+
 /**
  * The one place the browser talks HTTP to the gateway. Every failure becomes an ApiError carrying the
- * server's stable `code` (callers branch on it) and its human message (callers show it).
+ * server's stable `code` (callers branch on it) and its human message (callers show it). Routes are
+ * called by their contract (protocol/src/http), so path, method, body and answer types come from
+ * the same schemas the gateway validates with.
  */
 
 export interface FieldIssue {
@@ -101,13 +105,20 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
   return json as T;
 }
 
-export const api = {
-  get: <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal),
-  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
-  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
-  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
-  del: <T = void>(path: string) => request<T>('DELETE', path),
-};
+interface CallInput<C extends RouteContract> {
+  params?: Record<string, string>;
+  query?: QueryOf<C>;
+  /** JSON body; a Blob goes up as a file (application/octet-stream). */
+  body?: BodyOf<C> | Blob;
+  signal?: AbortSignal;
+}
+
+/** Calls one route of the contract; the answer is typed from the route's response schema. */
+export function call<C extends RouteContract>(contract: C, input: CallInput<C> = {}): Promise<ResponseOf<C>> {
+  const path =
+    pathOf(contract.path, input.params) + query((input.query ?? {}) as Record<string, string | number | undefined>);
+  return request<ResponseOf<C>>(contract.method.toUpperCase() as Method, path, input.body, input.signal);
+}
 
 /** Builds a query string, leaving out empty values. */
 export function query(params: Record<string, string | number | undefined | null>): string {

@@ -1,14 +1,14 @@
-import type { CreatedShare, ShareLink, ShareList, SharedConversation } from '@parley/protocol';
-import { api } from './client';
+import { api, type ShareLink } from '@parley/protocol';
+import { call } from './client';
 
 export const createShare = (conversationId: string, expiresInDays: number, includeLatency: boolean) =>
-  api.post<CreatedShare>('/api/shares', { conversationId, expiresInDays, includeLatency });
+  call(api.shares.create, { body: { conversationId, expiresInDays, includeLatency } });
 
 export async function listShares(): Promise<ShareLink[]> {
-  return (await api.get<ShareList>('/api/shares')).shares;
+  return (await call(api.shares.list)).shares;
 }
 
-export const revokeShare = (id: string) => api.del(`/api/shares/${encodeURIComponent(id)}`);
+export const revokeShare = (id: string) => call(api.shares.revoke, { params: { id } });
 
 /** Public: works signed out. */
-export const getShared = (token: string) => api.get<SharedConversation>(`/api/shared/${encodeURIComponent(token)}`);
+export const getShared = (token: string) => call(api.shares.open, { params: { token } });

@@ -5,15 +5,18 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationSummary } from '../api/conversations';
 import { fetchStub } from '../test/fixtures';
 import { HistoryList, PAGE_SIZE } from './HistoryList';
-import { splitMarks } from '../components/Highlighted';
 
 const item = (n: number, extra: Partial<ConversationSummary> = {}): ConversationSummary => ({
   id: `c-${n}`,
   title: `Conversation ${n}`,
+  createdAt: new Date(Date.UTC(2025, 0, 30 - n, 9)).toISOString(),
   startedAt: new Date(Date.UTC(2025, 0, 30 - n, 9)).toISOString(),
+  endedAt: new Date(Date.UTC(2025, 0, 30 - n, 9, 1, 5)).toISOString(),
   durationMs: 65_000,
   turnCount: 4,
   snippet: null,
+  highlights: [],
+  snippetHtml: null,
   ...extra,
 });
 
@@ -34,16 +37,19 @@ describe('<HistoryList>', () => {
         if (q) {
           return {
             body: {
-              items: [
-                item(7, { snippet: 'we talked about <mark>tides</mark> and <img src=x onerror=alert(1)> moons' }),
+              conversations: [
+                item(7, {
+                  snippet: 'we talked about tides and <img src=x onerror=alert(1)> moons',
+                  highlights: [[16, 21]],
+                }),
               ],
               nextCursor: null,
             },
           };
         }
         return url.searchParams.get('cursor') === 'page-2'
-          ? { body: { items: [item(3), item(4)], nextCursor: null } }
-          : { body: { items: [item(1), item(2)], nextCursor: 'page-2' } };
+          ? { body: { conversations: [item(3), item(4)], nextCursor: null } }
+          : { body: { conversations: [item(1), item(2)], nextCursor: 'page-2' } };
       },
     });
     vi.stubGlobal('fetch', stub.fn);
@@ -118,7 +124,7 @@ it('renders the gateway’s highlight ranges over plain text as <mark>, with mar
     'fetch',
     fetchStub({
       'GET /api/conversations': () => ({
-        body: { items: [item(1, { snippet: text, highlights: [[6, 11]] })], nextCursor: null },
+        body: { conversations: [item(1, { snippet: text, highlights: [[6, 11]] })], nextCursor: null },
       }),
     }).fn,
   );
@@ -127,14 +133,4 @@ it('renders the gateway’s highlight ranges over plain text as <mark>, with mar
   expect([...snippet.querySelectorAll('mark')].map((m) => m.textContent)).toEqual(['tides']);
   expect(snippet).toHaveTextContent(text);
   expect(container.querySelector('img')).toBeNull();
-});
-
-describe('splitMarks', () => {
-  it('treats only <mark> pairs as highlights and keeps everything else literal', () => {
-    expect(splitMarks('a <mark>b</mark> <b>c</b> <mark>unclosed')).toEqual([
-      { text: 'a ', mark: false },
-      { text: 'b', mark: true },
-      { text: ' <b>c</b> <mark>unclosed', mark: false },
-    ]);
-  });
 });

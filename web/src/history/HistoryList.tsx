@@ -40,12 +40,12 @@ export function HistoryList() {
       setLoading(true);
       setError(null);
       try {
-        const page = await listConversations({ ...filters(), cursor });
+        const page = await listConversations({ ...filters(), cursor: cursor ?? undefined });
         if (mine !== request.current) return;
         setItems((prev) => {
-          if (!cursor) return page.items;
+          if (!cursor) return page.conversations;
           const seen = new Set(prev.map((i) => i.id));
-          return [...prev, ...page.items.filter((i) => !seen.has(i.id))];
+          return [...prev, ...page.conversations.filter((i) => !seen.has(i.id))];
         });
         setNextCursor(page.nextCursor ?? null);
       } catch (e) {
@@ -160,7 +160,7 @@ export function HistoryList() {
             <Link to={`/history/${c.id}`} className="conversation-link">
               <span className="conversation-title">{c.title?.trim() || 'Untitled conversation'}</span>
               <span className="conversation-meta">
-                <time dateTime={c.startedAt}>{formatDateTime(c.startedAt)}</time>
+                <time dateTime={c.startedAt ?? c.createdAt}>{formatDateTime(c.startedAt ?? c.createdAt)}</time>
                 <span aria-hidden="true"> · </span>
                 <span>{formatDuration(c.durationMs)}</span>
                 <span aria-hidden="true"> · </span>

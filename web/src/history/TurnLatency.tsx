@@ -1,4 +1,4 @@
-import type { TurnMetrics } from '@parley/protocol';
+import type { StoredUtterance, TurnMetrics } from '@parley/protocol';
 import { formatMs } from '../lib/format';
 
 const PARTS: Array<[keyof TurnMetrics, string]> = [
@@ -9,16 +9,17 @@ const PARTS: Array<[keyof TurnMetrics, string]> = [
 ];
 
 /** One turn's latency: the end-to-end figure up front, the breakdown in a disclosure. */
-export function TurnLatency({ metrics }: { metrics: TurnMetrics | null }) {
+export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }) {
   if (!metrics) return null;
   const parts = PARTS.filter(([k]) => metrics[k] !== null && metrics[k] !== undefined);
-  if (metrics.e2eLatencyMs === null && parts.length === 0) return null;
+  const e2e = metrics.e2eLatencyMs ?? null;
+  if (e2e === null && parts.length === 0) return null;
   return (
     <details className="latency">
       <summary>
-        {metrics.e2eLatencyMs !== null ? (
+        {e2e !== null ? (
           <>
-            Replied in <strong>{formatMs(metrics.e2eLatencyMs)}</strong>
+            Replied in <strong>{formatMs(e2e)}</strong>
           </>
         ) : (
           'Latency'

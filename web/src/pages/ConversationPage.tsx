@@ -1,13 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { errorMessage, isApiError } from '../api/client';
-import {
-  deleteConversation,
-  exportUrl,
-  getConversation,
-  type ConversationDetail,
-  type StoredUtterance,
-} from '../api/conversations';
+import { deleteConversation, exportUrl, getConversation, type ConversationDetail } from '../api/conversations';
 import { Alert } from '../components/Alert';
 import { Loading } from '../components/Loading';
 import { ShareBox } from '../history/ShareBox';
@@ -20,7 +14,7 @@ import { SPEAKER_LABELS } from '../transcript/TranscriptView';
 export default function ConversationPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
-  const [data, setData] = useState<{ conversation: ConversationDetail; utterances: StoredUtterance[] } | null>(null);
+  const [data, setData] = useState<ConversationDetail | null>(null);
   const [error, setError] = useState<{ notFound: boolean; message: string } | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [sharing, setSharing] = useState(false);
@@ -86,8 +80,8 @@ export default function ConversationPage() {
       <header className="conversation-head">
         <h1>{c.title?.trim() || 'Untitled conversation'}</h1>
         <p className="muted">
-          <time dateTime={c.startedAt}>{formatDateTime(c.startedAt)}</time> · {formatDuration(c.durationMs ?? null)} ·{' '}
-          {utterances.length} turn
+          <time dateTime={c.startedAt ?? c.createdAt}>{formatDateTime(c.startedAt ?? c.createdAt)}</time> ·{' '}
+          {formatDuration(c.durationMs)} · {utterances.length} turn
           {utterances.length === 1 ? '' : 's'}
           {c.endReason ? ` · ${endReasonText(c.endReason)}` : ''}
         </p>

@@ -1,11 +1,10 @@
 import { useId, useState, type ChangeEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
+import { IMPORT_MAX_BYTES } from '@parley/protocol';
 import { errorMessage } from '../api/client';
 import { EXPORT_ALL_URL, deleteAccount, importFile } from '../api/me';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
-
-const MAX_IMPORT_BYTES = 5_000_000; // a friendly early check; the gateway enforces its own limit
 
 export function DataSection({ onImported }: { onImported(): void }) {
   const { setUser } = useAuth();
@@ -21,7 +20,7 @@ export function DataSection({ onImported }: { onImported(): void }) {
     e.target.value = '';
     if (!file) return;
     setMessage(null);
-    if (file.size > MAX_IMPORT_BYTES) {
+    if (file.size > IMPORT_MAX_BYTES) {
       setMessage({ tone: 'error', text: 'That file is too large to be a Parley export.' });
       return;
     }

@@ -31,7 +31,7 @@ export function PasswordForm() {
     } catch (err) {
       if (err instanceof ApiError) {
         const fe: Record<string, string> = {};
-        if (err.code === 'invalid_credentials') fe.current = err.message;
+        if (err.code === 'wrong_password') fe.current = err.message;
         if (err.code === 'weak_password') fe.next = err.message;
         for (const i of err.fieldIssues) {
           if (i.path.startsWith('currentPassword')) fe.current ??= i.message;

@@ -1,17 +1,17 @@
-import { LIMITS, type Preferences } from '@parley/protocol';
+import { LIMITS, type LanguageOption, type Preferences, type Voice } from '@parley/protocol';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/client';
 import { PreferencesForm } from './PreferencesForm';
 
-const languages = [
+const languages: LanguageOption[] = [
   { code: 'en', name: 'English' },
   { code: 'es', name: 'Spanish' },
 ];
-const voices = [
-  { id: 'v-1', name: 'Calm' },
-  { id: 'v-2', name: 'Bright' },
+const voices: Voice[] = [
+  { id: 'v-1', name: 'Calm', language: null },
+  { id: 'v-2', name: 'Bright', language: null },
 ];
 const prefs = (p: Partial<Preferences> = {}): Preferences => ({
   ttsVoice: null,

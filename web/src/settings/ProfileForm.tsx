@@ -43,7 +43,7 @@ export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User
         const next: Record<string, string> = {};
         for (const i of err.fieldIssues) next[i.path.split('.')[0] ?? ''] ??= i.message;
         if (err.code === 'email_taken') next.email = err.message;
-        if (err.code === 'invalid_credentials') next.password = err.message;
+        if (err.code === 'wrong_password') next.password = err.message;
         setErrors(next);
       }
       setMessage({ tone: 'error', text: errorMessage(err) });

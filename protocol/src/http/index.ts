@@ -1,0 +1,52 @@
+import { accountRoutes } from './account';
+import { adminRoutes } from './admin';
+import { authRoutes } from './auth';
+import { callsRoutes } from './calls';
+import { conversationsRoutes } from './conversations';
+import { internalRoutes } from './internal';
+import { meRoutes } from './me';
+import { metaRoutes } from './meta';
+import { oidcRoutes } from './oidc';
+import { sharesRoutes } from './shares';
+import { preferencesRoutes } from './preferences';
+import type { RouteContract } from './route';
+import { voicesRoutes } from './voices';
+
+export * from './route';
+export * from './common';
+export * from './auth';
+export * from './me';
+export * from './preferences';
+export * from './voices';
+export * from './calls';
+export * from './conversations';
+export * from './account';
+export * from './admin';
+export * from './meta';
+export * from './internal';
+export * from './oidc';
+export * from './shares';
+
+/**
+ * Every HTTP route of the gateway, grouped by feature. The OpenAPI document (and docs/api.md) is
+ * generated from this list, and the gateway's tests check it serves exactly these routes. A new
+ * route: a `defineRoute` in protocol/src/http/<feature>.ts, added to its feature's group here.
+ */
+export const api = {
+  auth: authRoutes,
+  oidc: oidcRoutes,
+  me: meRoutes,
+  preferences: preferencesRoutes,
+  voices: voicesRoutes,
+  calls: callsRoutes,
+  conversations: conversationsRoutes,
+  account: accountRoutes,
+  admin: adminRoutes,
+  meta: metaRoutes,
+  shares: sharesRoutes,
+  internal: internalRoutes,
+};
+
+export const HTTP_ROUTES: readonly RouteContract[] = Object.values(api).flatMap((group) =>
+  Object.values(group as Record<string, RouteContract>),
+);

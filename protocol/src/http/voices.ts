@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { Language, LANGUAGE_CODES } from '../preferences';
+import { LlmProvider, SttProvider, TtsProvider } from '../providers';
+import { defineRoute } from './route';
+
+export const Voice = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    /** Primary language (ISO 639-1), when the provider says. */
+    language: z.string().nullable(),
+    description: z.string().optional(),
+  })
+  .meta({ id: 'Voice' });
+export type Voice = z.infer<typeof Voice>;
+/** 'provider': listed by the provider's API just now (cached); 'builtin': Parley's own list. */
+export const CatalogueSource = z.enum(['provider', 'builtin']);
+
+export const VoicesQuery = z.strictObject({ language: Language.optional() });
+export const VoicesResponse = z.object({ provider: TtsProvider, source: CatalogueSource, voices: z.array(Voice) });
+
+export const LanguageOption = z.object({ code: z.enum(LANGUAGE_CODES), name: z.string() });
+export type LanguageOption = z.infer<typeof LanguageOption>;
+export const LanguagesResponse = z.object({ languages: z.array(LanguageOption) });
+
+export const SttCatalogue = z.object({
+  provider: z.literal('deepgram'),
+  /** true/false when Deepgram answered; null when it could not be reached. */
+  keyValid: z.boolean().nullable(),
+  /** Streaming speech-to-text models Deepgram offers (empty when unknown). */
+  models: z.array(z.object({ name: z.string(), languages: z.array(z.string()) })),
+  detail: z.string().optional(),
+});
+export type SttCatalogue = z.infer<typeof SttCatalogue>;
+
+/** A report of this route only, so it is the body itself (see the envelope rule in protocol/README.md). */
+export const ProvidersResponse = z.object({
+  stt: SttProvider,
+  llm: LlmProvider,
+  tts: TtsProvider,
+  llmModel: z.string(),
+  catalogue: z.object({
+    tts: z.object({ source: CatalogueSource, voices: z.number().int() }),
+    stt: SttCatalogue.nullable(),
+  }),
+  /** Why calls cannot hear or speak ("speech recognition is not installed on the server: …"); empty when they can. */
+  unavailable: z.array(z.string()),
+});
+export type ProvidersResponse = z.infer<typeof ProvidersResponse>;
+
+export const voicesRoutes = {
+  voices: defineRoute({
+    method: 'get',
+    path: '/api/voices',
+    summary: 'Voices of the active text-to-speech provider (optionally for one language).',
+    query: VoicesQuery,
+    response: VoicesResponse,
+  }),
+  languages: defineRoute({
+    method: 'get',
+    path: '/api/languages',
+    summary: 'Languages Parley supports.',
+    response: LanguagesResponse,
+  }),
+  providers: defineRoute({
+    method: 'get',
+    path: '/api/providers',
+    summary: 'Active speech/LLM providers and what their catalogues report (degrades, never fails).',
+    response: ProvidersResponse,
+  }),
+};
