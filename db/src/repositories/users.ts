@@ -111,28 +111,18 @@ export class UsersRepository {
 
   /**
    * Stores a new password hash and moves the session epoch on, which voids every session stamped
-   * with the old epoch. Returns the new epoch.
+   * with the old epoch. Returns the new epoch, or undefined when no row matched: the user is gone or,
+   * with `onlyIfUnset` (first password of an account made through a sign-in provider), it already
+   * has a password (the check and the write are one statement).
    */
-  async setPasswordHash(userId: string, passwordHash: string): Promise<number | undefined> {
-    const [row] = await this.db('users')
-      .where({ id: userId })
-      .update({
-        password_hash: passwordHash,
-        session_epoch: this.db.raw('session_epoch + 1'),
-        updated_at: this.db.fn.now(),
-      })
-      .returning(['session_epoch']);
-    return row?.session_epoch;
-  }
-
-  /**
-   * Gives a password to an account that has none (made through a sign-in provider). Undefined when
-   * the account already has one (the check and the write are one statement). Returns the new epoch.
-   */
-  async setInitialPasswordHash(userId: string, passwordHash: string): Promise<number | undefined> {
-    const [row] = await this.db('users')
-      .where({ id: userId })
-      .whereNull('password_hash')
+  async setPasswordHash(
+    userId: string,
+    passwordHash: string,
+    options: { onlyIfUnset?: boolean } = {},
+  ): Promise<number | undefined> {
+    const query = this.db('users').where({ id: userId });
+    if (options.onlyIfUnset) query.whereNull('password_hash');
+    const [row] = await query
       .update({
         password_hash: passwordHash,
         session_epoch: this.db.raw('session_epoch + 1'),

@@ -32,3 +32,15 @@ export async function endUserSession(req: Request, res: Response) {
   if (req.session) await promisify((cb) => req.session.destroy(cb));
   res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.secure });
 }
+
+/**
+ * After a password write moved the user's epoch on, every other session is void; this one continues
+ * on a fresh id with its original creation time (its absolute expiry does not restart).
+ */
+export function keepSessionAfterPasswordWrite(
+  sessions: UserSessions,
+  req: Request,
+  user: { id: string; sessionEpoch: number },
+) {
+  return startUserSession(sessions, req, user, req.session.createdAt ?? Date.now());
+}

@@ -8,7 +8,7 @@ import { rateLimiters } from '../security/rate-limit';
 import { hashPassword, passwordProblems, verifyPassword, weakPassword } from '../security/passwords';
 import { presentUser } from '../auth/current-user';
 import { passwordParams } from '../auth/password-params';
-import { startUserSession } from '../auth/user-session';
+import { keepSessionAfterPasswordWrite } from '../auth/user-session';
 
 /** PATCH /api/me, POST /api/me/password: only ever the caller's own account. */
 export function meRouter(ctx: AppContext): Router {
@@ -60,13 +60,7 @@ export function meRouter(ctx: AppContext): Router {
     if (problems.length) throw weakPassword(problems);
     const epoch = await ctx.repos.users.setPasswordHash(me.id, await hashPassword(body.newPassword, params));
     if (epoch === undefined) throw errors.unauthenticated();
-    // Every session stamped with the old epoch is now void; this one continues on a fresh id.
-    await startUserSession(
-      ctx.userSessions,
-      req,
-      { id: me.id, sessionEpoch: epoch },
-      req.session.createdAt ?? Date.now(),
-    );
+    await keepSessionAfterPasswordWrite(ctx.userSessions, req, { id: me.id, sessionEpoch: epoch });
     await ctx.repos.audit.record({ userId: me.id, type: 'password_change', ip: req.ip });
     req.log.info({ userId: me.id }, 'password changed');
   });

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { passwordParams } from '../auth/password-params';
-import { startUserSession } from '../auth/user-session';
+import { keepSessionAfterPasswordWrite } from '../auth/user-session';
 import { AppError } from '../http/errors';
 import { route } from '../http/route';
 import { rateLimiters } from '../security/rate-limit';
@@ -24,16 +24,12 @@ export function initialPasswordRouter(ctx: AppContext): Router {
       const me = req.user!;
       const problems = passwordProblems(newPassword, { email: me.email, displayName: me.displayName }, 'newPassword');
       if (problems.length) throw weakPassword(problems);
-      const epoch = await ctx.repos.users.setInitialPasswordHash(me.id, await hashPassword(newPassword, params));
+      const epoch = await ctx.repos.users.setPasswordHash(me.id, await hashPassword(newPassword, params), {
+        onlyIfUnset: true,
+      });
       if (epoch === undefined)
         throw new AppError(409, 'password_already_set', 'This account has a password: change it with the current one.');
-      // Other sessions of the user end, as on a password change; this one continues on a fresh id.
-      await startUserSession(
-        ctx.userSessions,
-        req,
-        { id: me.id, sessionEpoch: epoch },
-        req.session.createdAt ?? Date.now(),
-      );
+      await keepSessionAfterPasswordWrite(ctx.userSessions, req, { id: me.id, sessionEpoch: epoch });
       await ctx.repos.audit.record({ userId: me.id, type: 'password_set', ip: req.ip });
       req.log.info({ userId: me.id }, 'initial password set');
     },

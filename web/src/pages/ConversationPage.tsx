@@ -5,11 +5,10 @@ import { deleteConversation, exportUrl, getConversation, type ConversationDetail
 import { Alert } from '../components/Alert';
 import { Loading } from '../components/Loading';
 import { ShareBox } from '../history/ShareBox';
-import { TurnLatency } from '../history/TurnLatency';
+import { StoredTurns } from '../history/StoredTurns';
 import { endReasonText } from '../lib/end-reasons';
-import { formatClock, formatDateTime, formatDuration } from '../lib/format';
+import { formatDateTime, formatDuration } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
-import { SPEAKER_LABELS } from '../transcript/TranscriptView';
 
 export default function ConversationPage() {
   const { id = '' } = useParams();
@@ -132,23 +131,7 @@ export default function ConversationPage() {
         )}
       </header>
 
-      {utterances.length === 0 ? (
-        <p className="empty">Nothing was said in this call.</p>
-      ) : (
-        <ol className="turns turns-static">
-          {utterances.map((u) => (
-            <li key={u.seq} className={`turn turn-${u.role}`}>
-              <div className="turn-meta">
-                <span className="speaker">{SPEAKER_LABELS[u.role]}</span>
-                <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
-                {u.interrupted && <span className="tag">interrupted</span>}
-              </div>
-              <p className="turn-text">{u.text}</p>
-              <TurnLatency metrics={u.metrics} />
-            </li>
-          ))}
-        </ol>
-      )}
+      <StoredTurns utterances={utterances} showLatency />
     </article>
   );
 }

@@ -1,14 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useParams } from 'react-router-dom';
-import type { SharedConversation, TurnMetrics } from '@parley/protocol';
+import type { SharedConversation } from '@parley/protocol';
 import { errorMessage, isApiError } from '../api/client';
 import { getShared } from '../api/shares';
 import { Alert } from '../components/Alert';
 import { Loading } from '../components/Loading';
-import { TurnLatency } from '../history/TurnLatency';
-import { formatClock, formatDateTime, formatDuration } from '../lib/format';
+import { StoredTurns } from '../history/StoredTurns';
+import { formatDateTime, formatDuration } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
-import { SPEAKER_LABELS } from '../transcript/TranscriptView';
 
 /** Keeps search engines off the page while it is shown (the gateway also sends X-Robots-Tag). */
 function useNoIndex() {
@@ -76,23 +75,7 @@ export default function SharedPage() {
                 {data.utterances.length === 1 ? '' : 's'}
               </p>
             </header>
-            {data.utterances.length === 0 ? (
-              <p className="empty">Nothing was said in this call.</p>
-            ) : (
-              <ol className="turns turns-static">
-                {data.utterances.map((u) => (
-                  <li key={u.seq} className={`turn turn-${u.role}`}>
-                    <div className="turn-meta">
-                      <span className="speaker">{SPEAKER_LABELS[u.role]}</span>
-                      <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
-                      {u.interrupted && <span className="tag">interrupted</span>}
-                    </div>
-                    <p className="turn-text">{u.text}</p>
-                    {data.includeLatency && <TurnLatency metrics={(u.metrics ?? null) as TurnMetrics | null} />}
-                  </li>
-                ))}
-              </ol>
-            )}
+            <StoredTurns utterances={data.utterances} showLatency={data.includeLatency} />
             <p className="muted small">
               Link expires <time dateTime={data.expiresAt}>{formatDateTime(data.expiresAt)}</time>.
             </p>
