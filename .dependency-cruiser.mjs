@@ -19,8 +19,8 @@ const anyOf = (list) => (list.length ? `^(${list.join('|')})/` : '^$');
 const OURS = workspaces.map((w) => w.dir);
 const except = (...allowed) => anyOf(OURS.filter((d) => !allowed.includes(d)));
 
-/** Test code: test files and the web client's test set-up. Everything else under src/ ships. */
-const TEST = '\\.test\\.tsx?$|^web/src/test/';
+/** Test code: test files and the web client's test set-up (web/test/). Everything under src/ but tests ships. */
+const TEST = '\\.test\\.tsx?$|^web/test/';
 /** Code that runs in production: the runtime packages' src/, minus tests. */
 const PRODUCTION = '^(protocol|db|tools|gateway|agent|web)/src/';
 

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { MemoryRouter } from 'react-router-dom';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationSummary } from '../api/conversations';
-import { fetchStub } from '../test/fixtures';
+import { fetchStub } from '../../test/fixtures';
 import { HistoryList, PAGE_SIZE } from './HistoryList';
 
 const item = (n: number, extra: Partial<ConversationSummary> = {}): ConversationSummary => ({

@@ -1,6 +1,6 @@
 import { act, render, screen, within, fireEvent } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { CONV, NOW, utterance } from '../test/fixtures';
+import { CONV, NOW, utterance } from '../../test/fixtures';
 import { initialTranscript, transcriptReducer, type TranscriptState } from './state';
 import { TranscriptView } from './TranscriptView';
 import type { ServerMessage } from '@parley/protocol';

@@ -1,6 +1,6 @@
 import { act, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CONV, NOW, utterance } from '../test/fixtures';
+import { CONV, NOW, utterance } from '../../test/fixtures';
 import { backoffDelay, useTranscriptSocket } from './useTranscriptSocket';
 
 class FakeSocket {
