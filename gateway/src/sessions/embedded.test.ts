@@ -47,7 +47,7 @@ describe('embedded database, no Redis (the npm start defaults)', () => {
     const again = new RecordingClient(second.url);
     again.cookies.set(SESSION_COOKIE, c.cookies.get(SESSION_COOKIE)!);
     expect((await again.get('/api/auth/me')).body.user.id).toBe(user.id);
-    expect((await again.get('/api/me/preferences')).body).toEqual(prefs);
+    expect((await again.get('/api/me/preferences')).body.preferences).toEqual(prefs);
     const other = new RecordingClient(second.url);
     expect((await other.post('/api/auth/login', { email: user.email, password: user.password })).status).toBe(200);
 
