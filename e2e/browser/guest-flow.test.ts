@@ -75,7 +75,8 @@ describe('browser: guest call', () => {
 
     await step('end the call', ctx, async () => {
       await page.getByRole('button', { name: 'End call' }).click();
-      await page.getByText('Call ended.').waitFor({ timeout: 10_000 });
+      // The reason shows once the server's end event reaches the page (it may trail the click).
+      await page.getByText(/^Call ended(?: — You hung up)?\.$/).waitFor({ timeout: 10_000 });
     });
     expect(await page.getByRole('link', { name: 'Open in history' }).count()).toBe(0);
     await screenshot(page, 'guest-03-call-ended');

@@ -111,7 +111,8 @@ describe('browser: offline voice mode (no provider variables)', () => {
 
     await step('end the call', ctx, async () => {
       await page.getByRole('button', { name: 'End call' }).click();
-      await page.getByText('Call ended.').waitFor({ timeout: 10_000 });
+      // The reason shows once the server's end event reaches the page (it may trail the click).
+      await page.getByText(/^Call ended(?: — You hung up)?\.$/).waitFor({ timeout: 10_000 });
     });
     await screenshot(page, 'offline-03-call-ended');
     // The fakes were never asked: everything ran on this machine.

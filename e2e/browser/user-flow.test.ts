@@ -129,7 +129,8 @@ describe('browser: sign up, preferences, call, history', () => {
 
     await step('end the call', ctx, async () => {
       await page.getByRole('button', { name: 'End call' }).click();
-      await page.getByText('Call ended.').waitFor({ timeout: 10_000 });
+      // The reason shows once the server's end event reaches the page (it may trail the click).
+      await page.getByText(/^Call ended(?: — You hung up)?\.$/).waitFor({ timeout: 10_000 });
       await page.getByRole('link', { name: 'Open in history' }).waitFor();
     });
     await screenshot(page, 'user-06-call-ended');
