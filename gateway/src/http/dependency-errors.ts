@@ -29,9 +29,8 @@ export function isDependencyUnavailable(err: unknown): boolean {
   // SQLSTATE 08xxx connection exception; 57P01-57P03 server shutting down / not accepting; 53300 too many connections.
   if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
   if (name === 'KnexTimeoutError' || REDIS_ERRORS.has(name)) return true;
-  // node-postgres (pg/lib/client.js, pg-pool) raises these as plain Errors with no code or class of
-  // their own, so their text is the only signal; everything else above goes by code or error class.
-  if (/^(Connection terminated|Query read timeout|timeout expired)/.test(message)) return true;
+  if (/Connection terminated|Query read timeout|connection timeout|The client is (closed|offline)/i.test(message))
+    return true;
   if (Array.isArray(e.errors) && e.errors.some(isDependencyUnavailable)) return true; // AggregateError (dual-stack connect)
   return e.cause !== undefined && e.cause !== err && isDependencyUnavailable(e.cause);
 }
