@@ -3,7 +3,8 @@
 # exact command and exits 1.
 #   scripts/ensure-system-deps.sh          what the tests need: browser, speech synthesis/recognition,
 #                                          audio tools, compose validator, haproxy and redis-server for
-#                                          the cluster tests, ps for process-tree lookups, caddy (TLS)
+#                                          the cluster tests, ps for process-tree lookups, caddy (TLS),
+#                                          prometheus + promtool (the metrics test scrapes the stack)
 #   scripts/ensure-system-deps.sh speech   only the local speech engines (npm start with local providers)
 set -euo pipefail
 need=()
@@ -19,6 +20,7 @@ if [ "${1:-all}" != speech ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v ps >/dev/null || need+=(procps)
   command -v caddy >/dev/null || need+=(caddy)
+  command -v prometheus >/dev/null || need+=(prometheus)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then

@@ -9,6 +9,8 @@ import { healthRouter } from './health/routes';
 import { loadUser } from './auth/current-user';
 import { originGuard } from './security/origin';
 import { featureRouters } from './routes';
+import { httpMetrics } from './metrics/http';
+import { metricsRouter } from './metrics/routes';
 
 /** Parses Express's "trust proxy" setting from its string form. */
 function trustProxyValue(raw: string): boolean | number | string {
@@ -29,6 +31,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxyValue(ctx.config.trustProxy));
   app.set('query parser', 'simple');
+  app.use(httpMetrics(ctx.metrics));
   app.use(httpLogger(ctx.logger));
   app.use(
     helmet({
@@ -49,6 +52,7 @@ export function createApp(ctx: AppContext): express.Express {
     }),
   );
   app.use(healthRouter(ctx));
+  app.use(metricsRouter(ctx));
   // CSRF: cross-site writes are refused before their body is read (docs/security.md).
   app.use(['/api', '/ws'], originGuard(ctx.config));
   app.use('/api', express.json({ limit: '64kb' }));

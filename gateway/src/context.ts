@@ -8,6 +8,7 @@ import type { GatewayConfig } from './config/config';
 import type { Bus } from './infra/bus';
 import type { KeyValue } from './infra/kv';
 import type { Redis } from './infra/redis';
+import type { GatewayMetrics } from './metrics/metrics';
 import type { UserSessions } from './sessions/user-sessions';
 
 /** Everything a feature needs, built once in server.ts (the composition root). */
@@ -26,4 +27,6 @@ export interface AppContext {
   sessionMiddleware: RequestHandler;
   livekit: { rooms: RoomServiceClient; dispatch: AgentDispatchClient };
   agents: AgentRegistry;
+  /** Prometheus metrics (gateway/src/metrics), served on GET /metrics. */
+  metrics: GatewayMetrics;
 }

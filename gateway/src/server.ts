@@ -15,12 +15,16 @@ import { createSessionMiddleware, createSessionStore } from './sessions/session'
 import { UserSessions } from './sessions/user-sessions';
 import { startRetentionJob } from './retention/purge';
 import { attachUpgradeHandlers } from './upgrades';
+import { createGatewayMetrics } from './metrics/metrics';
+import { startMetricsListener } from './metrics/routes';
 
 export interface RunningGateway {
   url: string;
   port: number;
   server: Server;
   ctx: AppContext;
+  /** The private metrics listener's URL (METRICS_PORT), or null. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -87,6 +91,17 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       dispatch: new AgentDispatchClient(lkHttp, config.livekit.apiKey, config.livekit.apiSecret),
     },
     agents: new AgentRegistry(kv),
+    metrics: createGatewayMetrics(),
+  };
+  ctx.metrics.sources.activeCalls = () => repos.conversations.countActive();
+  ctx.metrics.sources.dependencies = async () => {
+    const ok = (p: Promise<unknown>) =>
+      Promise.race([p, new Promise((_, reject) => setTimeout(reject, 1000).unref())]).then(
+        () => true,
+        () => false,
+      );
+    const [database, redisUp] = await Promise.all([ok(repos.ping()), redis ? ok(kv.ping()) : null]);
+    return redisUp === null ? { database } : { database, redis: redisUp };
   };
 
   const app = createApp(ctx);
@@ -97,8 +112,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  const metricsListener = await startMetricsListener(ctx);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host}:${port}`;
+  if (metricsListener) logger.info({ url: metricsListener.url }, 'metrics listening');
   logger.info({ url, database: config.database.url ? 'postgres' : 'embedded', redis: !!redis }, 'gateway listening');
 
   let closed = false;
@@ -107,12 +124,14 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     port,
     server,
     ctx,
+    metricsUrl: metricsListener?.url ?? null,
     async close() {
       if (closed) return;
       closed = true;
       retention.stop();
       sessionStore.close?.();
       await closeUpgrades();
+      await metricsListener?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus.close();

@@ -113,6 +113,12 @@ export class ConversationsRepository {
     return rows[0] ? toConversationRow(rows[0]) : null;
   }
 
+  /** How many account holders' calls are in progress (for the live-calls gauge). */
+  async countActive(): Promise<number> {
+    const row = await this.db('conversations').where({ status: 'active' }).count<{ n: string | number }[]>({ n: '*' });
+    return Number(row[0]?.n ?? 0);
+  }
+
   /** The stored title, null when untitled or missing. */
   async title(id: string): Promise<string | null> {
     const row = await this.db('conversations').where({ id }).first('title');

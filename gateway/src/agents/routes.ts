@@ -13,7 +13,7 @@ import { AgentRecovery } from '../calls/recovery';
  */
 export function agentsRouter(ctx: AppContext): Router {
   const router = Router();
-  const recovery = new AgentRecovery(ctx, new CallDirectory(ctx.repos, ctx.kv));
+  const recovery = new AgentRecovery(ctx, new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls));
   route(router, api.internal.heartbeat, ...signedJson(ctx.config.ingestSecret), async ({ body }, req, res) => {
     const gone = await ctx.agents.record(body);
     res.status(204).end(); // answered before recovery runs: the worker does not wait for it

@@ -1,6 +1,7 @@
 import type { Repositories } from '@parley/db';
 import { AgentState, CallMetadata, DEFAULT_PREFERENCES, EndReason, Utterance } from '@parley/protocol';
 import type { KeyValue } from '../infra/kv';
+import type { CallObserver } from '../metrics/metrics';
 
 /**
  * Where a call's state lives. Account holders' conversations are rows in Postgres; guest
@@ -57,6 +58,8 @@ export class CallDirectory {
   constructor(
     repos: Pick<Repositories, 'conversations' | 'utterances'>,
     private kv: KeyValue,
+    /** Told of each real transition (metrics); a repeated start or a losing end is not one. */
+    private observer?: CallObserver,
   ) {
     this.conversations = repos.conversations;
     this.utterances = repos.utterances;
@@ -109,6 +112,12 @@ export class CallDirectory {
 
   /** created → active. False when it had already started or ended. */
   async markStarted(ref: CallRef, at: Date): Promise<boolean> {
+    const started = await this.#markStarted(ref, at);
+    if (started) this.observer?.started(ref.kind);
+    return started;
+  }
+
+  async #markStarted(ref: CallRef, at: Date): Promise<boolean> {
     if (ref.kind === 'user') return this.conversations.markStarted(ref.id, at);
     const g = await this.guestRecord(ref.id);
     if (!g || g.startedAt || g.endedAt) return false;
@@ -125,7 +134,10 @@ export class CallDirectory {
    */
   async markEnded(ref: CallRef, at: Date, reason: EndReason): Promise<EndReason | null> {
     if (ref.kind === 'user') {
-      if (await this.conversations.markEnded(ref.id, at, reason)) return reason;
+      if (await this.conversations.markEnded(ref.id, at, reason)) {
+        this.observer?.ended('user', reason);
+        return reason;
+      }
       return (await this.find(ref.id))?.endReason ?? null;
     }
     const g = await this.guestRecord(ref.id);
@@ -134,6 +146,7 @@ export class CallDirectory {
     g.endedAt = at.toISOString();
     g.endReason = reason;
     await this.kv.set(keys.guest(ref.id), JSON.stringify(g), GUEST_TTL_MS);
+    this.observer?.ended('guest', reason);
     return reason;
   }
 

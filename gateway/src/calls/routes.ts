@@ -23,7 +23,7 @@ const GUEST_CONVERSATIONS_KEPT = 20;
  */
 export function callsRouter(ctx: AppContext): Router {
   const router = Router();
-  const directory = new CallDirectory(ctx.repos, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
   const preferencesOf = preferencesService(ctx);
 
   route(router, api.calls.create, ...callRateLimits(ctx), async (_input, req) => {

@@ -49,6 +49,11 @@ const GatewayEnv = z
       .int()
       .min(1)
       .default(15 * 60),
+    /** Bearer token for GET /metrics on the public port (unset: /metrics is served only on METRICS_PORT). */
+    METRICS_TOKEN: z.string().min(16).optional(),
+    /** A private listener that serves only GET /metrics (bind it to a private address). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().default('127.0.0.1'),
   })
   .and(ProviderEnv);
 
@@ -97,6 +102,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       tokenTtlSeconds: e.CALL_TOKEN_TTL_SECONDS,
     },
     ingestSecret: e.INGEST_SECRET,
+    metrics: { token: e.METRICS_TOKEN || undefined, port: e.METRICS_PORT, host: e.METRICS_HOST },
     webDist: e.WEB_DIST,
     rateLimit: {
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,

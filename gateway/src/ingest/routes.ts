@@ -14,16 +14,22 @@ import { ingestBatch } from './service';
  */
 export function ingestRouter(ctx: AppContext): Router {
   const router = Router();
-  const directory = new CallDirectory(ctx.repos, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
   route(router, api.internal.ingest, ...signedJson(ctx.config.ingestSecret, '4mb'), async ({ params, body }, req) => {
     try {
       const call = await directory.find(params.id);
       if (!call) throw errors.notFound('Conversation');
       const { ended, ...result } = await ingestBatch(directory, ctx.bus, call, body.events);
+      ctx.metrics.ingestBatches.inc({ outcome: 'stored' });
+      for (const e of body.events) ctx.metrics.ingestEvents.inc({ type: e.type });
       if (ended) afterCallEnded(ctx, call);
       return result;
     } catch (err) {
-      if (isAppError(err)) throw err;
+      if (isAppError(err)) {
+        ctx.metrics.ingestBatches.inc({ outcome: 'rejected' });
+        throw err;
+      }
+      ctx.metrics.ingestBatches.inc({ outcome: 'unavailable' });
       // Database or Redis unavailable: the agent keeps the batch and retries; nothing was half-applied
       // that a retry would duplicate (utterances are idempotent on seq, ends are first-wins).
       const e = err as { code?: unknown; name?: unknown };

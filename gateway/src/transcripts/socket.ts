@@ -42,10 +42,11 @@ function run(mw: RequestHandler, req: Request, res: ServerResponse): Promise<voi
  * `error` (the socket stays open); frames over MAX_CLIENT_FRAME_BYTES close it with 1009.
  */
 export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
-  const directory = new CallDirectory(ctx.repos, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, skipUTF8Validation: true });
   const alive = new WeakMap<WebSocket, boolean>();
   const log = ctx.logger.child({ feature: 'transcripts' });
+  ctx.metrics.sources.wsSubscribers = () => wss.clients.size;
 
   const keepalive = setInterval(() => {
     for (const ws of wss.clients) {
@@ -106,7 +107,7 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
     let live = false;
     const buffered: string[] = [];
     const deliver = (raw: string) => {
-      const head = JSON.parse(raw) as { type?: string; utterance?: { seq?: number } };
+      const head = JSON.parse(raw) as { type?: string; createdAt?: string; utterance?: { seq?: number } };
       if (head.type === 'utterance' && typeof head.utterance?.seq === 'number') {
         if (delivered.has(head.utterance.seq)) return;
         delivered.add(head.utterance.seq);
@@ -115,6 +116,8 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
         if (endSent) return;
         endSent = true;
       }
+      const createdAt = Date.parse(head.createdAt ?? '');
+      if (Number.isFinite(createdAt)) ctx.metrics.fanoutDelay.observe(Math.max(0, Date.now() - createdAt) / 1000);
       send(raw);
     };
     let closed = false;

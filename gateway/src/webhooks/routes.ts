@@ -24,7 +24,7 @@ import { publishTranscript } from '../transcripts/channel';
 export function webhooksRouter(ctx: AppContext): Router {
   const router = Router();
   const receiver = new WebhookReceiver(ctx.config.livekit.apiKey, ctx.config.livekit.apiSecret);
-  const directory = new CallDirectory(ctx.repos, ctx.kv);
+  const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
   const recovery = new AgentRecovery(ctx, directory);
 
   async function callerStillThere(room: string): Promise<boolean> {
