@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomEvent, type Room } from '@livekit/rtc-node';
 import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
@@ -86,6 +87,11 @@ describe('agent worker dispatch by agent name', () => {
     const pid = worker.process.pid!;
     const children = await descendantPids(pid);
     expect(children.length).toBeGreaterThan(0);
+    // Job processes only: turn detection is VAD, so no end-of-turn inference process (agent/src/local-eot.ts).
+    const cmdline = (p: number) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    const kinds = children.map(cmdline);
+    expect(kinds.filter((c) => c.includes('job_proc_lazy_main')).length).toBeGreaterThan(0);
+    expect(kinds.filter((c) => c.includes('inference_proc'))).toEqual([]);
     await room.disconnect();
     const code = await worker.stop('SIGTERM');
     if (code !== 0) console.error(worker.output.join('').slice(-6000));

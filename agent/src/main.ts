@@ -4,6 +4,7 @@ import { loadAgentConfig } from './config';
 
 const config = loadAgentConfig();
 const { AgentServer, ServerOptions, initializeLogger, log } = await import('@livekit/agents');
+const { skipLocalEndOfTurnModel } = await import('./local-eot');
 const { startHeartbeat } = await import('./heartbeat');
 const { signalDescendants } = await import('@parley/tools');
 const { recoverSpool } = await import('./reporting/spool');
@@ -15,6 +16,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 initializeLogger({ pretty: Boolean(process.stdout.isTTY), level: config.logLevel });
 const logger = log();
 
+// Turn detection is VAD (job.ts): no end-of-turn model process (~337 MB) next to the worker.
+skipLocalEndOfTurnModel();
 const server = new AgentServer(
   new ServerOptions({
     // job.ts under tsx; job.js in the production image (compiled next to it).
