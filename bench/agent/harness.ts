@@ -17,13 +17,18 @@ import {
   type Caller,
 } from '@parley/testkit/caller';
 import { participantToken } from '@parley/testkit/livekit';
-import { startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
+import { STACK_ENDPOINT_SILENCE_MS, startStack, type Stack, type StackOptions } from '@parley/testkit/stack';
 import { rssMb } from '../lib/proc';
 import { sleep } from '../lib/stats';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const MIN_INTERRUPTION_MS = 350; // Parley's default (AGENT_MIN_INTERRUPTION_MS); the baseline gets the same
-export const FAKES = { deepgramFinalDelayMs: 0, llmTtftMs: 100, ttsTtfbMs: 80 };
+export const FAKES = {
+  deepgramEndpointingMs: STACK_ENDPOINT_SILENCE_MS,
+  deepgramFinalDelayMs: 0,
+  llmTtftMs: 100,
+  ttsTtfbMs: 80,
+};
 
 export type ArmName = 'parley' | 'baseline';
 

@@ -102,6 +102,13 @@ export function fakeProviderEnv(f: Stack['fakes']): Record<string, string> {
   };
 }
 
+/**
+ * The fake Deepgram's endpointing in every stack (tests and agent benchmarks). The fake's own default
+ * is 300 ms: on a loaded 2-core box the plugin's audio can stall long enough mid-sentence for 300 ms
+ * of "no audio" to split an utterance.
+ */
+export const STACK_ENDPOINT_SILENCE_MS = 450;
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
@@ -109,9 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     const [deepgram, openai, cartesia] = await Promise.all([
-      // 450 ms endpointing (the fake's default is 300): on a loaded 2-core box the plugin's audio
-      // can stall long enough mid-sentence for 300 ms of "no audio" to split an utterance.
-      startFakeDeepgram({ endpointSilenceMs: 450, ...options.deepgram }),
+      startFakeDeepgram({ endpointSilenceMs: STACK_ENDPOINT_SILENCE_MS, ...options.deepgram }),
       startFakeOpenAI(options.openai),
       startFakeCartesia(options.cartesia),
     ]);
