@@ -2,7 +2,9 @@
 // providers) are added step by step; each step every caller takes a few turns. The ramp stops
 // when turn latency p95 passes 2 × the single-call p95, replies underrun, or turns fail. Per
 // step: CPU and RSS of every job process, the worker, the end-of-turn inference process, the
-// gateway, the LiveKit server and the callers. See docs/performance.md.
+// gateway, the LiveKit server and the callers; server cores per call (everything but the callers
+// and fakes, which share this box here) and what a dedicated 2-core server would carry.
+// See docs/performance.md.
 import { mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +105,10 @@ export async function run(args: string[]): Promise<BenchResult> {
         .sort((a, b) => b.cpu - a.cpu)
         .slice(0, n);
       const inference = pids.filter((p) => kinds.get(p) === 'inference');
+      // Everything a dedicated server runs for the calls: every process under the worker (job processes,
+      // busy or idle, the inference process if any, local speech engines), the worker, the gateway and
+      // LiveKit. The callers and provider fakes run in this benchmark process and are counted apart.
+      const serverCpu = [...pids, workerPid, lkPid, gwPid].reduce((s, p) => s + share(p), 0);
       const lat = summarize(samples.map((s) => s.latencyMs));
       const underrunTurns = samples.filter((s) => s.underruns > 0).length;
       if (n === steps[0]) singleP95 = lat.p95;
@@ -133,11 +139,13 @@ export async function run(args: string[]): Promise<BenchResult> {
         livekitCpu: share(lkPid),
         gatewayCpu: share(gwPid),
         callersCpu: share(process.pid),
+        serverCpu: round(serverCpu, 3),
+        serverCoresPerCall: round(serverCpu / n, 3),
         loadAverage1m: round((await import('node:os')).loadavg()[0]!),
       };
       rows.push(row);
       console.log(
-        `  ${n} calls: p50 ${lat.p50} ms, p95 ${lat.p95} ms, ${samples.length} turns (${failed} failed, ${underrunTurns} underran), job CPU ${row.jobCpuPerCall} cores/call, job RSS ≤ ${row.jobRssMbMax} MB, LiveKit ${row.livekitCpu}, callers ${row.callersCpu}`,
+        `  ${n} calls: p50 ${lat.p50} ms, p95 ${lat.p95} ms, ${samples.length} turns (${failed} failed, ${underrunTurns} underran), job CPU ${row.jobCpuPerCall} cores/call, job RSS ≤ ${row.jobRssMbMax} MB, server ${row.serverCoresPerCall} cores/call, LiveKit ${row.livekitCpu}, callers ${row.callersCpu}, load ${row.loadAverage1m}`,
       );
       const tooSlow = singleP95 !== null && n !== steps[0] && lat.p95 > 2 * singleP95;
       const broken = failed > 0 || joinFailures > 0 || underrunTurns > Math.max(1, samples.length * 0.05);
@@ -173,6 +181,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     const last = rows.at(-1) ?? {};
     const sustained = rows.filter((r) => (r.calls as number) <= maxSustainable);
     const rssMax = Math.max(0, ...rows.map((r) => r.jobRssMbMax as number));
+    // The issue's reference point: 8 concurrent calls, or the last sustained step below it.
+    const at8 = sustained.find((r) => r.calls === 8) ?? sustained.at(-1);
+    const perCall = (at8?.serverCoresPerCall as number | undefined) ?? null;
+    const p95Ratio = at8 && singleP95 ? round((at8.p95 as number) / singleP95, 2) : null;
     const figures: Figure[] = [
       {
         name: 'max sustainable concurrent calls',
@@ -181,15 +193,43 @@ export async function run(args: string[]): Promise<BenchResult> {
         target: { op: '>=', value: 24 },
       },
       { name: 'single-call turn p95', value: singleP95, unit: 'ms' },
-      { name: 'job process RSS (largest seen)', value: rssMax, unit: 'MB', target: { op: '<=', value: 300 } },
+      {
+        name: `server cores per call at ${at8?.calls ?? '—'} calls (job + worker + inference + gateway + LiveKit)`,
+        value: perCall,
+        unit: 'cores',
+        target: { op: '<=', value: 0.08 },
+        note: 'callers and provider fakes excluded (reported below)',
+      },
+      {
+        name: 'calls a dedicated 2-core server would carry (2 ÷ server cores per call)',
+        value: perCall ? Math.floor(2 / perCall) : null,
+        unit: 'calls',
+        target: { op: '>=', value: 24 },
+      },
+      {
+        name: `turn p95 at ${at8?.calls ?? '—'} calls ÷ single-call p95`,
+        value: p95Ratio,
+        unit: 'x',
+        target: { op: '<=', value: 1.25 },
+      },
+      { name: 'job process RSS (largest seen)', value: rssMax, unit: 'MB', target: { op: '<=', value: 150 } },
       {
         name: 'job process CPU per call (at the last sustained step)',
         value: (sustained.at(-1)?.jobCpuPerCall as number) ?? null,
         unit: 'cores',
       },
-      { name: 'end-of-turn inference process RSS', value: (last.inferenceRssMb as number) ?? null, unit: 'MB' },
+      {
+        name: 'end-of-turn inference process RSS',
+        value: (last.inferenceRssMb as number) ?? null,
+        unit: 'MB',
+        target: { op: '<=', value: 0, text: 'none (VAD turn detection)' },
+      },
       { name: 'LiveKit server CPU (last step)', value: (last.livekitCpu as number) ?? null, unit: 'cores' },
-      { name: 'callers CPU (last step)', value: (last.callersCpu as number) ?? null, unit: 'cores' },
+      {
+        name: 'callers and provider fakes CPU (last step; this benchmark process, not the server)',
+        value: (last.callersCpu as number) ?? null,
+        unit: 'cores',
+      },
     ];
     const result: BenchResult = {
       benchmark: profDir ? 'density-profile' : 'density',
@@ -204,7 +244,8 @@ export async function run(args: string[]): Promise<BenchResult> {
           'turn p95 > 2 × single-call p95, a failed turn or join, or more than 5 % of replies with a frame gap > 100 ms',
         gateway: 'own process',
         livekitUdpPorts: 400,
-        callers: 'all in the benchmark process (rtc-node)',
+        callers: 'all in the benchmark process (rtc-node), with the provider fakes',
+        serverCpu: 'every process under the agent worker + the worker + the gateway + LiveKit',
         budgetSeconds: budgetMs / 1000,
       },
       machine: machine.finish(),
@@ -224,6 +265,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         'inference MB': r.inferenceRssMb,
         'LiveKit CPU': r.livekitCpu,
         'gateway CPU': r.gatewayCpu,
+        'server CPU/call': r.serverCoresPerCall,
         'callers CPU': r.callersCpu,
         load: r.loadAverage1m,
       })),
