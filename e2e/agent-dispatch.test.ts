@@ -69,7 +69,12 @@ describe('agent worker dispatch by agent name', () => {
     rooms.push(room);
 
     const agentIdentity = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('agent never joined')), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`agent never joined; worker output:\n${worker.output.join('').slice(-4000)}`)),
+        // The worker registers before its idle job process has finished importing agents and the
+        // plugins; on a loaded 2-core box that warm-up alone can take tens of seconds.
+        60_000,
+      );
       const check = () => {
         for (const p of room.remoteParticipants.values())
           if (p.attributes['parley.conversation_id'] === metadata.conversationId) {
