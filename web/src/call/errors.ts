@@ -1,3 +1,4 @@
+import { DisconnectReason } from 'livekit-client';
 import { ApiError, UNREACHABLE } from '../api/client';
 
 export interface CallProblem {
@@ -53,5 +54,16 @@ export function connectProblem(e: unknown): CallProblem {
     title: 'Could not reach the voice server',
     message:
       'Parley answered, but its media server (LiveKit) did not. It may be down or blocked by your network. Try again in a moment.',
+  };
+}
+
+/** The room was lost for good (not hung up by the caller). */
+export function disconnectProblem(reason: DisconnectReason | undefined): CallProblem {
+  return {
+    title: 'The call was disconnected',
+    message:
+      reason === DisconnectReason.ROOM_DELETED
+        ? 'The call was closed on the server.'
+        : 'The connection to the voice server was lost and could not be restored. Start a new call to continue.',
   };
 }

@@ -8,8 +8,24 @@ import {
   type LocalAudioTrack,
 } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { startCall, type CallGrant } from '../api/calls';
-import { connectProblem, microphoneProblem, startProblem, type CallProblem } from './errors';
+import { rejoinCall, startCall, type CallGrant } from '../api/calls';
+import { ApiError } from '../api/client';
+import { connectProblem, disconnectProblem, microphoneProblem, startProblem, type CallProblem } from './errors';
+
+const MIC_OPTIONS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+
+/** Disconnections that mean the connection (or its LiveKit node) was lost, not that the call was ended or taken over. */
+const REJOINABLE = new Set<DisconnectReason>([
+  DisconnectReason.UNKNOWN_REASON,
+  DisconnectReason.SERVER_SHUTDOWN,
+  DisconnectReason.STATE_MISMATCH,
+  DisconnectReason.JOIN_FAILURE,
+  DisconnectReason.MIGRATION,
+  DisconnectReason.SIGNAL_CLOSE,
+  DisconnectReason.CONNECTION_TIMEOUT,
+]);
+/** Waits before each rejoin attempt (the first at once; ~25 s in all, then the call is given up). */
+const REJOIN_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 10000];
 
 export type CallPhase = 'idle' | 'starting' | 'live' | 'ended';
 
@@ -41,12 +57,88 @@ export function useCall(): CallControl {
   const roomRef = useRef<Room | null>(null);
 
   const start = useCallback(async () => {
+    /**
+     * Joins the grant's room with `mic`. When the room is lost without the caller hanging up (its
+     * LiveKit node died and LiveKit's own reconnection gave up), asks for a fresh token for the same
+     * conversation and joins again: LiveKit recreates the room on a live node and the agent is
+     * dispatched again.
+     */
+    const join = async (g: CallGrant, mic: LocalAudioTrack, rejoining = false): Promise<boolean> => {
+      const r = new Room({ adaptiveStream: false, dynacast: false, disconnectOnPageLeave: true });
+      r.on(RoomEvent.ConnectionStateChanged, (s) => setConnection(s));
+      r.on(RoomEvent.Reconnected, () => {
+        setJustReconnected(true);
+        setTimeout(() => setJustReconnected(false), 4000);
+      });
+      r.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
+        mic.stop();
+        if (roomRef.current !== r) return; // a failed connect, handled where it was awaited
+        if (!leaving.current && reason !== undefined && REJOINABLE.has(reason)) {
+          void rejoin(g.conversationId);
+          return;
+        }
+        setPhase('ended');
+        if (!leaving.current && reason !== DisconnectReason.CLIENT_INITIATED) setProblem(disconnectProblem(reason));
+      });
+      roomRef.current = r;
+      setGrant(g);
+      setRoom(r);
+      try {
+        await r.connect(g.url, g.token);
+      } catch (e) {
+        roomRef.current = null;
+        mic.stop();
+        if (rejoining) return false;
+        setRoom(null);
+        setGrant(null);
+        setProblem(connectProblem(e));
+        setPhase('idle');
+        return false;
+      }
+      try {
+        await r.localParticipant.publishTrack(mic, { source: Track.Source.Microphone });
+      } catch (e) {
+        setProblem(microphoneProblem(e));
+      }
+      return true;
+    };
+
+    const rejoin = async (conversationId: string) => {
+      setConnection(ConnectionState.Reconnecting);
+      for (let attempt = 0; attempt < REJOIN_DELAYS_MS.length && !leaving.current; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, REJOIN_DELAYS_MS[attempt]));
+        let g: CallGrant;
+        try {
+          g = await rejoinCall(conversationId);
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 'call_ended') break;
+          continue;
+        }
+        let mic: LocalAudioTrack;
+        try {
+          mic = await createLocalAudioTrack(MIC_OPTIONS);
+        } catch (e) {
+          setProblem(microphoneProblem(e));
+          break;
+        }
+        if (leaving.current) return mic.stop();
+        if (await join(g, mic, true)) {
+          setJustReconnected(true);
+          setTimeout(() => setJustReconnected(false), 4000);
+          return;
+        }
+      }
+      if (leaving.current) return;
+      setPhase('ended');
+      setProblem(disconnectProblem(undefined));
+    };
+
     setProblem(null);
     setPhase('starting');
     leaving.current = false;
     let mic: LocalAudioTrack;
     try {
-      mic = await createLocalAudioTrack({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
+      mic = await createLocalAudioTrack(MIC_OPTIONS);
     } catch (e) {
       setProblem(microphoneProblem(e));
       setPhase('idle');
@@ -61,45 +153,7 @@ export function useCall(): CallControl {
       setPhase('idle');
       return;
     }
-    const r = new Room({ adaptiveStream: false, dynacast: false, disconnectOnPageLeave: true });
-    r.on(RoomEvent.ConnectionStateChanged, (s) => setConnection(s));
-    r.on(RoomEvent.Reconnected, () => {
-      setJustReconnected(true);
-      setTimeout(() => setJustReconnected(false), 4000);
-    });
-    r.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
-      mic.stop();
-      if (roomRef.current !== r) return; // a failed connect, handled where it was awaited
-      setPhase('ended');
-      if (!leaving.current && reason !== DisconnectReason.CLIENT_INITIATED) {
-        setProblem({
-          title: 'The call was disconnected',
-          message:
-            reason === DisconnectReason.ROOM_DELETED
-              ? 'The call was closed on the server.'
-              : 'The connection to the voice server was lost and could not be restored. Start a new call to continue.',
-        });
-      }
-    });
-    roomRef.current = r;
-    setGrant(g);
-    setRoom(r);
-    try {
-      await r.connect(g.url, g.token);
-    } catch (e) {
-      roomRef.current = null;
-      mic.stop();
-      setRoom(null);
-      setGrant(null);
-      setProblem(connectProblem(e));
-      setPhase('idle');
-      return;
-    }
-    try {
-      await r.localParticipant.publishTrack(mic, { source: Track.Source.Microphone });
-    } catch (e) {
-      setProblem(microphoneProblem(e));
-    }
+    if (!(await join(g, mic))) return;
     setPhase('live');
   }, []);
 

@@ -1,0 +1,101 @@
+import { act, render, screen, waitFor } from '@testing-library/react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as LivekitClient from 'livekit-client';
+import { ApiError } from '../api/client';
+import { useCall } from './useCall';
+
+// livekit-client's Room, replaced by one the test drives: it records what the hook joined with and
+// lets the test drop the connection with a given DisconnectReason.
+const lk = vi.hoisted(() => {
+  const rooms: FakeRoom[] = [];
+  class FakeRoom {
+    handlers = new Map<string, Array<(...a: unknown[]) => void>>();
+    joined: { url: string; token: string } | null = null;
+    published = 0;
+    localParticipant = { publishTrack: async () => void this.published++ };
+    constructor() {
+      rooms.push(this);
+    }
+    on(event: string, fn: (...a: unknown[]) => void) {
+      this.handlers.set(event, [...(this.handlers.get(event) ?? []), fn]);
+      return this;
+    }
+    emit(event: string, ...args: unknown[]) {
+      for (const fn of this.handlers.get(event) ?? []) fn(...args);
+    }
+    async connect(url: string, token: string) {
+      this.joined = { url, token };
+    }
+    async disconnect() {
+      this.emit('disconnected', 1);
+    }
+  }
+  return { rooms, FakeRoom };
+});
+
+vi.mock('livekit-client', async (importOriginal) => ({
+  ...(await importOriginal<typeof LivekitClient>()),
+  Room: lk.FakeRoom,
+  createLocalAudioTrack: async () => ({ stop: () => undefined }),
+}));
+
+const api = vi.hoisted(() => ({ startCall: vi.fn(), rejoinCall: vi.fn() }));
+vi.mock('../api/calls', () => api);
+
+const CONV = '3f1f6c1e-8d7a-4e59-9d2b-1a2b3c4d5e6f';
+const grant = (token: string) => ({ url: 'ws://lk', token, room: 'parley-room', conversationId: CONV });
+
+function Probe() {
+  const call = useCall();
+  return (
+    <div>
+      <button onClick={() => void call.start()}>start</button>
+      <p data-testid="phase">{call.phase}</p>
+      <p data-testid="token">{call.grant?.token}</p>
+      <p data-testid="problem">{call.problem?.title ?? ''}</p>
+    </div>
+  );
+}
+
+async function startLive() {
+  render(<Probe />);
+  await act(async () => screen.getByText('start').click());
+  await waitFor(() => expect(screen.getByTestId('phase').textContent).toBe('live'));
+}
+
+describe('useCall when the LiveKit node is lost', () => {
+  beforeEach(() => {
+    lk.rooms.length = 0;
+    api.startCall.mockReset().mockResolvedValue(grant('first-token'));
+    api.rejoinCall.mockReset();
+  });
+
+  it('rejoins the same conversation with a fresh token from POST /api/calls/:id/rejoin', async () => {
+    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
+    await startLive();
+    await act(async () => lk.rooms[0]!.emit('disconnected', 7 /* JOIN_FAILURE */));
+    await waitFor(() => expect(lk.rooms[1]?.joined?.token).toBe('fresh-token'));
+    expect(api.rejoinCall).toHaveBeenCalledWith(CONV);
+    expect(lk.rooms[1]!.published).toBe(1); // the microphone again
+    expect(screen.getByTestId('phase').textContent).toBe('live');
+    expect(screen.getByTestId('token').textContent).toBe('fresh-token');
+    expect(screen.getByTestId('problem').textContent).toBe('');
+  });
+
+  it('gives up with a message when the call has ended meanwhile (409 call_ended)', async () => {
+    api.rejoinCall.mockRejectedValue(new ApiError(409, 'call_ended', 'This call has ended.'));
+    await startLive();
+    await act(async () => lk.rooms[0]!.emit('disconnected', 9 /* SIGNAL_CLOSE */));
+    await waitFor(() => expect(screen.getByTestId('phase').textContent).toBe('ended'));
+    expect(api.rejoinCall).toHaveBeenCalledTimes(1);
+    expect(lk.rooms).toHaveLength(1);
+    expect(screen.getByTestId('problem').textContent).toBe('The call was disconnected');
+  });
+
+  it('does not rejoin a room the server closed', async () => {
+    await startLive();
+    await act(async () => lk.rooms[0]!.emit('disconnected', 5 /* ROOM_DELETED */));
+    await waitFor(() => expect(screen.getByTestId('phase').textContent).toBe('ended'));
+    expect(api.rejoinCall).not.toHaveBeenCalled();
+  });
+});
