@@ -20,3 +20,4 @@ export { SharesRepository, type ListedShare, type Share } from './repositories/s
 export { UsageRepository, type UsageRow } from './repositories/usage';
 export { normalizeEmail, UsersRepository, type User, type UserRole } from './repositories/users';
 export { UtterancesRepository, type UtteranceMetrics, type UtteranceRecord } from './repositories/utterances';
+export * from './backup/index';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
-import { createDatabase, createRepositories, migrateLatest, type Database } from '@parley/db';
+import { createDatabase, createRepositories, lockDataDir, migrateLatest, type Database } from '@parley/db';
 import { AgentRegistry } from './agents/registry';
 import { createApp } from './app';
 import type { GatewayConfig } from './config/config';
@@ -43,11 +43,14 @@ function httpUrl(wsUrl: string): string {
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const ownsDb = !options.db;
+  const embeddedDir = ownsDb && !config.database.url ? `${config.database.dataDir}/pg` : undefined;
+  // PGlite serves one process per folder: a backup or restore (or a second gateway) must wait.
+  const releaseDataDir = embeddedDir ? lockDataDir(embeddedDir, 'the Parley gateway') : () => {};
   const db =
     options.db ??
     createDatabase({
       url: config.database.url,
-      dataDir: config.database.url ? undefined : `${config.database.dataDir}/pg`,
+      dataDir: embeddedDir,
     });
   if (options.migrate ?? ownsDb) {
     const t = performance.now();
@@ -137,6 +140,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       await bus.close();
       for (const c of [redisSub, redis]) if (c?.isOpen) await c.quit().catch(() => c.destroy());
       if (ownsDb) await db.destroy();
+      releaseDataDir();
     },
   };
 }
