@@ -195,7 +195,7 @@ describe('browser: sign up, preferences, call, history', () => {
     expect(await page.locator('.conversation-head').textContent()).toContain('You hung up');
     // Per-turn latency: the reply's end-to-end figure and, opened, its breakdown.
     const latency = turns.nth(2).locator('details.latency');
-    expect(await latency.locator('summary').textContent()).toMatch(/^Replied in \d[\d.,]* ?(ms|s)$/);
+    expect(await latency.locator('summary').textContent()).toMatch(/^Replied in \d[\d.,]* ?(ms|s|sec)$/);
     await latency.locator('summary').click();
     for (const label of ['End of speech detected', 'Language model, first token', 'Speech synthesis, first audio'])
       expect(await latency.locator('dt', { hasText: label }).count(), label).toBe(1);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { text } from './text';
+import { LANGUAGE_CODES } from './languages';
+
+export { LANGUAGES, LANGUAGE_CODES, type LanguageCode } from './languages';
 
 export const LIMITS = {
   systemPrompt: 2000,
@@ -11,20 +14,6 @@ export const LIMITS = {
   utteranceText: 10_000,
 } as const;
 
-/** Languages Parley offers; each drives STT language, TTS language and the reply instruction. */
-export const LANGUAGES = [
-  { code: 'en', name: 'English' },
-  { code: 'es', name: 'Spanish' },
-  { code: 'fr', name: 'French' },
-  { code: 'de', name: 'German' },
-  { code: 'it', name: 'Italian' },
-  { code: 'pt', name: 'Portuguese' },
-  { code: 'nl', name: 'Dutch' },
-  { code: 'ja', name: 'Japanese' },
-  { code: 'hi', name: 'Hindi' },
-] as const;
-export type LanguageCode = (typeof LANGUAGES)[number]['code'];
-export const LANGUAGE_CODES = LANGUAGES.map((l) => l.code) as [LanguageCode, ...LanguageCode[]];
 export const Language = z.enum(LANGUAGE_CODES);
 
 export const Preferences = z.object({

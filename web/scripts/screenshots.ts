@@ -1,6 +1,7 @@
 /**
  * Screenshots of every page at desktop and phone width, for a person to look at.
  *   npm run build -w web && npx tsx web/scripts/screenshots.ts [outDir]
+ *   SHOTS=landing,landing-es npx tsx web/scripts/screenshots.ts   (only those shots)
  * Serves web/dist from a throwaway static server, answers /api and the transcript WebSocket with
  * scripted data (playwright route / routeWebSocket), and joins a real local LiveKit server for the
  * in-call shot (no agent, so the agent panel shows "waiting"). Reports console errors per page.
@@ -45,7 +46,9 @@ const server = createServer((req, res) => {
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
-const lk = await startLivekitServer();
+/** Started only when a selected shot joins a call. */
+let lkStarted: ReturnType<typeof startLivekitServer> | null = null;
+const livekit = () => (lkStarted ??= startLivekitServer());
 const CONV = '3f6c1f7e-8a4b-4c2d-9e1f-0a1b2c3d4e5f';
 const t = (s: number) => new Date(Date.UTC(2025, 4, 12, 9, 30, s)).toISOString();
 const metrics: TurnMetrics = {
@@ -223,6 +226,7 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
     [
       api.calls.create,
       async () => {
+        const lk = await livekit();
         const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity: 'screenshot-user', ttl: 600 });
         at.addGrant({ room: 'shot-room', roomJoin: true, canPublish: true, canSubscribe: true });
         return ok(api.calls.create, { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV });
@@ -295,12 +299,17 @@ interface Shot {
   loggedIn: boolean;
   overrides?: Record<string, Reply>;
   denyMic?: boolean;
+  /** The browser's language (navigator.languages); the UI follows it for guests. */
+  locale?: string;
   /** The shot provokes error answers on purpose; Chromium logs each as "Failed to load resource". */
   expectHttpErrors?: boolean;
   act?: (page: Page) => Promise<void>;
 }
 const shots: Shot[] = [
   { name: 'landing', path: '/', loggedIn: false },
+  { name: 'landing-es', path: '/', loggedIn: false, locale: 'es-ES' },
+  { name: 'landing-ja', path: '/', loggedIn: false, locale: 'ja-JP' },
+  { name: 'landing-hi', path: '/', loggedIn: false, locale: 'hi-IN' },
   {
     name: 'login-error',
     expectHttpErrors: true,
@@ -397,8 +406,9 @@ for (const [label, viewport] of [
   ['desktop', { width: 1280, height: 800 }],
   ['phone', { width: 375, height: 812 }],
 ] as const) {
-  for (const shot of shots) {
-    const context = await browser.newContext({ viewport, colorScheme: 'light' });
+  const only = process.env.SHOTS?.split(',').filter(Boolean);
+  for (const shot of shots.filter((s) => !only || only.includes(s.name))) {
+    const context = await browser.newContext({ viewport, colorScheme: 'light', locale: shot.locale ?? 'en-US' });
     const page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
@@ -434,7 +444,8 @@ for (const [label, viewport] of [
 }
 
 await browser.close();
-await lk.stop();
+const lkRunning = lkStarted as ReturnType<typeof startLivekitServer> | null;
+if (lkRunning) await (await lkRunning).stop();
 server.close();
 console.log(`screenshots in ${out}`);
 console.log(problems.length ? `problems:\n  ${problems.join('\n  ')}` : 'no console errors, no horizontal overflow');

@@ -3,12 +3,18 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
 import { AuthProvider } from './auth/AuthContext';
+import { initialLanguage, setUiLanguage } from './i18n';
+import { LanguageSync } from './i18n/LanguageSync';
 import './styles/base.css';
+
+// The page opens in the language it will show (its catalogue loaded first), so no English flashes by.
+await setUiLanguage(initialLanguage(), { remember: false }).catch(() => undefined);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <BrowserRouter>
       <AuthProvider>
+        <LanguageSync />
         <App />
       </AuthProvider>
     </BrowserRouter>

@@ -1,3 +1,4 @@
+import { i18n, uiLanguage } from '../i18n';
 import { pathOf, type BodyOf, type QueryOf, type ResponseOf, type RouteContract } from '@parley/protocol';
 
 /**
@@ -43,10 +44,19 @@ export function isApiError(e: unknown, code?: string): e is ApiError {
   return e instanceof ApiError && (code === undefined || e.code === code);
 }
 
+/**
+ * What to show for a failure. The server's messages are English and the most specific, so an
+ * English UI shows them; another UI language shows the catalogue's text for the error's stable
+ * code (`errors.<code>`), and the server's message only for a code the catalogue does not know.
+ */
 export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
+  if (e instanceof ApiError) {
+    const key = `errors.${e.code}`;
+    if (uiLanguage() === 'en' || !i18n.exists(key)) return e.message;
+    return i18n.t(key as 'errors.http_error', { status: e.status });
+  }
   if (e instanceof Error && e.message) return e.message;
-  return 'Something went wrong.';
+  return i18n.t('common.somethingWrong');
 }
 
 /** Called when any request answers 401: the session ended (expired, logged out elsewhere). */

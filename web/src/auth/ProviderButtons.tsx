@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { OidcProviderView } from '@parley/protocol';
 import { getSignInProviders } from '../api/identities';
 
@@ -7,6 +8,7 @@ import { getSignInProviders } from '../api/identities';
  * none (or cannot say). Plain links: the gateway starts the flow and redirects to the provider.
  */
 export function ProviderButtons({ next }: { next?: string | null }) {
+  const { t } = useTranslation();
   const [providers, setProviders] = useState<OidcProviderView[]>([]);
   useEffect(() => {
     let live = true;
@@ -23,11 +25,11 @@ export function ProviderButtons({ next }: { next?: string | null }) {
     <div className="provider-buttons">
       {providers.map((p) => (
         <a key={p.id} className="button button-block" href={p.startUrl + query}>
-          Continue with {p.displayName}
+          {t('auth.continueWith', { provider: p.displayName })}
         </a>
       ))}
       <p className="divider" aria-hidden="true">
-        <span>or</span>
+        <span>{t('auth.or')}</span>
       </p>
     </div>
   );

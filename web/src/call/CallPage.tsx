@@ -11,6 +11,7 @@ import { useTranscriptSocket } from '../transcript/useTranscriptSocket';
 import { AgentPanel } from './AgentPanel';
 import { CallControls } from './CallControls';
 import { useCall } from './useCall';
+import { setActiveCall } from './activeCall';
 import '../styles/call.css';
 
 export default function CallPage({ guest }: { guest: boolean }) {
@@ -20,6 +21,11 @@ export default function CallPage({ guest }: { guest: boolean }) {
   const { transcript, status: socketStatus, serverError } = useTranscriptSocket(conversationId);
   const inCall = call.phase === 'live' || call.phase === 'starting';
   const speechMissing = useSpeechMissing(transcript.ended && transcript.endReason === 'speech_unavailable');
+  // The header's "call in progress" badge, for as long as the call is up.
+  useEffect(() => {
+    setActiveCall(inCall ? { path: guest ? '/guest' : '/call' } : null);
+    return () => setActiveCall(null);
+  }, [inCall, guest]);
   const { end } = call;
   // The agent cannot hear or speak and has left: hang up rather than leave the caller talking to no one.
   useEffect(() => {

@@ -1,10 +1,15 @@
 import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { useAuth } from '../auth/AuthContext';
+import { useActiveCall } from '../call/activeCall';
+import { LanguageSwitcher } from './LanguageSwitcher';
 import { ProvidersBanner } from './ProvidersBanner';
 import { RouteFocus } from './RouteFocus';
 
 export function Layout() {
+  const { t } = useTranslation();
   const { user, logout, loadError } = useAuth();
+  const activeCall = useActiveCall();
   const navigate = useNavigate();
   const onLogout = async () => {
     await logout().catch(() => undefined);
@@ -14,40 +19,55 @@ export function Layout() {
     <div className="shell">
       <RouteFocus />
       <a className="skip-link" href="#main">
-        Skip to content
+        {t('nav.skip')}
       </a>
       <header className="site-header">
-        <Link to="/" className="brand" aria-label="Parley home">
+        <Link to="/" className="brand" aria-label={t('nav.home')}>
           <span className="brand-mark" aria-hidden="true" />
-          Parley
+          {t('common.appName')}
         </Link>
-        <nav aria-label="Main">
+        {activeCall && (
+          <Link to={activeCall.path} className="call-badge" data-testid="call-badge">
+            <span className="call-badge-dot" aria-hidden="true" />
+            {t('nav.callInProgress')}
+          </Link>
+        )}
+        <nav aria-label={t('nav.main')}>
           <ul className="nav-list">
             {user ? (
               <>
                 <li>
-                  <NavLink to="/call">Call</NavLink>
+                  <NavLink to="/call">{t('nav.call')}</NavLink>
                 </li>
                 <li>
-                  <NavLink to="/history">History</NavLink>
+                  <NavLink to="/history">{t('nav.history')}</NavLink>
                 </li>
                 <li>
-                  <NavLink to="/settings">Settings</NavLink>
+                  <NavLink to="/settings">{t('nav.settings')}</NavLink>
+                </li>
+                <li className="nav-user">
+                  <span className="nav-user-name" title={t('nav.signedInAs', { name: user.displayName })}>
+                    <span className="visually-hidden">{t('nav.signedInAs', { name: user.displayName })}</span>
+                    <span aria-hidden="true">{user.displayName}</span>
+                  </span>
                 </li>
                 <li>
                   <button type="button" className="link-button" onClick={onLogout}>
-                    Log out
+                    {t('nav.logout')}
                   </button>
                 </li>
               </>
             ) : user === null ? (
               <>
                 <li>
-                  <NavLink to="/login">Log in</NavLink>
+                  <LanguageSwitcher />
+                </li>
+                <li>
+                  <NavLink to="/login">{t('nav.login')}</NavLink>
                 </li>
                 <li>
                   <NavLink to="/signup" className="nav-cta">
-                    Sign up
+                    {t('nav.signup')}
                   </NavLink>
                 </li>
               </>
@@ -65,7 +85,7 @@ export function Layout() {
         <Outlet />
       </main>
       <footer className="site-footer">
-        <p>Parley — a voice agent you host yourself.</p>
+        <p>{t('nav.footer')}</p>
       </footer>
     </div>
   );

@@ -1,53 +1,47 @@
 import { Link } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { useAuth } from '../auth/AuthContext';
 import { usePageTitle } from '../lib/usePageTitle';
 
 export function LandingPage() {
+  const { t } = useTranslation();
   usePageTitle('');
   const { user } = useAuth();
   return (
     <div className="landing">
       <section className="hero" aria-labelledby="hero-title">
-        <h1 id="hero-title">Talk it through.</h1>
-        <p className="lead">
-          Parley is a voice agent you host yourself. Speak naturally, interrupt when you like, and read along as the
-          conversation happens.
-        </p>
+        <h1 id="hero-title">{t('landing.title')}</h1>
+        <p className="lead">{t('landing.lead')}</p>
         <div className="hero-actions">
           {user ? (
             <Link className="button button-primary" to="/call">
-              Start a call
+              {t('landing.startCall')}
             </Link>
           ) : (
             <>
               <Link className="button button-primary" to="/guest">
-                Try it now — no account
+                {t('landing.tryGuest')}
               </Link>
               <Link className="button" to="/signup">
-                Create an account
+                {t('landing.createAccount')}
               </Link>
             </>
           )}
         </div>
-        {!user && (
-          <p className="muted small">
-            Guest calls are not saved. With an account you choose the voice, language and topics, and keep a searchable
-            history.
-          </p>
-        )}
+        {!user && <p className="muted small">{t('landing.guestNote')}</p>}
       </section>
-      <section className="features" aria-label="What Parley does">
+      <section className="features" aria-label={t('landing.featuresLabel')}>
         <div className="feature">
-          <h2>Live transcript</h2>
-          <p>Both sides of the conversation appear as they are spoken.</p>
+          <h2>{t('landing.transcriptTitle')}</h2>
+          <p>{t('landing.transcriptText')}</p>
         </div>
         <div className="feature">
-          <h2>Your preferences</h2>
-          <p>Pick a voice, a language, favourite topics and your own instructions.</p>
+          <h2>{t('landing.prefsTitle')}</h2>
+          <p>{t('landing.prefsText')}</p>
         </div>
         <div className="feature">
-          <h2>Your data</h2>
-          <p>Search, export or delete any conversation, or your whole account.</p>
+          <h2>{t('landing.dataTitle')}</h2>
+          <p>{t('landing.dataText')}</p>
         </div>
       </section>
     </div>

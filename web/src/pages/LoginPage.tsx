@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { login } from '../api/auth';
 import { ApiError, errorMessage } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
@@ -11,7 +12,8 @@ import { safeNext } from '../lib/safeNext';
 import { usePageTitle } from '../lib/usePageTitle';
 
 export function LoginPage() {
-  usePageTitle('Log in');
+  const { t } = useTranslation();
+  usePageTitle(t('auth.loginTitle'));
   const { setUser, refresh } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
@@ -32,7 +34,8 @@ export function LoginPage() {
     } catch (err) {
       if (err instanceof ApiError && err.code === 'rate_limited') {
         const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-        setError(retry ? `${err.message} (about ${Math.ceil(retry / 60)} min)` : err.message);
+        const message = errorMessage(err);
+        setError(retry ? t('auth.retryAbout', { message, minutes: Math.ceil(retry / 60) }) : message);
       } else setError(errorMessage(err));
     } finally {
       setBusy(false);
@@ -41,13 +44,13 @@ export function LoginPage() {
 
   return (
     <div className="narrow card">
-      <h1>Log in</h1>
-      {error && <Alert title="Could not log in">{error}</Alert>}
-      {!error && <OidcError code={params.get('oidc_error')} title="Could not sign in with the provider" />}
+      <h1>{t('auth.loginTitle')}</h1>
+      {error && <Alert title={t('auth.loginFailed')}>{error}</Alert>}
+      {!error && <OidcError code={params.get('oidc_error')} title={t('auth.providerFailed')} />}
       <ProviderButtons next={params.get('next')} />
       <form onSubmit={onSubmit} noValidate>
         <Field
-          label="Email"
+          label={t('auth.email')}
           type="email"
           name="email"
           autoComplete="email"
@@ -56,7 +59,7 @@ export function LoginPage() {
           onChange={(e) => setEmail(e.target.value)}
         />
         <Field
-          label="Password"
+          label={t('auth.password')}
           type="password"
           name="password"
           autoComplete="current-password"
@@ -65,11 +68,12 @@ export function LoginPage() {
           onChange={(e) => setPassword(e.target.value)}
         />
         <button className="button button-primary button-block" type="submit" disabled={busy || !email || !password}>
-          {busy ? 'Logging in…' : 'Log in'}
+          {busy ? t('auth.loggingIn') : t('auth.loginTitle')}
         </button>
       </form>
       <p className="muted small">
-        New here? <Link to="/signup">Create an account</Link> or <Link to="/guest">try a guest call</Link>.
+        {t('auth.newHere')} <Link to="/signup">{t('landing.createAccount')}</Link> {t('auth.orGuest')}{' '}
+        <Link to="/guest">{t('auth.tryGuestCall')}</Link>.
       </p>
     </div>
   );

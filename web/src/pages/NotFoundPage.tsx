@@ -1,13 +1,15 @@
 import { Link } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { usePageTitle } from '../lib/usePageTitle';
 
 export function NotFoundPage() {
-  usePageTitle('Not found');
+  const { t } = useTranslation();
+  usePageTitle(t('notFound.title'));
   return (
     <div className="narrow">
-      <h1>Page not found</h1>
+      <h1>{t('notFound.title')}</h1>
       <p>
-        There is nothing at this address. <Link to="/">Go to the start page</Link>.
+        {t('notFound.text')} <Link to="/">{t('notFound.home')}</Link>.
       </p>
     </div>
   );

@@ -1,6 +1,8 @@
 import { DEFAULT_PREFERENCES, LANGUAGES, type Preferences } from '@parley/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
+import { isUiLanguage } from '@parley/protocol/i18n';
+import { setUiLanguage } from '../i18n';
 import { errorMessage } from '../api/client';
 import { getLanguages, getPreferences, getVoices, putPreferences, type Language, type Voice } from '../api/me';
 import { useAuth } from '../auth/AuthContext';
@@ -13,6 +15,13 @@ import { PreferencesForm } from '../settings/PreferencesForm';
 import { ProfileForm } from '../settings/ProfileForm';
 import { SecuritySection } from '../settings/SecuritySection';
 import { SharesSection } from '../settings/SharesSection';
+
+/** Saves, then shows the UI in the language just chosen (the same preference the agent speaks). */
+async function savePreferences(p: Preferences): Promise<Preferences> {
+  const stored = await putPreferences(p);
+  if (isUiLanguage(stored?.language)) void setUiLanguage(stored.language);
+  return stored;
+}
 
 interface Loaded {
   prefs: Preferences;
@@ -79,7 +88,7 @@ export default function SettingsPage() {
               initial={loaded.prefs}
               voices={loaded.voices}
               languages={loaded.languages}
-              save={putPreferences}
+              save={savePreferences}
             />
           ) : (
             <Loading label="Loading preferences…" />

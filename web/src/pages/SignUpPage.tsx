@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { register } from '../api/auth';
 import { ApiError, errorMessage } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
@@ -14,7 +15,8 @@ const MAX_DISPLAY_NAME = 80; // LIMITS.displayName; not imported so this page do
 type Errors = Partial<Record<'email' | 'password' | 'displayName', string>>;
 
 export function SignUpPage() {
-  usePageTitle('Sign up');
+  const { t } = useTranslation();
+  usePageTitle(t('nav.signup'));
   const { setUser, refresh } = useAuth();
   const navigate = useNavigate();
   const [form, setForm] = useState({ displayName: '', email: '', password: '' });
@@ -27,12 +29,11 @@ export function SignUpPage() {
 
   const validate = (): Errors => {
     const errs: Errors = {};
-    if (!form.displayName.trim()) errs.displayName = 'Tell us what to call you.';
+    if (!form.displayName.trim()) errs.displayName = t('auth.nameRequired');
     else if (form.displayName.trim().length > MAX_DISPLAY_NAME)
-      errs.displayName = `At most ${MAX_DISPLAY_NAME} characters.`;
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.trim()))
-      errs.email = 'Enter an email address like name@example.com.';
-    if (form.password.length < MIN_PASSWORD) errs.password = `Use at least ${MIN_PASSWORD} characters.`;
+      errs.displayName = t('auth.nameTooLong', { max: MAX_DISPLAY_NAME });
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.trim())) errs.email = t('auth.emailInvalid');
+    if (form.password.length < MIN_PASSWORD) errs.password = t('auth.passwordTooShort', { min: MIN_PASSWORD });
     return errs;
   };
 
@@ -59,10 +60,10 @@ export function SignUpPage() {
           const key = issue.path.split('.')[0];
           if (key === 'email' || key === 'password' || key === 'displayName') next[key] ??= issue.message;
         }
-        if (err.code === 'email_taken') next.email = err.message;
-        if (err.code === 'weak_password') next.password = err.message;
+        if (err.code === 'email_taken') next.email = errorMessage(err);
+        if (err.code === 'weak_password') next.password ??= errorMessage(err);
         setFieldErrors(next);
-        setError(Object.keys(next).length ? 'Check the highlighted field.' : err.message);
+        setError(Object.keys(next).length ? t('auth.checkFields') : errorMessage(err));
       } else setError(errorMessage(err));
     } finally {
       setBusy(false);
@@ -71,12 +72,12 @@ export function SignUpPage() {
 
   return (
     <div className="narrow card">
-      <h1>Create your account</h1>
-      {error && <Alert title="Could not create the account">{error}</Alert>}
+      <h1>{t('auth.signupTitle')}</h1>
+      {error && <Alert title={t('auth.signupFailed')}>{error}</Alert>}
       <ProviderButtons />
       <form onSubmit={onSubmit} noValidate>
         <Field
-          label="Your name"
+          label={t('auth.yourName')}
           name="displayName"
           autoComplete="nickname"
           required
@@ -85,7 +86,7 @@ export function SignUpPage() {
           error={fieldErrors.displayName}
         />
         <Field
-          label="Email"
+          label={t('auth.email')}
           type="email"
           name="email"
           autoComplete="email"
@@ -95,7 +96,7 @@ export function SignUpPage() {
           error={fieldErrors.email}
         />
         <Field
-          label="Password"
+          label={t('auth.password')}
           type="password"
           name="password"
           autoComplete="new-password"
@@ -103,14 +104,14 @@ export function SignUpPage() {
           value={form.password}
           onChange={set('password')}
           error={fieldErrors.password}
-          hint={`At least ${MIN_PASSWORD} characters; not a common password and not your email.`}
+          hint={t('auth.passwordHint', { min: MIN_PASSWORD })}
         />
         <button className="button button-primary button-block" type="submit" disabled={busy}>
-          {busy ? 'Creating account…' : 'Sign up'}
+          {busy ? t('auth.creating') : t('nav.signup')}
         </button>
       </form>
       <p className="muted small">
-        Already have an account? <Link to="/login">Log in</Link>.
+        {t('auth.haveAccount')} <Link to="/login">{t('nav.login')}</Link>.
       </p>
     </div>
   );

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { sessionHint } from '../api/auth';
 import { useAuth } from '../auth/AuthContext';
 import { Loading } from '../components/Loading';
@@ -10,6 +11,7 @@ import { safeNext } from '../lib/safeNext';
  * loads the user, then goes on to `next` (a same-site path only, checked again here).
  */
 export function SignedInPage() {
+  const { t } = useTranslation();
   const { refresh } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
@@ -18,5 +20,5 @@ export function SignedInPage() {
     sessionHint.set(true);
     void refresh().then((user) => navigate(user ? next : '/login', { replace: true }));
   }, [refresh, navigate, next]);
-  return <Loading label="Signing you in…" />;
+  return <Loading label={t('auth.signingIn')} />;
 }
