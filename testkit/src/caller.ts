@@ -184,6 +184,7 @@ export class LiveMicrophone {
 
 export interface Caller {
   call: CallCreated;
+  /** The room the caller is in now (a new Room object after each rejoin). */
   room: Room;
   agentIdentity: string;
   agentAudio: AgentAudio;
@@ -196,38 +197,159 @@ export interface Caller {
 }
 
 /** POST /api/calls as `client` (signed in or guest), join with the returned token, publish a mic. */
-export async function startCall(client: TestClient, body: unknown = {}): Promise<Caller> {
+export async function startCall(client: TestClient, body: unknown = {}, joinTimeoutMs = 30_000): Promise<Caller> {
   const res = await client.post<CallCreated>('/api/calls', body);
   if (res.status !== 201) throw new Error(`POST /api/calls answered ${res.status}: ${res.text}`);
-  return joinCall(res.body);
+  return joinCall(res.body, joinTimeoutMs);
 }
 
-export async function joinCall(call: CallCreated): Promise<Caller> {
+/** Joins `call.room`, publishes a live microphone and waits for the agent's audio. */
+async function enterRoom(call: CallCreated, timeoutMs = 30_000) {
   const room = await connectParticipant(call.url, call.token);
   try {
     const mic = new LiveMicrophone();
     await mic.publish(room);
-    const track = await waitForRemoteAudioTrack(room, (id) => id.startsWith('agent-'), 30_000);
-    const agent = [...room.remoteParticipants.values()].find((p) => p.identity.startsWith('agent-'))!;
-    const caller: Caller = {
-      call,
-      room,
-      agentIdentity: agent.identity,
-      agentAudio: new AgentAudio(track),
-      mic,
-      say: (pcm) => mic.play(pcm),
-      agentState: () => room.remoteParticipants.get(caller.agentIdentity)?.attributes['lk.agent.state'],
-      async hangUp() {
-        mic.stop();
-        caller.agentAudio.close();
-        await room.disconnect();
-      },
-    };
-    return caller;
+    const track = await waitForRemoteAudioTrack(room, (id) => id.startsWith('agent-'), timeoutMs).catch((err) => {
+      const present = [...room.remoteParticipants.keys()].join(', ') || 'nobody';
+      throw new Error(
+        `${(err as Error).message} from an agent within ${timeoutMs} ms in ${call.room} (present: ${present})`,
+      );
+    });
+    const agent = [...room.remoteParticipants.values()].find(
+      (p) => p.identity.startsWith('agent-') && p.trackPublications.size > 0,
+    )!;
+    return { room, mic, track, agentIdentity: agent.identity };
   } catch (err) {
     await room.disconnect();
     throw err;
   }
+}
+
+export async function joinCall(call: CallCreated, joinTimeoutMs = 30_000): Promise<Caller> {
+  const entered = await enterRoom(call, joinTimeoutMs);
+  const caller: Caller = {
+    call,
+    room: entered.room,
+    agentIdentity: entered.agentIdentity,
+    agentAudio: new AgentAudio(entered.track),
+    mic: entered.mic,
+    say: (pcm) => caller.mic.play(pcm),
+    agentState: () => caller.room.remoteParticipants.get(caller.agentIdentity)?.attributes['lk.agent.state'],
+    async hangUp() {
+      hangingUp.add(caller);
+      caller.mic.stop();
+      caller.agentAudio.close();
+      await caller.room.disconnect();
+    },
+  };
+  return caller;
+}
+
+const hangingUp = new WeakSet<Caller>();
+
+export interface Rejoin {
+  /** When the caller's room reported the disconnection (Date.now()). */
+  disconnectedAt: number;
+  /** The disconnect reason rtc-node gave (DisconnectReason number), if any. */
+  reason: number | undefined;
+  /** When the caller was back in the room with the agent's audio subscribed; null while rejoining. */
+  rejoinedAt: number | null;
+  /** POST /api/calls/:id/rejoin answers, in order (201 once it worked; 409 if the call had ended). */
+  statuses: number[];
+  /** The room's new join, or the error that made the caller give up. */
+  error?: string;
+}
+
+export interface RejoinTracker {
+  rejoins: Rejoin[];
+  /** Resolves with the `n`-th rejoin (1-based) once the caller is back in the room. */
+  rejoined(n: number, timeoutMs?: number): Promise<Rejoin>;
+  /** Stops rejoining (the caller hangs up for good). */
+  stop(): void;
+}
+
+/**
+ * What the web client does when its LiveKit node dies: when the room disconnects without the caller
+ * hanging up, ask the gateway for a fresh token for the same conversation (POST
+ * /api/calls/:id/rejoin) and join again (LiveKit recreates the room on a live node and the dispatch
+ * runs again); retried with backoff while the room cannot be joined, given up on 409 (call ended).
+ * `caller.room`, `mic`, `agentAudio` and `agentIdentity` then refer to the new join.
+ */
+export function rejoinOnDisconnect(
+  caller: Caller,
+  client: TestClient,
+  { attempts = 8, joinTimeoutMs = 30_000 }: { attempts?: number; joinTimeoutMs?: number } = {},
+): RejoinTracker {
+  const rejoins: Rejoin[] = [];
+  const waiters: Array<() => void> = [];
+  let stopped = false;
+  const notify = () => {
+    for (const w of waiters.splice(0)) w();
+  };
+  const watch = (room: Room) => {
+    room.on(RoomEvent.Disconnected, (reason?: number) => {
+      if (stopped || hangingUp.has(caller) || caller.room !== room) return;
+      void rejoin(reason);
+    });
+  };
+  const rejoin = async (reason: number | undefined) => {
+    const r: Rejoin = { disconnectedAt: Date.now(), reason, rejoinedAt: null, statuses: [] };
+    rejoins.push(r);
+    caller.mic.stop();
+    caller.agentAudio.close();
+    for (let attempt = 1; attempt <= attempts && !stopped; attempt++) {
+      const res = await client.post<CallCreated>(`/api/calls/${caller.call.conversationId}/rejoin`, {});
+      r.statuses.push(res.status);
+      if (res.status === 409) {
+        r.error = 'call ended';
+        break;
+      }
+      if (res.status === 201) {
+        try {
+          const entered = await enterRoom(res.body, joinTimeoutMs);
+          if (stopped) {
+            await entered.room.disconnect();
+            break;
+          }
+          caller.call = res.body;
+          caller.room = entered.room;
+          caller.mic = entered.mic;
+          caller.agentAudio = new AgentAudio(entered.track);
+          caller.agentIdentity = entered.agentIdentity;
+          watch(entered.room);
+          r.rejoinedAt = Date.now();
+          break;
+        } catch (err) {
+          r.error = (err as Error).message;
+        }
+      }
+      await new Promise((res) => setTimeout(res, Math.min(4000, 250 * 2 ** (attempt - 1))));
+    }
+    notify();
+  };
+  watch(caller.room);
+  return {
+    rejoins,
+    stop: () => {
+      stopped = true;
+    },
+    async rejoined(n, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = rejoins[n - 1];
+        if (r?.rejoinedAt) return r;
+        if (r && !r.rejoinedAt && r.error && rejoins.length === n && !stopped && r.statuses.at(-1) === 409)
+          throw new Error(`rejoin ${n} gave up: ${r.error}`);
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new Error(`rejoin ${n} not done within ${timeoutMs} ms (${JSON.stringify(rejoins[n - 1] ?? null)})`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, Math.min(left, 250));
+          waiters.push(() => (clearTimeout(t), resolve()));
+        });
+      }
+    },
+  };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
@@ -16,6 +17,7 @@ import { startFakeCartesia, startFakeDeepgram, startFakeOpenAI, type FakeDeepgra
 import type { FakeOpenAIOptions } from './fakes';
 import { TEST_INGEST_SECRET } from './gateway';
 import { TestClient } from './http-client';
+import { startIngestGate, type IngestGate } from './ingest-gate';
 import { OwnRedis } from './services';
 import { fakeProviderEnv, gatewayAsProcess, type GatewayProcess, type Stack } from './stack';
 
@@ -29,6 +31,8 @@ export interface ClusterOptions {
   agentEnv?: Record<string, string>;
   /** Folder for the LiveKit and haproxy logs (debugging). */
   logDir?: string;
+  /** Put an IngestGate between the workers and haproxy (fault tests hold utterance batches in flight). */
+  ingestGate?: boolean;
 }
 
 /** One LiveKit node: `region` names it (node-a, node-b) in Redis' `nodes` hash. */
@@ -54,7 +58,16 @@ export interface Cluster {
   workers: ClusterWorker[];
   gateways: GatewayProcess[];
   /** haproxy: `gatewayUrl` (HTTP + WebSocket) and `livekitUrl` (signalling + API) balance over the live members. */
-  lb: { gatewayUrl: string; livekitUrl: string; process: ChildProcess; configPath: string };
+  lb: {
+    gatewayUrl: string;
+    livekitUrl: string;
+    process: ChildProcess;
+    configPath: string;
+    /** haproxy's own answer to which gateway (index into `gateways`) serves the client connection from local `port`. */
+    gatewayServing(port: number): Promise<number | null>;
+  };
+  /** Between the workers and haproxy when `ingestGate` was asked for; otherwise null. */
+  gate: IngestGate | null;
   database: TestDatabase;
   fakes: Stack['fakes'];
   agentName: string;
@@ -71,6 +84,9 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** A worker imports @livekit/agents and forks its job processes: minutes on a loaded 2-core machine. */
+const REGISTER_MS = 150_000;
+
 const SESSION_SECRET = 'test-session-secret-0123456789abcdefghijkl';
 
 export function haproxyBinary(): string {
@@ -86,6 +102,8 @@ export function haproxyBinary(): string {
  * frontend preferring "its" node with the other as backup, so the workers register one per node.
  */
 export function haproxyConfig(p: {
+  /** haproxy's admin socket (`show sess`: which server serves which client connection). */
+  statsSocket?: string;
   gatewayPort: number;
   livekitPort: number;
   workerPorts: number[];
@@ -96,6 +114,7 @@ export function haproxyConfig(p: {
   const lines = [
     'global',
     '  maxconn 4096',
+    ...(p.statsSocket ? [`  stats socket ${p.statsSocket} mode 600 level admin`] : []),
     'defaults',
     '  mode http',
     '  option redispatch',
@@ -135,6 +154,17 @@ export function haproxyConfig(p: {
     );
   });
   return lines.join('\n') + '\n';
+}
+
+/** One command on haproxy's admin socket; resolves with its whole answer. */
+function haproxyCommand(socketPath: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = net.connect(socketPath, () => s.end(`${command}\n`));
+    s.on('data', (b: Buffer) => chunks.push(b));
+    s.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    s.on('error', reject);
+  });
 }
 
 async function waitHttp(url: string, timeoutMs: number, what: string) {
@@ -254,9 +284,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-cluster-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const configPath = path.join(dir, 'haproxy.cfg');
+    const statsSocket = path.join(dir, 'haproxy.sock');
     writeFileSync(
       configPath,
       haproxyConfig({
+        statsSocket,
         gatewayPort,
         livekitPort,
         workerPorts: [w1Port, w2Port],
@@ -281,6 +313,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     });
     await waitHttp(`http://127.0.0.1:${livekitPort}/`, 10_000, 'haproxy → LiveKit');
 
+    let gate: IngestGate | null = null;
+    if (options.ingestGate) {
+      gate = await startIngestGate(gatewayUrl);
+      cleanups.push(() => gate!.close());
+    }
+
     const workers: ClusterWorker[] = [];
     for (const [i, port] of [w1Port, w2Port].entries()) {
       const spoolDir = mkdtempSync(path.join(os.tmpdir(), `parley-cluster-spool-${i + 1}-`));
@@ -290,7 +328,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ...providers,
         LIVEKIT_URL: `ws://127.0.0.1:${port}`,
         INGEST_SECRET: TEST_INGEST_SECRET,
-        GATEWAY_URL: gatewayUrl,
+        GATEWAY_URL: gate?.url ?? gatewayUrl,
         AGENT_SPOOL_DIR: spoolDir,
         AGENT_SPOOL_RECOVERY_MS: '1000',
         ...options.agentEnv,
@@ -302,13 +340,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         async restart() {
           await worker.process.stop('SIGKILL');
           worker.process = await spawnAgentWorker(env);
-          await worker.process.waitUntilRegistered(60_000);
+          await worker.process.waitUntilRegistered(REGISTER_MS);
         },
       };
       workers.push(worker);
       cleanups.push(() => worker.process.stop('SIGTERM'));
     }
-    for (const w of workers) await w.process.waitUntilRegistered(60_000);
+    for (const w of workers) await w.process.waitUntilRegistered(REGISTER_MS);
 
     const nodeNames = async (): Promise<Map<string, string>> => {
       const raw = await redisCommands.hGetAll('nodes');
@@ -329,7 +367,21 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       nodes,
       workers,
       gateways,
-      lb: { gatewayUrl, livekitUrl, process: haproxy, configPath },
+      lb: {
+        gatewayUrl,
+        livekitUrl,
+        process: haproxy,
+        configPath,
+        async gatewayServing(port) {
+          const sessions = await haproxyCommand(statsSocket, 'show sess');
+          const line = sessions
+            .split('\n')
+            .find((l) => l.includes(`src=127.0.0.1:${port} `) && l.includes('fe=gateways'));
+          const srv = line && /srv=gw(\d+)/.exec(line);
+          return srv ? Number(srv[1]) - 1 : null;
+        },
+      },
+      gate,
       database,
       fakes,
       agentName,
