@@ -41,11 +41,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 /**
  * Probes and the agent worker's heartbeat arrive every few seconds: their routine answers (including
  * the 503s of /readyz while the platform starts) are not access-logged; readiness changes are
- * logged by the health route instead, and refused heartbeats still are.
+ * logged by the health route instead, and refused heartbeats still are. The agents' transcript
+ * ingest (one request per transcript event of every live call) is logged only when it fails.
  */
 const ROUTINE = new Set(['/healthz', '/readyz', '/internal/agents/heartbeat']);
-const routine = (url: string | undefined, status: number) =>
-  ROUTINE.has((url ?? '').split('?')[0]!) && (status < 400 || status === 503);
+const INGEST = /^\/internal\/conversations\/[^/]+\/events$/;
+const routine = (url: string | undefined, status: number) => {
+  const path = (url ?? '').split('?')[0]!;
+  return (ROUTINE.has(path) && (status < 400 || status === 503)) || (status < 400 && INGEST.test(path));
+};
 
 /** `/api/shared/<token>` and `/s/<token>` with the token replaced. */
 export const redactSharePath = (path: string) => path.replace(/^(\/api\/shared|\/s)\/[^/]+/, '$1/[token]');

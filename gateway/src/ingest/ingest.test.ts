@@ -151,6 +151,22 @@ describe('POST /internal/conversations/:id/events', () => {
     sock.ws.close();
   });
 
+  it('access-logs an ingest request only when it fails', async () => {
+    const { id } = await userCall();
+    const path = `/internal/conversations/${id}/events`;
+    const logged = (from: number) => gw.logs.lines.slice(from).filter((l) => l.includes(path));
+    let mark = gw.logs.lines.length;
+    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(0) }])).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logged(mark)).toEqual([]);
+    mark = gw.logs.lines.length;
+    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(1) }], 'not-the-secret')).status).toBe(
+      401,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logged(mark).map((l) => JSON.parse(l).res?.statusCode)).toEqual([401]);
+  });
+
   it('answers 404 for an unknown conversation and 400 for a malformed batch', async () => {
     const unknown = await ingest(gw.url, randomUUID(), [{ type: 'utterance', utterance: utterance(0) }]);
     expect(unknown.status).toBe(404);

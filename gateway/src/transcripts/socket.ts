@@ -23,6 +23,9 @@ export const KEEPALIVE_MS = 30_000;
 /** Client frames allowed per 10 s before the socket is closed with 1008 (a chatty or broken client). */
 const CLIENT_FRAMES_PER_10S = 100;
 
+/** What a socket reads of a bus message to deduplicate it. */
+type BusHead = Readonly<{ type?: string; createdAt?: string; utterance?: Readonly<{ seq?: number }> }>;
+
 const Query = z.object({ conversationId: z.string().uuid() });
 
 function run(mw: RequestHandler, req: Request, res: ServerResponse): Promise<void> {
@@ -47,6 +50,17 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
   const alive = new WeakMap<WebSocket, boolean>();
   const log = ctx.logger.child({ feature: 'transcripts' });
   ctx.metrics.sources.wsSubscribers = () => wss.clients.size;
+  // The bus hands one message to every local subscriber of its channel in turn, the same string each
+  // time: parse it once per channel, not once per socket (the head is read, never changed).
+  let lastRaw: string | undefined;
+  let lastHead: BusHead = {};
+  const headOf = (raw: string): BusHead => {
+    if (raw !== lastRaw) {
+      lastHead = JSON.parse(raw) as BusHead;
+      lastRaw = raw;
+    }
+    return lastHead;
+  };
 
   const keepalive = setInterval(() => {
     for (const ws of wss.clients) {
@@ -107,7 +121,7 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
     let live = false;
     const buffered: string[] = [];
     const deliver = (raw: string) => {
-      const head = JSON.parse(raw) as { type?: string; createdAt?: string; utterance?: { seq?: number } };
+      const head = headOf(raw);
       if (head.type === 'utterance' && typeof head.utterance?.seq === 'number') {
         if (delivered.has(head.utterance.seq)) return;
         delivered.add(head.utterance.seq);
