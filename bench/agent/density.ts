@@ -140,7 +140,8 @@ export async function run(args: string[]): Promise<BenchResult> {
         gatewayCpu: share(gwPid),
         callersCpu: share(process.pid),
         serverCpu: round(serverCpu, 3),
-        serverCoresPerCall: round(serverCpu / n, 3),
+        // Per call actually in progress (a failed join is not a call).
+        serverCoresPerCall: round(serverCpu / Math.max(1, callers.length), 3),
         loadAverage1m: round((await import('node:os')).loadavg()[0]!),
       };
       rows.push(row);
