@@ -2,9 +2,10 @@ import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } f
 import * as silero from '@livekit/agents-plugin-silero';
 import { DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
 import { CallMetadata, speechProblemMessages, type EndReason } from '@parley/protocol';
-import { apologyFor, greetingFor, ParleyAgent } from './agent';
+import { apologyFor, fillerFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
 import { fetchConversationHistory, resumeFrom } from './history';
+import { fetchMemory, recallTool } from './memory';
 import { loadAgentConfig } from './config';
 import { createLlm, createStt, createTts } from './providers/index';
 import { speechEngineProblems } from './providers/local/engines';
@@ -43,6 +44,15 @@ export default defineAgent({
       logger.warn({ errName: err.name }, 'conversation history unavailable; starting as a new call');
       return [];
     });
+    // Memory (opt-in, never for guests): the summaries of the caller's past conversations, asked
+    // for while joining. The gateway re-checks the stored preference on every request.
+    const remembers = !metadata.guest && preferences.memory;
+    const memory = remembers
+      ? fetchMemory(config.gateway, conversationId).catch((err: Error) => {
+          logger.warn({ errName: err.name }, 'memory unavailable; starting without it');
+          return [];
+        })
+      : Promise.resolve([]);
 
     const spool = new Spool(config.spoolDir, conversationId, (err) =>
       logger.warn(
@@ -181,8 +191,17 @@ export default defineAgent({
     });
     session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => logger.debug({ metrics: ev.metrics }, 'metrics'));
 
+    const agentSession = session;
     const agent = new ParleyAgent({
       preferences,
+      memory: await memory,
+      tools: remembers
+        ? {
+            recall: recallTool(config.gateway, conversationId, {
+              onSlow: () => void agentSession.say(fillerFor(preferences.language), { addToChatCtx: false }),
+            }),
+          }
+        : undefined,
       chatCtx: resume?.chatCtx,
       onReplyText: (segmentId, text) => reporter.agentText(segmentId, text),
       onUserTurn: (text) => reporter.userTurnCompleted(text),

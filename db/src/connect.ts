@@ -16,6 +16,22 @@ export function isEmbedded(options: DatabaseOptions): boolean {
   return !options.url;
 }
 
+/**
+ * knex-pglite names a `.del()` query's command "DEL", so knex's Postgres result handling (which
+ * returns the row count for "DELETE") hands back the raw result object and `await q.del() > 0` is
+ * always false on PGlite. Passing the method as "delete" gives the command tag Postgres uses.
+ */
+class PgLiteClient extends (ClientPgLite as unknown as { new (config: Knex.Config): object }) {
+  processResponse(obj: { method?: string }, runner: unknown): unknown {
+    const fixed = obj.method === 'del' ? { ...obj, method: 'delete' } : obj;
+    return (
+      ClientPgLite.prototype as unknown as {
+        processResponse: (this: unknown, obj: unknown, runner: unknown) => unknown;
+      }
+    ).processResponse.call(this, fixed, runner);
+  }
+}
+
 /** One Knex instance for either a Postgres server or embedded PGlite; same migrations for both. */
 export function createDatabase(options: DatabaseOptions): Database {
   if (options.url) {
@@ -27,7 +43,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     });
   }
   return knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    client: PgLiteClient as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
     connection: options.dataDir ? { filename: options.dataDir } : {},
   } as Knex.Config);

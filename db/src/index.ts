@@ -14,6 +14,7 @@ export {
   type ListConversationsQuery,
 } from './repositories/history';
 export { IdentitiesRepository, type Identity, type ProviderAccount } from './repositories/identities';
+export { MemoryRepository, type RecalledUtterance, type StoredSummary } from './repositories/memory';
 export { PreferencesRepository, type PreferencesRecord } from './repositories/preferences';
 export { RetentionRepository } from './repositories/retention';
 export { SharesRepository, type ListedShare, type Share } from './repositories/shares';

@@ -41,6 +41,7 @@ describe('call security end to end', () => {
       language: 'de',
       favoriteTopics: ['Gartenarbeit'],
       systemPrompt: 'Sprich mich mit Frau Doktor an.',
+      memory: false,
     });
     const smuggled = {
       preferences: {

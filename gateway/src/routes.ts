@@ -15,6 +15,7 @@ import { voicesRouter } from './voices/routes';
 import { adminRouter } from './admin/routes';
 import { openapiRouter } from './openapi/routes';
 import { sharesRouter } from './shares/routes';
+import { memoryRouter } from './memory/routes';
 import type { AppContext } from './context';
 
 /**
@@ -39,5 +40,6 @@ export function featureRouters(ctx: AppContext): Router[] {
     retentionRouter(ctx),
     usageRouter(ctx),
     sharesRouter(ctx),
+    memoryRouter(ctx),
   ];
 }

@@ -7,4 +7,5 @@ export * from './env';
 export * from './text';
 export * from './oidc';
 export * from './shares';
+export * from './memory';
 export * from './http';

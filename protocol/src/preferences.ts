@@ -21,6 +21,8 @@ export const Preferences = z.object({
   language: Language,
   favoriteTopics: z.array(text().trim().min(1).max(LIMITS.topicLength)).max(LIMITS.topics),
   systemPrompt: text().max(LIMITS.systemPrompt),
+  /** "Parley remembers our past conversations" (protocol/src/memory.ts); off unless the user turns it on. */
+  memory: z.boolean().default(false),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
@@ -29,6 +31,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
   language: 'en',
   favoriteTopics: [],
   systemPrompt: '',
+  memory: false,
 };
 
 /** Dispatch metadata the gateway signs into the caller's token; the agent reads it byte for byte. */

@@ -97,3 +97,12 @@ export function openTranscript(
     ws.once('error', (err) => reject(err));
   });
 }
+
+/** A signed JSON POST to one of the gateway's /internal routes, as the agent worker makes it. */
+export function signedPost(baseUrl: string, path: string, body: unknown, secret = TEST_INGEST_SECRET) {
+  const raw = JSON.stringify(body);
+  return new TestClient(baseUrl, null).post(path, undefined, {
+    raw,
+    headers: { 'content-type': 'application/json', 'x-parley-signature': signRequest(secret, path, raw) },
+  });
+}

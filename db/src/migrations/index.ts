@@ -4,6 +4,7 @@ import * as m002 from './002_conversations';
 import * as m003 from './003_identities';
 import * as m004 from './004_session_store';
 import * as m005 from './005_shares';
+import * as m009 from './009_memory';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -17,6 +18,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['003_identities', m003],
   ['004_session_store', m004],
   ['005_shares', m005],
+  ['009_memory', m009],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

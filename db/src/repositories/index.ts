@@ -5,6 +5,7 @@ import { AuditRepository } from './audit';
 import { ConversationsRepository } from './conversations';
 import { HistoryRepository } from './history';
 import { IdentitiesRepository } from './identities';
+import { MemoryRepository } from './memory';
 import { PreferencesRepository } from './preferences';
 import { RetentionRepository } from './retention';
 import { SharesRepository } from './shares';
@@ -29,6 +30,7 @@ export interface Repositories {
   retention: RetentionRepository;
   account: AccountRepository;
   shares: SharesRepository;
+  memory: MemoryRepository;
   /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (readiness). */
@@ -48,6 +50,7 @@ export function createRepositories(db: Database): Repositories {
     retention: new RetentionRepository(db),
     account: new AccountRepository(db),
     shares: new SharesRepository(db),
+    memory: new MemoryRepository(db),
     transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
     ping: (timeoutMs) => pingDatabase(db, timeoutMs),
   };

@@ -6,6 +6,7 @@ export interface PreferencesRecord {
   language: string;
   favoriteTopics: string[];
   systemPrompt: string;
+  memory: boolean;
 }
 
 interface PreferencesRow {
@@ -13,15 +14,17 @@ interface PreferencesRow {
   language: string;
   favorite_topics: string[];
   system_prompt: string;
+  memory: boolean;
 }
 
-const COLUMNS = ['tts_voice', 'language', 'favorite_topics', 'system_prompt'];
+const COLUMNS = ['tts_voice', 'language', 'favorite_topics', 'system_prompt', 'memory'];
 
 const fromRow = (r: PreferencesRow): PreferencesRecord => ({
   ttsVoice: r.tts_voice,
   language: r.language,
   favoriteTopics: r.favorite_topics,
   systemPrompt: r.system_prompt,
+  memory: r.memory,
 });
 
 /** One row per user; the gateway's preferences service validates what goes in and comes out. */
@@ -43,6 +46,7 @@ export class PreferencesRepository {
       language: prefs.language,
       favorite_topics: JSON.stringify(prefs.favoriteTopics),
       system_prompt: prefs.systemPrompt,
+      memory: prefs.memory,
       updated_at: this.db.fn.now(),
     };
     const [row] = await this.db('user_preferences')

@@ -40,7 +40,13 @@ describe('users, preferences and audit repositories', () => {
   it('stores preferences as a whole and audit events newest first', async () => {
     const u = await repos.users.create({ email: 'cy@example.com', passwordHash: 'h', displayName: 'Cy' });
     expect(await repos.preferences.get(u.id)).toBeUndefined();
-    const prefs = { ttsVoice: 'en-us', language: 'en', favoriteTopics: ['jazz'], systemPrompt: 'Be brief.' };
+    const prefs = {
+      ttsVoice: 'en-us',
+      language: 'en',
+      favoriteTopics: ['jazz'],
+      systemPrompt: 'Be brief.',
+      memory: false,
+    };
     expect(await repos.preferences.save(u.id, prefs)).toEqual(prefs);
     expect(await repos.preferences.save(u.id, { ...prefs, favoriteTopics: [] })).toMatchObject({ favoriteTopics: [] });
     await repos.audit.record({ userId: u.id, type: 'login', ip: '127.0.0.1' });

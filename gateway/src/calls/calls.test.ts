@@ -36,6 +36,7 @@ const prefs: Preferences = {
   language: 'es',
   favoriteTopics: ['astronomía', 'jazz'],
   systemPrompt: 'Sé breve.',
+  memory: false,
 };
 
 describe('POST /api/calls', () => {

@@ -15,7 +15,8 @@ const MAX_TITLE_CHARS = 80;
 
 type TitleSource = 'llm' | 'fallback' | 'existing' | 'none';
 
-function llmClient(ctx: AppContext): { client: OpenAI; model: string } | null {
+/** The configured LLM through the `openai` SDK, or null for the offline provider. */
+export function llmClient(ctx: AppContext): { client: OpenAI; model: string } | null {
   const { providers, providerEnv: env } = ctx.config;
   let baseURL: string | undefined;
   let apiKey: string | undefined;

@@ -90,6 +90,7 @@ describe('profile and password changes', () => {
       language: 'fr',
       favoriteTopics: ['B-secret-topic'],
       systemPrompt: 'B private prompt',
+      memory: true,
     };
     expect((await b.put('/api/me/preferences', prefsB)).status).toBe(200);
     // A reads only A's own (default) preferences; there is no route that takes another user's id.

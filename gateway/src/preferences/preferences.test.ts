@@ -10,6 +10,7 @@ describe('voice preferences (local TTS provider)', () => {
     language: 'es',
     favoriteTopics: ['football', 'cooking'],
     systemPrompt: 'Speak slowly.',
+    memory: true,
   };
   beforeAll(async () => {
     gw = await startTestGateway();
@@ -26,10 +27,16 @@ describe('voice preferences (local TTS provider)', () => {
     expect((await c.get('/api/me/preferences')).body).toEqual({ preferences: valid });
     const reset = await c.put('/api/me/preferences', { ...valid, ttsVoice: null });
     expect(reset.body.preferences.ttsVoice).toBeNull();
+    // PUT replaces the whole object: memory left out is memory off (its default).
+    const { memory: _omitted, ...withoutMemory } = valid;
+    expect((await c.put('/api/me/preferences', { ...withoutMemory, ttsVoice: null })).body.preferences.memory).toBe(
+      false,
+    );
     const audit = (await gw.ctx.repos.audit.list(id)).filter((e) => e.type === 'preferences_change');
     expect(audit.map((e) => e.details)).toEqual([
+      { fields: ['memory'] },
       { fields: ['ttsVoice'] },
-      { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt'] },
+      { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt', 'memory'] },
     ]);
     expect(JSON.stringify(audit)).not.toContain('Speak slowly');
   });

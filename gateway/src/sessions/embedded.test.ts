@@ -39,7 +39,7 @@ describe('embedded database, no Redis (the npm start defaults)', () => {
     expect(first.ctx.redis).toBeNull();
     const c = new RecordingClient(first.url);
     const user = await registerUser(c);
-    const prefs = { ttsVoice: 'fr', language: 'fr', favoriteTopics: ['jazz'], systemPrompt: '' };
+    const prefs = { ttsVoice: 'fr', language: 'fr', favoriteTopics: ['jazz'], systemPrompt: '', memory: true };
     expect((await c.put('/api/me/preferences', prefs)).status).toBe(200);
     await first.close();
 

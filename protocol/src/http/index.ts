@@ -5,6 +5,7 @@ import { callsRoutes } from './calls';
 import { conversationsRoutes } from './conversations';
 import { internalRoutes } from './internal';
 import { meRoutes } from './me';
+import { memoryRoutes } from './memory';
 import { metaRoutes } from './meta';
 import { oidcRoutes } from './oidc';
 import { sharesRoutes } from './shares';
@@ -26,6 +27,7 @@ export * from './meta';
 export * from './internal';
 export * from './oidc';
 export * from './shares';
+export * from './memory';
 
 /**
  * Every HTTP route of the gateway, grouped by feature. The OpenAPI document (and docs/api.md) is
@@ -44,6 +46,7 @@ export const api = {
   admin: adminRoutes,
   meta: metaRoutes,
   shares: sharesRoutes,
+  memory: memoryRoutes,
   internal: internalRoutes,
 };
 

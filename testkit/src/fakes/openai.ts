@@ -24,6 +24,16 @@ export interface FakeOpenAIOptions {
   ttftMs?: number;
   /** Delay between streamed tokens (default 5). */
   tokenDelayMs?: number;
+  /**
+   * Function calls to answer a streamed chat request with instead of text (streamed `tool_calls`
+   * deltas, finish_reason "tool_calls"), as OpenAI does; null or [] answers with text. `tools`
+   * holds the function names the request offered. The follow-up request carries the results as
+   * `tool` messages and is answered by `reply`.
+   */
+  toolCalls?: (req: {
+    messages: FakeChatMessage[];
+    tools: string[];
+  }) => Array<{ name: string; arguments: Record<string, unknown> }> | null;
   /** Non-streaming chat reply (e.g. conversation titles), given the last user message's text. */
   titles?: (text: string) => string;
   /**
@@ -67,6 +77,8 @@ export interface FakeOpenAI {
   readonly modelListRequests: number;
   /** Streamed replies sent in full (the independent record of what the agent was given to say). */
   repliesStreamed: string[];
+  /** Function calls streamed (see FakeOpenAIOptions.toolCalls), in order. */
+  toolCallsSent: Array<{ id: string; name: string; arguments: string }>;
   /**
    * Holds every streamed reply before its first token until releaseReplies() (fault tests: a reply
    * the LLM was asked for and has not answered yet). `heldReplies` counts the requests waiting.
@@ -137,6 +149,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const stalled = new Set<ServerResponse>();
   let modelListRequests = 0;
   const repliesStreamed: string[] = [];
+  const toolCallsSent: FakeOpenAI['toolCallsSent'] = [];
   let gate: { promise: Promise<void>; open: () => void } | null = null;
   let heldReplies = 0;
 
@@ -202,6 +215,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       });
     }
 
+    const offered: string[] = Array.isArray(body.tools)
+      ? body.tools.map((t: any) => String(t?.function?.name ?? '')).filter(Boolean)
+      : [];
+    const calls = offered.length ? (opts.toolCalls?.({ messages, tools: offered }) ?? []) : [];
+    if (calls.length) return streamToolCalls(res, body, id, created, calls);
     const reply = (opts.reply ?? ((r) => defaultReply(r.messages)))({ messages, model: body.model });
     const includeUsage = body.stream_options?.include_usage === true;
     let aborted = false;
@@ -240,6 +258,39 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     if (includeUsage) res.write(chunk([], { usage: usage(messages, reply) }));
     res.end('data: [DONE]\n\n');
     repliesStreamed.push(reply);
+  };
+
+  const streamToolCalls = (
+    res: ServerResponse,
+    body: any,
+    id: string,
+    created: number,
+    calls: Array<{ name: string; arguments: Record<string, unknown> }>,
+  ) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model: body.model,
+        system_fingerprint: 'fp_parley_fake',
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      })}\n\n`;
+    res.write(chunk({ role: 'assistant', content: null, refusal: null }));
+    calls.forEach((call, index) => {
+      const callId = `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+      const args = JSON.stringify(call.arguments);
+      toolCallsSent.push({ id: callId, name: call.name, arguments: args });
+      res.write(
+        chunk({ tool_calls: [{ index, id: callId, type: 'function', function: { name: call.name, arguments: '' } }] }),
+      );
+      // Arguments arrive in pieces, as OpenAI streams them.
+      for (const part of args.match(/.{1,8}/gs) ?? [])
+        res.write(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
+    });
+    res.write(chunk({}, 'tool_calls'));
+    res.end('data: [DONE]\n\n');
   };
 
   const speech = async (res: ServerResponse, body: any) => {
@@ -319,6 +370,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return modelListRequests;
     },
     repliesStreamed,
+    toolCallsSent,
     holdReplies() {
       if (gate) return;
       let open!: () => void;

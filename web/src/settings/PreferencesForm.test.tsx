@@ -18,6 +18,7 @@ const prefs = (p: Partial<Preferences> = {}): Preferences => ({
   language: 'en',
   favoriteTopics: [],
   systemPrompt: '',
+  memory: false,
   ...p,
 });
 
