@@ -15,6 +15,7 @@ import { PreferencesForm } from '../settings/PreferencesForm';
 import { ProfileForm } from '../settings/ProfileForm';
 import { SecuritySection } from '../settings/SecuritySection';
 import { SharesSection } from '../settings/SharesSection';
+import { MemorySection } from '../settings/MemorySection';
 
 /** Saves, then shows the UI in the language just chosen (the same preference the agent speaks). */
 async function savePreferences(p: Preferences): Promise<Preferences> {
@@ -104,6 +105,7 @@ export default function SettingsPage() {
         </div>
       </div>
       <SecuritySection linked={params.get('linked')} oidcError={params.get('oidc_error')} />
+      <MemorySection />
       <SharesSection />
       <div className="card">
         <DataSection onImported={() => void load()} />

@@ -28,6 +28,15 @@ function setup(initial = prefs(), save = vi.fn(async (p: Preferences) => p)) {
 }
 
 describe('<PreferencesForm>', () => {
+  it('turns memory on (off by default) and saves it with the rest', async () => {
+    const { save, user } = setup();
+    const memory = screen.getByRole('checkbox', { name: 'Parley remembers our past conversations' });
+    expect(memory).not.toBeChecked();
+    await user.click(memory);
+    await user.click(screen.getByRole('button', { name: 'Save preferences' }));
+    await waitFor(() => expect(save).toHaveBeenCalledWith(expect.objectContaining({ memory: true })));
+  });
+
   it('counts prompt characters against the shared limit', async () => {
     const { user } = setup();
     const prompt = screen.getByLabelText('Your instructions for Parley');

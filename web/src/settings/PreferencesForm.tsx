@@ -240,6 +240,22 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
         {fieldError('systemPrompt')}
       </div>
 
+      <div className="field">
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={prefs.memory}
+            onChange={(e) => update({ memory: e.target.checked })}
+            aria-describedby={`${id}-memory-hint`}
+          />{' '}
+          Parley remembers our past conversations
+        </label>
+        <p className="field-hint" id={`${id}-memory-hint`}>
+          Off by default. When on, a short summary of each call is kept and given to Parley at the start of the next
+          ones, and Parley can search what you said before. See and delete it below.
+        </p>
+      </div>
+
       <button className="button button-primary" type="submit" disabled={busy}>
         {busy ? 'Saving…' : 'Save preferences'}
       </button>

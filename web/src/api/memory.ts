@@ -1,0 +1,6 @@
+import { api } from '@parley/protocol';
+import { call } from './client';
+
+export const getMemory = () => call(api.memory.list);
+export const forgetSummary = (id: string) => call(api.memory.forget, { params: { id } });
+export const forgetAll = () => call(api.memory.forgetAll);
