@@ -188,6 +188,20 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
           const snippet = q
             ? `…the Moon’s pull makes two ${q} bulges, and <img src=x onerror=alert(1)> stays text…`
             : null;
+          // The last one never connected: no start, no turns.
+          if (i === 5)
+            return {
+              id: `0b7e3c1a-5f2d-4e8b-9a6c-00000000000${i}`,
+              title: null,
+              createdAt: startedAt,
+              startedAt: null,
+              endedAt: startedAt,
+              durationMs: null,
+              turnCount: 0,
+              snippet: null,
+              highlights: [],
+              snippetHtml: null,
+            };
           return {
             id: `0b7e3c1a-5f2d-4e8b-9a6c-00000000000${i}`,
             title: TITLES[i]!,
@@ -305,7 +319,37 @@ interface Shot {
   expectHttpErrors?: boolean;
   act?: (page: Page) => Promise<void>;
 }
+/** A signed-in user whose preferred language is Spanish. */
+const spanish: Record<string, Reply> = {
+  [routeKey(api.preferences.get)]: ok(api.preferences.get, {
+    preferences: { ttsVoice: null, language: 'es', favoriteTopics: ['vela'], systemPrompt: '' },
+  }),
+};
 const shots: Shot[] = [
+  {
+    name: 'history-es',
+    path: '/history',
+    loggedIn: true,
+    overrides: spanish,
+    act: async (p) => void (await p.getByText('Jazz in the 1950s').waitFor()),
+  },
+  {
+    name: 'conversation-es',
+    path: `/history/${CONV}`,
+    loggedIn: true,
+    overrides: spanish,
+    act: async (p) => {
+      await p.getByText('Respondió en').first().waitFor();
+      await p.locator('details.latency summary').first().click();
+    },
+  },
+  {
+    name: 'call-idle-ja',
+    path: '/guest',
+    loggedIn: false,
+    locale: 'ja-JP',
+    act: async (p) => void (await p.getByRole('button', { name: '通話を開始' }).waitFor()),
+  },
   { name: 'landing', path: '/', loggedIn: false },
   { name: 'landing-es', path: '/', loggedIn: false, locale: 'es-ES' },
   { name: 'landing-ja', path: '/', loggedIn: false, locale: 'ja-JP' },

@@ -1,18 +1,19 @@
 import type { AgentState as ProtocolAgentState } from '@parley/protocol';
 import { BarVisualizer, useVoiceAssistant } from '@livekit/components-react';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
-const STATE_TEXT: Record<string, string> = {
-  disconnected: 'Waiting for the agent…',
-  connecting: 'Waiting for the agent…',
-  'pre-connect-buffering': 'Waiting for the agent…',
-  initializing: 'The agent is getting ready…',
-  idle: 'Ready',
-  listening: 'Listening',
-  thinking: 'Thinking…',
-  speaking: 'Speaking',
-  failed: 'The agent stopped working',
-};
+const STATE_KEY = {
+  disconnected: 'agentState.waiting',
+  connecting: 'agentState.waiting',
+  'pre-connect-buffering': 'agentState.waiting',
+  initializing: 'agentState.initializing',
+  idle: 'agentState.idle',
+  listening: 'agentState.listening',
+  thinking: 'agentState.thinking',
+  speaking: 'agentState.speaking',
+  failed: 'agentState.failed',
+} as const;
 
 const AGENT_LATE_MS = 15_000;
 
@@ -20,7 +21,15 @@ const AGENT_LATE_MS = 15_000;
  * The agent's state from its `lk.agent.state` attribute (through useVoiceAssistant), with the
  * gateway's reported state as a fallback while the agent participant is not visible yet.
  */
-export function AgentPanel({ fallbackState }: { fallbackState: ProtocolAgentState | null }) {
+export function AgentPanel({
+  fallbackState,
+  ended = false,
+}: {
+  fallbackState: ProtocolAgentState | null;
+  /** The server said the call is over: no agent state is shown any more (it would be stale). */
+  ended?: boolean;
+}) {
+  const { t } = useTranslation();
   const { state, audioTrack, agent } = useVoiceAssistant();
   const shown = agent ? state : (fallbackState ?? state);
   const [late, setLate] = useState(false);
@@ -34,7 +43,7 @@ export function AgentPanel({ fallbackState }: { fallbackState: ProtocolAgentStat
   }, [agent]);
 
   return (
-    <div className={`agent-panel agent-${shown}`}>
+    <div className={`agent-panel agent-${ended ? 'ended' : shown}`}>
       <BarVisualizer
         state={state}
         track={audioTrack}
@@ -44,11 +53,11 @@ export function AgentPanel({ fallbackState }: { fallbackState: ProtocolAgentStat
         aria-hidden="true"
       />
       <p className="agent-state" role="status" aria-live="polite">
-        {STATE_TEXT[shown] ?? shown}
+        {ended ? t('agentState.ended') : shown in STATE_KEY ? t(STATE_KEY[shown as keyof typeof STATE_KEY]) : shown}
       </p>
-      {late && !agent && (
+      {late && !agent && !ended && (
         <p className="muted small" role="status">
-          The agent hasn’t joined yet. It may be busy or not running; you can end the call and try again.
+          {t('agentState.late')}
         </p>
       )}
     </div>

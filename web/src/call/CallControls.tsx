@@ -1,10 +1,12 @@
 import { useMediaDeviceSelect, useRoomContext, useTrackToggle } from '@livekit/components-react';
 import { Track } from 'livekit-client';
 import { useCallback, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { microphoneProblem } from './errors';
 
 /** `ready`: the microphone track is published (until then the toggle would wrongly read "muted"). */
 export function CallControls({ onEnd, ready }: { onEnd: () => Promise<void>; ready: boolean }) {
+  const { t } = useTranslation();
   const room = useRoomContext();
   const { enabled, pending, toggle } = useTrackToggle({ source: Track.Source.Microphone });
   const [deviceError, setDeviceError] = useState<string | null>(null);
@@ -30,7 +32,7 @@ export function CallControls({ onEnd, ready }: { onEnd: () => Promise<void>; rea
           disabled={pending || !ready}
           onClick={() => void toggle()}
         >
-          {!ready ? 'Connecting microphone…' : enabled ? 'Mute microphone' : 'Unmute microphone'}
+          {!ready ? t('controls.connectingMic') : enabled ? t('controls.mute') : t('controls.unmute')}
         </button>
         <button
           type="button"
@@ -41,17 +43,17 @@ export function CallControls({ onEnd, ready }: { onEnd: () => Promise<void>; rea
             void onEnd().finally(() => setEnding(false));
           }}
         >
-          End call
+          {t('controls.end')}
         </button>
       </div>
       {ready && !enabled && (
         <p className="muted small" role="status">
-          Your microphone is muted. Parley can’t hear you.
+          {t('controls.muted')}
         </p>
       )}
       {devices.length > 0 && (
         <div className="field field-inline">
-          <label htmlFor={selectId}>Microphone</label>
+          <label htmlFor={selectId}>{t('controls.microphone')}</label>
           <select
             id={selectId}
             value={activeDeviceId}
@@ -64,7 +66,7 @@ export function CallControls({ onEnd, ready }: { onEnd: () => Promise<void>; rea
           >
             {devices.map((d, i) => (
               <option key={d.deviceId || i} value={d.deviceId}>
-                {d.label || `Microphone ${i + 1}`}
+                {d.label || t('controls.microphoneN', { n: i + 1 })}
               </option>
             ))}
           </select>

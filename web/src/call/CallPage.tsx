@@ -2,6 +2,8 @@ import { ConnectionState } from 'livekit-client';
 import { RoomAudioRenderer, RoomContext, StartAudio } from '@livekit/components-react';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { formatTimer } from '../lib/format';
 import { getProviders } from '../api/me';
 import { Alert } from '../components/Alert';
 import { endReasonText } from '../lib/end-reasons';
@@ -15,7 +17,8 @@ import { setActiveCall } from './activeCall';
 import '../styles/call.css';
 
 export default function CallPage({ guest }: { guest: boolean }) {
-  usePageTitle(guest ? 'Guest call' : 'Call');
+  const { t } = useTranslation();
+  usePageTitle(guest ? t('call.titleGuest') : t('call.pageTitle'));
   const call = useCall();
   const conversationId = call.grant?.conversationId ?? null;
   const { transcript, status: socketStatus, serverError } = useTranscriptSocket(conversationId);
@@ -27,6 +30,22 @@ export default function CallPage({ guest }: { guest: boolean }) {
     return () => setActiveCall(null);
   }, [inCall, guest]);
   const { end } = call;
+  // The server ended the call (agent gone, limit reached, room closed): hang up too, so the page shows
+  // why and what next instead of a live panel with a stale agent state.
+  const serverEnded = transcript.ended && transcript.endReason !== 'caller_left';
+  useEffect(() => {
+    if (serverEnded && inCall) void end();
+  }, [serverEnded, inCall, end]);
+  // Leaving the page (reload, close, another site) during a call asks first.
+  useEffect(() => {
+    if (!inCall) return;
+    const ask = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [inCall]);
   // The agent cannot hear or speak and has left: hang up rather than leave the caller talking to no one.
   useEffect(() => {
     if (speechMissing && inCall) void end();
@@ -35,14 +54,12 @@ export default function CallPage({ guest }: { guest: boolean }) {
   return (
     <div className="call-page">
       <div className="call-head">
-        <h1>{guest ? 'Guest call' : 'Call Parley'}</h1>
-        {guest && (
-          <p className="muted small">Guest calls are not saved. Nothing you say here appears in any history.</p>
-        )}
+        <h1>{guest ? t('call.titleGuest') : t('call.titleUser')}</h1>
+        {guest && <p className="muted small">{t('call.guestNote')}</p>}
       </div>
 
       {speechMissing && (
-        <Alert tone="error" title="Parley cannot hear or speak on this server">
+        <Alert tone="error" title={t('call.cannotSpeak')}>
           {speechMissing.length > 0
             ? speechMissing.map((m) => <p key={m}>{m.charAt(0).toUpperCase() + m.slice(1)}.</p>)
             : `${endReasonText('speech_unavailable')}.`}
@@ -54,27 +71,27 @@ export default function CallPage({ guest }: { guest: boolean }) {
         </Alert>
       )}
       {call.connection === ConnectionState.Reconnecting && (
-        <Alert tone="warning" title="Connection lost">
-          Reconnecting to the call… Keep this page open.
+        <Alert tone="warning" title={t('call.connectionLost')}>
+          {t('call.reconnecting')}
         </Alert>
       )}
       {call.justReconnected && call.connection === ConnectionState.Connected && (
-        <Alert tone="success" title="Reconnected">
-          You’re back in the call.
+        <Alert tone="success" title={t('call.reconnected')}>
+          {t('call.backInCall')}
         </Alert>
       )}
       {inCall && transcript.agentReconnecting && !transcript.ended && (
-        <Alert tone="warning" title="Agent lost">
-          Reconnecting the agent… It will pick up where you left off.
+        <Alert tone="warning" title={t('call.agentLost')}>
+          {t('call.agentReconnecting')}
         </Alert>
       )}
       {conversationId && socketStatus === 'reconnecting' && !transcript.ended && (
-        <Alert tone="info" title="Live transcript interrupted">
-          Reconnecting to the transcript… Anything said meanwhile will appear once it’s back.
+        <Alert tone="info" title={t('call.transcriptInterrupted')}>
+          {t('call.transcriptReconnecting')}
         </Alert>
       )}
       {serverError && (
-        <Alert tone="warning" title="Transcript unavailable">
+        <Alert tone="warning" title={t('call.transcriptUnavailable')}>
           {serverError}
         </Alert>
       )}
@@ -82,14 +99,15 @@ export default function CallPage({ guest }: { guest: boolean }) {
       <div className="call-grid">
         <section className="call-stage card" aria-labelledby="agent-heading">
           <h2 id="agent-heading" className="visually-hidden">
-            Agent
+            {t('call.agent')}
           </h2>
           {call.room && inCall ? (
             <RoomContext.Provider value={call.room}>
-              <AgentPanel fallbackState={transcript.agentState} />
+              <AgentPanel fallbackState={transcript.agentState} ended={transcript.ended} />
+              <CallTimer running={call.phase === 'live'} />
               <CallControls onEnd={call.end} ready={call.phase === 'live'} />
               <RoomAudioRenderer />
-              <StartAudio label="Allow audio playback" className="button" />
+              <StartAudio label={t('call.allowAudio')} className="button" />
             </RoomContext.Provider>
           ) : (
             <StartOrEnded
@@ -102,14 +120,10 @@ export default function CallPage({ guest }: { guest: boolean }) {
         </section>
 
         <section className="call-transcript card" aria-labelledby="transcript-heading">
-          <h2 id="transcript-heading">Transcript</h2>
+          <h2 id="transcript-heading">{t('call.transcript')}</h2>
           <TranscriptView
             transcript={transcript}
-            emptyText={
-              conversationId
-                ? 'Say hello — your words appear here as you speak.'
-                : 'The conversation will appear here once the call starts.'
-            }
+            emptyText={conversationId ? t('call.emptyLive') : t('call.emptyIdle')}
           />
         </section>
       </div>
@@ -128,25 +142,40 @@ function StartOrEnded({
   conversationId: string | null;
   endReason: string | null;
 }) {
+  const { t } = useTranslation();
   if (call.phase === 'ended') {
     const why = endReasonText(endReason);
+    // The next step, when the server (not the caller) ended the call.
+    const byServer = endReason !== null && endReason !== 'caller_left';
+    const next = !byServer
+      ? null
+      : endReason === 'agent_failed' && !guest
+        ? t('call.nextStepAgentFailed')
+        : guest
+          ? t('call.nextStepGuest')
+          : t('call.nextStep');
     return (
       <div className="call-idle">
         <p className="call-status" role="status">
-          {why ? `Call ended — ${why}.` : 'Call ended.'}
+          {why ? t('call.endedWhy', { reason: why }) : t('call.ended')}
         </p>
+        {next && (
+          <p className="muted" data-testid="call-next-step">
+            {next}
+          </p>
+        )}
         <div className="button-row">
           <button type="button" className="button button-primary" onClick={() => void call.start()}>
-            Start a new call
+            {t('call.startNew')}
           </button>
           {!guest && conversationId && (
             <Link className="button" to={`/history/${conversationId}`}>
-              Open in history
+              {t('call.openHistory')}
             </Link>
           )}
           {guest && (
             <Link className="button" to="/signup">
-              Create an account to keep calls
+              {t('call.keepCalls')}
             </Link>
           )}
         </div>
@@ -157,9 +186,7 @@ function StartOrEnded({
   return (
     <div className="call-idle">
       <div className="mic-orb" aria-hidden="true" />
-      <p className="muted">
-        Parley listens through your microphone and answers out loud. Use headphones for the best experience.
-      </p>
+      <p className="muted">{t('call.intro')}</p>
       <button
         type="button"
         className="button button-primary button-large"
@@ -167,7 +194,7 @@ function StartOrEnded({
         disabled={starting}
         aria-busy={starting}
       >
-        {starting ? 'Connecting…' : 'Start call'}
+        {starting ? t('call.connecting') : t('call.start')}
       </button>
     </div>
   );
@@ -190,4 +217,26 @@ function useSpeechMissing(ended: boolean): string[] | null {
     };
   }, [ended]);
   return lines;
+}
+
+/** Time since the call went live, ticking each second. */
+function CallTimer({ running }: { running: boolean }) {
+  const { t } = useTranslation();
+  const [since, setSince] = useState<number | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!running) return;
+    const start = Date.now();
+    setSince(start);
+    setNow(start);
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(tick);
+  }, [running]);
+  if (since === null) return null;
+  return (
+    <p className="call-timer" data-testid="call-timer">
+      <span className="visually-hidden">{t('call.timer')}: </span>
+      <time dateTime={`PT${Math.floor((now - since) / 1000)}S`}>{formatTimer(now - since)}</time>
+    </p>
+  );
 }

@@ -1,5 +1,8 @@
 import { DisconnectReason } from 'livekit-client';
-import { ApiError, UNREACHABLE } from '../api/client';
+import { ApiError, UNREACHABLE, errorMessage } from '../api/client';
+import { i18n } from '../i18n';
+
+const t = i18n.t.bind(i18n);
 
 export interface CallProblem {
   title: string;
@@ -12,24 +15,17 @@ export function microphoneProblem(e: unknown): CallProblem {
   switch (name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return {
-        title: 'Microphone access was refused',
-        message:
-          'Parley needs your microphone to hear you. Allow microphone access for this site (usually the icon at the left of the address bar), then start the call again.',
-      };
+      return { title: t('problems.micRefused'), message: t('problems.micRefusedText') };
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return { title: 'No microphone found', message: 'Connect a microphone or headset, then start the call again.' };
+      return { title: t('problems.noMic'), message: t('problems.noMicText') };
     case 'NotReadableError':
     case 'AbortError':
-      return {
-        title: 'The microphone is busy',
-        message: 'Another application may be using your microphone. Close it, then start the call again.',
-      };
+      return { title: t('problems.micBusy'), message: t('problems.micBusyText') };
     default:
       return {
-        title: 'The microphone could not be opened',
-        message: e instanceof Error ? e.message : 'Try again, or choose another microphone.',
+        title: t('problems.micFailed'),
+        message: e instanceof Error && e.message ? e.message : t('problems.micFailedText'),
       };
   }
 }
@@ -37,33 +33,26 @@ export function microphoneProblem(e: unknown): CallProblem {
 /** Failures of POST /api/calls. */
 export function startProblem(e: unknown): CallProblem {
   if (e instanceof ApiError) {
-    if (e.code === UNREACHABLE) return { title: 'Parley’s server is unreachable', message: e.message };
-    if (e.code === 'service_unavailable') return { title: 'Calls are unavailable right now', message: e.message };
-    if (e.code === 'rate_limited') return { title: 'Too many calls', message: e.message };
-    if (e.code === 'unauthenticated')
-      return { title: 'Your session has ended', message: 'Log in again to start a call.' };
-    return { title: 'The call could not start', message: e.message };
+    const message = errorMessage(e);
+    if (e.code === UNREACHABLE) return { title: t('problems.unreachable'), message };
+    if (e.code === 'service_unavailable') return { title: t('problems.unavailable'), message };
+    if (e.code === 'rate_limited') return { title: t('problems.tooMany'), message };
+    if (e.code === 'unauthenticated') return { title: t('problems.sessionEnded'), message: t('problems.loginAgain') };
+    return { title: t('problems.couldNotStart'), message };
   }
-  return { title: 'The call could not start', message: e instanceof Error ? e.message : 'Try again.' };
+  return { title: t('problems.couldNotStart'), message: e instanceof Error ? e.message : t('common.tryAgain') };
 }
 
 /** Failures of room.connect (the LiveKit media server). */
 export function connectProblem(e: unknown): CallProblem {
   void e;
-  return {
-    title: 'Could not reach the voice server',
-    message:
-      'Parley answered, but its media server (LiveKit) did not. It may be down or blocked by your network. Try again in a moment.',
-  };
+  return { title: t('problems.voiceServer'), message: t('problems.voiceServerText') };
 }
 
 /** The room was lost for good (not hung up by the caller). */
 export function disconnectProblem(reason: DisconnectReason | undefined): CallProblem {
   return {
-    title: 'The call was disconnected',
-    message:
-      reason === DisconnectReason.ROOM_DELETED
-        ? 'The call was closed on the server.'
-        : 'The connection to the voice server was lost and could not be restored. Start a new call to continue.',
+    title: t('call.disconnected'),
+    message: reason === DisconnectReason.ROOM_DELETED ? t('call.closedOnServer') : t('call.connectionGone'),
   };
 }

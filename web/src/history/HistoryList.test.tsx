@@ -134,3 +134,38 @@ it('renders the gateway’s highlight ranges over plain text as <mark>, with mar
   expect(snippet).toHaveTextContent(text);
   expect(container.querySelector('img')).toBeNull();
 });
+
+describe('<HistoryList> call states', () => {
+  it('lists a call that never connected as such, dated by its creation, and a live call with a badge', async () => {
+    const created = new Date(Date.UTC(2025, 0, 20, 9)).toISOString();
+    vi.stubGlobal(
+      'fetch',
+      fetchStub({
+        'GET /api/conversations': () => ({
+          body: {
+            conversations: [
+              item(1, {
+                title: null,
+                startedAt: null,
+                endedAt: created,
+                createdAt: created,
+                durationMs: null,
+                turnCount: 0,
+              }),
+              item(2, { title: 'Still talking', endedAt: null, durationMs: null }),
+            ],
+            nextCursor: null,
+          },
+        }),
+      }).fn,
+    );
+    renderList();
+    const [never, live] = (await screen.findAllByRole('listitem')) as [HTMLElement, HTMLElement];
+    expect(never).toHaveTextContent('Call that did not connect');
+    expect(never).toHaveTextContent('Did not connect');
+    expect(never).not.toHaveTextContent('Untitled');
+    expect(never).not.toHaveTextContent('1970');
+    expect(never.querySelector('time')?.getAttribute('datetime')).toBe(created);
+    expect(within(live).getByText('In progress')).toBeInTheDocument();
+  });
+});

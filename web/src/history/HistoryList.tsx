@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../api/client';
 import { listConversations, type ConversationSummary, type ListParams } from '../api/conversations';
 import { Alert } from '../components/Alert';
@@ -9,10 +10,22 @@ import { dayBoundary, formatDateTime, formatDuration } from '../lib/format';
 export const PAGE_SIZE = 20;
 
 /**
+ * A call that never reached its agent has no start (and no turns): it is listed as "did not connect",
+ * dated by its creation, never as an untitled conversation. A started call with no end is live.
+ */
+export function callState(c: ConversationSummary): 'not-connected' | 'live' | 'done' {
+  const started = c.startedAt !== null && Date.parse(c.startedAt) > 0;
+  if (!started && c.turnCount === 0) return 'not-connected';
+  if (started && c.endedAt === null) return 'live';
+  return 'done';
+}
+
+/**
  * The conversation list: search and date filters live in the URL (so Back works), results come in
  * keyset pages and "Load more" appends the next one.
  */
 export function HistoryList() {
+  const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const from = params.get('from') ?? '';
@@ -75,19 +88,19 @@ export function HistoryList() {
 
   return (
     <div className="history">
-      <form className="history-filters" role="search" onSubmit={onSearch} aria-label="Search conversations">
+      <form className="history-filters" role="search" onSubmit={onSearch} aria-label={t('history.searchLabel')}>
         <div className="field field-grow">
-          <label htmlFor="history-q">Search</label>
+          <label htmlFor="history-q">{t('history.search')}</label>
           <input
             id="history-q"
             type="search"
             value={draft.q}
-            placeholder="Words anyone said"
+            placeholder={t('history.placeholder')}
             onChange={(e) => setDraft((d) => ({ ...d, q: e.target.value }))}
           />
         </div>
         <div className="field">
-          <label htmlFor="history-from">From</label>
+          <label htmlFor="history-from">{t('history.from')}</label>
           <input
             id="history-from"
             type="date"
@@ -96,7 +109,7 @@ export function HistoryList() {
           />
         </div>
         <div className="field">
-          <label htmlFor="history-to">To</label>
+          <label htmlFor="history-to">{t('history.to')}</label>
           <input
             id="history-to"
             type="date"
@@ -108,27 +121,27 @@ export function HistoryList() {
         </div>
         <div className="filter-buttons">
           <button className="button button-primary" type="submit" disabled={rangeInvalid}>
-            Search
+            {t('history.search')}
           </button>
           {filtered && (
             <button type="button" className="button" onClick={() => setParams(new URLSearchParams())}>
-              Clear
+              {t('history.clear')}
             </button>
           )}
         </div>
         {rangeInvalid && (
           <p className="field-error filter-error" id="history-range-err">
-            The start date is after the end date.
+            {t('history.rangeInvalid')}
           </p>
         )}
       </form>
 
       {error && (
         <Alert
-          title="Conversations could not be loaded"
+          title={t('history.loadFailed')}
           action={
             <button className="button" onClick={() => void loadPage(items.length ? nextCursor : null)}>
-              Try again
+              {t('common.tryAgain')}
             </button>
           }
         >
@@ -138,54 +151,67 @@ export function HistoryList() {
 
       <p className="visually-hidden" role="status">
         {loading
-          ? 'Loading conversations…'
-          : `${items.length} conversation${items.length === 1 ? '' : 's'} shown${nextCursor ? ', more available' : ''}.`}
+          ? t('history.loadingList')
+          : `${t('history.shown', { count: items.length })}${nextCursor ? `, ${t('history.moreAvailable')}` : ''}.`}
       </p>
 
       {!loading && !error && items.length === 0 && (
         <div className="empty">
           {filtered ? (
-            <p>No conversations match. Try other words or dates.</p>
+            <p>{t('history.noMatch')}</p>
           ) : (
             <p>
-              No conversations yet. <Link to="/call">Start your first call</Link>.
+              {t('history.none')} <Link to="/call">{t('history.firstCall')}</Link>.
             </p>
           )}
         </div>
       )}
 
       <ul className="conversation-list">
-        {items.map((c) => (
-          <li key={c.id} className="conversation-item">
-            <Link to={`/history/${c.id}`} className="conversation-link">
-              <span className="conversation-title">{c.title?.trim() || 'Untitled conversation'}</span>
-              <span className="conversation-meta">
-                <time dateTime={c.startedAt ?? c.createdAt}>{formatDateTime(c.startedAt ?? c.createdAt)}</time>
-                <span aria-hidden="true"> · </span>
-                <span>{formatDuration(c.durationMs)}</span>
-                <span aria-hidden="true"> · </span>
-                <span>
-                  {c.turnCount} turn{c.turnCount === 1 ? '' : 's'}
+        {items.map((c) => {
+          const state = callState(c);
+          return (
+            <li key={c.id} className="conversation-item">
+              <Link to={`/history/${c.id}`} className="conversation-link">
+                <span className="conversation-title">
+                  {c.title?.trim() || (state === 'not-connected' ? t('history.notConnected') : t('common.untitled'))}
+                  {state === 'live' && <span className="tag tag-live">{t('history.inProgress')}</span>}
                 </span>
-              </span>
-              {c.snippet && (
-                <span className="conversation-snippet" data-testid="snippet">
-                  <Highlighted text={c.snippet} highlights={c.highlights} />
+                <span className="conversation-meta">
+                  <time dateTime={c.startedAt ?? c.createdAt}>{formatDateTime(c.startedAt ?? c.createdAt)}</time>
+                  {state === 'not-connected' ? (
+                    <>
+                      <span aria-hidden="true"> · </span>
+                      <span>{t('endReason.never_connected')}</span>
+                    </>
+                  ) : (
+                    <>
+                      <span aria-hidden="true"> · </span>
+                      <span>{formatDuration(c.durationMs)}</span>
+                      <span aria-hidden="true"> · </span>
+                      <span>{t('history.turns', { count: c.turnCount })}</span>
+                    </>
+                  )}
                 </span>
-              )}
-            </Link>
-          </li>
-        ))}
+                {c.snippet && (
+                  <span className="conversation-snippet" data-testid="snippet">
+                    <Highlighted text={c.snippet} highlights={c.highlights} />
+                  </span>
+                )}
+              </Link>
+            </li>
+          );
+        })}
       </ul>
 
       {nextCursor && (
         <div className="load-more">
           <button type="button" className="button" onClick={() => void loadPage(nextCursor)} disabled={loading}>
-            {loading ? 'Loading…' : 'Load more'}
+            {loading ? t('common.loading') : t('history.loadMore')}
           </button>
         </div>
       )}
-      {loading && items.length === 0 && !error && <p className="loading">Loading conversations…</p>}
+      {loading && items.length === 0 && !error && <p className="loading">{t('history.loadingList')}</p>}
     </div>
   );
 }

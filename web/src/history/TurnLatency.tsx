@@ -1,17 +1,16 @@
 import type { StoredUtterance, TurnMetrics } from '@parley/protocol';
+import { useTranslation } from 'react-i18next';
 import { formatMs } from '../lib/format';
 
-const PARTS: Array<[keyof TurnMetrics, string]> = [
-  ['endOfUtteranceDelayMs', 'End of speech detected'],
-  ['transcriptionDelayMs', 'Transcription'],
-  ['llmTtftMs', 'Language model, first token'],
-  ['ttsTtfbMs', 'Speech synthesis, first audio'],
-];
+const PARTS = ['endOfUtteranceDelayMs', 'transcriptionDelayMs', 'llmTtftMs', 'ttsTtfbMs'] as const satisfies Array<
+  keyof TurnMetrics
+>;
 
 /** One turn's latency: the end-to-end figure up front, the breakdown in a disclosure. */
 export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }) {
+  const { t } = useTranslation();
   if (!metrics) return null;
-  const parts = PARTS.filter(([k]) => metrics[k] !== null && metrics[k] !== undefined);
+  const parts = PARTS.filter((k) => metrics[k] !== null && metrics[k] !== undefined);
   const e2e = metrics.e2eLatencyMs ?? null;
   if (e2e === null && parts.length === 0) return null;
   return (
@@ -19,16 +18,16 @@ export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }
       <summary>
         {e2e !== null ? (
           <>
-            Replied in <strong>{formatMs(e2e)}</strong>
+            {t('latency.repliedIn')} <strong>{formatMs(e2e)}</strong>
           </>
         ) : (
-          'Latency'
+          t('latency.title')
         )}
       </summary>
       <dl>
-        {parts.map(([k, label]) => (
+        {parts.map((k) => (
           <div key={k}>
-            <dt>{label}</dt>
+            <dt>{t(`latency.${k}`)}</dt>
             <dd>{formatMs(metrics[k])}</dd>
           </div>
         ))}

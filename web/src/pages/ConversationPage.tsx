@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { errorMessage, isApiError } from '../api/client';
 import { deleteConversation, exportUrl, getConversation, type ConversationDetail } from '../api/conversations';
 import { Alert } from '../components/Alert';
@@ -11,6 +12,7 @@ import { formatDateTime, formatDuration } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
 
 export default function ConversationPage() {
+  const { t } = useTranslation();
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const [data, setData] = useState<ConversationDetail | null>(null);
@@ -20,7 +22,7 @@ export default function ConversationPage() {
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  usePageTitle(data?.conversation.title || 'Conversation');
+  usePageTitle(data?.conversation.title || t('conversation.title'));
 
   useEffect(() => {
     let live = true;
@@ -60,45 +62,47 @@ export default function ConversationPage() {
   if (error) {
     return (
       <div className="narrow">
-        <h1>{error.notFound ? 'Conversation not found' : 'Conversation unavailable'}</h1>
-        <Alert>{error.notFound ? 'It may have been deleted.' : error.message}</Alert>
+        <h1>{error.notFound ? t('conversation.notFound') : t('conversation.unavailable')}</h1>
+        <Alert>{error.notFound ? t('conversation.maybeDeleted') : error.message}</Alert>
         <p>
-          <Link to="/history">Back to history</Link>
+          <Link to="/history">{t('conversation.back')}</Link>
         </p>
       </div>
     );
   }
-  if (!data) return <Loading label="Loading conversation…" />;
+  if (!data) return <Loading label={t('conversation.loading')} />;
   const { conversation: c, utterances } = data;
 
   return (
     <article className="conversation">
       <p className="breadcrumb">
-        <Link to="/history">← History</Link>
+        <Link to="/history">{t('conversation.breadcrumb')}</Link>
       </p>
       <header className="conversation-head">
-        <h1>{c.title?.trim() || 'Untitled conversation'}</h1>
+        <h1>
+          {c.title?.trim() ||
+            (!c.startedAt && utterances.length === 0 ? t('history.notConnected') : t('common.untitled'))}
+        </h1>
         <p className="muted">
           <time dateTime={c.startedAt ?? c.createdAt}>{formatDateTime(c.startedAt ?? c.createdAt)}</time> ·{' '}
-          {formatDuration(c.durationMs)} · {utterances.length} turn
-          {utterances.length === 1 ? '' : 's'}
+          {formatDuration(c.durationMs)} · {t('history.turns', { count: utterances.length })}
           {c.endReason ? ` · ${endReasonText(c.endReason)}` : ''}
         </p>
         <div className="conversation-actions">
           <span className="muted small" id="export-label">
-            Export:
+            {t('conversation.export')}
           </span>
           <a className="button button-small" href={exportUrl(id, 'md')} download aria-describedby="export-label">
             Markdown
           </a>
           <a className="button button-small" href={exportUrl(id, 'txt')} download aria-describedby="export-label">
-            Text
+            {t('conversation.text')}
           </a>
           <a className="button button-small" href={exportUrl(id, 'json')} download aria-describedby="export-label">
             JSON
           </a>
           <button type="button" className="button button-small" onClick={() => setSharing(true)} disabled={sharing}>
-            Share
+            {t('conversation.share')}
           </button>
           <button
             type="button"
@@ -106,13 +110,13 @@ export default function ConversationPage() {
             onClick={() => setConfirming(true)}
             disabled={confirming}
           >
-            Delete
+            {t('conversation.delete')}
           </button>
         </div>
         {sharing && <ShareBox conversationId={id} onClose={() => setSharing(false)} />}
         {confirming && (
           <div className="confirm-box" role="group" aria-labelledby="confirm-delete-text">
-            <p id="confirm-delete-text">Delete this conversation for good? This can’t be undone.</p>
+            <p id="confirm-delete-text">{t('conversation.confirmDelete')}</p>
             {deleteError && <Alert>{deleteError}</Alert>}
             <div className="button-row">
               <button
@@ -121,10 +125,10 @@ export default function ConversationPage() {
                 onClick={() => void onDelete()}
                 disabled={deleting}
               >
-                {deleting ? 'Deleting…' : 'Delete conversation'}
+                {deleting ? t('conversation.deleting') : t('conversation.deleteForGood')}
               </button>
               <button type="button" className="button" ref={cancelRef} onClick={() => setConfirming(false)}>
-                Keep it
+                {t('conversation.keep')}
               </button>
             </div>
           </div>

@@ -1,16 +1,18 @@
 import { Link } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { HistoryList } from '../history/HistoryList';
 import { UsageSummary } from '../history/UsageSummary';
 import { usePageTitle } from '../lib/usePageTitle';
 
 export default function HistoryPage() {
-  usePageTitle('History');
+  const { t } = useTranslation();
+  usePageTitle(t('history.title'));
   return (
     <div className="history-page">
       <div className="page-head">
-        <h1>History</h1>
+        <h1>{t('history.title')}</h1>
         <Link className="button button-primary" to="/call">
-          New call
+          {t('history.newCall')}
         </Link>
       </div>
       <UsageSummary />

@@ -2,8 +2,14 @@ import type { Role } from '@parley/protocol';
 import { useCallback, useLayoutEffect, useRef, useState } from 'react';
 import type { TranscriptState } from './state';
 import { formatClock } from '../lib/format';
+import { useTranslation } from 'react-i18next';
+import { i18n } from '../i18n';
 
-export const SPEAKER_LABELS: Record<Role, string> = { user: 'You', agent: 'Parley' };
+/** The speakers' names in the UI language. */
+export const speakerLabels = (): Record<Role, string> => ({
+  user: i18n.t('transcript.you'),
+  agent: i18n.t('transcript.agent'),
+});
 
 /** How close to the bottom (px) still counts as "following" the conversation. */
 const FOLLOW_THRESHOLD_PX = 48;
@@ -19,11 +25,10 @@ interface Props {
  * dimmed, replaced when the final arrives). Follows new text until the reader scrolls up; then a
  * "Jump to latest" button brings them back.
  */
-export function TranscriptView({
-  transcript,
-  labels = SPEAKER_LABELS,
-  emptyText = 'Say hello — your words appear here as you speak.',
-}: Props) {
+export function TranscriptView({ transcript, labels: given, emptyText: givenEmpty }: Props) {
+  const { t } = useTranslation();
+  const labels = given ?? speakerLabels();
+  const emptyText = givenEmpty ?? t('call.emptyLive');
   const scrollRef = useRef<HTMLDivElement>(null);
   const [following, setFollowing] = useState(true);
   const [unseen, setUnseen] = useState(false);
@@ -68,17 +73,17 @@ export function TranscriptView({
         ref={scrollRef}
         onScroll={onScroll}
         tabIndex={0}
-        aria-label="Conversation transcript"
+        aria-label={t('transcript.label')}
         data-testid="transcript-scroll"
       >
         {empty && <p className="transcript-empty">{emptyText}</p>}
         <ol className="turns" role="log" aria-live="polite" aria-relevant="additions text">
           {utterances.map((u) => (
-            <li key={u.seq} className={`turn turn-${u.role}`} data-seq={u.seq}>
+            <li key={u.seq} className={`turn turn-${u.role}`} data-seq={u.seq} lang={u.language || undefined}>
               <div className="turn-meta">
                 <span className="speaker">{labels[u.role]}</span>
                 <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
-                {u.interrupted && <span className="tag">interrupted</span>}
+                {u.interrupted && <span className="tag">{t('transcript.interrupted')}</span>}
               </div>
               <p className="turn-text">{u.text}</p>
             </li>
@@ -89,7 +94,9 @@ export function TranscriptView({
             <div key={`${i.role}:${i.segmentId}`} className={`turn turn-${i.role} turn-interim`} data-interim={i.role}>
               <div className="turn-meta">
                 <span className="speaker">{labels[i.role]}</span>
-                <span className="tag tag-soft">{i.role === 'user' ? 'listening…' : 'speaking…'}</span>
+                <span className="tag tag-soft">
+                  {i.role === 'user' ? t('transcript.listening') : t('transcript.speaking')}
+                </span>
               </div>
               <p className="turn-text">
                 <em>{i.text}</em>
@@ -100,7 +107,7 @@ export function TranscriptView({
       </div>
       {!following && (
         <button type="button" className="jump-latest" onClick={jump}>
-          {unseen ? 'New text — jump to latest ↓' : 'Jump to latest ↓'}
+          {unseen ? t('transcript.jumpNew') : t('transcript.jump')}
         </button>
       )}
     </div>
