@@ -16,6 +16,7 @@ const STACK = [
   'e2e/reliability/**/*.test.ts',
   'e2e/cluster/**/*.test.ts',
   'e2e/attacks/prompt-override.test.ts',
+  'e2e/metrics/**/*.test.ts',
 ];
 
 export default defineConfig({

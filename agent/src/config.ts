@@ -16,6 +16,10 @@ const AgentEnv = z
     /** Health HTTP port (GET / and GET /worker). Always explicit: two workers must not collide. */
     AGENT_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
     AGENT_HOST: z.string().default('127.0.0.1'),
+    /** Prometheus metrics port (GET /metrics) beside the health port, on AGENT_HOST; 0 = any free port. */
+    AGENT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+    /** Bearer token for GET /metrics (shared name with the gateway's). */
+    METRICS_TOKEN: z.string().min(16).optional(),
     /** Jobs this worker accepts before it reports itself full (load = active jobs / max). */
     AGENT_MAX_JOBS: z.coerce.number().int().min(1).max(256).default(24),
     /** Job processes kept warm so a call starts without a fork (~2 s otherwise). */
@@ -52,6 +56,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     livekit: { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     agentName: e.AGENT_NAME,
     health: { host: e.AGENT_HOST, port: e.AGENT_HEALTH_PORT },
+    metrics: { host: e.AGENT_HOST, port: e.AGENT_METRICS_PORT, token: e.METRICS_TOKEN || undefined },
     maxJobs: e.AGENT_MAX_JOBS,
     idleProcesses: e.AGENT_IDLE_PROCESSES,
     gateway: { url: e.GATEWAY_URL.replace(/\/$/, ''), secret: e.INGEST_SECRET },

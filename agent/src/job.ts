@@ -9,6 +9,7 @@ import { fetchMemory, recallTool } from './memory';
 import { loadAgentConfig } from './config';
 import { createLlm, createStt, createTts } from './providers/index';
 import { speechEngineProblems } from './providers/local/engines';
+import { JobMetrics } from './metrics/job-metrics';
 import { DeliveryQueue } from './reporting/delivery';
 import { postSigned } from './reporting/gateway-client';
 import { Reporter } from './reporting/reporter';
@@ -60,8 +61,13 @@ export default defineAgent({
         'transcript spool unavailable; delivering without it',
       ),
     );
+    // Prometheus figures go to this job's worker (agent/src/metrics), which outlives the job.
+    const { stt: sttName, llm: llmName, tts: ttsName } = config.providers;
+    const jobMetrics = new JobMetrics({ stt: sttName, llm: llmName, tts: ttsName });
     const queue = new DeliveryQueue({
       conversationId,
+      onPush: (event) => jobMetrics.event(event),
+      onBatch: (outcome, events) => jobMetrics.delivery(outcome, events),
       post: (path, body) => postSigned(config.gateway, path, body, 3000),
       spool,
       onDeliveryError: ({ status, attempt, retrying, events }) =>
@@ -70,6 +76,7 @@ export default defineAgent({
           retrying ? 'gateway did not take transcript events; retrying' : 'gateway refused transcript events; dropped',
         ),
     });
+    jobMetrics.watchBacklog(() => queue.backlog().length);
     const resume = resumeFrom(await history);
     const reporter = new Reporter(queue, preferences.language, resume?.firstSeq);
 
@@ -102,6 +109,7 @@ export default defineAgent({
       if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? 'agent_ended');
       const delivered = await queue.flush(FLUSH_ON_END_MS);
       queue.close();
+      await jobMetrics.close();
       if (!delivered)
         logger.warn(
           { backlog: queue.backlog().length, spool: spool.file },
@@ -176,6 +184,7 @@ export default defineAgent({
       },
     });
     reporter.attach(session);
+    jobMetrics.attach(session);
     if (config.fastBargeIn) pauseOnSpeechStart(session);
     session.on(voice.AgentSessionEventTypes.Error, (ev) =>
       logger.warn(

@@ -8,6 +8,7 @@ const { skipLocalEndOfTurnModel } = await import('./local-eot');
 const { startHeartbeat } = await import('./heartbeat');
 const { signalDescendants } = await import('@parley/tools');
 const { recoverSpool } = await import('./reporting/spool');
+const { startWorkerMetrics } = await import('./metrics/worker');
 
 const DRAIN_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,6 +43,8 @@ const server = new AgentServer(
 );
 
 const stopHeartbeat = startHeartbeat(server, config);
+// Before server.run(): job processes are forked from here on and inherit where to report.
+const stopMetrics = await startWorkerMetrics(server, config, logger);
 
 /** Re-sends transcript events that a job left in the spool when it died (SIGKILL, crash). */
 let recovering = false;
@@ -79,12 +82,14 @@ async function shutdown(signal: string, code: number) {
   logger.info({ signal, activeJobs: server.activeJobs.length }, 'agent worker stopping');
   stopHeartbeat();
   clearInterval(spoolTimer);
+  // Metrics stay up while calls drain (their jobs still report), closed at the very end.
   void server.drain(DRAIN_MS).catch(() => undefined);
   const deadline = Date.now() + DRAIN_MS;
   while (server.activeJobs.length > 0 && Date.now() < deadline) await sleep(100);
   await Promise.race([server.close().catch(() => undefined), sleep(5000)]);
   const reaped = await signalDescendants(process.pid, 'SIGKILL');
   if (reaped.length) logger.warn({ count: reaped.length }, 'killed job processes that did not exit');
+  await stopMetrics();
   process.exit(code);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM', 0));

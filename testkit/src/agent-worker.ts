@@ -8,6 +8,8 @@ export interface AgentWorkerProcess {
   process: ChildProcess;
   healthPort: number;
   healthUrl: string;
+  /** GET /metrics of the worker's metrics port (AGENT_METRICS_PORT). */
+  metricsUrl: string;
   output: string[];
   /** Resolves when GET /worker reports the worker connected to LiveKit. */
   waitUntilRegistered(timeoutMs?: number): Promise<void>;
@@ -17,6 +19,7 @@ export interface AgentWorkerProcess {
 /** Runs the real agent worker (agent/src/main.ts) as its own process, as `npm start` does. */
 export async function spawnAgentWorker(env: Record<string, string | undefined>): Promise<AgentWorkerProcess> {
   const healthPort = await freePort();
+  const metricsPort = env.AGENT_METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'agent/src/main.ts')], {
     cwd: repoRoot,
     env: {
@@ -26,6 +29,7 @@ export async function spawnAgentWorker(env: Record<string, string | undefined>):
       AGENT_HEALTH_PORT: String(healthPort),
       AGENT_IDLE_PROCESSES: '1',
       ...env,
+      AGENT_METRICS_PORT: metricsPort,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,6 +46,7 @@ export async function spawnAgentWorker(env: Record<string, string | undefined>):
     process: child,
     healthPort,
     healthUrl,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     output,
     async waitUntilRegistered(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

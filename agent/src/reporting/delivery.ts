@@ -29,6 +29,9 @@ export interface DeliveryOptions {
   staleTransientMs?: number;
   maxBatch?: number;
   onDeliveryError?: (info: { status: number | null; attempt: number; retrying: boolean; events: number }) => void;
+  /** Every event as it is queued, and every batch's outcome (metrics, agent/src/metrics). */
+  onPush?: (event: IngestEvent) => void;
+  onBatch?: (outcome: 'delivered' | 'retrying' | 'dropped', events: number) => void;
 }
 
 interface Entry {
@@ -40,8 +43,8 @@ export const isDurable = (e: IngestEvent) =>
   e.type === 'utterance' || e.type === 'call_started' || e.type === 'call_ended';
 
 export class DeliveryQueue {
-  readonly #o: Required<Omit<DeliveryOptions, 'spool' | 'onDeliveryError'>> &
-    Pick<DeliveryOptions, 'spool' | 'onDeliveryError'>;
+  readonly #o: Required<Omit<DeliveryOptions, 'spool' | 'onDeliveryError' | 'onPush' | 'onBatch'>> &
+    Pick<DeliveryOptions, 'spool' | 'onDeliveryError' | 'onPush' | 'onBatch'>;
   #pending: Entry[] = [];
   #inflight: Entry[] = [];
   #running = false;
@@ -66,6 +69,7 @@ export class DeliveryQueue {
 
   push(event: IngestEvent): void {
     if (this.#closed) return;
+    this.#o.onPush?.(event);
     const entry = { event, at: Date.now() };
     if (event.type === 'interim') {
       const i = this.#pending.findIndex((p) => p.event.type === 'interim' && p.event.segmentId === event.segmentId);
@@ -132,6 +136,7 @@ export class DeliveryQueue {
         await this.#o.post(this.path, { events: batch.map((b) => b.event) });
         this.stats.sent += batch.length;
         this.stats.batches++;
+        this.#o.onBatch?.('delivered', batch.length);
         this.#inflight = [];
         attempt = 0;
         if (batch.some((b) => isDurable(b.event))) this.#saveSpool();
@@ -141,6 +146,7 @@ export class DeliveryQueue {
         this.stats.failures++;
         attempt++;
         this.#o.onDeliveryError?.({ status, attempt, retrying: !permanent, events: batch.length });
+        this.#o.onBatch?.(permanent ? 'dropped' : 'retrying', batch.length);
         if (permanent) {
           this.stats.droppedDurable += batch.filter((b) => isDurable(b.event)).length;
           this.#inflight = [];
