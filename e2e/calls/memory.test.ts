@@ -111,7 +111,7 @@ describe('an agent that remembers its caller', () => {
     const asked = requestsSince(before);
     expect(asked.length).toBeGreaterThan(0);
     for (const r of asked) {
-      expect(r.body.tools).toBeUndefined();
+      expect(r.body.tools ?? []).toEqual([]); // no function offered
       expect(String(r.messages[0]!.content)).not.toContain('PAST_CONVERSATIONS');
     }
     const stored = await stack.database.db('utterances').where({ conversation_id: id, role: 'agent' }).orderBy('seq');

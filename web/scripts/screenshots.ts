@@ -141,6 +141,7 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
             language: 'en',
             favoriteTopics: ['astronomy', 'sailing', 'jazz history'],
             systemPrompt: 'Keep answers short and ask me a question back.',
+            memory: true,
           },
         }),
     ],
@@ -246,6 +247,22 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
         return ok(api.calls.create, { url: lk.url, token: await at.toJwt(), room: 'shot-room', conversationId: CONV });
       },
     ],
+    [
+      api.memory.list,
+      () =>
+        ok(api.memory.list, {
+          enabled: true,
+          summaries: [
+            {
+              conversationId: CONV,
+              title: 'Jazz in the 1950s',
+              summary:
+                'The user plays the saxophone and wants to learn more about hard bop; asked for records to start with.',
+              at: new Date(Date.now() - 86_400_000).toISOString(),
+            },
+          ],
+        }),
+    ],
     [api.auth.login, () => refuse(401, 'invalid_credentials', 'Email or password is incorrect.')],
     [api.auth.register, () => refuse(409, 'email_taken', 'An account with this email already exists.')],
   ];
@@ -322,7 +339,7 @@ interface Shot {
 /** A signed-in user whose preferred language is Spanish. */
 const spanish: Record<string, Reply> = {
   [routeKey(api.preferences.get)]: ok(api.preferences.get, {
-    preferences: { ttsVoice: null, language: 'es', favoriteTopics: ['vela'], systemPrompt: '' },
+    preferences: { ttsVoice: null, language: 'es', favoriteTopics: ['vela'], systemPrompt: '', memory: false },
   }),
 };
 const shots: Shot[] = [
