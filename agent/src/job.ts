@@ -7,7 +7,8 @@ import { pauseOnSpeechStart } from './barge-in';
 import { fetchConversationHistory, resumeFrom } from './history';
 import { fetchMemory, recallTool } from './memory';
 import { loadAgentConfig } from './config';
-import { createLlm, createStt, createTts } from './providers/index';
+import { ProviderHealth } from './providers/health';
+import { createLlm, createStt, createTts, stageChains } from './providers/index';
 import { speechEngineProblems } from './providers/local/engines';
 import { JobMetrics } from './metrics/job-metrics';
 import { DeliveryQueue } from './reporting/delivery';
@@ -163,6 +164,14 @@ export default defineAgent({
     const vad = ctx.proc.userData.vad as VAD;
     const stt = createStt(config, preferences, vad);
     const tts = createTts(config, preferences);
+    const llm = createLlm(config, preferences);
+    // Failover: the FallbackAdapters' availability changes go to the gateway at once (/readyz, the
+    // web banner) and each stored turn says which provider served it.
+    const health = new ProviderHealth(stageChains(config, { stt, llm, tts }), (change) => {
+      logger.warn(change, change.available ? 'provider recovered' : 'provider failed; fallback takes over');
+      reporter.providerStatus(change);
+    });
+    reporter.trackProviders((stages) => health.turnServed(stages));
     // The session does not own providers it was given: close them with the call (the local
     // recogniser keeps a warm process otherwise).
     ctx.addShutdownCallback(async () => {
@@ -171,7 +180,7 @@ export default defineAgent({
     session = new voice.AgentSession({
       vad,
       stt,
-      llm: createLlm(config, preferences),
+      llm,
       tts,
       // agents' AEC warm-up (default: the first 3 s of the agent's first speech, i.e. the greeting)
       // feeds the STT silence instead of the caller's audio: anything said over the greeting was

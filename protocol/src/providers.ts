@@ -11,6 +11,26 @@ export const TtsProvider = z.enum(['cartesia', 'openai', 'local']);
 export type SttProvider = z.infer<typeof SttProvider>;
 export type LlmProvider = z.infer<typeof LlmProvider>;
 export type TtsProvider = z.infer<typeof TtsProvider>;
+/** The three stages of a voice pipeline. */
+export const ProviderStage = z.enum(['stt', 'llm', 'tts']);
+export type ProviderStage = z.infer<typeof ProviderStage>;
+/** Any provider of any stage (what a fallback chain names). */
+export const AnyProvider = z.union([SttProvider, LlmProvider, TtsProvider]);
+export type AnyProvider = z.infer<typeof AnyProvider>;
+
+/**
+ * A provider a running call saw fail (the agent's FallbackAdapter marked it unavailable and the
+ * next provider of its stage took over). Reported by the agent, shown by /readyz,
+ * /api/providers and the web banner until it recovers.
+ */
+export const DegradedProvider = z.object({
+  stage: ProviderStage,
+  provider: AnyProvider,
+  /** The provider serving the stage instead, when one is left. */
+  fallback: AnyProvider.nullable(),
+  since: z.string().datetime({ offset: true }),
+});
+export type DegradedProvider = z.infer<typeof DegradedProvider>;
 
 const optionalString = z
   .string()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './preferences';
+import { AnyProvider, LlmProvider, ProviderStage, SttProvider, TtsProvider } from './providers';
 import { text } from './text';
 
 /**
@@ -25,6 +26,13 @@ export const TurnMetrics = z.object({
   ttsTtfbMs: ms,
   /** From the end of the user's speech to the agent's first audio. */
   e2eLatencyMs: ms,
+  /**
+   * Which provider served each stage of this turn (after a failover, the fallback): stt on a user
+   * turn, llm and tts on a reply (tts only on a scripted line). Absent on turns stored before it.
+   */
+  servedBy: z
+    .object({ stt: SttProvider.optional(), llm: LlmProvider.optional(), tts: TtsProvider.optional() })
+    .optional(),
 });
 export type TurnMetrics = z.infer<typeof TurnMetrics>;
 
@@ -67,6 +75,15 @@ export const IngestEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('agent_state'), state: AgentState }),
   z.object({ type: z.literal('call_started'), at: isoTime }),
   z.object({ type: z.literal('call_ended'), at: isoTime, reason: EndReason }),
+  /** A provider of the call's pipeline became unavailable (failover) or recovered. */
+  z.object({
+    type: z.literal('provider_status'),
+    stage: ProviderStage,
+    provider: AnyProvider,
+    available: z.boolean(),
+    /** The provider serving the stage now (null when none is left). */
+    serving: AnyProvider.nullable(),
+  }),
 ]);
 export type IngestEvent = z.infer<typeof IngestEvent>;
 

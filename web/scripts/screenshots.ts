@@ -130,6 +130,7 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
           llmModel: 'parley-echo',
           catalogue: { tts: { source: 'builtin', voices: 2 }, stt: null },
           unavailable: [],
+          degraded: [],
         }),
     ],
     [

@@ -27,10 +27,13 @@ import {
   isCartesiaVoiceId,
   isOpenAiVoice,
   type ActiveProviders,
+  type AnyProvider,
+  type ProviderStage,
   type SttProvider,
   type TtsProvider,
 } from '@parley/protocol';
 import { languageName } from '../agent';
+import type { StageChain } from './health';
 import { createLocalStt, createLocalTts, createOfflineLlm } from './local/index';
 
 export interface ProviderConfig {
@@ -192,4 +195,28 @@ export function createTts(config: ProviderConfig, prefs: Preferences): tts.TTS {
   );
   if (chain.length === 1) return chain[0]!;
   return new agentsTts.FallbackAdapter({ ttsInstances: chain });
+}
+
+// ---- Failover ----------------------------------------------------------------------------------
+
+/**
+ * Each stage's fallback chain as ProviderHealth follows it: names in order, the instances its
+ * FallbackAdapter holds (which identify the provider in an availability event), and the adapter.
+ */
+export function stageChains(
+  config: ProviderConfig,
+  built: { stt: stt.STT; llm: llm.LLM; tts: tts.TTS },
+): Record<ProviderStage, StageChain> {
+  const chain = (names: readonly AnyProvider[], one: object, adapter: object | null, instances?: readonly object[]) =>
+    adapter
+      ? { names, instances: instances!, adapter: adapter as StageChain['adapter'] }
+      : { names, instances: [one], adapter: null };
+  const s = built.stt instanceof agentsStt.FallbackAdapter ? built.stt : null;
+  const l = built.llm instanceof agentsLlm.FallbackAdapter ? built.llm : null;
+  const t = built.tts instanceof agentsTts.FallbackAdapter ? built.tts : null;
+  return {
+    stt: chain(sttChain(config), built.stt, s, s?.sttInstances),
+    llm: chain(llmChain(config), built.llm, l, l?.llms),
+    tts: chain(ttsChain(config), built.tts, t, t?.ttsInstances),
+  };
 }

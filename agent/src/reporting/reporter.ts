@@ -1,5 +1,12 @@
 import { voice, type llm } from '@livekit/agents';
-import { LIMITS, type EndReason, type IngestEvent, type TurnMetrics, type Utterance } from '@parley/protocol';
+import {
+  LIMITS,
+  type EndReason,
+  type IngestEvent,
+  type ProviderStage,
+  type TurnMetrics,
+  type Utterance,
+} from '@parley/protocol';
 import type { DeliveryQueue } from './delivery';
 
 /**
@@ -14,6 +21,9 @@ import type { DeliveryQueue } from './delivery';
  * - `agent_state_changed` → agent_state; call_started / call_ended are reported by the job.
  * - Seq: 0, 1, 2… per conversation, assigned when the utterance is queued (a replacement agent
  *   starts after the stored ones, see history.ts).
+ * - Providers: each stored turn says which provider served its stages (`servedBy`, from
+ *   ProviderHealth: the fallback after a failover); a failover or recovery is reported at once
+ *   (provider_status) for /readyz and the web banner.
  * - Metrics: ChatMessage.metrics are in seconds; TurnMetrics are in milliseconds. The user
  *   message carries end-of-utterance and transcription delays; the agent reply carries LLM TTFT,
  *   TTS TTFB and end-to-end latency; the reply's TurnMetrics hold all five.
@@ -56,8 +66,20 @@ export function agentTurnMetrics(m: llm.MetricsReport, user: TurnMetrics | null)
   return Object.values(t).some((v) => v !== null) ? t : null;
 }
 
+/** Who served the given stages of the turn being stored (ProviderHealth.turnServed). */
+export type ServedBy = (stages: readonly ProviderStage[]) => NonNullable<TurnMetrics['servedBy']>;
+
+const NO_METRICS: TurnMetrics = {
+  endOfUtteranceDelayMs: null,
+  transcriptionDelayMs: null,
+  llmTtftMs: null,
+  ttsTtfbMs: null,
+  e2eLatencyMs: null,
+};
+
 export class Reporter {
   #seq = 0;
+  #servedBy: ServedBy | null = null;
   #userSegment = 0;
   #userFinals = '';
   #lastUserMetrics: TurnMetrics | null = null;
@@ -83,6 +105,22 @@ export class Reporter {
 
   get nextSeq() {
     return this.#seq;
+  }
+
+  /** Stored turns say which provider served them from now on. */
+  trackProviders(servedBy: ServedBy): void {
+    this.#servedBy = servedBy;
+  }
+
+  /** A provider of the call's pipeline failed over or recovered. */
+  providerStatus(change: Omit<Extract<IngestEvent, { type: 'provider_status' }>, 'type'>): void {
+    this.#push({ type: 'provider_status', ...change });
+  }
+
+  #served(metrics: TurnMetrics | null, stages: readonly ProviderStage[]): TurnMetrics | null {
+    const servedBy = this.#servedBy?.(stages);
+    if (!servedBy || Object.keys(servedBy).length === 0) return metrics;
+    return { ...(metrics ?? NO_METRICS), servedBy };
   }
 
   attach(session: voice.AgentSession): void {
@@ -183,7 +221,7 @@ export class Reporter {
       this.#uncommittedUser = null;
       if (!text) return;
       this.#lastUserMetrics = userTurnMetrics(item.metrics);
-      this.#utterance('user', text, item, this.#lastUserMetrics, false);
+      this.#utterance('user', text, item, this.#served(this.#lastUserMetrics, ['stt']), false);
       this.#userSegment++;
       this.#userFinals = '';
     } else if (item.role === 'assistant') {
@@ -195,7 +233,8 @@ export class Reporter {
           ? agentTurnMetrics({ ttsNodeTtfb: item.metrics.ttsNodeTtfb }, null)
           : agentTurnMetrics(item.metrics, this.#lastUserMetrics);
       if (metrics?.llmTtftMs != null || metrics?.e2eLatencyMs != null) this.#lastUserMetrics = null;
-      this.#utterance('agent', text, item, metrics, item.interrupted);
+      const stages: ProviderStage[] = scripted >= 0 ? ['tts'] : ['llm', 'tts'];
+      this.#utterance('agent', text, item, this.#served(metrics, stages), item.interrupted);
     }
   }
 
@@ -203,7 +242,7 @@ export class Reporter {
     const u = this.#uncommittedUser;
     if (!u) return;
     this.#uncommittedUser = null;
-    this.#utterance('user', u.text, { createdAt: u.at, metrics: {} }, null, false);
+    this.#utterance('user', u.text, { createdAt: u.at, metrics: {} }, this.#served(null, ['stt']), false);
     this.#userSegment++;
     this.#userFinals = '';
   }

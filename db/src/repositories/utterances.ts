@@ -11,6 +11,12 @@ export interface UtteranceMetrics {
   llmTtftMs: number | null;
   ttsTtfbMs: number | null;
   e2eLatencyMs: number | null;
+  /** Which provider served each stage of the turn (a fallback after a failover); in the jsonb column. Names as protocol's SttProvider/LlmProvider/TtsProvider. */
+  servedBy?: {
+    stt?: 'deepgram' | 'openai' | 'local';
+    llm?: 'openai' | 'xai' | 'openai-compatible' | 'offline';
+    tts?: 'cartesia' | 'openai' | 'local';
+  };
 }
 
 export interface UtteranceRecord {

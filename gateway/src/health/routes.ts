@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import { api, speechProblemMessages } from '@parley/protocol';
+import { api, speechProblemMessages, type DegradedProvider } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { route } from '../http/route';
 
-type Check = { status: 'ok' | 'down'; latencyMs?: number; detail?: string; [k: string]: unknown };
+/** 'degraded': working on a fallback (calls go on, so still ready); 'down': not ready. */
+type Check = { status: 'ok' | 'degraded' | 'down'; latencyMs?: number; detail?: string; [k: string]: unknown };
 
 async function timed(fn: () => Promise<Record<string, unknown> | void>, timeoutMs = 2000): Promise<Check> {
   const start = performance.now();
@@ -18,7 +19,10 @@ async function timed(fn: () => Promise<Record<string, unknown> | void>, timeoutM
   }
 }
 
-/** GET /healthz (process is up) and GET /readyz (every dependency, one JSON report). */
+/**
+ * GET /healthz (process is up) and GET /readyz (every dependency, one JSON report): 503 when a
+ * component is down; 200 with status 'degraded' when calls work on a fallback provider.
+ */
 export function healthRouter(ctx: AppContext): Router {
   const router = Router();
   // Probes are not access-logged (http/logger.ts); what readiness says is logged when it changes.
@@ -39,7 +43,7 @@ export function healthRouter(ctx: AppContext): Router {
   };
   route(router, api.meta.healthz, () => ({ status: 'ok' as const }));
   route(router, api.meta.readyz, async (_input, _req, res) => {
-    const [database, sessions, livekit, agent, speech] = await Promise.all([
+    const [database, sessions, livekit, agent, speech, failover] = await Promise.all([
       timed(async () => {
         await ctx.repos.ping();
         return { mode: ctx.config.database.url ? 'postgres' : 'embedded' };
@@ -64,12 +68,25 @@ export function healthRouter(ctx: AppContext): Router {
         if (problems.length) throw new Error(problems.join('; '));
         return { stt: hb.providers.stt, tts: hb.providers.tts };
       }),
+      // Providers a call saw fail over (the agent reports its FallbackAdapters' availability changes).
+      timed(async () => ({ degraded: await ctx.agents.degradedProviders() })).then((c): Check => {
+        const degraded = (c.degraded ?? []) as DegradedProvider[];
+        if (c.status !== 'ok' || degraded.length === 0) return c;
+        const detail = degraded
+          .map(
+            (d) =>
+              `${d.stage} provider ${d.provider} failing; ${d.fallback ? `${d.fallback} serves instead` : 'no fallback left'}`,
+          )
+          .join('; ');
+        return { ...c, status: degraded.some((d) => !d.fallback) ? 'down' : 'degraded', detail };
+      }),
     ]);
-    const components = { database, sessions, livekit, agent, speech };
-    const ready = Object.values(components).every((c) => c.status === 'ok');
+    const components = { database, sessions, livekit, agent, speech, failover };
+    const ready = Object.values(components).every((c) => c.status !== 'down');
+    const allOk = ready && Object.values(components).every((c) => c.status === 'ok');
     logChange(ready, components);
     res.status(ready ? 200 : 503);
-    return { status: ready ? ('ok' as const) : ('degraded' as const), components, providers: ctx.config.providers };
+    return { status: allOk ? ('ok' as const) : ('degraded' as const), components, providers: ctx.config.providers };
   });
   return router;
 }

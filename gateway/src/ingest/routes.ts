@@ -19,7 +19,7 @@ export function ingestRouter(ctx: AppContext): Router {
     try {
       const call = await directory.find(params.id);
       if (!call) throw errors.notFound('Conversation');
-      const { ended, ...result } = await ingestBatch(directory, ctx.bus, call, body.events);
+      const { ended, ...result } = await ingestBatch(directory, ctx.bus, call, body.events, ctx.agents);
       ctx.metrics.ingestBatches.inc({ outcome: 'stored' });
       for (const e of body.events) ctx.metrics.ingestEvents.inc({ type: e.type });
       if (ended) afterCallEnded(ctx, call);

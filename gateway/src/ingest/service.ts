@@ -3,6 +3,7 @@ import { serverMessage, type ServerMessage, type Utterance } from '@parley/proto
 import type { Bus } from '../infra/bus';
 import { publishTranscript } from '../transcripts/channel';
 import type { CallDirectory, CallRef } from '../calls/directory';
+import type { AgentRegistry } from '../agents/registry';
 
 export interface IngestResult {
   accepted: number;
@@ -17,7 +18,8 @@ export interface IngestResult {
 /**
  * Applies one batch from the agent, in order. Utterances are stored idempotently on seq (a
  * replayed or reordered batch stores nothing twice); interims and agent states are only relayed;
- * call_started / call_ended move the conversation's status, the first end winning.
+ * call_started / call_ended move the conversation's status, the first end winning; provider_status
+ * (a failover or a recovery in the call's pipeline) goes to the agent registry (/readyz, banner).
  *
  * Every message is published after its state change is stored, so a WebSocket client that
  * subscribes and then reads the snapshot misses nothing. Utterances the store already held are
@@ -31,6 +33,7 @@ export async function ingestBatch(
   bus: Bus,
   call: CallRef,
   events: IngestEvent[],
+  providers?: Pick<AgentRegistry, 'providerStatus'>,
 ): Promise<IngestResult> {
   const id = call.id;
   let duplicates = 0;
@@ -67,6 +70,11 @@ export async function ingestBatch(
         const reason = await directory.markEnded(call, new Date(event.at), event.reason);
         if (reason === event.reason) ended = true;
         if (reason) await publish(serverMessage('call_ended', id, { reason }));
+        break;
+      }
+      case 'provider_status': {
+        const { type: _type, ...status } = event;
+        await providers?.providerStatus(status);
         break;
       }
     }

@@ -24,10 +24,11 @@ export function voicesRouter(ctx: AppContext): Router {
   });
 
   route(router, api.voices.providers, async () => {
-    const [voices, stt, unavailable] = await Promise.all([
+    const [voices, stt, unavailable, degraded] = await Promise.all([
       voiceCatalogue(ctx),
       sttCatalogue(ctx),
       ctx.agents.speechProblems(),
+      ctx.agents.degradedProviders(),
     ]);
     const p = ctx.config.providers;
     return {
@@ -37,6 +38,7 @@ export function voicesRouter(ctx: AppContext): Router {
       llmModel: p.llmModel,
       catalogue: { tts: { source: voices.source, voices: voices.voices.length }, stt },
       unavailable,
+      degraded,
     };
   });
 

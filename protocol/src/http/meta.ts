@@ -13,7 +13,8 @@ export const metaRoutes = {
   readyz: defineRoute({
     method: 'get',
     path: '/readyz',
-    summary: 'Readiness: database, sessions, LiveKit and agent, one JSON report (503 when degraded).',
+    summary:
+      "Readiness: database, sessions, LiveKit, agent, speech engines and provider failover, one JSON report (503 when a component is down; 200 with status 'degraded' while a failed provider's fallback serves calls).",
     tag: 'health',
     response: z.object({
       status: z.enum(['ok', 'degraded']),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Language, LANGUAGE_CODES } from '../preferences';
-import { LlmProvider, SttProvider, TtsProvider } from '../providers';
+import { DegradedProvider, LlmProvider, SttProvider, TtsProvider } from '../providers';
 import { defineRoute } from './route';
 
 export const Voice = z
@@ -45,6 +45,8 @@ export const ProvidersResponse = z.object({
   }),
   /** Why calls cannot hear or speak ("speech recognition is not installed on the server: …"); empty when they can. */
   unavailable: z.array(z.string()),
+  /** Providers a call saw fail, served by their fallback meanwhile (empty when all are well). */
+  degraded: z.array(DegradedProvider),
 });
 export type ProvidersResponse = z.infer<typeof ProvidersResponse>;
 

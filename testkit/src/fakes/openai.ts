@@ -92,6 +92,8 @@ export interface FakeOpenAI {
   transcriptsSent: string[];
   /** Fault knobs, changeable while a call runs (see FakeOpenAIFaults). */
   faults: FakeOpenAIFaults;
+  /** How many requests (realtime: connections refused or dropped, transcripts withheld) each fault hit. */
+  faultsInjected: Record<keyof FakeOpenAIFaults, number>;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,13 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     return text;
   };
   const faults: FakeOpenAIFaults = { chat: null, speech: null, transcriptions: null, realtime: null };
+  const faultsInjected: Record<keyof FakeOpenAIFaults, number> = { chat: 0, speech: 0, transcriptions: 0, realtime: 0 };
+  /** Reads a knob and counts the hit: faults are asserted to have happened, not just been set. */
+  const hit = (endpoint: keyof FakeOpenAIFaults): FakeFault => {
+    const f = faults[endpoint];
+    if (f) faultsInjected[endpoint]++;
+    return f;
+  };
   /** Sockets held open by `stall` faults, destroyed on close. */
   const stalled = new Set<ServerResponse>();
   let modelListRequests = 0;
@@ -185,7 +194,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const stream = body.stream === true;
     chatRequests.push({ model: body.model, messages: body.messages, stream, body });
-    const fault = faults.chat;
+    const fault = hit('chat');
     if (fault === 'http_500' || (!stream && fault))
       return sendError(res, 500, 'server_error', 'The server had an error.');
     const messages = body.messages.map((m: any): FakeChatMessage => ({
@@ -298,9 +307,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return sendError(res, 400, 'invalid_request', "Missing required parameter: 'input' or 'model'.");
     }
     speechRequests.push(body);
-    if (faults.speech === 'http_500') return sendError(res, 500, 'server_error', 'The server had an error.');
-    if (faults.speech === 'drop') return void res.destroy();
-    if (faults.speech === 'stall') return void stalled.add(res);
+    const fault = hit('speech');
+    if (fault === 'http_500') return sendError(res, 500, 'server_error', 'The server had an error.');
+    if (fault === 'drop') return void res.destroy();
+    if (fault === 'stall') return void stalled.add(res);
     if (body.response_format !== undefined && body.response_format !== 'pcm') {
       return sendError(res, 400, 'unsupported_format', 'The fake serves response_format "pcm" only.');
     }
@@ -334,9 +344,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const language = form.get('language');
     transcriptions.push({ model, language: typeof language === 'string' ? language : undefined, fileBytes: file.size });
-    if (faults.transcriptions === 'http_500') return sendError(res, 500, 'server_error', 'The server had an error.');
-    if (faults.transcriptions === 'drop') return void res.destroy();
-    if (faults.transcriptions === 'stall') return void stalled.add(res);
+    const fault = hit('transcriptions');
+    if (fault === 'http_500') return sendError(res, 500, 'server_error', 'The server had an error.');
+    if (fault === 'drop') return void res.destroy();
+    if (fault === 'stall') return void stalled.add(res);
     sendJson(res, 200, { text: nextTranscript() });
   };
 
@@ -350,9 +361,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const realtimeSessions = attachRealtimeTranscription(http.server, {
     nextTranscript,
     finalDelayMs: opts.realtimeFinalDelayMs,
-    refuse: () => faults.realtime === 'http_500' || faults.realtime === 'drop',
-    dropped: () => faults.realtime === 'drop',
-    stalled: () => faults.realtime === 'stall',
+    refuse: () => (faults.realtime === 'http_500' || faults.realtime === 'drop') && hit('realtime') !== null,
+    dropped: () => faults.realtime === 'drop' && hit('realtime') !== null,
+    stalled: () => faults.realtime === 'stall' && hit('realtime') !== null,
   });
 
   return {
@@ -360,6 +371,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     realtimeSessions,
     transcriptsSent,
     faults,
+    faultsInjected,
     chatRequests,
     speechRequests,
     get transcriptionRequests() {

@@ -37,4 +37,18 @@ describe('ProvidersBanner', () => {
     expect((await screen.findByRole('note')).textContent).toContain('Offline voice mode.');
     expect(screen.queryByRole('alert')).toBeNull();
   });
+
+  it('names a failing provider and the fallback serving calls instead', async () => {
+    serve({
+      stt: 'deepgram',
+      llm: 'openai',
+      tts: 'cartesia',
+      unavailable: [],
+      degraded: [{ stage: 'tts', provider: 'cartesia', fallback: 'openai', since: new Date().toISOString() }],
+    });
+    render(<ProvidersBanner />);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('A provider is failing; calls go on with a fallback.');
+    expect(alert.textContent).toContain('The voice (cartesia) is failing; openai answers instead.');
+  });
 });

@@ -12,9 +12,18 @@ export function localProviderNames(p: ActiveProviders): string[] {
 
 const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+const STAGE_NAMES = { stt: 'Speech recognition', llm: 'The language model', tts: 'The voice' } as const;
+
+/** "Speech recognition (openai) is failing; deepgram answers instead." */
+export function degradedSentence(d: ActiveProviders['degraded'][number]): string {
+  const what = `${STAGE_NAMES[d.stage]} (${d.provider}) is failing`;
+  return d.fallback ? `${what}; ${d.fallback} answers instead.` : `${what} and no other provider is left.`;
+}
+
 /**
  * Tells people when Parley runs on its built-in offline providers (issue 7), so quality is no
- * surprise, and when calls cannot work at all because a speech engine is missing on the server.
+ * surprise, when calls cannot work at all because a speech engine is missing on the server, and
+ * when a cloud provider is failing and calls run on its fallback (the agent reports failovers).
  */
 export function ProvidersBanner() {
   const [providers, setProviders] = useState<ActiveProviders | null>(null);
@@ -38,6 +47,18 @@ export function ProvidersBanner() {
         <ul>
           {unavailable.map((u) => (
             <li key={u}>{sentence(u)}.</li>
+          ))}
+        </ul>
+      </div>
+    );
+  const degraded = Array.isArray(providers.degraded) ? providers.degraded : [];
+  if (degraded.length > 0)
+    return (
+      <div className="providers-banner providers-banner-problem" role="alert">
+        <strong>A provider is failing; calls go on with a fallback.</strong>
+        <ul>
+          {degraded.map((d) => (
+            <li key={`${d.stage}:${d.provider}`}>{degradedSentence(d)}</li>
           ))}
         </ul>
       </div>

@@ -6,12 +6,21 @@ const PARTS = ['endOfUtteranceDelayMs', 'transcriptionDelayMs', 'llmTtftMs', 'tt
   keyof TurnMetrics
 >;
 
-/** One turn's latency: the end-to-end figure up front, the breakdown in a disclosure. */
+const STAGES = [
+  ['stt', 'recognition'],
+  ['llm', 'language model'],
+  ['tts', 'voice'],
+] as const;
+
+/** One turn's latency: the end-to-end figure up front, the breakdown (and who served it) in a disclosure. */
 export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }) {
   const { t } = useTranslation();
   if (!metrics) return null;
   const parts = PARTS.filter((k) => metrics[k] !== null && metrics[k] !== undefined);
   const e2e = metrics.e2eLatencyMs ?? null;
+  const served = STAGES.flatMap(([k, label]) =>
+    metrics.servedBy?.[k] ? [`${metrics.servedBy[k]} (${label})`] : [],
+  ).join(', ');
   if (e2e === null && parts.length === 0) return null;
   return (
     <details className="latency">
@@ -31,6 +40,12 @@ export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }
             <dd>{formatMs(metrics[k])}</dd>
           </div>
         ))}
+        {served && (
+          <div>
+            <dt>Served by</dt>
+            <dd>{served}</dd>
+          </div>
+        )}
       </dl>
     </details>
   );
