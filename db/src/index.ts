@@ -3,6 +3,7 @@ export type { Database, DatabaseOptions } from './connect';
 export { migrationSource } from './migrations/index';
 export { createRepositories, type Repositories } from './repositories/index';
 export { AccountRepository, type UserDataExport } from './repositories/account';
+export { AccountTokensRepository, type AccountToken, type AccountTokenPurpose } from './repositories/account-tokens';
 export { AuditRepository, type AuditEvent, type AuditType, type NewAuditEvent } from './repositories/audit';
 export { ConversationsRepository, type ConversationRow, type ConversationStatus } from './repositories/conversations';
 export {
@@ -18,6 +19,7 @@ export { MemoryRepository, type RecalledUtterance, type StoredSummary } from './
 export { PreferencesRepository, type PreferencesRecord } from './repositories/preferences';
 export { RetentionRepository } from './repositories/retention';
 export { SharesRepository, type ListedShare, type Share } from './repositories/shares';
+export { TwoFactorRepository, type TotpFactor } from './repositories/two-factor';
 export { UsageRepository, type UsageRow } from './repositories/usage';
 export { normalizeEmail, UsersRepository, type User, type UserRole } from './repositories/users';
 export { UtterancesRepository, type UtteranceMetrics, type UtteranceRecord } from './repositories/utterances';

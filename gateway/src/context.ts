@@ -7,6 +7,7 @@ import type { AgentRegistry } from './agents/registry';
 import type { GatewayConfig } from './config/config';
 import type { Bus } from './infra/bus';
 import type { KeyValue } from './infra/kv';
+import type { Mailer } from './mail/mailer';
 import type { Redis } from './infra/redis';
 import type { GatewayMetrics } from './metrics/metrics';
 import type { UserSessions } from './sessions/user-sessions';
@@ -29,4 +30,6 @@ export interface AppContext {
   agents: AgentRegistry;
   /** Prometheus metrics (gateway/src/metrics), served on GET /metrics. */
   metrics: GatewayMetrics;
+  /** Account mail (verification, reset, notices): SMTP, or files in DATA_DIR/mail. */
+  mailer: Mailer;
 }

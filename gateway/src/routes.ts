@@ -16,6 +16,9 @@ import { adminRouter } from './admin/routes';
 import { openapiRouter } from './openapi/routes';
 import { sharesRouter } from './shares/routes';
 import { memoryRouter } from './memory/routes';
+import { recoveryRouter } from './recovery/routes';
+import { twoFactorRouter } from './two-factor/routes';
+import { sessionsRouter } from './sessions/routes';
 import type { AppContext } from './context';
 
 /**
@@ -25,6 +28,9 @@ import type { AppContext } from './context';
 export function featureRouters(ctx: AppContext): Router[] {
   return [
     authRouter(ctx),
+    recoveryRouter(ctx),
+    twoFactorRouter(ctx),
+    sessionsRouter(ctx),
     oidcRouter(ctx),
     meRouter(ctx),
     preferencesRouter(ctx),

@@ -11,6 +11,7 @@ import { LocalBus, RedisBus, type Bus } from './infra/bus';
 import { MemoryKeyValue, RedisKeyValue } from './infra/kv';
 import { connectRedis, type Redis } from './infra/redis';
 import { createLogger } from './http/logger';
+import { createMailer } from './mail/mailer';
 import { createSessionMiddleware, createSessionStore } from './sessions/session';
 import { UserSessions } from './sessions/user-sessions';
 import { startRetentionJob } from './retention/purge';
@@ -95,6 +96,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     },
     agents: new AgentRegistry(kv),
     metrics: createGatewayMetrics(),
+    mailer: createMailer({ ...config.mail, dataDir: config.database.dataDir, announce: config.env !== 'test' }, logger),
   };
   ctx.metrics.sources.activeCalls = () => repos.conversations.countActive();
   ctx.metrics.sources.dependencies = async () => {
@@ -132,6 +134,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       if (closed) return;
       closed = true;
       retention.stop();
+      ctx.mailer.close();
       sessionStore.close?.();
       await closeUpgrades();
       await metricsListener?.close();

@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   weak_password: 'The new password is too guessable; `details` says why.',
   password_already_set: 'The account has a password already: change it with the current one.',
   last_sign_in_method: 'Unlinking this sign-in method would leave the account with no way to sign in.',
+  invalid_token:
+    'An emailed link’s token is unknown, already used, replaced by a newer one or expired (one answer for all).',
+  second_factor_required: 'The account has two-factor sign-in on: send a current authenticator code or a backup code.',
+  invalid_code: 'The authenticator code or backup code is wrong, already used, or a replay of an accepted code.',
+  email_unverified: 'Verify your email address first (follow the link in the message Parley sent).',
   unsupported_version: 'An import file of another format or version.',
   rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
   service_unavailable: 'A service Parley depends on is unreachable; retry shortly (`Retry-After`).',

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@parley/gateway';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -31,7 +34,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const ownsDb = !options.database;
   const database = options.database ?? (await createTestDatabase());
   const redisPrefix = options.redisPrefix ?? `parley-test:${randomBytes(4).toString('hex')}:`;
+  // Mail without SMTP_URL goes to DATA_DIR/mail: a folder of this gateway's own.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-gw-'));
   const config = loadGatewayConfig({
+    DATA_DIR: dataDir,
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
@@ -54,6 +60,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     async stop() {
       await gw.close();
       if (ownsDb) await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

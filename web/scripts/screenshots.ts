@@ -85,6 +85,7 @@ const user: User = {
   email: 'ada@example.com',
   displayName: 'Ada',
   role: 'user',
+  emailVerified: true,
 };
 const TITLES = [
   'Why the tides come twice a day',

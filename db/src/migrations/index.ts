@@ -5,6 +5,7 @@ import * as m003 from './003_identities';
 import * as m004 from './004_session_store';
 import * as m005 from './005_shares';
 import * as m009 from './009_memory';
+import * as m006 from './006_account_security';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['004_session_store', m004],
   ['005_shares', m005],
   ['009_memory', m009],
+  ['006_account_security', m006],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,6 +1,7 @@
 import type { Database } from '../connect';
 import { pingDatabase } from '../connect';
 import { AccountRepository } from './account';
+import { AccountTokensRepository } from './account-tokens';
 import { AuditRepository } from './audit';
 import { ConversationsRepository } from './conversations';
 import { HistoryRepository } from './history';
@@ -9,6 +10,7 @@ import { MemoryRepository } from './memory';
 import { PreferencesRepository } from './preferences';
 import { RetentionRepository } from './retention';
 import { SharesRepository } from './shares';
+import { TwoFactorRepository } from './two-factor';
 import { UsageRepository } from './usage';
 import { UsersRepository } from './users';
 import { UtterancesRepository } from './utterances';
@@ -31,6 +33,10 @@ export interface Repositories {
   account: AccountRepository;
   shares: SharesRepository;
   memory: MemoryRepository;
+  /** Emailed single-use tokens: email verification, password reset. */
+  accountTokens: AccountTokensRepository;
+  /** TOTP second factor and backup codes. */
+  twoFactor: TwoFactorRepository;
   /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (readiness). */
@@ -51,6 +57,8 @@ export function createRepositories(db: Database): Repositories {
     account: new AccountRepository(db),
     shares: new SharesRepository(db),
     memory: new MemoryRepository(db),
+    accountTokens: new AccountTokensRepository(db),
+    twoFactor: new TwoFactorRepository(db),
     transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
     ping: (timeoutMs) => pingDatabase(db, timeoutMs),
   };

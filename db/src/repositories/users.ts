@@ -9,6 +9,8 @@ export interface User {
   displayName: string;
   role: UserRole;
   sessionEpoch: number;
+  /** Whether the current email address was proven (its emailed link, or a provider that vouched for it). */
+  emailVerified: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,6 +23,7 @@ interface UserRow {
   display_name: string;
   role: UserRole;
   session_epoch: number;
+  email_verified: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -32,6 +35,7 @@ export const PUBLIC_COLUMNS = [
   'display_name',
   'role',
   'session_epoch',
+  'email_verified',
   'created_at',
   'updated_at',
 ] as const;
@@ -43,6 +47,7 @@ export function toUser(row: Omit<UserRow, 'password_hash'>): User {
     displayName: row.display_name,
     role: row.role,
     sessionEpoch: row.session_epoch,
+    emailVerified: Boolean(row.email_verified),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -101,7 +106,13 @@ export class UsersRepository {
   async updateProfile(userId: string, changes: { displayName?: string; email?: string }): Promise<User | undefined> {
     const patch: Record<string, unknown> = { updated_at: this.db.fn.now() };
     if (changes.displayName !== undefined) patch.display_name = changes.displayName;
-    if (changes.email !== undefined) patch.email = changes.email.trim();
+    if (changes.email !== undefined) {
+      patch.email = changes.email.trim();
+      // A new address is unproven until its own link is followed.
+      patch.email_verified = this.db.raw('CASE WHEN lower(email) = lower(?) THEN email_verified ELSE false END', [
+        changes.email.trim(),
+      ]);
+    }
     const [row] = await this.db('users')
       .where({ id: userId })
       .update(patch)
@@ -130,6 +141,18 @@ export class UsersRepository {
       })
       .returning(['session_epoch']);
     return row?.session_epoch;
+  }
+
+  /**
+   * Marks the address verified, only while it is still the account's address (a link sent to an
+   * old address proves nothing about the new one). True when it matched.
+   */
+  async markEmailVerified(userId: string, email: string): Promise<boolean> {
+    const n = await this.db('users')
+      .where({ id: userId })
+      .whereRaw('lower(email) = ?', [normalizeEmail(email)])
+      .update({ email_verified: true });
+    return n > 0;
   }
 
   /** Re-hashes the same password with new parameters (login upgrade); sessions stay valid. */

@@ -30,7 +30,9 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     const email = uniqueEmail('reg');
     const r = await c.post('/api/auth/register', { email, password: STRONG_PASSWORD, displayName: 'Ada' });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ user: { id: expect.any(String), email, displayName: 'Ada', role: 'user' } });
+    expect(r.body).toEqual({
+      user: { id: expect.any(String), email, displayName: 'Ada', role: 'user', emailVerified: false },
+    });
     const setCookie = r.headers.getSetCookie().find((x) => x.startsWith(`${SESSION_COOKIE}=`))!;
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
@@ -238,7 +240,14 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     await c.post('/api/auth/login', { email, password });
     await c.post('/api/auth/logout');
     const events = await gw.ctx.repos.audit.list(id);
-    expect(events.map((e) => e.type)).toEqual(['logout', 'login', 'login_failed', 'logout', 'register']);
+    expect(events.map((e) => e.type)).toEqual([
+      'logout',
+      'login',
+      'login_failed',
+      'logout',
+      'email_verification_sent',
+      'register',
+    ]);
     expect(events[2]?.details).toEqual({ reason: 'wrong_password' });
     expect(JSON.stringify(events)).not.toContain(password);
   });

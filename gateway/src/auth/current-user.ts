@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { User as DbUser } from '@parley/db';
 import type { User } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
@@ -6,8 +7,8 @@ import { errors } from '../http/errors';
 export type CurrentUser = User;
 
 /** The only shape a user leaves the gateway in: no hash, no epoch. */
-export function presentUser(u: CurrentUser): User {
-  return { id: u.id, email: u.email, displayName: u.displayName, role: u.role };
+export function presentUser(u: CurrentUser | DbUser): User {
+  return { id: u.id, email: u.email, displayName: u.displayName, role: u.role, emailVerified: u.emailVerified };
 }
 
 declare module 'express-serve-static-core' {
@@ -32,7 +33,15 @@ export function loadUser(ctx: AppContext) {
       await new Promise<void>((resolve) => s.destroy(() => resolve()));
       return next();
     }
-    req.user = { id: user.id, email: user.email, displayName: user.displayName, role: user.role };
+    req.user = {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role,
+      emailVerified: user.emailVerified,
+    };
+    // "Last used" for the sessions list; a write at most once a minute.
+    if (!s.lastSeenAt || Date.now() - s.lastSeenAt > 60_000) s.lastSeenAt = Date.now();
     next();
   };
 }

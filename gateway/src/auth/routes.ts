@@ -15,13 +15,18 @@ import {
 } from '../security/passwords';
 import { passwordParams } from './password-params';
 import { presentUser } from './current-user';
-import { endUserSession, startUserSession } from './user-session';
+import { endUserSession, startPendingSecondFactor, startUserSession } from './user-session';
+import { sendEmailVerification } from '../recovery/service';
+import { describeDevice } from '../sessions/device';
+import { recordSignIn } from '../sessions/new-device';
+import { invalidCode, twoFactorService } from '../two-factor/service';
 
-/** POST /api/auth/{register,login,logout}, GET /api/auth/me. */
+/** POST /api/auth/{register,login,login/second-factor,logout}, GET /api/auth/me. */
 export function authRouter(ctx: AppContext): Router {
   const router = Router();
   const limits = rateLimiters(ctx);
   const params = passwordParams(ctx);
+  const twoFactor = twoFactorService(ctx);
 
   route(router, api.auth.register, limits.registerPerIp, async ({ body }, req) => {
     const problems = passwordProblems(body.password, { email: body.email, displayName: body.displayName });
@@ -34,7 +39,13 @@ export function authRouter(ctx: AppContext): Router {
         throw err;
       });
     await startUserSession(ctx.userSessions, req, user);
-    await ctx.repos.audit.record({ userId: user.id, type: 'register', ip: req.ip });
+    await ctx.repos.audit.record({
+      userId: user.id,
+      type: 'register',
+      ip: req.ip,
+      details: { device: describeDevice(req.get('user-agent')) },
+    });
+    await sendEmailVerification(ctx, req, user);
     req.log.info({ userId: user.id }, 'account registered');
     return { user: presentUser(user) };
   });
@@ -64,9 +75,46 @@ export function authRouter(ctx: AppContext): Router {
     const user = found.user;
     if (needsRehash(found.passwordHash, params))
       await ctx.repos.users.upgradePasswordHash(user.id, await hashPassword(body.password, params));
+    if (await twoFactor.isEnabled(user.id)) {
+      const expiresAt = await startPendingSecondFactor(req, user);
+      await ctx.repos.audit.record({ userId: user.id, type: 'login_password_ok', ip: req.ip });
+      return {
+        secondFactorRequired: true as const,
+        methods: ['totp' as const, 'backup_code' as const],
+        expiresAt: expiresAt.toISOString(),
+      };
+    }
     await startUserSession(ctx.userSessions, req, user);
-    await ctx.repos.audit.record({ userId: user.id, type: 'login', ip: req.ip });
+    await recordSignIn(ctx, req, user, 'password');
     req.log.info({ userId: user.id }, 'signed in');
+    return { user: presentUser(user) };
+  });
+
+  route(router, api.auth.secondFactor, limits.secondFactorPerAccount, async ({ body }, req) => {
+    const pending = req.session.pendingSecondFactor;
+    if (!pending || pending.expiresAt < Date.now()) {
+      if (pending) delete req.session.pendingSecondFactor;
+      throw errors.unauthenticated('Your sign-in expired. Enter your password again.');
+    }
+    const user = await ctx.repos.users.findById(pending.userId);
+    if (!user || user.sessionEpoch !== pending.epoch) {
+      delete req.session.pendingSecondFactor;
+      throw errors.unauthenticated('Your sign-in expired. Enter your password again.');
+    }
+    const method = await twoFactor.check(user.id, body);
+    if (!method) {
+      await ctx.repos.audit.record({
+        userId: user.id,
+        type: 'second_factor_failed',
+        ip: req.ip,
+        details: { during: 'login' },
+      });
+      req.log.info({ userId: user.id }, 'second factor refused');
+      throw invalidCode();
+    }
+    await startUserSession(ctx.userSessions, req, user);
+    await recordSignIn(ctx, req, user, `password+${method}`);
+    req.log.info({ userId: user.id }, 'signed in with a second factor');
     return { user: presentUser(user) };
   });
 

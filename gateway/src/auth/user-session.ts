@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { SESSION_COOKIE } from '../sessions/session';
+import { coarseIp, describeDevice } from '../sessions/device';
 import type { UserSessions } from '../sessions/user-sessions';
 
 const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
@@ -18,10 +19,16 @@ export async function startUserSession(
   createdAt = Date.now(),
 ) {
   const guestConversationIds = req.session.guestConversationIds;
+  const kept = { device: req.session.device, ipPrefix: req.session.ipPrefix };
+  const renewing = req.session.userId === user.id;
   await promisify((cb) => req.session.regenerate(cb));
   req.session.userId = user.id;
   req.session.epoch = user.sessionEpoch;
   req.session.createdAt = createdAt;
+  req.session.lastSeenAt = Date.now();
+  // A renewed session (password change, log out elsewhere) stays the same device in the list.
+  req.session.device = renewing && kept.device ? kept.device : describeDevice(req.get('user-agent'));
+  req.session.ipPrefix = renewing && kept.ipPrefix !== undefined ? kept.ipPrefix : coarseIp(req.ip);
   if (guestConversationIds?.length) req.session.guestConversationIds = guestConversationIds;
   await promisify((cb) => req.session.save(cb));
   await sessions.add(user.id, req.sessionID);
@@ -43,4 +50,21 @@ export function keepSessionAfterPasswordWrite(
   user: { id: string; sessionEpoch: number },
 ) {
   return startUserSession(sessions, req, user, req.session.createdAt ?? Date.now());
+}
+
+/** How long a password-accepted (or provider-accepted) sign-in waits for its second factor. */
+export const PENDING_SECOND_FACTOR_MS = 5 * 60_000;
+
+/**
+ * First factor accepted, second awaited: a fresh session id holding only the pending step (no
+ * userId, so loadUser sees no user: it is not a session). Answers when it ends.
+ */
+export async function startPendingSecondFactor(req: Request, user: { id: string; sessionEpoch: number }) {
+  const expiresAt = Date.now() + PENDING_SECOND_FACTOR_MS;
+  const guestConversationIds = req.session.guestConversationIds;
+  await promisify((cb) => req.session.regenerate(cb));
+  if (guestConversationIds?.length) req.session.guestConversationIds = guestConversationIds;
+  req.session.pendingSecondFactor = { userId: user.id, epoch: user.sessionEpoch, expiresAt };
+  await promisify((cb) => req.session.save(cb));
+  return new Date(expiresAt);
 }

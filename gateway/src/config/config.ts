@@ -42,6 +42,9 @@ const GatewayEnv = z
     CALL_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
     /** Folder with the built web client; served on the gateway's port when present. */
     WEB_DIST: z.string().optional(),
+    /** Outgoing mail (verification, reset, notices): smtp://user:pass@host:port or smtps://…; unset: files in DATA_DIR/mail. */
+    SMTP_URL: z.string().url().optional(),
+    MAIL_FROM: z.string().default('Parley <no-reply@localhost>'),
     RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(20),
     RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce
@@ -104,6 +107,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     ingestSecret: e.INGEST_SECRET,
     metrics: { token: e.METRICS_TOKEN || undefined, port: e.METRICS_PORT, host: e.METRICS_HOST },
     webDist: e.WEB_DIST,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     rateLimit: {
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
       loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,

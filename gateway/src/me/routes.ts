@@ -9,6 +9,9 @@ import { hashPassword, passwordProblems, verifyPassword, weakPassword } from '..
 import { presentUser } from '../auth/current-user';
 import { passwordParams } from '../auth/password-params';
 import { keepSessionAfterPasswordWrite } from '../auth/user-session';
+import { sendInBackground } from '../mail/mailer';
+import { mails } from '../mail/messages';
+import { sendEmailVerification } from '../recovery/service';
 
 /** PATCH /api/me, POST /api/me/password: only ever the caller's own account. */
 export function meRouter(ctx: AppContext): Router {
@@ -44,6 +47,16 @@ export function meRouter(ctx: AppContext): Router {
       ip: req.ip,
       details: { fields: Object.keys(changes) },
     });
+    if (emailChanges) {
+      // The new address gets its own verification link; the old one hears about the change.
+      await sendEmailVerification(ctx, req, updated);
+      sendInBackground(
+        ctx.mailer,
+        req.log,
+        'email_changed',
+        mails.emailChanged(me.email, updated.displayName, updated.email),
+      );
+    }
     return { user: presentUser(updated) };
   });
 

@@ -3,6 +3,7 @@
  * port, driven through its own login and consent pages over HTTP), the real gateway and Postgres.
  * Every attack in issue 21 is tried here at HTTP level; the browser test covers the pages.
  */
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { startTestOidcProvider, type TestOidcProvider } from '@parley/testkit/oidc-provider';
@@ -357,5 +358,28 @@ describe('OpenID Connect sign-in (real provider, real gateway)', () => {
     expect(gw.logs.text).not.toContain(back.searchParams.get('code')!);
     expect(gw.logs.text).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT
     expect(gw.logs.text).not.toContain(idp.clientSecret);
+  });
+
+  it("does not bypass the account's own second factor: a provider sign-in waits for a code", async () => {
+    const email = uniqueEmail('tfa');
+    idp.addAccount({ login: 'tfa', email, emailVerified: true, name: 'Two Factor' });
+    const c = client();
+    await signIn(c, 'tfa');
+    const setup = await c.post('/api/me/two-factor/setup');
+    expect(setup.status).toBe(200); // the provider vouched for the email
+    const secret = setup.body.secret as string;
+    const step = Math.floor(Date.now() / 30_000);
+    const codeAt = (s: number) => generate({ secret, epoch: s * 30 });
+    expect((await c.post('/api/me/two-factor/enable', { code: await codeAt(step - 1) })).status).toBe(200);
+    await c.post('/api/auth/logout');
+
+    const d = client();
+    const back = await signIn(d, 'tfa', { next: '/history' });
+    expect(back.status).toBe(303);
+    expect(location(back)).toBe('/login?second-factor=1&next=%2Fhistory');
+    expect((await d.get('/api/auth/me')).status).toBe(401);
+    const done = await d.post('/api/auth/login/second-factor', { code: await codeAt(Math.floor(Date.now() / 30_000)) });
+    expect(done.status).toBe(200);
+    expect((await me(d)).email).toBe(email);
   });
 });

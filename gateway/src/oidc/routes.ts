@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { api, pathOf } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { startUserSession } from '../auth/user-session';
+import { startPendingSecondFactor, startUserSession } from '../auth/user-session';
+import { twoFactorService } from '../two-factor/service';
 import { AppError, errors } from '../http/errors';
 import { route } from '../http/route';
 import type { OidcProviderConfig } from './config';
@@ -82,6 +83,18 @@ export function oidcRouter(ctx: AppContext): Router {
         return res.redirect(303, `/settings?linked=${p.id}#security`);
       }
       const { user, created } = await completeLogin(ctx, account);
+      if (!created && (await twoFactorService(ctx).isEnabled(user.id))) {
+        // A provider sign-in does not bypass the account's own second factor.
+        await startPendingSecondFactor(req, user);
+        await ctx.repos.audit.record({
+          userId: user.id,
+          type: 'login_provider_ok',
+          ip: req.ip,
+          details: { provider: p.id },
+        });
+        const next = flow.next ?? '/call';
+        return res.redirect(303, `/login?second-factor=1&next=${encodeURIComponent(next)}`);
+      }
       await startUserSession(ctx.userSessions, req, user);
       await ctx.repos.audit.record({
         userId: user.id,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { normalizeEmail } from '@parley/db';
@@ -65,6 +65,30 @@ export interface RateLimiters {
   registerPerIp: RequestHandler;
   /** Wrong current-password answers per signed-in user (email change, password change, account deletion). */
   passwordCheckPerUser: RequestHandler;
+  /**
+   * Wrong second-factor codes per account (sign-in second step, password reset with two-factor,
+   * two-factor settings). The account is the pending sign-in's, the signed-in user's, or
+   * `req.secondFactorUserId` set by a route that learns it from a token (password reset).
+   */
+  secondFactorPerAccount: RequestHandler;
+  /** Account mail asked for per client IP (password reset requests). */
+  mailPerIp: RequestHandler;
+  /** Account mail asked for per account (reset requests by normalized email, verification resends by user). */
+  mailPerAccount: RequestHandler;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The account whose second factor a route is checking (see secondFactorPerAccount). */
+    secondFactorUserId?: string;
+  }
+}
+
+/** Runs a middleware (a limiter) from inside a handler, once the key it needs is known. */
+export function applyMiddleware(mw: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    void mw(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
 }
 
 /** Account keys are hashed: Redis never holds an email address. */
@@ -96,6 +120,21 @@ export function rateLimiters(ctx: AppContext): RateLimiters {
       limit: loginPerAccount,
       keyGenerator: (req) => `user:${req.user?.id ?? 'anonymous'}`,
       skipSuccessfulRequests: true,
+    }),
+    secondFactorPerAccount: limiter(ctx, {
+      name: 'second-factor',
+      windowMs,
+      limit: loginPerAccount,
+      keyGenerator: (req) =>
+        `user:${req.secondFactorUserId ?? req.session?.pendingSecondFactor?.userId ?? req.user?.id ?? 'anonymous'}`,
+      skipSuccessfulRequests: true,
+    }),
+    mailPerIp: limiter(ctx, { name: 'mail-ip', windowMs, limit: loginPerIp }),
+    mailPerAccount: limiter(ctx, {
+      name: 'mail-account',
+      windowMs,
+      limit: loginPerAccount,
+      keyGenerator: (req) => (req.user ? `user:${req.user.id}` : `acct:${hashKey(emailOf(req) ?? '')}`),
     }),
   };
   cache.set(ctx, limiters);

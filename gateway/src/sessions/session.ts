@@ -13,6 +13,17 @@ declare module 'express-session' {
     epoch?: number;
     /** When the session was created; sessions end after config.session.absoluteMs regardless of use. */
     createdAt?: number;
+    /** When the session last answered a request (updated at most once a minute). */
+    lastSeenAt?: number;
+    /** "Browser on OS" at sign-in (sessions list). */
+    device?: string;
+    /** The sign-in IP's coarse form (sessions list). */
+    ipPrefix?: string | null;
+    /**
+     * Password accepted, second factor awaited: not a session (no userId; loadUser ignores it).
+     * Ends at `expiresAt`; `epoch` must still match when the code arrives.
+     */
+    pendingSecondFactor?: { userId: string; epoch: number; expiresAt: number };
     /** Conversations this browser started as a guest (no account). */
     guestConversationIds?: string[];
   }

@@ -52,6 +52,24 @@ export class UserSessions {
     await this.set(indexId(userId), record as unknown as session.SessionData);
   }
 
+  /** The account's sessions still in the store (ids whose session is gone are skipped). */
+  async list(userId: string): Promise<{ sid: string; data: session.SessionData }[]> {
+    const out: { sid: string; data: session.SessionData }[] = [];
+    for (const sid of await this.sids(userId)) {
+      const data = await this.get(sid);
+      if (data?.userId === userId) out.push({ sid, data });
+    }
+    return out;
+  }
+
+  /** Ends one session of the account; false when `sid` is not one of its sessions. */
+  async end(userId: string, sid: string): Promise<boolean> {
+    const sids = await this.sids(userId);
+    if (!sids.includes(sid)) return false;
+    await this.destroy(sid);
+    return true;
+  }
+
   /** Removes every session of the account from the store, and the index itself. */
   async endAll(userId: string): Promise<void> {
     for (const sid of await this.sids(userId)) await this.destroy(sid);

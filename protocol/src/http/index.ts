@@ -9,6 +9,9 @@ import { memoryRoutes } from './memory';
 import { metaRoutes } from './meta';
 import { oidcRoutes } from './oidc';
 import { sharesRoutes } from './shares';
+import { recoveryRoutes } from './recovery';
+import { sessionsRoutes } from './sessions';
+import { twoFactorRoutes } from './two-factor';
 import { preferencesRoutes } from './preferences';
 import type { RouteContract } from './route';
 import { voicesRoutes } from './voices';
@@ -28,6 +31,9 @@ export * from './internal';
 export * from './oidc';
 export * from './shares';
 export * from './memory';
+export * from './recovery';
+export * from './two-factor';
+export * from './sessions';
 
 /**
  * Every HTTP route of the gateway, grouped by feature. The OpenAPI document (and docs/api.md) is
@@ -36,6 +42,9 @@ export * from './memory';
  */
 export const api = {
   auth: authRoutes,
+  recovery: recoveryRoutes,
+  twoFactor: twoFactorRoutes,
+  sessions: sessionsRoutes,
   oidc: oidcRoutes,
   me: meRoutes,
   preferences: preferencesRoutes,

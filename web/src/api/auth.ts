@@ -1,7 +1,7 @@
-import { api, type BodyOf, type User } from '@parley/protocol';
+import { api, type BodyOf, type SecondFactorChallenge, type User } from '@parley/protocol';
 import { call, isApiError } from './client';
 
-export type { User };
+export type { SecondFactorChallenge, User };
 
 /**
  * The session cookie is HttpOnly, so the page cannot see whether it has one. This flag remembers that
@@ -47,8 +47,16 @@ export async function register(input: BodyOf<typeof api.auth.register>): Promise
   return user;
 }
 
-export async function login(input: BodyOf<typeof api.auth.login>): Promise<User> {
-  const { user } = await call(api.auth.login, { body: input });
+/** The signed-in user, or the challenge of an account with two-factor on (not signed in yet). */
+export async function login(input: BodyOf<typeof api.auth.login>): Promise<User | SecondFactorChallenge> {
+  const result = await call(api.auth.login, { body: input });
+  if ('secondFactorRequired' in result) return result;
+  sessionHint.set(true);
+  return result.user;
+}
+
+export async function loginSecondFactor(input: BodyOf<typeof api.auth.secondFactor>): Promise<User> {
+  const { user } = await call(api.auth.secondFactor, { body: input });
   sessionHint.set(true);
   return user;
 }

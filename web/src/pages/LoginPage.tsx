@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import { login } from '../api/auth';
+import { login, type SecondFactorChallenge } from '../api/auth';
 import { ApiError, errorMessage } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { OidcError } from '../auth/OidcError';
@@ -10,6 +10,7 @@ import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
 import { safeNext } from '../lib/safeNext';
 import { usePageTitle } from '../lib/usePageTitle';
+import { SecondFactorStep } from '../auth/SecondFactorStep';
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -21,16 +22,28 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A provider sign-in of a two-factor account lands here with ?second-factor=1.
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(
+    params.get('second-factor') === '1'
+      ? { secondFactorRequired: true, methods: ['totp', 'backup_code'], expiresAt: '' }
+      : null,
+  );
+  const done = () => navigate(safeNext(params.get('next')), { replace: true });
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     setBusy(true);
     try {
-      const user = await login({ email: email.trim(), password });
-      if (user) setUser(user);
+      const result = await login({ email: email.trim(), password });
+      if ('secondFactorRequired' in result) {
+        setPassword('');
+        setChallenge(result);
+        return;
+      }
+      if (result) setUser(result);
       else await refresh();
-      navigate(safeNext(params.get('next')), { replace: true });
+      done();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'rate_limited') {
         const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
@@ -41,6 +54,17 @@ export function LoginPage() {
       setBusy(false);
     }
   };
+
+  if (challenge)
+    return (
+      <SecondFactorStep
+        onSignedIn={(user) => {
+          setUser(user);
+          done();
+        }}
+        onRestart={() => setChallenge(null)}
+      />
+    );
 
   return (
     <div className="narrow card">
@@ -71,6 +95,9 @@ export function LoginPage() {
           {busy ? t('auth.loggingIn') : t('auth.loginTitle')}
         </button>
       </form>
+      <p className="muted small">
+        <Link to="/forgot-password">{t('secondFactor.forgotLink')}</Link>
+      </p>
       <p className="muted small">
         {t('auth.newHere')} <Link to="/signup">{t('landing.createAccount')}</Link> {t('auth.orGuest')}{' '}
         <Link to="/guest">{t('auth.tryGuestCall')}</Link>.
