@@ -127,8 +127,8 @@ describe('email verification and password reset (real SMTP server, Postgres, Red
     const c2 = await registerUser(client());
     const k: number[] = [];
     for (let i = 0; i < 3; i++) k.push(await time(c2.email));
-    expect(Math.abs(median(k) - median(b))).toBeLessThan(30);
-    expect(Math.abs(median(a) - median(b))).toBeLessThan(30);
+    expect(Math.abs(median(k) - median(b))).toBeLessThan(50);
+    expect(Math.abs(median(a) - median(b))).toBeLessThan(50);
     await new Promise((r) => setTimeout(r, 300));
     expect(smtp.to(unknown)).toEqual([]);
   });
