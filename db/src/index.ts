@@ -4,6 +4,7 @@ export { migrationSource } from './migrations/index';
 export { createRepositories, type Repositories } from './repositories/index';
 export { AccountRepository, type UserDataExport } from './repositories/account';
 export { AccountTokensRepository, type AccountToken, type AccountTokenPurpose } from './repositories/account-tokens';
+export { ApiTokensRepository, type ApiTokenRecord } from './repositories/api-tokens';
 export { AuditRepository, type AuditEvent, type AuditType, type NewAuditEvent } from './repositories/audit';
 export { ConversationsRepository, type ConversationRow, type ConversationStatus } from './repositories/conversations';
 export {

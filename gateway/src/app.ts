@@ -11,6 +11,7 @@ import { originGuard } from './security/origin';
 import { featureRouters } from './routes';
 import { httpMetrics } from './metrics/http';
 import { metricsRouter } from './metrics/routes';
+import { bearerAuth, unlessToken } from './tokens/bearer';
 
 /** Parses Express's "trust proxy" setting from its string form. */
 function trustProxyValue(raw: string): boolean | number | string {
@@ -53,11 +54,14 @@ export function createApp(ctx: AppContext): express.Express {
   );
   app.use(healthRouter(ctx));
   app.use(metricsRouter(ctx));
+  // Personal API tokens (Authorization: Bearer) stand in for the cookie: no session, no CSRF check.
+  app.use('/api', bearerAuth(ctx));
   // CSRF: cross-site writes are refused before their body is read (docs/security.md).
-  app.use(['/api', '/ws'], originGuard(ctx.config));
+  app.use('/ws', originGuard(ctx.config));
+  app.use('/api', unlessToken(originGuard(ctx.config)));
   app.use('/api', express.json({ limit: '64kb' }));
-  app.use('/api', ctx.sessionMiddleware);
-  app.use('/api', loadUser(ctx));
+  app.use('/api', unlessToken(ctx.sessionMiddleware));
+  app.use('/api', unlessToken(loadUser(ctx)));
   for (const router of featureRouters(ctx)) app.use(router);
   app.use(['/api', '/internal'], apiNotFound);
 

@@ -19,6 +19,7 @@ import { memoryRouter } from './memory/routes';
 import { recoveryRouter } from './recovery/routes';
 import { twoFactorRouter } from './two-factor/routes';
 import { sessionsRouter } from './sessions/routes';
+import { tokensRouter } from './tokens/routes';
 import type { AppContext } from './context';
 
 /**
@@ -47,5 +48,6 @@ export function featureRouters(ctx: AppContext): Router[] {
     usageRouter(ctx),
     sharesRouter(ctx),
     memoryRouter(ctx),
+    tokensRouter(ctx),
   ];
 }

@@ -13,6 +13,9 @@ export const ERROR_CODES = {
   invalid_credentials: 'Login refused: unknown email or wrong password (the same answer for both).',
   wrong_password:
     'A signed-in user’s re-entered current password is wrong (email change, password change, account deletion).',
+  insufficient_scope: 'The API token lacks the scope this route needs (the route says which).',
+  token_not_allowed:
+    'This route takes the session cookie only, not an API token (token management, password, account).',
   forbidden_origin: 'A write came from another site (CSRF guard).',
   not_found: 'No such route or resource, or one that belongs to someone else.',
   conflict: 'The request conflicts with the current state.',

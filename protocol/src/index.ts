@@ -8,4 +8,5 @@ export * from './text';
 export * from './oidc';
 export * from './shares';
 export * from './memory';
+export * from './tokens';
 export * from './http';

@@ -182,6 +182,32 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
         }),
     ],
     [
+      api.tokens.list,
+      () =>
+        ok(api.tokens.list, {
+          tokens: [
+            {
+              id: '5d1c7a8e-2b4f-4c3d-9e8a-000000000001',
+              name: 'Nightly notes export',
+              scopes: ['history:read', 'export'],
+              hint: 'prl_Xk3q',
+              createdAt: '2025-05-01T08:00:00.000Z',
+              expiresAt: '2025-07-30T08:00:00.000Z',
+              lastUsedAt: '2025-05-12T03:15:00.000Z',
+            },
+            {
+              id: '5d1c7a8e-2b4f-4c3d-9e8a-000000000002',
+              name: 'Doorbell call button',
+              scopes: ['calls:start'],
+              hint: 'prl_9fZa',
+              createdAt: '2025-05-10T08:00:00.000Z',
+              expiresAt: null,
+              lastUsedAt: null,
+            },
+          ],
+        }),
+    ],
+    [
       api.conversations.list,
       (url) => {
         const q = url.searchParams.get('q');

@@ -2,6 +2,7 @@ import type { Database } from '../connect';
 import { pingDatabase } from '../connect';
 import { AccountRepository } from './account';
 import { AccountTokensRepository } from './account-tokens';
+import { ApiTokensRepository } from './api-tokens';
 import { AuditRepository } from './audit';
 import { ConversationsRepository } from './conversations';
 import { HistoryRepository } from './history';
@@ -37,6 +38,7 @@ export interface Repositories {
   accountTokens: AccountTokensRepository;
   /** TOTP second factor and backup codes. */
   twoFactor: TwoFactorRepository;
+  apiTokens: ApiTokensRepository;
   /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (readiness). */
@@ -59,6 +61,7 @@ export function createRepositories(db: Database): Repositories {
     memory: new MemoryRepository(db),
     accountTokens: new AccountTokensRepository(db),
     twoFactor: new TwoFactorRepository(db),
+    apiTokens: new ApiTokensRepository(db),
     transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
     ping: (timeoutMs) => pingDatabase(db, timeoutMs),
   };

@@ -29,6 +29,10 @@ export const errors = {
    */
   wrongPassword: () => new AppError(403, 'wrong_password', 'The current password is incorrect.'),
   forbiddenOrigin: () => new AppError(403, 'forbidden_origin', 'This request came from another site and was refused.'),
+  tokenNotAllowed: () =>
+    new AppError(403, 'token_not_allowed', 'This route takes the session cookie only, not an API token.'),
+  insufficientScope: (needed: readonly string[]) =>
+    new AppError(403, 'insufficient_scope', `The API token lacks the scope this route needs.`, { needed }),
   notFound: (what = 'Resource') => new AppError(404, 'not_found', `${what} not found.`),
   conflict: (code: ErrorCode, message: string) => new AppError(409, code, message),
   payloadTooLarge: () => new AppError(413, 'payload_too_large', 'The request body is too large.'),

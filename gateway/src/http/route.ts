@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import type { z } from 'zod';
 import { successStatus, type ResponseInput, type RouteContract } from '@parley/protocol';
 import { requireAdmin, requireUser } from '../auth/current-user';
+import { tokenGate } from '../tokens/bearer';
 import { errors } from './errors';
 import { parseOr400 } from './validate';
 
@@ -30,7 +31,8 @@ export type RouteHandler<C extends RouteContract> = (
 
 /**
  * Serves one route contract (protocol/src/http) on `router`: method and path come from the
- * contract, so they are written once. In order: the auth the contract names (`user` → 401,
+ * contract, so they are written once. In order: an API token's scopes against the contract's
+ * `scopes` (403 `token_not_allowed` / `insufficient_scope`), the auth the contract names (`user` → 401,
  * `admin` → 404 for non-admins), the route's own middleware (rate limits, raw body readers,
  * signature checks), then params (a value that does not parse names nothing: 404), query and JSON
  * body (400 validation_failed), then the handler. Express 5 forwards a rejected promise to the
@@ -65,5 +67,5 @@ export function route<C extends RouteContract>(
     if (contract.response) res.json(result);
     else res.end();
   };
-  router[contract.method](contract.path, ...auth, ...middleware, run);
+  router[contract.method](contract.path, tokenGate(contract), ...auth, ...middleware, run);
 }

@@ -34,6 +34,8 @@ export function errorAnswers(r: RouteContract): Record<number, ErrorNote[]> {
   if (r.method !== 'get' && r.path.startsWith('/api/')) add(403, 'forbidden_origin');
   if (r.auth === 'user' || r.auth === 'session' || r.auth === 'signed' || r.auth === 'webhook')
     add(401, 'unauthenticated');
+  if (r.scopes?.length) add(403, 'insufficient_scope');
+  else if (r.path.startsWith('/api/')) add(403, 'token_not_allowed');
   if (r.params) add(404, "not_found (missing, someone else's, or not a valid id)");
   if (r.auth === 'admin') add(404, 'not_found (also for everyone who is not an admin)');
   for (const [status, codes] of Object.entries(r.errors ?? {}))
@@ -64,14 +66,20 @@ function pathConfig(r: RouteContract): RouteConfig {
       content: { 'application/json': { schema: ApiErrorBody } },
     };
   const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
-  const security = r.auth && SECURITY[r.auth];
+  const session = r.auth && SECURITY[r.auth];
+  const security = [
+    ...(session ? [{ [session]: [] }] : []),
+    ...(r.scopes?.length ? [{ apiToken: [...r.scopes] }] : []),
+    // A public route a token may also call: anonymous is fine too.
+    ...(r.scopes?.length && !session ? [{}] : []),
+  ];
   return {
     method: r.method,
     path: r.path.replace(/:(\w+)/g, '{$1}'),
     summary: r.summary,
     tags: [tagOf(r)],
     operationId: `${r.method}${r.path.replace(/:/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
-    ...(security ? { security: [{ [security]: [] }] } : {}),
+    ...(security.length ? { security } : {}),
     request: {
       ...(params.length
         ? {
@@ -103,6 +111,12 @@ export function buildOpenApiDocument(routes: readonly RouteContract[] = HTTP_ROU
   // Schemas with a zod `.meta({ id })` in protocol (User, Preferences, ApiError, …) become
   // components/schemas entries, referenced wherever they occur.
   registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'parley.sid' });
+  registry.registerComponent('securitySchemes', 'apiToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A personal API token (Settings → API tokens) in `Authorization: Bearer prl_…`, on the routes that list its scope; no CSRF check applies.',
+  });
   registry.registerComponent('securitySchemes', 'signature', {
     type: 'apiKey',
     in: 'header',

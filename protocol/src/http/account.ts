@@ -59,6 +59,7 @@ export const accountRoutes = {
   export: defineRoute({
     method: 'get',
     path: '/api/me/export',
+    scopes: ['export'],
     summary: 'Downloads everything Parley stores about you as one versioned JSON file.',
     auth: 'user',
     response: UserExport,

@@ -29,6 +29,7 @@ export const callsRoutes = {
   create: defineRoute({
     method: 'post',
     path: '/api/calls',
+    scopes: ['calls:start'],
     summary:
       'Start a voice call as the signed-in user or as a guest (a guest session cookie is set). Returns a LiveKit token for one new room with the agent dispatched; preferences come from the database, the body is ignored.',
     body: CreateCallBody,
@@ -39,6 +40,7 @@ export const callsRoutes = {
   rejoin: defineRoute({
     method: 'post',
     path: '/api/calls/:id/rejoin',
+    scopes: ['calls:start'],
     summary:
       'A fresh LiveKit token for a live call, for its owner: the client lost its LiveKit node and joins the same room (recreated on a live node, the agent dispatched again) under the same conversation.',
     auth: 'session',
@@ -50,6 +52,7 @@ export const callsRoutes = {
   status: defineRoute({
     method: 'get',
     path: '/api/calls/:id',
+    scopes: ['calls:start'],
     summary: "A call's status and end reason, for the account or guest session that started it (404 for anyone else).",
     auth: 'session',
     params: IdParams,

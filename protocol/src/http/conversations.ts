@@ -125,6 +125,7 @@ export const conversationsRoutes = {
   list: defineRoute({
     method: 'get',
     path: '/api/conversations',
+    scopes: ['history:read'],
     summary:
       'Your conversations, newest first, keyset-paged (opaque nextCursor; null on the last page). q: full-text search (websearch syntax) over your turns; from/to: ISO dates (a bare `to` date includes that day).',
     auth: 'user',
@@ -134,6 +135,7 @@ export const conversationsRoutes = {
   get: defineRoute({
     method: 'get',
     path: '/api/conversations/:id',
+    scopes: ['history:read'],
     summary: 'One of your conversations with its turns (ordered by seq) and per-turn metrics.',
     auth: 'user',
     params: IdParams,
@@ -149,6 +151,7 @@ export const conversationsRoutes = {
   export: defineRoute({
     method: 'get',
     path: '/api/conversations/:id/export',
+    scopes: ['export'],
     summary:
       'Downloads a conversation (Content-Disposition: attachment) as JSON, Markdown or plain text; each format reads back into the same turns (see docs/history.md).',
     auth: 'user',

@@ -12,6 +12,7 @@ import { sharesRoutes } from './shares';
 import { recoveryRoutes } from './recovery';
 import { sessionsRoutes } from './sessions';
 import { twoFactorRoutes } from './two-factor';
+import { tokensRoutes } from './tokens';
 import { preferencesRoutes } from './preferences';
 import type { RouteContract } from './route';
 import { voicesRoutes } from './voices';
@@ -34,6 +35,7 @@ export * from './memory';
 export * from './recovery';
 export * from './two-factor';
 export * from './sessions';
+export * from './tokens';
 
 /**
  * Every HTTP route of the gateway, grouped by feature. The OpenAPI document (and docs/api.md) is
@@ -56,6 +58,7 @@ export const api = {
   meta: metaRoutes,
   shares: sharesRoutes,
   memory: memoryRoutes,
+  tokens: tokensRoutes,
   internal: internalRoutes,
 };
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../errors';
+import type { TokenScope } from '../tokens';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -35,6 +36,11 @@ export interface RouteContract {
   tag?: string;
   /** Default `none`. */
   auth?: RouteAuth;
+  /**
+   * Personal API token scopes that open this route (`Authorization: Bearer`, any one of them).
+   * Omitted: a request with a token is refused (403 `token_not_allowed`), whatever its scopes.
+   */
+  scopes?: readonly TokenScope[];
   /** Path parameters. A value that does not parse names nothing: 404 `not_found`. */
   params?: ParamsSchema;
   /** Query string (400 `validation_failed` when it does not parse). */

@@ -16,6 +16,7 @@ import { ProfileForm } from '../settings/ProfileForm';
 import { SecuritySection } from '../settings/SecuritySection';
 import { SharesSection } from '../settings/SharesSection';
 import { MemorySection } from '../settings/MemorySection';
+import { TokensSection } from '../settings/TokensSection';
 
 /** Saves, then shows the UI in the language just chosen (the same preference the agent speaks). */
 async function savePreferences(p: Preferences): Promise<Preferences> {
@@ -107,6 +108,7 @@ export default function SettingsPage() {
       <SecuritySection linked={params.get('linked')} oidcError={params.get('oidc_error')} />
       <MemorySection />
       <SharesSection />
+      <TokensSection />
       <div className="card">
         <DataSection onImported={() => void load()} />
       </div>
