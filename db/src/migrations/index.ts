@@ -6,7 +6,7 @@ import * as m004 from './004_session_store';
 import * as m005 from './005_shares';
 import * as m009 from './009_memory';
 import * as m006 from './006_account_security';
-import * as m008 from './008_integrations';
+import * as m008 from './008_api_tokens';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -22,7 +22,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['005_shares', m005],
   ['009_memory', m009],
   ['006_account_security', m006],
-  ['008_integrations', m008],
+  ['008_api_tokens', m008],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
