@@ -6,7 +6,6 @@ import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
 import { usePageTitle } from '../lib/usePageTitle';
 
-
 /** Second step of a sign-in with two-factor on: a TOTP code or a backup code. */
 export function SecondFactorStep({ onSignedIn, onRestart }: { onSignedIn(user: User): void; onRestart(): void }) {
   const { t } = useTranslation();
@@ -26,7 +25,9 @@ export function SecondFactorStep({ onSignedIn, onRestart }: { onSignedIn(user: U
       onSignedIn(await loginSecondFactor(backup ? { backupCode: code } : { code: code.replace(/\s/g, '') }));
     } catch (err) {
       if (err instanceof ApiError && err.code === 'unauthenticated') setExpired(true);
-      setError(err instanceof ApiError && err.code === 'unauthenticated' ? t('secondFactor.expired') : errorMessage(err));
+      setError(
+        err instanceof ApiError && err.code === 'unauthenticated' ? t('secondFactor.expired') : errorMessage(err),
+      );
       setValue('');
     } finally {
       setBusy(false);
