@@ -6,7 +6,13 @@ import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from 
 import { SESSION_COOKIE } from '../sessions/session';
 
 /** Valid for the local (espeak-ng) voice catalogue these gateways run with. */
-const PREFS = { ttsVoice: 'fr', language: 'fr', favoriteTopics: ['jazz', 'chess'], systemPrompt: 'Be brief.' };
+const PREFS = {
+  ttsVoice: 'fr',
+  language: 'fr',
+  favoriteTopics: ['jazz', 'chess'],
+  systemPrompt: 'Be brief.',
+  memory: true,
+};
 
 describe('own your data', () => {
   let gw: TestGateway;
@@ -21,7 +27,7 @@ describe('own your data', () => {
     return gw.database
       .db('user_preferences')
       .where({ user_id: userId })
-      .first('tts_voice', 'language', 'favorite_topics', 'system_prompt');
+      .first('tts_voice', 'language', 'favorite_topics', 'system_prompt', 'memory');
   }
 
   it('exports profile, preferences and every conversation with its turns as versioned JSON', async () => {
@@ -71,6 +77,7 @@ describe('own your data', () => {
       language: 'fr',
       favorite_topics: ['jazz', 'chess'],
       system_prompt: 'Be brief.',
+      memory: true,
     });
 
     // A large export (conversations included) goes up as a file, beyond the 64 kB JSON limit.
@@ -176,7 +183,7 @@ describe('own your data', () => {
     const audit = (await gw.ctx.repos.audit.list(u.id)).filter((e) => e.type === 'preferences_change');
     expect(audit.map((e) => e.details)).toEqual([
       { fields: ['language'], source: 'import' },
-      { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt'] },
+      { fields: ['ttsVoice', 'language', 'favoriteTopics', 'systemPrompt', 'memory'] },
     ]);
   });
 
