@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUES } from '@parley/protocol/i18n';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 
 const WEB_DIST = path.resolve(import.meta.dirname, '../../web/dist');
@@ -71,21 +72,25 @@ describe('web client served by the gateway', () => {
     };
     expect(saved.preferences).toMatchObject({ language: 'es', systemPrompt: 'Habla despacio.' });
 
-    await page.getByRole('link', { name: 'History' }).click();
-    await page.getByText('No conversations yet.').waitFor();
+    // Saving Spanish switches the UI to Spanish at once (the preferred language leads the UI).
+    const es = await CATALOGUES.es();
+    await page.getByRole('link', { name: es.nav.history }).click();
+    await page.getByText(es.history.none).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('es');
 
-    await page.getByRole('button', { name: 'Log out' }).click();
-    await page.getByRole('link', { name: 'Log in' }).click();
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: es.nav.logout }).click();
+    // The page keeps speaking Spanish after logging out; the server's error is shown by its code.
+    await page.getByRole('link', { name: es.nav.login }).click();
+    await page.getByLabel(es.auth.email).fill(email);
+    await page.getByLabel(es.auth.password).fill('not the password');
+    await page.getByRole('button', { name: es.auth.loginTitle }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('Email or password is incorrect.');
+    expect(await alert.textContent()).toContain(es.errors.invalid_credentials);
 
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Call Parley' }).waitFor();
+    await page.getByLabel(es.auth.password).fill(password);
+    await page.getByRole('button', { name: es.auth.loginTitle }).click();
+    await page.getByRole('heading', { name: es.call.titleUser }).waitFor();
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
