@@ -61,6 +61,9 @@ describe('database schema', () => {
       '003_identities',
       '004_session_store',
       '005_shares',
+      '009_memory',
+      '006_account_security',
+      '008_api_tokens',
     ]);
   });
 
@@ -73,6 +76,9 @@ describe('database schema', () => {
       '003_identities',
       '004_session_store',
       '005_shares',
+      '009_memory',
+      '006_account_security',
+      '008_api_tokens',
     ]);
     await exerciseSchema(db);
   });
