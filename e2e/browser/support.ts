@@ -45,7 +45,7 @@ export async function micWav(text: string, o: MicWavOptions): Promise<{ path: st
 }
 
 /** Headless Chromium whose only microphone plays `wavPath` once (from when a page opens it), then silence. */
-export function launchChromium(wavPath?: string): Promise<Browser> {
+export function launchChromium(wavPath?: string, extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -58,6 +58,7 @@ export function launchChromium(wavPath?: string): Promise<Browser> {
       ...(wavPath ? [`--use-file-for-fake-audio-capture=${wavPath}%noloop`] : []),
       '--autoplay-policy=no-user-gesture-required',
       '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ...extraArgs,
     ],
   });
 }

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { CATALOGUES } from '@parley/protocol/i18n';
 import type { Stack } from '@parley/testkit/stack';
 import { openPage, pickMicrophone, probe, screenshot, startBrowserStack, step, transcriptText } from './support';
 
@@ -40,6 +41,11 @@ describe('browser: sign up, preferences, call, history', () => {
 
   it('signs up, saves preferences, talks with a live transcript, ends the call and opens it from history', async () => {
     const t0 = Date.now();
+    // Saving Spanish as the preferred language switches the whole UI to Spanish at once (issue 23):
+    // from there on, the page is read through the Spanish catalogue.
+    const es = await CATALOGUES.es();
+    const fill = (text: string, vars: Record<string, string | number>) =>
+      text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(vars[k]));
     page = await openPage(browser, errors);
     await page.goto(stack.gatewayUrl + '/');
     await page.getByRole('link', { name: 'Create an account' }).waitFor();
@@ -74,17 +80,14 @@ describe('browser: sign up, preferences, call, history', () => {
     });
 
     await step('call: connect and hear the greeting', ctx, async () => {
-      await page.getByRole('link', { name: 'Call', exact: true }).click();
-      await page.getByRole('heading', { name: 'Call Parley' }).waitFor();
+      await page.getByRole('link', { name: es.nav.call, exact: true }).click();
+      await page.getByRole('heading', { name: es.call.titleUser }).waitFor();
       await screenshot(page, 'user-04-call-idle');
-      await page.getByRole('button', { name: 'Start call' }).click();
-      await page.getByRole('button', { name: 'End call' }).waitFor({ timeout: 15_000 });
+      await page.getByRole('button', { name: es.call.start }).click();
+      await page.getByRole('button', { name: es.controls.end }).waitFor({ timeout: 15_000 });
       // The greeting (Spanish, from the preferences) is the first agent line; then the agent listens.
       await page.locator('li.turn-agent', { hasText: 'Hola, soy Parley' }).waitFor({ timeout: 30_000 });
-      await page
-        .getByRole('status')
-        .filter({ hasText: /^Listening$/ })
-        .waitFor({ timeout: 10_000 });
+      await page.getByRole('status').filter({ hasText: es.agentState.listening }).waitFor({ timeout: 10_000 });
     });
     const mic = await step('pick a microphone and speak', ctx, () => pickMicrophone(page));
 
@@ -114,8 +117,8 @@ describe('browser: sign up, preferences, call, history', () => {
     expect(agentInterim, JSON.stringify(p.lines)).toBeDefined();
     expect(agentInterim!.at).toBeLessThan(agentFinal!.at);
     // The screen reads: greeting, the caller's scripted words, the reply; speakers labelled.
-    expect(transcript).toContain(`You: ${SAID}`);
-    expect(transcript).toContain(`Parley: ${REPLY}`);
+    expect(transcript).toContain(`${es.transcript.you}: ${SAID}`);
+    expect(transcript).toContain(`${es.transcript.agent}: ${REPLY}`);
     // The page played the reply out loud: voiced remote audio while the reply was spoken.
     expect(p.meters).toBeGreaterThan(0);
     const replyAudio = p.levels.filter((l) => l.at >= userFinal!.at && l.at <= agentFinal!.at + 500 && l.rms > 0.01);
@@ -128,10 +131,14 @@ describe('browser: sign up, preferences, call, history', () => {
     );
 
     await step('end the call', ctx, async () => {
-      await page.getByRole('button', { name: 'End call' }).click();
+      await page.getByRole('button', { name: es.controls.end }).click();
       // The reason shows once the server's end event reaches the page (it may trail the click).
-      await page.getByText(/^Call ended(?: — You hung up)?\.$/).waitFor({ timeout: 10_000 });
-      await page.getByRole('link', { name: 'Open in history' }).waitFor();
+      await page
+        .getByText(fill(es.call.endedWhy, { reason: es.endReason.caller_left }))
+        .or(page.getByText(es.call.ended, { exact: true }))
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await page.getByRole('link', { name: es.call.openHistory }).waitFor();
     });
     await screenshot(page, 'user-06-call-ended');
 
@@ -168,17 +175,19 @@ describe('browser: sign up, preferences, call, history', () => {
     ).toEqual([SAID, REPLY]);
 
     await step('find the conversation in history', ctx, async () => {
-      await page.getByRole('link', { name: 'History', exact: true }).click();
-      await page.getByRole('heading', { name: 'History' }).waitFor();
+      await page.getByRole('link', { name: es.nav.history, exact: true }).click();
+      await page.getByRole('heading', { name: es.history.title }).waitFor();
       await page.locator('.conversation-item').first().waitFor({ timeout: 10_000 });
     });
     expect(await page.locator('.conversation-item').count()).toBe(1);
-    expect(await page.locator('.conversation-item').textContent()).toMatch(/3 turns/);
+    expect(await page.locator('.conversation-item').textContent()).toContain(
+      fill(es.history.turns_other!, { count: 3 }),
+    );
     await screenshot(page, 'user-07-history');
 
     // Search finds it by a word the caller said.
-    await page.getByLabel('Search', { exact: true }).fill('mar');
-    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByLabel(es.history.search, { exact: true }).fill('mar');
+    await page.getByRole('button', { name: es.history.search, exact: true }).click();
     await page.getByTestId('snippet').first().waitFor({ timeout: 10_000 });
     expect(await page.locator('.conversation-item mark').first().textContent()).toMatch(/mar/i);
 
@@ -188,16 +197,18 @@ describe('browser: sign up, preferences, call, history', () => {
     });
     const turns = page.locator('article.conversation li.turn');
     expect(await turns.count()).toBe(3);
-    expect(await turns.nth(0).locator('.speaker').textContent()).toBe('Parley');
+    expect(await turns.nth(0).locator('.speaker').textContent()).toBe(es.transcript.agent);
     expect(await turns.nth(1).locator('.turn-text').textContent()).toBe(SAID);
-    expect(await turns.nth(1).locator('.speaker').textContent()).toBe('You');
+    expect(await turns.nth(1).locator('.speaker').textContent()).toBe(es.transcript.you);
     expect(await turns.nth(2).locator('.turn-text').textContent()).toBe(REPLY);
-    expect(await page.locator('.conversation-head').textContent()).toContain('You hung up');
+    expect(await page.locator('.conversation-head').textContent()).toContain(es.endReason.caller_left);
     // Per-turn latency: the reply's end-to-end figure and, opened, its breakdown.
     const latency = turns.nth(2).locator('details.latency');
-    expect(await latency.locator('summary').textContent()).toMatch(/^Replied in \d[\d.,]* ?(ms|s|sec)$/);
+    expect(await latency.locator('summary').textContent()).toMatch(
+      new RegExp(`^${es.latency.repliedIn} \\d[\\d.,]*\\s?\\S+$`),
+    );
     await latency.locator('summary').click();
-    for (const label of ['End of speech detected', 'Language model, first token', 'Speech synthesis, first audio'])
+    for (const label of [es.latency.endOfUtteranceDelayMs, es.latency.llmTtftMs, es.latency.ttsTtfbMs])
       expect(await latency.locator('dt', { hasText: label }).count(), label).toBe(1);
     await screenshot(page, 'user-08-conversation');
 
