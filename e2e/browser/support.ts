@@ -83,8 +83,11 @@ export const probe = (page: Page): Promise<PageProbe> => page.evaluate('window._
  * published track on that fake device, whose capture plays the WAV from its start. Returns when
  * the capture opened (the WAV's time zero) and the device's label.
  */
-export async function pickMicrophone(page: Page): Promise<{ label: string; openedAt: number }> {
-  const select = page.getByLabel('Microphone', { exact: true });
+export async function pickMicrophone(
+  page: Page,
+  fieldLabel = 'Microphone', // the control's label in the page's UI language
+): Promise<{ label: string; openedAt: number }> {
+  const select = page.getByLabel(fieldLabel, { exact: true });
   await select.locator('option').nth(1).waitFor({ state: 'attached', timeout: 10_000 });
   const current = await select.inputValue();
   const values = await select

@@ -89,7 +89,7 @@ describe('browser: sign up, preferences, call, history', () => {
       await page.locator('li.turn-agent', { hasText: 'Hola, soy Parley' }).waitFor({ timeout: 30_000 });
       await page.getByRole('status').filter({ hasText: es.agentState.listening }).waitFor({ timeout: 10_000 });
     });
-    const mic = await step('pick a microphone and speak', ctx, () => pickMicrophone(page));
+    const mic = await step('pick a microphone and speak', ctx, () => pickMicrophone(page, es.controls.microphone));
 
     await step('call: own words, then the agent reply, appear live', ctx, async () => {
       await page.locator('li.turn-user', { hasText: SAID }).waitFor({ timeout: 25_000 });
