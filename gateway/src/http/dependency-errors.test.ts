@@ -61,20 +61,21 @@ describe('errors the real drivers raise during an outage', () => {
   });
 
   it('Redis killed with a command in flight, then a command while it is down', async () => {
-    const inFlight = client.blPop('parley:test:never', 10);
+    // The rejection is awaited from the start: it can arrive before the kill below returns.
+    const inFlight = rejection(client.blPop('parley:test:never', 10));
     await new Promise((r) => setTimeout(r, 100));
     await redis.kill('SIGKILL');
-    const during = await rejection(inFlight);
+    const during = await inFlight;
     const afterwards = await rejection(client.get('parley:test:key'));
     expect([during, afterwards].map(isDependencyUnavailable)).toEqual([true, true]);
   });
 
   it('Postgres connections reset with a query in flight, then a query while they are refused', async () => {
     await db.raw('select 1'); // a pooled connection exists
-    const inFlight = db.raw('select pg_sleep(5)');
+    const inFlight = rejection(db.raw('select pg_sleep(5)'));
     await new Promise((r) => setTimeout(r, 200));
     proxy.pause();
-    const during = await rejection(inFlight);
+    const during = await inFlight;
     const afterwards = await rejection(db.raw('select 1'));
     proxy.resume();
     expect([during, afterwards].map(isDependencyUnavailable)).toEqual([true, true]);
