@@ -235,18 +235,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     res.on('close', () => {
       aborted = !res.writableFinished;
     });
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const chunk = (choices: unknown[], extra: object = {}) =>
-      `data: ${JSON.stringify({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model: body.model,
-        system_fingerprint: 'fp_parley_fake',
-        choices,
-        ...(includeUsage ? { usage: null } : {}),
-        ...extra,
-      })}\n\n`;
+    res.writeHead(200, SSE_HEADERS);
+    const chunk = chunkWriter(id, created, body.model, includeUsage);
     const tokens = reply.match(/\s*\S+/g) ?? [];
     if (gate) {
       heldReplies++;
@@ -276,16 +266,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     created: number,
     calls: Array<{ name: string; arguments: Record<string, unknown> }>,
   ) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, SSE_HEADERS);
+    const write = chunkWriter(id, created, body.model, false);
     const chunk = (delta: object, finish: string | null = null) =>
-      `data: ${JSON.stringify({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model: body.model,
-        system_fingerprint: 'fp_parley_fake',
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      })}\n\n`;
+      write([{ index: 0, delta, logprobs: null, finish_reason: finish }]);
     res.write(chunk({ role: 'assistant', content: null, refusal: null }));
     calls.forEach((call, index) => {
       const callId = `call_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
@@ -401,6 +385,23 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return http.close();
     },
   };
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
+
+/** One `chat.completion.chunk` server-sent event of a streamed answer (text or function calls). */
+function chunkWriter(id: string, created: number, model: string, includeUsage: boolean) {
+  return (choices: unknown[], extra: object = {}) =>
+    `data: ${JSON.stringify({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      system_fingerprint: 'fp_parley_fake',
+      choices,
+      ...(includeUsage ? { usage: null } : {}),
+      ...extra,
+    })}\n\n`;
 }
 
 function flatten(content: unknown): string {
