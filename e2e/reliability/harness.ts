@@ -214,7 +214,13 @@ export async function turn(caller: Caller, pcm: Int16Array, timeoutMs = 20_000) 
   return first;
 }
 
-export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  /** What to print when the wait fails (the state the probe last saw, a log tail). */
+  detail?: () => Promise<string> | string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (
@@ -223,7 +229,14 @@ export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs
         .catch(() => false)
     )
       return;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const more = detail
+        ? await Promise.resolve()
+            .then(detail)
+            .catch((e: unknown) => String(e))
+        : '';
+      throw new Error(`${what} not met within ${timeoutMs} ms${more ? `\n${more}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

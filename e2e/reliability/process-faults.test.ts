@@ -189,14 +189,23 @@ describe('the LiveKit server restarted mid-turn', () => {
 
     // The worker registers with the restarted server (its health answers 200 only while its
     // LiveKit session is open) with no stale job, and the next call is served.
+    // agents' worker retries with a growing pause (2 s, 4 s, … up to 10 s): after a slow stop
+    // (SIGTERM, SIGKILL after 5 s) and start of the server its fifth try can come ~30 s later.
+    const waitFrom = Date.now();
     await waitFor(
       async () =>
         (await fetch(stack.worker.healthUrl)).ok &&
         ((await fetch(`${stack.worker.healthUrl}/worker`).then((r) => r.json())) as { active_jobs: number })
           .active_jobs === 0,
-      40_000,
+      60_000,
       'worker connected to the restarted server with no stale job',
+      async () => {
+        const health = await fetch(stack.worker.healthUrl).then(async (r) => `${r.status} ${await r.text()}`);
+        const info = await fetch(`${stack.worker.healthUrl}/worker`).then((r) => r.text());
+        return `health: ${health}; worker: ${info}\nworker log tail:\n${stack.worker.output.join('').slice(-6000)}`;
+      },
     );
+    console.info(`livekit restarted: worker registered again ${Date.now() - waitFrom} ms after the call ended`);
     await new Promise((r) => setTimeout(r, 1500)); // registration follows the socket's open
     await nextCallServed('livekit_restart');
   }, 180_000);
