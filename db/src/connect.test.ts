@@ -64,6 +64,7 @@ describe('database schema', () => {
       '009_memory',
       '006_account_security',
       '008_api_tokens',
+      '011_webhooks',
     ]);
   });
 
@@ -79,6 +80,7 @@ describe('database schema', () => {
       '009_memory',
       '006_account_security',
       '008_api_tokens',
+      '011_webhooks',
     ]);
     await exerciseSchema(db);
   });

@@ -24,4 +24,12 @@ export { TwoFactorRepository, type TotpFactor } from './repositories/two-factor'
 export { UsageRepository, type UsageRow } from './repositories/usage';
 export { normalizeEmail, UsersRepository, type User, type UserRole } from './repositories/users';
 export { UtterancesRepository, type UtteranceMetrics, type UtteranceRecord } from './repositories/utterances';
+export {
+  WebhooksRepository,
+  type ClaimedDelivery,
+  type DeliveryStatus,
+  type NewDelivery,
+  type WebhookDeliveryRecord,
+  type WebhookEndpointRecord,
+} from './repositories/webhooks';
 export * from './backup/index';

@@ -11,6 +11,7 @@ import type { Mailer } from './mail/mailer';
 import type { Redis } from './infra/redis';
 import type { GatewayMetrics } from './metrics/metrics';
 import type { UserSessions } from './sessions/user-sessions';
+import type { WebhookService } from './webhooks/service';
 
 /** Everything a feature needs, built once in server.ts (the composition root). */
 export interface AppContext {
@@ -32,4 +33,6 @@ export interface AppContext {
   metrics: GatewayMetrics;
   /** Account mail (verification, reset, notices): SMTP, or files in DATA_DIR/mail. */
   mailer: Mailer;
+  /** Outgoing webhooks: endpoints and events (queued in the database; server.ts runs the sender). */
+  webhooks: WebhookService;
 }

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { agentsRouter } from './agents/routes';
 import { callsRouter } from './calls/routes';
 import { ingestRouter } from './ingest/routes';
+import { livekitEventsRouter } from './livekit-events/routes';
 import { webhooksRouter } from './webhooks/routes';
 import { conversationsRouter } from './conversations/routes';
 import { accountDataRouter } from './account-data/routes';
@@ -41,7 +42,7 @@ export function featureRouters(ctx: AppContext): Router[] {
     agentsRouter(ctx),
     callsRouter(ctx),
     ingestRouter(ctx),
-    webhooksRouter(ctx),
+    livekitEventsRouter(ctx),
     conversationsRouter(ctx),
     accountDataRouter(ctx),
     retentionRouter(ctx),
@@ -49,5 +50,6 @@ export function featureRouters(ctx: AppContext): Router[] {
     sharesRouter(ctx),
     memoryRouter(ctx),
     tokensRouter(ctx),
+    webhooksRouter(ctx),
   ];
 }

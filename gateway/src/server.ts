@@ -18,6 +18,8 @@ import { startRetentionJob } from './retention/purge';
 import { attachUpgradeHandlers } from './upgrades';
 import { createGatewayMetrics } from './metrics/metrics';
 import { startMetricsListener } from './metrics/routes';
+import { DeliveryWorker } from './webhooks/delivery';
+import { WebhookService } from './webhooks/service';
 
 export interface RunningGateway {
   url: string;
@@ -97,7 +99,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     agents: new AgentRegistry(kv),
     metrics: createGatewayMetrics(),
     mailer: createMailer({ ...config.mail, dataDir: config.database.dataDir, announce: config.env !== 'test' }, logger),
+    webhooks: new WebhookService(repos, config, logger),
   };
+  const webhookDelivery = new DeliveryWorker(repos, ctx.webhooks, config.webhooks, logger, ctx.mailer);
+  ctx.webhooks.onQueued = () => webhookDelivery.wake();
   ctx.metrics.sources.activeCalls = () => repos.conversations.countActive();
   ctx.metrics.sources.dependencies = async () => {
     const ok = (p: Promise<unknown>) =>
@@ -113,6 +118,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const server = createServer(app);
   const closeUpgrades = attachUpgradeHandlers(server, ctx);
   const retention = startRetentionJob(repos.retention, logger);
+  webhookDelivery.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -134,6 +140,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       if (closed) return;
       closed = true;
       retention.stop();
+      await webhookDelivery.stop();
       ctx.mailer.close();
       sessionStore.close?.();
       await closeUpgrades();

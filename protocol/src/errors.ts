@@ -29,6 +29,9 @@ export const ERROR_CODES = {
   second_factor_required: 'The account has two-factor sign-in on: send a current authenticator code or a backup code.',
   invalid_code: 'The authenticator code or backup code is wrong, already used, or a replay of an accepted code.',
   email_unverified: 'Verify your email address first (follow the link in the message Parley sent).',
+  webhook_url_refused:
+    'A webhook endpoint URL Parley will not call: not https, not public after DNS resolution, or not resolvable; `details.reason` says which.',
+  admin_only: 'Only an admin may do this (e.g. an instance-wide webhook endpoint).',
   unsupported_version: 'An import file of another format or version.',
   rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
   service_unavailable: 'A service Parley depends on is unreachable; retry shortly (`Retry-After`).',

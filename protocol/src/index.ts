@@ -9,4 +9,5 @@ export * from './oidc';
 export * from './shares';
 export * from './memory';
 export * from './tokens';
+export * from './webhooks';
 export * from './http';

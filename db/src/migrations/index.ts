@@ -7,6 +7,7 @@ import * as m005 from './005_shares';
 import * as m009 from './009_memory';
 import * as m006 from './006_account_security';
 import * as m008 from './008_api_tokens';
+import * as m011 from './011_webhooks';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['009_memory', m009],
   ['006_account_security', m006],
   ['008_api_tokens', m008],
+  ['011_webhooks', m011],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -15,6 +15,7 @@ import { TwoFactorRepository } from './two-factor';
 import { UsageRepository } from './usage';
 import { UsersRepository } from './users';
 import { UtterancesRepository } from './utterances';
+import { WebhooksRepository } from './webhooks';
 
 /**
  * Every repository, one per aggregate, over one database handle. The gateway builds this once in
@@ -39,6 +40,8 @@ export interface Repositories {
   /** TOTP second factor and backup codes. */
   twoFactor: TwoFactorRepository;
   apiTokens: ApiTokensRepository;
+  /** Outgoing webhooks: endpoints and the durable delivery queue (its delivery log). */
+  webhooks: WebhooksRepository;
   /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (readiness). */
@@ -62,6 +65,7 @@ export function createRepositories(db: Database): Repositories {
     accountTokens: new AccountTokensRepository(db),
     twoFactor: new TwoFactorRepository(db),
     apiTokens: new ApiTokensRepository(db),
+    webhooks: new WebhooksRepository(db),
     transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
     ping: (timeoutMs) => pingDatabase(db, timeoutMs),
   };

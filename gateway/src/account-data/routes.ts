@@ -75,7 +75,14 @@ export function accountDataRouter(ctx: AppContext): Router {
     async ({ body: { password } }, req, res) => {
       const hash = await ctx.repos.users.passwordHash(req.user!.id);
       if (!hash || !(await verifyPassword(password, hash))) throw errors.wrongPassword();
-      await ctx.repos.account.delete(req.user!.id);
+      const userId = req.user!.id;
+      // One change: the account goes, every queued delivery holding its data goes, account.deleted is queued.
+      await ctx.repos.transaction(async (repos) => {
+        await repos.webhooks.deleteForSubject(userId);
+        await ctx.webhooks.emit({ type: 'account.deleted', userId, data: { userId } }, repos);
+        await repos.account.delete(userId);
+      });
+      ctx.webhooks.onQueued();
       // Every session of the account ends now, in whichever store holds them.
       await ctx.userSessions.endAll(req.user!.id);
       await endUserSession(req, res);

@@ -57,6 +57,21 @@ const GatewayEnv = z
     /** A private listener that serves only GET /metrics (bind it to a private address). */
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     METRICS_HOST: z.string().default('127.0.0.1'),
+    /**
+     * Outgoing webhooks: networks (CIDR or bare address, comma-separated) an endpoint may resolve into
+     * although they are loopback/private/link-local, and where plain http:// is accepted. Empty by
+     * default: https:// to public addresses only. For self-hosted intranets and tests.
+     */
+    WEBHOOK_ALLOWED_NETWORKS: z.string().default(''),
+    /** First retry delay; each next one doubles (capped at 6 h). */
+    WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(5),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(18),
+    /** One attempt's time limit (connect, send, answer). */
+    WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(60).default(10),
+    /** An endpoint failing without a success for this long is disabled and its owner told. */
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(72),
+    /** How often a gateway looks for due deliveries (new events are sent at once). */
+    WEBHOOK_POLL_SECONDS: z.coerce.number().positive().max(60).default(1),
   })
   .and(ProviderEnv);
 
@@ -105,6 +120,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       tokenTtlSeconds: e.CALL_TOKEN_TTL_SECONDS,
     },
     ingestSecret: e.INGEST_SECRET,
+    webhooks: {
+      allowedNetworks: e.WEBHOOK_ALLOWED_NETWORKS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_SECONDS * 1000,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000,
+      pollMs: e.WEBHOOK_POLL_SECONDS * 1000,
+    },
     metrics: { token: e.METRICS_TOKEN || undefined, port: e.METRICS_PORT, host: e.METRICS_HOST },
     webDist: e.WEB_DIST,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },

@@ -59,7 +59,19 @@ export function conversationsRouter(ctx: AppContext): Router {
 
   route(router, api.conversations.delete, async ({ params }, req) => {
     const c = await ownConversation(req.user!.id, params.id);
-    if (!(await ctx.repos.conversations.deleteOwned(req.user!.id, c.id))) throw errors.notFound('Conversation');
+    const userId = req.user!.id;
+    // The deletion and its conversation.deleted event (with its undelivered transcript given up) are one change.
+    const deleted = await ctx.repos.transaction(async (repos) => {
+      if (!(await repos.conversations.deleteOwned(userId, c.id))) return false;
+      await repos.webhooks.cancelForConversation(c.id);
+      await ctx.webhooks.emit(
+        { type: 'conversation.deleted', userId, conversationId: c.id, data: { userId, conversationId: c.id } },
+        repos,
+      );
+      return true;
+    });
+    if (!deleted) throw errors.notFound('Conversation');
+    ctx.webhooks.onQueued();
     req.log?.info({ conversationId: c.id }, 'conversation deleted');
   });
 

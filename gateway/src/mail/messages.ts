@@ -51,6 +51,14 @@ const MESSAGES = {
         'If this was you, there is nothing to do. If not, change your password and sign out the other sessions in Settings → Security.',
       ],
     }),
+    webhookDisabled: (name: string, url: string, since: string): Wording => ({
+      subject: 'A Parley webhook endpoint was turned off',
+      lines: [
+        `Hello ${name},`,
+        `Parley could not deliver events to your webhook endpoint ${url} since ${since}, so it stopped sending to it. The events that were waiting were dropped.`,
+        'Once the receiver works again, turn the endpoint back on in Settings → Webhooks.',
+      ],
+    }),
   },
 };
 
@@ -78,4 +86,6 @@ export const mails = {
     render(to, pick(locale).emailChanged(name, newAddress)),
   newDevice: (to: string, name: string, device: string, ip: string | null, locale?: string) =>
     render(to, pick(locale).newDevice(name, device, ip, new Date().toUTCString())),
+  webhookDisabled: (to: string, name: string, url: string, since: Date, locale?: string) =>
+    render(to, pick(locale).webhookDisabled(name, url, since.toUTCString())),
 };

@@ -121,6 +121,27 @@ export function renderApiMarkdown(doc: Schema): string {
       out.push('');
     }
   }
+  const webhooks = Object.entries((doc.webhooks ?? {}) as Record<string, Record<string, Schema>>);
+  if (webhooks.length) {
+    out.push(
+      '## Outgoing webhook events',
+      '',
+      'What Parley POSTs to an endpoint registered with `POST /api/webhooks`, signed the Standard Webhooks way (headers below; docs/integrations.md shows a receiver).',
+      '',
+    );
+    for (const [name, ops] of webhooks)
+      for (const op of Object.values(ops)) {
+        out.push(`### \`${name}\``, '', op.summary, '');
+        const headers = (op.parameters ?? []).filter((x: Schema) => x.in === 'header');
+        if (headers.length) {
+          out.push('Headers:', '', '| name | meaning |', '| --- | --- |');
+          for (const h of headers) out.push(`| \`${h.name}\` | ${h.schema?.description ?? ''} |`);
+          out.push('');
+        }
+        const body = op.requestBody?.content?.['application/json']?.schema;
+        if (body) out.push('Body:', '', ...fieldTable(body));
+      }
+  }
   const schemas = Object.entries((doc.components?.schemas ?? {}) as Record<string, Schema>).filter(
     ([name]) => name !== 'ApiError',
   );

@@ -1,84 +1,55 @@
-import express, { Router } from 'express';
-import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
-import { api, serverMessage, type EndReason } from '@parley/protocol';
-import { CallDirectory } from '../calls/directory';
-import { afterCallEnded } from '../calls/lifecycle';
-import { AgentRecovery, isAgentParticipant } from '../calls/recovery';
+import { Router } from 'express';
+import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { AppError, errors, isAppError } from '../http/errors';
+import { errors } from '../http/errors';
 import { route } from '../http/route';
-import { publishTranscript } from '../transcripts/channel';
+import { presentDelivery, presentEndpoint } from './service';
 
 /**
- * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
- * (Authorization: a JWT carrying the body's sha256).
- *   room_finished                          → the call ends: room_closed
- *   the caller left                        → the call ends: caller_left
- *   agent left, nobody else there          → the call ends: caller_left
- *   agent left, a caller still in the room → the agent is re-dispatched (calls/recovery.ts); after
- *                                            MAX_RECOVERIES the recovery ends the call: agent_failed
- *   agent joined                           → at most one agent stays in the room
- * The first end wins, so an agent's own call_ended report (which carries the precise reason)
- * is kept when it arrived first.
+ * Outgoing webhook endpoints, managed with the session cookie only (the contracts list no scope):
+ *   POST   /api/webhooks                  → 201 { endpoint, secret }   (the secret, once)
+ *   GET    /api/webhooks                  → { endpoints }
+ *   DELETE /api/webhooks/:id              → 204
+ *   POST   /api/webhooks/:id/enable       → { endpoint }
+ *   GET    /api/webhooks/:id/deliveries   → { deliveries }
+ * Events are queued by service.ts and sent by delivery.ts. (LiveKit's incoming webhooks: ../livekit-events.)
  */
 export function webhooksRouter(ctx: AppContext): Router {
   const router = Router();
-  const receiver = new WebhookReceiver(ctx.config.livekit.apiKey, ctx.config.livekit.apiSecret);
-  const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
-  const recovery = new AgentRecovery(ctx, directory);
+  const caller = (req: { user?: { id: string; role: string } }) => req.user!;
 
-  async function callerStillThere(room: string): Promise<boolean> {
-    try {
-      const participants = await ctx.livekit.rooms.listParticipants(room);
-      return participants.some((p) => !isAgentParticipant(p));
-    } catch {
-      return false; // the room is gone
-    }
-  }
-
-  async function endReasonFor(event: WebhookEvent): Promise<EndReason | null> {
-    const room = event.room?.name;
-    if (!room) return null;
-    if (event.event === 'room_finished') return 'room_closed';
-    if (event.event === 'participant_joined' && event.participant && isAgentParticipant(event.participant)) {
-      await recovery.enforceSingleAgent(room);
-      return null;
-    }
-    if (event.event === 'participant_left' && event.participant) {
-      if (!isAgentParticipant(event.participant)) return 'caller_left';
-      if (!(await callerStillThere(room))) return 'caller_left';
-      await recovery.agentLost(room, event.participant.identity, 'participant_left');
-      return null;
-    }
-    return null;
-  }
-
-  route(router, api.internal.livekitWebhook, express.raw({ type: () => true, limit: '256kb' }), async (_input, req) => {
-    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    let event: WebhookEvent;
-    try {
-      event = await receiver.receive(body, req.get('authorization'));
-    } catch {
-      throw new AppError(401, 'unauthenticated', 'Webhook signature missing or invalid.');
-    }
-    try {
-      const reason = await endReasonFor(event);
-      const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
-      if (
-        reason &&
-        call &&
-        call.status !== 'ended' &&
-        (await directory.markEnded(call, new Date(), reason)) === reason
-      ) {
-        await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
-        afterCallEnded(ctx, call);
-        req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
-      }
-    } catch (err) {
-      if (isAppError(err)) throw err;
-      throw errors.unavailable(); // LiveKit retries webhooks that fail
-    }
-    return { ok: true as const };
+  route(router, api.webhooks.create, async ({ body }, req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const created = await ctx.webhooks.createEndpoint(caller(req), body);
+    req.log?.info({ endpointId: created.endpoint.id, scope: created.endpoint.scope }, 'webhook endpoint created');
+    return created;
   });
+
+  route(router, api.webhooks.list, async (_input, req, res) => {
+    res.set('Cache-Control', 'private, no-store');
+    const me = caller(req);
+    return { endpoints: (await ctx.repos.webhooks.listEndpoints(me.id, me.role === 'admin')).map(presentEndpoint) };
+  });
+
+  route(router, api.webhooks.delete, async ({ params: { id } }, req) => {
+    await ctx.webhooks.manageable(caller(req), id);
+    if (!(await ctx.repos.webhooks.deleteEndpoint(id))) throw errors.notFound('Webhook endpoint');
+    req.log?.info({ endpointId: id }, 'webhook endpoint deleted');
+  });
+
+  route(router, api.webhooks.enable, async ({ params: { id } }, req) => {
+    await ctx.webhooks.manageable(caller(req), id);
+    const endpoint = await ctx.repos.webhooks.enableEndpoint(id);
+    if (!endpoint) throw errors.notFound('Webhook endpoint');
+    req.log?.info({ endpointId: id }, 'webhook endpoint enabled');
+    return { endpoint: presentEndpoint(endpoint) };
+  });
+
+  route(router, api.webhooks.deliveries, async ({ params: { id } }, req, res) => {
+    res.set('Cache-Control', 'private, no-store');
+    await ctx.webhooks.manageable(caller(req), id);
+    return { deliveries: (await ctx.repos.webhooks.listDeliveries(id)).map(presentDelivery) };
+  });
+
   return router;
 }

@@ -13,6 +13,7 @@ import { recoveryRoutes } from './recovery';
 import { sessionsRoutes } from './sessions';
 import { twoFactorRoutes } from './two-factor';
 import { tokensRoutes } from './tokens';
+import { webhooksRoutes } from './webhooks';
 import { preferencesRoutes } from './preferences';
 import type { RouteContract } from './route';
 import { voicesRoutes } from './voices';
@@ -36,6 +37,7 @@ export * from './recovery';
 export * from './two-factor';
 export * from './sessions';
 export * from './tokens';
+export * from './webhooks';
 
 /**
  * Every HTTP route of the gateway, grouped by feature. The OpenAPI document (and docs/api.md) is
@@ -59,6 +61,7 @@ export const api = {
   shares: sharesRoutes,
   memory: memoryRoutes,
   tokens: tokensRoutes,
+  webhooks: webhooksRoutes,
   internal: internalRoutes,
 };
 

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { dispose, Room } from '@livekit/rtc-node';
+import { AccessToken, AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
+import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { ingest, openTranscript } from '@parley/testkit/calls';
+import { MAX_RECOVERIES } from '../calls/recovery';
+
+let lk: RunningLivekitServer;
+let gw: TestGateway;
+const rooms: Room[] = [];
+
+beforeAll(async () => {
+  const port = await freePort();
+  lk = await startLivekitServer({ webhookUrls: [`http://127.0.0.1:${port}/internal/livekit/webhook`] });
+  gw = await startTestGateway({
+    env: { PORT: String(port), LIVEKIT_URL: lk.url, LIVEKIT_API_KEY: lk.apiKey, LIVEKIT_API_SECRET: lk.apiSecret },
+  });
+});
+afterAll(async () => {
+  for (const r of rooms) await r.disconnect().catch(() => undefined);
+  await gw?.stop();
+  await lk?.stop();
+  await dispose();
+});
+
+async function join(token: string): Promise<Room> {
+  const room = new Room();
+  rooms.push(room);
+  await room.connect(lk.url, token, { autoSubscribe: false, dynacast: false });
+  return room;
+}
+
+/** What a LiveKit agent worker looks like in the room: identity `agent-<job id>`, kind agent. */
+async function fakeAgentToken(room: string, identity = 'agent-AJ_testjob'): Promise<string> {
+  const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity, ttl: 300 });
+  at.kind = 'agent';
+  at.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true, agent: true });
+  return at.toJwt();
+}
+
+async function signedWebhook(
+  body: string,
+  secret = lk.apiSecret,
+  sha = createHash('sha256').update(body).digest('base64'),
+) {
+  const at = new AccessToken(lk.apiKey, secret, { ttl: 60 });
+  at.sha256 = sha;
+  return new TestClient(gw.url, null).post('/internal/livekit/webhook', undefined, {
+    raw: body,
+    headers: { 'content-type': 'application/webhook+json', authorization: await at.toJwt() },
+  });
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('POST /internal/livekit/webhook', () => {
+  it('refuses a missing, wrongly signed or tampered webhook with 401', async () => {
+    const body = JSON.stringify({ event: 'room_finished', room: { name: 'parley-x' }, id: 'EV_1', createdAt: '1' });
+    const none = await new TestClient(gw.url, null).post('/internal/livekit/webhook', undefined, {
+      raw: body,
+      headers: { 'content-type': 'application/webhook+json' },
+    });
+    expect(none.status).toBe(401);
+    expect((await signedWebhook(body, 'wrong-secret-0123456789abcdefghijklmnop')).status).toBe(401);
+    expect(
+      (await signedWebhook(body, lk.apiSecret, createHash('sha256').update('other').digest('base64'))).status,
+    ).toBe(401);
+    expect((await signedWebhook(body)).status).toBe(200);
+  });
+
+  it('re-dispatches the agent when it leaves while the caller is still there, and ends the call only after MAX_RECOVERIES', async () => {
+    const c = await signedInClient(gw, await createUser(gw));
+    const call = (await c.post('/api/calls', {})).body;
+    const ws = await openTranscript(gw.url, call.conversationId, { cookie: c.cookieHeader() });
+    await ws.next('snapshot');
+    await join(call.token);
+    await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+    const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    for (let i = 1; i <= MAX_RECOVERIES; i++) {
+      const agent = await join(await fakeAgentToken(call.room, `agent-AJ_lost${i}`));
+      await agent.disconnect();
+      await ws.next('agent_reconnecting', 8000);
+      // The caller's token dispatch, then one more per recovery, all with the call's metadata.
+      const made = await eventually(
+        () => dispatches.listDispatch(call.room),
+        (d) => d.length === i + 1,
+      );
+      expect(made).toHaveLength(i + 1);
+      for (const d of made)
+        expect(JSON.parse(d.metadata)).toMatchObject({ conversationId: call.conversationId, guest: false });
+      expect((await c.get(`/api/calls/${call.conversationId}`)).body.status).not.toBe('ended');
+    }
+    const last = await join(await fakeAgentToken(call.room, 'agent-AJ_lastone'));
+    await last.disconnect();
+    expect((await ws.next('call_ended', 8000)).reason).toBe('agent_failed');
+    const row = await gw.database.db('conversations').where({ id: call.conversationId }).first();
+    expect(row).toMatchObject({ status: 'ended', end_reason: 'agent_failed' });
+    expect(row.duration_ms).toBeGreaterThanOrEqual(0);
+    ws.ws.close();
+  });
+
+  it('keeps one agent per room: a second agent that joins later is removed', async () => {
+    const c = await signedInClient(gw, await createUser(gw));
+    const call = (await c.post('/api/calls', {})).body;
+    await join(call.token);
+    await join(await fakeAgentToken(call.room, 'agent-AJ_first'));
+    await new Promise((r) => setTimeout(r, 1100)); // joinedAt has one-second resolution
+    await join(await fakeAgentToken(call.room, 'agent-AJ_second'));
+    const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    const left = await eventually(
+      async () =>
+        (await rooms.listParticipants(call.room)).map((p) => p.identity).filter((i) => i.startsWith('agent-')),
+      (ids) => ids.length === 1,
+    );
+    expect(left).toEqual(['agent-AJ_first']);
+  });
+
+  it('ends a guest call with caller_left when the caller leaves, without touching the database', async () => {
+    const guest = new TestClient(gw.url);
+    const call = (await guest.post('/api/calls', {})).body;
+    const caller = await join(call.token);
+    await caller.disconnect();
+    const status = await eventually(
+      () => guest.get(`/api/calls/${call.conversationId}`),
+      (r) => r.body.status === 'ended',
+    );
+    expect(status.body).toEqual({ conversationId: call.conversationId, status: 'ended', endReason: 'caller_left' });
+    expect(await gw.database.db('conversations').where({ room: call.room }).first()).toBeUndefined();
+  });
+
+  it("keeps the agent's own end reason: the first end wins over later LiveKit events", async () => {
+    const c = await signedInClient(gw, await createUser(gw));
+    const call = (await c.post('/api/calls', {})).body;
+    await join(call.token);
+    await ingest(gw.url, call.conversationId, [
+      { type: 'call_ended', at: new Date().toISOString(), reason: 'agent_ended' },
+    ]);
+    await new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret).deleteRoom(call.room);
+    // And a room_finished delivered for certain (the real one races with this assertion).
+    const body = JSON.stringify({ event: 'room_finished', room: { name: call.room }, id: 'EV_3', createdAt: '1' });
+    expect((await signedWebhook(body)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await c.get(`/api/calls/${call.conversationId}`)).body.endReason).toBe('agent_ended');
+  });
+
+  it('maps room_finished to room_closed', async () => {
+    const c = await signedInClient(gw, await createUser(gw));
+    const call = (await c.post('/api/calls', {})).body;
+    const body = JSON.stringify({
+      event: 'room_finished',
+      room: { name: call.room },
+      id: 'EV_2',
+      createdAt: String(Math.floor(Date.now() / 1000)),
+    });
+    expect((await signedWebhook(body)).status).toBe(200);
+    expect((await c.get(`/api/calls/${call.conversationId}`)).body).toEqual({
+      conversationId: call.conversationId,
+      status: 'ended',
+      endReason: 'room_closed',
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import express, { Router } from 'express';
+import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
+import { api, serverMessage, type EndReason } from '@parley/protocol';
+import { CallDirectory } from '../calls/directory';
+import { afterCallEnded } from '../calls/lifecycle';
+import { AgentRecovery, isAgentParticipant } from '../calls/recovery';
+import type { AppContext } from '../context';
+import { AppError, errors, isAppError } from '../http/errors';
+import { route } from '../http/route';
+import { publishTranscript } from '../transcripts/channel';
+
+/**
+ * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
+ * (Authorization: a JWT carrying the body's sha256).
+ *   room_finished                          → the call ends: room_closed
+ *   the caller left                        → the call ends: caller_left
+ *   agent left, nobody else there          → the call ends: caller_left
+ *   agent left, a caller still in the room → the agent is re-dispatched (calls/recovery.ts); after
+ *                                            MAX_RECOVERIES the recovery ends the call: agent_failed
+ *   agent joined                           → at most one agent stays in the room
+ * The first end wins, so an agent's own call_ended report (which carries the precise reason)
+ * is kept when it arrived first.
+ */
+export function livekitEventsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const receiver = new WebhookReceiver(ctx.config.livekit.apiKey, ctx.config.livekit.apiSecret);
+  const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
+  const recovery = new AgentRecovery(ctx, directory);
+
+  async function callerStillThere(room: string): Promise<boolean> {
+    try {
+      const participants = await ctx.livekit.rooms.listParticipants(room);
+      return participants.some((p) => !isAgentParticipant(p));
+    } catch {
+      return false; // the room is gone
+    }
+  }
+
+  async function endReasonFor(event: WebhookEvent): Promise<EndReason | null> {
+    const room = event.room?.name;
+    if (!room) return null;
+    if (event.event === 'room_finished') return 'room_closed';
+    if (event.event === 'participant_joined' && event.participant && isAgentParticipant(event.participant)) {
+      await recovery.enforceSingleAgent(room);
+      return null;
+    }
+    if (event.event === 'participant_left' && event.participant) {
+      if (!isAgentParticipant(event.participant)) return 'caller_left';
+      if (!(await callerStillThere(room))) return 'caller_left';
+      await recovery.agentLost(room, event.participant.identity, 'participant_left');
+      return null;
+    }
+    return null;
+  }
+
+  route(router, api.internal.livekitWebhook, express.raw({ type: () => true, limit: '256kb' }), async (_input, req) => {
+    const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    let event: WebhookEvent;
+    try {
+      event = await receiver.receive(body, req.get('authorization'));
+    } catch {
+      throw new AppError(401, 'unauthenticated', 'Webhook signature missing or invalid.');
+    }
+    try {
+      const reason = await endReasonFor(event);
+      const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
+      if (
+        reason &&
+        call &&
+        call.status !== 'ended' &&
+        (await directory.markEnded(call, new Date(), reason)) === reason
+      ) {
+        await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
+        afterCallEnded(ctx, call);
+        req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
+      }
+    } catch (err) {
+      if (isAppError(err)) throw err;
+      throw errors.unavailable(); // LiveKit retries webhooks that fail
+    }
+    return { ok: true as const };
+  });
+  return router;
+}
