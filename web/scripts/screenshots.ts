@@ -208,6 +208,64 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
         }),
     ],
     [
+      api.webhooks.list,
+      () =>
+        ok(api.webhooks.list, {
+          endpoints: [
+            {
+              id: '7a2e4c1b-3d5f-4e6a-8b9c-000000000001',
+              url: 'https://crm.example.com/hooks/parley',
+              events: ['call.ended', 'conversation.deleted'],
+              scope: 'user',
+              createdAt: '2025-05-02T08:00:00.000Z',
+              failingSince: '2025-05-12T06:10:00.000Z',
+              disabledAt: null,
+            },
+            {
+              id: '7a2e4c1b-3d5f-4e6a-8b9c-000000000002',
+              url: 'https://notes.example.org/inbox/very-long-path/parley-events?source=parley',
+              events: ['call.ended'],
+              scope: 'user',
+              createdAt: '2025-04-20T08:00:00.000Z',
+              failingSince: '2025-05-06T10:00:00.000Z',
+              disabledAt: '2025-05-09T10:02:00.000Z',
+            },
+          ],
+        }),
+    ],
+    [
+      api.webhooks.deliveries,
+      () =>
+        ok(api.webhooks.deliveries, {
+          deliveries: [
+            {
+              id: '9c1d2e3f-4a5b-4c6d-8e7f-000000000001',
+              eventId: 'msg_2f1e0d9c8b7a69584736251403f2e1d0',
+              eventType: 'call.ended',
+              status: 'pending',
+              attempts: 3,
+              lastStatus: 503,
+              lastError: 'http_503',
+              createdAt: '2025-05-12T06:10:00.000Z',
+              nextAttemptAt: '2025-05-12T06:11:00.000Z',
+              finishedAt: null,
+            },
+            {
+              id: '9c1d2e3f-4a5b-4c6d-8e7f-000000000002',
+              eventId: 'msg_0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+              eventType: 'conversation.deleted',
+              status: 'delivered',
+              attempts: 1,
+              lastStatus: 204,
+              lastError: null,
+              createdAt: '2025-05-11T17:42:00.000Z',
+              nextAttemptAt: null,
+              finishedAt: '2025-05-11T17:42:01.000Z',
+            },
+          ],
+        }),
+    ],
+    [
       api.conversations.list,
       (url) => {
         const q = url.searchParams.get('q');
@@ -429,6 +487,16 @@ const shots: Shot[] = [
     path: '/settings',
     loggedIn: true,
     act: async (p) => void (await p.getByText('Voice and conversation').waitFor()),
+  },
+  {
+    name: 'settings-webhooks',
+    path: '/settings',
+    loggedIn: true,
+    act: async (p) => {
+      await p.getByRole('button', { name: 'Deliveries' }).first().click();
+      await p.getByText('http_503', { exact: false }).waitFor();
+      await p.locator('#webhooks').scrollIntoViewIfNeeded();
+    },
   },
   {
     name: 'history',

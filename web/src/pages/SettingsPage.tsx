@@ -17,6 +17,7 @@ import { SecuritySection } from '../settings/SecuritySection';
 import { SharesSection } from '../settings/SharesSection';
 import { MemorySection } from '../settings/MemorySection';
 import { TokensSection } from '../settings/TokensSection';
+import { WebhooksSection } from '../settings/WebhooksSection';
 
 /** Saves, then shows the UI in the language just chosen (the same preference the agent speaks). */
 async function savePreferences(p: Preferences): Promise<Preferences> {
@@ -109,6 +110,7 @@ export default function SettingsPage() {
       <MemorySection />
       <SharesSection />
       <TokensSection />
+      <WebhooksSection isAdmin={user.role === 'admin'} />
       <div className="card">
         <DataSection onImported={() => void load()} />
       </div>
