@@ -1,7 +1,7 @@
 import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
-import { CallMetadata, speechProblemMessages, type EndReason } from '@parley/protocol';
+import { CallMetadata, speechProblemMessages, TYPED_ERROR_TOPIC, type EndReason } from '@parley/protocol';
 import { apologyFor, fillerFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
 import { fetchConversationHistory, resumeFrom } from './history';
@@ -15,6 +15,7 @@ import { DeliveryQueue } from './reporting/delivery';
 import { postSigned } from './reporting/gateway-client';
 import { Reporter } from './reporting/reporter';
 import { Spool } from './reporting/spool';
+import { typedTextInput } from './typed';
 
 /**
  * The job entry, loaded in each forked job process. Prewarm runs once per process (Silero VAD);
@@ -224,7 +225,20 @@ export default defineAgent({
       onReplyText: (segmentId, text) => reporter.agentText(segmentId, text),
       onUserTurn: (text) => reporter.userTurnCompleted(text),
     });
-    await session.start({ agent, room: ctx.room, inputOptions: { closeOnDisconnect: true } });
+    // Typed messages (typed.ts): checked, answered by voice, stored as typed; a refused one is
+    // answered to its sender on TYPED_ERROR_TOPIC (the code only, never the text).
+    const textInputCallback = typedTextInput({
+      onRefused: (error, identity) => {
+        logger.info({ code: error.code }, 'typed message refused');
+        if (!identity) return;
+        void ctx.room.localParticipant
+          ?.sendText(JSON.stringify(error), { topic: TYPED_ERROR_TOPIC, destinationIdentities: [identity] })
+          .catch((err: Error) =>
+            logger.warn({ errName: err.name }, 'could not tell the caller why a typed message was refused'),
+          );
+      },
+    });
+    await session.start({ agent, room: ctx.room, inputOptions: { closeOnDisconnect: true, textInputCallback } });
     // Lets the caller (and tests) see which conversation this agent serves.
     // (and, for fault tests, which job process serves it).
     await ctx.room.localParticipant?.setAttributes({

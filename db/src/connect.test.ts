@@ -65,6 +65,7 @@ describe('database schema', () => {
       '006_account_security',
       '008_api_tokens',
       '011_webhooks',
+      '010_typed_messages',
     ]);
   });
 
@@ -81,6 +82,7 @@ describe('database schema', () => {
       '006_account_security',
       '008_api_tokens',
       '011_webhooks',
+      '010_typed_messages',
     ]);
     await exerciseSchema(db);
   });

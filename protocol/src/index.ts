@@ -8,6 +8,7 @@ export * from './text';
 export * from './oidc';
 export * from './shares';
 export * from './memory';
+export * from './typed';
 export * from './tokens';
 export * from './webhooks';
 export * from './http';

@@ -56,6 +56,8 @@ export const SharedConversation = z.object({
       startedAt: iso,
       endedAt: iso,
       interrupted: z.boolean(),
+      /** The caller typed this turn instead of saying it. */
+      typed: z.boolean().optional(),
       /** Only when the owner chose to include latency. */
       metrics: TurnMetrics.partial().nullable().optional(),
     }),

@@ -47,6 +47,11 @@ export const Utterance = z.object({
   endedAt: isoTime,
   interrupted: z.boolean(),
   metrics: TurnMetrics.nullable(),
+  /**
+   * The caller typed this turn in the call's text box (protocol/src/typed.ts) instead of saying it.
+   * User turns only; absent (or false) on spoken turns.
+   */
+  typed: z.boolean().optional(),
 });
 export type Utterance = z.infer<typeof Utterance>;
 

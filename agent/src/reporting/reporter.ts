@@ -7,6 +7,7 @@ import {
   type TurnMetrics,
   type Utterance,
 } from '@parley/protocol';
+import { isTyped } from '../typed';
 import type { DeliveryQueue } from './delivery';
 
 /**
@@ -21,6 +22,9 @@ import type { DeliveryQueue } from './delivery';
  * - `agent_state_changed` → agent_state; call_started / call_ended are reported by the job.
  * - Seq: 0, 1, 2… per conversation, assigned when the utterance is queued (a replacement agent
  *   starts after the stored ones, see history.ts).
+ * - Typed messages (agent/src/typed.ts): a user message marked as typed is stored with
+ *   `typed: true`, without speech metrics or an STT provider, and leaves the spoken turn in
+ *   progress (its interim line) alone.
  * - Providers: each stored turn says which provider served its stages (`servedBy`, from
  *   ProviderHealth: the fallback after a failover); a failover or recovery is reported at once
  *   (provider_status) for /readyz and the web banner.
@@ -31,6 +35,7 @@ import type { DeliveryQueue } from './delivery';
 
 type Msg = Pick<llm.ChatMessage, 'id' | 'role' | 'interrupted' | 'metrics' | 'createdAt'> & {
   textContent?: string | undefined;
+  extra?: Record<string, unknown>;
 };
 
 const toMs = (seconds: number | undefined): number | null =>
@@ -217,7 +222,11 @@ export class Reporter {
 
   #commitItem(item: Msg): void {
     const text = (item.textContent ?? '').trim();
-    if (item.role === 'user') {
+    if (item.role === 'user' && isTyped(item)) {
+      if (!text) return;
+      this.#lastUserMetrics = null;
+      this.#utterance('user', text, item, null, false, true);
+    } else if (item.role === 'user') {
       this.#uncommittedUser = null;
       if (!text) return;
       this.#lastUserMetrics = userTurnMetrics(item.metrics);
@@ -253,6 +262,7 @@ export class Reporter {
     item: Pick<Msg, 'createdAt' | 'metrics'>,
     metrics: TurnMetrics | null,
     interrupted: boolean,
+    typed = false,
   ) {
     if (this.#ended) return;
     const m = item.metrics;
@@ -267,6 +277,7 @@ export class Reporter {
       endedAt: iso(end),
       interrupted,
       metrics,
+      ...(typed ? { typed: true } : {}),
     };
     this.#push({ type: 'utterance', utterance });
   }

@@ -8,6 +8,7 @@ import * as m009 from './009_memory';
 import * as m006 from './006_account_security';
 import * as m008 from './008_api_tokens';
 import * as m011 from './011_webhooks';
+import * as m010 from './010_typed_messages';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -25,6 +26,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['006_account_security', m006],
   ['008_api_tokens', m008],
   ['011_webhooks', m011],
+  ['010_typed_messages', m010],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -70,10 +70,13 @@ describe('conversations repository', () => {
       await repos.utterances.insert(id, userId, [utt(0), utt(1, { text: 'changed' }), utt(2, { interrupted: true })]),
     ).toEqual([2]);
     expect(await repos.utterances.insert(id, userId, [utt(2)])).toEqual([]);
+    // A typed turn keeps its mark; a spoken one reads back exactly as written (no mark).
+    expect(await repos.utterances.insert(id, userId, [utt(3, { role: 'user', typed: true })])).toEqual([3]);
     const list = await repos.utterances.list(id);
-    expect(list.map((u) => u.seq)).toEqual([0, 1, 2]);
+    expect(list.map((u) => u.seq)).toEqual([0, 1, 2, 3]);
     expect(list[1]).toEqual(utt(1, { metrics }));
     expect(list[2]!.interrupted).toBe(true);
-    expect((await repos.conversations.find(id))?.turnCount).toBe(3);
+    expect(list[3]).toEqual(utt(3, { role: 'user', typed: true }));
+    expect((await repos.conversations.find(id))?.turnCount).toBe(4);
   });
 });

@@ -29,6 +29,8 @@ export interface UtteranceRecord {
   endedAt: string;
   interrupted: boolean;
   metrics: UtteranceMetrics | null;
+  /** Typed in the call's text box instead of said (user turns). Absent when writing means false. */
+  typed?: boolean;
 }
 
 export const UTTERANCE_COLUMNS = [
@@ -40,6 +42,7 @@ export const UTTERANCE_COLUMNS = [
   'ended_at',
   'interrupted',
   'metrics',
+  'typed',
 ];
 
 /** Works for pg and PGlite rows alike. */
@@ -53,6 +56,8 @@ export function toUtteranceRecord(r: Record<string, any>): UtteranceRecord {
     endedAt: new Date(r.ended_at).toISOString(),
     interrupted: !!r.interrupted,
     metrics: r.metrics ?? null,
+    // As on the wire: present only on a typed turn.
+    ...(r.typed ? { typed: true } : {}),
   };
 }
 
@@ -79,6 +84,7 @@ export class UtterancesRepository {
           ended_at: u.endedAt,
           interrupted: u.interrupted,
           metrics: u.metrics === null ? null : JSON.stringify(u.metrics),
+          typed: u.typed ?? false,
         })),
       )
       .onConflict(['conversation_id', 'seq'])

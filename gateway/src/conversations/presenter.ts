@@ -102,5 +102,6 @@ export function presentUtterance(u: UtteranceRecord): StoredUtterance {
     endedAt: u.endedAt,
     interrupted: u.interrupted,
     metrics: u.metrics,
+    typed: u.typed ?? false,
   };
 }

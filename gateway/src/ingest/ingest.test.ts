@@ -100,6 +100,44 @@ describe('POST /internal/conversations/:id/events', () => {
     expect(conv.started_at).not.toBeNull();
   });
 
+  it('keeps a typed turn marked as typed: live, stored, in the history read and for late joiners', async () => {
+    const { c, id } = await userCall();
+    const sock = await openTranscript(gw.url, id, { cookie: c.cookieHeader() });
+    await sock.next('snapshot');
+    const typed = utterance(0, { text: 'Biscuit, B-I-S-C-U-I-T', typed: true });
+    expect(
+      (
+        await ingest(gw.url, id, [
+          { type: 'utterance', utterance: typed },
+          { type: 'utterance', utterance: utterance(1) },
+        ])
+      ).status,
+    ).toBe(200);
+    expect((await sock.next('utterance')).utterance).toEqual(typed);
+    expect((await sock.next('utterance')).utterance.typed).toBeUndefined();
+    sock.ws.close();
+    const stored = await gw.database
+      .db('utterances')
+      .where({ conversation_id: id })
+      .orderBy('seq')
+      .select('seq', 'typed');
+    expect(stored).toEqual([
+      { seq: 0, typed: true },
+      { seq: 1, typed: false },
+    ]);
+    const detail = (await c.get(`/api/conversations/${id}`)).body;
+    expect(detail.utterances.map((u: { typed: boolean }) => u.typed)).toEqual([true, false]);
+    const late = await openTranscript(gw.url, id, { cookie: c.cookieHeader() });
+    expect((await late.next('snapshot')).utterances.map((u) => u.typed)).toEqual([true, undefined]);
+    late.ws.close();
+    // Not a boolean: refused as a whole batch, nothing stored.
+    const bad = await ingest(gw.url, id, [
+      { type: 'utterance', utterance: { ...utterance(2), typed: 'yes' as never } },
+    ]);
+    expect(bad.status).toBe(400);
+    expect(await rows(id)).toHaveLength(2);
+  });
+
   it('records the end once (first end wins) with duration and publishes call_ended once', async () => {
     const { c, id } = await userCall();
     const cookie = c.cookieHeader();

@@ -68,6 +68,7 @@ export class SharesService {
         startedAt: u.startedAt,
         endedAt: u.endedAt,
         interrupted: u.interrupted,
+        typed: u.typed ?? false,
         ...(share.includeLatency ? { metrics: u.metrics } : {}),
       })),
       includeLatency: share.includeLatency,

@@ -114,6 +114,8 @@ export const StoredUtterance = z
     endedAt: IsoDateTime,
     interrupted: z.boolean(),
     metrics: TurnMetrics.partial().nullable(),
+    /** The caller typed this turn instead of saying it (absent in exports made before typed messages). */
+    typed: z.boolean().optional(),
   })
   .meta({ id: 'StoredUtterance' });
 export type StoredUtterance = z.infer<typeof StoredUtterance>;

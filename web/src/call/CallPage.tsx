@@ -12,6 +12,7 @@ import { TranscriptView } from '../transcript/TranscriptView';
 import { useTranscriptSocket } from '../transcript/useTranscriptSocket';
 import { AgentPanel } from './AgentPanel';
 import { CallControls } from './CallControls';
+import { TypedMessage } from './TypedMessage';
 import { useCall } from './useCall';
 import { setActiveCall } from './activeCall';
 import '../styles/call.css';
@@ -125,6 +126,11 @@ export default function CallPage({ guest }: { guest: boolean }) {
             transcript={transcript}
             emptyText={conversationId ? t('call.emptyLive') : t('call.emptyIdle')}
           />
+          {call.room && inCall && (
+            <RoomContext.Provider value={call.room}>
+              <TypedMessage room={call.room} live={call.phase === 'live'} />
+            </RoomContext.Provider>
+          )}
         </section>
       </div>
     </div>

@@ -13,6 +13,8 @@ export interface StoredTurn {
   text: string;
   startedAt: string;
   interrupted?: boolean;
+  /** Typed in the call's text box instead of said. */
+  typed?: boolean;
   metrics?: StoredUtterance['metrics'];
 }
 
@@ -24,10 +26,16 @@ export function StoredTurns({ utterances, showLatency }: { utterances: StoredTur
   return (
     <ol className="turns turns-static">
       {utterances.map((u) => (
-        <li key={u.seq} className={`turn turn-${u.role}`} lang={u.language || undefined}>
+        <li
+          key={u.seq}
+          className={`turn turn-${u.role}`}
+          data-typed={u.typed ? 'true' : undefined}
+          lang={u.language || undefined}
+        >
           <div className="turn-meta">
             <span className="speaker">{labels[u.role]}</span>
             <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
+            {u.typed && <span className="tag tag-soft tag-typed">{t('typed.tag')}</span>}
             {u.interrupted && <span className="tag">{t('transcript.interrupted')}</span>}
           </div>
           <p className="turn-text">{u.text}</p>

@@ -80,6 +80,22 @@ describe('<TranscriptView>', () => {
     expect(within(userTurn).getByText('You')).toBeInTheDocument();
   });
 
+  it('marks a typed turn as typed and keeps the spoken interim the caller is still saying', () => {
+    const s = apply([
+      { type: 'interim', ...base, role: 'user', segmentId: 'u-3', text: 'and also' },
+      { type: 'utterance', ...base, utterance: { ...utterance(2, 'user', 'Biscuit, B-I-S-C-U-I-T'), typed: true } },
+      { type: 'utterance', ...base, utterance: utterance(3, 'agent', 'Got it, Biscuit.') },
+    ]);
+    const { container } = render(<TranscriptView transcript={s} />);
+    const log = screen.getByRole('log');
+    const typedTurn = within(log).getByText('Biscuit, B-I-S-C-U-I-T').closest('li')!;
+    expect(typedTurn).toHaveAttribute('data-typed', 'true');
+    expect(within(typedTurn).getByText('typed')).toHaveClass('tag');
+    const reply = within(log).getByText('Got it, Biscuit.').closest('li')!;
+    expect(within(reply).queryByText('typed')).toBeNull();
+    expect(container.querySelector('[data-interim="user"]')).toHaveTextContent('and also');
+  });
+
   it('renders a duplicated seq once', () => {
     const s = apply([
       { type: 'utterance', ...base, utterance: utterance(4, 'user', 'Only once') },

@@ -56,7 +56,8 @@ export function transcriptReducer(state: TranscriptState, msg: TranscriptAction)
       return {
         ...state,
         utterances: mergeUtterances(state.utterances, [msg.utterance]),
-        interims: withoutInterim(state.interims, msg.utterance.role),
+        // A typed turn leaves what the caller is saying meanwhile (their spoken interim) in place.
+        interims: msg.utterance.typed ? state.interims : withoutInterim(state.interims, msg.utterance.role),
         agentReconnecting: msg.utterance.role === 'agent' ? false : state.agentReconnecting,
       };
     case 'interim':

@@ -311,6 +311,20 @@ const de = {
     speech_unavailable: 'Spracherkennung oder Sprachausgabe ist auf dem Server nicht installiert',
     never_connected: 'Keine Verbindung zustande gekommen',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'Nachricht schreiben',
+    placeholder: 'An Parley schreiben',
+    send: 'Senden',
+    sending: 'Wird gesendet…',
+    waiting: 'Du kannst schreiben, sobald Parley dem Anruf beigetreten ist.',
+    tag: 'geschrieben',
+    tooLong: 'Zu lang: höchstens {{max}} Zeichen (jetzt {{length}}).',
+    empty: 'Schreib zuerst etwas.',
+    invalid: 'Dieser Text enthält Zeichen, die nicht gesendet werden können.',
+    failed: 'Deine Nachricht wurde nicht gesendet. Prüfe die Verbindung und versuch es noch einmal.',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default de;

@@ -308,6 +308,20 @@ const en = {
     speech_unavailable: 'Speech recognition or synthesis is not installed on the server',
     never_connected: 'Did not connect',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'Type a message',
+    placeholder: 'Type to Parley',
+    send: 'Send',
+    sending: 'Sending…',
+    waiting: 'You can type once Parley has joined the call.',
+    tag: 'typed',
+    tooLong: 'Too long: at most {{max}} characters ({{length}} now).',
+    empty: 'Type something first.',
+    invalid: 'This text has characters that cannot be sent.',
+    failed: 'Your message was not sent. Check your connection and try again.',
+    counter: '{{length}} / {{max}}',
+  },
 };
 
 export default en;

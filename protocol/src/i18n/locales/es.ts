@@ -311,6 +311,20 @@ const es = {
     speech_unavailable: 'El reconocimiento o la síntesis de voz no están instalados en el servidor',
     never_connected: 'No se conectó',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'Escribe un mensaje',
+    placeholder: 'Escribe a Parley',
+    send: 'Enviar',
+    sending: 'Enviando…',
+    waiting: 'Podrás escribir cuando Parley se haya unido a la llamada.',
+    tag: 'escrito',
+    tooLong: 'Demasiado largo: como máximo {{max}} caracteres (ahora {{length}}).',
+    empty: 'Escribe algo primero.',
+    invalid: 'Este texto tiene caracteres que no se pueden enviar.',
+    failed: 'Tu mensaje no se envió. Comprueba la conexión e inténtalo de nuevo.',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default es;

@@ -313,6 +313,20 @@ const fr = {
     speech_unavailable: 'La reconnaissance ou la synthèse vocale n’est pas installée sur le serveur',
     never_connected: 'Pas de connexion',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'Écrire un message',
+    placeholder: 'Écrire à Parley',
+    send: 'Envoyer',
+    sending: 'Envoi…',
+    waiting: 'Tu pourras écrire dès que Parley aura rejoint l’appel.',
+    tag: 'écrit',
+    tooLong: 'Trop long : {{max}} caractères au plus ({{length}} actuellement).',
+    empty: 'Écris d’abord quelque chose.',
+    invalid: 'Ce texte contient des caractères qui ne peuvent pas être envoyés.',
+    failed: 'Ton message n’a pas été envoyé. Vérifie ta connexion et réessaie.',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default fr;

@@ -306,6 +306,20 @@ const hi = {
     speech_unavailable: 'सर्वर पर वाक् पहचान या वाक् संश्लेषण इंस्टॉल नहीं है',
     never_connected: 'कनेक्ट नहीं हुई',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'संदेश लिखें',
+    placeholder: 'पार्ली को लिखें',
+    send: 'भेजें',
+    sending: 'भेजा जा रहा है…',
+    waiting: 'पार्ली के कॉल में आने के बाद आप लिख सकते हैं।',
+    tag: 'लिखा गया',
+    tooLong: 'बहुत लंबा: अधिकतम {{max}} अक्षर (अभी {{length}})।',
+    empty: 'पहले कुछ लिखें।',
+    invalid: 'इस टेक्स्ट में ऐसे अक्षर हैं जो भेजे नहीं जा सकते।',
+    failed: 'आपका संदेश नहीं भेजा गया। अपना कनेक्शन जाँचें और फिर से कोशिश करें।',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default hi;

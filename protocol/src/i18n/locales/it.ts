@@ -312,6 +312,20 @@ const it = {
     speech_unavailable: 'Il riconoscimento o la sintesi vocale non sono installati sul server',
     never_connected: 'Non connessa',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'Scrivi un messaggio',
+    placeholder: 'Scrivi a Parley',
+    send: 'Invia',
+    sending: 'Invio…',
+    waiting: 'Potrai scrivere appena Parley sarà entrato nella chiamata.',
+    tag: 'scritto',
+    tooLong: 'Troppo lungo: al massimo {{max}} caratteri (ora {{length}}).',
+    empty: 'Scrivi prima qualcosa.',
+    invalid: 'Questo testo contiene caratteri che non si possono inviare.',
+    failed: 'Il messaggio non è stato inviato. Controlla la connessione e riprova.',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default it;

@@ -306,6 +306,20 @@ const ja = {
     speech_unavailable: 'サーバーに音声認識または音声合成がインストールされていません',
     never_connected: '接続されませんでした',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'メッセージを入力',
+    placeholder: 'パーリーに入力',
+    send: '送信',
+    sending: '送信中…',
+    waiting: 'パーリーが通話に参加すると入力できます。',
+    tag: '入力',
+    tooLong: '長すぎます：最大 {{max}} 文字です（現在 {{length}} 文字）。',
+    empty: '先に何か入力してください。',
+    invalid: 'このテキストには送信できない文字が含まれています。',
+    failed: 'メッセージを送信できませんでした。接続を確認して、もう一度お試しください。',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default ja;

@@ -311,6 +311,20 @@ const nl = {
     speech_unavailable: 'Spraakherkenning of spraaksynthese is niet geïnstalleerd op de server',
     never_connected: 'Geen verbinding gemaakt',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'Typ een bericht',
+    placeholder: 'Typ naar Parley',
+    send: 'Versturen',
+    sending: 'Versturen…',
+    waiting: 'Je kunt typen zodra Parley aan het gesprek deelneemt.',
+    tag: 'getypt',
+    tooLong: 'Te lang: hoogstens {{max}} tekens (nu {{length}}).',
+    empty: 'Typ eerst iets.',
+    invalid: 'Deze tekst bevat tekens die niet verstuurd kunnen worden.',
+    failed: 'Je bericht is niet verstuurd. Controleer je verbinding en probeer het opnieuw.',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default nl;

@@ -311,6 +311,20 @@ const pt = {
     speech_unavailable: 'O reconhecimento ou a síntese de voz não estão instalados no servidor',
     never_connected: 'Não ligou',
   },
+  /** Typed messages in a call (call page text box, typed turns). */
+  typed: {
+    label: 'Escreve uma mensagem',
+    placeholder: 'Escreve ao Parley',
+    send: 'Enviar',
+    sending: 'A enviar…',
+    waiting: 'Podes escrever assim que o Parley entrar na chamada.',
+    tag: 'escrito',
+    tooLong: 'Demasiado longo: no máximo {{max}} caracteres (agora {{length}}).',
+    empty: 'Escreve algo primeiro.',
+    invalid: 'Este texto tem caracteres que não podem ser enviados.',
+    failed: 'A tua mensagem não foi enviada. Verifica a ligação e tenta de novo.',
+    counter: '{{length}} / {{max}}',
+  },
 } satisfies LocaleCatalogue;
 
 export default pt;
