@@ -16,6 +16,13 @@ const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const HistoryPage = lazy(() => import('./pages/HistoryPage'));
 const ConversationPage = lazy(() => import('./pages/ConversationPage'));
 const SharedPage = lazy(() => import('./pages/SharedPage'));
+const ForgotPasswordPage = lazy(() =>
+  import('./pages/ForgotPasswordPage').then((m) => ({ default: m.ForgotPasswordPage })),
+);
+const ResetPasswordPage = lazy(() =>
+  import('./pages/ResetPasswordPage').then((m) => ({ default: m.ResetPasswordPage })),
+);
+const VerifyEmailPage = lazy(() => import('./pages/VerifyEmailPage').then((m) => ({ default: m.VerifyEmailPage })));
 
 export function App() {
   return (
@@ -34,6 +41,30 @@ export function App() {
         <Route path="login" element={<LoginPage />} />
         <Route path="signup" element={<SignUpPage />} />
         <Route path="signed-in" element={<SignedInPage />} />
+        <Route
+          path="forgot-password"
+          element={
+            <Suspense fallback={<Loading />}>
+              <ForgotPasswordPage />
+            </Suspense>
+          }
+        />
+        <Route
+          path="reset-password"
+          element={
+            <Suspense fallback={<Loading />}>
+              <ResetPasswordPage />
+            </Suspense>
+          }
+        />
+        <Route
+          path="verify-email"
+          element={
+            <Suspense fallback={<Loading />}>
+              <VerifyEmailPage />
+            </Suspense>
+          }
+        />
         <Route
           path="call"
           element={

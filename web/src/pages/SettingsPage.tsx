@@ -18,6 +18,8 @@ import { SharesSection } from '../settings/SharesSection';
 import { MemorySection } from '../settings/MemorySection';
 import { TokensSection } from '../settings/TokensSection';
 import { WebhooksSection } from '../settings/WebhooksSection';
+import { SessionsSection } from '../settings/SessionsSection';
+import { TwoFactorSection } from '../settings/TwoFactorSection';
 
 /** Saves, then shows the UI in the language just chosen (the same preference the agent speaks). */
 async function savePreferences(p: Preferences): Promise<Preferences> {
@@ -106,6 +108,8 @@ export default function SettingsPage() {
           </div>
         </div>
       </div>
+      <TwoFactorSection />
+      <SessionsSection />
       <SecuritySection linked={params.get('linked')} oidcError={params.get('oidc_error')} />
       <MemorySection />
       <SharesSection />
