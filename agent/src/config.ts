@@ -32,6 +32,8 @@ const AgentEnv = z
     AGENT_SPOOL_RECOVERY_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
     /** Minimum caller speech (ms) that interrupts the agent (barge-in); see docs/agent.md. */
     AGENT_MIN_INTERRUPTION_MS: z.coerce.number().int().min(100).max(3000).default(350),
+    /** After a LiveKit restart, how long the agent waits for a caller who is not back yet before the call ends (server_restarted). */
+    AGENT_CALLER_REJOIN_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
     /** Pause the agent's audio as soon as the VAD hears the caller start (see agent/src/barge-in.ts). */
     AGENT_FAST_BARGE_IN: z.enum(['true', 'false']).default('true'),
   })
@@ -63,6 +65,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     spoolDir: e.AGENT_SPOOL_DIR ?? path.join(os.tmpdir(), 'parley-spool'),
     spoolRecoveryMs: e.AGENT_SPOOL_RECOVERY_MS,
     minInterruptionMs: e.AGENT_MIN_INTERRUPTION_MS,
+    callerRejoinMs: e.AGENT_CALLER_REJOIN_MS,
     fastBargeIn: e.AGENT_FAST_BARGE_IN === 'true',
     providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,

@@ -156,11 +156,50 @@ export default defineAgent({
     }, 500);
     orphanWatch.unref();
     ctx.addShutdownCallback(async () => clearInterval(orphanWatch));
-    // The call ends when the last caller leaves (registered before anything else can await).
+    // The call ends when the last caller leaves (registered before anything else can await). While
+    // this agent's own connection is down (a LiveKit restart), the SDK drops every participant
+    // from the room: that is not the caller leaving. Once reconnected, a caller who is not there
+    // has CALLER_REJOIN_MS to come back (LiveKit clients reconnect by themselves, the web client
+    // rejoins); otherwise the call ends as server_restarted.
+    let reconnecting = false;
+    let rejoinWait: NodeJS.Timeout | undefined;
     const endIfAlone = () => {
-      if (ctx.room.remoteParticipants.size === 0) void endCall('caller_left');
+      if (ctx.room.remoteParticipants.size === 0 && !reconnecting && !rejoinWait) void endCall('caller_left');
     };
-    ctx.room.on(RoomEvent.ParticipantDisconnected, endIfAlone);
+    ctx.room.on(RoomEvent.ParticipantDisconnected, (p) => {
+      logger.info({ kind: p.kind, reason: disconnectReasonName(p.disconnectReason) }, 'participant left');
+      endIfAlone();
+    });
+    ctx.room.on(RoomEvent.ParticipantConnected, (p) => {
+      logger.info({ kind: p.kind }, 'participant joined');
+      clearTimeout(rejoinWait);
+      rejoinWait = undefined;
+    });
+    ctx.room.on(RoomEvent.Reconnecting, () => {
+      reconnecting = true;
+      logger.warn('connection to LiveKit lost; reconnecting');
+    });
+    ctx.room.on(RoomEvent.Reconnected, () => {
+      reconnecting = false;
+      const participants = ctx.room.remoteParticipants.size;
+      logger.info({ participants }, 'reconnected to LiveKit');
+      // agents publishes lk.agent.state only while connected: a change made during the outage
+      // (the reply ending, say) never reached the caller, whose page would show it stale.
+      if (session)
+        ctx.room.localParticipant
+          ?.setAttributes({ 'lk.agent.state': session.agentState })
+          .catch((err: Error) => logger.warn({ errName: err.name }, 'agent state not re-published'));
+      if (participants > 0 || rejoinWait) return;
+      rejoinWait = setTimeout(() => {
+        rejoinWait = undefined;
+        if (ctx.room.remoteParticipants.size === 0) void endCall('server_restarted');
+      }, config.callerRejoinMs);
+      rejoinWait.unref();
+    });
+    ctx.addShutdownCallback(async () => clearTimeout(rejoinWait));
+    ctx.room.on(RoomEvent.Disconnected, (reason: DisconnectReason) =>
+      logger.info({ reason: disconnectReasonName(reason) }, 'left the room'),
+    );
 
     const vad = ctx.proc.userData.vad as VAD;
     const stt = createStt(config, preferences, vad);
@@ -256,3 +295,6 @@ export default defineAgent({
     );
   },
 });
+
+const disconnectReasonName = (reason: DisconnectReason | undefined) =>
+  reason === undefined ? undefined : (DisconnectReason[reason] ?? reason);

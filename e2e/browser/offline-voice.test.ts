@@ -25,7 +25,10 @@ import {
 // "How many days are there in a week?" came back as "but many days are they're not worried" in CI.
 const SAID = 'Can you tell me a story about the president of the United States?';
 const ECHO_PREFIX = 'No language model is configured, so I can only repeat what I heard:';
-const LEAD_S = 1;
+// Silence before the words: picking the microphone restarts the published track (a new capture,
+// fresh audio processing, replaceTrack). With 1 s, loaded runs garbled the first words only
+// ("and l b s or ya got to the president of the united states"); 3 s lets the new track settle.
+const LEAD_S = 3;
 /** RMS (full scale 1) above which a 50 ms window of remote audio counts as voiced. */
 const VOICED_RMS = 0.01;
 

@@ -55,7 +55,8 @@ export interface FaultStack {
   redis: OwnRedis | null;
   client(): TestClient;
   /** Stops the LiveKit server and starts it again on the same ports, keys and webhook. */
-  restartLivekit(downMs?: number): Promise<void>;
+  /** Stops the LiveKit server, runs `whileDown` once it is gone, starts it again after `downMs`. */
+  restartLivekit(downMs?: number, whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -171,6 +172,8 @@ export async function startFaultStack(opts: {
       GATEWAY_URL: gate.url,
       AGENT_SPOOL_DIR: spoolDir,
       AGENT_SPOOL_RECOVERY_MS: '1000',
+      // A caller gone after a LiveKit restart ends the call sooner than the 15 s default.
+      AGENT_CALLER_REJOIN_MS: '8000',
     });
     cleanups.push(() => worker.stop('SIGTERM'));
     await worker.waitUntilRegistered(60_000);
@@ -188,9 +191,11 @@ export async function startFaultStack(opts: {
       pgProxy,
       redis,
       client: () => new TestClient(gatewayUrl),
-      async restartLivekit(downMs = 1000) {
+      async restartLivekit(downMs = 1000, whileDown?: () => Promise<void>) {
         await livekit.stop();
-        await new Promise((r) => setTimeout(r, downMs));
+        const downAt = Date.now();
+        await whileDown?.();
+        await new Promise((r) => setTimeout(r, Math.max(0, downAt + downMs - Date.now())));
         livekit = await startLivekitServer(lkOptions);
       },
       stop,

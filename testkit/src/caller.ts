@@ -8,6 +8,7 @@ import {
   LocalAudioTrack,
   RoomEvent,
   TrackPublishOptions,
+  TrackKind,
   TrackSource,
   type RemoteTrack,
   type Room,
@@ -39,7 +40,11 @@ export class AgentAudio {
   #waiters: Array<() => void> = [];
   readonly done: Promise<void>;
 
+  /** The remote track this listens to (a reconnected agent publishes a new one). */
+  readonly trackSid: string | undefined;
+
   constructor(track: RemoteTrack) {
+    this.trackSid = track.sid;
     const stream = new AudioStream(track, { sampleRate: 48000, numChannels: 1 });
     this.#stream = stream;
     this.done = (async () => {
@@ -370,6 +375,28 @@ export async function followNewAgent(caller: Caller, timeoutMs = 60_000): Promis
   caller.agentAudio = new AgentAudio(track);
   caller.agentIdentity = agent?.identity ?? previous;
   return caller.agentIdentity;
+}
+
+/**
+ * After a LiveKit reconnection the same agent (same identity) publishes its audio again as a new
+ * track: listen to that one. Resolves with the new track's sid.
+ */
+export async function followAgentTrack(caller: Caller, timeoutMs = 20_000): Promise<string> {
+  const previous = caller.agentAudio.trackSid;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const agent = caller.room.remoteParticipants.get(caller.agentIdentity);
+    const track = [...(agent?.trackPublications.values() ?? [])].find(
+      (pub) => pub.kind === TrackKind.KIND_AUDIO && pub.track && pub.track.sid !== previous,
+    )?.track;
+    if (track) {
+      caller.agentAudio.close();
+      caller.agentAudio = new AgentAudio(track as RemoteTrack);
+      return track.sid!;
+    }
+    if (Date.now() > deadline) throw new Error(`the agent published no new audio track within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The pid of the job process serving the caller's agent (its `parley.job_pid` attribute). */
