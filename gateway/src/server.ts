@@ -14,7 +14,7 @@ import { createLogger } from './http/logger';
 import { createMailer } from './mail/mailer';
 import { createSessionMiddleware, createSessionStore } from './sessions/session';
 import { UserSessions } from './sessions/user-sessions';
-import { startRetentionJob } from './retention/purge';
+import { startRetentionJob, type RetentionJob } from './retention/purge';
 import { attachUpgradeHandlers } from './upgrades';
 import { createGatewayMetrics } from './metrics/metrics';
 import { startMetricsListener } from './metrics/routes';
@@ -28,6 +28,8 @@ export interface RunningGateway {
   ctx: AppContext;
   /** The private metrics listener's URL (METRICS_PORT), or null. */
   metricsUrl: string | null;
+  /** The hourly retention purge (tests run it with `runOnce()`). */
+  retention: RetentionJob;
   close(): Promise<void>;
 }
 
@@ -117,7 +119,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const app = createApp(ctx);
   const server = createServer(app);
   const closeUpgrades = attachUpgradeHandlers(server, ctx);
-  const retention = startRetentionJob(repos.retention, logger);
+  const retention = startRetentionJob(repos.retention, logger, undefined, (purged) =>
+    ctx.webhooks.conversationsPurged(purged),
+  );
   webhookDelivery.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -136,6 +140,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     server,
     ctx,
     metricsUrl: metricsListener?.url ?? null,
+    retention,
     async close() {
       if (closed) return;
       closed = true;

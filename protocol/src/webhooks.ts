@@ -11,7 +11,7 @@ import { Conversation, StoredUtterance } from './http/conversations';
  */
 export const WEBHOOK_EVENTS = {
   'call.ended': 'A call ended: the conversation, its full transcript with per-turn latency, and usage.',
-  'conversation.deleted': 'A conversation was deleted.',
+  'conversation.deleted': 'A conversation was deleted (by its owner, or by their retention setting).',
   'account.deleted': 'An account was deleted (sent after its data is gone).',
 } as const;
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
@@ -108,7 +108,12 @@ export const CallEndedData = z.object({
 });
 export type CallEndedData = z.infer<typeof CallEndedData>;
 
-export const ConversationDeletedData = z.object({ userId: z.string().uuid(), conversationId: z.string().uuid() });
+export const ConversationDeletedData = z.object({
+  userId: z.string().uuid(),
+  conversationId: z.string().uuid(),
+  /** `owner`: deleted by its owner; `retention`: removed by the owner's retention setting. */
+  reason: z.enum(['owner', 'retention']),
+});
 export const AccountDeletedData = z.object({ userId: z.string().uuid() });
 
 /** The signed body of every delivery. */

@@ -65,7 +65,12 @@ export function conversationsRouter(ctx: AppContext): Router {
       if (!(await repos.conversations.deleteOwned(userId, c.id))) return false;
       await repos.webhooks.cancelForConversation(c.id);
       await ctx.webhooks.emit(
-        { type: 'conversation.deleted', userId, conversationId: c.id, data: { userId, conversationId: c.id } },
+        {
+          type: 'conversation.deleted',
+          userId,
+          conversationId: c.id,
+          data: { userId, conversationId: c.id, reason: 'owner' },
+        },
         repos,
       );
       return true;

@@ -6,9 +6,16 @@ import type { RetentionRepository } from '@parley/db';
  * null keeps everything). Age is measured from the call's end (else its creation); active calls
  * are never purged. Returns how many conversations were removed.
  */
-export function purgeExpiredConversations(retention: RetentionRepository, now: Date = new Date()): Promise<number> {
-  return retention.purgeExpired(now);
+export function purgeExpiredConversations(
+  retention: RetentionRepository,
+  now: Date = new Date(),
+  onPurged?: OnPurged,
+): Promise<number> {
+  return retention.purgeExpired(now, undefined, onPurged);
 }
+
+/** Told about each batch of purged conversations (server.ts: the conversation.deleted webhook event). */
+export type OnPurged = (purged: Array<{ id: string; userId: string }>) => Promise<void>;
 
 export interface RetentionJob {
   /** Runs one purge now (also what the timer calls). */
@@ -26,6 +33,7 @@ export function startRetentionJob(
   retention: RetentionRepository,
   logger: Logger,
   intervalMs = DEFAULT_PURGE_INTERVAL_MS,
+  onPurged?: OnPurged,
 ): RetentionJob {
   let running: Promise<number> | null = null;
   let stopped = false;
@@ -33,7 +41,7 @@ export function startRetentionJob(
     if (running) return running;
     running = (async () => {
       try {
-        const purged = await purgeExpiredConversations(retention, new Date());
+        const purged = await purgeExpiredConversations(retention, new Date(), onPurged);
         if (purged > 0) logger.info({ event: 'retention_purge', purged }, 'expired conversations purged');
         return purged;
       } catch (err) {

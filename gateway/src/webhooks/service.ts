@@ -130,6 +130,19 @@ export class WebhookService {
     return endpoints.length;
   }
 
+  /** The retention purge deleted these conversations: each one's conversation.deleted (reason retention). */
+  async conversationsPurged(purged: Array<{ id: string; userId: string }>): Promise<void> {
+    for (const { id, userId } of purged) {
+      await this.repos.webhooks.cancelForConversation(id);
+      await this.emit({
+        type: 'conversation.deleted',
+        userId,
+        conversationId: id,
+        data: { userId, conversationId: id, reason: 'retention' },
+      });
+    }
+  }
+
   /** Call path: queues call.ended in the background; the call's end never waits for it. */
   callEnded(userId: string, conversationId: string): void {
     this.emitCallEnded(userId, conversationId).catch((err: Error) =>

@@ -85,7 +85,7 @@ describe('outgoing webhooks', () => {
     const [event] = [...receiver.processed.values()];
     expect(event).toMatchObject({
       type: 'conversation.deleted',
-      data: { userId: alice.id, conversationId },
+      data: { userId: alice.id, conversationId, reason: 'owner' },
     });
     expect(event!.id).toMatch(/^msg_[0-9a-f]{32}$/);
     expect(receiver.requests.every((r) => r.valid)).toBe(true);
@@ -201,6 +201,21 @@ describe('outgoing webhooks', () => {
     } finally {
       await strict.stop();
     }
+  });
+
+  it('sends conversation.deleted (reason retention) for conversations the retention setting removes', async () => {
+    const gina = await registerUser(gw, 'gina');
+    const { secret } = await register(gina, receiver.url, ['conversation.deleted']);
+    receiver.secret = secret;
+    receiver.mode = 'ok';
+    expect((await gina.client.put('/api/me/retention', { days: 1 })).status).toBe(200);
+    const old = await seedConversation(gw.database.db, gina.id, { createdAt: new Date(Date.now() - 10 * 86_400_000) });
+    const recent = await seedConversation(gw.database.db, gina.id);
+    expect(await gw.retention.runOnce()).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(() => [...receiver.processed.values()].find((e) => e.data.userId === gina.id)?.data, { timeout: 10_000 })
+      .toEqual({ userId: gina.id, conversationId: old, reason: 'retention' });
+    expect([...receiver.processed.values()].some((e) => e.data.conversationId === recent)).toBe(false);
   });
 
   it('lets only admins register an instance-wide endpoint, which receives every account’s events', async () => {
