@@ -16,6 +16,7 @@ import { postSigned } from './reporting/gateway-client';
 import { Reporter } from './reporting/reporter';
 import { Spool } from './reporting/spool';
 import { typedTextInput } from './typed';
+import { adapterLabels, CallUsage, providerNamer } from './reporting/usage';
 
 /**
  * The job entry, loaded in each forked job process. Prewarm runs once per process (Silero VAD);
@@ -93,6 +94,12 @@ export default defineAgent({
     let leftCallRunning = false;
     let ending: Promise<void> | null = null;
     let session: voice.AgentSession | null = null;
+    // Provider usage (tokens, characters, audio seconds), reported after each reply and before the
+    // end; set once the pipeline is built.
+    let usage: CallUsage | null = null;
+    const reportUsage = () => {
+      if (usage?.changed) reporter.usage(usage.report());
+    };
     const endCall = (reason: EndReason) => {
       ending ??= (async () => {
         endReason = reason;
@@ -101,6 +108,7 @@ export default defineAgent({
             session.close().catch(() => undefined),
             SESSION_CLOSE_MS,
           );
+        reportUsage();
         reporter.callEnded(reason);
         await queue.flush(FLUSH_ON_END_MS);
         ctx.shutdown(reason);
@@ -108,6 +116,7 @@ export default defineAgent({
       return ending;
     };
     ctx.addShutdownCallback(async () => {
+      reportUsage();
       if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? 'agent_ended');
       const delivered = await queue.flush(FLUSH_ON_END_MS);
       queue.close();
@@ -207,7 +216,9 @@ export default defineAgent({
     const llm = createLlm(config, preferences);
     // Failover: the FallbackAdapters' availability changes go to the gateway at once (/readyz, the
     // web banner) and each stored turn says which provider served it.
-    const health = new ProviderHealth(stageChains(config, { stt, llm, tts }), (change) => {
+    const chains = stageChains(config, { stt, llm, tts });
+    usage = new CallUsage(ctx.job.id, providerNamer(chains), adapterLabels(chains));
+    const health = new ProviderHealth(chains, (change) => {
       logger.warn(change, change.available ? 'provider recovered' : 'provider failed; fallback takes over');
       reporter.providerStatus(change);
     });
@@ -233,7 +244,12 @@ export default defineAgent({
       },
     });
     reporter.attach(session);
-    jobMetrics.attach(session);
+    const callUsage = usage;
+    jobMetrics.attach(session, (m) => callUsage.counts(m));
+    session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => callUsage.collect(ev.metrics));
+    session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
+      if (ev.newState === 'listening') reportUsage();
+    });
     if (config.fastBargeIn) pauseOnSpeechStart(session);
     session.on(voice.AgentSessionEventTypes.Error, (ev) =>
       logger.warn(

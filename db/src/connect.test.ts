@@ -66,6 +66,7 @@ describe('database schema', () => {
       '008_api_tokens',
       '011_webhooks',
       '010_typed_messages',
+      '007_usage',
     ]);
   });
 
@@ -83,6 +84,7 @@ describe('database schema', () => {
       '008_api_tokens',
       '011_webhooks',
       '010_typed_messages',
+      '007_usage',
     ]);
     await exerciseSchema(db);
   });

@@ -6,6 +6,12 @@ export { AccountRepository, type UserDataExport } from './repositories/account';
 export { AccountTokensRepository, type AccountToken, type AccountTokenPurpose } from './repositories/account-tokens';
 export { ApiTokensRepository, type ApiTokenRecord } from './repositories/api-tokens';
 export { AuditRepository, type AuditEvent, type AuditType, type NewAuditEvent } from './repositories/audit';
+export {
+  CallUsageRepository,
+  type CallUsageLine,
+  type ConversationUsage,
+  type UsageTotals,
+} from './repositories/call-usage';
 export { ConversationsRepository, type ConversationRow, type ConversationStatus } from './repositories/conversations';
 export {
   HIGHLIGHT_START,

@@ -11,4 +11,5 @@ export * from './memory';
 export * from './typed';
 export * from './tokens';
 export * from './webhooks';
+export * from './usage';
 export * from './http';

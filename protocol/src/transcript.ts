@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from './preferences';
 import { AnyProvider, LlmProvider, ProviderStage, SttProvider, TtsProvider } from './providers';
 import { text } from './text';
+import { UsageReport } from './usage';
 
 /**
  * The transcript protocol: what the agent reports to the gateway (ingest events) and what the
@@ -89,6 +90,8 @@ export const IngestEvent = z.discriminatedUnion('type', [
     /** The provider serving the stage now (null when none is left). */
     serving: AnyProvider.nullable(),
   }),
+  /** The call's provider usage so far, per reporting job (sent after each reply and before the end). */
+  z.object({ type: z.literal('usage'), ...UsageReport.shape }),
 ]);
 export type IngestEvent = z.infer<typeof IngestEvent>;
 

@@ -76,9 +76,11 @@ export class JobMetrics {
     this.#add({ type: 'delivery', outcome, events });
   }
 
-  /** The session's usage metrics and provider errors. */
-  attach(session: voice.AgentSession) {
-    session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => this.usage(ev.metrics));
+  /** The session's usage metrics (those `counts` accepts) and provider errors. */
+  attach(session: voice.AgentSession, counts: (m: agentMetrics.AgentMetrics) => boolean = () => true) {
+    session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => {
+      if (counts(ev.metrics)) this.usage(ev.metrics);
+    });
     session.on(voice.AgentSessionEventTypes.Error, (ev) => {
       const type = (ev.error as { type?: string }).type;
       const component =

@@ -5,6 +5,7 @@ import {
   type IngestEvent,
   type ProviderStage,
   type TurnMetrics,
+  type UsageReport,
   type Utterance,
 } from '@parley/protocol';
 import { isTyped } from '../typed';
@@ -120,6 +121,11 @@ export class Reporter {
   /** A provider of the call's pipeline failed over or recovered. */
   providerStatus(change: Omit<Extract<IngestEvent, { type: 'provider_status' }>, 'type'>): void {
     this.#push({ type: 'provider_status', ...change });
+  }
+
+  /** The call's provider usage so far (running totals under the job's report id). */
+  usage(report: UsageReport): void {
+    this.#push({ type: 'usage', ...report });
   }
 
   #served(metrics: TurnMetrics | null, stages: readonly ProviderStage[]): TurnMetrics | null {

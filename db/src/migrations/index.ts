@@ -9,6 +9,7 @@ import * as m006 from './006_account_security';
 import * as m008 from './008_api_tokens';
 import * as m011 from './011_webhooks';
 import * as m010 from './010_typed_messages';
+import * as m007 from './007_usage';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -27,6 +28,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['008_api_tokens', m008],
   ['011_webhooks', m011],
   ['010_typed_messages', m010],
+  ['007_usage', m007],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

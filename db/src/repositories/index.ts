@@ -4,6 +4,7 @@ import { AccountRepository } from './account';
 import { AccountTokensRepository } from './account-tokens';
 import { ApiTokensRepository } from './api-tokens';
 import { AuditRepository } from './audit';
+import { CallUsageRepository } from './call-usage';
 import { ConversationsRepository } from './conversations';
 import { HistoryRepository } from './history';
 import { IdentitiesRepository } from './identities';
@@ -42,6 +43,8 @@ export interface Repositories {
   apiTokens: ApiTokensRepository;
   /** Outgoing webhooks: endpoints and the durable delivery queue (its delivery log). */
   webhooks: WebhooksRepository;
+  /** Provider usage and estimated cost per call (call_usage). */
+  callUsage: CallUsageRepository;
   /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (readiness). */
@@ -66,6 +69,7 @@ export function createRepositories(db: Database): Repositories {
     twoFactor: new TwoFactorRepository(db),
     apiTokens: new ApiTokensRepository(db),
     webhooks: new WebhooksRepository(db),
+    callUsage: new CallUsageRepository(db),
     transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
     ping: (timeoutMs) => pingDatabase(db, timeoutMs),
   };

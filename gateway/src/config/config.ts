@@ -1,6 +1,7 @@
 import { ConfigError, parseEnv, ProviderEnv, providerConfigProblems, resolveProviders } from '@parley/protocol';
 import { z } from 'zod';
 import { loadOidcProviders } from '../oidc/config';
+import { loadPriceTable } from '../usage/prices';
 
 const DEV_LIVEKIT_KEY = 'devkey';
 const DEV_LIVEKIT_SECRET = 'secret';
@@ -72,6 +73,8 @@ const GatewayEnv = z
     WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(72),
     /** How often a gateway looks for due deliveries (new events are sent at once). */
     WEBHOOK_POLL_SECONDS: z.coerce.number().positive().max(60).default(1),
+    /** JSON price table over the documented defaults (gateway/src/usage/prices.ts, docs/operations.md). */
+    PRICES_FILE: z.string().optional(),
   })
   .and(ProviderEnv);
 
@@ -95,6 +98,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   problems.push(...providerConfigProblems(e, providers));
   const oidc = loadOidcProviders(env, production, e.PUBLIC_URL);
   problems.push(...oidc.problems);
+  const prices = loadPriceTable(e.PRICES_FILE || undefined);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
     env: e.NODE_ENV,
@@ -139,6 +143,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
     },
     providers,
+    /** Price per provider and model for usage costs (defaults, then PRICES_FILE). */
+    prices,
     /** OpenID Connect sign-in providers (OIDC_<NAME>_*), in a stable order. */
     oidcProviders: oidc.providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,

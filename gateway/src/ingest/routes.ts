@@ -6,6 +6,7 @@ import { errors, isAppError } from '../http/errors';
 import { route } from '../http/route';
 import { signedJson } from '../internal/signed-json';
 import { afterCallEnded } from '../calls/lifecycle';
+import { usageRecorder } from '../usage/record';
 import { ingestBatch } from './service';
 
 /**
@@ -15,11 +16,12 @@ import { ingestBatch } from './service';
 export function ingestRouter(ctx: AppContext): Router {
   const router = Router();
   const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
+  const recordUsage = usageRecorder(ctx.repos, ctx.config.prices, ctx.logger);
   route(router, api.internal.ingest, ...signedJson(ctx.config.ingestSecret, '4mb'), async ({ params, body }, req) => {
     try {
       const call = await directory.find(params.id);
       if (!call) throw errors.notFound('Conversation');
-      const { ended, ...result } = await ingestBatch(directory, ctx.bus, call, body.events, ctx.agents);
+      const { ended, ...result } = await ingestBatch(directory, ctx.bus, call, body.events, ctx.agents, recordUsage);
       ctx.metrics.ingestBatches.inc({ outcome: 'stored' });
       for (const e of body.events) ctx.metrics.ingestEvents.inc({ type: e.type });
       if (ended) afterCallEnded(ctx, call);

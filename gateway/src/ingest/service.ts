@@ -4,6 +4,7 @@ import type { Bus } from '../infra/bus';
 import { publishTranscript } from '../transcripts/channel';
 import type { CallDirectory, CallRef } from '../calls/directory';
 import type { AgentRegistry } from '../agents/registry';
+import type { RecordUsage } from '../usage/record';
 
 export interface IngestResult {
   accepted: number;
@@ -19,7 +20,8 @@ export interface IngestResult {
  * Applies one batch from the agent, in order. Utterances are stored idempotently on seq (a
  * replayed or reordered batch stores nothing twice); interims and agent states are only relayed;
  * call_started / call_ended move the conversation's status, the first end winning; provider_status
- * (a failover or a recovery in the call's pipeline) goes to the agent registry (/readyz, banner).
+ * (a failover or a recovery in the call's pipeline) goes to the agent registry (/readyz, banner);
+ * usage (a job's running provider totals) is priced and stored, replacing that job's last report.
  *
  * Every message is published after its state change is stored, so a WebSocket client that
  * subscribes and then reads the snapshot misses nothing. Utterances the store already held are
@@ -34,6 +36,7 @@ export async function ingestBatch(
   call: CallRef,
   events: IngestEvent[],
   providers?: Pick<AgentRegistry, 'providerStatus'>,
+  recordUsage?: RecordUsage,
 ): Promise<IngestResult> {
   const id = call.id;
   let duplicates = 0;
@@ -75,6 +78,11 @@ export async function ingestBatch(
       case 'provider_status': {
         const { type: _type, ...status } = event;
         await providers?.providerStatus(status);
+        break;
+      }
+      case 'usage': {
+        const { type: _type, ...report } = event;
+        await recordUsage?.(call, report);
         break;
       }
     }

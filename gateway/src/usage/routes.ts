@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { route } from '../http/route';
-import { activeDayStreak } from './usage';
+import { activeDayStreak, monthRange, toFigures } from './usage';
 
 /**
  * GET /api/me/usage → { calls, minutesTalked, turns, medianTurnLatencyMs, activeDayStreak }
@@ -23,5 +23,27 @@ export function usageRouter(ctx: AppContext): Router {
       activeDayStreak: activeDayStreak(u.activeDays, new Date()),
     };
   });
+
+  /** GET /api/me/usage/cost?month=YYYY-MM → the month's priced usage, in total and per call. */
+  route(router, api.account.usageCost, async ({ query }, req, res) => {
+    const { month, from, to } = monthRange(query.month, new Date());
+    const { conversations, total } = await ctx.repos.callUsage.period(req.user!.id, from, to);
+    res.set('Cache-Control', 'private, no-store');
+    return {
+      month,
+      currency: 'USD' as const,
+      total: { calls: total.calls, minutes: minutes(total.durationMs), ...toFigures(total) },
+      conversations: conversations.map((c) => ({
+        conversationId: c.conversationId,
+        title: c.title,
+        startedAt: c.startedAt.toISOString(),
+        minutes: minutes(c.durationMs ?? 0),
+        ...toFigures(c),
+      })),
+    };
+  });
   return router;
 }
+
+/** Minutes to one decimal. */
+const minutes = (ms: number) => Math.round(ms / 6000) / 10;

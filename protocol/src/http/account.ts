@@ -55,6 +55,43 @@ export const Usage = z.object({
 });
 export type Usage = z.infer<typeof Usage>;
 
+/** Provider usage and its estimated cost (USD, priced by the gateway's price table when stored). */
+export const UsageFigures = z.object({
+  /** Seconds of caller audio sent to speech recognition. */
+  sttAudioSeconds: z.number(),
+  llmPromptTokens: z.number().int(),
+  llmCompletionTokens: z.number().int(),
+  /** Characters sent to speech synthesis. */
+  ttsCharacters: z.number().int(),
+  /** Estimated cost in USD. */
+  costUsd: z.number(),
+  /** Some usage had no price in the table (its cost is not in costUsd). */
+  unpriced: z.boolean(),
+});
+export type UsageFigures = z.infer<typeof UsageFigures>;
+
+export const UsageMonth = z.string().regex(/^2\d{3}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
+export const UsageCostQuery = z.strictObject({
+  /** The UTC month (YYYY-MM); default: the current one. */
+  month: UsageMonth.optional(),
+});
+export const UsageCost = z.object({
+  month: UsageMonth,
+  currency: z.literal('USD'),
+  /** Every call that started in the month. */
+  total: UsageFigures.extend({ calls: z.number().int(), minutes: z.number() }),
+  /** The month's calls, newest first (at most 500), each with its own usage and cost. */
+  conversations: z.array(
+    UsageFigures.extend({
+      conversationId: z.string().uuid(),
+      title: z.string().nullable(),
+      startedAt: IsoDateTime,
+      minutes: z.number(),
+    }),
+  ),
+});
+export type UsageCost = z.infer<typeof UsageCost>;
+
 export const accountRoutes = {
   export: defineRoute({
     method: 'get',
@@ -107,5 +144,14 @@ export const accountRoutes = {
       'Your usage: calls, minutes talked, turns, median turn latency (e2e, ms) and active-day streak (UTC days).',
     auth: 'user',
     response: Usage,
+  }),
+  usageCost: defineRoute({
+    method: 'get',
+    path: '/api/me/usage/cost',
+    summary:
+      "Your provider usage and its estimated cost for one UTC month (default: this one): the month's total and each call's (speech-recognition seconds, LLM tokens, synthesized characters, USD).",
+    auth: 'user',
+    query: UsageCostQuery,
+    response: UsageCost,
   }),
 };

@@ -77,6 +77,8 @@ export interface FakeOpenAI {
   readonly modelListRequests: number;
   /** Streamed replies sent in full (the independent record of what the agent was given to say). */
   repliesStreamed: string[];
+  /** The usage chunk of each streamed reply, as sent (what the client is told it used). */
+  streamedUsage: Array<{ promptTokens: number; completionTokens: number }>;
   /** Function calls streamed (see FakeOpenAIOptions.toolCalls), in order. */
   toolCallsSent: Array<{ id: string; name: string; arguments: string }>;
   /**
@@ -158,6 +160,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const stalled = new Set<ServerResponse>();
   let modelListRequests = 0;
   const repliesStreamed: string[] = [];
+  const streamedUsage: FakeOpenAI['streamedUsage'] = [];
   const toolCallsSent: FakeOpenAI['toolCallsSent'] = [];
   let gate: { promise: Promise<void>; open: () => void } | null = null;
   let heldReplies = 0;
@@ -254,7 +257,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     if (aborted) return;
     res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
-    if (includeUsage) res.write(chunk([], { usage: usage(messages, reply) }));
+    if (includeUsage) {
+      const u = usage(messages, reply);
+      res.write(chunk([], { usage: u }));
+      streamedUsage.push({ promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens });
+    }
     res.end('data: [DONE]\n\n');
     repliesStreamed.push(reply);
   };
@@ -366,6 +373,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return modelListRequests;
     },
     repliesStreamed,
+    streamedUsage,
     toolCallsSent,
     holdReplies() {
       if (gate) return;

@@ -1,7 +1,7 @@
 import { api, type BodyOf, type LanguageOption, type Preferences } from '@parley/protocol';
 import { call } from './client';
 
-export type { ProvidersResponse as ActiveProviders, Usage, Voice } from '@parley/protocol';
+export type { ProvidersResponse as ActiveProviders, Usage, UsageCost, Voice } from '@parley/protocol';
 export type Language = LanguageOption;
 
 export const updateProfile = async (input: BodyOf<typeof api.me.update>) =>
@@ -17,6 +17,8 @@ export const getVoices = async () => (await call(api.voices.voices)).voices;
 export const getLanguages = async () => (await call(api.voices.languages)).languages;
 export const getProviders = () => call(api.voices.providers);
 export const getUsage = () => call(api.account.usage);
+/** One UTC month's priced usage (YYYY-MM; default: this month). */
+export const getUsageCost = (month?: string) => call(api.account.usageCost, { query: month ? { month } : {} });
 
 /** The export file goes up as a file (not re-serialised JSON): the gateway reads it raw, up to its own limit. */
 export const importFile = async (file: Blob) => (await call(api.account.import, { body: file })).preferences;

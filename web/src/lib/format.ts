@@ -85,3 +85,27 @@ export function dayBoundary(day: string, end: boolean): string | undefined {
   const date = end ? new Date(y, m - 1, d, 23, 59, 59, 999) : new Date(y, m - 1, d, 0, 0, 0, 0);
   return date.toISOString();
 }
+
+/** An estimated cost in US dollars: cents, or four decimals below one cent. */
+export function formatUsd(usd: number): string {
+  const digits = usd > 0 && usd < 0.01 ? 4 : 2;
+  return cached(
+    `usd:${digits}`,
+    () =>
+      new Intl.NumberFormat(uiLanguage(), {
+        style: 'currency',
+        currency: 'USD',
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      }),
+  ).format(usd);
+}
+
+/** "2026-12" → "December 2026" in the UI language. */
+export function formatMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return cached(
+    'month',
+    () => new Intl.DateTimeFormat(uiLanguage(), { year: 'numeric', month: 'long', timeZone: 'UTC' }),
+  ).format(new Date(Date.UTC(y, m - 1, 1)));
+}

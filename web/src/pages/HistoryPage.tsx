@@ -1,6 +1,7 @@
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { HistoryList } from '../history/HistoryList';
+import { UsageCost } from '../history/UsageCost';
 import { UsageSummary } from '../history/UsageSummary';
 import { usePageTitle } from '../lib/usePageTitle';
 
@@ -17,6 +18,7 @@ export default function HistoryPage() {
       </div>
       <UsageSummary />
       <HistoryList />
+      <UsageCost />
     </div>
   );
 }

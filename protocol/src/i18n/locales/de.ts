@@ -409,6 +409,24 @@ const de = {
     failed: 'Deine Nachricht wurde nicht gesendet. Prüfe die Verbindung und versuch es noch einmal.',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'Nutzung und Kosten',
+    previous: 'Vorheriger Monat',
+    next: 'Nächster Monat',
+    estimated: 'Geschätzte Kosten',
+    calls: 'Anrufe',
+    minutes: 'Minuten',
+    recognized: 'Erkannte Sprache',
+    llmTokens: 'LLM-Tokens (ein / aus)',
+    characters: 'Gesprochene Zeichen',
+    note: 'Geschätzt nach Listenpreisen je Anbieter und Modell; maßgeblich sind die Rechnungen Ihrer Anbieter.',
+    unpriced: 'Für einen Teil der Nutzung ist kein Preis hinterlegt; er ist nicht enthalten.',
+    none: 'Keine Anrufe in diesem Monat.',
+    loadFailed: 'Die Nutzung konnte nicht geladen werden',
+    started: 'Begonnen',
+    conversation: 'Gespräch',
+    cost: 'Kosten',
+  },
 } satisfies LocaleCatalogue;
 
 export default de;

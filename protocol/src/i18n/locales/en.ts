@@ -403,6 +403,24 @@ const en = {
     failed: 'Your message was not sent. Check your connection and try again.',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'Usage and cost',
+    previous: 'Previous month',
+    next: 'Next month',
+    estimated: 'Estimated cost',
+    calls: 'Calls',
+    minutes: 'Minutes',
+    recognized: 'Speech recognized',
+    llmTokens: 'LLM tokens (in / out)',
+    characters: 'Characters spoken',
+    note: 'Estimated from list prices per provider and model; your providers’ bills are what count.',
+    unpriced: 'Some usage has no price configured and is not included.',
+    none: 'No calls this month.',
+    loadFailed: 'Usage could not be loaded',
+    started: 'Started',
+    conversation: 'Conversation',
+    cost: 'Cost',
+  },
 };
 
 export default en;

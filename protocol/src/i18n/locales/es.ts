@@ -410,6 +410,24 @@ const es = {
     failed: 'Tu mensaje no se envió. Comprueba la conexión e inténtalo de nuevo.',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'Uso y coste',
+    previous: 'Mes anterior',
+    next: 'Mes siguiente',
+    estimated: 'Coste estimado',
+    calls: 'Llamadas',
+    minutes: 'Minutos',
+    recognized: 'Voz reconocida',
+    llmTokens: 'Tokens del LLM (entrada / salida)',
+    characters: 'Caracteres hablados',
+    note: 'Estimado con los precios de lista de cada proveedor y modelo; lo que cuenta son las facturas de tus proveedores.',
+    unpriced: 'Parte del uso no tiene precio configurado y no está incluida.',
+    none: 'No hay llamadas este mes.',
+    loadFailed: 'No se pudo cargar el uso',
+    started: 'Inicio',
+    conversation: 'Conversación',
+    cost: 'Coste',
+  },
 } satisfies LocaleCatalogue;
 
 export default es;

@@ -415,6 +415,24 @@ const fr = {
     failed: 'Ton message n’a pas été envoyé. Vérifie ta connexion et réessaie.',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'Utilisation et coût',
+    previous: 'Mois précédent',
+    next: 'Mois suivant',
+    estimated: 'Coût estimé',
+    calls: 'Appels',
+    minutes: 'Minutes',
+    recognized: 'Parole reconnue',
+    llmTokens: 'Jetons LLM (entrée / sortie)',
+    characters: 'Caractères prononcés',
+    note: 'Estimé d’après les prix catalogue de chaque fournisseur et modèle ; seules les factures de vos fournisseurs font foi.',
+    unpriced: 'Une partie de l’utilisation n’a pas de prix configuré et n’est pas comptée.',
+    none: 'Aucun appel ce mois-ci.',
+    loadFailed: 'L’utilisation n’a pas pu être chargée',
+    started: 'Début',
+    conversation: 'Conversation',
+    cost: 'Coût',
+  },
 } satisfies LocaleCatalogue;
 
 export default fr;

@@ -399,6 +399,24 @@ const hi = {
     failed: 'आपका संदेश नहीं भेजा गया। अपना कनेक्शन जाँचें और फिर से कोशिश करें।',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'उपयोग और लागत',
+    previous: 'पिछला महीना',
+    next: 'अगला महीना',
+    estimated: 'अनुमानित लागत',
+    calls: 'कॉल',
+    minutes: 'मिनट',
+    recognized: 'पहचानी गई आवाज़',
+    llmTokens: 'LLM टोकन (इनपुट / आउटपुट)',
+    characters: 'बोले गए अक्षर',
+    note: 'हर प्रदाता और मॉडल की सूची कीमतों से अनुमानित; मान्य आपके प्रदाताओं के बिल ही हैं।',
+    unpriced: 'कुछ उपयोग की कीमत तय नहीं है और वह शामिल नहीं है।',
+    none: 'इस महीने कोई कॉल नहीं।',
+    loadFailed: 'उपयोग लोड नहीं हो सका',
+    started: 'शुरू',
+    conversation: 'बातचीत',
+    cost: 'लागत',
+  },
 } satisfies LocaleCatalogue;
 
 export default hi;

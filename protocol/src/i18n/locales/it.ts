@@ -411,6 +411,24 @@ const it = {
     failed: 'Il messaggio non è stato inviato. Controlla la connessione e riprova.',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'Utilizzo e costi',
+    previous: 'Mese precedente',
+    next: 'Mese successivo',
+    estimated: 'Costo stimato',
+    calls: 'Chiamate',
+    minutes: 'Minuti',
+    recognized: 'Parlato riconosciuto',
+    llmTokens: 'Token LLM (ingresso / uscita)',
+    characters: 'Caratteri pronunciati',
+    note: 'Stimato dai prezzi di listino di ogni fornitore e modello; contano le fatture dei tuoi fornitori.',
+    unpriced: 'Parte dell’utilizzo non ha un prezzo configurato e non è inclusa.',
+    none: 'Nessuna chiamata questo mese.',
+    loadFailed: 'Impossibile caricare l’utilizzo',
+    started: 'Inizio',
+    conversation: 'Conversazione',
+    cost: 'Costo',
+  },
 } satisfies LocaleCatalogue;
 
 export default it;

@@ -399,6 +399,24 @@ const ja = {
     failed: 'メッセージを送信できませんでした。接続を確認して、もう一度お試しください。',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: '利用状況と費用',
+    previous: '前の月',
+    next: '次の月',
+    estimated: '推定費用',
+    calls: '通話',
+    minutes: '分',
+    recognized: '認識した音声',
+    llmTokens: 'LLM トークン（入力 / 出力）',
+    characters: '読み上げた文字数',
+    note: 'プロバイダーとモデルごとの定価から推定しています。正式な金額は各プロバイダーの請求書をご確認ください。',
+    unpriced: '一部の利用には価格が設定されておらず、含まれていません。',
+    none: '今月の通話はありません。',
+    loadFailed: '利用状況を読み込めませんでした',
+    started: '開始',
+    conversation: '会話',
+    cost: '費用',
+  },
 } satisfies LocaleCatalogue;
 
 export default ja;

@@ -409,6 +409,24 @@ const nl = {
     failed: 'Je bericht is niet verstuurd. Controleer je verbinding en probeer het opnieuw.',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'Gebruik en kosten',
+    previous: 'Vorige maand',
+    next: 'Volgende maand',
+    estimated: 'Geschatte kosten',
+    calls: 'Gesprekken',
+    minutes: 'Minuten',
+    recognized: 'Herkende spraak',
+    llmTokens: 'LLM-tokens (in / uit)',
+    characters: 'Uitgesproken tekens',
+    note: 'Geschat op basis van de catalogusprijzen per aanbieder en model; de facturen van je aanbieders zijn bepalend.',
+    unpriced: 'Voor een deel van het gebruik is geen prijs ingesteld; dat is niet meegeteld.',
+    none: 'Geen gesprekken deze maand.',
+    loadFailed: 'Het gebruik kon niet worden geladen',
+    started: 'Begonnen',
+    conversation: 'Gesprek',
+    cost: 'Kosten',
+  },
 } satisfies LocaleCatalogue;
 
 export default nl;

@@ -408,6 +408,24 @@ const pt = {
     failed: 'A tua mensagem não foi enviada. Verifica a ligação e tenta de novo.',
     counter: '{{length}} / {{max}}',
   },
+  cost: {
+    title: 'Uso e custo',
+    previous: 'Mês anterior',
+    next: 'Próximo mês',
+    estimated: 'Custo estimado',
+    calls: 'Chamadas',
+    minutes: 'Minutos',
+    recognized: 'Fala reconhecida',
+    llmTokens: 'Tokens do LLM (entrada / saída)',
+    characters: 'Caracteres falados',
+    note: 'Estimado pelos preços de tabela de cada fornecedor e modelo; valem as faturas dos seus fornecedores.',
+    unpriced: 'Parte do uso não tem preço configurado e não está incluída.',
+    none: 'Nenhuma chamada neste mês.',
+    loadFailed: 'Não foi possível carregar o uso',
+    started: 'Início',
+    conversation: 'Conversa',
+    cost: 'Custo',
+  },
 } satisfies LocaleCatalogue;
 
 export default pt;

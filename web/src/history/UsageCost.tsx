@@ -1,0 +1,113 @@
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { getUsageCost, type UsageCost as Cost } from '../api/me';
+import { errorMessage } from '../api/client';
+import { Alert } from '../components/Alert';
+import { formatDateTime, formatDuration, formatMonth, formatNumber, formatUsd } from '../lib/format';
+
+/** YYYY-MM of the month `delta` months from `month`. */
+function shiftMonth(month: string, delta: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1 + delta, 1)).toISOString().slice(0, 7);
+}
+
+/**
+ * One UTC month of the user's provider usage and its estimated cost: the month's total and each
+ * call's, with previous/next month. The figures come priced from the gateway (GET /api/me/usage/cost).
+ */
+export function UsageCost() {
+  const { t } = useTranslation();
+  const [month, setMonth] = useState<string | undefined>(undefined);
+  const [cost, setCost] = useState<Cost | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    getUsageCost(month)
+      .then((c) => live && setCost(c))
+      .catch((e) => live && setError(errorMessage(e)));
+    return () => {
+      live = false;
+    };
+  }, [month]);
+
+  if (error) return <Alert title={t('cost.loadFailed')}>{error}</Alert>;
+  if (!cost) return null;
+  const current = new Date().toISOString().slice(0, 7);
+  const { total } = cost;
+  const stats: Array<[string, string]> = [
+    [t('cost.estimated'), formatUsd(total.costUsd)],
+    [t('cost.calls'), formatNumber(total.calls)],
+    [t('cost.minutes'), formatNumber(total.minutes, total.minutes < 10 ? 1 : 0)],
+    [t('cost.recognized'), formatDuration(total.sttAudioSeconds * 1000)],
+    [t('cost.llmTokens'), `${formatNumber(total.llmPromptTokens)} / ${formatNumber(total.llmCompletionTokens)}`],
+    [t('cost.characters'), formatNumber(total.ttsCharacters)],
+  ];
+  return (
+    <section className="usage-cost card" aria-labelledby="usage-cost-title">
+      <div className="usage-cost-head">
+        <h2 id="usage-cost-title">
+          {t('cost.title')} · {formatMonth(cost.month)}
+        </h2>
+        <div className="usage-cost-nav">
+          <button type="button" className="button" onClick={() => setMonth(shiftMonth(cost.month, -1))}>
+            ‹ {t('cost.previous')}
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={cost.month >= current}
+            onClick={() => setMonth(shiftMonth(cost.month, 1))}
+          >
+            {t('cost.next')} ›
+          </button>
+        </div>
+      </div>
+      <dl className="usage">
+        {stats.map(([k, v]) => (
+          <div key={k} className="usage-item">
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {cost.conversations.length === 0 ? (
+        <p className="muted">{t('cost.none')}</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="usage-cost-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('cost.conversation')}</th>
+                <th scope="col">{t('cost.started')}</th>
+                <th scope="col">{t('cost.minutes')}</th>
+                <th scope="col">{t('cost.cost')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {cost.conversations.map((c) => (
+                <tr key={c.conversationId}>
+                  <td>
+                    <Link to={`/history/${c.conversationId}`}>{c.title?.trim() || t('common.untitled')}</Link>
+                  </td>
+                  <td>{formatDateTime(c.startedAt)}</td>
+                  <td className="num">{formatNumber(c.minutes, 1)}</td>
+                  <td className="num">
+                    {formatUsd(c.costUsd)}
+                    {c.unpriced ? ' *' : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p className="muted small">
+        {t('cost.note')}
+        {total.unpriced ? ` * ${t('cost.unpriced')}` : ''}
+      </p>
+    </section>
+  );
+}
