@@ -19,12 +19,13 @@ const MEMORY_CLOSE = '<<<END_PAST_CONVERSATIONS>>>';
 /**
  * User text goes between the markers as data. Anything that looks like a marker is removed (so
  * the section cannot be closed early), control characters are dropped and length is bounded.
+ * Also used for the recall tool's results (memory.ts), which quote the caller's past words.
  */
-function untrusted(text: string, max: number): string {
+export function untrusted(text: string, max: number): string {
   return (
     text
       .normalize('NFC')
-      .replace(/<<<\s*\/?\s*(END_)?(USER_PREFERENCES|PAST_CONVERSATIONS)\s*>>>/gi, '')
+      .replace(/<<<\s*\/?\s*(END_)?(USER_PREFERENCES|PAST_CONVERSATIONS|RECALLED_TURNS)\s*>>>/gi, '')
       .replace(/<{3,}|>{3,}/g, '')
       // Control characters (tab and newline kept) and Unicode line/paragraph separators.
       .replace(/\p{Cc}|[\u2028\u2029]/gu, (c) => (c === '\t' || c === '\n' ? c : ' '))

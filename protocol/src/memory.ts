@@ -46,5 +46,6 @@ export const RecallHit = z.object({
   role: Role,
   text: z.string(),
 });
+export type RecallHit = z.infer<typeof RecallHit>;
 export const RecallResult = z.object({ enabled: z.boolean(), results: z.array(RecallHit) });
 export type RecallResult = z.infer<typeof RecallResult>;
