@@ -140,6 +140,16 @@ export default defineAgent({
       return;
     }
     reporter.callStarted();
+    // The call's limit (maximum length, or what is left of the caller's monthly minutes), counted
+    // from here: the call ends with limit_reached, which the caller's page shows.
+    const maxCallSeconds = metadata.limits?.maxCallSeconds;
+    if (maxCallSeconds) {
+      const limitTimer = setTimeout(() => {
+        logger.info({ maxCallSeconds }, 'call limit reached; ending the call');
+        void endCall('limit_reached');
+      }, maxCallSeconds * 1000);
+      ctx.addShutdownCallback(async () => clearTimeout(limitTimer));
+    }
     const problems = speechProblemMessages(await missing);
     if (problems.length) {
       logger.error({ problems }, 'local speech engines missing; ending the call');

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   admin_only: 'Only an admin may do this (e.g. an instance-wide webhook endpoint).',
   unsupported_version: 'An import file of another format or version.',
   rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
+  quota_exceeded:
+    'Your monthly call minutes are used up; `details` has `limitMinutes`, `usedMinutes` and `resetsAt` (`Retry-After` until then).',
   service_unavailable: 'A service Parley depends on is unreachable; retry shortly (`Retry-After`).',
   internal_error: 'A bug on Parley’s side (logged).',
 } as const;

@@ -39,5 +39,11 @@ export const CallMetadata = z.object({
   conversationId: z.string().uuid(),
   guest: z.boolean(),
   preferences: Preferences,
+  /**
+   * The call's limits, set by the gateway: the agent ends the call with `limit_reached` after
+   * `maxCallSeconds` (the smaller of the maximum call length and what is left of the caller's
+   * monthly minutes). Absent: no limit.
+   */
+  limits: z.object({ maxCallSeconds: z.number().int().min(1).max(86_400) }).optional(),
 });
 export type CallMetadata = z.infer<typeof CallMetadata>;

@@ -65,6 +65,8 @@ export const EndReason = z.enum([
   'timeout',
   /** The agent cannot hear or speak: a local speech engine its providers need is not installed. */
   'speech_unavailable',
+  /** The caller's monthly minutes ran out or the call reached its maximum length (docs/operations.md, Quotas). */
+  'limit_reached',
 ]);
 export type EndReason = z.infer<typeof EndReason>;
 

@@ -14,6 +14,22 @@ export interface UsageRow {
 export class UsageRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * Call time in milliseconds of the account's calls that started at or after `from`: ended calls
+   * by their duration, calls in progress by the time since they started (as of `now`).
+   */
+  async callTimeSince(userId: string, from: Date, now: Date): Promise<number> {
+    const [row] = rowsOf(
+      await this.db.raw(
+        `SELECT coalesce(sum(CASE WHEN status = 'ended' THEN coalesce(duration_ms, 0)
+                  ELSE GREATEST(0, EXTRACT(EPOCH FROM (?::timestamptz - started_at)) * 1000) END), 0) AS ms
+         FROM conversations WHERE user_id = ? AND started_at IS NOT NULL AND started_at >= ?`,
+        [now.toISOString(), userId, from.toISOString()],
+      ),
+    );
+    return Number(row?.ms ?? 0);
+  }
+
   async figures(userId: string): Promise<UsageRow> {
     const [totals] = rowsOf(
       await this.db.raw(

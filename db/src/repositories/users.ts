@@ -75,6 +75,13 @@ export class UsersRepository {
     return toUser(row);
   }
 
+  /** The account's own limits (migration 007); null fields take the configured defaults. */
+  async limits(id: string): Promise<{ quotaMinutesPerMonth: number | null; maxCallSeconds: number | null }> {
+    const row = await this.db('users').where({ id }).first('quota_minutes_per_month', 'max_call_seconds');
+    const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return { quotaMinutesPerMonth: n(row?.quota_minutes_per_month), maxCallSeconds: n(row?.max_call_seconds) };
+  }
+
   async findById(id: string): Promise<User | undefined> {
     const row = await this.db('users')
       .where({ id })

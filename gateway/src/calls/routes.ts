@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 import { route } from '../http/route';
 import { preferencesService } from '../preferences/service';
+import { callLimits } from '../usage/limits';
 import { CallDirectory } from './directory';
 import { ownsCall } from './ownership';
 import { callRateLimits } from './rate-limit';
@@ -30,6 +31,8 @@ export function callsRouter(ctx: AppContext): Router {
     // A call the agent could neither hear nor answer is refused up front, saying what is missing.
     const speech = await ctx.agents.speechProblems();
     if (speech.length) throw errors.unavailable(`Calls cannot start: ${speech.join('; ')}.`);
+    // Monthly minutes left and the maximum call length (429 quota_exceeded when none are left).
+    const limits = await callLimits(ctx.repos, ctx.config.limits, req.user?.id ?? null);
     const conversationId = randomUUID();
     const room = newRoomName();
     let metadata: CallMetadata;
@@ -43,7 +46,7 @@ export function callsRouter(ctx: AppContext): Router {
         room,
         language: preferences.language,
       });
-      metadata = { conversationId, guest: false, preferences };
+      metadata = { conversationId, guest: false, preferences, limits };
       identity = userIdentity(req.user.id);
     } else {
       // Setting a field makes express-session save the session and send its cookie.
@@ -51,7 +54,7 @@ export function callsRouter(ctx: AppContext): Router {
       req.session.guestConversationIds = [...kept, conversationId].slice(-GUEST_CONVERSATIONS_KEPT);
       req.session.createdAt ??= Date.now();
       await directory.registerGuest(conversationId, req.sessionID, room);
-      metadata = { conversationId, guest: true, preferences: DEFAULT_PREFERENCES };
+      metadata = { conversationId, guest: true, preferences: DEFAULT_PREFERENCES, limits };
       identity = guestIdentity();
     }
     const token = await callToken(ctx.config.livekit, { identity, room, metadata });
@@ -64,7 +67,9 @@ export function callsRouter(ctx: AppContext): Router {
     const call = await directory.find(id);
     if (!call || !ownsCall(req, call)) throw errors.notFound('Call');
     if (call.status === 'ended') throw errors.conflict('call_ended', 'This call has ended.');
-    const metadata = await directory.dispatchMetadata(call);
+    // The limits again, from now: the minutes this call has used so far count against the quota.
+    const limits = await callLimits(ctx.repos, ctx.config.limits, call.kind === 'user' ? call.userId : null);
+    const metadata = { ...(await directory.dispatchMetadata(call)), limits };
     const identity = call.kind === 'user' ? userIdentity(call.userId) : guestIdentity();
     const token = await callToken(ctx.config.livekit, { identity, room: call.room, metadata });
     req.log.info({ conversationId: id }, 'call rejoined');

@@ -73,6 +73,10 @@ const GatewayEnv = z
     WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(72),
     /** How often a gateway looks for due deliveries (new events are sent at once). */
     WEBHOOK_POLL_SECONDS: z.coerce.number().positive().max(60).default(1),
+    /** Each account's call minutes per UTC month (decimals allowed); unset: no quota. An account's own setting wins. */
+    QUOTA_MINUTES_PER_MONTH: z.coerce.number().min(0).max(1_000_000).optional(),
+    /** The longest a call may last (seconds); the agent ends it with limit_reached. An account's own setting wins. */
+    MAX_CALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
     /** JSON price table over the documented defaults (gateway/src/usage/prices.ts, docs/operations.md). */
     PRICES_FILE: z.string().optional(),
   })
@@ -145,6 +149,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     providers,
     /** Price per provider and model for usage costs (defaults, then PRICES_FILE). */
     prices,
+    /** Defaults for every account (users.quota_minutes_per_month / max_call_seconds override them). */
+    limits: { quotaMinutesPerMonth: e.QUOTA_MINUTES_PER_MONTH ?? null, maxCallSeconds: e.MAX_CALL_SECONDS },
     /** OpenID Connect sign-in providers (OIDC_<NAME>_*), in a stable order. */
     oidcProviders: oidc.providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,

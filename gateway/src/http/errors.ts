@@ -47,6 +47,18 @@ export const errors = {
         'Retry-After': String(retryAfterSeconds),
       },
     ),
+  /** Monthly call minutes used up (docs/operations.md, Quotas). */
+  quotaExceeded: (
+    details: { limitMinutes: number; usedMinutes: number; resetsAt: string },
+    retryAfterSeconds: number,
+  ) =>
+    new AppError(
+      429,
+      'quota_exceeded',
+      `Your ${details.limitMinutes} call minutes for this month are used up. They renew on ${details.resetsAt.slice(0, 10)}.`,
+      details,
+      { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    ),
   unavailable: (message = 'A service Parley depends on is unavailable. Try again shortly.') =>
     new AppError(503, 'service_unavailable', message, undefined, { 'Retry-After': '5' }),
 };

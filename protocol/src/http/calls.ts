@@ -35,7 +35,7 @@ export const callsRoutes = {
     body: CreateCallBody,
     response: CallGrant,
     status: 201,
-    errors: { 429: 'rate_limited', 503: 'service_unavailable' },
+    errors: { 429: ['rate_limited', 'quota_exceeded (monthly minutes used up)'], 503: 'service_unavailable' },
   }),
   rejoin: defineRoute({
     method: 'post',

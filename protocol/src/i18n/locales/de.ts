@@ -384,6 +384,8 @@ const de = {
     invalid_code: 'Dieser Code ist ungültig.',
     second_factor_required: 'Geben Sie einen Code aus Ihrer Authenticator-App oder einen Backup-Code ein.',
     email_unverified: 'Bestätigen Sie zuerst Ihre E-Mail-Adresse.',
+    quota_exceeded:
+      'Ihre Anrufminuten für diesen Monat sind aufgebraucht. Sie erneuern sich zu Beginn des nächsten Monats.',
   },
   endReason: {
     caller_left: 'Du hast aufgelegt',
@@ -394,6 +396,7 @@ const de = {
     timeout: 'Zeitüberschreitung',
     speech_unavailable: 'Spracherkennung oder Sprachausgabe ist auf dem Server nicht installiert',
     never_connected: 'Keine Verbindung zustande gekommen',
+    limit_reached: 'Zeitlimit des Anrufs erreicht',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

@@ -378,6 +378,7 @@ const en = {
     invalid_code: 'That code is not valid.',
     second_factor_required: 'Enter a code from your authenticator app or a backup code.',
     email_unverified: 'Verify your email address first.',
+    quota_exceeded: 'Your call minutes for this month are used up. They renew at the start of next month.',
   },
   endReason: {
     caller_left: 'You hung up',
@@ -388,6 +389,7 @@ const en = {
     timeout: 'Timed out',
     speech_unavailable: 'Speech recognition or synthesis is not installed on the server',
     never_connected: 'Did not connect',
+    limit_reached: 'Call time limit reached',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

@@ -385,6 +385,7 @@ const es = {
     invalid_code: 'Ese código no es válido.',
     second_factor_required: 'Introduce un código de tu app de autenticación o un código de respaldo.',
     email_unverified: 'Verifica primero tu dirección de correo.',
+    quota_exceeded: 'Has agotado tus minutos de llamada de este mes. Se renuevan al comienzo del mes que viene.',
   },
   endReason: {
     caller_left: 'Colgaste',
@@ -395,6 +396,7 @@ const es = {
     timeout: 'Se agotó el tiempo',
     speech_unavailable: 'El reconocimiento o la síntesis de voz no están instalados en el servidor',
     never_connected: 'No se conectó',
+    limit_reached: 'Se alcanzó el límite de tiempo de la llamada',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

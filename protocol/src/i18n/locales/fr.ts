@@ -390,6 +390,7 @@ const fr = {
     invalid_code: 'Ce code n’est pas valable.',
     second_factor_required: 'Saisissez un code de votre application d’authentification ou un code de secours.',
     email_unverified: 'Vérifiez d’abord votre adresse e-mail.',
+    quota_exceeded: 'Vos minutes d’appel de ce mois sont épuisées. Elles se renouvellent au début du mois prochain.',
   },
   endReason: {
     caller_left: 'Vous avez raccroché',
@@ -400,6 +401,7 @@ const fr = {
     timeout: 'Délai dépassé',
     speech_unavailable: 'La reconnaissance ou la synthèse vocale n’est pas installée sur le serveur',
     never_connected: 'Pas de connexion',
+    limit_reached: 'Limite de durée d’appel atteinte',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

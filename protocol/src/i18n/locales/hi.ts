@@ -374,6 +374,7 @@ const hi = {
     invalid_code: 'यह कोड मान्य नहीं है।',
     second_factor_required: 'अपने ऑथेंटिकेटर ऐप का कोड या कोई बैकअप कोड दर्ज करें।',
     email_unverified: 'पहले अपना ईमेल पता सत्यापित करें।',
+    quota_exceeded: 'इस महीने के आपके कॉल मिनट खत्म हो गए हैं। अगले महीने की शुरुआत में ये फिर मिलेंगे।',
   },
   endReason: {
     caller_left: 'आपने कॉल काट दी',
@@ -384,6 +385,7 @@ const hi = {
     timeout: 'समय समाप्त',
     speech_unavailable: 'सर्वर पर वाक् पहचान या वाक् संश्लेषण इंस्टॉल नहीं है',
     never_connected: 'कनेक्ट नहीं हुई',
+    limit_reached: 'कॉल की समय सीमा पूरी हो गई',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

@@ -386,6 +386,7 @@ const it = {
     invalid_code: 'Il codice non è valido.',
     second_factor_required: 'Inserisci un codice dell’app di autenticazione o un codice di backup.',
     email_unverified: 'Verifica prima il tuo indirizzo email.',
+    quota_exceeded: 'Hai esaurito i minuti di chiamata di questo mese. Si rinnovano all’inizio del mese prossimo.',
   },
   endReason: {
     caller_left: 'Hai riagganciato',
@@ -396,6 +397,7 @@ const it = {
     timeout: 'Tempo scaduto',
     speech_unavailable: 'Il riconoscimento o la sintesi vocale non sono installati sul server',
     never_connected: 'Non connessa',
+    limit_reached: 'Raggiunto il limite di tempo della chiamata',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

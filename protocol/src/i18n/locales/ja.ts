@@ -374,6 +374,7 @@ const ja = {
     invalid_code: 'コードが正しくありません。',
     second_factor_required: '認証アプリのコードまたはバックアップコードを入力してください。',
     email_unverified: '先にメールアドレスを確認してください。',
+    quota_exceeded: '今月の通話時間を使い切りました。来月の初めに更新されます。',
   },
   endReason: {
     caller_left: 'あなたが通話を切りました',
@@ -384,6 +385,7 @@ const ja = {
     timeout: 'タイムアウトしました',
     speech_unavailable: 'サーバーに音声認識または音声合成がインストールされていません',
     never_connected: '接続されませんでした',
+    limit_reached: '通話時間の上限に達しました',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

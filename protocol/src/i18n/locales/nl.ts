@@ -384,6 +384,7 @@ const nl = {
     invalid_code: 'Die code is niet geldig.',
     second_factor_required: 'Voer een code uit je authenticator-app of een back-upcode in.',
     email_unverified: 'Bevestig eerst je e-mailadres.',
+    quota_exceeded: 'Je belminuten voor deze maand zijn op. Ze worden aan het begin van volgende maand vernieuwd.',
   },
   endReason: {
     caller_left: 'Je hebt opgehangen',
@@ -394,6 +395,7 @@ const nl = {
     timeout: 'Tijd verstreken',
     speech_unavailable: 'Spraakherkenning of spraaksynthese is niet geïnstalleerd op de server',
     never_connected: 'Geen verbinding gemaakt',
+    limit_reached: 'Tijdslimiet van het gesprek bereikt',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

@@ -383,6 +383,7 @@ const pt = {
     invalid_code: 'Esse código não é válido.',
     second_factor_required: 'Introduza um código da aplicação de autenticação ou um código de recuperação.',
     email_unverified: 'Confirme primeiro o seu endereço de e-mail.',
+    quota_exceeded: 'Os seus minutos de chamada deste mês acabaram. Renovam-se no início do próximo mês.',
   },
   endReason: {
     caller_left: 'Desligou a chamada',
@@ -393,6 +394,7 @@ const pt = {
     timeout: 'Tempo esgotado',
     speech_unavailable: 'O reconhecimento ou a síntese de voz não estão instalados no servidor',
     never_connected: 'Não ligou',
+    limit_reached: 'Limite de tempo da chamada atingido',
   },
   /** Typed messages in a call (call page text box, typed turns). */
   typed: {

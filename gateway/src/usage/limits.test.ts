@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CallMetadata } from '@parley/protocol';
+import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
+import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { ingest } from '@parley/testkit/calls';
+
+const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+const limitsOf = (token: string) => CallMetadata.parse(JSON.parse(claims(token).roomConfig.agents[0].metadata)).limits;
+
+describe('call limits: monthly minutes and maximum call length', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { QUOTA_MINUTES_PER_MONTH: '2', MAX_CALL_SECONDS: '300' } });
+  });
+  afterAll(async () => gw?.stop());
+
+  it("dispatches each call with what is left of the month's minutes, then refuses with 429 quota_exceeded", async () => {
+    const userId = await createUser(gw);
+    const c = await signedInClient(gw, userId);
+    const first = await c.post('/api/calls', {});
+    expect(first.status).toBe(201);
+    // 2 minutes a month is less than the 300 s maximum call length.
+    expect(limitsOf(first.body.token)).toEqual({ maxCallSeconds: 120 });
+    const now = Date.now();
+    await ingest(gw.url, first.body.conversationId, [
+      { type: 'call_started', at: new Date(now - 90_000).toISOString() },
+      { type: 'call_ended', at: new Date(now).toISOString(), reason: 'caller_left' },
+    ]);
+    const second = await c.post('/api/calls', {});
+    expect(second.status).toBe(201);
+    expect(limitsOf(second.body.token)!.maxCallSeconds).toBeGreaterThanOrEqual(29);
+    expect(limitsOf(second.body.token)!.maxCallSeconds).toBeLessThanOrEqual(30);
+    // A call in progress counts up to now: 31 s into it the month's minutes are gone.
+    await ingest(gw.url, second.body.conversationId, [
+      { type: 'call_started', at: new Date(Date.now() - 31_000).toISOString() },
+    ]);
+    const refused = await c.post('/api/calls', {});
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('quota_exceeded');
+    const d = new Date();
+    const resetsAt = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
+    expect(refused.body.error.details).toMatchObject({ limitMinutes: 2, resetsAt });
+    expect(refused.body.error.details.usedMinutes).toBeGreaterThanOrEqual(2);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(Math.abs(retryAfter - (Date.parse(resetsAt) - Date.now()) / 1000)).toBeLessThan(60);
+    // Nothing was created for the refused call.
+    const calls = await gw.database.db('conversations').where({ user_id: userId });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("takes the account's own limits over the defaults, and gives guests the maximum call length", async () => {
+    const userId = await createUser(gw);
+    const c = await signedInClient(gw, userId);
+    await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_month: 600, max_call_seconds: 45 });
+    expect(limitsOf((await c.post('/api/calls', {})).body.token)).toEqual({ maxCallSeconds: 45 });
+    await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_month: 0 });
+    const refused = await c.post('/api/calls', {});
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { limitMinutes: 0 } });
+
+    const guest = await new TestClient(gw.url).post('/api/calls', {});
+    expect(guest.status).toBe(201);
+    expect(limitsOf(guest.body.token)).toEqual({ maxCallSeconds: 300 });
+  });
+});
