@@ -37,6 +37,8 @@ export interface SeedTurn {
   role: 'user' | 'agent';
   text: string;
   interrupted?: boolean;
+  /** Typed in the call's text box instead of said. */
+  typed?: boolean;
   metrics?: Record<string, number | null> | null;
 }
 
@@ -92,6 +94,7 @@ export async function seedConversation(db: Database, userId: string, o: SeedConv
         started_at: new Date(base + seq * 2000),
         ended_at: new Date(base + seq * 2000 + 1500),
         interrupted: t.interrupted ?? false,
+        typed: t.typed ?? false,
         metrics: t.metrics ? JSON.stringify(t.metrics) : null,
       })),
     );

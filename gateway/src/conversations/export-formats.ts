@@ -3,7 +3,7 @@ import type { Conversation, ExportFormat, StoredUtterance } from '@parley/protoc
 
 /**
  * One conversation as a downloadable file, and the parsers that read each format back. Every
- * format keeps each turn's role, text and interrupted flag exactly (JSON keeps everything), so
+ * format keeps each turn's role, text, typed and interrupted flags exactly (JSON keeps everything), so
  * an export is a faithful copy, not a lossy printout.
  */
 
@@ -15,6 +15,8 @@ export interface ExportedConversation {
 export interface ParsedTurn {
   role: 'user' | 'agent';
   text: string;
+  /** Typed in the call's text box instead of said. */
+  typed: boolean;
   interrupted: boolean;
 }
 
@@ -69,14 +71,25 @@ const JsonExport = z.object({
   conversation: z.object({ id: z.string() }).passthrough(),
   utterances: z.array(
     z
-      .object({ seq: z.number(), role: z.enum(['user', 'agent']), text: z.string(), interrupted: z.boolean() })
+      .object({
+        seq: z.number(),
+        role: z.enum(['user', 'agent']),
+        text: z.string(),
+        interrupted: z.boolean(),
+        typed: z.boolean().optional(),
+      })
       .passthrough(),
   ),
 });
 
 export function parseJson(text: string): ParsedTurn[] {
   const parsed = JsonExport.parse(JSON.parse(text));
-  return parsed.utterances.map((u) => ({ role: u.role, text: u.text, interrupted: u.interrupted }));
+  return parsed.utterances.map((u) => ({
+    role: u.role,
+    text: u.text,
+    typed: u.typed ?? false,
+    interrupted: u.interrupted,
+  }));
 }
 
 // ---- Markdown ---------------------------------------------------------------------------------
@@ -101,7 +114,8 @@ export function toMarkdown(e: ExportedConversation): string {
     '---',
   ];
   for (const u of e.utterances) {
-    lines.push('', `### ${LABEL[u.role]} · ${offset(start, u.startedAt)}${u.interrupted ? ' · interrupted' : ''}`, '');
+    const flags = `${u.typed ? ' · typed' : ''}${u.interrupted ? ' · interrupted' : ''}`;
+    lines.push('', `### ${LABEL[u.role]} · ${offset(start, u.startedAt)}${flags}`, '');
     for (const l of u.text.split('\n')) lines.push(l === '' ? '>' : `> ${mdEscape(l)}`);
   }
   return `${lines.join('\n')}\n`;
@@ -111,14 +125,20 @@ export function parseMarkdown(text: string): ParsedTurn[] {
   const turns: ParsedTurn[] = [];
   let current: (ParsedTurn & { lines: string[] }) | null = null;
   const flush = () => {
-    if (current) turns.push({ role: current.role, text: current.lines.join('\n'), interrupted: current.interrupted });
+    if (current)
+      turns.push({
+        role: current.role,
+        text: current.lines.join('\n'),
+        typed: current.typed,
+        interrupted: current.interrupted,
+      });
     current = null;
   };
   for (const line of text.split('\n')) {
-    const head = /^### (You|Parley) · [\d:]+( · interrupted)?$/.exec(line);
+    const head = /^### (You|Parley) · [\d:]+( · typed)?( · interrupted)?$/.exec(line);
     if (head) {
       flush();
-      current = { role: ROLE_OF_LABEL[head[1]!]!, text: '', interrupted: !!head[2], lines: [] };
+      current = { role: ROLE_OF_LABEL[head[1]!]!, text: '', typed: !!head[2], interrupted: !!head[3], lines: [] };
     } else if (current && (line === '>' || line.startsWith('> '))) {
       current.lines.push(mdUnescape(line.slice(2)));
     }
@@ -140,7 +160,7 @@ export function toText(e: ExportedConversation): string {
     const [first = '', ...rest] = u.text.split('\n');
     lines.push(
       '',
-      `[${offset(start, u.startedAt)}] ${LABEL[u.role]}${u.interrupted ? ' (interrupted)' : ''}: ${first}`,
+      `[${offset(start, u.startedAt)}] ${LABEL[u.role]}${u.typed ? ' (typed)' : ''}${u.interrupted ? ' (interrupted)' : ''}: ${first}`,
     );
     for (const l of rest) lines.push(`  ${l}`);
   }
@@ -154,10 +174,10 @@ export function parseText(text: string): ParsedTurn[] {
   const turns: ParsedTurn[] = [];
   let current: ParsedTurn | null = null;
   for (const line of lines.slice(body < 0 ? lines.length : body)) {
-    const head = /^\[[\d:]+\] (You|Parley)( \(interrupted\))?: (.*)$/.exec(line);
+    const head = /^\[[\d:]+\] (You|Parley)( \(typed\))?( \(interrupted\))?: (.*)$/.exec(line);
     if (head) {
       if (current) turns.push(current);
-      current = { role: ROLE_OF_LABEL[head[1]!]!, interrupted: !!head[2], text: head[3]! };
+      current = { role: ROLE_OF_LABEL[head[1]!]!, typed: !!head[2], interrupted: !!head[3], text: head[4]! };
     } else if (current && line.startsWith('  ')) {
       current.text += `\n${line.slice(2)}`;
     }

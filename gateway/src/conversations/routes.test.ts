@@ -197,6 +197,7 @@ describe('transcript history API', () => {
   it('exports every format as an attachment that parses back into the same turns', async () => {
     const turns = [
       { role: 'user' as const, text: 'Plain words.' },
+      { role: 'user' as const, text: 'Biscuit, B-I-S-C-U-I-T (typed)', typed: true },
       {
         role: 'agent' as const,
         text: 'Markdown *stars*, _under_, `code`, # hash, [link](x), <b>tag</b>, back\\slash and | pipe',
@@ -207,7 +208,12 @@ describe('transcript history API', () => {
       { role: 'user' as const, text: '' },
     ];
     const id = await seedConversation(gw.database.db, alice.id, { title: 'Round # trip', turns });
-    const expected = turns.map((t) => ({ role: t.role, text: t.text, interrupted: t.interrupted ?? false }));
+    const expected = turns.map((t) => ({
+      role: t.role,
+      text: t.text,
+      typed: t.typed ?? false,
+      interrupted: t.interrupted ?? false,
+    }));
     for (const format of ['json', 'md', 'txt'] as const) {
       const r = await alice.client.get(`/api/conversations/${id}/export?format=${format}`);
       expect(r.status, format).toBe(200);
