@@ -67,6 +67,7 @@ describe('database schema', () => {
       '011_webhooks',
       '010_typed_messages',
       '007_usage',
+      '012_passkeys',
     ]);
   });
 
@@ -85,6 +86,7 @@ describe('database schema', () => {
       '011_webhooks',
       '010_typed_messages',
       '007_usage',
+      '012_passkeys',
     ]);
     await exerciseSchema(db);
   });

@@ -27,6 +27,7 @@ export { PreferencesRepository, type PreferencesRecord } from './repositories/pr
 export { RetentionRepository } from './repositories/retention';
 export { SharesRepository, type ListedShare, type Share } from './repositories/shares';
 export { TwoFactorRepository, type TotpFactor } from './repositories/two-factor';
+export { PasskeysRepository, type Passkey, type ChallengePurpose } from './repositories/passkeys';
 export { UsageRepository, type UsageRow } from './repositories/usage';
 export { normalizeEmail, UsersRepository, type User, type UserRole } from './repositories/users';
 export { UtterancesRepository, type UtteranceMetrics, type UtteranceRecord } from './repositories/utterances';

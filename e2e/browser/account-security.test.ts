@@ -75,7 +75,7 @@ describe('browser: accounts people can trust and recover', () => {
 
   const me = (p: Page) => p.evaluate(() => fetch('/api/auth/me').then((r) => r.status));
 
-  it('register → verify → TOTP → reset → backup code → sessions', async () => {
+  it('register → verify → TOTP → reset → backup code → passkey → sessions', async () => {
     const email = `dana-${Date.now()}@example.com`;
     let password = 'violet harbour kettle 31';
     const p = (page = await device());
@@ -191,6 +191,58 @@ describe('browser: accounts people can trust and recover', () => {
       await p.getByRole('button', { name: 'Verify' }).click();
       await p.waitForURL((u) => u.pathname === '/settings', { timeout: 10_000 });
       await p.locator('#two-factor').getByText('Backup codes left: 8.').waitFor({ timeout: 10_000 });
+    });
+
+    await step(
+      'add a passkey (Chromium virtual authenticator: ctap2, internal, resident key, user verified)',
+      ctx,
+      async () => {
+        const cdp = await p.context().newCDPSession(p);
+        await cdp.send('WebAuthn.enable');
+        await cdp.send('WebAuthn.addVirtualAuthenticator', {
+          options: {
+            protocol: 'ctap2',
+            transport: 'internal',
+            hasResidentKey: true,
+            hasUserVerification: true,
+            isUserVerified: true,
+            automaticPresenceSimulation: true,
+          },
+        });
+        const section = p.locator('#passkeys');
+        await section.getByText('No passkey yet.').waitFor();
+        await section.getByRole('button', { name: 'Add a passkey' }).click();
+        await section.getByText('Passkey added.').waitFor({ timeout: 10_000 });
+        await section.getByRole('button', { name: /^Remove passkey Chrom\w* on Linux$/ }).waitFor();
+        expect(await section.textContent()).toContain('never used');
+        await section.scrollIntoViewIfNeeded();
+        await shots(p, 'passkeys', '#passkeys');
+      },
+    );
+
+    await step('log out, sign in with the passkey alone (no email, no password, no code)', ctx, async () => {
+      await p.getByRole('button', { name: 'Log out', exact: true }).click();
+      await p.goto(`${origin}/login?next=/history`);
+      await p.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
+      await shots(p, 'login-passkey');
+      const sent = p.waitForRequest((r) => r.url().endsWith('/api/auth/passkey') && r.method() === 'POST');
+      await p.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await p.getByRole('heading', { name: 'History' }).waitFor({ timeout: 10_000 });
+      expect(await me(p)).toBe(200);
+      // The same signed answer again: its challenge was used, so it is refused.
+      const replay = await p.evaluate(
+        (body) =>
+          fetch('/api/auth/passkey', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }).then(
+            async (r) => ({ status: r.status, body: await r.json() }),
+          ),
+        (await sent).postData()!,
+      );
+      expect(replay).toMatchObject({ status: 401, body: { error: { code: 'passkey_failed' } } });
+      await p.goto(`${origin}/settings`);
+      await p
+        .locator('#passkeys')
+        .getByText(/last used/)
+        .waitFor({ timeout: 10_000 });
     });
 
     await step('sessions: this device and another; log out everywhere else', ctx, async () => {

@@ -20,6 +20,7 @@ import { memoryRouter } from './memory/routes';
 import { recoveryRouter } from './recovery/routes';
 import { twoFactorRouter } from './two-factor/routes';
 import { sessionsRouter } from './sessions/routes';
+import { passkeysRouter } from './passkeys/routes';
 import { tokensRouter } from './tokens/routes';
 import type { AppContext } from './context';
 
@@ -33,6 +34,7 @@ export function featureRouters(ctx: AppContext): Router[] {
     recoveryRouter(ctx),
     twoFactorRouter(ctx),
     sessionsRouter(ctx),
+    passkeysRouter(ctx),
     oidcRouter(ctx),
     meRouter(ctx),
     preferencesRouter(ctx),

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
     'An emailed link’s token is unknown, already used, replaced by a newer one or expired (one answer for all).',
   second_factor_required: 'The account has two-factor sign-in on: send a current authenticator code or a backup code.',
   invalid_code: 'The authenticator code or backup code is wrong, already used, or a replay of an accepted code.',
+  passkey_failed:
+    'A passkey could not be verified: unknown passkey, used or expired challenge, wrong origin, bad signature or a counter that did not move forward (one answer for all).',
   email_unverified: 'Verify your email address first (follow the link in the message Parley sent).',
   webhook_url_refused:
     'A webhook endpoint URL Parley will not call: not https, not public after DNS resolution, or not resolvable; `details.reason` says which.',

@@ -10,6 +10,7 @@ import * as m008 from './008_api_tokens';
 import * as m011 from './011_webhooks';
 import * as m010 from './010_typed_messages';
 import * as m007 from './007_usage';
+import * as m012 from './012_passkeys';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['011_webhooks', m011],
   ['010_typed_messages', m010],
   ['007_usage', m007],
+  ['012_passkeys', m012],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

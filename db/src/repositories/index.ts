@@ -9,6 +9,7 @@ import { ConversationsRepository } from './conversations';
 import { HistoryRepository } from './history';
 import { IdentitiesRepository } from './identities';
 import { MemoryRepository } from './memory';
+import { PasskeysRepository } from './passkeys';
 import { PreferencesRepository } from './preferences';
 import { RetentionRepository } from './retention';
 import { SharesRepository } from './shares';
@@ -45,6 +46,8 @@ export interface Repositories {
   webhooks: WebhooksRepository;
   /** Provider usage and estimated cost per call (call_usage). */
   callUsage: CallUsageRepository;
+  /** Passkeys (WebAuthn credentials) and their single-use ceremony challenges. */
+  passkeys: PasskeysRepository;
   /** Runs `work` with repositories bound to one transaction: all of its writes happen, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Cheap liveness probe (readiness). */
@@ -70,6 +73,7 @@ export function createRepositories(db: Database): Repositories {
     apiTokens: new ApiTokensRepository(db),
     webhooks: new WebhooksRepository(db),
     callUsage: new CallUsageRepository(db),
+    passkeys: new PasskeysRepository(db),
     transaction: (work) => db.transaction((trx) => work(createRepositories(trx))),
     ping: (timeoutMs) => pingDatabase(db, timeoutMs),
   };

@@ -12,6 +12,7 @@ import { sharesRoutes } from './shares';
 import { recoveryRoutes } from './recovery';
 import { sessionsRoutes } from './sessions';
 import { twoFactorRoutes } from './two-factor';
+import { passkeysRoutes } from './passkeys';
 import { tokensRoutes } from './tokens';
 import { webhooksRoutes } from './webhooks';
 import { preferencesRoutes } from './preferences';
@@ -36,6 +37,7 @@ export * from './memory';
 export * from './recovery';
 export * from './two-factor';
 export * from './sessions';
+export * from './passkeys';
 export * from './tokens';
 export * from './webhooks';
 
@@ -49,6 +51,7 @@ export const api = {
   recovery: recoveryRoutes,
   twoFactor: twoFactorRoutes,
   sessions: sessionsRoutes,
+  passkeys: passkeysRoutes,
   oidc: oidcRoutes,
   me: meRoutes,
   preferences: preferencesRoutes,

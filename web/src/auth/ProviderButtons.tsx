@@ -1,13 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OidcProviderView } from '@parley/protocol';
 import { getSignInProviders } from '../api/identities';
 
 /**
  * "Continue with …" for each sign-in provider the server offers, and nothing at all when it offers
- * none (or cannot say). Plain links: the gateway starts the flow and redirects to the provider.
+ * none (or cannot say) and has no `extra` (the login page's passkey button) to show above the "or".
+ * Plain links: the gateway starts the flow and redirects to the provider.
  */
-export function ProviderButtons({ next }: { next?: string | null }) {
+export function ProviderButtons({ next, extra }: { next?: string | null; extra?: ReactNode }) {
   const { t } = useTranslation();
   const [providers, setProviders] = useState<OidcProviderView[]>([]);
   useEffect(() => {
@@ -19,7 +20,7 @@ export function ProviderButtons({ next }: { next?: string | null }) {
       live = false;
     };
   }, []);
-  if (!providers.length) return null;
+  if (!providers.length && !extra) return null;
   const query = next ? `?next=${encodeURIComponent(next)}` : '';
   return (
     <div className="provider-buttons">
@@ -28,6 +29,7 @@ export function ProviderButtons({ next }: { next?: string | null }) {
           {t('auth.continueWith', { provider: p.displayName })}
         </a>
       ))}
+      {extra}
       <p className="divider" aria-hidden="true">
         <span>{t('auth.or')}</span>
       </p>

@@ -11,6 +11,8 @@ import { Field } from '../components/Field';
 import { safeNext } from '../lib/safeNext';
 import { usePageTitle } from '../lib/usePageTitle';
 import { SecondFactorStep } from '../auth/SecondFactorStep';
+import { PasskeySignIn } from '../auth/PasskeySignIn';
+import { passkeysSupported } from '../api/passkeys';
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -71,7 +73,19 @@ export function LoginPage() {
       <h1>{t('auth.loginTitle')}</h1>
       {error && <Alert title={t('auth.loginFailed')}>{error}</Alert>}
       {!error && <OidcError code={params.get('oidc_error')} title={t('auth.providerFailed')} />}
-      <ProviderButtons next={params.get('next')} />
+      <ProviderButtons
+        next={params.get('next')}
+        extra={
+          passkeysSupported() && (
+            <PasskeySignIn
+              onSignedIn={(user) => {
+                setUser(user);
+                done();
+              }}
+            />
+          )
+        }
+      />
       <form onSubmit={onSubmit} noValidate>
         <Field
           label={t('auth.email')}

@@ -20,6 +20,7 @@ import { TokensSection } from '../settings/TokensSection';
 import { WebhooksSection } from '../settings/WebhooksSection';
 import { SessionsSection } from '../settings/SessionsSection';
 import { TwoFactorSection } from '../settings/TwoFactorSection';
+import { PasskeysSection } from '../settings/PasskeysSection';
 
 /** Saves, then shows the UI in the language just chosen (the same preference the agent speaks). */
 async function savePreferences(p: Preferences): Promise<Preferences> {
@@ -109,6 +110,7 @@ export default function SettingsPage() {
         </div>
       </div>
       <TwoFactorSection />
+      <PasskeysSection />
       <SessionsSection />
       <SecuritySection linked={params.get('linked')} oidcError={params.get('oidc_error')} />
       <MemorySection />
