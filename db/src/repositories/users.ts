@@ -82,6 +82,22 @@ export class UsersRepository {
     return { quotaMinutesPerMonth: n(row?.quota_minutes_per_month), maxCallSeconds: n(row?.max_call_seconds) };
   }
 
+  /** Sets the account's own limits (null: back to the configured default); false when no such account. */
+  async setLimits(
+    id: string,
+    limits: { quotaMinutesPerMonth?: number | null; maxCallSeconds?: number | null },
+  ): Promise<boolean> {
+    const changes: Record<string, number | null> = {};
+    if (limits.quotaMinutesPerMonth !== undefined) changes.quota_minutes_per_month = limits.quotaMinutesPerMonth;
+    if (limits.maxCallSeconds !== undefined) changes.max_call_seconds = limits.maxCallSeconds;
+    if (Object.keys(changes).length === 0) return (await this.db('users').where({ id }).first('id')) !== undefined;
+    return (
+      (await this.db('users')
+        .where({ id })
+        .update({ ...changes, updated_at: this.db.fn.now() })) > 0
+    );
+  }
+
   async findById(id: string): Promise<User | undefined> {
     const row = await this.db('users')
       .where({ id })
