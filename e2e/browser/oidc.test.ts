@@ -94,7 +94,7 @@ describe('browser: sign in with an OpenID Connect provider', () => {
     });
 
     await step('sign out and sign in again (the provider remembers the user and the consent)', ctx, async () => {
-      await p.getByRole('button', { name: 'Log out' }).click();
+      await p.getByRole('button', { name: 'Log out', exact: true }).click();
       await p.goto(`${gw.url}/login?next=/history`);
       await p.getByRole('link', { name: 'Continue with Local ID' }).click();
       await p.getByRole('heading', { name: 'History' }).waitFor({ timeout: 15_000 });

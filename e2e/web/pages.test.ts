@@ -78,18 +78,18 @@ describe('web client served by the gateway', () => {
     await page.getByText(es.history.none).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('es');
 
-    await page.getByRole('button', { name: es.nav.logout }).click();
+    await page.getByRole('button', { name: es.nav.logout, exact: true }).click();
     // The page keeps speaking Spanish after logging out; the server's error is shown by its code.
     await page.getByRole('link', { name: es.nav.login }).click();
     await page.getByLabel(es.auth.email).fill(email);
     await page.getByLabel(es.auth.password).fill('not the password');
-    await page.getByRole('button', { name: es.auth.loginTitle }).click();
+    await page.getByRole('button', { name: es.auth.loginTitle, exact: true }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain(es.errors.invalid_credentials);
 
     await page.getByLabel(es.auth.password).fill(password);
-    await page.getByRole('button', { name: es.auth.loginTitle }).click();
+    await page.getByRole('button', { name: es.auth.loginTitle, exact: true }).click();
     await page.getByRole('heading', { name: es.call.titleUser }).waitFor();
     expect(consoleErrors).toEqual([]);
     await page.close();
