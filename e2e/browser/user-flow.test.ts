@@ -70,7 +70,7 @@ describe('browser: sign up, preferences, call, history', () => {
       await voiceSelect.selectOption(chosen);
       await page.getByLabel('Language', { exact: true }).selectOption('es');
       await page.getByLabel('Favourite topics').fill(TOPIC);
-      await page.getByRole('button', { name: 'Add' }).click();
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
       await page.getByLabel('Your instructions for Parley').fill(PROMPT);
       await page.getByRole('button', { name: 'Save preferences' }).click();
       await page.getByText('Your next call will use these preferences.').waitFor({ timeout: 10_000 });
