@@ -110,6 +110,34 @@ export class CallUsageRepository {
     }));
   }
 
+  /** Every account's calls that started in [from, to), summed per account, costliest first (at most `limit`). */
+  async perUser(
+    from: Date,
+    to: Date,
+    limit = 200,
+  ): Promise<Array<UsageTotals & { userId: string; email: string; calls: number; durationMs: number }>> {
+    const rows = rowsOf(
+      await this.db.raw(
+        `SELECT c.user_id, min(us.email) AS email, count(DISTINCT c.id) AS calls,
+                (SELECT coalesce(sum(duration_ms), 0) FROM conversations c2
+                 WHERE c2.user_id = c.user_id AND c2.started_at >= ? AND c2.started_at < ?) AS duration_ms,
+                ${SUMS}
+         FROM conversations c JOIN users us ON us.id = c.user_id
+         LEFT JOIN call_usage u ON u.conversation_id = c.id
+         WHERE c.started_at IS NOT NULL AND c.started_at >= ? AND c.started_at < ?
+         GROUP BY c.user_id ORDER BY cost_usd DESC, calls DESC LIMIT ?`,
+        [from.toISOString(), to.toISOString(), from.toISOString(), to.toISOString(), limit],
+      ),
+    );
+    return rows.map((r) => ({
+      userId: r.user_id,
+      email: r.email,
+      calls: Number(r.calls),
+      durationMs: Number(r.duration_ms),
+      ...totals(r),
+    }));
+  }
+
   /**
    * An account's calls that started in [from, to), newest first, each with its usage totals, and
    * the month's totals. At most `limit` calls are listed; the totals cover all of them.

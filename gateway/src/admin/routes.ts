@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { route } from '../http/route';
+import { monthRange, toFigures } from '../usage/usage';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -39,6 +40,23 @@ export function adminRouter(ctx: AppContext): Router {
         endReason: r.endReason,
       })),
       total,
+    };
+  });
+
+  route(router, api.admin.usage, async ({ query }, _req, res) => {
+    const { month, from, to } = monthRange(query.month, new Date());
+    const users = await ctx.repos.callUsage.perUser(from, to);
+    res.set('Cache-Control', 'private, no-store');
+    return {
+      month,
+      currency: 'USD' as const,
+      users: users.map((u) => ({
+        userId: u.userId,
+        email: u.email,
+        calls: u.calls,
+        minutes: Math.round(u.durationMs / 6000) / 10,
+        ...toFigures(u),
+      })),
     };
   });
 

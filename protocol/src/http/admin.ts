@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDateTime } from './common';
+import { UsageCostQuery, UsageFigures, UsageMonth } from './account';
 import { ConversationStatus } from './conversations';
 import { defineRoute } from './route';
 
@@ -30,6 +31,20 @@ export const AdminConversation = z.object({
   endReason: z.string().nullable(),
 });
 
+/** One account's usage and estimated cost in a month (admins only). */
+export const AdminUsage = z.object({
+  month: UsageMonth,
+  currency: z.literal('USD'),
+  users: z.array(
+    UsageFigures.extend({
+      userId: z.string().uuid(),
+      email: z.string(),
+      calls: z.number().int(),
+      minutes: z.number(),
+    }),
+  ),
+});
+
 export const adminRoutes = {
   users: defineRoute({
     method: 'get',
@@ -47,5 +62,14 @@ export const adminRoutes = {
     auth: 'admin',
     query: AdminConversationsQuery,
     response: z.object({ conversations: z.array(AdminConversation), total: z.number().int() }),
+  }),
+  usage: defineRoute({
+    method: 'get',
+    path: '/api/admin/usage',
+    summary:
+      "Every account's usage and estimated cost for one UTC month (default: this one), costliest first, at most 200 (admins only; 404 for everyone else).",
+    auth: 'admin',
+    query: UsageCostQuery,
+    response: AdminUsage,
   }),
 };
