@@ -181,6 +181,38 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
           activeDayStreak: 3,
         }),
     ],
+    [api.twoFactor.status, () => ok(api.twoFactor.status, { enabled: true, backupCodesLeft: 8 })],
+    [
+      api.passkeys.list,
+      () =>
+        ok(api.passkeys.list, {
+          passkeys: [{ id: CONV, name: 'Chrome on Linux', createdAt: t(0), lastUsedAt: t(30), backedUp: false }],
+        }),
+    ],
+    [
+      api.sessions.list,
+      () =>
+        ok(api.sessions.list, {
+          sessions: [
+            {
+              id: 'AAAAAAAAAAAAAAAAAAAAAA',
+              current: true,
+              createdAt: t(0),
+              lastUsedAt: t(50),
+              device: 'Chrome on Linux',
+              ip: '203.0.113.x',
+            },
+            {
+              id: 'BBBBBBBBBBBBBBBBBBBBBB',
+              current: false,
+              createdAt: t(5),
+              lastUsedAt: t(20),
+              device: 'Safari on iOS',
+              ip: null,
+            },
+          ],
+        }),
+    ],
     [
       api.tokens.list,
       () =>
