@@ -214,6 +214,50 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
         }),
     ],
     [
+      api.account.usageCost,
+      () =>
+        ok(api.account.usageCost, {
+          month: new Date().toISOString().slice(0, 7),
+          currency: 'USD',
+          total: {
+            calls: 2,
+            minutes: 7.4,
+            sttAudioSeconds: 212.4,
+            llmPromptTokens: 18_430,
+            llmCompletionTokens: 2_210,
+            ttsCharacters: 9_870,
+            costUsd: 0.5412,
+            unpriced: false,
+          },
+          conversations: [
+            {
+              conversationId: '7a1c0e52-9d4b-4f1e-8a6b-000000000001',
+              title: 'Planning a sailing trip',
+              startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+              minutes: 4.2,
+              sttAudioSeconds: 121.3,
+              llmPromptTokens: 11_020,
+              llmCompletionTokens: 1_310,
+              ttsCharacters: 5_640,
+              costUsd: 0.3122,
+              unpriced: false,
+            },
+            {
+              conversationId: '7a1c0e52-9d4b-4f1e-8a6b-000000000002',
+              title: null,
+              startedAt: new Date(Date.now() - 86_400_000).toISOString(),
+              minutes: 3.2,
+              sttAudioSeconds: 91.1,
+              llmPromptTokens: 7_410,
+              llmCompletionTokens: 900,
+              ttsCharacters: 4_230,
+              costUsd: 0.229,
+              unpriced: false,
+            },
+          ],
+        }),
+    ],
+    [
       api.tokens.list,
       () =>
         ok(api.tokens.list, {

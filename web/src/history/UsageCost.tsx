@@ -81,9 +81,15 @@ export function UsageCost() {
             <thead>
               <tr>
                 <th scope="col">{t('cost.conversation')}</th>
-                <th scope="col">{t('cost.started')}</th>
-                <th scope="col">{t('cost.minutes')}</th>
-                <th scope="col">{t('cost.cost')}</th>
+                <th scope="col" className="started">
+                  {t('cost.started')}
+                </th>
+                <th scope="col" className="num">
+                  {t('cost.minutes')}
+                </th>
+                <th scope="col" className="num">
+                  {t('cost.cost')}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -92,7 +98,7 @@ export function UsageCost() {
                   <td>
                     <Link to={`/history/${c.conversationId}`}>{c.title?.trim() || t('common.untitled')}</Link>
                   </td>
-                  <td>{formatDateTime(c.startedAt)}</td>
+                  <td className="started">{formatDateTime(c.startedAt)}</td>
                   <td className="num">{formatNumber(c.minutes, 1)}</td>
                   <td className="num">
                     {formatUsd(c.costUsd)}
