@@ -31,6 +31,13 @@ const FLUSH_ON_END_MS = 3000;
 /** How long closing the session (committing the last, possibly interrupted reply) may take. */
 const SESSION_CLOSE_MS = 3000;
 
+/**
+ * How long a job may take to leave once it has asked to. agents 1.8.1 awaits `room.disconnect()`
+ * without a bound in its teardown, and after a LiveKit restart that FFI answer can never come
+ * (agents-js #1546): the job process stayed, counted as a running job, until its worker stopped.
+ */
+const TEARDOWN_MS = 20_000;
+
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
 
@@ -97,6 +104,18 @@ export default defineAgent({
     // Provider usage (tokens, characters, audio seconds), reported after each reply and before the
     // end; set once the pipeline is built.
     let usage: CallUsage | null = null;
+    // Closed before a forced exit too: the local recogniser keeps a warm child process.
+    const providers: Array<{ close(): Promise<void> }> = [];
+    /** Leaves the call; a teardown that outlives TEARDOWN_MS ends the process (the spool is on disk). */
+    const leave = (reason: string) => {
+      setTimeout(() => {
+        logger.warn({ reason, teardownMs: TEARDOWN_MS }, 'job teardown stuck (room disconnect unanswered); exiting');
+        void withTimeout(Promise.allSettled([...providers.map((p) => p.close()), jobMetrics.close()]), 3000).then(() =>
+          process.exit(0),
+        );
+      }, TEARDOWN_MS).unref();
+      ctx.shutdown(reason);
+    };
     const reportUsage = () => {
       if (usage?.changed) reporter.usage(usage.report());
     };
@@ -111,7 +130,7 @@ export default defineAgent({
         reportUsage();
         reporter.callEnded(reason);
         await queue.flush(FLUSH_ON_END_MS);
-        ctx.shutdown(reason);
+        leave(reason);
       })();
       return ending;
     };
@@ -136,7 +155,7 @@ export default defineAgent({
     if (otherAgent) {
       leftCallRunning = true;
       logger.warn('another agent already serves this room; leaving');
-      ctx.shutdown('duplicate agent');
+      leave('duplicate agent');
       return;
     }
     reporter.callStarted();
@@ -171,7 +190,7 @@ export default defineAgent({
       clearInterval(orphanWatch);
       leftCallRunning = true;
       logger.warn('agent worker gone; leaving the call to a replacement agent');
-      ctx.shutdown('worker lost');
+      leave('worker lost');
     }, 500);
     orphanWatch.unref();
     ctx.addShutdownCallback(async () => clearInterval(orphanWatch));
@@ -224,6 +243,7 @@ export default defineAgent({
     const stt = createStt(config, preferences, vad);
     const tts = createTts(config, preferences);
     const llm = createLlm(config, preferences);
+    providers.push(stt, tts);
     // Failover: the FallbackAdapters' availability changes go to the gateway at once (/readyz, the
     // web banner) and each stored turn says which provider served it.
     const chains = stageChains(config, { stt, llm, tts });
