@@ -68,6 +68,7 @@ describe('database schema', () => {
       '010_typed_messages',
       '007_usage',
       '012_passkeys',
+      '013_admin_console',
     ]);
   });
 
@@ -87,6 +88,7 @@ describe('database schema', () => {
       '010_typed_messages',
       '007_usage',
       '012_passkeys',
+      '013_admin_console',
     ]);
     await exerciseSchema(db);
   });

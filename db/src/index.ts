@@ -5,7 +5,14 @@ export { createRepositories, type Repositories } from './repositories/index';
 export { AccountRepository, type UserDataExport } from './repositories/account';
 export { AccountTokensRepository, type AccountToken, type AccountTokenPurpose } from './repositories/account-tokens';
 export { ApiTokensRepository, type ApiTokenRecord } from './repositories/api-tokens';
-export { AuditRepository, type AuditEvent, type AuditType, type NewAuditEvent } from './repositories/audit';
+export {
+  AuditRepository,
+  type AdminAuditEvent,
+  type AuditEvent,
+  type AuditFilter,
+  type AuditType,
+  type NewAuditEvent,
+} from './repositories/audit';
 export {
   CallUsageRepository,
   type CallUsageLine,
@@ -29,7 +36,7 @@ export { SharesRepository, type ListedShare, type Share } from './repositories/s
 export { TwoFactorRepository, type TotpFactor } from './repositories/two-factor';
 export { PasskeysRepository, type Passkey, type ChallengePurpose } from './repositories/passkeys';
 export { UsageRepository, type UsageRow } from './repositories/usage';
-export { normalizeEmail, UsersRepository, type User, type UserRole } from './repositories/users';
+export { normalizeEmail, UsersRepository, type AdminListedUser, type User, type UserRole } from './repositories/users';
 export { UtterancesRepository, type UtteranceMetrics, type UtteranceRecord } from './repositories/utterances';
 export {
   WebhooksRepository,

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   webhook_url_refused:
     'A webhook endpoint URL Parley will not call: not https, not public after DNS resolution, or not resolvable; `details.reason` says which.',
   admin_only: 'Only an admin may do this (e.g. an instance-wide webhook endpoint).',
+  account_disabled:
+    'Sign-in refused: an admin has disabled this account (its sessions and API tokens ended with it) until they enable it again.',
+  own_account: 'An admin cannot disable, delete or demote their own account from the admin console.',
   unsupported_version: 'An import file of another format or version.',
   rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
   quota_exceeded:

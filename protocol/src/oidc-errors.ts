@@ -14,6 +14,7 @@ export const OIDC_ERROR_MESSAGES = {
   oidc_account_exists:
     'An account with this email already exists. Log in with your password, then link the provider in Settings → Security.',
   oidc_identity_in_use: 'That provider account is already linked to another Parley account.',
+  oidc_account_disabled: 'This account has been disabled by an administrator. Contact them to enable it.',
   oidc_link_session_changed: 'You were signed out or switched accounts during linking. Sign in and try again.',
 } as const;
 

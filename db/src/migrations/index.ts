@@ -11,6 +11,7 @@ import * as m011 from './011_webhooks';
 import * as m010 from './010_typed_messages';
 import * as m007 from './007_usage';
 import * as m012 from './012_passkeys';
+import * as m013 from './013_admin_console';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['010_typed_messages', m010],
   ['007_usage', m007],
   ['012_passkeys', m012],
+  ['013_admin_console', m013],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

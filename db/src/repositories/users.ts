@@ -11,8 +11,16 @@ export interface User {
   sessionEpoch: number;
   /** Whether the current email address was proven (its emailed link, or a provider that vouched for it). */
   emailVerified: boolean;
+  /** Set while an admin has disabled the account: no sign-in, no session, no API token. */
+  disabledAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A user as the admin listing shows it: with the account's own limits (null: the default). */
+export interface AdminListedUser extends User {
+  quotaMinutesPerMonth: number | null;
+  maxCallSeconds: number | null;
 }
 
 interface UserRow {
@@ -24,6 +32,7 @@ interface UserRow {
   role: UserRole;
   session_epoch: number;
   email_verified: boolean;
+  disabled_at?: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -36,6 +45,7 @@ export const PUBLIC_COLUMNS = [
   'role',
   'session_epoch',
   'email_verified',
+  'disabled_at',
   'created_at',
   'updated_at',
 ] as const;
@@ -48,6 +58,7 @@ export function toUser(row: Omit<UserRow, 'password_hash'>): User {
     role: row.role,
     sessionEpoch: row.session_epoch,
     emailVerified: Boolean(row.email_verified),
+    disabledAt: row.disabled_at ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -196,16 +207,63 @@ export class UsersRepository {
     await this.db('users').where({ id: userId }).update({ role, updated_at: this.db.fn.now() });
   }
 
-  /** Newest first, for the admin listing. */
-  async list(page: { limit: number; offset: number }): Promise<{ users: User[]; total: number }> {
+  /**
+   * Disables (ends every session by moving the epoch on, in the same statement) or enables the
+   * account. Undefined when no such account; otherwise the account as it now is.
+   */
+  async setDisabled(userId: string, disabled: boolean): Promise<User | undefined> {
+    const [row] = await this.db('users')
+      .where({ id: userId })
+      .update(
+        disabled
+          ? {
+              disabled_at: this.db.raw('coalesce(disabled_at, now())'),
+              session_epoch: this.db.raw('session_epoch + 1'),
+              updated_at: this.db.fn.now(),
+            }
+          : { disabled_at: null, updated_at: this.db.fn.now() },
+      )
+      .returning([...PUBLIC_COLUMNS]);
+    return row ? toUser(row) : undefined;
+  }
+
+  /**
+   * Newest first, for the admin listing, with each account's own limits. `q` matches email or
+   * display name case-insensitively anywhere (LIKE wildcards in it are taken literally).
+   */
+  async list(page: { limit: number; offset: number; q?: string | undefined }): Promise<{
+    users: AdminListedUser[];
+    total: number;
+  }> {
+    const filtered = () => {
+      const query = this.db('users');
+      const q = page.q?.trim();
+      if (q) {
+        const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query.where((w) =>
+          w
+            .whereRaw(`lower(email) LIKE ? ESCAPE '\\'`, [pattern])
+            .orWhereRaw(`lower(display_name) LIKE ? ESCAPE '\\'`, [pattern]),
+        );
+      }
+      return query;
+    };
     const [rows, countRow] = await Promise.all([
-      this.db('users')
-        .select(...PUBLIC_COLUMNS)
+      filtered()
+        .select(...PUBLIC_COLUMNS, 'quota_minutes_per_month', 'max_call_seconds')
         .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
         .limit(page.limit)
         .offset(page.offset),
-      this.db('users').count<{ count: string | number }[]>({ count: '*' }).first(),
+      filtered().count<{ count: string | number }[]>({ count: '*' }).first(),
     ]);
-    return { users: rows.map(toUser), total: Number(countRow?.count ?? 0) };
+    const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return {
+      users: rows.map((r) => ({
+        ...toUser(r),
+        quotaMinutesPerMonth: n(r.quota_minutes_per_month),
+        maxCallSeconds: n(r.max_call_seconds),
+      })),
+      total: Number(countRow?.count ?? 0),
+    };
   }
 }

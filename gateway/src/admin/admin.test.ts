@@ -42,11 +42,127 @@ describe('admin routes', () => {
     });
     expect((await admin.get('/api/admin/users?limit=999')).status).toBe(400);
 
-    // Read-only: no write routes exist for admins either.
+    // Admins do not create accounts here.
     expect((await admin.post('/api/admin/users', { email: 'x@y.example', password: STRONG_PASSWORD })).status).toBe(
       404,
     );
+  });
+
+  it('lets an admin search, change limits and role, disable (sessions, sign-in and tokens end), enable and delete an account, each audited', async () => {
+    const admin = new TestClient(gw.url);
+    const a = await registerUser(admin, { displayName: 'Root' });
+    await gw.ctx.repos.users.setRole(a.id, 'admin');
+    const userClient = new TestClient(gw.url);
+    const u = await registerUser(userClient, { displayName: 'Zelda Quill' });
+    const token = (await userClient.post('/api/tokens', { name: 'script', scopes: ['history:read'] })).body.token;
+    const withToken = (path: string) =>
+      new TestClient(gw.url, null).get(path, { headers: { authorization: `Bearer ${token}` } });
+    expect((await withToken('/api/conversations')).status).toBe(200);
+    const ip = { 'x-forwarded-for': '203.0.113.77' };
+
+    // Search by part of the name or email, any case; LIKE wildcards are literal.
+    const found = await admin.get('/api/admin/users?q=zELDA');
+    expect(found.body).toMatchObject({
+      total: 1,
+      users: [{ id: u.id, role: 'user', disabledAt: null, quotaMinutesPerMonth: null, maxCallSeconds: null }],
+    });
+    expect((await admin.get(`/api/admin/users?q=${encodeURIComponent(u.email.split('@')[0]!)}`)).body.users[0].id).toBe(
+      u.id,
+    );
+    expect((await admin.get('/api/admin/users?q=%25')).body.total).toBe(0);
+
+    // Limits and role.
+    const changed = await admin.patch(`/api/admin/users/${u.id}`, { quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body.user).toMatchObject({ quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
+    expect(await gw.ctx.repos.users.limits(u.id)).toEqual({ quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
+    expect(
+      (await admin.patch(`/api/admin/users/${u.id}`, { maxCallSeconds: null })).body.user.maxCallSeconds,
+    ).toBeNull();
+    expect((await admin.patch(`/api/admin/users/${u.id}`, { role: 'admin' })).body.user.role).toBe('admin');
+    expect((await admin.patch(`/api/admin/users/${u.id}`, { role: 'user' })).body.user.role).toBe('user');
+
+    // Bad input: 400 with a stable code, nothing changed.
+    for (const body of [
+      {},
+      { maxCallSeconds: 0 },
+      { maxCallSeconds: 1.5 },
+      { quotaMinutesPerMonth: -1 },
+      { role: 'root' },
+      { email: 'x@y.z' },
+    ]) {
+      const r = await admin.patch(`/api/admin/users/${u.id}`, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+    }
+    expect((await admin.patch(`/api/admin/users/${a.id}`, { role: 'user' })).body.error.code).toBe('own_account');
+    expect((await admin.post(`/api/admin/users/${a.id}/disable`)).body.error.code).toBe('own_account');
+    expect((await admin.delete(`/api/admin/users/${a.id}`)).body.error.code).toBe('own_account');
+    expect((await admin.post(`/api/admin/users/${randomUUID()}/disable`)).status).toBe(404);
+    expect((await admin.patch(`/api/admin/users/not-an-id`, { maxCallSeconds: 5 })).status).toBe(404);
+    expect((await admin.get('/api/admin/audit?from=yesterday')).status).toBe(400);
+    expect((await admin.get('/api/admin/audit?type=DROP%20TABLE')).body.error.code).toBe('validation_failed');
+
+    // Disable: the signed-in session and the API token stop at once; signing in is refused with a clear code.
+    const disabled = await admin.post(`/api/admin/users/${u.id}/disable`, undefined, { headers: ip });
+    expect(disabled.status, disabled.text).toBe(200);
+    expect(disabled.body.user.disabledAt).toEqual(expect.any(String));
+    expect((await userClient.get('/api/auth/me')).status).toBe(401);
+    expect((await withToken('/api/conversations')).body.error.code).toBe('account_disabled');
+    const refused = await new TestClient(gw.url).post('/api/auth/login', { email: u.email, password: u.password });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('account_disabled');
+    // Someone without the password learns nothing about the account.
+    const guess = await new TestClient(gw.url).post('/api/auth/login', {
+      email: u.email,
+      password: 'not-the-password-1',
+    });
+    expect(guess.body.error.code).toBe('invalid_credentials');
+
+    // Enable: the password works again.
+    expect((await admin.post(`/api/admin/users/${u.id}/enable`)).body.user.disabledAt).toBeNull();
+    const back = new TestClient(gw.url);
+    expect((await back.post('/api/auth/login', { email: u.email, password: u.password })).status).toBe(200);
+
+    // The audit trail: actor, target, coarse IP, no secrets; filtered by target, actor, type and time.
+    const trail = await admin.get(`/api/admin/audit?target=${u.id}&actor=${encodeURIComponent(a.email.toUpperCase())}`);
+    expect(trail.status, trail.text).toBe(200);
+    expect(trail.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'admin_user_enabled',
+      'admin_user_disabled',
+      'admin_role_change',
+      'admin_role_change',
+      'admin_limits_change',
+      'admin_limits_change',
+    ]);
+    const disabledEvent = trail.body.events[1];
+    expect(disabledEvent).toMatchObject({ actorId: a.id, actorEmail: a.email, targetId: u.id, targetEmail: u.email });
+    expect(disabledEvent.ip).toMatch(/\.x$|::\/48$/);
+    expect(trail.body.events[5].details).toEqual({ quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
+    expect(trail.text).not.toContain(u.password);
+    expect(trail.text).not.toContain(token);
+    const ownEvents = await admin.get(`/api/admin/audit?target=${u.email}&type=login_failed`);
+    expect(ownEvents.body.events.map((e: { details: { reason: string } }) => e.details.reason).sort()).toEqual([
+      'account_disabled',
+      'wrong_password',
+    ]);
+    expect(ownEvents.body.events[0]).toMatchObject({ actorId: u.id, targetId: u.id });
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect((await admin.get(`/api/admin/audit?target=${u.id}&from=${encodeURIComponent(future)}`)).body.total).toBe(0);
+    expect(
+      (await admin.get(`/api/admin/audit?target=${u.id}&to=${encodeURIComponent(future)}`)).body.total,
+    ).toBeGreaterThan(6);
+
+    // Delete: the account, its sessions and its own events go; the admin's event stays, naming it by id only.
+    expect((await admin.delete(`/api/admin/users/${u.id}`)).status).toBe(204);
+    expect((await back.get('/api/auth/me')).status).toBe(401);
+    expect((await admin.get(`/api/admin/users?q=${encodeURIComponent(u.email)}`)).body.total).toBe(0);
     expect((await admin.delete(`/api/admin/users/${u.id}`)).status).toBe(404);
+    const after = await admin.get(`/api/admin/audit?target=${u.id}&type=admin_user_deleted`);
+    expect(after.body.events).toEqual([
+      expect.objectContaining({ actorId: a.id, targetId: u.id, targetEmail: null, details: { role: 'user' } }),
+    ]);
+    expect(after.text).not.toContain(u.email);
   });
 
   it("shows admins every account's usage and cost for a month; 404 on every admin route of the OpenAPI document for anyone else", async () => {
@@ -91,7 +207,16 @@ describe('admin routes', () => {
       .filter(([p]) => p.startsWith('/api/admin'))
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => [m, p.replace(/\{[^}]+\}/g, u.id)] as const));
     expect(adminOps.map(([m, p]) => `${m} ${p}`)).toEqual(
-      expect.arrayContaining(['get /api/admin/users', 'get /api/admin/conversations', 'get /api/admin/usage']),
+      expect.arrayContaining([
+        'get /api/admin/users',
+        'get /api/admin/conversations',
+        'get /api/admin/usage',
+        'get /api/admin/audit',
+        `patch /api/admin/users/${u.id}`,
+        `post /api/admin/users/${u.id}/disable`,
+        `post /api/admin/users/${u.id}/enable`,
+        `delete /api/admin/users/${u.id}`,
+      ]),
     );
     for (const [method, path] of adminOps)
       for (const client of [caller, new TestClient(gw.url)]) {

@@ -66,10 +66,28 @@ export async function main(
     if (command === 'promote' || command === 'demote') {
       const role = command === 'promote' ? 'admin' : 'user';
       await repos.users.setRole(user.id, role);
+      // The command has no signed-in actor: the event says it came from the server's command line.
+      if (role !== user.role)
+        await repos.audit.record({
+          userId: null,
+          targetUserId: user.id,
+          type: 'admin_role_change',
+          details: { from: user.role, to: role, via: 'cli' },
+        });
       out(`${user.email} is now ${role === 'admin' ? 'an admin' : 'a user'}`);
       return 0;
     }
     await repos.users.setLimits(user.id, { quotaMinutesPerMonth: quota, maxCallSeconds: maxCall });
+    const changed = Object.fromEntries(
+      Object.entries({ quotaMinutesPerMonth: quota, maxCallSeconds: maxCall }).filter(([, v]) => v !== undefined),
+    );
+    if (Object.keys(changed).length)
+      await repos.audit.record({
+        userId: null,
+        targetUserId: user.id,
+        type: 'admin_limits_change',
+        details: { ...changed, via: 'cli' },
+      });
     const now = await repos.users.limits(user.id);
     const show = (v: number | null, unit: string) => (v === null ? 'default' : `${v} ${unit}`);
     out(

@@ -1,24 +1,122 @@
-import { Router } from 'express';
-import { api } from '@parley/protocol';
+import { Router, type Request } from 'express';
+import type { AdminListedUser } from '@parley/db';
+import { api, type AdminUser } from '@parley/protocol';
 import type { AppContext } from '../context';
+import { errors } from '../http/errors';
 import { route } from '../http/route';
+import { coarseIp } from '../sessions/device';
 import { monthRange, toFigures } from '../usage/usage';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
-/** Read-only administration. The `admin` auth answers 404 so the routes are not advertised. */
+const presentUser = (u: AdminListedUser): AdminUser => ({
+  id: u.id,
+  email: u.email,
+  displayName: u.displayName,
+  role: u.role,
+  createdAt: iso(u.createdAt)!,
+  disabledAt: iso(u.disabledAt),
+  quotaMinutesPerMonth: u.quotaMinutesPerMonth,
+  maxCallSeconds: u.maxCallSeconds,
+});
+
+/** Older rows hold the full address; the console shows every one coarse (IPv4 /24, IPv6 /48). */
+const COARSE = /(\.x|::\/48)$/;
+const shownIp = (ip: string | null) => (ip === null ? null : COARSE.test(ip) ? ip : coarseIp(ip));
+
+/**
+ * Administration: accounts (role, limits, disable/enable, delete), conversations as metadata,
+ * usage and cost, the audit trail. The `admin` auth answers 404 so the routes are not advertised.
+ * Every change is an audit event naming the admin (actor), the account (target) and a coarse IP.
+ */
 export function adminRouter(ctx: AppContext): Router {
   const router = Router();
 
+  const audit = (req: Request, type: string, targetUserId: string, details: Record<string, unknown> = {}) =>
+    ctx.repos.audit.record({ userId: req.user!.id, targetUserId, type, ip: coarseIp(req.ip), details });
+
+  /** The account as the listing shows it (404 when there is none). */
+  const listed = async (id: string): Promise<AdminUser> => {
+    const user = await ctx.repos.users.findById(id);
+    if (!user) throw errors.notFound('Account');
+    return presentUser({ ...user, ...(await ctx.repos.users.limits(id)) });
+  };
+
   route(router, api.admin.users, async ({ query }) => {
     const { users, total } = await ctx.repos.users.list(query);
+    return { users: users.map(presentUser), total };
+  });
+
+  route(router, api.admin.changeUser, async ({ params: { id }, body }, req) => {
+    const before = await listed(id);
+    if (body.role !== undefined && body.role !== before.role) {
+      if (id === req.user!.id) throw errors.ownAccount('You cannot take away your own admin role here.');
+      await ctx.repos.users.setRole(id, body.role);
+      await audit(req, 'admin_role_change', id, { from: before.role, to: body.role });
+    }
+    const limits = { quotaMinutesPerMonth: body.quotaMinutesPerMonth, maxCallSeconds: body.maxCallSeconds };
+    const changed = Object.fromEntries(
+      Object.entries(limits).filter(([k, v]) => v !== undefined && v !== before[k as keyof typeof limits]),
+    );
+    if (Object.keys(changed).length) {
+      await ctx.repos.users.setLimits(id, changed);
+      await audit(req, 'admin_limits_change', id, { ...changed });
+    }
+    return { user: await listed(id) };
+  });
+
+  route(router, api.admin.disableUser, async ({ params: { id } }, req) => {
+    if (id === req.user!.id) throw errors.ownAccount('You cannot disable your own account.');
+    const was = await listed(id);
+    if (!(await ctx.repos.users.setDisabled(id, true))) throw errors.notFound('Account');
+    // The epoch moved on with the flag (every session is void); remove them from the store too.
+    await ctx.userSessions.endAll(id);
+    if (!was.disabledAt) await audit(req, 'admin_user_disabled', id);
+    req.log.info({ targetUserId: id }, 'account disabled by an admin');
+    return { user: await listed(id) };
+  });
+
+  route(router, api.admin.enableUser, async ({ params: { id } }, req) => {
+    const was = await listed(id);
+    if (!(await ctx.repos.users.setDisabled(id, false))) throw errors.notFound('Account');
+    if (was.disabledAt) await audit(req, 'admin_user_enabled', id);
+    req.log.info({ targetUserId: id }, 'account enabled by an admin');
+    return { user: await listed(id) };
+  });
+
+  route(router, api.admin.deleteUser, async ({ params: { id } }, req) => {
+    if (id === req.user!.id) throw errors.ownAccount('Delete your own account from Settings.');
+    const target = await listed(id);
+    // As an owner's own deletion: the account, its queued deliveries and account.deleted in one change.
+    await ctx.repos.transaction(async (repos) => {
+      await repos.webhooks.deleteForSubject(id);
+      await ctx.webhooks.emit({ type: 'account.deleted', userId: id, data: { userId: id } }, repos);
+      await repos.account.delete(id);
+    });
+    ctx.webhooks.onQueued();
+    await ctx.userSessions.endAll(id);
+    // The event outlives the account and names it by id only.
+    await audit(req, 'admin_user_deleted', id, { role: target.role });
+    req.log.info({ targetUserId: id }, 'account deleted by an admin');
+  });
+
+  route(router, api.admin.audit, async ({ query }) => {
+    const { events, total } = await ctx.repos.audit.search({
+      ...query,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+    });
     return {
-      users: users.map((u) => ({
-        id: u.id,
-        email: u.email,
-        displayName: u.displayName,
-        role: u.role,
-        createdAt: iso(u.createdAt)!,
+      events: events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        at: iso(e.createdAt)!,
+        actorId: e.actorId,
+        actorEmail: e.actorEmail,
+        targetId: e.targetId,
+        targetEmail: e.targetEmail,
+        ip: shownIp(e.ip),
+        details: e.details ?? {},
       })),
       total,
     };

@@ -20,7 +20,7 @@ declare module 'express-serve-static-core' {
 /**
  * Resolves req.user from the session cookie. A session is void when its user is gone, its epoch
  * is older than the user's (password changed, logged out everywhere), or it passed its absolute
- * lifetime; a void session is destroyed server-side.
+ * lifetime, or the account is disabled; a void session is destroyed server-side.
  */
 export function loadUser(ctx: AppContext) {
   return async (req: Request, _res: Response, next: NextFunction) => {
@@ -29,7 +29,7 @@ export function loadUser(ctx: AppContext) {
     if (!userId) return next();
     const user = await ctx.repos.users.findById(userId);
     const expired = s.createdAt !== undefined && Date.now() - s.createdAt > ctx.config.session.absoluteMs;
-    if (!user || user.sessionEpoch !== (s.epoch ?? 0) || expired) {
+    if (!user || user.disabledAt || user.sessionEpoch !== (s.epoch ?? 0) || expired) {
       await new Promise<void>((resolve) => s.destroy(() => resolve()));
       return next();
     }

@@ -73,6 +73,16 @@ export function authRouter(ctx: AppContext): Router {
       throw errors.invalidCredentials();
     }
     const user = found.user;
+    if (user.disabledAt) {
+      // Said only to someone who knows the password: the account is not revealed to others.
+      await ctx.repos.audit.record({
+        userId: user.id,
+        type: 'login_failed',
+        ip: req.ip,
+        details: { reason: 'account_disabled' },
+      });
+      throw errors.accountDisabled();
+    }
     if (needsRehash(found.passwordHash, params))
       await ctx.repos.users.upgradePasswordHash(user.id, await hashPassword(body.password, params));
     if (await twoFactor.isEnabled(user.id)) {

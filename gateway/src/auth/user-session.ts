@@ -2,6 +2,12 @@ import type { Request, Response } from 'express';
 import { SESSION_COOKIE } from '../sessions/session';
 import { coarseIp, describeDevice } from '../sessions/device';
 import type { UserSessions } from '../sessions/user-sessions';
+import { errors } from '../http/errors';
+
+/** Every sign-in passes here (session or pending second factor): a disabled account gets none. */
+function refuseDisabled(user: { disabledAt?: Date | null }) {
+  if (user.disabledAt) throw errors.accountDisabled();
+}
 
 const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
   new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
@@ -15,9 +21,10 @@ const promisify = (fn: (cb: (err?: unknown) => void) => void) =>
 export async function startUserSession(
   sessions: UserSessions,
   req: Request,
-  user: { id: string; sessionEpoch: number },
+  user: { id: string; sessionEpoch: number; disabledAt?: Date | null },
   createdAt = Date.now(),
 ) {
+  refuseDisabled(user);
   const guestConversationIds = req.session.guestConversationIds;
   const kept = { device: req.session.device, ipPrefix: req.session.ipPrefix };
   const renewing = req.session.userId === user.id;
@@ -59,7 +66,11 @@ export const PENDING_SECOND_FACTOR_MS = 5 * 60_000;
  * First factor accepted, second awaited: a fresh session id holding only the pending step (no
  * userId, so loadUser sees no user: it is not a session). Answers when it ends.
  */
-export async function startPendingSecondFactor(req: Request, user: { id: string; sessionEpoch: number }) {
+export async function startPendingSecondFactor(
+  req: Request,
+  user: { id: string; sessionEpoch: number; disabledAt?: Date | null },
+) {
+  refuseDisabled(user);
   const expiresAt = Date.now() + PENDING_SECOND_FACTOR_MS;
   const guestConversationIds = req.session.guestConversationIds;
   await promisify((cb) => req.session.regenerate(cb));

@@ -33,6 +33,14 @@ export const errors = {
     new AppError(403, 'token_not_allowed', 'This route takes the session cookie only, not an API token.'),
   insufficientScope: (needed: readonly string[]) =>
     new AppError(403, 'insufficient_scope', `The API token lacks the scope this route needs.`, { needed }),
+  /** Sign-in by any method refused while an admin has the account disabled. */
+  accountDisabled: () =>
+    new AppError(
+      403,
+      'account_disabled',
+      'This account has been disabled by an administrator. Contact them to enable it.',
+    ),
+  ownAccount: (message: string) => new AppError(400, 'own_account', message),
   notFound: (what = 'Resource') => new AppError(404, 'not_found', `${what} not found.`),
   conflict: (code: ErrorCode, message: string) => new AppError(409, code, message),
   payloadTooLarge: () => new AppError(413, 'payload_too_large', 'The request body is too large.'),

@@ -83,6 +83,7 @@ export function oidcRouter(ctx: AppContext): Router {
         return res.redirect(303, `/settings?linked=${p.id}#security`);
       }
       const { user, created } = await completeLogin(ctx, account);
+      if (user.disabledAt) throw new OidcFailure('oidc_account_disabled', 'account disabled by an admin');
       if (!created && (await twoFactorService(ctx).isEnabled(user.id))) {
         // A provider sign-in does not bypass the account's own second factor.
         await startPendingSecondFactor(req, user);

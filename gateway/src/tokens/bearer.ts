@@ -28,6 +28,7 @@ export function bearerAuth(ctx: AppContext) {
     const token = await ctx.repos.apiTokens.findActiveByHash(hashToken(m[1]!));
     const user = token && (await ctx.repos.users.findById(token.userId));
     if (!token || !user) return next(errors.unauthenticated('The API token is unknown, revoked or expired.'));
+    if (user.disabledAt) return next(errors.accountDisabled());
     req.apiToken = { id: token.id, scopes: token.scopes as TokenScope[] };
     req.user = {
       id: user.id,

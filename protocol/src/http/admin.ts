@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime } from './common';
+import { IdParams, IsoDateTime } from './common';
 import { UsageCostQuery, UsageFigures, UsageMonth } from './account';
 import { ConversationStatus } from './conversations';
 import { defineRoute } from './route';
@@ -9,6 +9,8 @@ export const AdminPage = z.strictObject({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 export const AdminConversationsQuery = AdminPage.extend({ userId: z.string().uuid().optional() });
+/** `q`: part of an email or display name, any case. */
+export const AdminUsersQuery = AdminPage.extend({ q: z.string().trim().max(200).optional() });
 
 export const AdminUser = z.object({
   id: z.string().uuid(),
@@ -16,7 +18,57 @@ export const AdminUser = z.object({
   displayName: z.string(),
   role: z.enum(['user', 'admin']),
   createdAt: IsoDateTime,
+  /** Set while the account is disabled. */
+  disabledAt: IsoDateTime.nullable(),
+  /** The account's own limits; null: the configured default. */
+  quotaMinutesPerMonth: z.number().nullable(),
+  maxCallSeconds: z.number().int().nullable(),
 });
+export type AdminUser = z.infer<typeof AdminUser>;
+
+/** Same bounds as the admin command (`limits`); null puts the configured default back. */
+export const QuotaMinutes = z.number().min(0).max(1_000_000);
+export const MaxCallSeconds = z.number().int().min(1).max(86_400);
+/** At least one field: the role, or either limit. */
+export const AdminUserChange = z
+  .strictObject({
+    role: z.enum(['user', 'admin']).optional(),
+    quotaMinutesPerMonth: QuotaMinutes.nullable().optional(),
+    maxCallSeconds: MaxCallSeconds.nullable().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'Change at least one field.' });
+export type AdminUserChange = z.input<typeof AdminUserChange>;
+
+/**
+ * Audit filters. `actor`/`target`: an account id, or an email (any case); `target` is the account
+ * acted on (an account's own events: itself). `from` inclusive, `to` exclusive.
+ */
+export const AdminAuditQuery = AdminPage.extend({
+  actor: z.string().trim().min(1).max(320).optional(),
+  target: z.string().trim().min(1).max(320).optional(),
+  type: z
+    .string()
+    .regex(/^[a-z0-9_+]{1,64}$/, 'an event type such as login_failed')
+    .optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+/**
+ * One audit event. Emails are null once an account is deleted (the id stays, pseudonymous); the IP
+ * is coarse (IPv4 /24, IPv6 /48); details hold facts (which fields, why), never secrets or text.
+ */
+export const AdminAuditEvent = z.object({
+  id: z.string(),
+  type: z.string(),
+  at: IsoDateTime,
+  actorId: z.string().uuid().nullable(),
+  actorEmail: z.string().nullable(),
+  targetId: z.string().uuid().nullable(),
+  targetEmail: z.string().nullable(),
+  ip: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AdminAuditEvent = z.infer<typeof AdminAuditEvent>;
 /** Metadata only: no title, no transcript. */
 export const AdminConversation = z.object({
   id: z.string().uuid(),
@@ -51,7 +103,7 @@ export const adminRoutes = {
     path: '/api/admin/users',
     summary: 'All accounts, newest first (admins only; 404 for everyone else).',
     auth: 'admin',
-    query: AdminPage,
+    query: AdminUsersQuery,
     response: z.object({ users: z.array(AdminUser), total: z.number().int() }),
   }),
   conversations: defineRoute({
@@ -71,5 +123,54 @@ export const adminRoutes = {
     auth: 'admin',
     query: UsageCostQuery,
     response: AdminUsage,
+  }),
+
+  changeUser: defineRoute({
+    method: 'patch',
+    path: '/api/admin/users/:id',
+    summary:
+      "Change an account's role or its own limits (null: the configured default); audited as admin_role_change / admin_limits_change (admins only; 404 for everyone else).",
+    auth: 'admin',
+    params: IdParams,
+    body: AdminUserChange,
+    response: z.object({ user: AdminUser }),
+    errors: { 400: 'own_account (an admin cannot take away their own admin role)', 404: 'not_found (no such account)' },
+  }),
+  disableUser: defineRoute({
+    method: 'post',
+    path: '/api/admin/users/:id/disable',
+    summary:
+      'Disable an account: every session and sign-in ends, API tokens stop working, sign-in answers 403 account_disabled until enabled; audited (admins only; 404 for everyone else).',
+    auth: 'admin',
+    params: IdParams,
+    response: z.object({ user: AdminUser }),
+    errors: { 400: 'own_account (an admin cannot disable themselves)', 404: 'not_found (no such account)' },
+  }),
+  enableUser: defineRoute({
+    method: 'post',
+    path: '/api/admin/users/:id/enable',
+    summary: 'Enable a disabled account again; audited (admins only; 404 for everyone else).',
+    auth: 'admin',
+    params: IdParams,
+    response: z.object({ user: AdminUser }),
+    errors: { 404: 'not_found (no such account)' },
+  }),
+  deleteUser: defineRoute({
+    method: 'delete',
+    path: '/api/admin/users/:id',
+    summary:
+      'Delete an account and everything it owns (as its owner can); its sessions end, account.deleted is sent; the audit event keeps only its id (admins only; 404 for everyone else).',
+    auth: 'admin',
+    params: IdParams,
+    errors: { 400: 'own_account (delete your own account from Settings)', 404: 'not_found (no such account)' },
+  }),
+  audit: defineRoute({
+    method: 'get',
+    path: '/api/admin/audit',
+    summary:
+      "Every account's audit events, newest first, filtered by actor, target, type and time (admins only; 404 for everyone else).",
+    auth: 'admin',
+    query: AdminAuditQuery,
+    response: z.object({ events: z.array(AdminAuditEvent), total: z.number().int() }),
   }),
 };
