@@ -6,15 +6,14 @@ import { startStack, type Stack } from '@parley/testkit/stack';
 import { registerUser, waitFor } from './helpers';
 
 /**
- * Issue 17, provider failover mid-call: for the LLM and the TTS the primary provider fails
+ * Issue 17, provider failover mid-call: for the STT, the LLM and the TTS the primary provider fails
  * in the middle of a call (its fake's fault knob, set after a first exchange the primary served),
  * the agents FallbackAdapter hands the stage to the next provider, and:
  *   - the caller's next sentence is heard, answered, and the answer is heard (rtc-node caller);
  *   - the stored turns say which provider served them (metrics.servedBy): primary before, fallback after;
  *   - /readyz and /api/providers name the failing provider and its fallback (the web banner reads the latter).
- * The STT case (OpenAI realtime socket dropped, Deepgram behind it) is not here yet: run on this
- * machine, no failover was reported within 30 s of the drop (see docs/agent.md, Failover).
- * The code below still handles an 'stt' case (the fallback hears the second sentence).
+ * For the STT the OpenAI realtime socket is dropped and reconnects refused; Deepgram behind it hears
+ * the second sentence (agent/src/providers/openai-stt.ts makes the drop a failure the adapter sees).
  */
 
 const SAID = ['tell me about the moon', 'and what about the sun'];
@@ -34,6 +33,15 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  {
+    stage: 'stt',
+    fault: 'connection dropped, reconnects refused (OpenAI realtime transcription)',
+    primary: 'openai',
+    fallback: 'deepgram',
+    agentEnv: () => ({ STT_PROVIDER: 'openai', OPENAI_STT_REALTIME: 'true' }),
+    inject: (s) => void (s.fakes.openai.faults.realtime = 'drop'),
+    hits: (s) => s.fakes.openai.faultsInjected.realtime,
+  },
   {
     stage: 'llm',
     fault: 'HTTP 500 (OpenAI chat completions)',

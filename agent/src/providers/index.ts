@@ -35,6 +35,7 @@ import {
 import { languageName } from '../agent';
 import type { StageChain } from './health';
 import { createLocalStt, createLocalTts, createOfflineLlm } from './local/index';
+import { OpenAiStt } from './openai-stt';
 
 export interface ProviderConfig {
   providers: ActiveProviders;
@@ -82,7 +83,7 @@ function buildStt(kind: SttProvider, env: ProviderEnv, prefs: Preferences, vad?:
         ...(env.DEEPGRAM_BASE_URL ? { baseUrl: env.DEEPGRAM_BASE_URL } : {}),
       });
     case 'openai':
-      return new openai.STT({
+      return new OpenAiStt({
         apiKey: env.OPENAI_API_KEY!,
         model: env.OPENAI_STT_MODEL,
         language: prefs.language,
