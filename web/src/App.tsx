@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react';
 import { Route, Routes } from 'react-router-dom';
+import { RequireAdmin } from './auth/RequireAdmin';
 import { RequireUser } from './auth/RequireUser';
 import { Layout } from './components/Layout';
 import { Loading } from './components/Loading';
@@ -16,6 +17,7 @@ const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const HistoryPage = lazy(() => import('./pages/HistoryPage'));
 const ConversationPage = lazy(() => import('./pages/ConversationPage'));
 const SharedPage = lazy(() => import('./pages/SharedPage'));
+const AdminPage = lazy(() => import('./admin/AdminPage'));
 const ForgotPasswordPage = lazy(() =>
   import('./pages/ForgotPasswordPage').then((m) => ({ default: m.ForgotPasswordPage })),
 );
@@ -111,6 +113,16 @@ export function App() {
                 <ConversationPage />
               </Suspense>
             </RequireUser>
+          }
+        />
+        <Route
+          path="admin"
+          element={
+            <RequireAdmin>
+              <Suspense fallback={<Loading />}>
+                <AdminPage />
+              </Suspense>
+            </RequireAdmin>
           }
         />
         <Route path="*" element={<NotFoundPage />} />

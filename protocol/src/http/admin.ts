@@ -82,6 +82,7 @@ export const AdminConversation = z.object({
   turnCount: z.number(),
   endReason: z.string().nullable(),
 });
+export type AdminConversation = z.infer<typeof AdminConversation>;
 
 /** One account's usage and estimated cost in a month (admins only). */
 export const AdminUsage = z.object({
@@ -96,6 +97,7 @@ export const AdminUsage = z.object({
     }),
   ),
 });
+export type AdminUsage = z.infer<typeof AdminUsage>;
 
 export const adminRoutes = {
   users: defineRoute({

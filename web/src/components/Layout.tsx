@@ -45,6 +45,11 @@ export function Layout() {
                 <li>
                   <NavLink to="/settings">{t('nav.settings')}</NavLink>
                 </li>
+                {user.role === 'admin' && (
+                  <li>
+                    <NavLink to="/admin">{t('nav.admin')}</NavLink>
+                  </li>
+                )}
                 <li className="nav-user">
                   <span className="nav-user-name" title={t('nav.signedInAs', { name: user.displayName })}>
                     <span className="visually-hidden">{t('nav.signedInAs', { name: user.displayName })}</span>

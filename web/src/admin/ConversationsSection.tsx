@@ -1,0 +1,102 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { listConversations, type AdminConversation } from '../api/admin';
+import { errorMessage } from '../api/client';
+import { Alert } from '../components/Alert';
+import { endReasonText } from '../lib/end-reasons';
+import { formatDateTime, formatDuration, formatNumber } from '../lib/format';
+import { Pager } from './Pager';
+
+const PAGE = 25;
+
+/** Every conversation as metadata (never a title or transcript), optionally one account's. */
+export function ConversationsSection({
+  userId,
+  userEmail,
+  onShowAll,
+}: {
+  userId?: string | undefined;
+  userEmail?: string | undefined;
+  onShowAll: () => void;
+}) {
+  const { t } = useTranslation();
+  const [offset, setOffset] = useState(0);
+  const [list, setList] = useState<{ conversations: AdminConversation[]; total: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => setOffset(0), [userId]);
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    listConversations({ userId, limit: PAGE, offset })
+      .then((l) => live && setList(l))
+      .catch((e) => live && setError(errorMessage(e)));
+    return () => {
+      live = false;
+    };
+  }, [userId, offset]);
+
+  return (
+    <section className="card" aria-labelledby="admin-conv-title">
+      <h2 id="admin-conv-title" className="admin-section-title">
+        {t('admin.conversations')}
+      </h2>
+      <p className="muted small">{t('admin.convNote')}</p>
+      {userId && (
+        <p className="admin-filter-note">
+          {t('admin.oneAccount', { who: userEmail ?? userId })}{' '}
+          <button type="button" className="link-button" onClick={onShowAll}>
+            {t('admin.showAll')}
+          </button>
+        </p>
+      )}
+      {error && <Alert title={t('admin.loadFailed')}>{error}</Alert>}
+      {list &&
+        (list.conversations.length === 0 ? (
+          <p className="muted">{t('admin.noConversations')}</p>
+        ) : (
+          <div className="table-scroll">
+            <table className="usage-cost-table admin-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('admin.started')}</th>
+                  {!userId && <th scope="col">{t('admin.account')}</th>}
+                  <th scope="col">{t('admin.status')}</th>
+                  <th scope="col" className="wide-only">
+                    {t('admin.language')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('admin.duration')}
+                  </th>
+                  <th scope="col" className="num wide-only">
+                    {t('admin.turns')}
+                  </th>
+                  <th scope="col" className="wide-only">
+                    {t('admin.endReason')}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.conversations.map((c) => (
+                  <tr key={c.id}>
+                    <td>{formatDateTime(c.startedAt ?? c.createdAt)}</td>
+                    {!userId && (
+                      <td>
+                        <code title={c.userId}>{c.userId.slice(0, 8)}</code>
+                      </td>
+                    )}
+                    <td>{c.status}</td>
+                    <td className="wide-only">{c.language}</td>
+                    <td className="num">{formatDuration(c.durationMs)}</td>
+                    <td className="num wide-only">{formatNumber(c.turnCount)}</td>
+                    <td className="wide-only">{endReasonText(c.endReason) ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      {list && <Pager offset={offset} limit={PAGE} total={list.total} onOffset={setOffset} />}
+    </section>
+  );
+}

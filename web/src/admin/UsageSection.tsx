@@ -1,0 +1,130 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { getUsage, type AdminUsage } from '../api/admin';
+import { errorMessage } from '../api/client';
+import { Alert } from '../components/Alert';
+import { formatDuration, formatMonth, formatNumber, formatUsd } from '../lib/format';
+
+/** YYYY-MM of the month `delta` months from `month`. */
+function shiftMonth(month: string, delta: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1 + delta, 1)).toISOString().slice(0, 7);
+}
+
+/** Every account's usage and estimated cost for a UTC month, costliest first (GET /api/admin/usage). */
+export function UsageSection() {
+  const { t } = useTranslation();
+  const [month, setMonth] = useState<string | undefined>(undefined);
+  const [usage, setUsage] = useState<AdminUsage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    getUsage(month)
+      .then((u) => live && setUsage(u))
+      .catch((e) => live && setError(errorMessage(e)));
+    return () => {
+      live = false;
+    };
+  }, [month]);
+
+  if (error) return <Alert title={t('admin.loadFailed')}>{error}</Alert>;
+  if (!usage) return null;
+  const current = new Date().toISOString().slice(0, 7);
+  const sum = (k: 'costUsd' | 'calls' | 'minutes') => usage.users.reduce((n, u) => n + u[k], 0);
+  const unpriced = usage.users.some((u) => u.unpriced);
+  return (
+    <section className="usage-cost card" aria-labelledby="admin-usage-title">
+      <div className="usage-cost-head">
+        <h2 id="admin-usage-title">
+          {t('admin.usage')} · {formatMonth(usage.month)}
+        </h2>
+        <div className="usage-cost-nav">
+          <button type="button" className="button" onClick={() => setMonth(shiftMonth(usage.month, -1))}>
+            ‹ {t('cost.previous')}
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={usage.month >= current}
+            onClick={() => setMonth(shiftMonth(usage.month, 1))}
+          >
+            {t('cost.next')} ›
+          </button>
+        </div>
+      </div>
+      <dl className="usage">
+        <div className="usage-item">
+          <dt>{t('cost.estimated')}</dt>
+          <dd>{formatUsd(sum('costUsd'))}</dd>
+        </div>
+        <div className="usage-item">
+          <dt>{t('cost.calls')}</dt>
+          <dd>{formatNumber(sum('calls'))}</dd>
+        </div>
+        <div className="usage-item">
+          <dt>{t('cost.minutes')}</dt>
+          <dd>{formatNumber(sum('minutes'), 1)}</dd>
+        </div>
+        <div className="usage-item">
+          <dt>{t('admin.activeAccounts')}</dt>
+          <dd>{formatNumber(usage.users.length)}</dd>
+        </div>
+      </dl>
+      {usage.users.length === 0 ? (
+        <p className="muted">{t('cost.none')}</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="usage-cost-table admin-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('admin.account')}</th>
+                <th scope="col" className="num">
+                  {t('cost.calls')}
+                </th>
+                <th scope="col" className="num">
+                  {t('cost.minutes')}
+                </th>
+                <th scope="col" className="num wide-only">
+                  {t('cost.recognized')}
+                </th>
+                <th scope="col" className="num wide-only">
+                  {t('cost.llmTokens')}
+                </th>
+                <th scope="col" className="num wide-only">
+                  {t('cost.characters')}
+                </th>
+                <th scope="col" className="num">
+                  {t('cost.cost')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {usage.users.map((u) => (
+                <tr key={u.userId}>
+                  <td className="admin-email">{u.email}</td>
+                  <td className="num">{formatNumber(u.calls)}</td>
+                  <td className="num">{formatNumber(u.minutes, 1)}</td>
+                  <td className="num wide-only">{formatDuration(u.sttAudioSeconds * 1000)}</td>
+                  <td className="num wide-only">
+                    {formatNumber(u.llmPromptTokens)} / {formatNumber(u.llmCompletionTokens)}
+                  </td>
+                  <td className="num wide-only">{formatNumber(u.ttsCharacters)}</td>
+                  <td className="num">
+                    {formatUsd(u.costUsd)}
+                    {u.unpriced ? ' *' : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p className="muted small">
+        {t('cost.note')}
+        {unpriced ? ` * ${t('cost.unpriced')}` : ''}
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,17 @@
+import { api, type AdminUserChange, type QueryOf } from '@parley/protocol';
+import { call } from './client';
+
+export type { AdminAuditEvent, AdminConversation, AdminUsage, AdminUser } from '@parley/protocol';
+
+/** The admin console's routes (protocol/src/http/admin.ts); each answers 404 to anyone but an admin. */
+export const listUsers = (query: QueryOf<typeof api.admin.users>) => call(api.admin.users, { query });
+export const changeUser = async (id: string, body: AdminUserChange) =>
+  (await call(api.admin.changeUser, { params: { id }, body })).user;
+export const disableUser = async (id: string) => (await call(api.admin.disableUser, { params: { id } })).user;
+export const enableUser = async (id: string) => (await call(api.admin.enableUser, { params: { id } })).user;
+export const deleteUser = (id: string) => call(api.admin.deleteUser, { params: { id } });
+export const listConversations = (query: QueryOf<typeof api.admin.conversations>) =>
+  call(api.admin.conversations, { query });
+/** One UTC month (YYYY-MM; default: this one). */
+export const getUsage = (month?: string) => call(api.admin.usage, { query: month ? { month } : {} });
+export const listAudit = (query: QueryOf<typeof api.admin.audit>) => call(api.admin.audit, { query });
