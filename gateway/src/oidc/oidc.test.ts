@@ -71,6 +71,23 @@ describe('OpenID Connect sign-in (real provider, real gateway)', () => {
     ]);
   });
 
+  it('refuses a provider sign-in to an account an admin disabled, back to the login page with the reason', async () => {
+    const email = uniqueEmail('dora');
+    idp.addAccount({ login: 'dora', email, emailVerified: true, name: 'Dora' });
+    const first = client();
+    expect(location(await signIn(first, 'dora'))).toMatch(/^\/signed-in/);
+    const user = await me(first);
+    await gw.ctx.repos.users.setDisabled(user.id, true);
+    expect(await me(first)).toBeUndefined();
+    const c = client();
+    const r = await signIn(c, 'dora');
+    expect(r.status).toBe(303);
+    expect(location(r)).toBe('/login?oidc_error=oidc_account_disabled');
+    expect(await me(c)).toBeUndefined();
+    await gw.ctx.repos.users.setDisabled(user.id, false);
+    expect(location(await signIn(client(), 'dora'))).toMatch(/^\/signed-in/);
+  });
+
   it('sends the browser to the provider with PKCE (S256), state, nonce and the fixed callback URL', async () => {
     const c = client();
     const url = await start(c);

@@ -66,6 +66,21 @@ describe('passkeys over HTTP (software authenticator)', () => {
     expect(again.body.error.code).toBe('passkey_failed');
   });
 
+  it('refuses a passkey sign-in to an account an admin disabled (account_disabled), and lets it in once enabled', async () => {
+    const { user, auth } = await withPasskey();
+    await gw.ctx.repos.users.setDisabled(user.id, true);
+    const c = new RecordingClient(gw.url);
+    const r = await c.post('/api/auth/passkey', { credential: auth.get(await signInOptions(c)) });
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('account_disabled');
+    expect((await c.get('/api/auth/me')).status).toBe(401);
+    await gw.ctx.repos.users.setDisabled(user.id, false);
+    const again = new RecordingClient(gw.url);
+    expect((await again.post('/api/auth/passkey', { credential: auth.get(await signInOptions(again)) })).status).toBe(
+      200,
+    );
+  });
+
   it('refuses an expired challenge', async () => {
     const { auth } = await withPasskey();
     const c = new RecordingClient(gw.url);
