@@ -115,6 +115,153 @@ const routeKey = (c: RouteContract) => `${c.method.toUpperCase()} ${c.path}`;
 const matches = (c: RouteContract, method: string, pathname: string) =>
   c.method.toUpperCase() === method && new RegExp(`^${c.path.replace(/:\w+/g, '[^/]+')}$`).test(pathname);
 
+/** The admin console's routes (answered for any signed-in shot; only an admin's page asks). */
+const ADMIN_IDS = ['0b7e3c1a-5f2d-4e8b-9a6c-1d2e3f4a5b6c', '5d1f0c2e-7a3b-4c8d-9e0f-000000000002'] as const;
+const adminUsers: ResponseOf<typeof api.admin.users> = {
+  total: 3,
+  users: [
+    {
+      id: ADMIN_IDS[1],
+      email: 'bartholomew.longname-surname@example.org',
+      displayName: 'Bartholomew',
+      role: 'user',
+      createdAt: '2025-05-10T08:00:00.000Z',
+      disabledAt: '2025-05-11T09:00:00.000Z',
+      quotaMinutesPerMonth: 120,
+      maxCallSeconds: 900,
+    },
+    {
+      id: '5d1f0c2e-7a3b-4c8d-9e0f-000000000003',
+      email: 'grace@example.com',
+      displayName: 'Grace',
+      role: 'user',
+      createdAt: '2025-05-03T08:00:00.000Z',
+      disabledAt: null,
+      quotaMinutesPerMonth: null,
+      maxCallSeconds: null,
+    },
+    {
+      id: ADMIN_IDS[0],
+      email: 'ada@example.com',
+      displayName: 'Ada',
+      role: 'admin',
+      createdAt: '2025-05-01T08:00:00.000Z',
+      disabledAt: null,
+      quotaMinutesPerMonth: null,
+      maxCallSeconds: null,
+    },
+  ],
+};
+const adminAnswers: Array<[RouteContract, (url: URL) => Reply]> = [
+  [api.admin.users, () => ok(api.admin.users, adminUsers)],
+  [
+    api.admin.conversations,
+    () =>
+      ok(api.admin.conversations, {
+        total: 3,
+        conversations: [0, 1, 2].map((i) => ({
+          id: `9a8b7c6d-0000-4000-8000-00000000000${i}`,
+          userId: ADMIN_IDS[i % 2]!,
+          status: i === 0 ? ('active' as const) : ('ended' as const),
+          language: i === 2 ? 'es' : 'en',
+          createdAt: t(i * 600),
+          startedAt: t(i * 600 + 2),
+          endedAt: i === 0 ? null : t(i * 600 + 240),
+          durationMs: i === 0 ? null : 238_000,
+          turnCount: 4 + i * 3,
+          endReason: i === 0 ? null : i === 1 ? 'caller_left' : 'limit_reached',
+        })),
+      }),
+  ],
+  [
+    api.admin.usage,
+    () =>
+      ok(api.admin.usage, {
+        month: '2025-05',
+        currency: 'USD',
+        users: [
+          {
+            userId: ADMIN_IDS[1],
+            email: 'bartholomew.longname-surname@example.org',
+            calls: 14,
+            minutes: 93.4,
+            sttAudioSeconds: 2_950,
+            llmPromptTokens: 182_400,
+            llmCompletionTokens: 21_300,
+            ttsCharacters: 48_200,
+            costUsd: 3.4172,
+            unpriced: false,
+          },
+          {
+            userId: ADMIN_IDS[0],
+            email: 'ada@example.com',
+            calls: 2,
+            minutes: 6.5,
+            sttAudioSeconds: 210,
+            llmPromptTokens: 9_800,
+            llmCompletionTokens: 1_450,
+            ttsCharacters: 3_100,
+            costUsd: 0.2411,
+            unpriced: true,
+          },
+        ],
+      }),
+  ],
+  [
+    api.admin.audit,
+    () =>
+      ok(api.admin.audit, {
+        total: 4,
+        events: [
+          {
+            id: '104',
+            type: 'admin_user_disabled',
+            at: t(900),
+            actorId: ADMIN_IDS[0],
+            actorEmail: 'ada@example.com',
+            targetId: ADMIN_IDS[1],
+            targetEmail: 'bartholomew.longname-surname@example.org',
+            ip: '203.0.113.x',
+            details: {},
+          },
+          {
+            id: '103',
+            type: 'admin_limits_change',
+            at: t(840),
+            actorId: ADMIN_IDS[0],
+            actorEmail: 'ada@example.com',
+            targetId: ADMIN_IDS[1],
+            targetEmail: 'bartholomew.longname-surname@example.org',
+            ip: '203.0.113.x',
+            details: { quotaMinutesPerMonth: 120, maxCallSeconds: 900 },
+          },
+          {
+            id: '102',
+            type: 'login_failed',
+            at: t(600),
+            actorId: ADMIN_IDS[1],
+            actorEmail: 'bartholomew.longname-surname@example.org',
+            targetId: ADMIN_IDS[1],
+            targetEmail: 'bartholomew.longname-surname@example.org',
+            ip: '2001:db8:1::/48',
+            details: { reason: 'wrong_password' },
+          },
+          {
+            id: '101',
+            type: 'admin_role_change',
+            at: t(0),
+            actorId: null,
+            actorEmail: null,
+            targetId: ADMIN_IDS[0],
+            targetEmail: 'ada@example.com',
+            ip: null,
+            details: { from: 'user', to: 'admin', via: 'cli' },
+          },
+        ],
+      }),
+  ],
+];
+
 async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record<string, Reply> }) {
   const answers: Array<[RouteContract, (url: URL) => Reply | Promise<Reply>]> = [
     [
@@ -425,6 +572,7 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
           ],
         }),
     ],
+    ...adminAnswers,
     [api.auth.login, () => refuse(401, 'invalid_credentials', 'Email or password is incorrect.')],
     [api.auth.register, () => refuse(409, 'email_taken', 'An account with this email already exists.')],
   ];
@@ -504,7 +652,62 @@ const spanish: Record<string, Reply> = {
     preferences: { ttsVoice: null, language: 'es', favoriteTopics: ['vela'], systemPrompt: '', memory: false },
   }),
 };
+/** Ada is an admin. */
+const asAdmin: Record<string, Reply> = {
+  [routeKey(api.auth.me)]: ok(api.auth.me, { user: { ...user, role: 'admin' } }),
+};
 const shots: Shot[] = [
+  {
+    name: 'admin-users',
+    path: '/admin',
+    loggedIn: true,
+    overrides: asAdmin,
+    act: async (p) => void (await p.getByText('grace@example.com').waitFor()),
+  },
+  {
+    name: 'admin-user-edit',
+    path: '/admin',
+    loggedIn: true,
+    overrides: asAdmin,
+    act: async (p) => {
+      const card = p.getByRole('listitem', { name: 'bartholomew.longname-surname@example.org' });
+      await card.getByRole('button', { name: 'Role and limits' }).click();
+      await card.getByLabel('Longest call (seconds)').waitFor();
+    },
+  },
+  {
+    name: 'admin-user-delete',
+    path: '/admin',
+    loggedIn: true,
+    overrides: asAdmin,
+    act: async (p) => {
+      const card = p.getByRole('listitem', { name: 'grace@example.com' });
+      await card.getByRole('button', { name: 'Delete…' }).click();
+      await card.getByLabel('Email of the account').fill('grace@');
+    },
+  },
+  {
+    name: 'admin-conversations',
+    path: '/admin?tab=conversations',
+    loggedIn: true,
+    overrides: asAdmin,
+    act: async (p) => void (await p.getByRole('table').waitFor()),
+  },
+  {
+    name: 'admin-usage',
+    path: '/admin?tab=usage',
+    loggedIn: true,
+    overrides: asAdmin,
+    act: async (p) => void (await p.getByRole('table').waitFor()),
+  },
+  {
+    name: 'admin-audit',
+    path: '/admin?tab=audit',
+    loggedIn: true,
+    overrides: asAdmin,
+    act: async (p) => void (await p.getByText('admin_limits_change').waitFor()),
+  },
+  { name: 'admin-not-admin', path: '/admin', loggedIn: true },
   {
     name: 'history-es',
     path: '/history',

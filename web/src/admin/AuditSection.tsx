@@ -69,7 +69,7 @@ export function AuditSection({ initialTarget }: { initialTarget: string }) {
       <h2 id="admin-audit-title" className="visually-hidden">
         {t('admin.audit')}
       </h2>
-      <form className="history-filters" onSubmit={apply} aria-label={t('admin.auditFilters')}>
+      <form className="history-filters admin-audit-filters" onSubmit={apply} aria-label={t('admin.auditFilters')}>
         <div className="field field-grow">
           <label htmlFor="audit-actor">{t('admin.actor')}</label>
           <input id="audit-actor" value={form.actor} placeholder={t('admin.whoHint')} onChange={set('actor')} />
@@ -90,7 +90,7 @@ export function AuditSection({ initialTarget }: { initialTarget: string }) {
           <label htmlFor="audit-to">{t('admin.to')}</label>
           <input id="audit-to" type="date" value={form.to} onChange={set('to')} />
         </div>
-        <div className="field filter-buttons">
+        <div className="field admin-filter-actions">
           <button type="submit" className="button">
             {t('admin.filter')}
           </button>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getUsage, type AdminUsage } from '../api/admin';
 import { errorMessage } from '../api/client';
@@ -9,6 +9,21 @@ import { formatDuration, formatMonth, formatNumber, formatUsd } from '../lib/for
 function shiftMonth(month: string, delta: number): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return new Date(Date.UTC(y, m - 1 + delta, 1)).toISOString().slice(0, 7);
+}
+
+/** An email that may wrap after its @, dots and dashes (a phone's narrow table), never mid-word. */
+function BreakableEmail({ email }: { email: string }) {
+  const parts = email.split(/(?<=[@.-])/);
+  return (
+    <>
+      {parts.map((p, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {p}
+        </Fragment>
+      ))}
+    </>
+  );
 }
 
 /** Every account's usage and estimated cost for a UTC month, costliest first (GET /api/admin/usage). */
@@ -103,7 +118,9 @@ export function UsageSection() {
             <tbody>
               {usage.users.map((u) => (
                 <tr key={u.userId}>
-                  <td className="admin-email">{u.email}</td>
+                  <td className="admin-email">
+                    <BreakableEmail email={u.email} />
+                  </td>
                   <td className="num">{formatNumber(u.calls)}</td>
                   <td className="num">{formatNumber(u.minutes, 1)}</td>
                   <td className="num wide-only">{formatDuration(u.sttAudioSeconds * 1000)}</td>
