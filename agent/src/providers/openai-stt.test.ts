@@ -21,7 +21,6 @@ const realtime = (Stt: typeof openaiPlugin.STT, f: FakeOpenAI) =>
 /** Feeds speech into a stream in (sped-up) real time; resolves when every frame is pushed. */
 async function speak(stream: stt.SpeechStream, pcm: Int16Array, sampleRate: number) {
   for (const frame of pcmToFrames(pcm, sampleRate, { frameMs: 20, leadSilenceMs: 300, tailSilenceMs: 1200 })) {
-    if (stream.closed) return;
     stream.pushFrame(frame);
     await new Promise((r) => setTimeout(r, 2));
   }
@@ -81,7 +80,11 @@ describe('OpenAI realtime STT when the server drops its socket mid-call', () => 
       sttInstances: [realtime(OpenAiStt, first), realtime(OpenAiStt, second)],
     });
     const availability: boolean[] = [];
-    adapter.on('stt_availability_changed', (ev) => availability.push(ev.available));
+    // The adapter's own event (typed loosely in 1.8.1, as in providers/health.ts).
+    (adapter as unknown as { on(e: string, l: (ev: { available: boolean }) => void): void }).on(
+      'stt_availability_changed',
+      (ev) => availability.push(ev.available),
+    );
     const stream = adapter.stream();
     const read = collect(adapter, stream, 10_000);
     await speak(stream, speech.pcm, speech.sampleRate);
