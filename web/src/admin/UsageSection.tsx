@@ -95,7 +95,7 @@ export function UsageSection() {
             <thead>
               <tr>
                 <th scope="col">{t('admin.account')}</th>
-                <th scope="col" className="num">
+                <th scope="col" className="num wide-only">
                   {t('cost.calls')}
                 </th>
                 <th scope="col" className="num">
@@ -121,7 +121,7 @@ export function UsageSection() {
                   <td className="admin-email">
                     <BreakableEmail email={u.email} />
                   </td>
-                  <td className="num">{formatNumber(u.calls)}</td>
+                  <td className="num wide-only">{formatNumber(u.calls)}</td>
                   <td className="num">{formatNumber(u.minutes, 1)}</td>
                   <td className="num wide-only">{formatDuration(u.sttAudioSeconds * 1000)}</td>
                   <td className="num wide-only">
