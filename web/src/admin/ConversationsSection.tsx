@@ -61,7 +61,9 @@ export function ConversationsSection({
                 <tr>
                   <th scope="col">{t('admin.started')}</th>
                   {!userId && <th scope="col">{t('admin.account')}</th>}
-                  <th scope="col">{t('admin.status')}</th>
+                  <th scope="col" className="wide-only">
+                    {t('admin.status')}
+                  </th>
                   <th scope="col" className="wide-only">
                     {t('admin.language')}
                   </th>
@@ -85,7 +87,7 @@ export function ConversationsSection({
                         <code title={c.userId}>{c.userId.slice(0, 8)}</code>
                       </td>
                     )}
-                    <td>{c.status}</td>
+                    <td className="wide-only">{c.status}</td>
                     <td className="wide-only">{c.language}</td>
                     <td className="num">{formatDuration(c.durationMs)}</td>
                     <td className="num wide-only">{formatNumber(c.turnCount)}</td>
