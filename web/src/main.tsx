@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
 import { AuthProvider } from './auth/AuthContext';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { initialLanguage, setUiLanguage } from './i18n';
 import { LanguageSync } from './i18n/LanguageSync';
 import './styles/base.css';
@@ -15,7 +16,10 @@ createRoot(document.getElementById('root')!).render(
     <BrowserRouter>
       <AuthProvider>
         <LanguageSync />
-        <App />
+        {/* The pages outside the layout (a shared conversation) and the layout itself. */}
+        <ErrorBoundary>
+          <App />
+        </ErrorBoundary>
       </AuthProvider>
     </BrowserRouter>
   </StrictMode>,

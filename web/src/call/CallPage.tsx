@@ -12,8 +12,10 @@ import { TranscriptView } from '../transcript/TranscriptView';
 import { useTranscriptSocket } from '../transcript/useTranscriptSocket';
 import { AgentPanel } from './AgentPanel';
 import { CallControls } from './CallControls';
+import { MicMeter } from './MicMeter';
 import { TypedMessage } from './TypedMessage';
 import { useCall } from './useCall';
+import { useAskBeforeLeaving } from './useAskBeforeLeaving';
 import { setActiveCall } from './activeCall';
 import '../styles/call.css';
 
@@ -37,16 +39,8 @@ export default function CallPage({ guest }: { guest: boolean }) {
   useEffect(() => {
     if (serverEnded && inCall) void end();
   }, [serverEnded, inCall, end]);
-  // Leaving the page (reload, close, another site) during a call asks first.
-  useEffect(() => {
-    if (!inCall) return;
-    const ask = (e: BeforeUnloadEvent) => {
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    window.addEventListener('beforeunload', ask);
-    return () => window.removeEventListener('beforeunload', ask);
-  }, [inCall]);
+  // Leaving the page (reload, close, another site, another page of the app) during a call asks first.
+  useAskBeforeLeaving(inCall, t('call.leaveConfirm'));
   // The agent cannot hear or speak and has left: hang up rather than leave the caller talking to no one.
   useEffect(() => {
     if (speechMissing && inCall) void end();
@@ -105,6 +99,7 @@ export default function CallPage({ guest }: { guest: boolean }) {
           {call.room && inCall ? (
             <RoomContext.Provider value={call.room}>
               <AgentPanel fallbackState={transcript.agentState} ended={transcript.ended} />
+              <MicMeter />
               <CallTimer running={call.phase === 'live'} />
               <CallControls onEnd={call.end} ready={call.phase === 'live'} />
               <RoomAudioRenderer />

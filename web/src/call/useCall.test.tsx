@@ -98,4 +98,14 @@ describe('useCall when the LiveKit node is lost', () => {
     await waitFor(() => expect(screen.getByTestId('phase').textContent).toBe('ended'));
     expect(api.rejoinCall).not.toHaveBeenCalled();
   });
+
+  it('hangs up when the page really goes away (pagehide), not on beforeunload (the caller may still stay)', async () => {
+    await startLive();
+    await act(async () => void window.dispatchEvent(new Event('beforeunload', { cancelable: true })));
+    expect(screen.getByTestId('phase').textContent).toBe('live');
+    await act(async () => void window.dispatchEvent(new Event('pagehide')));
+    await waitFor(() => expect(screen.getByTestId('phase').textContent).toBe('ended'));
+    expect(screen.getByTestId('problem').textContent).toBe(''); // leaving is not a problem
+    expect(api.rejoinCall).not.toHaveBeenCalled();
+  });
 });

@@ -64,7 +64,16 @@ export function useCall(): CallControl {
      * dispatched again.
      */
     const join = async (g: CallGrant, mic: LocalAudioTrack, rejoining = false): Promise<boolean> => {
-      const r = new Room({ adaptiveStream: false, dynacast: false, disconnectOnPageLeave: true });
+      // LiveKit's own page-leave handling disconnects on 'beforeunload' already, before the caller has
+      // answered the "leave the call?" dialog (and a "Stay" left them in a dead call): only a page
+      // that really goes away ('pagehide') hangs up.
+      const r = new Room({ adaptiveStream: false, dynacast: false, disconnectOnPageLeave: false });
+      const onPageHide = () => {
+        leaving.current = true;
+        void r.disconnect();
+      };
+      window.addEventListener('pagehide', onPageHide);
+      r.on(RoomEvent.Disconnected, () => window.removeEventListener('pagehide', onPageHide));
       r.on(RoomEvent.ConnectionStateChanged, (s) => setConnection(s));
       r.on(RoomEvent.Reconnected, () => {
         setJustReconnected(true);

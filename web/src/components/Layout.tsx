@@ -1,7 +1,8 @@
-import { Link, NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../auth/AuthContext';
 import { useActiveCall } from '../call/activeCall';
+import { ErrorBoundary } from './ErrorBoundary';
 import { LanguageSwitcher } from './LanguageSwitcher';
 import { ProvidersBanner } from './ProvidersBanner';
 import { RouteFocus } from './RouteFocus';
@@ -11,6 +12,7 @@ export function Layout() {
   const { user, logout, loadError } = useAuth();
   const activeCall = useActiveCall();
   const navigate = useNavigate();
+  const location = useLocation();
   const onLogout = async () => {
     await logout().catch(() => undefined);
     navigate('/');
@@ -87,7 +89,10 @@ export function Layout() {
         </div>
       )}
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        {/* A page that fails shows a way on inside the layout (header and navigation keep working). */}
+        <ErrorBoundary resetKey={location.pathname}>
+          <Outlet />
+        </ErrorBoundary>
       </main>
       <footer className="site-footer">
         <p>{t('nav.footer')}</p>

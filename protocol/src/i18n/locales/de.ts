@@ -48,6 +48,15 @@ const de = {
     text: 'Unter dieser Adresse gibt es nichts.',
     home: 'Zur Startseite',
   },
+  errorPage: {
+    title: 'Auf dieser Seite ist ein Problem aufgetreten',
+    text: 'Etwas auf dieser Seite ist fehlgeschlagen. Versuchen Sie es erneut oder gehen Sie zur Startseite; nichts Gespeichertes ist verloren.',
+    updatedTitle: 'Parley wurde aktualisiert',
+    updatedText:
+      'Diese Seite konnte einen Teil nicht laden, vermutlich weil eine neue Version installiert wurde. Laden Sie die Seite neu, um fortzufahren.',
+    reload: 'Seite neu laden',
+    home: 'Zur Startseite',
+  },
   auth: {
     email: 'E-Mail',
     password: 'Passwort',

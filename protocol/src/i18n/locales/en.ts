@@ -47,6 +47,15 @@ const en = {
     text: 'There is nothing at this address.',
     home: 'Go to the start page',
   },
+  errorPage: {
+    title: 'This page ran into a problem',
+    text: 'Something on this page failed. Try again, or go to the start page; nothing you saved is lost.',
+    updatedTitle: 'Parley has been updated',
+    updatedText:
+      'This page could not load its newest part, probably because a new version was installed. Reload to continue.',
+    reload: 'Reload the page',
+    home: 'Go to the start page',
+  },
   auth: {
     email: 'Email',
     password: 'Password',

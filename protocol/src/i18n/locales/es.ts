@@ -48,6 +48,15 @@ const es = {
     text: 'No hay nada en esta dirección.',
     home: 'Ir a la página de inicio',
   },
+  errorPage: {
+    title: 'Esta página tuvo un problema',
+    text: 'Algo falló en esta página. Vuelve a intentarlo o ve a la página de inicio; no se ha perdido nada de lo que guardaste.',
+    updatedTitle: 'Parley se ha actualizado',
+    updatedText:
+      'Esta página no pudo cargar una de sus partes, probablemente porque se instaló una versión nueva. Recarga para continuar.',
+    reload: 'Recargar la página',
+    home: 'Ir a la página de inicio',
+  },
   auth: {
     email: 'Correo electrónico',
     password: 'Contraseña',

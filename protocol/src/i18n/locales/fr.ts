@@ -48,6 +48,15 @@ const fr = {
     text: 'Il n’y a rien à cette adresse.',
     home: 'Aller à la page d’accueil',
   },
+  errorPage: {
+    title: 'Cette page a rencontré un problème',
+    text: 'Quelque chose a échoué sur cette page. Réessayez ou allez à la page d’accueil ; rien de ce que vous avez enregistré n’est perdu.',
+    updatedTitle: 'Parley a été mis à jour',
+    updatedText:
+      'Cette page n’a pas pu charger une de ses parties, sans doute parce qu’une nouvelle version a été installée. Rechargez pour continuer.',
+    reload: 'Recharger la page',
+    home: 'Aller à la page d’accueil',
+  },
   auth: {
     email: 'E-mail',
     password: 'Mot de passe',

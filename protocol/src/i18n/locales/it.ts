@@ -48,6 +48,15 @@ const it = {
     text: 'Non c’è niente a questo indirizzo.',
     home: 'Vai alla pagina iniziale',
   },
+  errorPage: {
+    title: 'Questa pagina ha avuto un problema',
+    text: 'Qualcosa in questa pagina non ha funzionato. Riprova o vai alla pagina iniziale; nulla di ciò che hai salvato è andato perso.',
+    updatedTitle: 'Parley è stato aggiornato',
+    updatedText:
+      'Questa pagina non ha potuto caricare una sua parte, probabilmente perché è stata installata una nuova versione. Ricarica per continuare.',
+    reload: 'Ricarica la pagina',
+    home: 'Vai alla pagina iniziale',
+  },
   auth: {
     email: 'Email',
     password: 'Password',

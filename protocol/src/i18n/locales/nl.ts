@@ -48,6 +48,15 @@ const nl = {
     text: 'Op dit adres staat niets.',
     home: 'Naar de startpagina',
   },
+  errorPage: {
+    title: 'Deze pagina liep tegen een probleem aan',
+    text: 'Er ging iets mis op deze pagina. Probeer het opnieuw of ga naar de startpagina; niets wat je hebt opgeslagen is verloren.',
+    updatedTitle: 'Parley is bijgewerkt',
+    updatedText:
+      'Deze pagina kon een onderdeel niet laden, waarschijnlijk omdat er een nieuwe versie is geïnstalleerd. Laad de pagina opnieuw om verder te gaan.',
+    reload: 'Pagina opnieuw laden',
+    home: 'Naar de startpagina',
+  },
   auth: {
     email: 'E-mail',
     password: 'Wachtwoord',

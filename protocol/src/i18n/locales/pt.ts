@@ -48,6 +48,15 @@ const pt = {
     text: 'Não há nada neste endereço.',
     home: 'Ir para a página inicial',
   },
+  errorPage: {
+    title: 'Esta página teve um problema',
+    text: 'Algo falhou nesta página. Tente de novo ou vá para a página inicial; nada do que guardou se perdeu.',
+    updatedTitle: 'O Parley foi atualizado',
+    updatedText:
+      'Esta página não conseguiu carregar uma das suas partes, provavelmente porque foi instalada uma nova versão. Recarregue para continuar.',
+    reload: 'Recarregar a página',
+    home: 'Ir para a página inicial',
+  },
   auth: {
     email: 'Email',
     password: 'Palavra-passe',

@@ -1,0 +1,137 @@
+/**
+ * Issue 23, browser: pages that tell the truth without a call stack — a gateway serving a copy of
+ * the built client over a real database.
+ * - History lists a call that never connected as such, dated by its creation (not 1970, not
+ *   "Untitled conversation"), and a call still going with an "In progress" badge.
+ * - After a redeploy removed the hashed chunk a page needs, opening that page shows a recoverable
+ *   message (not a blank page) inside the layout; "Reload the page" loads the new build.
+ */
+import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startTestGateway, type TestGateway } from '@parley/testkit';
+import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
+import { launchChromium, openPage, requireWebBuild, screenshot, WEB_DIST } from './support';
+
+describe('browser: history call states and a failed page chunk', () => {
+  let gw: TestGateway;
+  let browser: Browser;
+  let user: TestUser;
+  let dist: string;
+  const errors: string[] = [];
+  const created = new Date(Date.now() - 3 * 3600_000);
+
+  beforeAll(async () => {
+    requireWebBuild();
+    // A copy of the build, so the test can "redeploy" (remove a chunk) without touching web/dist.
+    dist = mkdtempSync(path.join(os.tmpdir(), 'parley-dist-'));
+    cpSync(WEB_DIST, dist, { recursive: true });
+    gw = await startTestGateway({ env: { ...HISTORY_TEST_ENV, WEB_DIST: dist } });
+    user = await registerUser(gw, 'noor');
+    // Oldest first: a finished call, a call that never connected, a call still going.
+    await seedConversation(gw.database.db, user.id, {
+      title: 'Tides and moons',
+      createdAt: new Date(Date.now() - 26 * 3600_000),
+    });
+    await seedConversation(gw.database.db, user.id, {
+      title: null,
+      status: 'created',
+      createdAt: created,
+      startedAt: null,
+      endedAt: null,
+      turns: [],
+    });
+    await seedConversation(gw.database.db, user.id, {
+      title: null,
+      status: 'active',
+      createdAt: new Date(Date.now() - 60_000),
+      endedAt: null,
+      turns: [{ role: 'agent', text: 'Hi, this is Parley.' }],
+    });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.stop();
+    if (dist) rmSync(dist, { recursive: true, force: true });
+  });
+
+  async function signIn(page: Page) {
+    await page.goto(`${gw.url}/login`);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await page.getByRole('link', { name: 'History' }).first().waitFor();
+  }
+
+  it('lists a never-connected call as such, dated by its creation, and a live call with a badge', async () => {
+    const page = await openPage(browser, errors);
+    await signIn(page);
+    await page.goto(`${gw.url}/history`);
+    await page.locator('.conversation-item').nth(2).waitFor({ timeout: 10_000 });
+    const items = page.locator('.conversation-item');
+    const texts = await items.allTextContents();
+    const never = items.filter({ hasText: 'Call that did not connect' });
+    expect(await never.count(), texts.join('\n')).toBe(1);
+    expect(await never.textContent()).toContain('Did not connect');
+    expect(await never.textContent()).not.toContain('Untitled conversation');
+    expect(await never.locator('time').getAttribute('datetime')).toBe(created.toISOString());
+    expect(await never.locator('time').textContent()).not.toMatch(/1970/);
+    const live = items.filter({ has: page.locator('.tag-live') });
+    expect(await live.count(), texts.join('\n')).toBe(1);
+    expect(await live.locator('.tag-live').textContent()).toBe('In progress');
+    expect(texts.join('\n')).not.toMatch(/1970/);
+    await screenshot(page, 'page-states-01-history-desktop');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, 'page-states-02-history-phone');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('a page whose chunk a redeploy removed shows a recoverable message, and reloading loads the new build', async () => {
+    const pageErrors: string[] = [];
+    const page = await openPage(browser, pageErrors, 375);
+    await signIn(page);
+    await page.goto(`${gw.url}/history`);
+    await page.locator('.conversation-item').nth(2).waitFor({ timeout: 10_000 });
+    // The redeploy: the old build's conversation-page chunk (not loaded yet in this browser) is gone;
+    // the gateway answers index.html for it, as for any unknown path, which the browser refuses as a module.
+    const assets = path.join(dist, 'assets');
+    const chunk = readdirSync(assets).find((f) => /^ConversationPage-.*\.js$/.test(f));
+    expect(chunk).toBeDefined();
+    renameSync(path.join(assets, chunk!), path.join(dist, chunk!));
+
+    await page.locator('.conversation-link', { hasText: 'Tides and moons' }).click();
+    const alert = page.getByTestId('error-boundary');
+    await alert.waitFor({ timeout: 10_000 }).catch(async (e: Error) => {
+      await screenshot(page, 'FAILED-page-states-chunk');
+      throw new Error(`${e.message}\npage errors:\n${pageErrors.join('\n')}\nurl ${page.url()}`);
+    });
+    expect(await alert.getByRole('heading').textContent()).toBe('Parley has been updated');
+    expect(await alert.textContent()).toContain('Reload to continue.');
+    // Inside the layout: the header and its navigation still work.
+    expect(await page.getByRole('link', { name: 'History', exact: true }).isVisible()).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await screenshot(page, 'page-states-03-chunk-failed-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await screenshot(page, 'page-states-04-chunk-failed-desktop');
+    expect(pageErrors.join('\n')).toMatch(/dynamically imported module|MIME type/);
+
+    // Another page works meanwhile, and leaving the broken one clears the message.
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    expect(await alert.count()).toBe(0);
+
+    // The new build is in place: back on the conversation, "Reload the page" loads it.
+    renameSync(path.join(dist, chunk!), path.join(assets, chunk!));
+    await page.goBack();
+    await alert.waitFor({ timeout: 10_000 }); // the browser keeps the failed import for this document
+    await page.getByRole('button', { name: 'Reload the page' }).click();
+    await page.getByRole('heading', { name: 'Tides and moons' }).waitFor({ timeout: 10_000 });
+    expect(await alert.count()).toBe(0);
+    await page.context().close();
+  });
+});
