@@ -32,7 +32,7 @@ const AgentEnv = z
     AGENT_SPOOL_RECOVERY_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
     /** Minimum caller speech (ms) that interrupts the agent (barge-in); see docs/agent.md. */
     AGENT_MIN_INTERRUPTION_MS: z.coerce.number().int().min(100).max(3000).default(350),
-    /** After a LiveKit restart, how long the agent waits for a caller who is not back yet before the call ends (server_restarted). */
+    /** After a LiveKit restart, or as the replacement after a node died, how long the agent waits for a caller who is not back yet before the call ends. */
     AGENT_CALLER_REJOIN_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
     /** Pause the agent's audio as soon as the VAD hears the caller start (see agent/src/barge-in.ts). */
     AGENT_FAST_BARGE_IN: z.enum(['true', 'false']).default('true'),

@@ -1,6 +1,7 @@
 import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import { DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
+import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { CallMetadata, speechProblemMessages, TYPED_ERROR_TOPIC, type EndReason } from '@parley/protocol';
 import { apologyFor, fillerFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
@@ -37,6 +38,33 @@ const SESSION_CLOSE_MS = 3000;
  * (agents-js #1546): the job process stayed, counted as a running job, until its worker stopped.
  */
 const TEARDOWN_MS = 20_000;
+
+/** How long a new job waits for another agent found in its room to leave before it leaves itself. */
+const OTHER_AGENT_GRACE_MS = 3000;
+
+/** Another agent in the room that is still there after `graceMs`, if any. */
+async function agentStaying(ctx: JobContext, graceMs: number) {
+  const other = () => [...ctx.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.AGENT);
+  const deadline = Date.now() + graceMs;
+  while (other() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return other();
+}
+
+/** Resolves true when a participant other than an agent is in the room, false after `timeoutMs`. */
+function callerArrives(ctx: JobContext, timeoutMs: number): Promise<boolean> {
+  const present = () => [...ctx.room.remoteParticipants.values()].some((p) => p.kind !== ParticipantKind.AGENT);
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      ctx.room.off(RoomEvent.ParticipantConnected, check);
+      resolve(v);
+    };
+    const check = () => present() && done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    ctx.room.on(RoomEvent.ParticipantConnected, check);
+    check();
+  });
+}
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
@@ -150,8 +178,10 @@ export default defineAgent({
     // Looked for while connecting (a few ms): a call whose engines are missing cannot hear or speak.
     const missing = speechEngineProblems(config.providers);
     await ctx.connect();
-    // At most one agent per room: if another one already serves it, leave quietly.
-    const otherAgent = [...ctx.room.remoteParticipants.values()].find((p) => p.kind === ParticipantKind.AGENT);
+    // At most one agent per room: if another one still serves it after a moment, leave quietly.
+    // (In a room recreated after its LiveKit node died, the lost agent may be back for an instant
+    // before it sees this job's dispatch and gives way.)
+    const otherAgent = await agentStaying(ctx, OTHER_AGENT_GRACE_MS);
     if (otherAgent) {
       leftCallRunning = true;
       logger.warn('another agent already serves this room; leaving');
@@ -194,6 +224,31 @@ export default defineAgent({
     }, 500);
     orphanWatch.unref();
     ctx.addShutdownCallback(async () => clearInterval(orphanWatch));
+    /**
+     * Whether this job's room was rebuilt on another LiveKit node (its node died; LiveKit rebuilt
+     * the room from Redis, same sid, and ran its stored dispatch again, whose agent serves the call
+     * now): same room sid, this job's own dispatch gone and another one for this agent there. A
+     * resumed connection, or a room where the gateway added a replacement dispatch, still lists this
+     * job's own; a single server that restarted made a new room (new sid) and this job stays.
+     */
+    const superseded = async (): Promise<boolean> => {
+      const api = [config.livekit.url.replace(/^ws/, 'http'), config.livekit.apiKey, config.livekit.apiSecret] as const;
+      const name = ctx.job.room?.name ?? ctx.room.name ?? '';
+      try {
+        const [rooms, dispatches] = await Promise.all([
+          new RoomServiceClient(...api).listRooms([name]),
+          new AgentDispatchClient(...api).listDispatch(name),
+        ]);
+        return (
+          rooms[0]?.sid === ctx.job.room?.sid &&
+          !dispatches.some((d) => d.id === ctx.job.dispatchId) &&
+          dispatches.some((d) => d.agentName === ctx.job.agentName)
+        );
+      } catch (err) {
+        logger.warn({ errName: (err as Error).name }, 'room dispatches unavailable; staying in the call');
+        return false;
+      }
+    };
     // The call ends when the last caller leaves (registered before anything else can await). While
     // this agent's own connection is down (a LiveKit restart), the SDK drops every participant
     // from the room: that is not the caller leaving. Once reconnected, a caller who is not there
@@ -201,6 +256,15 @@ export default defineAgent({
     // rejoins); otherwise the call ends as server_restarted.
     let reconnecting = false;
     let rejoinWait: NodeJS.Timeout | undefined;
+    /** Gives a caller who is not in the room CALLER_REJOIN_MS to come (back), then ends the call. */
+    const awaitCaller = (reason: EndReason) => {
+      if (rejoinWait) return;
+      rejoinWait = setTimeout(() => {
+        rejoinWait = undefined;
+        if (ctx.room.remoteParticipants.size === 0) void endCall(reason);
+      }, config.callerRejoinMs);
+      rejoinWait.unref();
+    };
     const endIfAlone = () => {
       if (ctx.room.remoteParticipants.size === 0 && !reconnecting && !rejoinWait) void endCall('caller_left');
     };
@@ -221,18 +285,29 @@ export default defineAgent({
       reconnecting = false;
       const participants = ctx.room.remoteParticipants.size;
       logger.info({ participants }, 'reconnected to LiveKit');
-      // agents publishes lk.agent.state only while connected: a change made during the outage
-      // (the reply ending, say) never reached the caller, whose page would show it stale.
-      if (session)
-        ctx.room.localParticipant
-          ?.setAttributes({ 'lk.agent.state': session.agentState })
-          .catch((err: Error) => logger.warn({ errName: err.name }, 'agent state not re-published'));
-      if (participants > 0 || rejoinWait) return;
-      rejoinWait = setTimeout(() => {
-        rejoinWait = undefined;
-        if (ctx.room.remoteParticipants.size === 0) void endCall('server_restarted');
-      }, config.callerRejoinMs);
-      rejoinWait.unref();
+      void (async () => {
+        // Back in a room that was recreated on another LiveKit node (this one's died): the room's
+        // stored dispatch ran again there and its agent, which has read the conversation so far,
+        // serves the call. Give way to it without a word (one agent per room).
+        if (await superseded()) {
+          leftCallRunning = true;
+          logger.warn('room recreated on another LiveKit node with a new dispatch; leaving the call to its agent');
+          // Out of the room at once (the new agent waits for it), then the usual shutdown.
+          await withTimeout(
+            ctx.room.disconnect().catch(() => undefined),
+            2000,
+          );
+          leave('superseded');
+          return;
+        }
+        // agents publishes lk.agent.state only while connected: a change made during the outage
+        // (the reply ending, say) never reached the caller, whose page would show it stale.
+        if (session)
+          ctx.room.localParticipant
+            ?.setAttributes({ 'lk.agent.state': session.agentState })
+            .catch((err: Error) => logger.warn({ errName: err.name }, 'agent state not re-published'));
+        if (ctx.room.remoteParticipants.size === 0) awaitCaller('server_restarted');
+      })();
     });
     ctx.addShutdownCallback(async () => clearTimeout(rejoinWait));
     ctx.room.on(RoomEvent.Disconnected, (reason: DisconnectReason) =>
@@ -291,7 +366,7 @@ export default defineAgent({
       ),
     );
     session.on(voice.AgentSessionEventTypes.Close, (ev) => {
-      if (ev.error) void endCall('agent_failed');
+      if (ev.error && !leftCallRunning) void endCall('agent_failed');
     });
     session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => logger.debug({ metrics: ev.metrics }, 'metrics'));
 
@@ -330,6 +405,14 @@ export default defineAgent({
       'parley.conversation_id': conversationId,
       'parley.job_pid': String(process.pid),
     });
+    if (ending) return;
+    // A replacement may start before its caller is back (their LiveKit node died and they are
+    // reconnecting to the room recreated on a live node): it apologises once they are there.
+    if (resume && ctx.room.remoteParticipants.size === 0 && !(await callerArrives(ctx, config.callerRejoinMs))) {
+      logger.info('the caller did not come back; ending the call');
+      await endCall('caller_left');
+      return;
+    }
     if (ending) return;
     const opening = resume ? apologyFor(preferences.language) : greetingFor(preferences.language);
     reporter.scriptedReply(opening);

@@ -13,10 +13,11 @@ import { clusterCalls, reply } from './helpers';
  * counted against what the fake STT emitted and what the fake LLM answered.
  */
 
+const FILE = 'e2e/cluster/cluster.test.ts';
 let cluster: Cluster;
 let speech: Int16Array;
 
-const { calls, placeCall, turn, expectOneConversation, hangUpAll } = clusterCalls(
+const { calls, placeCall, turn, expectOneConversation, expectedRows, recordClusterFault, hangUpAll } = clusterCalls(
   () => cluster,
   () => speech,
 );
@@ -64,8 +65,16 @@ describe('a Parley cluster behind haproxy', () => {
     call.openings.push(apologyFor('en'));
     await waitForAgentState(call.caller, 'listening', 20_000);
     await turn(call);
-    await expectOneConversation(call, [1]);
+    const rows = await expectOneConversation(call, [1]);
     expect([...call.caller.room.remoteParticipants.keys()].filter((k) => k.startsWith('agent-'))).toEqual([agent]);
+    recordClusterFault(rows, expectedRows(call, [1]), {
+      fault: 'cluster_agent_job_sigkill',
+      file: FILE,
+      inFlight: 'a live call, its agent listening',
+      outcome: 'a replacement agent is dispatched into the same room; it apologises and answers the next turn',
+      live: null,
+      cluster: { callsAffected: 1, heardAgainMs: [heardAt - killedAt], callsEnded: 0 },
+    });
   });
 
   it('re-dispatches to the other worker when a whole worker is killed mid-call', async () => {
@@ -84,7 +93,15 @@ describe('a Parley cluster behind haproxy', () => {
     expect(survivor?.name).not.toBe(worker.name);
     await waitForAgentState(call.caller, 'listening', 20_000);
     await turn(call);
-    await expectOneConversation(call, [1]);
+    const rows = await expectOneConversation(call, [1]);
+    recordClusterFault(rows, expectedRows(call, [1]), {
+      fault: 'cluster_agent_worker_sigkill',
+      file: FILE,
+      inFlight: 'a live call, its agent listening',
+      outcome: 'a replacement agent is dispatched to the other worker; it apologises and answers the next turn',
+      live: null,
+      cluster: { callsAffected: 1, heardAgainMs: [heardAt - killedAt], callsEnded: 0 },
+    });
     await worker.restart();
   });
 });

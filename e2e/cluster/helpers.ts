@@ -4,6 +4,7 @@ import { startCall, waitForAgentState, type Caller } from '@parley/testkit/calle
 import type { Cluster } from '@parley/testkit/cluster';
 import { greetingFor } from '@parley/agent/agent';
 import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
+import { recordFault, type FaultRecord } from '@parley/testkit/fault-record';
 import { registerUser, waitFor } from '../calls/helpers';
 
 /** The fake LLM's answer names the caller's words and how many user turns its context held. */
@@ -89,12 +90,36 @@ export function clusterCalls(cluster: () => Cluster, speech: () => Int16Array) {
     return rows;
   }
 
+  /**
+   * Records a fault for docs/reliability.md and docs/scaling.md: the stored rows compared with the
+   * rows the record says there should be (lost: expected and missing; duplicated: stored twice or
+   * not expected, seqs reused).
+   */
+  function recordClusterFault(
+    rows: Array<{ role: string; text: string; seq: number }>,
+    expected: Array<[string, string]>,
+    info: Pick<FaultRecord, 'fault' | 'file' | 'inFlight' | 'outcome' | 'live' | 'cluster'>,
+  ) {
+    const got = rows.map((r) => `${r.role}:${r.text}`);
+    const want = expected.map(([role, text]) => `${role}:${text}`);
+    const seqs = rows.map((r) => r.seq);
+    recordFault({
+      ...info,
+      expected: want.length,
+      stored: got.length,
+      lost: want.filter((w) => !got.includes(w)).length,
+      duplicated:
+        got.length - new Set(got).size + got.filter((g) => !want.includes(g)).length + seqs.length - new Set(seqs).size,
+    });
+  }
+
   async function hangUpAll() {
     for (const c of calls) {
-      await c.caller.hangUp().catch(() => undefined);
+      // Bounded: a caller whose room was broken by a fault may never finish disconnecting.
+      await Promise.race([c.caller.hangUp().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
       c.socket.ws.close();
     }
   }
 
-  return { calls, placeCall, turn, stored, expectedRows, expectOneConversation, hangUpAll };
+  return { calls, placeCall, turn, stored, expectedRows, expectOneConversation, recordClusterFault, hangUpAll };
 }

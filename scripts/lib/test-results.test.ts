@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replaceGenerated, BEGIN, END } from '../reliability-report';
+import { replaceGenerated, renderScaling, BEGIN, END } from '../reliability-report';
 import { collectTests, countTests, type VitestReport } from './test-results';
 
 const root = '/repo';
@@ -62,5 +62,35 @@ describe('collecting a run’s test results', () => {
     expect(once).toBe(`# Title\n\nhand intro\n\n${BEGIN}\n\nnew rows\n${END}\n\n## By hand\n\nnotes\n`);
     expect(replaceGenerated(once, ['new rows'])).toBe(once);
     expect(replaceGenerated('# Title\n', ['rows'])).toBe(`# Title\n\n${BEGIN}\n\nrows\n${END}\n`);
+  });
+
+  it("renders docs/scaling.md's table from the run's cluster fault records only", () => {
+    const base = { inFlight: 'x', outcome: 'y', expected: 7, stored: 7, lost: 0, duplicated: 0, live: null };
+    const lines = renderScaling(
+      [
+        { ...base, fault: 'postgres_outage', file: 'e2e/reliability/data-faults.test.ts' },
+        {
+          ...base,
+          fault: 'cluster_livekit_node_sigkill',
+          file: 'e2e/cluster/node-kill.test.ts',
+          cluster: { callsAffected: 1, heardAgainMs: [7421], callsEnded: 0 },
+        },
+        {
+          ...base,
+          fault: 'cluster_gateway_sigkill',
+          file: 'e2e/cluster/gateway-kill.test.ts',
+          lost: 1,
+          cluster: { callsAffected: 1, heardAgainMs: [null], callsEnded: 0 },
+        },
+      ],
+      '2026-12-03T05:00:00.000Z',
+    );
+    const rows = lines.filter((l) => l.startsWith('| cluster_'));
+    expect(rows).toEqual([
+      '| cluster_livekit_node_sigkill | `e2e/cluster/node-kill.test.ts` | 1 | 7.4 s | 0 / 0 (of 7) | 0 |',
+      '| cluster_gateway_sigkill | `e2e/cluster/gateway-kill.test.ts` | 1 | never stopped hearing it | 1 / 0 (of 7) | 0 |',
+    ]);
+    expect(lines.join('\n')).not.toContain('postgres_outage');
+    expect(renderScaling([], null).join('\n')).toContain('No cluster fault records in this run.');
   });
 });

@@ -20,6 +20,12 @@ export interface FaultRecord {
   duplicated: number;
   /** The transcript WebSocket that stayed open through the fault (null: none could). */
   live: { received: number; lost: number; duplicated: number } | null;
+  /**
+   * Faults of the cluster tests (e2e/cluster), for docs/scaling.md: the calls the fault hit, for
+   * each the time from the fault until its caller heard the agent again (null: the call never
+   * stopped hearing it), and the calls that ended instead of resuming.
+   */
+  cluster?: { callsAffected: number; heardAgainMs: Array<number | null>; callsEnded: number };
 }
 
 const RESULTS = path.resolve(import.meta.dirname, '../../test-results/faults');

@@ -103,7 +103,17 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
     `  node_ip: ${options.lanAddress ?? '127.0.0.1'}`,
     'keys:',
     `  ${apiKey}: ${apiSecret}`,
-    ...(options.redisAddress ? ['redis:', `  address: ${options.redisAddress}`] : []),
+    ...(options.redisAddress
+      ? [
+          'redis:',
+          `  address: ${options.redisAddress}`,
+          // Distributed mode: list a room's participants from the node that hosts it. By default they
+          // come from Redis, which keeps a dead node's participants for good: after a node died, the
+          // recreated room listed its lost agent too, and the gateway removed the re-dispatched one.
+          'api:',
+          '  enable_psrpc_for_get_list_participants: true',
+        ]
+      : []),
     ...(options.region ? [`region: ${options.region}`] : []),
     ...(options.nodeSelector
       ? ['node_selector:', `  kind: ${options.nodeSelector.kind}`, `  sort_by: ${options.nodeSelector.sortBy}`]

@@ -14,7 +14,10 @@ import { publishTranscript } from '../transcripts/channel';
  * (Authorization: a JWT carrying the body's sha256).
  *   room_finished                          → the call ends: room_closed
  *   the caller left                        → the call ends: caller_left
- *   agent left, nobody else there          → the call ends: caller_left
+ *   agent left, nobody else there          → nothing: the caller may be rejoining a room recreated
+ *                                            on another LiveKit node (the lost agent gave way to
+ *                                            the re-run dispatch); an empty room is closed by
+ *                                            LiveKit after its departure timeout (room_finished)
  *   agent left, a caller still in the room → the agent is re-dispatched (calls/recovery.ts); after
  *                                            MAX_RECOVERIES the recovery ends the call: agent_failed
  *   agent joined                           → at most one agent stays in the room
@@ -46,7 +49,7 @@ export function livekitEventsRouter(ctx: AppContext): Router {
     }
     if (event.event === 'participant_left' && event.participant) {
       if (!isAgentParticipant(event.participant)) return 'caller_left';
-      if (!(await callerStillThere(room))) return 'caller_left';
+      if (!(await callerStillThere(room))) return null;
       await recovery.agentLost(room, event.participant.identity, 'participant_left');
       return null;
     }
