@@ -37,6 +37,9 @@ export const ERROR_CODES = {
   account_disabled:
     'Sign-in refused: an admin has disabled this account (its sessions and API tokens ended with it) until they enable it again.',
   own_account: 'An admin cannot disable, delete or demote their own account from the admin console.',
+  unknown_voice: 'The voice is not offered by the active text-to-speech provider (see GET /api/voices).',
+  unsupported_language: 'The language is not one Parley speaks (see GET /api/languages).',
+  preview_failed: 'The text-to-speech provider did not answer the voice preview; try again shortly.',
   unsupported_version: 'An import file of another format or version.',
   rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
   quota_exceeded:

@@ -65,3 +65,16 @@ const CARTESIA_VOICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 export function isCartesiaVoiceId(id: string): boolean {
   return CARTESIA_VOICE_ID.test(id);
 }
+
+/** What a voice preview says (GET /api/voices/preview), in each language Parley speaks: short, so it is cheap. */
+export const VOICE_PREVIEW_TEXT: Readonly<Record<LanguageCode, string>> = {
+  en: 'Hi, I am Parley. This is how I sound when we talk.',
+  es: 'Hola, soy Parley. Así sueno cuando hablamos.',
+  fr: 'Bonjour, je suis Parley. Voici ma voix quand nous parlons.',
+  de: 'Hallo, ich bin Parley. So klinge ich, wenn wir sprechen.',
+  it: 'Ciao, sono Parley. Ecco come suono quando parliamo.',
+  pt: 'Olá, sou o Parley. É assim que soo quando conversamos.',
+  nl: 'Hallo, ik ben Parley. Zo klink ik als we praten.',
+  ja: 'こんにちは、パーリーです。話すときはこんな声です。',
+  hi: 'नमस्ते, मैं पार्ली हूँ। बात करते समय मेरी आवाज़ ऐसी है।',
+};

@@ -17,6 +17,15 @@ export type Voice = z.infer<typeof Voice>;
 export const CatalogueSource = z.enum(['provider', 'builtin']);
 
 export const VoicesQuery = z.strictObject({ language: Language.optional() });
+/**
+ * A voice preview's question. Both are plain strings here so that a voice the provider does not offer
+ * and a language Parley does not speak get their own stable codes (unknown_voice, unsupported_language).
+ */
+export const VoicePreviewQuery = z.strictObject({
+  /** Without a voice: the provider's configured default voice (what "Default voice" in Settings speaks with). */
+  voice: z.string().min(1).max(200).optional(),
+  language: z.string().min(1).max(20),
+});
 export const VoicesResponse = z.object({ provider: TtsProvider, source: CatalogueSource, voices: z.array(Voice) });
 
 export const LanguageOption = z.object({ code: z.enum(LANGUAGE_CODES), name: z.string() });
@@ -57,6 +66,18 @@ export const voicesRoutes = {
     summary: 'Voices of the active text-to-speech provider (optionally for one language).',
     query: VoicesQuery,
     response: VoicesResponse,
+  }),
+  preview: defineRoute({
+    method: 'get',
+    path: '/api/voices/preview',
+    summary:
+      'A short sample of a voice in a language (audio/wav), synthesised by the configured text-to-speech provider; cached per voice and language.',
+    query: VoicePreviewQuery,
+    errors: {
+      400: ['unknown_voice', 'unsupported_language'],
+      429: 'rate_limited',
+      502: 'preview_failed',
+    },
   }),
   languages: defineRoute({
     method: 'get',

@@ -1,4 +1,5 @@
-// A local Cartesia TTS WebSocket server (`/tts/websocket`) for tests and benchmarks, speaking what
+// A local Cartesia TTS server for tests and benchmarks. `POST /tts/bytes` answers one finished WAV
+// (the gateway's voice previews, through @cartesia/cartesia-js). The WebSocket (`/tts/websocket`) speaks what
 // @livekit/agents-plugin-cartesia 1.8.1 sends and validates (its zod schemas in src/types.ts).
 // One socket carries many contexts (the plugin pools it across turns). Per context the client
 // sends one request per sentence (`continue: true`) and closes it with `transcript: " ",
@@ -7,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { flatHeaders, listenLocal, sendJson, sleep } from './listen';
+import { flatHeaders, listenLocal, readBody, sendJson, sleep } from './listen';
 import { pcm16Bytes, voiceSignal } from './voice-signal';
 
 export interface FakeCartesiaOptions {
@@ -40,6 +41,8 @@ export interface FakeCartesia {
   connections: Array<Record<string, string>>;
   /** Contexts cancelled by the client (`{ context_id, cancel: true }`). */
   cancelledContexts: string[];
+  /** Each `POST /tts/bytes` request (whole-file synthesis), in arrival order. */
+  bytesRequests: Array<{ voiceId: string; language: string; modelId: string; transcript: string; container: string }>;
   close(): Promise<void>;
 }
 
@@ -66,10 +69,38 @@ export async function startFakeCartesia(opts: FakeCartesiaOptions = {}): Promise
     audioBytesSent: 0,
     connections: [],
     cancelledContexts: [],
+    bytesRequests: [],
     close: async () => {},
   };
 
-  const http = await listenLocal((_req, res) => sendJson(res, 404, { error: 'not found' }));
+  const http = await listenLocal(async (req, res) => {
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/tts/bytes')
+      return sendJson(res, 404, { error: 'not found' });
+    if (!req.headers['x-api-key']) return sendJson(res, 401, { error: 'unauthorized' });
+    let msg: any;
+    try {
+      msg = JSON.parse((await readBody(req)).toString('utf8'));
+    } catch {
+      return sendJson(res, 400, { error: 'invalid JSON' });
+    }
+    const format = msg?.output_format ?? {};
+    if (typeof msg?.transcript !== 'string' || !msg.transcript.trim() || typeof msg?.model_id !== 'string')
+      return sendJson(res, 400, { error: 'transcript and model_id are required' });
+    if (format.container !== 'wav' || format.encoding !== 'pcm_s16le')
+      return sendJson(res, 400, { error: 'this fake answers wav / pcm_s16le only' });
+    state.bytesRequests.push({
+      voiceId: String(msg.voice?.id ?? ''),
+      language: String(msg.language ?? ''),
+      modelId: msg.model_id,
+      transcript: msg.transcript,
+      container: format.container,
+    });
+    await sleep(opts.ttfbMs ?? 0);
+    const rate = Number(format.sample_rate) || 24000;
+    const words = msg.transcript.trim().split(/\s+/).length;
+    const pcm = pcm16Bytes(voiceSignal({ sampleRate: rate, durationMs: msg.transcript.length * msPerChar, words }));
+    res.writeHead(200, { 'content-type': 'audio/wav' }).end(Buffer.concat([wavHeader(pcm.length, rate), pcm]));
+  });
   const wss = new WebSocketServer({ noServer: true });
   http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -219,3 +250,21 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The 44-byte header of a 16-bit mono PCM WAV file. */
+function wavHeader(dataBytes: number, sampleRate: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + dataBytes, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}

@@ -97,21 +97,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
       json = undefined;
     }
   }
-  if (!res.ok) {
-    const err = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-    if (res.status === 401 && err?.code === 'unauthenticated') unauthenticatedListener?.();
-    if (err && typeof err.code === 'string' && typeof err.message === 'string') {
-      throw new ApiError(res.status, err.code, err.message, err.details);
-    }
-    if (res.status === 502 || res.status === 503 || res.status === 504) {
-      throw new ApiError(
-        res.status,
-        'service_unavailable',
-        'Parley’s server is not answering right now. Try again shortly.',
-      );
-    }
-    throw new ApiError(res.status, 'http_error', `The server answered with an error (${res.status}).`);
-  }
+  if (!res.ok) throw failure(res, json);
   return json as T;
 }
 
@@ -128,6 +114,46 @@ export function call<C extends RouteContract>(contract: C, input: CallInput<C> =
   const path =
     pathOf(contract.path, input.params) + query((input.query ?? {}) as Record<string, string | number | undefined>);
   return request<ResponseOf<C>>(contract.method.toUpperCase() as Method, path, input.body, input.signal);
+}
+
+/** The ApiError for a failed answer (`json`: its parsed body, if any). A 401 `unauthenticated` logs the UI out. */
+function failure(res: Response, json: unknown): ApiError {
+  const err = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  if (res.status === 401 && err?.code === 'unauthenticated') unauthenticatedListener?.();
+  if (err && typeof err.code === 'string' && typeof err.message === 'string')
+    return new ApiError(res.status, err.code, err.message, err.details);
+  if (res.status === 502 || res.status === 503 || res.status === 504)
+    return new ApiError(
+      res.status,
+      'service_unavailable',
+      'Parley’s server is not answering right now. Try again shortly.',
+    );
+  return new ApiError(res.status, 'http_error', `The server answered with an error (${res.status}).`);
+}
+
+/**
+ * Calls a download route (a GET without a response schema, e.g. a voice preview): the body as a Blob,
+ * and a failure as the same ApiError as any call (never an error body handed on as the file).
+ */
+export async function callForBlob<C extends RouteContract>(contract: C, input: CallInput<C> = {}): Promise<Blob> {
+  const path =
+    pathOf(contract.path, input.params) + query((input.query ?? {}) as Record<string, string | number | undefined>);
+  let res: Response;
+  try {
+    res = await fetch(path, { credentials: 'same-origin', signal: input.signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, UNREACHABLE, 'Parley’s server can’t be reached. Check your connection and try again.');
+  }
+  if (res.ok) return res.blob();
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  throw failure(res, json);
 }
 
 /** Builds a query string, leaving out empty values. */

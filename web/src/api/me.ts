@@ -1,5 +1,5 @@
 import { api, type BodyOf, type LanguageOption, type Preferences } from '@parley/protocol';
-import { call } from './client';
+import { call, callForBlob } from './client';
 
 export type { ProvidersResponse as ActiveProviders, Usage, UsageCost, Voice } from '@parley/protocol';
 export type Language = LanguageOption;
@@ -16,6 +16,9 @@ export const putPreferences = async (p: Preferences) => (await call(api.preferen
 export const getVoices = async () => (await call(api.voices.voices)).voices;
 export const getLanguages = async () => (await call(api.voices.languages)).languages;
 export const getProviders = () => call(api.voices.providers);
+/** A short sample of `voice` speaking `language` (audio/wav), synthesised by the server's text-to-speech. */
+export const getVoicePreview = (voice: string | undefined, language: string, signal?: AbortSignal) =>
+  callForBlob(api.voices.preview, { query: { voice, language }, signal });
 export const getUsage = () => call(api.account.usage);
 /** One UTC month's priced usage (YYYY-MM; default: this month). */
 export const getUsageCost = (month?: string) => call(api.account.usageCost, { query: month ? { month } : {} });

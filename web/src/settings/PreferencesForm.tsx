@@ -1,8 +1,10 @@
 import { LIMITS, Preferences } from '@parley/protocol';
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError, errorMessage } from '../api/client';
 import type { Language, Voice } from '../api/me';
 import { Alert } from '../components/Alert';
+import { VoicePreview } from './VoicePreview';
 
 type FieldKey = 'ttsVoice' | 'language' | 'favoriteTopics' | 'systemPrompt';
 type Errors = Partial<Record<FieldKey, string>>;
@@ -35,6 +37,7 @@ export function validatePreferences(p: Preferences, languages: Language[]): Erro
 }
 
 export function PreferencesForm({ initial, voices, languages, save }: Props) {
+  const { t } = useTranslation();
   const [prefs, setPrefs] = useState<Preferences>(initial);
   const [topicDraft, setTopicDraft] = useState('');
   const [errors, setErrors] = useState<Errors>({});
@@ -45,6 +48,11 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
 
   const languageKnown = languages.some((l) => l.code === prefs.language);
   const voiceKnown = prefs.ttsVoice === null || voices.some((v) => v.id === prefs.ttsVoice);
+  // The voices for the chosen language (and those that speak any); the chosen voice stays listed.
+  const shownVoices = voices.filter(
+    (v) => v.language === null || v.language === prefs.language || v.id === prefs.ttsVoice,
+  );
+  const hiddenVoices = shownVoices.length < voices.length;
   const promptLength = prefs.systemPrompt.length;
   const promptOver = promptLength > LIMITS.systemPrompt;
   const update = (patch: Partial<Preferences>) => {
@@ -130,21 +138,29 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
           id={`${id}-voice`}
           value={prefs.ttsVoice ?? ''}
           aria-invalid={errors.ttsVoice ? true : undefined}
-          aria-describedby={described('ttsVoice')}
+          aria-describedby={described('ttsVoice', hiddenVoices ? `${id}-voice-hint` : undefined)}
           onChange={(e) => update({ ttsVoice: e.target.value === '' ? null : e.target.value })}
         >
           <option value="">Default voice</option>
           {!voiceKnown && prefs.ttsVoice && (
             <option value={prefs.ttsVoice}>Unavailable voice ({prefs.ttsVoice})</option>
           )}
-          {voices.map((v) => (
+          {shownVoices.map((v) => (
             <option key={v.id} value={v.id}>
               {v.name}
               {v.language ? ` (${v.language})` : ''}
             </option>
           ))}
         </select>
+        {hiddenVoices && (
+          <p className="field-hint" id={`${id}-voice-hint`}>
+            {t('voicePreview.otherLanguage', {
+              language: languages.find((l) => l.code === prefs.language)?.name ?? prefs.language,
+            })}
+          </p>
+        )}
         {fieldError('ttsVoice')}
+        <VoicePreview voice={prefs.ttsVoice} language={prefs.language} />
       </div>
 
       <div className={`field${errors.language || !languageKnown ? ' field-invalid' : ''}`}>

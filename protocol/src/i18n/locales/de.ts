@@ -57,6 +57,14 @@ const de = {
     reload: 'Seite neu laden',
     home: 'Zur Startseite',
   },
+  voicePreview: {
+    play: 'Hörprobe abspielen',
+    loading: 'Hörprobe wird vorbereitet…',
+    label: 'Hörprobe der gewählten Stimme',
+    failed: 'Die Hörprobe konnte nicht abgespielt werden',
+    otherLanguage:
+      'Stimmen anderer Sprachen sind ausgeblendet; die Liste zeigt die für {{language}} und die, die jede Sprache sprechen.',
+  },
   auth: {
     email: 'E-Mail',
     password: 'Passwort',

@@ -56,6 +56,14 @@ const en = {
     reload: 'Reload the page',
     home: 'Go to the start page',
   },
+  voicePreview: {
+    play: 'Play a sample',
+    loading: 'Preparing the sample…',
+    label: 'Sample of the chosen voice',
+    failed: 'The sample could not be played',
+    otherLanguage:
+      'Voices for other languages are hidden; the list shows those for {{language}} and those that speak every language.',
+  },
   auth: {
     email: 'Email',
     password: 'Password',

@@ -57,6 +57,14 @@ const es = {
     reload: 'Recargar la página',
     home: 'Ir a la página de inicio',
   },
+  voicePreview: {
+    play: 'Escuchar una muestra',
+    loading: 'Preparando la muestra…',
+    label: 'Muestra de la voz elegida',
+    failed: 'No se pudo reproducir la muestra',
+    otherLanguage:
+      'Las voces de otros idiomas están ocultas; la lista muestra las de {{language}} y las que hablan todos los idiomas.',
+  },
   auth: {
     email: 'Correo electrónico',
     password: 'Contraseña',

@@ -57,6 +57,14 @@ const fr = {
     reload: 'Recharger la page',
     home: 'Aller à la page d’accueil',
   },
+  voicePreview: {
+    play: 'Écouter un extrait',
+    loading: 'Préparation de l’extrait…',
+    label: 'Extrait de la voix choisie',
+    failed: 'L’extrait n’a pas pu être lu',
+    otherLanguage:
+      'Les voix d’autres langues sont masquées ; la liste montre celles pour {{language}} et celles qui parlent toutes les langues.',
+  },
   auth: {
     email: 'E-mail',
     password: 'Mot de passe',

@@ -57,6 +57,14 @@ const it = {
     reload: 'Ricarica la pagina',
     home: 'Vai alla pagina iniziale',
   },
+  voicePreview: {
+    play: 'Ascolta un campione',
+    loading: 'Preparazione del campione…',
+    label: 'Campione della voce scelta',
+    failed: 'Non è stato possibile riprodurre il campione',
+    otherLanguage:
+      'Le voci di altre lingue sono nascoste; l’elenco mostra quelle per {{language}} e quelle che parlano tutte le lingue.',
+  },
   auth: {
     email: 'Email',
     password: 'Password',

@@ -56,6 +56,13 @@ const ja = {
     reload: 'ページを再読み込み',
     home: 'スタートページへ',
   },
+  voicePreview: {
+    play: 'サンプルを再生',
+    loading: 'サンプルを準備中…',
+    label: '選んだ声のサンプル',
+    failed: 'サンプルを再生できませんでした',
+    otherLanguage: '他の言語の声は非表示です。一覧には{{language}}の声と、すべての言語を話す声が表示されます。',
+  },
   auth: {
     email: 'メールアドレス',
     password: 'パスワード',

@@ -57,6 +57,14 @@ const nl = {
     reload: 'Pagina opnieuw laden',
     home: 'Naar de startpagina',
   },
+  voicePreview: {
+    play: 'Voorbeeld afspelen',
+    loading: 'Voorbeeld wordt voorbereid…',
+    label: 'Voorbeeld van de gekozen stem',
+    failed: 'Het voorbeeld kon niet worden afgespeeld',
+    otherLanguage:
+      'Stemmen voor andere talen zijn verborgen; de lijst toont die voor {{language}} en die elke taal spreken.',
+  },
   auth: {
     email: 'E-mail',
     password: 'Wachtwoord',

@@ -57,6 +57,14 @@ const pt = {
     reload: 'Recarregar a página',
     home: 'Ir para a página inicial',
   },
+  voicePreview: {
+    play: 'Ouvir uma amostra',
+    loading: 'A preparar a amostra…',
+    label: 'Amostra da voz escolhida',
+    failed: 'Não foi possível reproduzir a amostra',
+    otherLanguage:
+      'As vozes de outras línguas estão ocultas; a lista mostra as de {{language}} e as que falam todas as línguas.',
+  },
   auth: {
     email: 'Email',
     password: 'Palavra-passe',
