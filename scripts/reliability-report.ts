@@ -145,11 +145,11 @@ function renderFaultsUnderLoad(bench: any): string[] {
   lines.push(
     `Run ${bench.date}: ${bench.settings.calls} concurrent calls; machine load average ${bench.machine?.loadAverage?.start?.[0]} → ${bench.machine?.loadAverage?.end?.[0]} on ${bench.machine?.cores} cores.`,
     '',
-    '| fault | in flight when it hit | outcome | calls | expected | stored | lost | duplicated | open sockets: lost / duplicated | recovered after |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| fault | in flight when it hit | outcome | calls | in the record (greetings, STT finals, LLM replies) | rows stored (a turn can hold several finals) | lost | duplicated | replies dropped by the agent (caller went on) | open sockets: lost / duplicated | all stored after |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...(bench.data.faults as any[]).map(
       (f) =>
-        `| ${cell(f.fault)} | ${cell(f.inFlight)} | ${cell(f.outcome)} | ${f.calls} | ${f.expected} | ${f.stored} | ${f.lost} | ${f.duplicated} | ${f.live.lost} / ${f.live.duplicated} | ${f.recoveredMs} ms |`,
+        `| ${cell(f.fault)} | ${cell(f.inFlight)} | ${cell(f.outcome)} | ${f.calls} | ${f.expected} | ${f.stored} | ${f.lost} | ${f.duplicated} | ${f.discarded ?? '–'} | ${f.live.lost} / ${f.live.duplicated} | ${f.recoveredMs === null || f.lost > 0 ? 'never (see lost)' : `${f.recoveredMs} ms`} |`,
     ),
     '',
   );

@@ -246,11 +246,14 @@ export async function waitFor(
   }
 }
 
+/** The password registerCaller gives every account. */
+export const CALLER_PASSWORD = 'correct horse battery staple 42';
+
 export async function registerCaller(client: TestClient) {
   const email = `fault-${randomBytes(5).toString('hex')}@example.com`;
   const r = await client.post('/api/auth/register', {
     email,
-    password: 'correct horse battery staple 42',
+    password: CALLER_PASSWORD,
     displayName: 'Caller',
   });
   if (r.status !== 201) throw new Error(`register answered ${r.status}: ${r.text}`);

@@ -9,8 +9,10 @@
 import os from 'node:os';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
-import { greetingFor } from '@parley/agent/agent';
+import { apologyFor, greetingFor } from '@parley/agent/agent';
+import { supersededReplies, type TestClient } from '@parley/testkit';
 import {
+  CALLER_PASSWORD,
   registerCaller,
   socketSeqs,
   speech,
@@ -33,7 +35,10 @@ export interface LoadFaultResult {
   lost: number;
   duplicated: number;
   live: { lost: number; duplicated: number };
-  recoveredMs: number;
+  /** From the fault's end until every utterance of the record was stored; null when some never were. */
+  recoveredMs: number | null;
+  /** Replies streamed in full that the agent dropped because the caller went on (not expected in the store). */
+  discarded: number;
   /** Status codes the gate saw for the released batches' first answers. */
   answers: Record<string, number>;
 }
@@ -43,7 +48,8 @@ interface LiveCall {
   id: string;
   socket: TranscriptSocket;
   snapshot: { utterances: Array<{ seq: number }> };
-  cookie: string;
+  client: TestClient;
+  email: string;
 }
 
 export async function faultsUnderLoad(opts: {
@@ -59,47 +65,66 @@ export async function faultsUnderLoad(opts: {
     ownRedis: true,
     livekitUdpPorts: Math.max(20, opts.calls * 6),
     deepgram: { transcripts: Array.from({ length: 400 }, (_, i) => `Caller sentence ${i + 1}.`) },
-    openai: { ttftMs: 60, reply: () => `Okay number ${++n}.` },
+    // Each reply's first word is its own (Q7q is no prefix of Q71q): a reply cut short after one
+    // word is still told apart from the others.
+    openai: { ttftMs: 60, reply: () => `Q${++n}q is the answer.` },
   });
   const calls: LiveCall[] = [];
   try {
     const [pcm] = await speech(['Tell me the weather.']);
-    const mark = { stt: stack.fakes.deepgram.transcriptsSent.length, llm: stack.fakes.openai.repliesStreamed.length };
+    const mark = {
+      stt: stack.fakes.deepgram.transcriptsSent.length,
+      llm: stack.fakes.openai.repliesStreamed.length,
+      requests: stack.fakes.openai.chatRequests.length,
+    };
     const t0 = Date.now();
-    // Callers join one after the other: job processes starting at once starve a 2-core machine.
-    for (let i = 0; i < opts.calls; i += 1)
-      calls.push(
-        ...(await Promise.all(
-          Array.from({ length: 1 }, async () => {
-            const client = stack.client();
-            await registerCaller(client);
-            const caller = await startCall(client);
-            const id = caller.call.conversationId;
-            const socket = await openTranscript(stack.gatewayUrl, id, { cookie: client.cookieHeader() });
-            const snapshot = await socket.next('snapshot', 20_000);
-            await caller.agentAudio.firstVoicedAfter(0, 60_000);
-            await waitForAgentState(caller, 'listening', 60_000);
-            return { caller, id, socket, snapshot, cookie: client.cookieHeader() };
-          }),
-        )),
-      );
+    try {
+      // Callers join one after the other: job processes starting at once starve a 2-core machine.
+      for (let i = 0; i < opts.calls; i += 1) {
+        const client = stack.client();
+        const { email } = await registerCaller(client);
+        const caller = await startCall(client);
+        const id = caller.call.conversationId;
+        const socket = await openTranscript(stack.gatewayUrl, id, { cookie: client.cookieHeader() });
+        const snapshot = await socket.next('snapshot', 20_000);
+        await caller.agentAudio.firstVoicedAfter(0, 60_000);
+        await waitForAgentState(caller, 'listening', 60_000);
+        calls.push({ caller, id, socket, snapshot, client, email });
+      }
+    } catch (err) {
+      // Which call did not get its agent, and what the worker said about it.
+      log(`call ${calls.length + 1} of ${opts.calls} not served: ${(err as Error).message}`);
+      log(`worker log tail:\n${stack.worker.output.join('').slice(-8000)}`);
+      throw err;
+    }
     log(`${calls.length} calls live after ${Date.now() - t0} ms`);
     const allIds = calls.map((c) => c.id);
 
     const results: LoadFaultResult[] = [];
     for (const fault of opts.faults) {
-      const live = fault === 'agent_job_sigkill' ? calls.slice(1) : calls; // the victim's call ends
+      // The killed job's call gets a replacement agent (gateway/src/calls/recovery.ts) and goes on.
       const victim = fault === 'agent_job_sigkill' ? calls[0]! : null;
+      const live = calls;
       const ids = new Set(calls.map((c) => c.id));
       stack.gate.hold((id) => ids.has(id));
       const said = await Promise.all(calls.map((c) => c.caller.say(pcm!)));
       const spokeAt = Math.min(...said.map((s) => s.endedAt));
       await waitFor(
-        () => calls.every((c) => stack.gate.held(c.id).some((h) => h.seqs.length && h.senderConnected)),
+        // Held and unacknowledged: the agent still has it to deliver (between its retries, when its
+        // 3 s request timeout has passed, the sender is not connected; it re-sends the same seqs).
+        () => calls.every((c) => stack.gate.held(c.id).some((h) => h.seqs.length)),
         60_000,
         'every call has an utterance batch in flight',
+        async () =>
+          JSON.stringify({
+            finals: stack.fakes.deepgram.transcriptsSent.length - mark.stt,
+            perCall: calls.map((c) => ({
+              agent: c.caller.agentState(),
+              held: stack.gate.held(c.id).map((h) => ({ seqs: h.seqs, senderConnected: h.senderConnected })),
+            })),
+          }),
       );
-      const held = calls.filter((c) => stack.gate.held(c.id).some((h) => h.seqs.length && h.senderConnected)).length;
+      const held = calls.filter((c) => stack.gate.held(c.id).some((h) => h.seqs.length)).length;
       const stored = await Promise.all(calls.map((c) => storedUtterances(stack.database, c.id)));
       const heldSeqs = calls.map((c) => Math.max(...stack.gate.held(c.id).flatMap((h) => h.seqs)));
       if (held !== calls.length || stored.some((rows, i) => rows.some((r) => r.seq === heldSeqs[i])))
@@ -118,7 +143,22 @@ export async function faultsUnderLoad(opts: {
           await stack.gate.release();
           await sleep(1_500);
           await stack.redis!.start();
-          outcome = 'calls continue; open sockets catch up after the restart';
+          // Sessions lived only in that Redis (no persistence here, docs/reliability.md): the
+          // callers' next request is a clean 401 and they sign in again, as the web client asks.
+          for (const c of calls) {
+            // 503 service_unavailable until the gateway's Redis client has reconnected, then 401.
+            let me = await c.client.get('/api/auth/me');
+            const until = Date.now() + 30_000;
+            while (me.status === 503 && Date.now() < until) {
+              await sleep(250);
+              me = await c.client.get('/api/auth/me');
+            }
+            if (me.status !== 401) throw new Error(`${fault}: a lost session answered ${me.status}, not 401`);
+            const login = await c.client.post('/api/auth/login', { email: c.email, password: CALLER_PASSWORD });
+            if (login.status !== 200) throw new Error(`${fault}: signing in again answered ${login.status}`);
+          }
+          outcome =
+            'calls continue; open sockets catch up after the restart; lost sessions answer 401, callers sign in again';
         } else if (fault === 'gateway_sigkill') {
           await stack.gatewayProcess!.kill('SIGKILL');
           await stack.gate.release();
@@ -126,20 +166,20 @@ export async function faultsUnderLoad(opts: {
           await stack.gatewayProcess!.start();
           // Every browser socket went with the gateway: re-open them as the web client does.
           for (const c of calls) {
-            c.socket = await openTranscript(stack.gatewayUrl, c.id, { cookie: c.cookie });
+            c.socket = await openTranscript(stack.gatewayUrl, c.id, { cookie: c.client.cookieHeader() });
             c.snapshot = await c.socket.next('snapshot', 20_000);
           }
           outcome = 'calls continue; agents spool and re-send; re-opened sockets show everything';
         } else if (fault === 'agent_job_sigkill') {
-          const segment = victim!.socket
-            .queued()
-            .flatMap((m) => (m.type === 'interim' && m.role === 'agent' ? [m.segmentId] : []))[0];
-          const pid = Number(/^agent-(\d+)-/.exec(segment ?? '')?.[1]);
+          // The job's pid, from the attribute its agent publishes (agent/src/job.ts).
+          const agent = victim!.caller.room.remoteParticipants.get(victim!.caller.agentIdentity);
+          const pid = Number(agent?.attributes['parley.job_pid']);
+          if (!Number.isInteger(pid)) throw new Error(`${fault}: the victim's agent publishes no job pid`);
           process.kill(pid, 'SIGKILL');
           await sleep(500);
           await stack.gate.release();
           outcome =
-            'the killed job’s call ends as agent_failed (its held batch re-sent from the spool); the other calls continue';
+            'a replacement agent joins the killed job’s call and apologises (its held batch re-sent from the spool); the other calls continue';
         } else {
           await stack.restartLivekit(1000);
           await stack.gate.release();
@@ -166,17 +206,15 @@ export async function faultsUnderLoad(opts: {
         90_000,
         `${fault}: every utterance stored`,
       ).catch(() => undefined);
-      if (fault === 'agent_job_sigkill')
+      if (victim)
         await waitFor(
-          async () =>
-            (
-              await Promise.all([victim!].map((c) => stack.database.db('conversations').where({ id: c.id }).first()))
-            ).every((r) => r?.status === 'ended'),
+          async () => (await storedUtterances(stack.database, victim.id)).some((r) => r.text === apologyFor('en')),
           60_000,
-          `${fault}: calls ended`,
+          `${fault}: the replacement agent's apology stored`,
         ).catch(() => undefined);
-      const recoveredMs = Date.now() - upAt;
+      const settledMs = Date.now() - upAt;
       check = await compare(stack, calls, allIds, mark);
+      const recoveredMs = check.lost === 0 ? settledMs : null;
       results.push({
         fault,
         calls: calls.length,
@@ -186,13 +224,13 @@ export async function faultsUnderLoad(opts: {
         stored: check.stored,
         lost: check.lost,
         duplicated: check.duplicated,
+        discarded: check.discarded,
         live: check.live,
         recoveredMs,
         answers,
       });
       log(`${fault}: ${JSON.stringify(results.at(-1))} (spoke ${since - spokeAt} ms before the fault)`);
       if (check.detail) log(`${fault} record vs store: ${check.detail}`);
-      if (victim) calls.splice(calls.indexOf(victim), 1);
       if (fault === 'livekit_restart') break;
     }
     return results;
@@ -207,9 +245,16 @@ export async function faultsUnderLoad(opts: {
 }
 
 /** Every call's store and socket against the fakes' record since `mark`, as a whole. */
-async function compare(stack: FaultStack, calls: LiveCall[], allIds: string[], mark: { stt: number; llm: number }) {
+async function compare(
+  stack: FaultStack,
+  calls: LiveCall[],
+  allIds: string[],
+  mark: { stt: number; llm: number; requests: number },
+) {
   const finals = stack.fakes.deepgram.transcriptsSent.slice(mark.stt);
-  const replies = stack.fakes.openai.repliesStreamed.slice(mark.llm);
+  // A reply the agent dropped because the caller went on (preemptive generation) was never to be said.
+  const discarded = new Set(supersededReplies(stack.fakes.openai.chatRequests.slice(mark.requests)));
+  const replies = stack.fakes.openai.repliesStreamed.slice(mark.llm).filter((r) => !discarded.has(r));
   const all = await Promise.all(allIds.map((id) => storedUtterances(stack.database, id)));
   const userText = all
     .map((rows) =>
@@ -243,7 +288,11 @@ async function compare(stack: FaultStack, calls: LiveCall[], allIds: string[], m
   for (const rows of all) {
     const seqs = rows.map((r) => r.seq as number);
     duplicated += seqs.length - new Set(seqs).size;
-    if (seqs.some((s, i) => s !== i)) lost++; // a gap
+    // A gap is a loss, except the one a replacement agent leaves before its apology for the
+    // utterances the killed job may still have in its spool (docs/reliability.md).
+    const gap = (q: number, i: number) =>
+      i === 0 ? q !== 0 : q !== seqs[i - 1]! + 1 && !(rows[i]!.text === apologyFor('en') && q > seqs[i - 1]!);
+    if (seqs.some(gap)) lost++;
   }
   let liveLost = 0;
   let liveDup = 0;
@@ -262,6 +311,7 @@ async function compare(stack: FaultStack, calls: LiveCall[], allIds: string[], m
   return {
     detail,
     expected: all.length + finals.length + replies.length,
+    discarded: discarded.size,
     stored: all.reduce((a, rows) => a + rows.length, 0),
     lost,
     duplicated,

@@ -247,7 +247,8 @@ export async function gatewayAsProcess(env: Record<string, string | undefined>):
       c.stdout!.on('data', keep);
       c.stderr!.on('data', keep);
       exited = new Promise((resolve) => c.once('exit', () => resolve()));
-      const deadline = Date.now() + 30_000;
+      // 60 s: a gateway restarted under many calls' load takes longer than 30 s to load (tsx) here.
+      const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         if (c.exitCode !== null) throw new Error(`gateway exited early:\n${output.join('').slice(-3000)}`);
         const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(500) }).then(
@@ -257,7 +258,7 @@ export async function gatewayAsProcess(env: Record<string, string | undefined>):
         if (ok) return;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`gateway did not answer within 30 s:\n${output.join('').slice(-3000)}`);
+      throw new Error(`gateway did not answer within 60 s:\n${output.join('').slice(-3000)}`);
     },
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       const c = child;

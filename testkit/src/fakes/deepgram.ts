@@ -16,8 +16,14 @@ export interface FakeDeepgramOptions {
   finalDelayMs?: number;
   /** Audio time of speech between two interim `Results`, each revealing one more word (default 200). */
   interimEveryMs?: number;
-  /** Audio time (or wall time with no audio at all) of silence that ends an utterance (default 300). */
+  /** Audio time of silence that ends an utterance (default 300). */
   endpointSilenceMs?: number;
+  /**
+   * Wall time with no audio at all after which an utterance is ended anyway, the client having
+   * stopped sending (default 2000). Not the endpointing silence: a loaded machine delivers a
+   * caller's audio in bursts, and ending utterances on those gaps split one sentence into many.
+   */
+  noAudioEndMs?: number;
   /** RMS level (fraction of full scale) above which a chunk counts as speech (default 0.015). */
   speechThreshold?: number;
 }
@@ -98,6 +104,7 @@ export async function startFakeDeepgram(opts: FakeDeepgramOptions = {}): Promise
         finalDelayMs: opts.finalDelayMs ?? 0,
         interimEveryMs: opts.interimEveryMs ?? 200,
         endpointSilenceMs: opts.endpointSilenceMs ?? 300,
+        noAudioEndMs: opts.noAudioEndMs ?? 2000,
         threshold: opts.speechThreshold ?? 0.015,
         peekTranscript,
         nextTranscript,
@@ -125,6 +132,7 @@ interface SessionConfig {
   finalDelayMs: number;
   interimEveryMs: number;
   endpointSilenceMs: number;
+  noAudioEndMs: number;
   threshold: number;
   peekTranscript(): string;
   nextTranscript(): string;
@@ -202,7 +210,7 @@ function runSession(ws: WebSocket, session: FakeDeepgramSession, cfg: SessionCon
   const armWallTimer = () => {
     clearTimeout(wallTimer);
     // No audio at all for a while (the client stopped sending): end the utterance anyway.
-    wallTimer = setTimeout(() => endUtterance(false), cfg.endpointSilenceMs);
+    wallTimer = setTimeout(() => endUtterance(false), cfg.noAudioEndMs);
   };
 
   const onAudio = (buf: Buffer) => {

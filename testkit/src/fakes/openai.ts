@@ -54,6 +54,8 @@ export interface FakeChatRequest {
   messages: any[];
   stream: boolean;
   body: any;
+  /** The streamed reply, once sent in full (the same text pushed to `repliesStreamed`). */
+  reply?: string;
 }
 
 export interface FakeTranscriptionRequest {
@@ -196,7 +198,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       return sendError(res, 400, 'invalid_request', "Missing required parameter: 'model' or 'messages'.");
     }
     const stream = body.stream === true;
-    chatRequests.push({ model: body.model, messages: body.messages, stream, body });
+    const request: FakeChatRequest = { model: body.model, messages: body.messages, stream, body };
+    chatRequests.push(request);
     const fault = hit('chat');
     if (fault === 'http_500' || (!stream && fault))
       return sendError(res, 500, 'server_error', 'The server had an error.');
@@ -263,6 +266,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       streamedUsage.push({ promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens });
     }
     res.end('data: [DONE]\n\n');
+    request.reply = reply;
     repliesStreamed.push(reply);
   };
 
@@ -439,4 +443,26 @@ function usage(messages: FakeChatMessage[], reply: string) {
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code } });
+}
+
+/**
+ * Streamed replies the agent threw away: a reply whose request was followed by one holding more of
+ * the caller's words (the same turn, extended) without that reply in its history. agents answers a
+ * final transcript at once (preemptive generation) and drops the answer when the caller goes on, so
+ * "streamed in full" is not "given to the caller". Finals are unique in the tests that use this.
+ */
+export function supersededReplies(requests: FakeChatRequest[]): string[] {
+  const said = (r: FakeChatRequest, role: string) =>
+    r.messages.filter((m) => m?.role === role).map((m) => flatten(m.content));
+  return requests.flatMap((r, i) => {
+    if (r.reply === undefined) return [];
+    const words = said(r, 'user');
+    if (!words.length) return [];
+    const later = requests.slice(i + 1).filter((n) => {
+      const nw = said(n, 'user').join(' ');
+      return words.every((w) => nw.includes(w)) && nw.length > words.join(' ').length;
+    });
+    const kept = later.some((n) => said(n, 'assistant').some((a) => a && r.reply!.startsWith(a)));
+    return later.length && !kept ? [r.reply] : [];
+  });
 }
