@@ -3,7 +3,8 @@
  * WAV, page instrumentation (console errors, when the microphone opened, when transcript lines
  * appeared, the level of the remote audio the page plays), screenshots and failure context.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { synthesizeSpeechWav } from '@parley/testkit/speech';
@@ -182,4 +183,19 @@ export async function startBrowserStack(
     await stack.stop();
     throw err;
   }
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's WCAG 2.x A/AA checks on the page as it is now, one line per violation and element
+ * ("rule: help — selector"); empty when clean. axe is injected through the DevTools protocol
+ * (page.evaluate), which the page's CSP (script-src 'self') does not govern.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const result = (await page.evaluate(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })`,
+  )) as { violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }> };
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${v.help} — ${n.target.join(' ')}`));
 }
