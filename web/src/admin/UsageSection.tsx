@@ -3,13 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { getUsage, type AdminUsage } from '../api/admin';
 import { errorMessage } from '../api/client';
 import { Alert } from '../components/Alert';
-import { formatDuration, formatMonth, formatNumber, formatUsd } from '../lib/format';
-
-/** YYYY-MM of the month `delta` months from `month`. */
-function shiftMonth(month: string, delta: number): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 1 + delta, 1)).toISOString().slice(0, 7);
-}
+import { MonthHeading } from '../components/MonthHeading';
+import { formatDuration, formatNumber, formatUsd } from '../lib/format';
 
 /** An email that may wrap after its @, dots and dashes (a phone's narrow table), never mid-word. */
 function BreakableEmail({ email }: { email: string }) {
@@ -46,29 +41,11 @@ export function UsageSection() {
 
   if (error) return <Alert title={t('admin.loadFailed')}>{error}</Alert>;
   if (!usage) return null;
-  const current = new Date().toISOString().slice(0, 7);
   const sum = (k: 'costUsd' | 'calls' | 'minutes') => usage.users.reduce((n, u) => n + u[k], 0);
   const unpriced = usage.users.some((u) => u.unpriced);
   return (
     <section className="usage-cost card" aria-labelledby="admin-usage-title">
-      <div className="usage-cost-head">
-        <h2 id="admin-usage-title">
-          {t('admin.usage')} · {formatMonth(usage.month)}
-        </h2>
-        <div className="usage-cost-nav">
-          <button type="button" className="button" onClick={() => setMonth(shiftMonth(usage.month, -1))}>
-            ‹ {t('cost.previous')}
-          </button>
-          <button
-            type="button"
-            className="button"
-            disabled={usage.month >= current}
-            onClick={() => setMonth(shiftMonth(usage.month, 1))}
-          >
-            {t('cost.next')} ›
-          </button>
-        </div>
-      </div>
+      <MonthHeading id="admin-usage-title" title={t('admin.usage')} month={usage.month} onMonth={setMonth} />
       <dl className="usage">
         <div className="usage-item">
           <dt>{t('cost.estimated')}</dt>

@@ -4,13 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { getUsageCost, type UsageCost as Cost } from '../api/me';
 import { errorMessage } from '../api/client';
 import { Alert } from '../components/Alert';
-import { formatDateTime, formatDuration, formatMonth, formatNumber, formatUsd } from '../lib/format';
-
-/** YYYY-MM of the month `delta` months from `month`. */
-function shiftMonth(month: string, delta: number): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 1 + delta, 1)).toISOString().slice(0, 7);
-}
+import { MonthHeading } from '../components/MonthHeading';
+import { formatDateTime, formatDuration, formatNumber, formatUsd } from '../lib/format';
 
 /**
  * One UTC month of the user's provider usage and its estimated cost: the month's total and each
@@ -35,7 +30,6 @@ export function UsageCost() {
 
   if (error) return <Alert title={t('cost.loadFailed')}>{error}</Alert>;
   if (!cost) return null;
-  const current = new Date().toISOString().slice(0, 7);
   const { total } = cost;
   const stats: Array<[string, string]> = [
     [t('cost.estimated'), formatUsd(total.costUsd)],
@@ -47,24 +41,7 @@ export function UsageCost() {
   ];
   return (
     <section className="usage-cost card" aria-labelledby="usage-cost-title">
-      <div className="usage-cost-head">
-        <h2 id="usage-cost-title">
-          {t('cost.title')} · {formatMonth(cost.month)}
-        </h2>
-        <div className="usage-cost-nav">
-          <button type="button" className="button" onClick={() => setMonth(shiftMonth(cost.month, -1))}>
-            ‹ {t('cost.previous')}
-          </button>
-          <button
-            type="button"
-            className="button"
-            disabled={cost.month >= current}
-            onClick={() => setMonth(shiftMonth(cost.month, 1))}
-          >
-            {t('cost.next')} ›
-          </button>
-        </div>
-      </div>
+      <MonthHeading id="usage-cost-title" title={t('cost.title')} month={cost.month} onMonth={setMonth} />
       <dl className="usage">
         {stats.map(([k, v]) => (
           <div key={k} className="usage-item">
