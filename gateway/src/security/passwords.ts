@@ -1,7 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as en from '@zxcvbn-ts/language-en';
+import { checkPassword, PASSWORD_MIN_LENGTH, type PasswordProblem } from '@parley/protocol/password';
 import { AppError } from '../http/errors';
 
 /**
@@ -72,47 +70,28 @@ export async function burnVerification(password: string, params: ScryptParams): 
 
 // ---- strength ----------------------------------------------------------------------------
 
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 200;
-export const PASSWORD_MIN_SCORE = 3;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_MIN_SCORE } from '@parley/protocol/password';
 
-let zxcvbnReady = false;
-function ensureZxcvbn() {
-  if (zxcvbnReady) return;
-  zxcvbnOptions.setOptions({
-    translations: en.translations,
-    graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...en.dictionary },
-  });
-  zxcvbnReady = true;
-}
+const MESSAGES: Record<PasswordProblem, string> = {
+  too_short: `Use at least ${PASSWORD_MIN_LENGTH} characters.`,
+  contains_email: 'The password must not contain your email address.',
+  too_guessable: 'This password is too easy to guess.',
+};
 
 /**
  * Problems with a new password, as client-facing details ({path, message}); empty when strong.
- * Rules: at least 10 characters, zxcvbn score >= 3 (catches common and guessable passwords),
- * and not containing the local part of the account's email.
+ * The rules are @parley/protocol/password's, which the web client's strength meter uses too.
  */
 export function passwordProblems(
   password: string,
   context: { email: string; displayName?: string | undefined },
   path = 'password',
 ): Array<{ path: string; message: string }> {
-  const problems: string[] = [];
-  if (password.length < PASSWORD_MIN_LENGTH) problems.push(`Use at least ${PASSWORD_MIN_LENGTH} characters.`);
-  const local = context.email.split('@')[0]?.trim().toLowerCase() ?? '';
-  if (local.length >= 3 && password.toLowerCase().includes(local))
-    problems.push('The password must not contain your email address.');
-  if (problems.length === 0) {
-    ensureZxcvbn();
-    // zxcvbn's cost grows with length; the first 100 characters decide the score.
-    const userInputs = [local, context.email.toLowerCase(), context.displayName ?? ''].filter(Boolean);
-    const result = zxcvbn(password.slice(0, 100), userInputs);
-    if (result.score < PASSWORD_MIN_SCORE) {
-      const hint = result.feedback.warning ? ` ${result.feedback.warning}` : '';
-      problems.push(`This password is too easy to guess.${hint}`.trim());
-    }
-  }
-  return problems.map((message) => ({ path, message }));
+  const verdict = checkPassword(password, context);
+  return verdict.problems.map((p) => ({
+    path,
+    message: p === 'too_guessable' && verdict.warning ? `${MESSAGES[p]} ${verdict.warning}` : MESSAGES[p],
+  }));
 }
 
 /** 400 weak_password with the problems found, for registration and password change alike. */

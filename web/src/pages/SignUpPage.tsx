@@ -8,6 +8,7 @@ import { ProviderButtons } from '../auth/ProviderButtons';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
 import { usePageTitle } from '../lib/usePageTitle';
+import { PasswordStrength } from '../components/PasswordStrength';
 
 const MIN_PASSWORD = 10;
 const MAX_DISPLAY_NAME = 80; // LIMITS.displayName; not imported so this page does not pull in zod
@@ -106,6 +107,7 @@ export function SignUpPage() {
           error={fieldErrors.password}
           hint={t('auth.passwordHint', { min: MIN_PASSWORD })}
         />
+        <PasswordStrength password={form.password} email={form.email} name={form.displayName} />
         <button className="button button-primary button-block" type="submit" disabled={busy}>
           {busy ? t('auth.creating') : t('nav.signup')}
         </button>
