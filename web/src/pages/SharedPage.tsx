@@ -8,6 +8,7 @@ import { Loading } from '../components/Loading';
 import { StoredTurns } from '../history/StoredTurns';
 import { formatDateTime, formatDuration } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
+import { useTranslation } from 'react-i18next';
 
 /** Keeps search engines off the page while it is shown (the gateway also sends X-Robots-Tag). */
 function useNoIndex() {
@@ -25,11 +26,12 @@ function useNoIndex() {
  * no navigation into an account. Unknown, revoked and expired links look the same.
  */
 export default function SharedPage() {
+  const { t } = useTranslation();
   const { token = '' } = useParams();
   const [data, setData] = useState<SharedConversation | null>(null);
   const [error, setError] = useState<{ notFound: boolean; message: string } | null>(null);
   useNoIndex();
-  usePageTitle(data?.conversation.title || (error?.notFound ? 'Not found' : 'Shared conversation'));
+  usePageTitle(data?.conversation.title || (error?.notFound ? t('shared.notFoundPageTitle') : t('shared.title')));
 
   useEffect(() => {
     let live = true;
@@ -48,22 +50,22 @@ export default function SharedPage() {
           <span className="brand-mark" aria-hidden="true" />
           Parley
         </span>
-        <span className="muted small">Shared conversation · read-only</span>
+        <span className="muted small">{t('shared.readOnly')}</span>
       </header>
       <main id="main" className="main">
         {error ? (
           <div className="narrow">
-            <h1>{error.notFound ? 'Shared conversation not found' : 'Shared conversation unavailable'}</h1>
+            <h1>{error.notFound ? t('shared.notFoundTitle') : t('shared.unavailableTitle')}</h1>
             <Alert tone={error.notFound ? 'info' : 'error'}>
-              {error.notFound ? 'This link does not exist, was revoked, or has expired.' : error.message}
+              {error.notFound ? t('shared.notFoundText') : error.message}
             </Alert>
           </div>
         ) : !data ? (
-          <Loading label="Loading conversation…" />
+          <Loading label={t('shared.loading')} />
         ) : (
           <article className="conversation">
             <header className="conversation-head">
-              <h1>{data.conversation.title?.trim() || 'Untitled conversation'}</h1>
+              <h1>{data.conversation.title?.trim() || t('common.untitled')}</h1>
               <p className="muted">
                 {data.conversation.startedAt && (
                   <>
@@ -71,13 +73,12 @@ export default function SharedPage() {
                     ·{' '}
                   </>
                 )}
-                {formatDuration(data.conversation.durationMs)} · {data.utterances.length} turn
-                {data.utterances.length === 1 ? '' : 's'}
+                {formatDuration(data.conversation.durationMs)} · {t('history.turns', { count: data.utterances.length })}
               </p>
             </header>
             <StoredTurns utterances={data.utterances} showLatency={data.includeLatency} />
             <p className="muted small">
-              Link expires <time dateTime={data.expiresAt}>{formatDateTime(data.expiresAt)}</time>.
+              {t('shared.expires')} <time dateTime={data.expiresAt}>{formatDateTime(data.expiresAt)}</time>.
             </p>
           </article>
         )}

@@ -57,6 +57,16 @@ const de = {
     reload: 'Seite neu laden',
     home: 'Zur Startseite',
   },
+  shared: {
+    title: 'Geteiltes Gespräch',
+    readOnly: 'Geteiltes Gespräch · nur lesen',
+    notFoundPageTitle: 'Nicht gefunden',
+    notFoundTitle: 'Geteiltes Gespräch nicht gefunden',
+    unavailableTitle: 'Geteiltes Gespräch nicht verfügbar',
+    notFoundText: 'Dieser Link existiert nicht, wurde widerrufen oder ist abgelaufen.',
+    loading: 'Gespräch wird geladen…',
+    expires: 'Der Link läuft ab am',
+  },
   voicePreview: {
     play: 'Hörprobe abspielen',
     loading: 'Hörprobe wird vorbereitet…',

@@ -56,6 +56,16 @@ const en = {
     reload: 'Reload the page',
     home: 'Go to the start page',
   },
+  shared: {
+    title: 'Shared conversation',
+    readOnly: 'Shared conversation · read-only',
+    notFoundPageTitle: 'Not found',
+    notFoundTitle: 'Shared conversation not found',
+    unavailableTitle: 'Shared conversation unavailable',
+    notFoundText: 'This link does not exist, was revoked, or has expired.',
+    loading: 'Loading conversation…',
+    expires: 'Link expires',
+  },
   voicePreview: {
     play: 'Play a sample',
     loading: 'Preparing the sample…',

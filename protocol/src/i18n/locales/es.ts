@@ -57,6 +57,16 @@ const es = {
     reload: 'Recargar la página',
     home: 'Ir a la página de inicio',
   },
+  shared: {
+    title: 'Conversación compartida',
+    readOnly: 'Conversación compartida · solo lectura',
+    notFoundPageTitle: 'No encontrada',
+    notFoundTitle: 'Conversación compartida no encontrada',
+    unavailableTitle: 'Conversación compartida no disponible',
+    notFoundText: 'Este enlace no existe, se revocó o ha caducado.',
+    loading: 'Cargando la conversación…',
+    expires: 'El enlace caduca el',
+  },
   voicePreview: {
     play: 'Escuchar una muestra',
     loading: 'Preparando la muestra…',

@@ -57,6 +57,16 @@ const fr = {
     reload: 'Recharger la page',
     home: 'Aller à la page d’accueil',
   },
+  shared: {
+    title: 'Conversation partagée',
+    readOnly: 'Conversation partagée · lecture seule',
+    notFoundPageTitle: 'Introuvable',
+    notFoundTitle: 'Conversation partagée introuvable',
+    unavailableTitle: 'Conversation partagée indisponible',
+    notFoundText: 'Ce lien n’existe pas, a été révoqué ou a expiré.',
+    loading: 'Chargement de la conversation…',
+    expires: 'Le lien expire le',
+  },
   voicePreview: {
     play: 'Écouter un extrait',
     loading: 'Préparation de l’extrait…',

@@ -57,6 +57,16 @@ const it = {
     reload: 'Ricarica la pagina',
     home: 'Vai alla pagina iniziale',
   },
+  shared: {
+    title: 'Conversazione condivisa',
+    readOnly: 'Conversazione condivisa · sola lettura',
+    notFoundPageTitle: 'Non trovata',
+    notFoundTitle: 'Conversazione condivisa non trovata',
+    unavailableTitle: 'Conversazione condivisa non disponibile',
+    notFoundText: 'Questo link non esiste, è stato revocato o è scaduto.',
+    loading: 'Caricamento della conversazione…',
+    expires: 'Il link scade il',
+  },
   voicePreview: {
     play: 'Ascolta un campione',
     loading: 'Preparazione del campione…',

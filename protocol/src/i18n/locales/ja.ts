@@ -56,6 +56,16 @@ const ja = {
     reload: 'ページを再読み込み',
     home: 'スタートページへ',
   },
+  shared: {
+    title: '共有された会話',
+    readOnly: '共有された会話 · 閲覧のみ',
+    notFoundPageTitle: '見つかりません',
+    notFoundTitle: '共有された会話が見つかりません',
+    unavailableTitle: '共有された会話を表示できません',
+    notFoundText: 'このリンクは存在しないか、取り消されたか、期限切れです。',
+    loading: '会話を読み込み中…',
+    expires: 'リンクの有効期限:',
+  },
   voicePreview: {
     play: 'サンプルを再生',
     loading: 'サンプルを準備中…',

@@ -57,6 +57,16 @@ const nl = {
     reload: 'Pagina opnieuw laden',
     home: 'Naar de startpagina',
   },
+  shared: {
+    title: 'Gedeeld gesprek',
+    readOnly: 'Gedeeld gesprek · alleen lezen',
+    notFoundPageTitle: 'Niet gevonden',
+    notFoundTitle: 'Gedeeld gesprek niet gevonden',
+    unavailableTitle: 'Gedeeld gesprek niet beschikbaar',
+    notFoundText: 'Deze link bestaat niet, is ingetrokken of is verlopen.',
+    loading: 'Gesprek laden…',
+    expires: 'De link verloopt op',
+  },
   voicePreview: {
     play: 'Voorbeeld afspelen',
     loading: 'Voorbeeld wordt voorbereid…',

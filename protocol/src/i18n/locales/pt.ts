@@ -57,6 +57,16 @@ const pt = {
     reload: 'Recarregar a página',
     home: 'Ir para a página inicial',
   },
+  shared: {
+    title: 'Conversa partilhada',
+    readOnly: 'Conversa partilhada · só leitura',
+    notFoundPageTitle: 'Não encontrada',
+    notFoundTitle: 'Conversa partilhada não encontrada',
+    unavailableTitle: 'Conversa partilhada indisponível',
+    notFoundText: 'Este link não existe, foi revogado ou expirou.',
+    loading: 'A carregar a conversa…',
+    expires: 'O link expira a',
+  },
   voicePreview: {
     play: 'Ouvir uma amostra',
     loading: 'A preparar a amostra…',
