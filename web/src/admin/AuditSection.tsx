@@ -1,8 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { listAudit, type AdminAuditEvent } from '../api/admin';
-import { errorMessage } from '../api/client';
 import { Alert } from '../components/Alert';
+import { useLoaded } from '../lib/useLoaded';
 import { dayBoundary, formatDateTime } from '../lib/format';
 import { Pager } from './Pager';
 
@@ -29,28 +29,21 @@ export function AuditSection({ initialTarget }: { initialTarget: string }) {
   const [form, setForm] = useState<Filters>(empty);
   const [filters, setFilters] = useState<Filters>(empty);
   const [offset, setOffset] = useState(0);
-  const [list, setList] = useState<{ events: AdminAuditEvent[]; total: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    listAudit({
-      actor: filters.actor.trim() || undefined,
-      target: filters.target.trim() || undefined,
-      type: filters.type.trim() || undefined,
-      // Days in the browser's time zone: from the start of the first to the end of the last.
-      from: filters.from ? dayBoundary(filters.from, false) : undefined,
-      to: filters.to ? dayBoundary(filters.to, true) : undefined,
-      limit: PAGE,
-      offset,
-    })
-      .then((l) => live && setList(l))
-      .catch((e) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, [filters, offset]);
+  const { data: list, error } = useLoaded(
+    () =>
+      listAudit({
+        actor: filters.actor.trim() || undefined,
+        target: filters.target.trim() || undefined,
+        type: filters.type.trim() || undefined,
+        // Days in the browser's time zone: from the start of the first to the end of the last.
+        from: filters.from ? dayBoundary(filters.from, false) : undefined,
+        to: filters.to ? dayBoundary(filters.to, true) : undefined,
+        limit: PAGE,
+        offset,
+      }),
+    [filters, offset],
+  );
 
   const apply = (e: FormEvent) => {
     e.preventDefault();

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { listConversations, type AdminConversation } from '../api/admin';
-import { errorMessage } from '../api/client';
+import { listConversations } from '../api/admin';
 import { Alert } from '../components/Alert';
+import { useLoaded } from '../lib/useLoaded';
 import { endReasonText } from '../lib/end-reasons';
 import { formatDateTime, formatDuration, formatNumber } from '../lib/format';
 import { Pager } from './Pager';
@@ -21,20 +21,9 @@ export function ConversationsSection({
 }) {
   const { t } = useTranslation();
   const [offset, setOffset] = useState(0);
-  const [list, setList] = useState<{ conversations: AdminConversation[]; total: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   useEffect(() => setOffset(0), [userId]);
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    listConversations({ userId, limit: PAGE, offset })
-      .then((l) => live && setList(l))
-      .catch((e) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, [userId, offset]);
+  const { data: list, error } = useLoaded(() => listConversations({ userId, limit: PAGE, offset }), [userId, offset]);
 
   return (
     <section className="card" aria-labelledby="admin-conv-title">

@@ -1,8 +1,8 @@
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getUsage, type AdminUsage } from '../api/admin';
-import { errorMessage } from '../api/client';
+import { getUsage } from '../api/admin';
 import { Alert } from '../components/Alert';
+import { useLoaded } from '../lib/useLoaded';
 import { MonthHeading } from '../components/MonthHeading';
 import { formatDuration, formatNumber, formatUsd } from '../lib/format';
 
@@ -25,19 +25,7 @@ function BreakableEmail({ email }: { email: string }) {
 export function UsageSection() {
   const { t } = useTranslation();
   const [month, setMonth] = useState<string | undefined>(undefined);
-  const [usage, setUsage] = useState<AdminUsage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    getUsage(month)
-      .then((u) => live && setUsage(u))
-      .catch((e) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, [month]);
+  const { data: usage, error } = useLoaded(() => getUsage(month), [month]);
 
   if (error) return <Alert title={t('admin.loadFailed')}>{error}</Alert>;
   if (!usage) return null;

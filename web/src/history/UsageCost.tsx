@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import { getUsageCost, type UsageCost as Cost } from '../api/me';
-import { errorMessage } from '../api/client';
+import { getUsageCost } from '../api/me';
 import { Alert } from '../components/Alert';
+import { useLoaded } from '../lib/useLoaded';
 import { MonthHeading } from '../components/MonthHeading';
 import { formatDateTime, formatDuration, formatNumber, formatUsd } from '../lib/format';
 
@@ -14,19 +14,7 @@ import { formatDateTime, formatDuration, formatNumber, formatUsd } from '../lib/
 export function UsageCost() {
   const { t } = useTranslation();
   const [month, setMonth] = useState<string | undefined>(undefined);
-  const [cost, setCost] = useState<Cost | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    getUsageCost(month)
-      .then((c) => live && setCost(c))
-      .catch((e) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, [month]);
+  const { data: cost, error } = useLoaded(() => getUsageCost(month), [month]);
 
   if (error) return <Alert title={t('cost.loadFailed')}>{error}</Alert>;
   if (!cost) return null;
