@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { createDatabase, createRepositories, lockDataDir, migrateLatest, type Database } from '@parley/db';
 import { AgentRegistry } from './agents/registry';
 import { createApp } from './app';
+import { AbandonedCalls } from './calls/abandoned';
+import { CallDirectory } from './calls/directory';
 import type { GatewayConfig } from './config/config';
 import type { AppContext } from './context';
 import { LocalBus, RedisBus, type Bus } from './infra/bus';
@@ -123,6 +125,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     ctx.webhooks.conversationsPurged(purged),
   );
   webhookDelivery.start();
+  const abandonedCalls = new AbandonedCalls(ctx, new CallDirectory(repos, kv, ctx.metrics.calls), config.callerGone);
+  abandonedCalls.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -145,6 +149,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       if (closed) return;
       closed = true;
       retention.stop();
+      abandonedCalls.stop();
       await webhookDelivery.stop();
       ctx.mailer.close();
       sessionStore.close?.();

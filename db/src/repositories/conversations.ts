@@ -119,6 +119,19 @@ export class ConversationsRepository {
     return Number(row[0]?.n ?? 0);
   }
 
+  /** Calls in progress, longest-running first (at most `limit`): the gateway's check for calls nobody is in. */
+  async listActive(limit: number): Promise<ConversationRow[]> {
+    const rows = await this.db('conversations')
+      .where({ status: 'active' })
+      .orderBy([
+        { column: 'started_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit)
+      .select(CONVERSATION_COLUMNS);
+    return rows.map(toConversationRow);
+  }
+
   /** The stored title, null when untitled or missing. */
   async title(id: string): Promise<string | null> {
     const row = await this.db('conversations').where({ id }).first('title');

@@ -77,6 +77,11 @@ const GatewayEnv = z
     QUOTA_MINUTES_PER_MONTH: z.coerce.number().min(0).max(1_000_000).optional(),
     /** The longest a call may last (seconds); the agent ends it with limit_reached. An account's own setting wins. */
     MAX_CALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
+    /**
+     * A live call with no caller in its room for this long is ended by the gateway as caller_left
+     * (its LiveKit node died and nobody came back). Longer than the web client's rejoin (~25 s).
+     */
+    CALLER_GONE_SECONDS: z.coerce.number().positive().max(86_400).default(60),
     /** JSON price table over the documented defaults (gateway/src/usage/prices.ts, docs/operations.md). */
     PRICES_FILE: z.string().optional(),
   })
@@ -151,6 +156,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     prices,
     /** Defaults for every account (users.quota_minutes_per_month / max_call_seconds override them). */
     limits: { quotaMinutesPerMonth: e.QUOTA_MINUTES_PER_MONTH ?? null, maxCallSeconds: e.MAX_CALL_SECONDS },
+    /** Calls nobody is in (calls/abandoned.ts): ended after graceMs, looked for every intervalMs. */
+    callerGone: {
+      graceMs: e.CALLER_GONE_SECONDS * 1000,
+      intervalMs: Math.min(15_000, Math.max(250, (e.CALLER_GONE_SECONDS * 1000) / 4)),
+    },
     /** OpenID Connect sign-in providers (OIDC_<NAME>_*), in a stable order. */
     oidcProviders: oidc.providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,
