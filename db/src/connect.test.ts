@@ -69,6 +69,7 @@ describe('database schema', () => {
       '007_usage',
       '012_passkeys',
       '013_admin_console',
+      '014_audit_pseudonyms',
     ]);
   });
 
@@ -89,6 +90,7 @@ describe('database schema', () => {
       '007_usage',
       '012_passkeys',
       '013_admin_console',
+      '014_audit_pseudonyms',
     ]);
     await exerciseSchema(db);
   });

@@ -1,5 +1,6 @@
 export { createDatabase, isEmbedded, isUniqueViolation, migrateLatest, migrateRollbackAll } from './connect';
 export type { Database, DatabaseOptions } from './connect';
+export { coarseIp, isCoarseIp } from './ip';
 export { migrationSource } from './migrations/index';
 export { createRepositories, type Repositories } from './repositories/index';
 export { AccountRepository, type UserDataExport } from './repositories/account';
@@ -7,6 +8,7 @@ export { AccountTokensRepository, type AccountToken, type AccountTokenPurpose } 
 export { ApiTokensRepository, type ApiTokenRecord } from './repositories/api-tokens';
 export {
   AuditRepository,
+  auditPseudonym,
   type AdminAuditEvent,
   type AuditEvent,
   type AuditFilter,

@@ -30,7 +30,7 @@ export interface RunningGateway {
   ctx: AppContext;
   /** The private metrics listener's URL (METRICS_PORT), or null. */
   metricsUrl: string | null;
-  /** The hourly retention purge (tests run it with `runOnce()`). */
+  /** The hourly retention purge: conversations and audit events (tests run it with `runOnce()`). */
   retention: RetentionJob;
   close(): Promise<void>;
 }
@@ -121,9 +121,12 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const app = createApp(ctx);
   const server = createServer(app);
   const closeUpgrades = attachUpgradeHandlers(server, ctx);
-  const retention = startRetentionJob(repos.retention, logger, undefined, (purged) =>
-    ctx.webhooks.conversationsPurged(purged),
-  );
+  const retention = startRetentionJob({
+    retention: repos.retention,
+    audit: { events: repos.audit, days: config.auditRetentionDays },
+    logger,
+    onPurged: (purged) => ctx.webhooks.conversationsPurged(purged),
+  });
   webhookDelivery.start();
   const abandonedCalls = new AbandonedCalls(ctx, new CallDirectory(repos, kv, ctx.metrics.calls), config.callerGone);
   abandonedCalls.start();

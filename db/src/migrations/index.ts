@@ -12,6 +12,7 @@ import * as m010 from './010_typed_messages';
 import * as m007 from './007_usage';
 import * as m012 from './012_passkeys';
 import * as m013 from './013_admin_console';
+import * as m014 from './014_audit_pseudonyms';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -33,6 +34,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['007_usage', m007],
   ['012_passkeys', m012],
   ['013_admin_console', m013],
+  ['014_audit_pseudonyms', m014],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import type { Database } from '../connect';
+import { AuditRepository } from './audit';
 import { CONVERSATION_COLUMNS, toConversationRow, type ConversationRow } from './conversations';
 import { num } from './rows';
 import { toUtteranceRecord, UTTERANCE_COLUMNS, type UtteranceRecord } from './utterances';
@@ -50,10 +52,15 @@ export class AccountRepository {
   }
 
   /**
-   * Removes the user and, by cascade, every row that references them (preferences, audit events,
-   * conversations, utterances). Returns false when the user was already gone.
+   * Removes the user and, by cascade, every row that references them (preferences, conversations,
+   * utterances, …). Its audit events stay, pseudonymised first (AuditRepository.pseudonymise), in
+   * the same transaction. Returns false when the user was already gone.
    */
   async delete(userId: string): Promise<boolean> {
-    return (await this.db('users').where({ id: userId }).delete()) > 0;
+    const work = async (db: Database) => {
+      await new AuditRepository(db).pseudonymise(userId);
+      return (await db('users').where({ id: userId }).delete()) > 0;
+    };
+    return (this.db as Knex.Transaction).isTransaction ? work(this.db) : this.db.transaction(work);
   }
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Database } from '../connect';
+import { coarseIp } from '../ip';
 
 /**
  * Security-relevant events. `details` holds facts about the event (which fields changed, why a
@@ -33,6 +35,20 @@ export interface NewAuditEvent {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The stable name a deleted account keeps in the audit trail: `deleted-user-` and 12 hex digits of
+ * the SHA-256 of its id. The same account always gets the same pseudonym (its events stay linked),
+ * and only someone who already knows the account's random id can tell whose it is.
+ */
+export function auditPseudonym(userId: string): string {
+  return `deleted-user-${createHash('sha256').update(`parley-audit:${userId.toLowerCase()}`).digest('hex').slice(0, 12)}`;
+}
+
+const PSEUDONYM = /^deleted-user-[0-9a-f]{12}$/;
+
+/** Details that name a person or their things (a passkey's chosen name): dropped when the account is deleted. */
+const PERSONAL_DETAILS: string[] = ['name'];
+
 export class AuditRepository {
   constructor(private readonly db: Database) {}
 
@@ -64,24 +80,78 @@ export class AuditRepository {
   }
 
   /**
+   * Keeps an account's events when it is deleted, without naming it: every event it did or that
+   * concerned it names its pseudonym (auditPseudonym) instead of its id, its addresses are made
+   * coarse and personal details dropped. Runs in the account's deletion (AccountRepository.delete),
+   * before the row goes. Returns how many events the account did.
+   */
+  async pseudonymise(userId: string): Promise<number> {
+    const pseudonym = auditPseudonym(userId);
+    // Events about the account: done by an admin or the command line…
+    await this.db('audit_events')
+      .where({ target_user_id: userId })
+      .update({ target_user_id: null, target_pseudonym: pseudonym });
+    // …and its own (the target of an own event is its actor).
+    await this.db('audit_events')
+      .where({ user_id: userId })
+      .whereNull('target_user_id')
+      .whereNull('target_pseudonym')
+      .update({ target_pseudonym: pseudonym });
+    const ips: string[] = await this.db('audit_events')
+      .where({ user_id: userId })
+      .whereNotNull('ip')
+      .distinct()
+      .pluck('ip');
+    for (const ip of ips) {
+      const coarse = coarseIp(ip);
+      if (coarse !== ip) await this.db('audit_events').where({ user_id: userId, ip }).update({ ip: coarse });
+    }
+    return this.db('audit_events')
+      .where({ user_id: userId })
+      .update({
+        user_id: null,
+        actor_pseudonym: pseudonym,
+        details: this.db.raw(`details - ?::text[]`, [PERSONAL_DETAILS]),
+      });
+  }
+
+  /** Deletes events older than `cutoff` (AUDIT_RETENTION_DAYS), in batches; returns how many. */
+  async purgeOlderThan(cutoff: Date, batchSize = 1000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = await this.db('audit_events')
+        .where('created_at', '<', cutoff)
+        .orderBy('id')
+        .limit(batchSize)
+        .pluck('id');
+      if (ids.length === 0) return total;
+      await this.db('audit_events').whereIn('id', ids).delete();
+      total += ids.length;
+      if (ids.length < batchSize) return total;
+    }
+  }
+
+  /**
    * Every account's events for the admin console, newest first. The target is the account acted on,
    * or the actor's own account for its own events. `actor`/`target` match an account id exactly, or
    * an email case-insensitively; `type` exactly; `from` inclusive, `to` exclusive.
    */
   async search(filter: AuditFilter): Promise<{ events: AdminAuditEvent[]; total: number }> {
+    // The target: the account acted on, else (own events) the actor; a deleted one by pseudonym only.
+    const targetIdSql = 'coalesce(a.target_user_id, CASE WHEN a.target_pseudonym IS NULL THEN a.user_id END)';
     const base = () => {
       const q = this.db('audit_events as a')
         .leftJoin('users as actor', 'actor.id', 'a.user_id')
-        .leftJoin('users as target', 'target.id', this.db.raw('coalesce(a.target_user_id, a.user_id)'));
-      const who = (alias: string, column: string, value: string) => {
-        if (UUID.test(value)) q.where(column, value);
-        else q.whereRaw(`lower(${alias}.email) = ?`, [value.trim().toLowerCase()]);
+        .leftJoin('users as target', 'target.id', this.db.raw(targetIdSql));
+      /** An account id (live, or the pseudonym it left), a pseudonym, or a live account's email. */
+      const who = (alias: string, idSql: string, pseudonymColumn: string, value: string) => {
+        const v = value.trim().toLowerCase();
+        if (UUID.test(v)) q.where((w) => w.whereRaw(`${idSql} = ?`, [v]).orWhere(pseudonymColumn, auditPseudonym(v)));
+        else if (PSEUDONYM.test(v)) q.where(pseudonymColumn, v);
+        else q.whereRaw(`lower(${alias}.email) = ?`, [v]);
       };
-      if (filter.actor) who('actor', 'a.user_id', filter.actor);
-      if (filter.target) {
-        if (UUID.test(filter.target)) q.whereRaw('coalesce(a.target_user_id, a.user_id) = ?', [filter.target]);
-        else who('target', 'target.id', filter.target);
-      }
+      if (filter.actor) who('actor', 'a.user_id', 'a.actor_pseudonym', filter.actor);
+      if (filter.target) who('target', targetIdSql, 'a.target_pseudonym', filter.target);
       if (filter.type) q.where('a.type', filter.type);
       if (filter.from) q.where('a.created_at', '>=', filter.from);
       if (filter.to) q.where('a.created_at', '<', filter.to);
@@ -100,8 +170,10 @@ export class AuditRepository {
           'a.created_at',
           'a.user_id as actor_id',
           'actor.email as actor_email',
-          this.db.raw('coalesce(a.target_user_id, a.user_id) as target_id'),
+          'a.actor_pseudonym',
+          this.db.raw(`${targetIdSql} as target_id`),
           'target.email as target_email',
+          'a.target_pseudonym',
         ),
       base().count<{ count: string | number }[]>({ count: '*' }).first(),
     ]);
@@ -114,8 +186,10 @@ export class AuditRepository {
         createdAt: r.created_at,
         actorId: r.actor_id,
         actorEmail: r.actor_email ?? null,
-        targetId: r.target_id,
+        actorPseudonym: r.actor_pseudonym ?? null,
+        targetId: r.target_id ?? null,
         targetEmail: r.target_email ?? null,
+        targetPseudonym: r.target_pseudonym ?? null,
       })),
       total: Number(countRow?.count ?? 0),
     };
@@ -134,7 +208,10 @@ export interface AuditFilter {
   offset: number;
 }
 
-/** An audit event with both accounts named: emails are null once an account is gone (pseudonymous id only). */
+/**
+ * An audit event with both accounts named: by id and email while the account exists, by pseudonym
+ * alone once it is deleted (id and email null).
+ */
 export interface AdminAuditEvent {
   id: string;
   type: AuditType;
@@ -143,6 +220,8 @@ export interface AdminAuditEvent {
   createdAt: Date;
   actorId: string | null;
   actorEmail: string | null;
+  actorPseudonym: string | null;
   targetId: string | null;
   targetEmail: string | null;
+  targetPseudonym: string | null;
 }

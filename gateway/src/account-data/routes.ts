@@ -80,13 +80,14 @@ export function accountDataRouter(ctx: AppContext): Router {
       await ctx.repos.transaction(async (repos) => {
         await repos.webhooks.deleteForSubject(userId);
         await ctx.webhooks.emit({ type: 'account.deleted', userId, data: { userId } }, repos);
+        // Kept after the account, like its other events, under its pseudonym (AuditRepository.pseudonymise).
+        await repos.audit.record({ userId, type: 'account_deleted', ip: req.ip });
         await repos.account.delete(userId);
       });
       ctx.webhooks.onQueued();
       // Every session of the account ends now, in whichever store holds them.
       await ctx.userSessions.endAll(req.user!.id);
       await endUserSession(req, res);
-      // audit_events rows go with the user; keep a non-personal trace in the server log instead.
       ctx.logger.info({ event: 'account_deleted' }, "an account was deleted at its owner's request");
     },
   );

@@ -153,16 +153,103 @@ describe('admin routes', () => {
       (await admin.get(`/api/admin/audit?target=${u.id}&to=${encodeURIComponent(future)}`)).body.total,
     ).toBeGreaterThan(6);
 
-    // Delete: the account, its sessions and its own events go; the admin's event stays, naming it by id only.
+    // Delete: the account and its sessions go; every event it did or that concerned it stays, pseudonymised.
+    const before = (await admin.get(`/api/admin/audit?target=${u.id}&limit=200`)).body.total;
     expect((await admin.delete(`/api/admin/users/${u.id}`)).status).toBe(204);
     expect((await back.get('/api/auth/me')).status).toBe(401);
     expect((await admin.get(`/api/admin/users?q=${encodeURIComponent(u.email)}`)).body.total).toBe(0);
     expect((await admin.delete(`/api/admin/users/${u.id}`)).status).toBe(404);
-    const after = await admin.get(`/api/admin/audit?target=${u.id}&type=admin_user_deleted`);
-    expect(after.body.events).toEqual([
-      expect.objectContaining({ actorId: a.id, targetId: u.id, targetEmail: null, details: { role: 'user' } }),
+    const kept = await admin.get(`/api/admin/audit?target=${u.id}&limit=200`);
+    expect(kept.body.total).toBe(before + 1);
+    const pseudonym = kept.body.events[0].targetPseudonym;
+    expect(pseudonym).toMatch(/^deleted-user-[0-9a-f]{12}$/);
+    expect(kept.body.events[0]).toMatchObject({
+      type: 'admin_user_deleted',
+      actorId: a.id,
+      actorEmail: a.email,
+      targetId: null,
+      targetEmail: null,
+      targetPseudonym: pseudonym,
+      details: { role: 'user' },
+    });
+    for (const e of kept.body.events) expect(e, e.type).toMatchObject({ targetId: null, targetPseudonym: pseudonym });
+    // Its own sign-in failures: actor and target the pseudonym.
+    const own = kept.body.events.filter((e: { type: string }) => e.type === 'login_failed');
+    expect(own).toHaveLength(2);
+    for (const e of own) expect(e).toMatchObject({ actorId: null, actorEmail: null, actorPseudonym: pseudonym });
+    expect(kept.text).not.toContain(u.email);
+    expect(kept.text).not.toContain('Zelda');
+    // The pseudonym finds the same events; an email no longer finds anything.
+    expect((await admin.get(`/api/admin/audit?target=${pseudonym}&limit=200`)).body.total).toBe(before + 1);
+    expect((await admin.get(`/api/admin/audit?actor=${pseudonym}&type=login_failed`)).body.total).toBe(2);
+    expect((await admin.get(`/api/admin/audit?target=${encodeURIComponent(u.email)}`)).body.total).toBe(0);
+  });
+
+  it("keeps a self-deleted account's own events under a pseudonym: coarse IP, no email, name or passkey name", async () => {
+    const admin = new TestClient(gw.url);
+    const a = await registerUser(admin, { displayName: 'Auditor' });
+    await gw.ctx.repos.users.setRole(a.id, 'admin');
+    const ip = { 'x-forwarded-for': '198.51.100.23' };
+    const leaver = new TestClient(gw.url);
+    const u = await registerUser(leaver, { displayName: 'Ottilie Vance', headers: ip });
+    expect((await leaver.patch('/api/me', { displayName: 'Ottilie V.' }, { headers: ip })).status).toBe(200);
+    // An event whose details name the person's own thing (as a passkey's chosen name does).
+    await gw.ctx.repos.audit.record({
+      userId: u.id,
+      type: 'passkey_added',
+      ip: '198.51.100.23',
+      details: { name: "Ottilie's phone" },
+    });
+    const live = await admin.get(`/api/admin/audit?actor=${u.id}&limit=50`);
+    expect(live.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'passkey_added',
+      'profile_change',
+      'email_verification_sent',
+      'register',
     ]);
-    expect(after.text).not.toContain(u.email);
+
+    const gone = await leaver.request('DELETE', '/api/me', { password: u.password }, { headers: ip });
+    expect(gone.status, gone.text).toBe(204);
+    expect((await leaver.get('/api/auth/me')).status).toBe(401);
+
+    const kept = await admin.get(`/api/admin/audit?actor=${u.id}&limit=50`);
+    expect(kept.status).toBe(200);
+    expect(kept.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'account_deleted',
+      'passkey_added',
+      'profile_change',
+      'email_verification_sent',
+      'register',
+    ]);
+    const pseudonym = kept.body.events[0].actorPseudonym;
+    expect(pseudonym).toMatch(/^deleted-user-[0-9a-f]{12}$/);
+    for (const e of kept.body.events)
+      expect(e, e.type).toMatchObject({
+        actorId: null,
+        actorEmail: null,
+        actorPseudonym: pseudonym,
+        targetId: null,
+        targetEmail: null,
+        targetPseudonym: pseudonym,
+      });
+    expect(kept.body.events.find((e: { type: string }) => e.type === 'passkey_added').details).toEqual({});
+    expect(kept.body.events.find((e: { type: string }) => e.type === 'profile_change').details).toEqual({
+      fields: ['displayName'],
+    });
+    expect(kept.text).not.toMatch(/Ottilie|198\.51\.100\.23/);
+    expect(kept.text).not.toContain(u.email);
+    // Stored coarse too, not only shown coarse.
+    const stored = await gw.database.db('audit_events').where({ actor_pseudonym: pseudonym }).pluck('ip');
+    expect(stored.length).toBe(5);
+    for (const storedIp of stored) expect(storedIp).toBe('198.51.100.x');
+    // The same pseudonym each time: another account's deletion does not reuse it.
+    const other = new TestClient(gw.url);
+    const o = await registerUser(other);
+    expect((await other.request('DELETE', '/api/me', { password: o.password })).status).toBe(204);
+    const others = await admin.get(`/api/admin/audit?actor=${o.id}`);
+    expect(others.body.total).toBe(3);
+    expect(others.body.events[0].actorPseudonym).toMatch(/^deleted-user-[0-9a-f]{12}$/);
+    expect(others.body.events[0].actorPseudonym).not.toBe(pseudonym);
   });
 
   it("shows admins every account's usage and cost for a month; 404 on every admin route of the OpenAPI document for anyone else", async () => {

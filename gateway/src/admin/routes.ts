@@ -1,10 +1,9 @@
 import { Router, type Request } from 'express';
-import type { AdminListedUser } from '@parley/db';
+import { coarseIp, type AdminListedUser } from '@parley/db';
 import { api, type AdminUser } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 import { route } from '../http/route';
-import { coarseIp } from '../sessions/device';
 import { monthRange, toFigures } from '../usage/usage';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -19,10 +18,6 @@ const presentUser = (u: AdminListedUser): AdminUser => ({
   quotaMinutesPerMonth: u.quotaMinutesPerMonth,
   maxCallSeconds: u.maxCallSeconds,
 });
-
-/** Older rows hold the full address; the console shows every one coarse (IPv4 /24, IPv6 /48). */
-const COARSE = /(\.x|::\/48)$/;
-const shownIp = (ip: string | null) => (ip === null ? null : COARSE.test(ip) ? ip : coarseIp(ip));
 
 /**
  * Administration: accounts (role, limits, disable/enable, delete), conversations as metadata,
@@ -91,12 +86,18 @@ export function adminRouter(ctx: AppContext): Router {
     await ctx.repos.transaction(async (repos) => {
       await repos.webhooks.deleteForSubject(id);
       await ctx.webhooks.emit({ type: 'account.deleted', userId: id, data: { userId: id } }, repos);
+      // Recorded before the account goes, so the deletion names it by its pseudonym like its other events.
+      await repos.audit.record({
+        userId: req.user!.id,
+        targetUserId: id,
+        type: 'admin_user_deleted',
+        ip: coarseIp(req.ip),
+        details: { role: target.role },
+      });
       await repos.account.delete(id);
     });
     ctx.webhooks.onQueued();
     await ctx.userSessions.endAll(id);
-    // The event outlives the account and names it by id only.
-    await audit(req, 'admin_user_deleted', id, { role: target.role });
     req.log.info({ targetUserId: id }, 'account deleted by an admin');
   });
 
@@ -113,9 +114,12 @@ export function adminRouter(ctx: AppContext): Router {
         at: iso(e.createdAt)!,
         actorId: e.actorId,
         actorEmail: e.actorEmail,
+        actorPseudonym: e.actorPseudonym,
         targetId: e.targetId,
         targetEmail: e.targetEmail,
-        ip: shownIp(e.ip),
+        targetPseudonym: e.targetPseudonym,
+        // Older rows hold the full address; the console shows every one coarse (IPv4 /24, IPv6 /48).
+        ip: coarseIp(e.ip),
         details: e.details ?? {},
       })),
       total,

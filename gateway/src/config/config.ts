@@ -82,6 +82,11 @@ const GatewayEnv = z
      * (its LiveKit node died and nobody came back). Longer than the web client's rejoin (~25 s).
      */
     CALLER_GONE_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+    /**
+     * How long audit events are kept (days), also those of deleted accounts (pseudonymised); the
+     * gateway's hourly retention purge deletes older ones.
+     */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
     /** JSON price table over the documented defaults (gateway/src/usage/prices.ts, docs/operations.md). */
     PRICES_FILE: z.string().optional(),
   })
@@ -161,6 +166,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       graceMs: e.CALLER_GONE_SECONDS * 1000,
       intervalMs: Math.min(15_000, Math.max(250, (e.CALLER_GONE_SECONDS * 1000) / 4)),
     },
+    /** Audit events older than this many days are purged (deleted accounts' too). */
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     /** OpenID Connect sign-in providers (OIDC_<NAME>_*), in a stable order. */
     oidcProviders: oidc.providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '@parley/testkit';
+import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
+import { registerUser as registerAccount } from '@parley/testkit/accounts';
 import { HISTORY_TEST_ENV, registerUser, seedConversation } from '@parley/testkit/history';
+import { loadGatewayConfig } from '../config/config';
 import { purgeExpiredConversations, startRetentionJob } from './purge';
 
 const DAY = 86_400_000;
@@ -49,14 +51,58 @@ describe('retention', () => {
     const u = await registerUser(gw, 'batch');
     await u.client.put('/api/me/retention', { days: 1 });
     for (let i = 0; i < 5; i++) await seedConversation(db, u.id, { createdAt: new Date(Date.now() - 5 * DAY) });
-    const job = startRetentionJob(gw.ctx.repos.retention, gw.ctx.logger, 60_000);
+    const job = startRetentionJob({ retention: gw.ctx.repos.retention, logger: gw.ctx.logger, intervalMs: 60_000 });
     try {
       const [a, b] = await Promise.all([job.runOnce(), job.runOnce()]);
-      expect([a, b]).toEqual([5, 5]); // the second call joined the running purge
+      expect([a.conversations, b.conversations]).toEqual([5, 5]); // the second call joined the running purge
       expect(await db('conversations').where({ user_id: u.id }).first()).toBeUndefined();
       expect(gw.logs.text).toContain('"retention_purge"');
     } finally {
       job.stop();
     }
+  });
+});
+
+describe('audit retention', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { AUDIT_RETENTION_DAYS: '30' } });
+  });
+  afterAll(async () => gw?.stop());
+
+  it("purges audit events older than AUDIT_RETENTION_DAYS, a deleted account's pseudonymised ones included", async () => {
+    const admin = new TestClient(gw.url);
+    const a = await registerAccount(admin, { displayName: 'Keeper of logs' });
+    await gw.ctx.repos.users.setRole(a.id, 'admin');
+    const leaver = new TestClient(gw.url);
+    const u = await registerAccount(leaver);
+    expect((await leaver.request('DELETE', '/api/me', { password: u.password })).status).toBe(204);
+    const kept = await admin.get(`/api/admin/audit?actor=${u.id}`);
+    expect(kept.body.total).toBe(3); // register, email_verification_sent, account_deleted
+    const pseudonym = kept.body.events[0].actorPseudonym;
+    // The account's registration happened 31 days ago, its deletion 29 days ago (rows aged in place).
+    const db = gw.database.db;
+    const aged = (type: string, days: number) =>
+      db('audit_events')
+        .where({ actor_pseudonym: pseudonym, type })
+        .update({ created_at: new Date(Date.now() - days * DAY) });
+    await aged('register', 31);
+    await aged('email_verification_sent', 31);
+    await aged('account_deleted', 29);
+
+    const purged = await gw.retention.runOnce();
+    expect(purged.auditEvents).toBe(2);
+    const left = await admin.get(`/api/admin/audit?actor=${pseudonym}`);
+    expect(left.body.events.map((e: { type: string }) => e.type)).toEqual(['account_deleted']);
+    // The admin's own fresh events stay.
+    expect((await admin.get(`/api/admin/audit?actor=${a.id}`)).body.total).toBeGreaterThan(0);
+    expect(gw.logs.text).toContain('"audit_retention_purge"');
+    expect((await gw.retention.runOnce()).auditEvents).toBe(0);
+  });
+
+  it('refuses a retention that is not a whole number of days from 1', () => {
+    for (const bad of ['0', '-1', '1.5', 'forever'])
+      expect(() => loadGatewayConfig({ AUDIT_RETENTION_DAYS: bad }), bad).toThrow(/AUDIT_RETENTION_DAYS/);
+    expect(loadGatewayConfig({}).auditRetentionDays).toBe(365);
   });
 });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
 
 /**
  * A coarse "Browser on OS" label from a User-Agent, for the sessions list and the new-device
@@ -39,18 +38,8 @@ export function describeDevice(userAgent: string | undefined): string {
   return os ? `${browser} on ${os}` : browser;
 }
 
-/** The IP's coarse form: IPv4 /24 ("203.0.113.x"), IPv6 /48 ("2001:db8:1::/48"); null when unknown. */
-export function coarseIp(ip: string | undefined): string | null {
-  if (!ip) return null;
-  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  if (isIPv4(v4)) return `${v4.split('.').slice(0, 3).join('.')}.x`;
-  if (isIPv6(ip)) {
-    const [head = ''] = ip.split('::');
-    const groups = head.split(':').filter(Boolean);
-    return `${[...groups, '0', '0', '0'].slice(0, 3).join(':')}::/48`;
-  }
-  return null;
-}
+/** The IP's coarse form (one definition, beside the audit rows it also coarsens). */
+export { coarseIp } from '@parley/db';
 
 /** The public handle of a session: never the session id itself (which would be the cookie). */
 export const publicSessionId = (sid: string) => createHash('sha256').update(sid).digest('base64url').slice(0, 22);

@@ -117,7 +117,8 @@ export const accountRoutes = {
   delete: defineRoute({
     method: 'delete',
     path: '/api/me',
-    summary: 'Deletes your account and every row that belongs to it; all your sessions end.',
+    summary:
+      'Deletes your account and every row that belongs to it, except its audit events: kept under a pseudonym (no email or name) until AUDIT_RETENTION_DAYS; all your sessions end.',
     auth: 'user',
     body: DeleteAccountBody,
     errors: { 403: 'wrong_password', 429: 'rate_limited' },

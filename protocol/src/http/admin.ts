@@ -40,7 +40,8 @@ export const AdminUserChange = z
 export type AdminUserChange = z.input<typeof AdminUserChange>;
 
 /**
- * Audit filters. `actor`/`target`: an account id, or an email (any case); `target` is the account
+ * Audit filters. `actor`/`target`: an account id (a deleted account's too), a deleted account's
+ * pseudonym (`deleted-user-…`), or an existing account's email (any case); `target` is the account
  * acted on (an account's own events: itself). `from` inclusive, `to` exclusive.
  */
 export const AdminAuditQuery = AdminPage.extend({
@@ -54,8 +55,10 @@ export const AdminAuditQuery = AdminPage.extend({
   to: z.iso.datetime({ offset: true }).optional(),
 });
 /**
- * One audit event. Emails are null once an account is deleted (the id stays, pseudonymous); the IP
- * is coarse (IPv4 /24, IPv6 /48); details hold facts (which fields, why), never secrets or text.
+ * One audit event. An account is named by id and email while it exists; once deleted, by its
+ * pseudonym alone (`deleted-user-` and 12 hex digits, the same for all its events; id and email
+ * null). No account at all: the admin command (`details.via: cli`) or an unknown sign-in. The IP is
+ * coarse (IPv4 /24, IPv6 /48); details hold facts (which fields, why), never secrets or text.
  */
 export const AdminAuditEvent = z.object({
   id: z.string(),
@@ -63,8 +66,10 @@ export const AdminAuditEvent = z.object({
   at: IsoDateTime,
   actorId: z.string().uuid().nullable(),
   actorEmail: z.string().nullable(),
+  actorPseudonym: z.string().nullable(),
   targetId: z.string().uuid().nullable(),
   targetEmail: z.string().nullable(),
+  targetPseudonym: z.string().nullable(),
   ip: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
 });

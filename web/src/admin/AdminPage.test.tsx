@@ -176,8 +176,10 @@ describe('admin console', () => {
       at: '2025-01-04T10:00:00.000Z',
       actorId: ADMIN.id,
       actorEmail: ADMIN.email,
-      targetId: ZOE.id,
+      actorPseudonym: null,
+      targetId: null,
       targetEmail: null,
+      targetPseudonym: 'deleted-user-0123456789ab',
       ip: '203.0.113.x',
       details: {},
     };
@@ -206,7 +208,7 @@ describe('admin console', () => {
 
     await user.click(within(nav).getByRole('button', { name: 'Audit' }));
     expect(await screen.findByText('admin_user_disabled')).toBeInTheDocument();
-    expect(screen.getByText('deleted account bbbbbbbb')).toBeInTheDocument();
+    expect(screen.getByText('deleted account 0123456789ab')).toBeInTheDocument();
     expect(screen.getByText('203.0.113.x')).toBeInTheDocument();
     await user.type(screen.getByLabelText('Actor'), ADMIN.email);
     await user.type(screen.getByLabelText('Event'), 'admin_user_disabled');

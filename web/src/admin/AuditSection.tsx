@@ -52,10 +52,14 @@ export function AuditSection({ initialTarget }: { initialTarget: string }) {
   };
   const set = (k: keyof Filters) => (e: { target: { value: string } }) =>
     setForm((f) => ({ ...f, [k]: e.target.value }));
-  /** An account by email; once deleted, by the start of its id; no account: the admin command, or nobody. */
-  const who = (id: string | null, email: string | null, e: AdminAuditEvent) =>
+  /** An account by email; once deleted, by its pseudonym; no account: the admin command, or nobody. */
+  const who = (email: string | null, pseudonym: string | null, e: AdminAuditEvent) =>
     email ??
-    (id ? t('admin.deletedAccount', { id: id.slice(0, 8) }) : e.details.via === 'cli' ? t('admin.commandLine') : '—');
+    (pseudonym
+      ? t('admin.deletedAccount', { id: pseudonym.replace(/^deleted-user-/, '') })
+      : e.details.via === 'cli'
+        ? t('admin.commandLine')
+        : '—');
 
   return (
     <section aria-labelledby="admin-audit-title">
@@ -122,11 +126,11 @@ export function AuditSection({ initialTarget }: { initialTarget: string }) {
                   <dl className="admin-audit-facts">
                     <div>
                       <dt>{t('admin.actor')}</dt>
-                      <dd>{who(e.actorId, e.actorEmail, e)}</dd>
+                      <dd>{who(e.actorEmail, e.actorPseudonym, e)}</dd>
                     </div>
                     <div>
                       <dt>{t('admin.target')}</dt>
-                      <dd>{who(e.targetId, e.targetEmail, e)}</dd>
+                      <dd>{who(e.targetEmail, e.targetPseudonym, e)}</dd>
                     </div>
                     {e.ip && (
                       <div>
