@@ -73,8 +73,23 @@ describe('browser: sign up, preferences, call, history', () => {
       await page.getByRole('button', { name: 'Add', exact: true }).click();
       await page.getByLabel('Your instructions for Parley').fill(PROMPT);
       await page.getByRole('button', { name: 'Save preferences' }).click();
-      await page.getByText('Your next call will use these preferences.').waitFor({ timeout: 10_000 });
+      // Saved in Spanish: the whole Settings page now reads in Spanish (issue 23).
+      await page.getByText(es.settings.savedText).waitFor({ timeout: 10_000 });
       expect(await voiceSelect.inputValue()).toBe(chosen); // the form shows what the server stored
+      await page.getByRole('heading', { name: es.settings.title, level: 1 }).waitFor();
+      for (const name of [
+        es.settings.prefsTitle,
+        es.settings.profileTitle,
+        es.settings.passwordTitle,
+        es.settings.dataTitle,
+      ])
+        await page.getByRole('heading', { name }).waitFor();
+      expect(await page.getByLabel(es.settings.topics).count()).toBe(1);
+      expect(await page.getByText(fill(es.settings.topicsHint, { n: 1, max: 10 })).count()).toBe(1);
+      expect(await page.getByRole('button', { name: es.settings.savePrefs }).count()).toBe(1);
+      expect(await page.getByRole('button', { name: es.settings.changePassword }).count()).toBe(1);
+      expect(await page.getByRole('link', { name: es.settings.exportDownload }).count()).toBe(1);
+      expect(await page.getByRole('main').textContent()).not.toContain('Save preferences');
       await screenshot(page, 'user-03-settings-saved');
       return chosen;
     });

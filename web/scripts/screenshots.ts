@@ -580,6 +580,9 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
           ],
         }),
     ],
+    [api.oidc.identities, () => ok(api.oidc.identities, { identities: [], hasPassword: true })],
+    [api.oidc.providers, () => ok(api.oidc.providers, { providers: [] })],
+    [api.shares.list, () => ok(api.shares.list, { shares: [] })],
     ...adminAnswers,
     [api.auth.login, () => refuse(401, 'invalid_credentials', 'Email or password is incorrect.')],
     [api.auth.register, () => refuse(409, 'email_taken', 'An account with this email already exists.')],
@@ -658,6 +661,29 @@ interface Shot {
 const spanish: Record<string, Reply> = {
   [routeKey(api.preferences.get)]: ok(api.preferences.get, {
     preferences: { ttsVoice: null, language: 'es', favoriteTopics: ['vela'], systemPrompt: '', memory: false },
+  }),
+};
+/** Spanish, with a provider account linked and another offered (Settings → Security). */
+const spanishLinked: Record<string, Reply> = {
+  ...spanish,
+  [routeKey(api.oidc.identities)]: ok(api.oidc.identities, {
+    identities: [
+      {
+        id: '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d',
+        provider: 'acme',
+        providerName: 'Acme ID',
+        email: 'ada@acme.example',
+        linkedAt: t(0),
+        lastUsedAt: t(30),
+      },
+    ],
+    hasPassword: true,
+  }),
+  [routeKey(api.oidc.providers)]: ok(api.oidc.providers, {
+    providers: [
+      { id: 'acme', displayName: 'Acme ID', startUrl: '/api/auth/oidc/acme/start' },
+      { id: 'globex', displayName: 'Globex', startUrl: '/api/auth/oidc/globex/start' },
+    ],
   }),
 };
 /** Ada is an admin. */
@@ -776,6 +802,35 @@ const shots: Shot[] = [
     act: async (p) => void (await p.getByText('Voice and conversation').waitFor()),
   },
   {
+    name: 'settings-es',
+    path: '/settings?oidc_error=oidc_identity_in_use',
+    loggedIn: true,
+    overrides: spanishLinked,
+    act: async (p) => {
+      await p.getByText('Voz y conversación').waitFor();
+      await p.getByText('Acme ID').first().waitFor();
+    },
+  },
+  {
+    name: 'settings-password-meter',
+    path: '/settings',
+    loggedIn: true,
+    act: async (p) => {
+      await p.getByLabel('New password', { exact: true }).fill('ada lovelace 1815');
+      await p.getByTestId('password-strength').waitFor();
+      await p.getByRole('heading', { name: 'Password' }).scrollIntoViewIfNeeded();
+    },
+  },
+  {
+    name: 'reset-password-meter',
+    path: '/reset-password#token=tok_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+    loggedIn: false,
+    act: async (p) => {
+      await p.getByLabel('New password').fill('password123');
+      await p.getByTestId('password-strength').waitFor();
+    },
+  },
+  {
     name: 'settings-webhooks',
     path: '/settings',
     loggedIn: true,
@@ -863,6 +918,7 @@ for (const [label, viewport] of [
         return;
       problems.push(`${label}/${shot.name}: console error: ${m.text()}`);
     });
+    if (process.env.SHOTS_DEBUG) page.on('response', (r) => r.status() >= 400 && console.log(r.status(), r.url()));
     page.on('pageerror', (e) => problems.push(`${label}/${shot.name}: page error: ${e.message}`));
     if (shot.loggedIn) await page.addInitScript(() => localStorage.setItem('parley.session', '1'));
     if (shot.denyMic)

@@ -1,23 +1,27 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { getProviders, type ActiveProviders } from '../api/me';
 
 const LOCAL = new Set(['local', 'offline']);
 
-export function localProviderNames(p: ActiveProviders): string[] {
+/** The engines that run on this machine, as the banner names them ("speech recognition", "voice"). */
+export function localProviderNames(p: ActiveProviders, t: TFunction): string[] {
   const names: string[] = [];
-  if (LOCAL.has(p.stt)) names.push('speech recognition');
-  if (LOCAL.has(p.tts)) names.push('voice');
+  if (LOCAL.has(p.stt)) names.push(t('providers.localStt'));
+  if (LOCAL.has(p.tts)) names.push(t('providers.localTts'));
   return names;
 }
 
+// The server's own sentence about a missing engine (it names the program and how to install it).
 const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-const STAGE_NAMES = { stt: 'Speech recognition', llm: 'The language model', tts: 'The voice' } as const;
-
 /** "Speech recognition (openai) is failing; deepgram answers instead." */
-export function degradedSentence(d: ActiveProviders['degraded'][number]): string {
-  const what = `${STAGE_NAMES[d.stage]} (${d.provider}) is failing`;
-  return d.fallback ? `${what}; ${d.fallback} answers instead.` : `${what} and no other provider is left.`;
+export function degradedSentence(d: ActiveProviders['degraded'][number], t: TFunction): string {
+  const vars = { stage: t(`providers.${d.stage}`), provider: d.provider };
+  return d.fallback
+    ? t('providers.failingFallback', { ...vars, fallback: d.fallback })
+    : t('providers.failingNoFallback', vars);
 }
 
 /**
@@ -26,6 +30,7 @@ export function degradedSentence(d: ActiveProviders['degraded'][number]): string
  * when a cloud provider is failing and calls run on its fallback (the agent reports failovers).
  */
 export function ProvidersBanner() {
+  const { t, i18n } = useTranslation();
   const [providers, setProviders] = useState<ActiveProviders | null>(null);
   useEffect(() => {
     let live = true;
@@ -43,7 +48,7 @@ export function ProvidersBanner() {
   if (unavailable.length > 0)
     return (
       <div className="providers-banner providers-banner-problem" role="alert">
-        <strong>Voice calls cannot work on this server.</strong>
+        <strong>{t('providers.unavailableTitle')}</strong>
         <ul>
           {unavailable.map((u) => (
             <li key={u}>{sentence(u)}.</li>
@@ -55,22 +60,23 @@ export function ProvidersBanner() {
   if (degraded.length > 0)
     return (
       <div className="providers-banner providers-banner-problem" role="alert">
-        <strong>A provider is failing; calls go on with a fallback.</strong>
+        <strong>{t('providers.degradedTitle')}</strong>
         <ul>
           {degraded.map((d) => (
-            <li key={`${d.stage}:${d.provider}`}>{degradedSentence(d)}</li>
+            <li key={`${d.stage}:${d.provider}`}>{degradedSentence(d, t)}</li>
           ))}
         </ul>
       </div>
     );
-  const names = localProviderNames(providers);
+  const names = localProviderNames(providers, t);
   const echo = providers.llm === 'offline';
   if (names.length === 0 && !echo) return null;
+  const what = new Intl.ListFormat(i18n.language, { type: 'conjunction' }).format(names);
   return (
     <div className="providers-banner" role="note">
-      <strong>Offline voice mode.</strong>
-      {names.length > 0 && <> Local {names.join(' and ')} (this machine, no cloud).</>}
-      {echo && <> No language model is set up, so Parley repeats what it heard.</>}
+      <strong>{t('providers.offlineTitle')}</strong>
+      {names.length > 0 && <> {t('providers.local', { what })}</>}
+      {echo && <> {t('providers.echo')}</>}
     </div>
   );
 }

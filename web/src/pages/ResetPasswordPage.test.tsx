@@ -38,7 +38,12 @@ describe('reset-password page (the emailed link)', () => {
     open(`/reset-password#token=${TOKEN}`);
     const user = userEvent.setup();
     expect(screen.getByRole('heading', { name: 'Choose a new password' })).toBeInTheDocument();
+    await user.type(screen.getByLabelText('New password'), 'password123');
+    // The server's rules as a meter while typing (the same verdict as sign-up's).
+    expect(await screen.findByTestId('password-strength')).toHaveTextContent('Password strength: Too easy to guess');
+    await user.clear(screen.getByLabelText('New password'));
     await user.type(screen.getByLabelText('New password'), 'a brand new lantern 77');
+    await screen.findByText('Password strength: Strong');
     await user.click(screen.getByRole('button', { name: 'Set new password' }));
 
     // The server wants the second factor: the page asks for it and keeps the password typed.

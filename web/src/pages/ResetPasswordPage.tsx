@@ -5,6 +5,7 @@ import { resetPassword, tokenFromHash } from '../api/account';
 import { ApiError, errorMessage } from '../api/client';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
+import { PasswordStrength } from '../components/PasswordStrength';
 import { usePageTitle } from '../lib/usePageTitle';
 
 const MIN_PASSWORD = 10;
@@ -93,6 +94,8 @@ export function ResetPasswordPage() {
             error={fieldError}
             hint={t('auth.passwordHint', { min: MIN_PASSWORD })}
           />
+          {/* The link carries no address, so the meter checks length and guessability; the server also checks the email. */}
+          <PasswordStrength password={password} email="" />
           {needsCode && (
             <>
               <Alert tone="info">{t('account.resetNeedsCode')}</Alert>

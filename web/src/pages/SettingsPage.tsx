@@ -1,5 +1,6 @@
 import { DEFAULT_PREFERENCES, LANGUAGES, type Preferences } from '@parley/protocol';
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
 import { isUiLanguage } from '@parley/protocol/i18n';
 import { setUiLanguage } from '../i18n';
@@ -36,7 +37,8 @@ interface Loaded {
 }
 
 export default function SettingsPage() {
-  usePageTitle('Settings');
+  const { t } = useTranslation();
+  usePageTitle(t('settings.title'));
   const { user, setUser } = useAuth();
   const [params] = useSearchParams();
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -69,20 +71,20 @@ export default function SettingsPage() {
   if (!user) return null;
   return (
     <div className="settings">
-      <h1>Settings</h1>
+      <h1>{t('settings.title')}</h1>
       {params.get('welcome') && (
-        <Alert tone="success" title={`Welcome, ${user.displayName}!`}>
-          Choose how Parley should sound and what it should know about you — or go straight to your first call.
+        <Alert tone="success" title={t('settings.welcomeTitle', { name: user.displayName })}>
+          {t('settings.welcomeText')}
         </Alert>
       )}
       <div className="settings-grid">
         <div className="card">
           {error ? (
             <Alert
-              title="Preferences could not be loaded"
+              title={t('settings.loadFailed')}
               action={
                 <button className="button" onClick={() => void load()}>
-                  Try again
+                  {t('common.tryAgain')}
                 </button>
               }
             >
@@ -97,7 +99,7 @@ export default function SettingsPage() {
               save={savePreferences}
             />
           ) : (
-            <Loading label="Loading preferences…" />
+            <Loading label={t('settings.loadingPrefs')} />
           )}
         </div>
         <div className="settings-side">

@@ -1,5 +1,6 @@
 import { useId, useState, type ChangeEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
 import { IMPORT_MAX_BYTES } from '@parley/protocol';
 import { errorMessage } from '../api/client';
 import { EXPORT_ALL_URL, deleteAccount, importFile } from '../api/me';
@@ -7,6 +8,7 @@ import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 
 export function DataSection({ onImported }: { onImported(): void }) {
+  const { t } = useTranslation();
   const { setUser } = useAuth();
   const navigate = useNavigate();
   const id = useId();
@@ -21,12 +23,12 @@ export function DataSection({ onImported }: { onImported(): void }) {
     if (!file) return;
     setMessage(null);
     if (file.size > IMPORT_MAX_BYTES) {
-      setMessage({ tone: 'error', text: 'That file is too large to be a Parley export.' });
+      setMessage({ tone: 'error', text: t('settings.importTooLarge') });
       return;
     }
     try {
       await importFile(file);
-      setMessage({ tone: 'success', text: 'Preferences imported.' });
+      setMessage({ tone: 'success', text: t('settings.imported') });
       onImported();
     } catch (err) {
       setMessage({ tone: 'error', text: errorMessage(err) });
@@ -48,21 +50,21 @@ export function DataSection({ onImported }: { onImported(): void }) {
 
   return (
     <section aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Your data</h2>
+      <h2 id={`${id}-title`}>{t('settings.dataTitle')}</h2>
       {message && <Alert tone={message.tone}>{message.text}</Alert>}
       <div className="data-actions">
         <div>
-          <h3>Export</h3>
-          <p className="muted small">Your profile, preferences and every conversation, as one JSON file.</p>
+          <h3>{t('settings.exportTitle')}</h3>
+          <p className="muted small">{t('settings.exportText')}</p>
           <a className="button" href={EXPORT_ALL_URL} download>
-            Download my data
+            {t('settings.exportDownload')}
           </a>
         </div>
         <div>
-          <h3>Import preferences</h3>
-          <p className="muted small">Restore preferences from a Parley export.</p>
+          <h3>{t('settings.importTitle')}</h3>
+          <p className="muted small">{t('settings.importText')}</p>
           <label className="button file-button">
-            Choose export file…
+            {t('settings.importChoose')}
             <input
               type="file"
               accept="application/json,.json"
@@ -72,17 +74,15 @@ export function DataSection({ onImported }: { onImported(): void }) {
           </label>
         </div>
         <div>
-          <h3>Delete account</h3>
-          <p className="muted small">
-            Erases your account, preferences and all conversations, and logs you out everywhere. This can’t be undone.
-          </p>
+          <h3>{t('settings.deleteTitle')}</h3>
+          <p className="muted small">{t('settings.deleteText')}</p>
           {!confirming ? (
             <button type="button" className="button button-danger" onClick={() => setConfirming(true)}>
-              Delete my account…
+              {t('settings.deleteStart')}
             </button>
           ) : (
             <div className="confirm-box">
-              <label htmlFor={`${id}-confirm`}>Enter your password to delete everything</label>
+              <label htmlFor={`${id}-confirm`}>{t('settings.deleteConfirm')}</label>
               <input
                 id={`${id}-confirm`}
                 type="password"
@@ -97,7 +97,7 @@ export function DataSection({ onImported }: { onImported(): void }) {
                   disabled={!password || busy}
                   onClick={() => void onDelete()}
                 >
-                  Delete everything
+                  {t('settings.deleteEverything')}
                 </button>
                 <button
                   type="button"
@@ -107,7 +107,7 @@ export function DataSection({ onImported }: { onImported(): void }) {
                     setPassword('');
                   }}
                 >
-                  Cancel
+                  {t('common.cancel')}
                 </button>
               </div>
             </div>

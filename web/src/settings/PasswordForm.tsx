@@ -1,10 +1,17 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError, errorMessage } from '../api/client';
 import { changePassword } from '../api/me';
+import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 import { Field } from '../components/Field';
+import { PasswordStrength } from '../components/PasswordStrength';
+
+const MIN_PASSWORD = 10;
 
 export function PasswordForm() {
+  const { t } = useTranslation();
+  const { user } = useAuth();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -16,9 +23,9 @@ export function PasswordForm() {
     e.preventDefault();
     setMessage(null);
     const errs: Record<string, string> = {};
-    if (!current) errs.current = 'Enter your current password.';
-    if (next.length < 10) errs.next = 'Use at least 10 characters.';
-    if (next !== confirm) errs.confirm = 'The two new passwords differ.';
+    if (!current) errs.current = t('settings.enterCurrent');
+    if (next.length < MIN_PASSWORD) errs.next = t('auth.passwordTooShort', { min: MIN_PASSWORD });
+    if (next !== confirm) errs.confirm = t('settings.passwordsDiffer');
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);
@@ -27,12 +34,12 @@ export function PasswordForm() {
       setCurrent('');
       setNext('');
       setConfirm('');
-      setMessage({ tone: 'success', text: 'Password changed. Your other devices have been logged out.' });
+      setMessage({ tone: 'success', text: t('settings.passwordChanged') });
     } catch (err) {
       if (err instanceof ApiError) {
         const fe: Record<string, string> = {};
-        if (err.code === 'wrong_password') fe.current = err.message;
-        if (err.code === 'weak_password') fe.next = err.message;
+        if (err.code === 'wrong_password') fe.current = errorMessage(err);
+        if (err.code === 'weak_password') fe.next = errorMessage(err);
         for (const i of err.fieldIssues) {
           if (i.path.startsWith('currentPassword')) fe.current ??= i.message;
           if (i.path.startsWith('newPassword')) fe.next ??= i.message;
@@ -47,10 +54,10 @@ export function PasswordForm() {
 
   return (
     <form onSubmit={onSubmit} noValidate aria-labelledby="password-title">
-      <h2 id="password-title">Password</h2>
+      <h2 id="password-title">{t('settings.passwordTitle')}</h2>
       {message && <Alert tone={message.tone}>{message.text}</Alert>}
       <Field
-        label="Current password"
+        label={t('settings.currentPassword')}
         type="password"
         autoComplete="current-password"
         value={current}
@@ -58,16 +65,17 @@ export function PasswordForm() {
         error={errors.current}
       />
       <Field
-        label="New password"
+        label={t('account.newPassword')}
         type="password"
         autoComplete="new-password"
         value={next}
         onChange={(e) => setNext(e.target.value)}
         error={errors.next}
-        hint="At least 10 characters; not a common password and not your email."
+        hint={t('auth.passwordHint', { min: MIN_PASSWORD })}
       />
+      <PasswordStrength password={next} email={user?.email ?? ''} name={user?.displayName} />
       <Field
-        label="Repeat new password"
+        label={t('settings.repeatPassword')}
         type="password"
         autoComplete="new-password"
         value={confirm}
@@ -75,7 +83,7 @@ export function PasswordForm() {
         error={errors.confirm}
       />
       <button className="button" type="submit" disabled={busy}>
-        {busy ? 'Changing…' : 'Change password'}
+        {busy ? t('settings.changing') : t('settings.changePassword')}
       </button>
     </form>
   );

@@ -1,6 +1,7 @@
 import { LIMITS, Preferences } from '@parley/protocol';
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { i18n } from '../i18n';
 import { ApiError, errorMessage } from '../api/client';
 import type { Language, Voice } from '../api/me';
 import { Alert } from '../components/Alert';
@@ -18,26 +19,36 @@ interface Props {
 
 /** Client-side check with the shared schema plus the server's language list; the server checks again. */
 export function validatePreferences(p: Preferences, languages: Language[]): Errors {
+  const t = i18n.t.bind(i18n);
   const errors: Errors = {};
   const parsed = Preferences.safeParse(p);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = issue.path[0] as FieldKey;
-      if (key === 'systemPrompt')
-        errors.systemPrompt ??= `Keep your instructions within ${LIMITS.systemPrompt} characters.`;
-      else if (key === 'language') errors.language ??= 'Choose one of the supported languages.';
+      if (key === 'systemPrompt') errors.systemPrompt ??= t('settings.promptTooLong', { max: LIMITS.systemPrompt });
+      else if (key === 'language') errors.language ??= t('settings.chooseLanguage');
       else if (key === 'favoriteTopics')
-        errors.favoriteTopics ??= `Up to ${LIMITS.topics} topics of at most ${LIMITS.topicLength} characters each.`;
-      else if (key === 'ttsVoice') errors.ttsVoice ??= 'Choose a voice from the list.';
+        errors.favoriteTopics ??= t('settings.topicsInvalid', { max: LIMITS.topics, length: LIMITS.topicLength });
+      else if (key === 'ttsVoice') errors.ttsVoice ??= t('settings.chooseVoice');
     }
   }
   if (!errors.language && languages.length > 0 && !languages.some((l) => l.code === p.language))
-    errors.language = 'Choose one of the supported languages.';
+    errors.language = t('settings.chooseLanguage');
   return errors;
 }
 
+/** A language's name in the UI language ("Spanish", "español" → "Español"); the server's name if Intl has none. */
+function languageName(code: string, fallback: string, ui: string): string {
+  try {
+    const name = new Intl.DisplayNames([ui], { type: 'language' }).of(code);
+    return name && name !== code ? name.charAt(0).toLocaleUpperCase(ui) + name.slice(1) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 export function PreferencesForm({ initial, voices, languages, save }: Props) {
-  const { t } = useTranslation();
+  const { t, i18n: ui } = useTranslation();
   const [prefs, setPrefs] = useState<Preferences>(initial);
   const [topicDraft, setTopicDraft] = useState('');
   const [errors, setErrors] = useState<Errors>({});
@@ -61,18 +72,18 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
   };
 
   const addTopic = () => {
-    const t = topicDraft.trim();
-    if (!t) return;
-    if (t.length > LIMITS.topicLength) {
-      setErrors((e) => ({ ...e, favoriteTopics: `A topic can be at most ${LIMITS.topicLength} characters.` }));
+    const topic = topicDraft.trim();
+    if (!topic) return;
+    if (topic.length > LIMITS.topicLength) {
+      setErrors((e) => ({ ...e, favoriteTopics: t('settings.topicTooLong', { max: LIMITS.topicLength }) }));
       return;
     }
     if (prefs.favoriteTopics.length >= LIMITS.topics) {
-      setErrors((e) => ({ ...e, favoriteTopics: `You can keep up to ${LIMITS.topics} topics.` }));
+      setErrors((e) => ({ ...e, favoriteTopics: t('settings.topicsFull', { max: LIMITS.topics }) }));
       return;
     }
-    if (!prefs.favoriteTopics.some((x) => x.toLowerCase() === t.toLowerCase()))
-      update({ favoriteTopics: [...prefs.favoriteTopics, t] });
+    if (!prefs.favoriteTopics.some((x) => x.toLowerCase() === topic.toLowerCase()))
+      update({ favoriteTopics: [...prefs.favoriteTopics, topic] });
     setErrors(({ favoriteTopics: _, ...rest }) => rest);
     setTopicDraft('');
   };
@@ -123,17 +134,17 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
 
   return (
     <form onSubmit={onSubmit} noValidate aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Voice and conversation</h2>
-      <p className="muted small">Every call you start from now on uses these.</p>
-      {formError && <Alert title="Preferences not saved">{formError}</Alert>}
+      <h2 id={`${id}-title`}>{t('settings.prefsTitle')}</h2>
+      <p className="muted small">{t('settings.prefsIntro')}</p>
+      {formError && <Alert title={t('settings.notSaved')}>{formError}</Alert>}
       {saved && (
-        <Alert tone="success" title="Saved">
-          Your next call will use these preferences.
+        <Alert tone="success" title={t('settings.saved')}>
+          {t('settings.savedText')}
         </Alert>
       )}
 
       <div className={`field${errors.ttsVoice ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-voice`}>Voice</label>
+        <label htmlFor={`${id}-voice`}>{t('settings.voice')}</label>
         <select
           id={`${id}-voice`}
           value={prefs.ttsVoice ?? ''}
@@ -141,9 +152,9 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
           aria-describedby={described('ttsVoice', hiddenVoices ? `${id}-voice-hint` : undefined)}
           onChange={(e) => update({ ttsVoice: e.target.value === '' ? null : e.target.value })}
         >
-          <option value="">Default voice</option>
+          <option value="">{t('settings.defaultVoice')}</option>
           {!voiceKnown && prefs.ttsVoice && (
-            <option value={prefs.ttsVoice}>Unavailable voice ({prefs.ttsVoice})</option>
+            <option value={prefs.ttsVoice}>{t('settings.unavailableVoice', { voice: prefs.ttsVoice })}</option>
           )}
           {shownVoices.map((v) => (
             <option key={v.id} value={v.id}>
@@ -155,7 +166,11 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
         {hiddenVoices && (
           <p className="field-hint" id={`${id}-voice-hint`}>
             {t('voicePreview.otherLanguage', {
-              language: languages.find((l) => l.code === prefs.language)?.name ?? prefs.language,
+              language: languageName(
+                prefs.language,
+                languages.find((l) => l.code === prefs.language)?.name ?? prefs.language,
+                ui.language,
+              ),
             })}
           </p>
         )}
@@ -164,7 +179,7 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
       </div>
 
       <div className={`field${errors.language || !languageKnown ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-language`}>Language</label>
+        <label htmlFor={`${id}-language`}>{t('settings.language')}</label>
         <select
           id={`${id}-language`}
           value={prefs.language}
@@ -175,33 +190,33 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
             setErrors(({ language: _, ...rest }) => rest);
           }}
         >
-          {!languageKnown && <option value={prefs.language}>Unsupported ({prefs.language})</option>}
+          {!languageKnown && (
+            <option value={prefs.language}>{t('settings.unsupportedLanguage', { language: prefs.language })}</option>
+          )}
           {languages.map((l) => (
             <option key={l.code} value={l.code}>
-              {l.name}
+              {languageName(l.code, l.name, ui.language)}
             </option>
           ))}
         </select>
         <p className="field-hint" id={`${id}-language-hint`}>
-          {languageKnown
-            ? 'Parley listens and answers in this language.'
-            : `“${prefs.language}” is not a supported language. Choose one from the list.`}
+          {languageKnown ? t('settings.languageHint') : t('settings.languageUnknown', { language: prefs.language })}
         </p>
         {fieldError('language')}
       </div>
 
       <div className={`field${errors.favoriteTopics ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-topic`}>Favourite topics</label>
+        <label htmlFor={`${id}-topic`}>{t('settings.topics')}</label>
         {prefs.favoriteTopics.length > 0 && (
-          <ul className="chips" aria-label="Your topics">
-            {prefs.favoriteTopics.map((t) => (
-              <li key={t} className="chip">
-                <span>{t}</span>
+          <ul className="chips" aria-label={t('settings.yourTopics')}>
+            {prefs.favoriteTopics.map((topic) => (
+              <li key={topic} className="chip">
+                <span>{topic}</span>
                 <button
                   type="button"
                   className="chip-remove"
-                  aria-label={`Remove topic ${t}`}
-                  onClick={() => update({ favoriteTopics: prefs.favoriteTopics.filter((x) => x !== t) })}
+                  aria-label={t('settings.removeTopic', { topic })}
+                  onClick={() => update({ favoriteTopics: prefs.favoriteTopics.filter((x) => x !== topic) })}
                 >
                   ×
                 </button>
@@ -225,17 +240,17 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
             onClick={addTopic}
             disabled={!topicDraft.trim() || prefs.favoriteTopics.length >= LIMITS.topics}
           >
-            Add
+            {t('settings.addTopic')}
           </button>
         </div>
         <p className="field-hint" id={`${id}-topic-hint`}>
-          {prefs.favoriteTopics.length} of {LIMITS.topics} topics. Parley may bring these up.
+          {t('settings.topicsHint', { n: prefs.favoriteTopics.length, max: LIMITS.topics })}
         </p>
         {fieldError('favoriteTopics')}
       </div>
 
       <div className={`field${errors.systemPrompt || promptOver ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-prompt`}>Your instructions for Parley</label>
+        <label htmlFor={`${id}-prompt`}>{t('settings.prompt')}</label>
         <textarea
           id={`${id}-prompt`}
           rows={5}
@@ -243,15 +258,20 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
           onChange={(e) => update({ systemPrompt: e.target.value })}
           aria-invalid={errors.systemPrompt || promptOver ? true : undefined}
           aria-describedby={described('systemPrompt', `${id}-prompt-count`)}
-          placeholder="For example: Keep answers short. I’m practising for job interviews."
+          placeholder={t('settings.promptPlaceholder')}
         />
         <p
           className={`field-hint counter${promptOver ? ' counter-over' : ''}`}
           id={`${id}-prompt-count`}
           aria-live="polite"
         >
-          {promptLength} / {LIMITS.systemPrompt} characters
-          {promptOver ? ` — ${promptLength - LIMITS.systemPrompt} too many` : ''}
+          {promptOver
+            ? t('settings.promptOver', {
+                n: promptLength,
+                max: LIMITS.systemPrompt,
+                over: promptLength - LIMITS.systemPrompt,
+              })
+            : t('settings.promptCount', { n: promptLength, max: LIMITS.systemPrompt })}
         </p>
         {fieldError('systemPrompt')}
       </div>
@@ -264,16 +284,15 @@ export function PreferencesForm({ initial, voices, languages, save }: Props) {
             onChange={(e) => update({ memory: e.target.checked })}
             aria-describedby={`${id}-memory-hint`}
           />{' '}
-          Parley remembers our past conversations
+          {t('settings.memory')}
         </label>
         <p className="field-hint" id={`${id}-memory-hint`}>
-          Off by default. When on, a short summary of each call is kept and given to Parley at the start of the next
-          ones, and Parley can search what you said before. See and delete it below.
+          {t('settings.memoryHint')}
         </p>
       </div>
 
       <button className="button button-primary" type="submit" disabled={busy}>
-        {busy ? 'Saving…' : 'Save preferences'}
+        {busy ? t('settings.saving') : t('settings.savePrefs')}
       </button>
     </form>
   );

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { User } from '../api/auth';
 import { ApiError, errorMessage } from '../api/client';
 import { updateProfile } from '../api/me';
@@ -8,6 +9,7 @@ import { Field } from '../components/Field';
 const MAX_DISPLAY_NAME = 80;
 
 export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User): void }) {
+  const { t } = useTranslation();
   const [displayName, setDisplayName] = useState(user.displayName);
   const [email, setEmail] = useState(user.email);
   const [password, setPassword] = useState('');
@@ -20,9 +22,10 @@ export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User
     e.preventDefault();
     setMessage(null);
     const errs: Record<string, string> = {};
-    if (!displayName.trim()) errs.displayName = 'Your name can’t be empty.';
-    else if (displayName.trim().length > MAX_DISPLAY_NAME) errs.displayName = `At most ${MAX_DISPLAY_NAME} characters.`;
-    if (emailChanged && !password) errs.password = 'Enter your password to change your email.';
+    if (!displayName.trim()) errs.displayName = t('settings.nameEmpty');
+    else if (displayName.trim().length > MAX_DISPLAY_NAME)
+      errs.displayName = t('auth.nameTooLong', { max: MAX_DISPLAY_NAME });
+    if (emailChanged && !password) errs.password = t('settings.passwordForEmail');
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);
@@ -37,13 +40,13 @@ export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User
           : { ...user, displayName: body.displayName, email: body.email ?? user.email },
       );
       setPassword('');
-      setMessage({ tone: 'success', text: 'Profile saved.' });
+      setMessage({ tone: 'success', text: t('settings.profileSaved') });
     } catch (err) {
       if (err instanceof ApiError) {
         const next: Record<string, string> = {};
         for (const i of err.fieldIssues) next[i.path.split('.')[0] ?? ''] ??= i.message;
-        if (err.code === 'email_taken') next.email = err.message;
-        if (err.code === 'wrong_password') next.password = err.message;
+        if (err.code === 'email_taken') next.email = errorMessage(err);
+        if (err.code === 'wrong_password') next.password = errorMessage(err);
         setErrors(next);
       }
       setMessage({ tone: 'error', text: errorMessage(err) });
@@ -54,17 +57,17 @@ export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User
 
   return (
     <form onSubmit={onSubmit} noValidate aria-labelledby="profile-title">
-      <h2 id="profile-title">Profile</h2>
+      <h2 id="profile-title">{t('settings.profileTitle')}</h2>
       {message && <Alert tone={message.tone}>{message.text}</Alert>}
       <Field
-        label="Your name"
+        label={t('auth.yourName')}
         value={displayName}
         onChange={(e) => setDisplayName(e.target.value)}
         autoComplete="nickname"
         error={errors.displayName}
       />
       <Field
-        label="Email"
+        label={t('auth.email')}
         type="email"
         value={email}
         onChange={(e) => setEmail(e.target.value)}
@@ -73,17 +76,17 @@ export function ProfileForm({ user, onUpdated }: { user: User; onUpdated(u: User
       />
       {emailChanged && (
         <Field
-          label="Current password"
+          label={t('settings.currentPassword')}
           type="password"
           value={password}
           onChange={(e) => setPassword(e.target.value)}
           autoComplete="current-password"
           error={errors.password}
-          hint="Needed to change your email."
+          hint={t('settings.passwordForEmailHint')}
         />
       )}
       <button className="button button-primary" type="submit" disabled={busy}>
-        {busy ? 'Saving…' : 'Save profile'}
+        {busy ? t('settings.saving') : t('settings.saveProfile')}
       </button>
     </form>
   );

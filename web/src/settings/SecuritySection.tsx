@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { IdentityList, OidcProviderView } from '@parley/protocol';
 import { errorMessage } from '../api/client';
 import { getIdentities, getSignInProviders, startLink, unlinkIdentity } from '../api/identities';
@@ -13,6 +14,7 @@ import { InitialPasswordForm } from './InitialPasswordForm';
  * server offers no provider and nothing is linked.
  */
 export function SecuritySection({ linked, oidcError }: { linked: string | null; oidcError: string | null }) {
+  const { t } = useTranslation();
   const id = useId();
   const ref = useRef<HTMLElement>(null);
   const [data, setData] = useState<IdentityList | null>(null);
@@ -69,11 +71,11 @@ export function SecuritySection({ linked, oidcError }: { linked: string | null; 
 
   return (
     <section id="security" className="card" ref={ref} aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Security</h2>
-      <OidcError code={oidcError} title="The account was not linked" />
-      {linked && !oidcError && <Alert tone="success">{linkedName} is now linked: you can sign in with it.</Alert>}
+      <h2 id={`${id}-title`}>{t('settings.securityTitle')}</h2>
+      <OidcError code={oidcError} title={t('settings.linkFailed')} />
+      {linked && !oidcError && <Alert tone="success">{t('settings.linkedNow', { provider: linkedName })}</Alert>}
       {message && <Alert>{message}</Alert>}
-      <h3>Sign-in providers</h3>
+      <h3>{t('settings.providersTitle')}</h3>
       {identities.length ? (
         <ul className="identity-list">
           {identities.map((i) => (
@@ -82,30 +84,30 @@ export function SecuritySection({ linked, oidcError }: { linked: string | null; 
                 <strong>{i.providerName}</strong>
                 {i.email && <span className="muted"> · {i.email}</span>}
                 <div className="muted small">
-                  Linked {formatDateTime(i.linkedAt)}
-                  {i.lastUsedAt && <> · last used {formatDateTime(i.lastUsedAt)}</>}
+                  {t('settings.linkedAt', { when: formatDateTime(i.linkedAt) })}
+                  {i.lastUsedAt && <> · {t('settings.lastUsedAt', { when: formatDateTime(i.lastUsedAt) })}</>}
                 </div>
               </div>
               <button
                 type="button"
                 className="button button-small"
                 disabled={onlyWay || busy !== null}
-                aria-label={`Remove ${i.providerName}${i.email ? ` (${i.email})` : ''}`}
+                aria-label={
+                  i.email
+                    ? t('settings.removeProviderEmail', { provider: i.providerName, email: i.email })
+                    : t('settings.removeProvider', { provider: i.providerName })
+                }
                 onClick={() => void unlink(i.id)}
               >
-                Remove
+                {t('settings.remove')}
               </button>
             </li>
           ))}
         </ul>
       ) : (
-        <p className="muted small">No provider is linked. You sign in with your email and password.</p>
+        <p className="muted small">{t('settings.noProvider')}</p>
       )}
-      {onlyWay && (
-        <p className="muted small">
-          This is your only way to sign in, so it can’t be removed. Set a password or link another provider first.
-        </p>
-      )}
+      {onlyWay && <p className="muted small">{t('settings.onlyWay')}</p>}
       {data && !data.hasPassword && <InitialPasswordForm onDone={() => void load()} />}
       {linkable.length > 0 && (
         <div className="button-row">
@@ -117,7 +119,7 @@ export function SecuritySection({ linked, oidcError }: { linked: string | null; 
               disabled={busy !== null}
               onClick={() => void link(p.id)}
             >
-              Link {p.displayName}
+              {t('settings.linkProvider', { provider: p.displayName })}
             </button>
           ))}
         </div>
