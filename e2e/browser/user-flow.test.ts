@@ -75,7 +75,8 @@ describe('browser: sign up, preferences, call, history', () => {
       await page.getByRole('button', { name: 'Save preferences' }).click();
       // Saved in Spanish: the whole Settings page now reads in Spanish (issue 23).
       await page.getByText(es.settings.savedText).waitFor({ timeout: 10_000 });
-      expect(await voiceSelect.inputValue()).toBe(chosen); // the form shows what the server stored
+      // The form shows what the server stored (the select, labelled in Spanish now).
+      expect(await page.getByLabel(es.settings.voice, { exact: true }).inputValue()).toBe(chosen);
       await page.getByRole('heading', { name: es.settings.title, level: 1 }).waitFor();
       for (const name of [
         es.settings.prefsTitle,
