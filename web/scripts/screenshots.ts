@@ -162,6 +162,7 @@ const adminAnswers: Array<[RouteContract, (url: URL) => Reply]> = [
         conversations: [0, 1, 2].map((i) => ({
           id: `9a8b7c6d-0000-4000-8000-00000000000${i}`,
           userId: ADMIN_IDS[i % 2]!,
+          userEmail: i % 2 ? 'bartholomew.longname-surname@example.org' : 'ada@example.com',
           status: i === 0 ? ('active' as const) : ('ended' as const),
           language: i === 2 ? 'es' : 'en',
           createdAt: t(i * 600),

@@ -148,25 +148,32 @@ export class ConversationsRepository {
     return (await this.db('conversations').where({ id, user_id: userId }).delete()) > 0;
   }
 
-  /** Every conversation (or one user's), newest first, for the admin listing (callers pick the metadata they show). */
+  /**
+   * Every conversation (or one user's), newest first, for the admin listing, each with its owner's
+   * email (callers pick the metadata they show).
+   */
   async listAll(query: {
     userId?: string | undefined;
     limit: number;
     offset: number;
-  }): Promise<{ rows: ConversationRow[]; total: number }> {
+  }): Promise<{ rows: Array<ConversationRow & { userEmail: string }>; total: number }> {
     const base = () =>
       query.userId ? this.db('conversations').where({ user_id: query.userId }) : this.db('conversations');
     const [rows, count] = await Promise.all([
       base()
-        .select(CONVERSATION_COLUMNS)
+        .join('users', 'users.id', 'conversations.user_id')
+        .select(...CONVERSATION_COLUMNS.map((c) => `conversations.${c}`), 'users.email as user_email')
         .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
+          { column: 'conversations.created_at', order: 'desc' },
+          { column: 'conversations.id', order: 'desc' },
         ])
         .limit(query.limit)
         .offset(query.offset),
       base().count<{ count: string | number }[]>({ count: '*' }).first(),
     ]);
-    return { rows: rows.map(toConversationRow), total: Number(count?.count ?? 0) };
+    return {
+      rows: rows.map((r) => ({ ...toConversationRow(r), userEmail: String(r.user_email) })),
+      total: Number(count?.count ?? 0),
+    };
   }
 }

@@ -38,7 +38,7 @@ describe('admin routes', () => {
     expect(convs.status).toBe(200);
     expect(convs.body).toMatchObject({
       total: 1,
-      conversations: [{ id: convId, userId: u.id, status: 'created', turnCount: 0 }],
+      conversations: [{ id: convId, userId: u.id, userEmail: u.email, status: 'created', turnCount: 0 }],
     });
     expect((await admin.get('/api/admin/users?limit=999')).status).toBe(400);
 

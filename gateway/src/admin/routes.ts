@@ -132,6 +132,7 @@ export function adminRouter(ctx: AppContext): Router {
       conversations: rows.map((r) => ({
         id: r.id,
         userId: r.userId,
+        userEmail: r.userEmail,
         status: r.status,
         language: r.language,
         createdAt: iso(r.createdAt)!,

@@ -74,10 +74,11 @@ export const AdminAuditEvent = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 export type AdminAuditEvent = z.infer<typeof AdminAuditEvent>;
-/** Metadata only: no title, no transcript. */
+/** Metadata only: no title, no transcript; the owner by id and email. */
 export const AdminConversation = z.object({
   id: z.string().uuid(),
   userId: z.string().uuid(),
+  userEmail: z.string(),
   status: ConversationStatus,
   language: z.string(),
   createdAt: IsoDateTime,

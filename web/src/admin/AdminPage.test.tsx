@@ -143,6 +143,7 @@ describe('admin console', () => {
     const conv: AdminConversation = {
       id: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc',
       userId: ZOE.id,
+      userEmail: ZOE.email,
       status: 'ended',
       language: 'en',
       createdAt: '2025-01-03T10:00:00.000Z',
@@ -197,6 +198,8 @@ describe('admin console', () => {
     await user.click(within(nav).getByRole('button', { name: 'Conversations' }));
     const table = await screen.findByRole('table');
     expect(within(table).getByText('You hung up')).toBeInTheDocument();
+    // The owner by email (breakable after @ . -), not by id.
+    expect(within(table).getAllByRole('cell').map((c) => c.textContent)).toContain(ZOE.email);
     expect(within(table).getByText('2 min 30 sec')).toBeInTheDocument();
     expect(screen.getByText(/titles and transcripts are never shown/)).toBeInTheDocument();
 

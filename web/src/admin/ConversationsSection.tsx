@@ -5,6 +5,7 @@ import { Alert } from '../components/Alert';
 import { useLoaded } from '../lib/useLoaded';
 import { endReasonText } from '../lib/end-reasons';
 import { formatDateTime, formatDuration, formatNumber } from '../lib/format';
+import { BreakableEmail } from './BreakableEmail';
 import { Pager } from './Pager';
 
 const PAGE = 25;
@@ -72,8 +73,8 @@ export function ConversationsSection({
                   <tr key={c.id}>
                     <td>{formatDateTime(c.startedAt ?? c.createdAt)}</td>
                     {!userId && (
-                      <td>
-                        <code title={c.userId}>{c.userId.slice(0, 8)}</code>
+                      <td className="admin-email">
+                        <BreakableEmail email={c.userEmail} />
                       </td>
                     )}
                     <td className="wide-only">{c.status}</td>

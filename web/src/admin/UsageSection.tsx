@@ -1,25 +1,11 @@
-import { Fragment, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getUsage } from '../api/admin';
 import { Alert } from '../components/Alert';
 import { useLoaded } from '../lib/useLoaded';
 import { MonthHeading } from '../components/MonthHeading';
 import { formatDuration, formatNumber, formatUsd } from '../lib/format';
-
-/** An email that may wrap after its @, dots and dashes (a phone's narrow table), never mid-word. */
-function BreakableEmail({ email }: { email: string }) {
-  const parts = email.split(/(?<=[@.-])/);
-  return (
-    <>
-      {parts.map((p, i) => (
-        <Fragment key={i}>
-          {i > 0 && <wbr />}
-          {p}
-        </Fragment>
-      ))}
-    </>
-  );
-}
+import { BreakableEmail } from './BreakableEmail';
 
 /** Every account's usage and estimated cost for a UTC month, costliest first (GET /api/admin/usage). */
 export function UsageSection() {
