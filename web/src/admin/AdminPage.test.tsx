@@ -199,7 +199,11 @@ describe('admin console', () => {
     const table = await screen.findByRole('table');
     expect(within(table).getByText('You hung up')).toBeInTheDocument();
     // The owner by email (breakable after @ . -), not by id.
-    expect(within(table).getAllByRole('cell').map((c) => c.textContent)).toContain(ZOE.email);
+    expect(
+      within(table)
+        .getAllByRole('cell')
+        .map((c) => c.textContent),
+    ).toContain(ZOE.email);
     expect(within(table).getByText('2 min 30 sec')).toBeInTheDocument();
     expect(screen.getByText(/titles and transcripts are never shown/)).toBeInTheDocument();
 
