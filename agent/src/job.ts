@@ -224,6 +224,11 @@ export default defineAgent({
     }, 500);
     orphanWatch.unref();
     ctx.addShutdownCallback(async () => clearInterval(orphanWatch));
+    // LiveKit's server API, for what this job's own connection cannot do.
+    const api = [config.livekit.url.replace(/^ws/, 'http'), config.livekit.apiKey, config.livekit.apiSecret] as const;
+    const roomName = () => ctx.job.room?.name ?? ctx.room.name ?? '';
+    const removeSelf = () =>
+      new RoomServiceClient(...api).removeParticipant(roomName(), ctx.room.localParticipant?.identity ?? '');
     /**
      * Whether this job's room was rebuilt on another LiveKit node (its node died; LiveKit rebuilt
      * the room from Redis, same sid, and ran its stored dispatch again, whose agent serves the call
@@ -232,8 +237,7 @@ export default defineAgent({
      * job's own; a single server that restarted made a new room (new sid) and this job stays.
      */
     const superseded = async (): Promise<boolean> => {
-      const api = [config.livekit.url.replace(/^ws/, 'http'), config.livekit.apiKey, config.livekit.apiSecret] as const;
-      const name = ctx.job.room?.name ?? ctx.room.name ?? '';
+      const name = roomName();
       try {
         const [rooms, dispatches] = await Promise.all([
           new RoomServiceClient(...api).listRooms([name]),
@@ -292,9 +296,11 @@ export default defineAgent({
         if (await superseded()) {
           leftCallRunning = true;
           logger.warn('room recreated on another LiveKit node with a new dispatch; leaving the call to its agent');
-          // Out of the room at once (the new agent waits for it), then the usual shutdown.
+          // Out of the room at once (the new agent waits for it), then the usual shutdown. Removed
+          // through the server API too: this connection's own leave did not always reach the
+          // rebuilt room, which then listed this agent until its ICE timed out (~20 s).
           await withTimeout(
-            ctx.room.disconnect().catch(() => undefined),
+            Promise.all([removeSelf().catch(() => undefined), ctx.room.disconnect().catch(() => undefined)]),
             2000,
           );
           leave('superseded');

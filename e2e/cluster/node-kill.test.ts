@@ -31,6 +31,7 @@ const { placeCall, turn, stored, recordClusterFault, hangUpAll } = clusterCalls(
 beforeAll(async () => {
   cluster = await startCluster({
     logDir: process.env.PARLEY_CLUSTER_LOGS,
+    ...(process.env.PARLEY_CLUSTER_LOGS ? { gatewayEnv: { LOG_LEVEL: 'info' } } : {}),
     openai: { ttftMs: 50, reply: ({ messages }) => reply(messages) },
   });
   speech = (await synthesizeSpeechWav('Tell me something about the weather today.', { sampleRate: 48000 })).pcm;
@@ -41,6 +42,8 @@ afterAll(async () => {
   const logs = process.env.PARLEY_CLUSTER_LOGS;
   if (logs && cluster)
     for (const w of cluster.workers) writeFileSync(path.join(logs, `${w.name}.log`), w.process.output.join(''));
+  if (logs && cluster)
+    cluster.gateways.forEach((g, i) => writeFileSync(path.join(logs, `gateway-${i + 1}.log`), g.output.join('')));
   await hangUpAll();
   await cluster?.stop();
   await dispose();

@@ -236,7 +236,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         // The node with the fewest rooms hosts the next one (LiveKit's default is random).
         nodeSelector: { kind: 'any', sortBy: 'rooms' },
         webhookUrls: [`${gatewayUrl}/internal/livekit/webhook`],
-        ...(options.logDir ? { logFile: path.join(options.logDir, `${name}.log`) } : {}),
+        ...(options.logDir ? { logFile: path.join(options.logDir, `${name}.log`), logLevel: 'info' as const } : {}),
       };
       const node: ClusterNode = {
         name,

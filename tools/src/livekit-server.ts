@@ -66,6 +66,8 @@ export interface LivekitServerOptions {
   /** Dispatch is refused above this worker load; Parley's worker reports its own job count. */
   agentTargetLoad?: number;
   logFile?: string;
+  /** LiveKit's log level (default warn; debugging a cluster test wants info). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Distributed mode: every node of a cluster names the same Redis (host:port). */
   redisAddress?: string;
   /** LiveKit region name (a cluster test names each node by it; it shows in Redis' `nodes` hash). */
@@ -119,7 +121,7 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
       ? ['node_selector:', `  kind: ${options.nodeSelector.kind}`, `  sort_by: ${options.nodeSelector.sortBy}`]
       : []),
     'logging:',
-    '  level: warn',
+    `  level: ${options.logLevel ?? 'warn'}`,
     'agents:',
     `  target_load: ${options.agentTargetLoad ?? 0.95}`,
     ...(options.webhookUrls?.length

@@ -28,6 +28,12 @@ export const MAX_RECOVERIES = 3;
 const LOCK_MS = 60_000;
 const COUNT_TTL_MS = 6 * 3_600_000;
 
+/**
+ * A caller joining the room of a call that has started (a rejoin, or the SDK's re-join of a room
+ * rebuilt on another node) should find an agent there within this long; otherwise one is dispatched.
+ */
+export const AGENT_EXPECTED_MS = 10_000;
+
 /** ParticipantInfo.Kind.AGENT in @livekit/protocol. */
 const AGENT_KIND = 4;
 
@@ -83,18 +89,54 @@ export class AgentRecovery {
   }
 
   /**
+   * A caller joined `room`: if its call had started and, `afterMs` later, a caller is there with no
+   * agent, dispatch one. LiveKit runs a room's dispatch once, when the room is created: a room
+   * recreated by a caller's rejoin while no worker was registered (the workers re-register a few
+   * seconds after LiveKit comes back) never got its agent, and the caller waited in silence.
+   */
+  expectAgent(room: string, afterMs = AGENT_EXPECTED_MS): void {
+    setTimeout(() => {
+      void (async () => {
+        const call = await this.directory.findByRoom(room);
+        // A call that has not started yet is still waiting for its first dispatch.
+        if (call?.status !== 'active') return;
+        const outcome = await this.agentLost(room, null, 'no_agent_after_join');
+        if (outcome === 'redispatched')
+          this.ctx.logger.warn({ conversationId: call.id }, 'caller in the room without an agent; agent dispatched');
+      })().catch((err: Error) => this.ctx.logger.warn({ errName: err.name }, 'agent check after a join failed'));
+    }, afterMs).unref();
+  }
+
+  /**
    * At most one agent in a room: when a second agent joins (an old job reconnecting after a new
    * one was dispatched, or LiveKit relaunching a room's stored dispatch after a node failure while
-   * ours is already there), the one that joined last is removed.
+   * ours is already there), one stays. An agent whose job belongs to none of the room's current
+   * dispatches goes first: after a LiveKit node died, the lost agent's re-join is what makes the live
+   * node rebuild the room and run its dispatch again, so it joins *before* the agent of that re-run
+   * dispatch, whose job holds the call now (keeping the earlier one removed the new agent while the
+   * old one was leaving as superseded, and the caller was left with none). Among current agents (or
+   * when LiveKit lists no jobs) the one that joined first stays.
    */
   async enforceSingleAgent(room: string): Promise<void> {
     const participants = await this.ctx.livekit.rooms.listParticipants(room).catch(() => []);
-    const agents = participants
-      .filter((p) => isAgentParticipant(p))
-      .sort((a, b) => Number(a.joinedAt - b.joinedAt) || a.identity.localeCompare(b.identity));
+    const agents = participants.filter((p) => isAgentParticipant(p));
+    if (agents.length < 2) return;
+    const dispatches = await this.ctx.livekit.dispatch.listDispatch(room).catch(() => []);
+    const current = new Set(
+      dispatches.flatMap((d) =>
+        (d.state?.jobs ?? []).flatMap((j) => [j.state?.participantIdentity, `agent-${j.id}`]).filter(Boolean),
+      ),
+    );
+    const stale = (p: { identity: string }) => (current.size > 0 && !current.has(p.identity) ? 1 : 0);
+    agents.sort(
+      (a, b) => stale(a) - stale(b) || Number(a.joinedAt - b.joinedAt) || a.identity.localeCompare(b.identity),
+    );
     for (const extra of agents.slice(1)) {
       await this.ctx.livekit.rooms.removeParticipant(room, extra.identity).catch(() => undefined);
-      this.ctx.logger.warn({ room, kept: agents[0]!.identity }, 'second agent in a room removed');
+      this.ctx.logger.warn(
+        { room, kept: agents[0]!.identity, removed: extra.identity, staleDispatch: stale(extra) === 1 },
+        'second agent in a room removed',
+      );
     }
   }
 

@@ -6,7 +6,7 @@ import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { createUser, signedInClient } from '@parley/testkit/accounts';
 import { ingest, openTranscript } from '@parley/testkit/calls';
-import { MAX_RECOVERIES } from '../calls/recovery';
+import { AGENT_EXPECTED_MS, MAX_RECOVERIES } from '../calls/recovery';
 
 let lk: RunningLivekitServer;
 let gw: TestGateway;
@@ -168,5 +168,38 @@ describe('POST /internal/livekit/webhook', () => {
       status: 'ended',
       endReason: 'room_closed',
     });
+  });
+
+  it('dispatches an agent when a caller joins a started call and finds none there after AGENT_EXPECTED_MS; not when one is there', async () => {
+    const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    const started = async () => {
+      const c = await signedInClient(gw, await createUser(gw));
+      const call = (await c.post('/api/calls', {})).body;
+      await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+      return { c, call };
+    };
+    // Alone in the room (as after a rejoin that recreated it while no worker was registered).
+    const lonely = await started();
+    const ws = await openTranscript(gw.url, lonely.call.conversationId, { cookie: lonely.c.cookieHeader() });
+    await ws.next('snapshot');
+    await join(lonely.call.token);
+    // With its agent (as after an ordinary reconnection).
+    const served = await started();
+    await join(await fakeAgentToken(served.call.room, 'agent-AJ_serving'));
+    await join(served.call.token);
+    // Only the token's dispatch until the check.
+    await new Promise((r) => setTimeout(r, AGENT_EXPECTED_MS - 2000));
+    expect(await dispatches.listDispatch(lonely.call.room)).toHaveLength(1);
+    await ws.next('agent_reconnecting', 6000);
+    const made = await eventually(
+      () => dispatches.listDispatch(lonely.call.room),
+      (d) => d.length === 2,
+    );
+    expect(made.map((d) => JSON.parse(d.metadata))).toEqual([
+      expect.objectContaining({ conversationId: lonely.call.conversationId }),
+      expect.objectContaining({ conversationId: lonely.call.conversationId }),
+    ]);
+    expect(await dispatches.listDispatch(served.call.room)).toHaveLength(1);
+    ws.ws.close();
   });
 });

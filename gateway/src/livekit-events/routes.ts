@@ -21,6 +21,7 @@ import { publishTranscript } from '../transcripts/channel';
  *   agent left, a caller still in the room → the agent is re-dispatched (calls/recovery.ts); after
  *                                            MAX_RECOVERIES the recovery ends the call: agent_failed
  *   agent joined                           → at most one agent stays in the room
+ *   caller joined a started call           → an agent is dispatched if none is there 10 s later
  * The first end wins, so an agent's own call_ended report (which carries the precise reason)
  * is kept when it arrived first.
  */
@@ -43,8 +44,9 @@ export function livekitEventsRouter(ctx: AppContext): Router {
     const room = event.room?.name;
     if (!room) return null;
     if (event.event === 'room_finished') return 'room_closed';
-    if (event.event === 'participant_joined' && event.participant && isAgentParticipant(event.participant)) {
-      await recovery.enforceSingleAgent(room);
+    if (event.event === 'participant_joined' && event.participant) {
+      if (isAgentParticipant(event.participant)) await recovery.enforceSingleAgent(room);
+      else recovery.expectAgent(room);
       return null;
     }
     if (event.event === 'participant_left' && event.participant) {
