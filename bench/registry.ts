@@ -48,6 +48,12 @@ export const benchmarks: Benchmark[] = [
     run: (args) => runScript('e2e/reliability/faults-bench.ts', args, 20 * 60_000),
   },
   {
+    name: 'cluster',
+    description:
+      'every cluster fault (job, worker, LiveKit node, gateway SIGKILL) during N concurrent calls over two nodes, workers and gateways behind haproxy (e2e/cluster/scaling-bench.ts)',
+    run: (args) => runScript('e2e/cluster/scaling-bench.ts', args, 40 * 60_000),
+  },
+  {
     name: 'load',
     description: 'gateway load test (bench/load.ts, reliability)',
     run: (args) => runScript('bench/load.ts', args, 6 * 60_000),

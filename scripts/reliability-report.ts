@@ -13,6 +13,8 @@
 // records, and writes test-results/summary.json (counts over every test of the run) for scripts/test.mjs.
 //   node --import tsx scripts/reliability-report.ts
 //   node --import tsx scripts/reliability-report.ts --scaling-only   (docs/scaling.md alone)
+//   node --import tsx scripts/reliability-report.ts --cluster-bench  (docs/scaling.md's load runs, from
+//     bench/results/cluster-<calls>.json, written by `npm run bench -- cluster`)
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -195,7 +197,7 @@ export function renderScaling(faults: FaultRecord[], runAt: string | null): stri
     return ms.length === 1 ? secs(p50) : `${secs(p50)} p50, ${secs(ms.at(-1)!)} max`;
   };
   const lines = [
-    `Last run: ${runAt ?? 'no results (run `npm test`)'}; one call per fault, on the loaded 2-core machine that runs the tests.`,
+    `Last run: ${runAt ?? 'no results (run `npm test`)'}; each cluster test's faults (one or two calls; \`_4_calls\`: four concurrent calls, every call mid-turn), on the loaded 2-core machine that runs the tests.`,
     '',
   ];
   if (!rows.length) return [...lines, 'No cluster fault records in this run.', ''];
@@ -211,6 +213,64 @@ export function renderScaling(faults: FaultRecord[], runAt: string | null): stri
   return lines;
 }
 
+interface ClusterBenchResult {
+  date: string;
+  durationSeconds: number;
+  settings: { calls: number };
+  machine: { cores: number; loadAverage: { start: number[]; end: number[] } };
+  error: string | null;
+  data: {
+    split: { nodes: Record<string, number>; workers: Record<string, number> };
+    placedMs: number;
+    results: Array<{
+      fault: string;
+      callsAffected: number;
+      heardAgainMs: number[];
+      expected: number;
+      lost: number;
+      duplicated: number;
+      callsEnded: number;
+    }>;
+  } | null;
+}
+
+/**
+ * docs/scaling.md's load runs: one block per `npm run bench -- cluster --calls=N` result kept in
+ * bench/results/cluster-<N>.json (largest first): the split over nodes and workers, then per fault
+ * the calls it hit, p50/max until their callers heard the agent again, lost/duplicated, calls ended;
+ * a run that failed says where.
+ */
+export function renderClusterBench(runs: ClusterBenchResult[]): string[] {
+  if (!runs.length) return ['No load run recorded (`npm run bench -- cluster -- --calls=N`).', ''];
+  const lines: string[] = [];
+  for (const r of [...runs].sort((x, y) => y.settings.calls - x.settings.calls)) {
+    const head = `**${r.settings.calls} concurrent calls** (${r.date}, ${r.durationSeconds} s, ${r.machine.cores} cores, load average ${r.machine.loadAverage.start[0]} → ${r.machine.loadAverage.end[0]})`;
+    if (!r.data) {
+      lines.push(`${head}: did not run through. ${cell(r.error)}`, '');
+      continue;
+    }
+    const split = (o: Record<string, number>) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+    lines.push(
+      `${head}: placed in ${secs(r.data.placedMs)}; rooms per node (room_node_map): ${split(r.data.split.nodes)}; jobs per worker: ${split(r.data.split.workers)}.${r.error ? ` Stopped: ${cell(r.error)}` : ''}`,
+      '',
+      '| fault (SIGKILL, every call mid-turn) | calls affected | until the caller hears the agent again (p50 / max) | utterances lost / duplicated (of expected) | calls ended |',
+      '| --- | --- | --- | --- | --- |',
+      ...r.data.results.map((f) => {
+        const ms = [...f.heardAgainMs].sort((x, y) => x - y);
+        const heard = ms.length
+          ? `${secs(ms[Math.floor((ms.length - 1) / 2)]!)} / ${secs(ms.at(-1)!)}`
+          : 'never stopped hearing it';
+        return `| ${cell(f.fault)} | ${f.callsAffected} | ${heard} | ${f.lost} / ${f.duplicated} (of ${f.expected}) | ${f.callsEnded} |`;
+      }),
+      '',
+    );
+  }
+  return lines;
+}
+
 /** Replaces a generated section of `doc` (appends one when its markers are missing). */
 export function replaceGenerated(doc: string, body: string[], begin = BEGIN, end = END): string {
   const section = [begin, '', ...body, end].join('\n');
@@ -221,6 +281,15 @@ export function replaceGenerated(doc: string, body: string[], begin = BEGIN, end
 }
 
 async function main() {
+  if (process.argv.includes('--cluster-bench')) {
+    const dir = path.join(root, 'bench/results');
+    const runs = readdirSync(dir)
+      .filter((f) => /^cluster-\d+\.json$/.test(f))
+      .map((f) => readJson(path.join(dir, f)) as ClusterBenchResult);
+    const doc = replaceGenerated(readFileSync(SCALING_DOC, 'utf8'), renderClusterBench(runs), BEGIN_BENCH, END_BENCH);
+    writeFileSync(SCALING_DOC, await format(doc, { ...(await resolveConfig(SCALING_DOC)), filepath: SCALING_DOC }));
+    return console.log(`docs/scaling.md: ${runs.length} cluster load runs`);
+  }
   if (process.argv.includes('--scaling-only')) {
     // Only the cluster tests ran (e.g. `npx vitest run --project stack e2e/cluster`): their records' time.
     const dir = path.join(results, 'faults');

@@ -88,7 +88,8 @@ export interface FakeOpenAI {
    * the LLM was asked for and has not answered yet). `heldReplies` counts the requests waiting.
    */
   holdReplies(): void;
-  releaseReplies(): void;
+  /** Releases the held replies (`which`: only those whose text it accepts; holding goes on for the rest and for new ones). */
+  releaseReplies(which?: (reply: string) => boolean): void;
   readonly heldReplies: number;
   /** Realtime transcription connections, in order. */
   realtimeSessions: FakeRealtimeSttSession[];
@@ -164,7 +165,16 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const repliesStreamed: string[] = [];
   const streamedUsage: FakeOpenAI['streamedUsage'] = [];
   const toolCallsSent: FakeOpenAI['toolCallsSent'] = [];
-  let gate: { promise: Promise<void>; open: () => void } | null = null;
+  let holding = false;
+  /** Replies held before their first token, with the text each will stream. */
+  const held = new Set<{ reply: string; open: () => void }>();
+  const release = (which?: (reply: string) => boolean) => {
+    for (const h of [...held])
+      if (!which || which(h.reply)) {
+        held.delete(h);
+        h.open();
+      }
+  };
   let heldReplies = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -244,9 +254,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     res.writeHead(200, SSE_HEADERS);
     const chunk = chunkWriter(id, created, body.model, includeUsage);
     const tokens = reply.match(/\s*\S+/g) ?? [];
-    if (gate) {
+    if (holding) {
       heldReplies++;
-      await gate.promise;
+      await new Promise<void>((open) => held.add({ reply, open }));
       heldReplies--;
     }
     await sleep(opts.ttftMs ?? 0);
@@ -380,19 +390,18 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     streamedUsage,
     toolCallsSent,
     holdReplies() {
-      if (gate) return;
-      let open!: () => void;
-      gate = { promise: new Promise<void>((r) => (open = r)), open };
+      holding = true;
     },
-    releaseReplies() {
-      gate?.open();
-      gate = null;
+    releaseReplies(which) {
+      if (!which) holding = false;
+      release(which);
     },
     get heldReplies() {
       return heldReplies;
     },
     close: () => {
-      gate?.open();
+      holding = false;
+      release();
       for (const res of stalled) res.destroy();
       return http.close();
     },

@@ -1,0 +1,303 @@
+/**
+ * The cluster's faults during many concurrent calls (used by e2e/cluster/under-load.test.ts with 4
+ * calls and by `npm run bench -- cluster`): calls are placed one after the other through haproxy
+ * and spread over both LiveKit nodes (room_node_map) and both workers (each job's process tree);
+ * then, one fault at a time, every caller speaks at once and each call's turn is held in flight
+ * (the utterance stored, its reply asked of the fake LLM and held), the fault hits, the replies are
+ * released, and every call must carry on: the calls the fault hit hear a new agent's apology, the
+ * others their answer, then every call takes one more turn. Each call's stored conversation is
+ * compared with the record kept here from the fakes (the STT's finals, the LLM's answers, the
+ * scripted greeting and apologies).
+ */
+import { isAlive, synthesizeSpeechWav } from '@parley/testkit';
+import {
+  agentJobPid,
+  followNewAgent,
+  rejoinOnDisconnect,
+  waitForAgentState,
+  type RejoinTracker,
+} from '@parley/testkit/caller';
+import { startCluster, type Cluster } from '@parley/testkit/cluster';
+import { apologyFor, greetingFor } from '@parley/agent/agent';
+import { waitFor } from '../calls/helpers';
+import { clusterCalls, reply, type LiveCall } from './helpers';
+
+export type ClusterFault = 'agent_job_sigkill' | 'agent_worker_sigkill' | 'livekit_node_sigkill' | 'gateway_sigkill';
+export const CLUSTER_FAULTS: ClusterFault[] = [
+  'agent_job_sigkill',
+  'agent_worker_sigkill',
+  'livekit_node_sigkill',
+  'gateway_sigkill',
+];
+
+export interface ClusterFaultResult {
+  fault: ClusterFault;
+  calls: number;
+  /** What was in flight when the fault hit, as checked. */
+  inFlight: string;
+  /** The calls whose agent the fault took (their caller hears a new agent's apology). */
+  callsAffected: number;
+  /** For each affected call, fault → the caller hears the agent again (ms). */
+  heardAgainMs: number[];
+  /** Over every call's whole conversation after this fault's round. */
+  expected: number;
+  stored: number;
+  lost: number;
+  duplicated: number;
+  /** Calls whose conversation ended instead of going on. */
+  callsEnded: number;
+}
+
+export interface ClusterLoadRun {
+  calls: number;
+  /** Where the calls went: rooms per LiveKit node, jobs per worker (before the first fault). */
+  split: { nodes: Record<string, number>; workers: Record<string, number> };
+  placedMs: number;
+  results: ClusterFaultResult[];
+}
+
+type Row = [role: string, text: string];
+
+interface Tracked {
+  call: LiveCall;
+  /** What this call's stored conversation must read, built from the fakes' record as it goes. */
+  expected: Row[];
+  users: number;
+}
+
+const answerTo = (n: number, text: string) => `Answer ${n}: ${text.replace(/[.!?]+$/, '')}.`;
+
+export async function clusterUnderLoad(opts: {
+  calls: number;
+  faults: ClusterFault[];
+  log?: (s: string) => void;
+  logDir?: string;
+  /** Filled as the run goes (the split once placed, each fault's result when done): kept if it fails. */
+  progress?: Partial<ClusterLoadRun>;
+}): Promise<{ run: ClusterLoadRun; cluster: Cluster; hangUpAll: () => Promise<void> }> {
+  const log = opts.log ?? (() => undefined);
+  const cluster = await startCluster({
+    logDir: opts.logDir,
+    udpPortsPerNode: Math.max(40, opts.calls * 8),
+    openai: { ttftMs: 50, reply: ({ messages }) => reply(messages) },
+  });
+  const speech = (await synthesizeSpeechWav('Tell me something about the weather today.', { sampleRate: 48000 })).pcm;
+  const cc = clusterCalls(
+    () => cluster,
+    () => speech,
+  );
+  const stop = async () => {
+    cluster.fakes.openai.releaseReplies();
+    await cc.hangUpAll();
+  };
+  const tracked: Tracked[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < opts.calls; i++) {
+    try {
+      const call = await cc.placeCall();
+      tracked.push({ call, expected: [['agent', greetingFor('en')]], users: 0 });
+    } catch (err) {
+      log(`call ${i + 1} of ${opts.calls} not served: ${(err as Error).message}`);
+      for (const w of cluster.workers) log(`${w.name} log tail:\n${w.process.output.join('').slice(-4000)}`);
+      await stop();
+      await cluster.stop();
+      throw new Error(`call ${i + 1} of ${opts.calls} not served: ${(err as Error).message}`);
+    }
+  }
+  const placedMs = Date.now() - t0;
+  const split = await splitOf(cluster, tracked);
+  log(`${opts.calls} calls live after ${placedMs} ms: ${JSON.stringify(split)}`);
+  const results: ClusterFaultResult[] = [];
+  if (opts.progress) Object.assign(opts.progress, { calls: opts.calls, split, placedMs, results });
+
+  /** One normal turn of one call: its answer heard and stored. */
+  const turn = async (t: Tracked) => {
+    await cc.turn(t.call, 60_000);
+    const text = t.call.said.at(-1)!;
+    t.users++;
+    t.expected.push(['user', text], ['agent', answerTo(t.users, text)]);
+  };
+
+  try {
+    for (const fault of opts.faults) {
+      // Who the fault hits, decided before it hits.
+      const pids = new Map(tracked.map((t) => [t, agentJobPid(t.call.caller)!]));
+      let affected: Tracked[] = [];
+      let inject: () => Promise<void>;
+      let restore: () => Promise<void> = async () => undefined;
+      if (fault === 'agent_job_sigkill') {
+        affected = [tracked[0]!];
+        inject = async () => void process.kill(pids.get(tracked[0]!)!, 'SIGKILL');
+      } else if (fault === 'agent_worker_sigkill') {
+        const worker = (await cluster.workerOfJob(pids.get(tracked[0]!)!))!;
+        for (const t of tracked) if ((await cluster.workerOfJob(pids.get(t)!)) === worker) affected.push(t);
+        inject = async () => void worker.process.process.kill('SIGKILL');
+        restore = () => worker.restart();
+      } else if (fault === 'livekit_node_sigkill') {
+        const name = (await cluster.placement(tracked[0]!.call.caller.call.room))!;
+        for (const t of tracked) if ((await cluster.placement(t.call.caller.call.room)) === name) affected.push(t);
+        const node = cluster.nodes.find((n) => n.name === name)!;
+        inject = () => node.kill();
+        restore = () => node.restart();
+      } else {
+        const gw = cluster.gateways[0]!;
+        inject = () => gw.kill('SIGKILL');
+        restore = () => gw.start();
+      }
+      // The web client's rejoin, should a caller's SDK give up.
+      const rejoins = new Map<Tracked, RejoinTracker>(
+        tracked.map((t) => [t, rejoinOnDisconnect(t.call.caller, t.call.client)]),
+      );
+
+      // Every call's turn in flight: the utterance stored, its reply asked of the LLM and held.
+      const storedBefore = await Promise.all(tracked.map(async (t) => (await cc.stored(t.call.id)).length));
+      const sentBefore = cluster.fakes.deepgram.transcriptsSent.length;
+      cluster.fakes.openai.holdReplies();
+      for (let i = 0; i < tracked.length; i++)
+        cluster.fakes.deepgram.enqueue(`Question ${fault} ${i + 1} about the weather.`);
+      await Promise.all(tracked.map((t) => t.call.caller.say(speech)));
+      await waitFor(
+        async () =>
+          (
+            await Promise.all(tracked.map(async (t, i) => (await cc.stored(t.call.id)).length > storedBefore[i]!))
+          ).every(Boolean) && cluster.fakes.openai.heldReplies >= tracked.length,
+        90_000,
+        'every call with its utterance stored and its reply held',
+      );
+      for (const [i, t] of tracked.entries()) {
+        const rows = await cc.stored(t.call.id);
+        const text = rows[storedBefore[i]!]!.text as string;
+        t.call.said.push(text);
+        t.users++;
+        t.expected.push(['user', text]);
+      }
+      const sent = cluster.fakes.deepgram.transcriptsSent.slice(sentBefore);
+      const inFlight = `${tracked.length} of ${tracked.length} calls with a user utterance stored and its reply held at the LLM`;
+
+      const oldAgents = new Map(tracked.map((t) => [t, t.call.caller.agentIdentity]));
+      await inject();
+      const faultAt = Date.now();
+      log(`${fault}: injected, ${affected.length} calls affected`);
+      // The calls the fault did not take their agent from get their answers now (held longer, the
+      // agent's LLM requests time out and, retried three times, end its session).
+      const goingOn = tracked.filter((t) => !affected.includes(t)).map((t) => answerTo(t.users, t.call.said.at(-1)!));
+      cluster.fakes.openai.releaseReplies((r) => goingOn.includes(r));
+
+      // The affected calls' old jobs are gone before any reply is released (none may answer late).
+      await waitFor(
+        () => affected.every((t) => !isAlive(pids.get(t)!)),
+        60_000,
+        'the affected calls’ old job processes gone',
+      );
+      cluster.fakes.openai.releaseReplies();
+
+      const heardAgainMs: number[] = [];
+      await Promise.all(
+        tracked.map(async (t) => {
+          if (affected.includes(t)) {
+            // A new agent in the caller's room (the same room, or the one a rejoin brought it to).
+            await waitFor(
+              () =>
+                [...t.call.caller.room.remoteParticipants.keys()].some(
+                  (id) => id.startsWith('agent-') && id !== oldAgents.get(t),
+                ),
+              120_000,
+              `a new agent for call ${t.call.id}`,
+            );
+            if (t.call.caller.agentIdentity === oldAgents.get(t)) await followNewAgent(t.call.caller, 60_000);
+            const heard = await t.call.caller.agentAudio.firstVoicedAfter(faultAt, 60_000);
+            heardAgainMs.push(heard - faultAt);
+            t.expected.push(['agent', apologyFor('en')]);
+          } else {
+            const heard = await t.call.caller.agentAudio.firstVoicedAfter(faultAt, 60_000);
+            await t.call.caller.agentAudio.silentFor(700, heard, 60_000);
+            t.expected.push(['agent', answerTo(t.users, t.call.said.at(-1)!)]);
+          }
+          await waitForAgentState(t.call.caller, 'listening', 60_000);
+        }),
+      );
+      for (const r of rejoins.values()) r.stop();
+      await restore();
+      // Every call goes on: one more turn each.
+      for (const t of tracked) await turn(t);
+
+      const counts = await compare(cc, tracked, log);
+      const convs = await cluster.database.db('conversations').whereIn(
+        'id',
+        tracked.map((t) => t.call.id),
+      );
+      const result: ClusterFaultResult = {
+        fault,
+        calls: tracked.length,
+        inFlight,
+        callsAffected: affected.length,
+        heardAgainMs: heardAgainMs.sort((x, y) => x - y),
+        ...counts,
+        callsEnded: convs.filter((c) => c.status === 'ended').length,
+      };
+      // The independent record: each final the STT emitted this round is one stored user turn.
+      const storedTexts = tracked.map((t) => t.expected.filter(([r]) => r === 'user').at(-2)![1]);
+      if ([...sent].sort().join('|') !== [...storedTexts].sort().join('|')) {
+        result.lost += sent.filter((s) => !storedTexts.includes(s)).length;
+        result.duplicated += storedTexts.filter((s) => !sent.includes(s)).length;
+      }
+      log(`${fault}: ${JSON.stringify(result)}`);
+      results.push(result);
+    }
+  } catch (err) {
+    for (const w of cluster.workers) log(`${w.name} log tail:\n${w.process.output.join('').slice(-4000)}`);
+    await stop();
+    await cluster.stop();
+    throw err;
+  }
+  return { run: { calls: opts.calls, split, placedMs, results }, cluster, hangUpAll: stop };
+}
+
+async function splitOf(cluster: Cluster, tracked: Tracked[]) {
+  const nodes: Record<string, number> = {};
+  const workers: Record<string, number> = {};
+  for (const t of tracked) {
+    const node = (await cluster.placement(t.call.caller.call.room)) ?? 'unknown';
+    nodes[node] = (nodes[node] ?? 0) + 1;
+    const worker = (await cluster.workerOfJob(agentJobPid(t.call.caller)!))?.name ?? 'unknown';
+    workers[worker] = (workers[worker] ?? 0) + 1;
+  }
+  return { nodes, workers };
+}
+
+/** Every call's stored rows against what it must read: missing rows lost; extra, repeated or reused seqs duplicated. */
+async function compare(cc: ReturnType<typeof clusterCalls>, tracked: Tracked[], log: (s: string) => void) {
+  let expected = 0;
+  let stored = 0;
+  let lost = 0;
+  let duplicated = 0;
+  for (const t of tracked) {
+    await waitFor(
+      async () => (await cc.stored(t.call.id)).length >= t.expected.length,
+      20_000,
+      'every utterance stored',
+    ).catch(() => undefined);
+    const rows = await cc.stored(t.call.id);
+    const got = rows.map((r) => `${r.role}:${r.text}`);
+    const want = t.expected.map(([role, text]) => `${role}:${text}`);
+    const seqs = rows.map((r) => r.seq);
+    // As multisets: a call may rightly hold the same apology twice.
+    const count = (xs: string[]) => xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
+    const [g, w] = [count(got), count(want)];
+    let missing = 0;
+    let extra = seqs.length - new Set(seqs).size;
+    for (const k of new Set([...g.keys(), ...w.keys()])) {
+      missing += Math.max(0, (w.get(k) ?? 0) - (g.get(k) ?? 0));
+      extra += Math.max(0, (g.get(k) ?? 0) - (w.get(k) ?? 0));
+    }
+    expected += want.length;
+    stored += got.length;
+    lost += missing;
+    duplicated += extra;
+    // The same rows in another order do not read as one conversation: counted as one lost.
+    if (!missing && !extra && got.join('\n') !== want.join('\n')) lost += 1;
+    if (got.join('\n') !== want.join('\n'))
+      log(`call ${t.call.id} reads differently:\n  stored   ${got.join(' | ')}\n  expected ${want.join(' | ')}`);
+  }
+  return { expected, stored, lost, duplicated };
+}
