@@ -4,7 +4,9 @@
  * - The caller's microphone level meter stays at 0 on a silent microphone and moves while the fake
  *   microphone speaks (the WAV: 1 s of silence, the words, 1 s of silence).
  * - Leaving during a call asks first: a reload gets the browser's beforeunload dialog, a link to
- *   another page the app's confirm; declining keeps the call, accepting leaves and ends it.
+ *   another page and the browser's Back button the app's confirm; declining keeps the call, accepting
+ *   leaves and ends it.
+ * - The live call passes axe-core's WCAG 2.1 A/AA checks at 375 and 1280 px.
  * - A call the server ends (here: the call time limit, MAX_CALL_SECONDS) hangs up on the page,
  *   which says why and what next, with no stale agent state.
  */
@@ -12,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Dialog, Page } from 'playwright-core';
 import { en } from '@parley/protocol/i18n';
 import type { Stack } from '@parley/testkit/stack';
-import { openPage, pickMicrophone, screenshot, startBrowserStack, step } from './support';
+import { axeViolations, openPage, pickMicrophone, screenshot, startBrowserStack, step } from './support';
 
 const SAID = 'Hello there, I would like to talk about the weather in the mountains today.';
 const LEAD_S = 1;
@@ -65,7 +67,10 @@ describe('browser: the call page — mic meter, leaving asks, server-ended call'
 
   async function startGuestCall(width: number) {
     page = await openPage(browser, errors, width);
-    await page.goto(stack.gatewayUrl + '/guest');
+    // Arrive as a visitor does, through the landing page's link (so Back has somewhere to go in the app).
+    await page.goto(stack.gatewayUrl + '/');
+    await page.getByRole('link', { name: en.landing.tryGuest }).click();
+    await page.getByRole('button', { name: 'Start call' }).waitFor();
     await step('start a guest call', ctx, async () => {
       await page.getByRole('button', { name: 'Start call' }).click();
       await page.getByRole('button', { name: 'End call' }).waitFor({ timeout: 15_000 });
@@ -89,9 +94,13 @@ describe('browser: the call page — mic meter, leaving asks, server-ended call'
       await meterAbove(page, 30);
     });
     await screenshot(page, 'call-page-01-mic-meter-desktop');
+    // The live call (agent panel, meter, controls, transcript) passes axe's WCAG 2.1 A/AA checks at both widths.
+    const axeFound = (await axeViolations(page)).map((v) => `1280px: ${v}`);
     await page.setViewportSize({ width: 375, height: 800 });
     await screenshot(page, 'call-page-02-mic-meter-phone');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    axeFound.push(...(await axeViolations(page)).map((v) => `375px: ${v}`));
+    expect(axeFound).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.waitForTimeout(Math.max(0, speechTo + 1200 - Date.now()));
     const all = await meterSamples(page);
@@ -125,6 +134,15 @@ describe('browser: the call page — mic meter, leaving asks, server-ended call'
     expect(new URL(page.url()).pathname).toBe('/guest');
     expect(await page.getByRole('button', { name: 'End call' }).isVisible()).toBe(true);
 
+    // The browser's Back button: the same confirm; "Cancel" stays in the call (the page came from the
+    // landing page's link, so Back would otherwise go there and end the call).
+    await page.goBack({ waitUntil: 'commit' }).catch(() => undefined);
+    await page.waitForTimeout(300);
+    expect(dialogs.at(-1)).toEqual({ type: 'confirm', message: 'Leave the call? It will end.' });
+    expect(new URL(page.url()).pathname).toBe('/guest');
+    expect(await page.getByRole('button', { name: 'End call' }).isVisible()).toBe(true);
+    expect(await page.getByTestId('call-badge').count()).toBe(1);
+
     // A link to another page: the app's confirm with its own words; "Cancel" stays in the call.
     await page.getByRole('link', { name: 'Log in', exact: true }).click();
     expect(dialogs.at(-1)).toEqual({ type: 'confirm', message: 'Leave the call? It will end.' });
@@ -137,9 +155,24 @@ describe('browser: the call page — mic meter, leaving asks, server-ended call'
     await page.getByRole('link', { name: 'Log in', exact: true }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('call-badge').count()).toBe(0);
-    expect(dialogs.map((d) => d.type)).toEqual(['beforeunload', 'confirm', 'confirm']);
+    expect(dialogs.map((d) => d.type)).toEqual(['beforeunload', 'confirm', 'confirm', 'confirm']);
     await page.context().close();
   }, 120_000);
+
+  it('the browser’s Back button during a call asks; "OK" goes back and ends the call', async () => {
+    await startGuestCall(1280);
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+    await page.goBack({ waitUntil: 'commit' }).catch(() => undefined);
+    await page.getByRole('heading', { name: en.landing.title }).waitFor({ timeout: 10_000 });
+    expect(dialogs).toEqual(['Leave the call? It will end.']);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await page.getByTestId('call-badge').count()).toBe(0);
+    await page.context().close();
+  }, 60_000);
 
   it('a call the server ends (time limit) hangs up and says why and what next', async () => {
     await startGuestCall(375);

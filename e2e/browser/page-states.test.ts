@@ -5,8 +5,9 @@
  *   "Untitled conversation"), and a call still going with an "In progress" badge.
  * - After a redeploy removed the hashed chunk a page needs, opening that page shows a recoverable
  *   message (not a blank page) inside the layout; "Reload the page" loads the new build.
- * - axe-core finds no WCAG 2.1 A/AA violation on any page, signed out and signed in, at 375 and 1280 px
- *   (the call page before a call; its live states are in call-page.test.ts's screenshots).
+ * - axe-core finds no WCAG 2.1 A/AA violation on any page, signed out, signed in and as an admin, at 375
+ *   and 1280 px: the shared-link page, the recovery pages and each admin section included (the call page
+ *   before a call here; during a call in call-page.test.ts).
  */
 import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ describe('browser: history call states and a failed page chunk', () => {
   let dist: string;
   const errors: string[] = [];
   const created = new Date(Date.now() - 3 * 3600_000);
+  let tidesId: string;
 
   beforeAll(async () => {
     requireWebBuild();
@@ -33,7 +35,7 @@ describe('browser: history call states and a failed page chunk', () => {
     gw = await startTestGateway({ env: { ...HISTORY_TEST_ENV, WEB_DIST: dist } });
     user = await registerUser(gw, 'noor');
     // Oldest first: a finished call, a call that never connected, a call still going.
-    await seedConversation(gw.database.db, user.id, {
+    tidesId = await seedConversation(gw.database.db, user.id, {
       title: 'Tides and moons',
       createdAt: new Date(Date.now() - 26 * 3600_000),
     });
@@ -139,8 +141,15 @@ describe('browser: history call states and a failed page chunk', () => {
 
   it('axe: no WCAG 2.1 A/AA violation on any page, at phone and desktop width', async () => {
     const found: string[] = [];
+    // A read-only link to one conversation (the shared-link page), and an admin (the admin console).
+    const share = await user.client.post('/api/shares', { conversationId: tidesId });
+    expect(share.status, share.text).toBe(201);
+    const sharePath = new URL(share.body.url as string, gw.url).pathname;
+    const admin = await registerUser(gw, 'ada');
+    await gw.ctx.repos.users.setRole(admin.id, 'admin');
+    const pageErrors: string[] = []; // the used reset / verify links answer 4xx on purpose
     for (const width of [375, 1280]) {
-      const page = await openPage(browser, errors, width);
+      const page = await openPage(browser, pageErrors, width);
       const check = async (name: string, path: string, ready: () => Promise<unknown>) => {
         await page.goto(`${gw.url}${path}`);
         await ready();
@@ -152,6 +161,19 @@ describe('browser: history call states and a failed page chunk', () => {
       await check('forgot password', '/forgot-password', () => page.getByRole('heading').first().waitFor());
       await check('guest call', '/guest', () => page.getByRole('button', { name: 'Start call' }).waitFor());
       await check('not found', '/no-such-page', () => page.getByRole('heading', { name: 'Page not found' }).waitFor());
+      await check('shared link', sharePath, () => page.getByRole('heading', { name: 'Tides and moons' }).waitFor());
+      await check('shared link gone', '/s/no-such-token-0123456789abcdef', () =>
+        page.getByRole('heading', { name: 'Shared conversation not found' }).waitFor(),
+      );
+      await check('reset password', '/reset-password#token=tok_0123456789abcdefghijklmnopqrstuvwxyzABCD', () =>
+        page.getByRole('button', { name: 'Set new password' }).waitFor(),
+      );
+      await check('reset password, no link', '/reset-password', () =>
+        page.getByRole('link', { name: 'Ask for a new link' }).waitFor(),
+      );
+      await check('verify email, used link', '/verify-email#token=tok_0123456789abcdefghijklmnopqrstuvwxyzABCD', () =>
+        page.getByText('The address could not be confirmed').waitFor(),
+      );
       await signIn(page);
       await check('call', '/call', () => page.getByRole('button', { name: 'Start call' }).waitFor());
       await check('history', '/history', () => page.locator('.conversation-item').nth(2).waitFor());
@@ -159,6 +181,21 @@ describe('browser: history call states and a failed page chunk', () => {
       await check('conversation', id!, () => page.getByRole('heading', { name: 'Tides and moons' }).waitFor());
       await check('settings', '/settings', () => page.getByRole('button', { name: 'Save preferences' }).waitFor());
       await page.context().close();
+      // The admin console, each section (?tab=), signed in as the admin.
+      const adminPage = await openPage(browser, pageErrors, width);
+      await adminPage.goto(`${gw.url}/login`);
+      await adminPage.getByLabel('Email').fill(admin.email);
+      await adminPage.getByLabel('Password').fill(admin.password);
+      await adminPage.getByRole('button', { name: 'Log in', exact: true }).click();
+      await adminPage.getByRole('link', { name: 'Admin' }).first().waitFor();
+      for (const tab of ['users', 'conversations', 'usage', 'audit']) {
+        await adminPage.goto(`${gw.url}/admin?tab=${tab}`);
+        await adminPage.getByRole('heading', { level: 1 }).waitFor();
+        await adminPage.waitForLoadState('networkidle');
+        await adminPage.locator('main .loading').waitFor({ state: 'detached' });
+        for (const v of await axeViolations(adminPage)) found.push(`${width}px admin ${tab}: ${v}`);
+      }
+      await adminPage.context().close();
     }
     expect(found).toEqual([]);
     // The check sees what it should: an image without a text alternative is reported.

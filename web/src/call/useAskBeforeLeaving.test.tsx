@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter, Link, Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useAskBeforeLeaving } from './useAskBeforeLeaving';
@@ -62,5 +62,27 @@ describe('useAskBeforeLeaving', () => {
     renderAt(true);
     fireEvent.click(screen.getByRole('link', { name: 'Same page' }));
     expect(confirm).not.toHaveBeenCalled();
+  });
+
+  it('the Back button during a call asks; "Cancel" stays, and the entry the call added goes when it ends', async () => {
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(false);
+    const { rerender } = renderAt(true);
+    // The call put an entry with the same address on top of the page's own.
+    expect(window.history.state).toMatchObject({ parleyCallGuard: true });
+    window.history.back();
+    await waitFor(() => expect(confirm).toHaveBeenCalledWith('Leave the call? It will end.'));
+    // "Cancel": the entry is back, the call page stays.
+    await waitFor(() => expect(window.history.state).toMatchObject({ parleyCallGuard: true }));
+    expect(screen.getByText('call page')).toBeTruthy();
+    // The call ends on the page: the added entry is taken off, and nothing asks any more.
+    rerender(
+      <MemoryRouter initialEntries={['/']}>
+        <Routes>
+          <Route path="/" element={<CallLike live={false} />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    await waitFor(() => expect(window.history.state?.parleyCallGuard).toBeUndefined());
+    expect(confirm).toHaveBeenCalledTimes(1);
   });
 });
