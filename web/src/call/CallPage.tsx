@@ -1,23 +1,25 @@
-import { ConnectionState } from 'livekit-client';
-import { RoomAudioRenderer, RoomContext, StartAudio } from '@livekit/components-react';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { formatTimer } from '../lib/format';
 import { getProviders } from '../api/me';
 import { Alert } from '../components/Alert';
+import { Loading } from '../components/Loading';
 import { endReasonText } from '../lib/end-reasons';
 import { usePageTitle } from '../lib/usePageTitle';
 import { TranscriptView } from '../transcript/TranscriptView';
 import { useTranscriptSocket } from '../transcript/useTranscriptSocket';
-import { AgentPanel } from './AgentPanel';
-import { CallControls } from './CallControls';
-import { MicMeter } from './MicMeter';
-import { TypedMessage } from './TypedMessage';
-import { useCall } from './useCall';
+import { loadLivekit, useCall } from './useCall';
 import { useAskBeforeLeaving } from './useAskBeforeLeaving';
 import { setActiveCall } from './activeCall';
 import '../styles/call.css';
+
+// What needs a LiveKit room loads with the call (livekit-client is most of this page's weight); the
+// start button fetches it early when pointed at or focused.
+const loadLive = () => import('./LiveCall');
+const LiveStage = lazy(() => loadLive().then((m) => ({ default: m.LiveStage })));
+const LiveTyped = lazy(() => loadLive().then((m) => ({ default: m.LiveTyped })));
+const prefetchCall = () => void Promise.all([loadLivekit(), loadLive()]).catch(() => undefined);
 
 export default function CallPage({ guest }: { guest: boolean }) {
   const { t } = useTranslation();
@@ -65,12 +67,12 @@ export default function CallPage({ guest }: { guest: boolean }) {
           {call.problem.message}
         </Alert>
       )}
-      {call.connection === ConnectionState.Reconnecting && (
+      {call.connection === 'reconnecting' && (
         <Alert tone="warning" title={t('call.connectionLost')}>
           {t('call.reconnecting')}
         </Alert>
       )}
-      {call.justReconnected && call.connection === ConnectionState.Connected && (
+      {call.justReconnected && call.connection === 'connected' && (
         <Alert tone="success" title={t('call.reconnected')}>
           {t('call.backInCall')}
         </Alert>
@@ -97,14 +99,16 @@ export default function CallPage({ guest }: { guest: boolean }) {
             {t('call.agent')}
           </h2>
           {call.room && inCall ? (
-            <RoomContext.Provider value={call.room}>
-              <AgentPanel fallbackState={transcript.agentState} ended={transcript.ended} />
-              <MicMeter />
-              <CallTimer running={call.phase === 'live'} />
-              <CallControls onEnd={call.end} ready={call.phase === 'live'} />
-              <RoomAudioRenderer />
-              <StartAudio label={t('call.allowAudio')} className="button" />
-            </RoomContext.Provider>
+            <Suspense fallback={<Loading />}>
+              <LiveStage
+                room={call.room}
+                agentState={transcript.agentState}
+                ended={transcript.ended}
+                live={call.phase === 'live'}
+                onEnd={call.end}
+                timer={<CallTimer running={call.phase === 'live'} />}
+              />
+            </Suspense>
           ) : (
             <StartOrEnded
               call={call}
@@ -122,9 +126,9 @@ export default function CallPage({ guest }: { guest: boolean }) {
             emptyText={conversationId ? t('call.emptyLive') : t('call.emptyIdle')}
           />
           {call.room && inCall && (
-            <RoomContext.Provider value={call.room}>
-              <TypedMessage room={call.room} live={call.phase === 'live'} />
-            </RoomContext.Provider>
+            <Suspense fallback={null}>
+              <LiveTyped room={call.room} live={call.phase === 'live'} />
+            </Suspense>
           )}
         </section>
       </div>
@@ -166,7 +170,14 @@ function StartOrEnded({
           </p>
         )}
         <div className="button-row">
-          <button type="button" className="button button-primary" onClick={() => void call.start()}>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              prefetchCall();
+              void call.start();
+            }}
+          >
             {t('call.startNew')}
           </button>
           {!guest && conversationId && (
@@ -191,7 +202,12 @@ function StartOrEnded({
       <button
         type="button"
         className="button button-primary button-large"
-        onClick={() => void call.start()}
+        onClick={() => {
+          prefetchCall();
+          void call.start();
+        }}
+        onPointerEnter={prefetchCall}
+        onFocus={prefetchCall}
         disabled={starting}
         aria-busy={starting}
       >

@@ -1,4 +1,3 @@
-import { DisconnectReason } from 'livekit-client';
 import { ApiError, UNREACHABLE, errorMessage } from '../api/client';
 import { i18n } from '../i18n';
 
@@ -49,10 +48,10 @@ export function connectProblem(e: unknown): CallProblem {
   return { title: t('problems.voiceServer'), message: t('problems.voiceServerText') };
 }
 
-/** The room was lost for good (not hung up by the caller). */
-export function disconnectProblem(reason: DisconnectReason | undefined): CallProblem {
+/** The room was lost for good (not hung up by the caller); `roomDeleted`: the server closed it. */
+export function disconnectProblem(roomDeleted: boolean): CallProblem {
   return {
     title: t('call.disconnected'),
-    message: reason === DisconnectReason.ROOM_DELETED ? t('call.closedOnServer') : t('call.connectionGone'),
+    message: roomDeleted ? t('call.closedOnServer') : t('call.connectionGone'),
   };
 }

@@ -1,12 +1,5 @@
-import {
-  ConnectionState,
-  DisconnectReason,
-  Room,
-  RoomEvent,
-  Track,
-  createLocalAudioTrack,
-  type LocalAudioTrack,
-} from 'livekit-client';
+import type * as LivekitModule from 'livekit-client';
+import type { DisconnectReason, LocalAudioTrack, Room } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { rejoinCall, startCall, type CallGrant } from '../api/calls';
 import { ApiError } from '../api/client';
@@ -14,20 +7,35 @@ import { connectProblem, disconnectProblem, microphoneProblem, startProblem, typ
 
 const MIC_OPTIONS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
+/**
+ * livekit-client (most of the call page's weight) loads when a call starts, not with the page: the page
+ * shows its start button at once and the library arrives while the microphone is being opened.
+ */
+type Livekit = typeof LivekitModule;
+let livekit: Promise<Livekit> | null = null;
+export const loadLivekit = (): Promise<Livekit> =>
+  (livekit ??= import('livekit-client').catch((e: unknown) => {
+    livekit = null; // a failed fetch (offline, a redeploy) is tried again on the next start
+    throw e;
+  }));
+
 /** Disconnections that mean the connection (or its LiveKit node) was lost, not that the call was ended or taken over. */
-const REJOINABLE = new Set<DisconnectReason>([
-  DisconnectReason.UNKNOWN_REASON,
-  DisconnectReason.SERVER_SHUTDOWN,
-  DisconnectReason.STATE_MISMATCH,
-  DisconnectReason.JOIN_FAILURE,
-  DisconnectReason.MIGRATION,
-  DisconnectReason.SIGNAL_CLOSE,
-  DisconnectReason.CONNECTION_TIMEOUT,
-]);
+const rejoinable = ({ DisconnectReason: R }: Livekit, reason: DisconnectReason) =>
+  [
+    R.UNKNOWN_REASON,
+    R.SERVER_SHUTDOWN,
+    R.STATE_MISMATCH,
+    R.JOIN_FAILURE,
+    R.MIGRATION,
+    R.SIGNAL_CLOSE,
+    R.CONNECTION_TIMEOUT,
+  ].includes(reason);
 /** Waits before each rejoin attempt (the first at once; ~25 s in all, then the call is given up). */
 const REJOIN_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 10000];
 
 export type CallPhase = 'idle' | 'starting' | 'live' | 'ended';
+/** LiveKit's ConnectionState values (a string enum), without loading the library for them. */
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'signalReconnecting';
 
 export interface CallControl {
   phase: CallPhase;
@@ -50,7 +58,7 @@ export function useCall(): CallControl {
   const [phase, setPhase] = useState<CallPhase>('idle');
   const [room, setRoom] = useState<Room | null>(null);
   const [grant, setGrant] = useState<CallGrant | null>(null);
-  const [connection, setConnection] = useState<ConnectionState>(ConnectionState.Disconnected);
+  const [connection, setConnection] = useState<ConnectionState>('disconnected');
   const [problem, setProblem] = useState<CallProblem | null>(null);
   const [justReconnected, setJustReconnected] = useState(false);
   const leaving = useRef(false);
@@ -74,7 +82,7 @@ export function useCall(): CallControl {
       };
       window.addEventListener('pagehide', onPageHide);
       r.on(RoomEvent.Disconnected, () => window.removeEventListener('pagehide', onPageHide));
-      r.on(RoomEvent.ConnectionStateChanged, (s) => setConnection(s));
+      r.on(RoomEvent.ConnectionStateChanged, (s) => setConnection(s as ConnectionState));
       r.on(RoomEvent.Reconnected, () => {
         setJustReconnected(true);
         setTimeout(() => setJustReconnected(false), 4000);
@@ -82,12 +90,13 @@ export function useCall(): CallControl {
       r.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
         mic.stop();
         if (roomRef.current !== r) return; // a failed connect, handled where it was awaited
-        if (!leaving.current && reason !== undefined && REJOINABLE.has(reason)) {
+        if (!leaving.current && reason !== undefined && rejoinable(lib, reason)) {
           void rejoin(g.conversationId);
           return;
         }
         setPhase('ended');
-        if (!leaving.current && reason !== DisconnectReason.CLIENT_INITIATED) setProblem(disconnectProblem(reason));
+        if (!leaving.current && reason !== DisconnectReason.CLIENT_INITIATED)
+          setProblem(disconnectProblem(reason === DisconnectReason.ROOM_DELETED));
       });
       roomRef.current = r;
       setGrant(g);
@@ -113,7 +122,7 @@ export function useCall(): CallControl {
     };
 
     const rejoin = async (conversationId: string) => {
-      setConnection(ConnectionState.Reconnecting);
+      setConnection('reconnecting');
       for (let attempt = 0; attempt < REJOIN_DELAYS_MS.length && !leaving.current; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, REJOIN_DELAYS_MS[attempt]));
         let g: CallGrant;
@@ -139,12 +148,21 @@ export function useCall(): CallControl {
       }
       if (leaving.current) return;
       setPhase('ended');
-      setProblem(disconnectProblem(undefined));
+      setProblem(disconnectProblem(false));
     };
 
     setProblem(null);
     setPhase('starting');
     leaving.current = false;
+    let lib: Livekit;
+    try {
+      lib = await loadLivekit();
+    } catch (e) {
+      setProblem(startProblem(e));
+      setPhase('idle');
+      return;
+    }
+    const { Room, RoomEvent, Track, DisconnectReason, createLocalAudioTrack } = lib;
     let mic: LocalAudioTrack;
     try {
       mic = await createLocalAudioTrack(MIC_OPTIONS);
