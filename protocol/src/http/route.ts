@@ -69,17 +69,17 @@ export const defineRoute = <const C extends RouteContract>(contract: C): C => co
 type Schema<C, K extends keyof RouteContract> = C extends { [P in K]: infer S extends z.ZodType } ? S : never;
 
 /** What the route answers (the JSON body), as the client reads it; void for a 204 route. */
-export type ResponseOf<C extends RouteContract> = C extends { response: infer S extends z.ZodType }
-  ? z.output<S>
-  : void;
+export type ResponseOf<C extends RouteContract | RouteRef> =
+  ContractOf<C> extends { response: infer S extends z.ZodType } ? z.output<S> : void;
 /** What a presenter must produce for the route (before defaults apply). */
 export type ResponseInput<C extends RouteContract> = z.input<Schema<C, 'response'>>;
 /** What a client sends as the body (an empty object for a route that reads none). */
-export type BodyOf<C extends RouteContract> = C extends { body: infer S extends z.ZodType }
-  ? z.input<S>
-  : Record<string, never>;
+export type BodyOf<C extends RouteContract | RouteRef> =
+  ContractOf<C> extends { body: infer S extends z.ZodType } ? z.input<S> : Record<string, never>;
 /** What a client sends as the query string. */
-export type QueryOf<C extends RouteContract> = z.input<Schema<C, 'query'>>;
+export type QueryOf<C extends RouteContract | RouteRef> = z.input<Schema<ContractOf<C>, 'query'>>;
+/** The contract behind a RouteRef (a contract stays itself). */
+export type ContractOf<C> = C extends RouteContract ? C : C extends RouteRef<infer K> ? K : never;
 
 /** `/api/conversations/:id` with `{ id }` → `/api/conversations/<encoded id>`. */
 export function pathOf(path: string, params: Record<string, string> = {}): string {
@@ -89,3 +89,15 @@ export function pathOf(path: string, params: Record<string, string> = {}): strin
     return encodeURIComponent(v);
   });
 }
+
+/**
+ * A route's method and path, typed by its contract: what a client needs to call it, without the
+ * schemas (paths.ts lists one per contract, so the web client's first load carries no zod).
+ */
+export interface RouteRef<C extends RouteContract = RouteContract> {
+  method: HttpMethod;
+  path: string;
+  /** Type only: never set. */
+  readonly __contract?: C;
+}
+export type RouteRefs<T> = { [K in keyof T]: T[K] extends RouteContract ? RouteRef<T[K]> : RouteRefs<T[K]> };

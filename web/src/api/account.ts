@@ -1,4 +1,5 @@
-import { api, type BodyOf, type SessionInfo, type TwoFactorSetup, type TwoFactorStatus } from '@parley/protocol';
+import type { BodyOf, SessionInfo, TwoFactorSetup, TwoFactorStatus } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 export type { SessionInfo, TwoFactorSetup, TwoFactorStatus };

@@ -1,4 +1,5 @@
-import { api, type AdminUserChange, type QueryOf } from '@parley/protocol';
+import type { AdminUserChange, QueryOf } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 export type { AdminAuditEvent, AdminConversation, AdminUsage, AdminUser } from '@parley/protocol';

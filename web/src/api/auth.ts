@@ -1,4 +1,5 @@
-import { api, type BodyOf, type SecondFactorChallenge, type User } from '@parley/protocol';
+import type { BodyOf, SecondFactorChallenge, User } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call, isApiError } from './client';
 
 export type { SecondFactorChallenge, User };

@@ -1,4 +1,5 @@
-import { api, type CallGrant } from '@parley/protocol';
+import type { CallGrant } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 export type { CallGrant };

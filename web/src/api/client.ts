@@ -1,5 +1,6 @@
 import { i18n, uiLanguage } from '../i18n';
-import { pathOf, type BodyOf, type QueryOf, type ResponseOf, type RouteContract } from '@parley/protocol';
+import type { BodyOf, QueryOf, ResponseOf, RouteContract } from '@parley/protocol';
+import { pathOf, type RouteRef } from '@parley/protocol/paths';
 
 /**
  * The one place the browser talks HTTP to the gateway. Every failure becomes an ApiError carrying the
@@ -110,7 +111,7 @@ interface CallInput<C extends RouteContract> {
 }
 
 /** Calls one route of the contract; the answer is typed from the route's response schema. */
-export function call<C extends RouteContract>(contract: C, input: CallInput<C> = {}): Promise<ResponseOf<C>> {
+export function call<C extends RouteContract>(contract: RouteRef<C>, input: CallInput<C> = {}): Promise<ResponseOf<C>> {
   const path =
     pathOf(contract.path, input.params) + query((input.query ?? {}) as Record<string, string | number | undefined>);
   return request<ResponseOf<C>>(contract.method.toUpperCase() as Method, path, input.body, input.signal);
@@ -135,7 +136,10 @@ function failure(res: Response, json: unknown): ApiError {
  * Calls a download route (a GET without a response schema, e.g. a voice preview): the body as a Blob,
  * and a failure as the same ApiError as any call (never an error body handed on as the file).
  */
-export async function callForBlob<C extends RouteContract>(contract: C, input: CallInput<C> = {}): Promise<Blob> {
+export async function callForBlob<C extends RouteContract>(
+  contract: RouteRef<C>,
+  input: CallInput<C> = {},
+): Promise<Blob> {
   const path =
     pathOf(contract.path, input.params) + query((input.query ?? {}) as Record<string, string | number | undefined>);
   let res: Response;

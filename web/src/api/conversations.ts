@@ -1,4 +1,5 @@
-import { api, type ExportFormat, type QueryOf } from '@parley/protocol';
+import type { ExportFormat, QueryOf } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call, query } from './client';
 
 export type { Conversation, ConversationDetail, ConversationSummary, StoredUtterance } from '@parley/protocol';

@@ -1,4 +1,5 @@
-import { api, type OidcProviderView } from '@parley/protocol';
+import type { OidcProviderView } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 /** The sign-in providers this server offers (an empty list when none is configured). Public. */

@@ -1,4 +1,5 @@
-import { api, type BodyOf, type LanguageOption, type Preferences } from '@parley/protocol';
+import type { BodyOf, LanguageOption, Preferences } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call, callForBlob } from './client';
 
 export type { ProvidersResponse as ActiveProviders, Usage, UsageCost, Voice } from '@parley/protocol';

@@ -1,4 +1,4 @@
-import { api } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 export const getMemory = () => call(api.memory.list);

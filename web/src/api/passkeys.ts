@@ -5,7 +5,8 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
-import { api, type BodyOf, type PasskeyInfo, type User } from '@parley/protocol';
+import type { BodyOf, PasskeyInfo, User } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { sessionHint } from './auth';
 import { call } from './client';
 

@@ -1,4 +1,5 @@
-import { api, type ShareLink } from '@parley/protocol';
+import type { ShareLink } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 export const createShare = (conversationId: string, expiresInDays: number, includeLatency: boolean) =>

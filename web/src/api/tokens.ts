@@ -1,4 +1,5 @@
-import { api, type ApiToken, type CreateTokenBody } from '@parley/protocol';
+import type { ApiToken, CreateTokenBody } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 export const createToken = (body: CreateTokenBody) => call(api.tokens.create, { body });

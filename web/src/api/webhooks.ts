@@ -1,4 +1,5 @@
-import { api, type CreateWebhookBody, type WebhookDelivery, type WebhookEndpoint } from '@parley/protocol';
+import type { CreateWebhookBody, WebhookDelivery, WebhookEndpoint } from '@parley/protocol';
+import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
 export const createWebhook = (body: CreateWebhookBody) => call(api.webhooks.create, { body });

@@ -47,6 +47,13 @@ function Probe() {
   );
 }
 
+/** Lets the socket's in-order handling run (the message schema loads with the first socket). */
+const settle = () =>
+  act(async () => {
+    await import('@parley/protocol');
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  });
+
 describe('useTranscriptSocket', () => {
   beforeEach(() => {
     FakeSocket.instances = [];
@@ -54,7 +61,7 @@ describe('useTranscriptSocket', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it('connects to the same-origin transcript path, reconnects after a drop, and the snapshot fills the gap', () => {
+  it('connects to the same-origin transcript path, reconnects after a drop, and the snapshot fills the gap', async () => {
     render(<Probe />);
     const first = FakeSocket.instances[0]!;
     expect(first.url).toBe(`ws://localhost:3000/ws/transcripts?conversationId=${CONV}`);
@@ -64,9 +71,11 @@ describe('useTranscriptSocket', () => {
       first.emit({ type: 'utterance', utterance: utterance(0, 'user', 'one') });
       first.emit({ type: 'not-a-message' }); // ignored, not a crash
     });
+    await settle();
     expect(screen.getByTestId('seqs')).toHaveTextContent('0');
 
     act(() => first.drop());
+    await settle();
     expect(screen.getByTestId('status')).toHaveTextContent('reconnecting');
     expect(FakeSocket.instances).toHaveLength(1);
     act(() => vi.advanceTimersByTime(130)); // first backoff: 100 ms ± 20 %
@@ -83,11 +92,12 @@ describe('useTranscriptSocket', () => {
         endReason: null,
       });
     });
+    await settle();
     expect(screen.getByTestId('status')).toHaveTextContent('open');
     expect(screen.getByTestId('seqs')).toHaveTextContent('0,1');
   });
 
-  it('stops reconnecting once the call has ended', () => {
+  it('stops reconnecting once the call has ended', async () => {
     render(<Probe />);
     const s = FakeSocket.instances[0]!;
     act(() => {
@@ -95,6 +105,7 @@ describe('useTranscriptSocket', () => {
       s.emit({ type: 'call_ended', reason: 'caller_left' });
       s.drop();
     });
+    await settle();
     act(() => vi.advanceTimersByTime(5000));
     expect(FakeSocket.instances).toHaveLength(1);
     expect(screen.getByTestId('status')).toHaveTextContent('closed');

@@ -1,4 +1,4 @@
-import { ServerMessage } from '@parley/protocol';
+import type { ServerMessage } from '@parley/protocol';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { transcriptSocketUrl } from '../api/calls';
 import { initialTranscript, transcriptReducer, type TranscriptState } from './state';
@@ -52,6 +52,17 @@ export function useTranscriptSocket(
     let ended = false; // tracked here, not from render state: a close can follow call_ended before React renders
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let pingTimer: ReturnType<typeof setInterval> | undefined;
+    // The message schema (zod, with the rest of the contract) loads with the first socket, not with the
+    // page; messages and closes are handled in arrival order behind it.
+    const schema = import('@parley/protocol').then((m) => m.ServerMessage);
+    let queue: Promise<unknown> = Promise.resolve();
+    const inOrder = (fn: (s: typeof ServerMessage) => void) => {
+      queue = queue
+        .then(() => schema)
+        .then((s) => {
+          if (!stopped) fn(s);
+        });
+    };
 
     const connect = () => {
       if (stopped) return;
@@ -73,23 +84,27 @@ export function useTranscriptSocket(
         } catch {
           return;
         }
-        const parsed = ServerMessage.safeParse(raw);
-        if (!parsed.success) return;
-        const m = parsed.data;
-        if (m.type === 'error') setServerError(m.message);
-        if (m.type === 'call_ended' || (m.type === 'snapshot' && m.ended)) ended = true;
-        dispatch(parsed.data);
+        inOrder((ServerMessage) => {
+          const parsed = ServerMessage.safeParse(raw);
+          if (!parsed.success) return;
+          const m = parsed.data;
+          if (m.type === 'error') setServerError(m.message);
+          if (m.type === 'call_ended' || (m.type === 'snapshot' && m.ended)) ended = true;
+          dispatch(parsed.data);
+        });
       };
       ws.onclose = () => {
         clearInterval(pingTimer);
-        if (socket !== ws || stopped) return;
-        socket = null;
-        if (ended) {
-          setStatus('closed');
-          return;
-        }
-        setStatus('reconnecting');
-        retryTimer = setTimeout(connect, backoffDelay(attempt++, baseDelayMs, maxDelayMs));
+        inOrder(() => {
+          if (socket !== ws) return;
+          socket = null;
+          if (ended) {
+            setStatus('closed');
+            return;
+          }
+          setStatus('reconnecting');
+          retryTimer = setTimeout(connect, backoffDelay(attempt++, baseDelayMs, maxDelayMs));
+        });
       };
     };
 
