@@ -2,10 +2,18 @@ import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } f
 import * as silero from '@livekit/agents-plugin-silero';
 import { DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import { CallMetadata, speechProblemMessages, TYPED_ERROR_TOPIC, type EndReason } from '@parley/protocol';
+import {
+  CALL_ENDS_AT_ATTRIBUTE,
+  CALL_WARN_AT_ATTRIBUTE,
+  CallMetadata,
+  speechProblemMessages,
+  TYPED_ERROR_TOPIC,
+  type EndReason,
+} from '@parley/protocol';
 import { apologyFor, fillerFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
 import { fetchConversationHistory, resumeFrom } from './history';
+import { limitSchedule, limitWarningFor } from './limits';
 import { fetchMemory, recallTool } from './memory';
 import { loadAgentConfig } from './config';
 import { ProviderHealth } from './providers/health';
@@ -190,13 +198,14 @@ export default defineAgent({
     }
     reporter.callStarted();
     // The call's limit (maximum length, or what is left of the caller's monthly minutes), counted
-    // from here: the call ends with limit_reached, which the caller's page shows.
+    // from here: the call ends with limit_reached, which the caller's page shows; warned before.
     const maxCallSeconds = metadata.limits?.maxCallSeconds;
-    if (maxCallSeconds) {
+    const limit = maxCallSeconds ? limitSchedule(Date.now(), maxCallSeconds, metadata.limits?.warnSeconds ?? 0) : null;
+    if (limit) {
       const limitTimer = setTimeout(() => {
         logger.info({ maxCallSeconds }, 'call limit reached; ending the call');
         void endCall('limit_reached');
-      }, maxCallSeconds * 1000);
+      }, limit.endsAt - Date.now());
       ctx.addShutdownCallback(async () => clearTimeout(limitTimer));
     }
     const problems = speechProblemMessages(await missing);
@@ -407,9 +416,16 @@ export default defineAgent({
     await session.start({ agent, room: ctx.room, inputOptions: { closeOnDisconnect: true, textInputCallback } });
     // Lets the caller (and tests) see which conversation this agent serves.
     // (and, for fault tests, which job process serves it).
+    // And, for a call with a limit, when it ends and when the page starts counting down.
     await ctx.room.localParticipant?.setAttributes({
       'parley.conversation_id': conversationId,
       'parley.job_pid': String(process.pid),
+      ...(limit?.warns
+        ? {
+            [CALL_ENDS_AT_ATTRIBUTE]: new Date(limit.endsAt).toISOString(),
+            [CALL_WARN_AT_ATTRIBUTE]: new Date(limit.warnAt).toISOString(),
+          }
+        : {}),
     });
     if (ending) return;
     // A replacement may start before its caller is back (their LiveKit node died and they are
@@ -423,6 +439,22 @@ export default defineAgent({
     const opening = resume ? apologyFor(preferences.language) : greetingFor(preferences.language);
     reporter.scriptedReply(opening);
     agent.sayScripted(session, opening);
+    if (limit?.warns) {
+      // Said whole (not interruptible), after whatever the agent is saying then.
+      const agentSession = session;
+      const warnTimer = setTimeout(
+        () => {
+          const secondsLeft = Math.round((limit.endsAt - Date.now()) / 1000);
+          if (ending || secondsLeft < 2) return;
+          const warning = limitWarningFor(preferences.language, secondsLeft);
+          reporter.scriptedReply(warning);
+          agentSession.say(warning, { allowInterruptions: false });
+          logger.info({ secondsLeft }, 'call limit near; caller warned');
+        },
+        Math.max(0, limit.warnAt - Date.now()),
+      );
+      ctx.addShutdownCallback(async () => clearTimeout(warnTimer));
+    }
     endIfAlone();
     logger.info(
       { providers: config.providers, language: preferences.language, resumed: resume !== null },

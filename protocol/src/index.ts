@@ -9,6 +9,7 @@ export * from './oidc';
 export * from './shares';
 export * from './memory';
 export * from './typed';
+export * from './call-limits';
 export * from './tokens';
 export * from './webhooks';
 export * from './usage';

@@ -42,8 +42,15 @@ export const CallMetadata = z.object({
   /**
    * The call's limits, set by the gateway: the agent ends the call with `limit_reached` after
    * `maxCallSeconds` (the smaller of the maximum call length and what is left of the caller's
-   * monthly minutes). Absent: no limit.
+   * monthly minutes). `warnSeconds` before that (LIMIT_WARNING_SECONDS; at once when the call is
+   * shorter) the agent says so in the caller's language and its `parley.call_warn_at` /
+   * `parley.call_ends_at` attributes let the page count down; 0: no warning. Absent: no limit.
    */
-  limits: z.object({ maxCallSeconds: z.number().int().min(1).max(86_400) }).optional(),
+  limits: z
+    .object({
+      maxCallSeconds: z.number().int().min(1).max(86_400),
+      warnSeconds: z.number().int().min(0).max(3600).optional(),
+    })
+    .optional(),
 });
 export type CallMetadata = z.infer<typeof CallMetadata>;

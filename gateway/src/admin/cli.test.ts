@@ -57,7 +57,7 @@ describe('the admin command', () => {
     expect(set).toEqual({ code: 0, out: `${u.email}: quota 90 minutes a month, max call 120 s\n` });
     const call = await c.post('/api/calls', {});
     const metadata = CallMetadata.parse(JSON.parse(claims(call.body.token).roomConfig.agents[0].metadata));
-    expect(metadata.limits).toEqual({ maxCallSeconds: 120 });
+    expect(metadata.limits).toEqual({ maxCallSeconds: 120, warnSeconds: 60 });
     const back = await admin(['limits', u.email, '--max-call-seconds', 'default'], gw.database.url);
     expect(back.out).toBe(`${u.email}: quota 90 minutes a month, max call default\n`);
 

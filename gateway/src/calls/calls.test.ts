@@ -74,7 +74,12 @@ describe('POST /api/calls', () => {
     expect(jwt.roomConfig.agents).toHaveLength(1);
     expect(jwt.roomConfig.agents[0].agentName).toBe('parley-agent');
     const metadata = CallMetadata.parse(JSON.parse(jwt.roomConfig.agents[0].metadata));
-    expect(metadata).toEqual({ conversationId, guest: false, preferences: prefs, limits: { maxCallSeconds: 3600 } });
+    expect(metadata).toEqual({
+      conversationId,
+      guest: false,
+      preferences: prefs,
+      limits: { maxCallSeconds: 3600, warnSeconds: 60 },
+    });
 
     const row = await gw.database.db('conversations').where({ id: conversationId }).first();
     expect(row).toMatchObject({ user_id: userId, room, status: 'created', language: 'es', turn_count: 0 });
@@ -103,7 +108,7 @@ describe('POST /api/calls', () => {
       conversationId: r.body.conversationId,
       guest: true,
       preferences: DEFAULT_PREFERENCES,
-      limits: { maxCallSeconds: 3600 },
+      limits: { maxCallSeconds: 3600, warnSeconds: 60 },
     });
     expect(await gw.database.db('conversations').where({ room: r.body.room }).first()).toBeUndefined();
 

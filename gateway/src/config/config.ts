@@ -1,4 +1,11 @@
-import { ConfigError, parseEnv, ProviderEnv, providerConfigProblems, resolveProviders } from '@parley/protocol';
+import {
+  ConfigError,
+  DEFAULT_LIMIT_WARNING_SECONDS,
+  parseEnv,
+  ProviderEnv,
+  providerConfigProblems,
+  resolveProviders,
+} from '@parley/protocol';
 import { z } from 'zod';
 import { loadOidcProviders } from '../oidc/config';
 import { loadPriceTable } from '../usage/prices';
@@ -77,6 +84,8 @@ const GatewayEnv = z
     QUOTA_MINUTES_PER_MONTH: z.coerce.number().min(0).max(1_000_000).optional(),
     /** The longest a call may last (seconds); the agent ends it with limit_reached. An account's own setting wins. */
     MAX_CALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
+    /** How long before a call's limit the agent says so and the page counts down (0: no warning). */
+    LIMIT_WARNING_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULT_LIMIT_WARNING_SECONDS),
     /**
      * A live call with no caller in its room for this long is ended by the gateway as caller_left
      * (its LiveKit node died and nobody came back). Longer than the web client's rejoin (~25 s).
@@ -160,7 +169,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     /** Price per provider and model for usage costs (defaults, then PRICES_FILE). */
     prices,
     /** Defaults for every account (users.quota_minutes_per_month / max_call_seconds override them). */
-    limits: { quotaMinutesPerMonth: e.QUOTA_MINUTES_PER_MONTH ?? null, maxCallSeconds: e.MAX_CALL_SECONDS },
+    limits: {
+      quotaMinutesPerMonth: e.QUOTA_MINUTES_PER_MONTH ?? null,
+      maxCallSeconds: e.MAX_CALL_SECONDS,
+      warnSeconds: e.LIMIT_WARNING_SECONDS,
+    },
     /** Calls nobody is in (calls/abandoned.ts): ended after graceMs, looked for every intervalMs. */
     callerGone: {
       graceMs: e.CALLER_GONE_SECONDS * 1000,

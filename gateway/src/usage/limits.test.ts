@@ -20,7 +20,7 @@ describe('call limits: monthly minutes and maximum call length', () => {
     const first = await c.post('/api/calls', {});
     expect(first.status).toBe(201);
     // 2 minutes a month is less than the 300 s maximum call length.
-    expect(limitsOf(first.body.token)).toEqual({ maxCallSeconds: 120 });
+    expect(limitsOf(first.body.token)).toEqual({ maxCallSeconds: 120, warnSeconds: 60 });
     const now = Date.now();
     await ingest(gw.url, first.body.conversationId, [
       { type: 'call_started', at: new Date(now - 90_000).toISOString() },
@@ -52,7 +52,7 @@ describe('call limits: monthly minutes and maximum call length', () => {
     const userId = await createUser(gw);
     const c = await signedInClient(gw, userId);
     await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_month: 600, max_call_seconds: 45 });
-    expect(limitsOf((await c.post('/api/calls', {})).body.token)).toEqual({ maxCallSeconds: 45 });
+    expect(limitsOf((await c.post('/api/calls', {})).body.token)).toEqual({ maxCallSeconds: 45, warnSeconds: 60 });
     await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_month: 0 });
     const refused = await c.post('/api/calls', {});
     expect(refused.status).toBe(429);
@@ -60,6 +60,6 @@ describe('call limits: monthly minutes and maximum call length', () => {
 
     const guest = await new TestClient(gw.url).post('/api/calls', {});
     expect(guest.status).toBe(201);
-    expect(limitsOf(guest.body.token)).toEqual({ maxCallSeconds: 300 });
+    expect(limitsOf(guest.body.token)).toEqual({ maxCallSeconds: 300, warnSeconds: 60 });
   });
 });

@@ -12,6 +12,7 @@ export type CallLimits = NonNullable<CallMetadata['limits']>;
  * minutes left is refused with 429 quota_exceeded until the month turns. The account's own
  * settings (users.quota_minutes_per_month, users.max_call_seconds) win over the configured
  * defaults. Guests get the maximum call length (their calls are not stored, so they have no quota).
+ * `warnSeconds` (LIMIT_WARNING_SECONDS) tells the agent when to warn the caller before the end.
  */
 export async function callLimits(
   repos: Pick<Repositories, 'users' | 'usage'>,
@@ -19,11 +20,12 @@ export async function callLimits(
   userId: string | null,
   now = new Date(),
 ): Promise<CallLimits> {
-  if (!userId) return { maxCallSeconds: defaults.maxCallSeconds };
+  const { warnSeconds } = defaults;
+  if (!userId) return { maxCallSeconds: defaults.maxCallSeconds, warnSeconds };
   const own = await repos.users.limits(userId);
   const maxCallSeconds = own.maxCallSeconds ?? defaults.maxCallSeconds;
   const quota = own.quotaMinutesPerMonth ?? defaults.quotaMinutesPerMonth;
-  if (quota === null) return { maxCallSeconds };
+  if (quota === null) return { maxCallSeconds, warnSeconds };
   const { from, to } = monthRange(undefined, now);
   const usedMs = await repos.usage.callTimeSince(userId, from, now);
   const leftSeconds = Math.floor((quota * 60_000 - usedMs) / 1000);
@@ -32,5 +34,5 @@ export async function callLimits(
       { limitMinutes: quota, usedMinutes: Math.round(usedMs / 6000) / 10, resetsAt: to.toISOString() },
       (to.getTime() - now.getTime()) / 1000,
     );
-  return { maxCallSeconds: Math.min(maxCallSeconds, leftSeconds) };
+  return { maxCallSeconds: Math.min(maxCallSeconds, leftSeconds), warnSeconds };
 }

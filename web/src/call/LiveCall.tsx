@@ -4,6 +4,7 @@ import type { ComponentProps, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgentPanel } from './AgentPanel';
 import { CallControls } from './CallControls';
+import { AgentLimitCountdown } from './LimitCountdown';
 import { MicMeter } from './MicMeter';
 import { TypedMessage } from './TypedMessage';
 
@@ -32,6 +33,7 @@ export function LiveStage({
       <AgentPanel fallbackState={agentState} ended={ended} />
       <MicMeter />
       {timer}
+      {!ended && <AgentLimitCountdown />}
       <CallControls onEnd={onEnd} ready={live} />
       <RoomAudioRenderer />
       <StartAudio label={t('call.allowAudio')} className="button" />

@@ -244,6 +244,8 @@ const de = {
     start: 'Anruf starten',
     timer: 'Anrufdauer',
     leaveConfirm: 'Anruf verlassen? Er wird beendet.',
+    limitSoonTitle: 'Anruf endet bald',
+    limitSoon: 'Dein Zeitlimit beendet diesen Anruf in {{time}}.',
     micLevel: 'Dein Mikrofonpegel',
     repliedIn: 'Antwort nach {{time}}',
     disconnected: 'Der Anruf wurde getrennt',

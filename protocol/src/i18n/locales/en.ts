@@ -239,6 +239,8 @@ const en = {
     start: 'Start call',
     timer: 'Call time',
     leaveConfirm: 'Leave the call? It will end.',
+    limitSoonTitle: 'Call ending soon',
+    limitSoon: 'Your time limit ends this call in {{time}}.',
     micLevel: 'Your microphone level',
     repliedIn: 'Replied in {{time}}',
     disconnected: 'The call was disconnected',

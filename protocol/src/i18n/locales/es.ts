@@ -244,6 +244,8 @@ const es = {
     start: 'Iniciar llamada',
     timer: 'Duración de la llamada',
     leaveConfirm: '¿Salir de la llamada? Se terminará.',
+    limitSoonTitle: 'La llamada termina pronto',
+    limitSoon: 'Tu límite de tiempo termina esta llamada en {{time}}.',
     micLevel: 'Nivel de tu micrófono',
     repliedIn: 'Respondió en {{time}}',
     disconnected: 'La llamada se desconectó',

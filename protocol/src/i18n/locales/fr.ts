@@ -249,6 +249,8 @@ const fr = {
     start: 'Démarrer l’appel',
     timer: 'Durée de l’appel',
     leaveConfirm: 'Quitter l’appel ? Il sera terminé.',
+    limitSoonTitle: 'L’appel se termine bientôt',
+    limitSoon: 'Votre limite de temps met fin à cet appel dans {{time}}.',
     micLevel: 'Niveau de votre micro',
     repliedIn: 'Réponse en {{time}}',
     disconnected: 'L’appel a été déconnecté',

@@ -236,6 +236,8 @@ const hi = {
     start: 'कॉल शुरू करें',
     timer: 'कॉल का समय',
     leaveConfirm: 'कॉल छोड़ें? कॉल समाप्त हो जाएगी।',
+    limitSoonTitle: 'कॉल जल्द समाप्त होगी',
+    limitSoon: 'आपकी समय सीमा के कारण यह कॉल {{time}} में समाप्त हो जाएगी।',
     micLevel: 'आपके माइक्रोफ़ोन का स्तर',
     repliedIn: '{{time}} में जवाब दिया',
     disconnected: 'कॉल कट गई',

@@ -244,6 +244,8 @@ const it = {
     start: 'Avvia chiamata',
     timer: 'Durata della chiamata',
     leaveConfirm: 'Lasciare la chiamata? Verrà chiusa.',
+    limitSoonTitle: 'La chiamata sta per terminare',
+    limitSoon: 'Il tuo limite di tempo chiude questa chiamata tra {{time}}.',
     micLevel: 'Livello del tuo microfono',
     repliedIn: 'Ha risposto in {{time}}',
     disconnected: 'La chiamata si è disconnessa',

@@ -237,6 +237,8 @@ const ja = {
     start: '通話を開始',
     timer: '通話時間',
     leaveConfirm: '通話を離れますか？通話は終了します。',
+    limitSoonTitle: 'まもなく通話が終了します',
+    limitSoon: '時間制限のため、この通話はあと {{time}} で終了します。',
     micLevel: 'マイクの音量',
     repliedIn: '{{time}} で応答',
     disconnected: '通話が切断されました',

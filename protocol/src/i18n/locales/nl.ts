@@ -244,6 +244,8 @@ const nl = {
     start: 'Gesprek starten',
     timer: 'Gespreksduur',
     leaveConfirm: 'Gesprek verlaten? Het wordt beëindigd.',
+    limitSoonTitle: 'Gesprek eindigt bijna',
+    limitSoon: 'Je tijdslimiet beëindigt dit gesprek over {{time}}.',
     micLevel: 'Niveau van je microfoon',
     repliedIn: 'Antwoord na {{time}}',
     disconnected: 'Het gesprek is verbroken',

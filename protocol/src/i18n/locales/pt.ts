@@ -242,6 +242,8 @@ const pt = {
     start: 'Iniciar chamada',
     timer: 'Duração da chamada',
     leaveConfirm: 'Sair da chamada? Ela terminará.',
+    limitSoonTitle: 'A chamada vai terminar em breve',
+    limitSoon: 'O seu limite de tempo termina esta chamada dentro de {{time}}.',
     micLevel: 'Nível do seu microfone',
     repliedIn: 'Respondeu em {{time}}',
     disconnected: 'A chamada foi desligada',
