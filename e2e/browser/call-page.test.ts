@@ -7,8 +7,9 @@
  *   another page and the browser's Back button the app's confirm; declining keeps the call, accepting
  *   leaves and ends it.
  * - The live call passes axe-core's WCAG 2.1 A/AA checks at 375 and 1280 px.
- * - A call the server ends (here: the call time limit, MAX_CALL_SECONDS) hangs up on the page,
- *   which says why and what next, with no stale agent state.
+ * - A call the server ends (here: the call time limit, MAX_CALL_SECONDS) first shows a countdown
+ *   for its last LIMIT_WARNING_SECONDS (issue 22), then hangs up on the page, which says why and
+ *   what next, with no stale agent state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Dialog, Page } from 'playwright-core';
@@ -19,6 +20,7 @@ import { axeViolations, openPage, pickMicrophone, screenshot, startBrowserStack,
 const SAID = 'Hello there, I would like to talk about the weather in the mountains today.';
 const LEAD_S = 1;
 const MAX_CALL_SECONDS = 40;
+const LIMIT_WARNING_SECONDS = 15;
 
 /** Starts sampling the meter's aria-valuenow in the page every 40 ms (no round trips in the way). */
 const sampleMeter = (page: Page) =>
@@ -53,7 +55,10 @@ describe('browser: the call page — mic meter, leaving asks, server-ended call'
       {
         deepgram: { transcripts: [SAID], endpointSilenceMs: 700 },
         openai: { ttftMs: 60, reply: () => 'Mountain weather changes quickly.' },
-        gatewayEnv: { MAX_CALL_SECONDS: String(MAX_CALL_SECONDS) },
+        gatewayEnv: {
+          MAX_CALL_SECONDS: String(MAX_CALL_SECONDS),
+          LIMIT_WARNING_SECONDS: String(LIMIT_WARNING_SECONDS),
+        },
       },
       SAID,
       { voice: 'en-us', leadSilenceS: LEAD_S },
@@ -179,6 +184,20 @@ describe('browser: the call page — mic meter, leaving asks, server-ended call'
     await screenshot(page, 'call-page-03-live-phone');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
 
+    await step('the page counts down the last seconds before the limit', ctx, async () => {
+      expect(await page.getByTestId('call-limit').count()).toBe(0);
+      const countdown = page.getByTestId('call-limit');
+      await countdown.waitFor({ timeout: MAX_CALL_SECONDS * 1000 });
+      expect(await countdown.getByText(en.call.limitSoonTitle).isVisible()).toBe(true);
+      const first = (await countdown.textContent()) ?? '';
+      expect(first).toMatch(/ends this call in 0:1[0-5]\./);
+      await new Promise((r) => setTimeout(r, 2100));
+      const later = (await countdown.textContent()) ?? '';
+      const secondsOf = (s: string) => Number(/0:(\d\d)\./.exec(s)?.[1]);
+      expect(secondsOf(first) - secondsOf(later)).toBeGreaterThanOrEqual(1);
+      await screenshot(page, 'call-page-03b-limit-near-phone');
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    });
     await step('the server ends the call at its time limit', ctx, async () => {
       await page
         .getByText(`Call ended — ${en.endReason.limit_reached}.`)
@@ -191,6 +210,7 @@ describe('browser: the call page — mic meter, leaving asks, server-ended call'
     expect(await page.getByTestId('call-next-step').textContent()).toBe(en.call.nextStepGuest);
     expect(await page.getByRole('button', { name: en.call.startNew }).isVisible()).toBe(true);
     expect(await page.getByTestId('call-badge').count()).toBe(0);
+    expect(await page.getByTestId('call-limit').count()).toBe(0);
     await screenshot(page, 'call-page-04-server-ended-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, 'call-page-05-server-ended-desktop');
