@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
   quota_exceeded:
     'Your monthly call minutes are used up; `details` has `limitMinutes`, `usedMinutes` and `resetsAt` (`Retry-After` until then).',
+  guest_limit_reached:
+    'Guest calls from this network are used up for today; `details` has `limit` and `resetsAt` (`Retry-After` until then). Signing in is not limited by it.',
   service_unavailable: 'A service Parley depends on is unreachable; retry shortly (`Retry-After`).',
   internal_error: 'A bug on Parley’s side (logged).',
 } as const;

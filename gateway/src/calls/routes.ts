@@ -8,7 +8,7 @@ import { preferencesService } from '../preferences/service';
 import { callLimits } from '../usage/limits';
 import { CallDirectory } from './directory';
 import { ownsCall } from './ownership';
-import { callRateLimits } from './rate-limit';
+import { callRateLimits, guestCallCap } from './rate-limit';
 import { callToken, guestIdentity, newRoomName, userIdentity } from './token';
 
 /** How many guest conversations one browser session remembers (most recent kept). */
@@ -27,7 +27,7 @@ export function callsRouter(ctx: AppContext): Router {
   const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
   const preferencesOf = preferencesService(ctx);
 
-  route(router, api.calls.create, ...callRateLimits(ctx), async (_input, req) => {
+  route(router, api.calls.create, ...callRateLimits(ctx), guestCallCap(ctx), async (_input, req) => {
     // A call the agent could neither hear nor answer is refused up front, saying what is missing.
     const speech = await ctx.agents.speechProblems();
     if (speech.length) throw errors.unavailable(`Calls cannot start: ${speech.join('; ')}.`);

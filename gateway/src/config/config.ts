@@ -84,6 +84,8 @@ const GatewayEnv = z
     QUOTA_MINUTES_PER_MONTH: z.coerce.number().min(0).max(1_000_000).optional(),
     /** The longest a call may last (seconds); the agent ends it with limit_reached. An account's own setting wins. */
     MAX_CALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
+    /** Guest calls a client IP may start in a day (429 guest_limit_reached beyond); signed-in callers are not counted. */
+    GUEST_CALLS_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(100_000).default(20),
     /** How long before a call's limit the agent says so and the page counts down (0: no warning). */
     LIMIT_WARNING_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULT_LIMIT_WARNING_SECONDS),
     /**
@@ -173,6 +175,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       quotaMinutesPerMonth: e.QUOTA_MINUTES_PER_MONTH ?? null,
       maxCallSeconds: e.MAX_CALL_SECONDS,
       warnSeconds: e.LIMIT_WARNING_SECONDS,
+      guestCallsPerIpPerDay: e.GUEST_CALLS_PER_IP_PER_DAY,
     },
     /** Calls nobody is in (calls/abandoned.ts): ended after graceMs, looked for every intervalMs. */
     callerGone: {

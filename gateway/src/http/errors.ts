@@ -67,6 +67,17 @@ export const errors = {
       details,
       { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     ),
+  /** Guest calls per client IP per day used up (docs/operations.md, Quotas). */
+  guestLimitReached: (limit: number, retryAfterSeconds: number) => {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new AppError(
+      429,
+      'guest_limit_reached',
+      `Guest calls from your network are used up for today (${limit} a day). Sign in, or try again later.`,
+      { limit, resetsAt: new Date(Date.now() + seconds * 1000).toISOString() },
+      { 'Retry-After': String(seconds) },
+    );
+  },
   unavailable: (message = 'A service Parley depends on is unavailable. Try again shortly.') =>
     new AppError(503, 'service_unavailable', message, undefined, { 'Retry-After': '5' }),
 };

@@ -16,6 +16,10 @@ export interface LimiterOptions {
   skip?: (req: Request) => boolean;
   /** Count only failed attempts (answers ≥ 400). */
   skipSuccessfulRequests?: boolean;
+  /** Count only successful requests (answers < 400). */
+  skipFailedRequests?: boolean;
+  /** The refusal over the limit (default: 429 rate_limited), given the seconds until the window resets. */
+  refusal?: (retryAfterSeconds: number) => Error;
 }
 
 /**
@@ -46,12 +50,13 @@ export function limiter(ctx: AppContext, o: LimiterOptions): RequestHandler {
     ...(o.keyGenerator ? { keyGenerator: o.keyGenerator } : {}),
     ...(o.skip ? { skip: o.skip } : {}),
     skipSuccessfulRequests: o.skipSuccessfulRequests ?? false,
+    skipFailedRequests: o.skipFailedRequests ?? false,
     passOnStoreError: false,
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime?.getTime();
       const seconds = Math.max(1, Math.ceil(((reset ?? Date.now() + o.windowMs) - Date.now()) / 1000));
       req.log?.warn({ limiter: o.name }, 'rate limit reached');
-      next(errors.rateLimited(seconds));
+      next(o.refusal ? o.refusal(seconds) : errors.rateLimited(seconds));
     },
   });
 }

@@ -63,3 +63,32 @@ describe('call limits: monthly minutes and maximum call length', () => {
     expect(limitsOf(guest.body.token)).toEqual({ maxCallSeconds: 300, warnSeconds: 60 });
   });
 });
+
+describe('the guest cap per IP', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { GUEST_CALLS_PER_IP_PER_DAY: '2' } });
+  });
+  afterAll(async () => gw?.stop());
+
+  it('refuses a network’s third guest call of the day with 429 guest_limit_reached; other networks and signed-in callers go on', async () => {
+    const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+    const guestCall = (ip: string) => new TestClient(gw.url).post('/api/calls', {}, from(ip));
+    expect((await guestCall('198.51.100.7')).status).toBe(201);
+    expect((await guestCall('198.51.100.7')).status).toBe(201);
+    const refused = await guestCall('198.51.100.7');
+    expect(refused.status, refused.text).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'guest_limit_reached', details: { limit: 2 } });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(86_000);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+    expect(Date.parse(refused.body.error.details.resetsAt) - Date.now()).toBeGreaterThan(85_000_000);
+
+    // Another network, and a signed-in caller on the capped one, are not refused by it.
+    expect((await guestCall('203.0.113.9')).status).toBe(201);
+    const userId = await createUser(gw);
+    const member = await signedInClient(gw, userId);
+    expect((await member.post('/api/calls', {}, from('198.51.100.7'))).status).toBe(201);
+    expect((await guestCall('198.51.100.7')).body.error.code).toBe('guest_limit_reached');
+  });
+});

@@ -35,7 +35,14 @@ export const callsRoutes = {
     body: CreateCallBody,
     response: CallGrant,
     status: 201,
-    errors: { 429: ['rate_limited', 'quota_exceeded (monthly minutes used up)'], 503: 'service_unavailable' },
+    errors: {
+      429: [
+        'rate_limited',
+        'quota_exceeded (monthly minutes used up)',
+        'guest_limit_reached (guest calls from this IP used up for the day)',
+      ],
+      503: 'service_unavailable',
+    },
   }),
   rejoin: defineRoute({
     method: 'post',

@@ -418,6 +418,8 @@ const de = {
     email_unverified: 'Bestätigen Sie zuerst Ihre E-Mail-Adresse.',
     quota_exceeded:
       'Ihre Anrufminuten für diesen Monat sind aufgebraucht. Sie erneuern sich zu Beginn des nächsten Monats.',
+    guest_limit_reached:
+      'Die Gastanrufe aus deinem Netz sind für heute aufgebraucht. Melde dich an, um weiter zu telefonieren, oder versuche es morgen wieder.',
   },
   endReason: {
     caller_left: 'Du hast aufgelegt',

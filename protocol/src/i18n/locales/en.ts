@@ -411,6 +411,8 @@ const en = {
     second_factor_required: 'Enter a code from your authenticator app or a backup code.',
     email_unverified: 'Verify your email address first.',
     quota_exceeded: 'Your call minutes for this month are used up. They renew at the start of next month.',
+    guest_limit_reached:
+      'Guest calls from your network are used up for today. Sign in to keep calling, or try again tomorrow.',
   },
   endReason: {
     caller_left: 'You hung up',

@@ -418,6 +418,8 @@ const es = {
     second_factor_required: 'Introduce un código de tu app de autenticación o un código de respaldo.',
     email_unverified: 'Verifica primero tu dirección de correo.',
     quota_exceeded: 'Has agotado tus minutos de llamada de este mes. Se renuevan al comienzo del mes que viene.',
+    guest_limit_reached:
+      'Se han agotado las llamadas de invitado desde tu red por hoy. Inicia sesión para seguir llamando o vuelve a intentarlo mañana.',
   },
   endReason: {
     caller_left: 'Colgaste',

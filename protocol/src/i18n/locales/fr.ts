@@ -423,6 +423,8 @@ const fr = {
     second_factor_required: 'Saisissez un code de votre application d’authentification ou un code de secours.',
     email_unverified: 'Vérifiez d’abord votre adresse e-mail.',
     quota_exceeded: 'Vos minutes d’appel de ce mois sont épuisées. Elles se renouvellent au début du mois prochain.',
+    guest_limit_reached:
+      'Les appels invités depuis votre réseau sont épuisés pour aujourd’hui. Connectez-vous pour continuer, ou réessayez demain.',
   },
   endReason: {
     caller_left: 'Vous avez raccroché',

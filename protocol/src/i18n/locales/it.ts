@@ -419,6 +419,8 @@ const it = {
     second_factor_required: 'Inserisci un codice dell’app di autenticazione o un codice di backup.',
     email_unverified: 'Verifica prima il tuo indirizzo email.',
     quota_exceeded: 'Hai esaurito i minuti di chiamata di questo mese. Si rinnovano all’inizio del mese prossimo.',
+    guest_limit_reached:
+      'Le chiamate ospite dalla tua rete sono esaurite per oggi. Accedi per continuare a chiamare o riprova domani.',
   },
   endReason: {
     caller_left: 'Hai riagganciato',

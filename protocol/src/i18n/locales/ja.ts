@@ -406,6 +406,8 @@ const ja = {
     second_factor_required: '認証アプリのコードまたはバックアップコードを入力してください。',
     email_unverified: '先にメールアドレスを確認してください。',
     quota_exceeded: '今月の通話時間を使い切りました。来月の初めに更新されます。',
+    guest_limit_reached:
+      'このネットワークからのゲスト通話は今日の上限に達しました。続けるにはログインするか、明日もう一度お試しください。',
   },
   endReason: {
     caller_left: 'あなたが通話を切りました',

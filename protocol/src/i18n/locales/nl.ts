@@ -417,6 +417,8 @@ const nl = {
     second_factor_required: 'Voer een code uit je authenticator-app of een back-upcode in.',
     email_unverified: 'Bevestig eerst je e-mailadres.',
     quota_exceeded: 'Je belminuten voor deze maand zijn op. Ze worden aan het begin van volgende maand vernieuwd.',
+    guest_limit_reached:
+      'De gastgesprekken vanaf je netwerk zijn voor vandaag op. Log in om verder te bellen, of probeer het morgen opnieuw.',
   },
   endReason: {
     caller_left: 'Je hebt opgehangen',

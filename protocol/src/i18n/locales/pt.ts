@@ -416,6 +416,8 @@ const pt = {
     second_factor_required: 'Introduza um código da aplicação de autenticação ou um código de recuperação.',
     email_unverified: 'Confirme primeiro o seu endereço de e-mail.',
     quota_exceeded: 'Os seus minutos de chamada deste mês acabaram. Renovam-se no início do próximo mês.',
+    guest_limit_reached:
+      'As chamadas de convidado da sua rede esgotaram-se por hoje. Inicie sessão para continuar, ou tente novamente amanhã.',
   },
   endReason: {
     caller_left: 'Desligou a chamada',
