@@ -44,7 +44,7 @@ describe('Settings in the UI language', { timeout: 30_000 }, () => {
     localStorage.clear();
   });
 
-  it('reads in Spanish: preferences, profile, password (with the strength meter), security, data, banner', async () => {
+  it('reads in Spanish: preferences, profile, password (with the strength meter), security, memory, links, tokens, data, banner', async () => {
     const es = await CATALOGUES.es();
     await setUiLanguage('es', { remember: false });
     vi.stubGlobal('fetch', routes().fn);
@@ -64,12 +64,21 @@ describe('Settings in the UI language', { timeout: 30_000 }, () => {
       es.settings.passwordTitle,
       es.settings.securityTitle,
       es.settings.dataTitle,
+      es.settings.memoryTitle,
+      es.settings.sharesTitle,
+      es.settings.tokensTitle,
     ])
       expect(screen.getByRole('heading', { name })).toBeInTheDocument();
     expect(screen.getByLabelText(es.settings.voice)).toHaveDisplayValue(es.settings.defaultVoice);
     expect(screen.getByText(es.settings.topicsHint.replace('{{n}}', '1').replace('{{max}}', '10'))).toBeVisible();
     expect(screen.getByRole('button', { name: es.settings.removeTopic.replace('{{topic}}', 'vela') })).toBeVisible();
     expect(screen.getByRole('link', { name: es.settings.exportDownload })).toBeVisible();
+    // Plural forms through Intl.PluralRules: "1 día", "30 días".
+    const expiry = screen.getByLabelText(es.settings.tokenExpiry);
+    expect(
+      within(expiry).getByRole('option', { name: es.settings.tokenDays_other!.replace('{{count}}', '30') }),
+    ).toBeInTheDocument();
+    expect(within(expiry).getByRole('option', { name: es.settings.tokenNever })).toBeInTheDocument();
     expect(
       screen.getByRole('button', { name: es.settings.linkProvider.replace('{{provider}}', 'Acme ID') }),
     ).toBeVisible();

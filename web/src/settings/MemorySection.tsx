@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import type { MemorySummary } from '@parley/protocol';
 import { errorMessage } from '../api/client';
@@ -11,6 +12,7 @@ import { formatDateTime } from '../lib/format';
  * memory is on in the preferences), each deletable, or all at once. The conversations stay.
  */
 export function MemorySection() {
+  const { t } = useTranslation();
   const [memory, setMemory] = useState<{ enabled: boolean; summaries: MemorySummary[] } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -41,17 +43,13 @@ export function MemorySection() {
 
   return (
     <section className="card" id="memory" aria-labelledby="memory-title">
-      <h2 id="memory-title">What Parley remembers</h2>
+      <h2 id="memory-title">{t('settings.memoryTitle')}</h2>
       {message && <Alert>{message}</Alert>}
       {memory === null ? null : (
         <>
-          <p className="muted">
-            {memory.enabled
-              ? 'Memory is on: at the start of each call Parley is given these notes, and it can look through your past conversations when you ask about them.'
-              : 'Memory is off: Parley is given none of these notes and cannot look through your past conversations. Turn it on in your preferences.'}
-          </p>
+          <p className="muted">{memory.enabled ? t('settings.memoryOn') : t('settings.memoryOff')}</p>
           {memory.summaries.length === 0 ? (
-            <p className="muted">Nothing remembered yet.</p>
+            <p className="muted">{t('settings.memoryNone')}</p>
           ) : (
             <>
               <ul className="share-list">
@@ -67,9 +65,9 @@ export function MemorySection() {
                       className="button button-small button-danger"
                       onClick={() => void act(s.conversationId, () => forgetSummary(s.conversationId))}
                       disabled={busy !== null}
-                      aria-label={`Forget the notes on ${s.title?.trim() || formatDateTime(s.at)}`}
+                      aria-label={t('settings.forgetLabel', { title: s.title?.trim() || formatDateTime(s.at) })}
                     >
-                      {busy === s.conversationId ? 'Forgetting…' : 'Forget'}
+                      {busy === s.conversationId ? t('settings.forgetting') : t('settings.forget')}
                     </button>
                   </li>
                 ))}
@@ -80,7 +78,7 @@ export function MemorySection() {
                 onClick={() => void act('all', forgetAll)}
                 disabled={busy !== null}
               >
-                {busy === 'all' ? 'Forgetting…' : 'Forget everything'}
+                {busy === 'all' ? t('settings.forgetting') : t('settings.forgetAll')}
               </button>
             </>
           )}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import type { ShareLink } from '@parley/protocol';
 import { errorMessage } from '../api/client';
@@ -8,6 +9,7 @@ import { formatDateTime } from '../lib/format';
 
 /** Settings → Shared links: the user's links that still open, each revocable at once. */
 export function SharesSection() {
+  const { t } = useTranslation();
   const [shares, setShares] = useState<ShareLink[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -38,22 +40,20 @@ export function SharesSection() {
 
   return (
     <section className="card" id="shares" aria-labelledby="shares-title">
-      <h2 id="shares-title">Shared links</h2>
+      <h2 id="shares-title">{t('settings.sharesTitle')}</h2>
       {message && <Alert>{message}</Alert>}
       {shares === null ? null : shares.length === 0 ? (
-        <p className="muted">No active share links. Share a conversation from its page in History.</p>
+        <p className="muted">{t('settings.sharesNone')}</p>
       ) : (
         <ul className="share-list">
           {shares.map((s) => (
             <li key={s.id}>
               <div>
-                <Link to={`/history/${s.conversationId}`}>
-                  {s.conversationTitle?.trim() || 'Untitled conversation'}
-                </Link>
+                <Link to={`/history/${s.conversationId}`}>{s.conversationTitle?.trim() || t('common.untitled')}</Link>
                 <span className="muted small">
                   {' '}
-                  · expires {formatDateTime(s.expiresAt)}
-                  {s.includeLatency ? ' · with latency' : ''}
+                  · {t('settings.shareExpires', { when: formatDateTime(s.expiresAt) })}
+                  {s.includeLatency ? ` · ${t('settings.withLatency')}` : ''}
                 </span>
               </div>
               <button
@@ -62,7 +62,7 @@ export function SharesSection() {
                 onClick={() => void revoke(s.id)}
                 disabled={busy === s.id}
               >
-                {busy === s.id ? 'Revoking…' : 'Revoke'}
+                {busy === s.id ? t('settings.revoking') : t('settings.revoke')}
               </button>
             </li>
           ))}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { TOKEN_DEFAULT_DAYS, TOKEN_SCOPES, type ApiToken, type TokenScope } from '@parley/protocol';
 import { errorMessage } from '../api/client';
 import { createToken, listTokens, revokeToken } from '../api/tokens';
@@ -10,6 +11,7 @@ const EXPIRY_CHOICES: (number | null)[] = [7, 30, TOKEN_DEFAULT_DAYS, 365, null]
 
 /** Settings → API tokens: named tokens with scopes for scripts; a new token is shown once. */
 export function TokensSection() {
+  const { t } = useTranslation();
   const id = useId();
   const [tokens, setTokens] = useState<ApiToken[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -56,20 +58,23 @@ export function TokensSection() {
       setBusy(null);
     }
   };
+  // The header sits in <code> inside the sentence, wherever the language puts it.
+  const [introBefore, introAfter] = t('settings.tokensIntro', { header: '\u0000' }).split('\u0000');
   const toggle = (s: TokenScope, on: boolean) =>
     setScopes((cur) => (on ? [...new Set([...cur, s])] : cur.filter((x) => x !== s)));
 
   return (
     <section className="card" id="tokens" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>API tokens</h2>
+      <h2 id={`${id}-title`}>{t('settings.tokensTitle')}</h2>
       <p className="muted small">
-        For your own scripts: send <code>Authorization: Bearer &lt;token&gt;</code>. A token cannot manage tokens or
-        change your password.
+        {introBefore}
+        <code>Authorization: Bearer &lt;token&gt;</code>
+        {introAfter}
       </p>
       {message && <Alert>{message}</Alert>}
       {created && (
         <div className="confirm-box" role="status">
-          <label htmlFor={`${id}-created`}>New token (shown once: copy it now)</label>
+          <label htmlFor={`${id}-created`}>{t('settings.tokenCreated')}</label>
           <input
             id={`${id}-created`}
             className="share-url"
@@ -79,32 +84,38 @@ export function TokensSection() {
           />
           <div className="button-row">
             <button type="button" className="button" onClick={() => setCreated(null)}>
-              Done
+              {t('common.done')}
             </button>
           </div>
         </div>
       )}
       {tokens === null ? null : tokens.length === 0 ? (
-        <p className="muted">No API tokens.</p>
+        <p className="muted">{t('settings.tokensNone')}</p>
       ) : (
         <ul className="share-list">
-          {tokens.map((t) => (
-            <li key={t.id}>
+          {tokens.map((tk) => (
+            <li key={tk.id}>
               <div>
-                <strong>{t.name}</strong> <code>{t.hint}…</code>
+                <strong>{tk.name}</strong> <code>{tk.hint}…</code>
                 <span className="muted small">
                   {' '}
-                  · {t.scopes.join(', ')} · {t.expiresAt ? `expires ${formatDateTime(t.expiresAt)}` : 'never expires'} ·{' '}
-                  {t.lastUsedAt ? `last used ${formatDateTime(t.lastUsedAt)}` : 'never used'}
+                  · {tk.scopes.join(', ')} ·{' '}
+                  {tk.expiresAt
+                    ? t('settings.tokenExpires', { when: formatDateTime(tk.expiresAt) })
+                    : t('settings.tokenNeverExpires')}{' '}
+                  ·{' '}
+                  {tk.lastUsedAt
+                    ? t('settings.tokenLastUsed', { when: formatDateTime(tk.lastUsedAt) })
+                    : t('settings.tokenNeverUsed')}
                 </span>
               </div>
               <button
                 type="button"
                 className="button button-small button-danger"
-                onClick={() => void revoke(t.id)}
-                disabled={busy === t.id}
+                onClick={() => void revoke(tk.id)}
+                disabled={busy === tk.id}
               >
-                {busy === t.id ? 'Revoking…' : 'Revoke'}
+                {busy === tk.id ? t('settings.revoking') : t('settings.revoke')}
               </button>
             </li>
           ))}
@@ -118,11 +129,11 @@ export function TokensSection() {
         }}
       >
         <div className="field">
-          <label htmlFor={`${id}-name`}>Token name</label>
+          <label htmlFor={`${id}-name`}>{t('settings.tokenName')}</label>
           <input id={`${id}-name`} value={name} maxLength={80} required onChange={(e) => setName(e.target.value)} />
         </div>
         <fieldset className="field">
-          <legend>Scopes</legend>
+          <legend>{t('settings.tokenScopes')}</legend>
           {SCOPES.map((s) => (
             <label key={s} className="checkbox">
               <input type="checkbox" checked={scopes.includes(s)} onChange={(e) => toggle(s, e.target.checked)} />{' '}
@@ -131,7 +142,7 @@ export function TokensSection() {
           ))}
         </fieldset>
         <div className="field">
-          <label htmlFor={`${id}-days`}>Expires after</label>
+          <label htmlFor={`${id}-days`}>{t('settings.tokenExpiry')}</label>
           <select
             id={`${id}-days`}
             value={days ?? 'never'}
@@ -139,7 +150,7 @@ export function TokensSection() {
           >
             {EXPIRY_CHOICES.map((d) => (
               <option key={d ?? 'never'} value={d ?? 'never'}>
-                {d === null ? 'Never' : `${d} days`}
+                {d === null ? t('settings.tokenNever') : t('settings.tokenDays', { count: d })}
               </option>
             ))}
           </select>
@@ -149,7 +160,7 @@ export function TokensSection() {
           className="button button-primary"
           disabled={busy === 'create' || !name.trim() || scopes.length === 0}
         >
-          {busy === 'create' ? 'Creating…' : 'Create token'}
+          {busy === 'create' ? t('settings.creating') : t('settings.createToken')}
         </button>
       </form>
     </section>
