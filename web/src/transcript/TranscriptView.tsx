@@ -77,25 +77,28 @@ export function TranscriptView({ transcript, labels: given, emptyText: givenEmpt
         data-testid="transcript-scroll"
       >
         {empty && <p className="transcript-empty">{emptyText}</p>}
-        <ol className="turns" role="log" aria-live="polite" aria-relevant="additions text">
-          {utterances.map((u) => (
-            <li
-              key={u.seq}
-              className={`turn turn-${u.role}`}
-              data-seq={u.seq}
-              data-typed={u.typed ? 'true' : undefined}
-              lang={u.language || undefined}
-            >
-              <div className="turn-meta">
-                <span className="speaker">{labels[u.role]}</span>
-                <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
-                {u.typed && <span className="tag tag-soft tag-typed">{t('typed.tag')}</span>}
-                {u.interrupted && <span className="tag">{t('transcript.interrupted')}</span>}
-              </div>
-              <p className="turn-text">{u.text}</p>
-            </li>
-          ))}
-        </ol>
+        {/* The live region wraps the list: an <ol> may not take the log role (axe's aria-allowed-role). */}
+        <div role="log" aria-live="polite" aria-relevant="additions text">
+          <ol className="turns">
+            {utterances.map((u) => (
+              <li
+                key={u.seq}
+                className={`turn turn-${u.role}`}
+                data-seq={u.seq}
+                data-typed={u.typed ? 'true' : undefined}
+                lang={u.language || undefined}
+              >
+                <div className="turn-meta">
+                  <span className="speaker">{labels[u.role]}</span>
+                  <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
+                  {u.typed && <span className="tag tag-soft tag-typed">{t('typed.tag')}</span>}
+                  {u.interrupted && <span className="tag">{t('transcript.interrupted')}</span>}
+                </div>
+                <p className="turn-text">{u.text}</p>
+              </li>
+            ))}
+          </ol>
+        </div>
         <div className="interims" aria-live="polite">
           {interimList.map((i) => (
             <div key={`${i.role}:${i.segmentId}`} className={`turn turn-${i.role} turn-interim`} data-interim={i.role}>
