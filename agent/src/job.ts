@@ -21,7 +21,7 @@ import { createLlm, createStt, createTts, stageChains } from './providers/index'
 import { speechEngineProblems } from './providers/local/engines';
 import { JobMetrics } from './metrics/job-metrics';
 import { DeliveryQueue } from './reporting/delivery';
-import { postSigned } from './reporting/gateway-client';
+import { IngestStream } from './reporting/ingest-stream';
 import { Reporter } from './reporting/reporter';
 import { Spool } from './reporting/spool';
 import { typedTextInput } from './typed';
@@ -110,11 +110,13 @@ export default defineAgent({
     // Prometheus figures go to this job's worker (agent/src/metrics), which outlives the job.
     const { stt: sttName, llm: llmName, tts: ttsName } = config.providers;
     const jobMetrics = new JobMetrics({ stt: sttName, llm: llmName, tts: ttsName });
+    // Batches go over one WebSocket to the gateway (agent/src/reporting/ingest-stream.ts).
+    const ingestStream = new IngestStream(config.gateway, 3000);
     const queue = new DeliveryQueue({
       conversationId,
       onPush: (event) => jobMetrics.event(event),
       onBatch: (outcome, events) => jobMetrics.delivery(outcome, events),
-      post: (path, body) => postSigned(config.gateway, path, body, 3000),
+      post: ingestStream.post,
       spool,
       onDeliveryError: ({ status, attempt, retrying, events }) =>
         (retrying && attempt < 3 ? logger.info.bind(logger) : logger.warn.bind(logger))(
@@ -175,6 +177,7 @@ export default defineAgent({
       if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? 'agent_ended');
       const delivered = await queue.flush(FLUSH_ON_END_MS);
       queue.close();
+      ingestStream.close();
       await jobMetrics.close();
       if (!delivered)
         logger.warn(

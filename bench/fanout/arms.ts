@@ -1,6 +1,7 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 import { signRequest } from '@parley/protocol/signature';
+import { IngestStream } from '@parley/agent/ingest-stream';
 import { TEST_INGEST_SECRET, TestClient } from '@parley/testkit';
 
 export interface Conversation {
@@ -83,6 +84,7 @@ function socketsArm(
   name: Arm['name'],
   urlFor: (side: 'A' | 'B', c: Conversation) => { url: string; headers: Record<string, string> },
   ingest: Arm['ingest'],
+  onClose?: () => void,
 ): Arm {
   const sockets: WebSocket[] = [];
   return {
@@ -98,24 +100,44 @@ function socketsArm(
     },
     async closeAll() {
       for (const s of sockets) s.terminate();
+      onClose?.();
     },
   };
 }
 
-/** Parley: signed ingest through gateway A; subscribers with the guest's cookie on A and B. */
-export function parleyArm(urlA: string, urlB: string): Arm {
+/**
+ * Parley: the agent's ingest through gateway A, as a job sends it — over its ingest stream (one
+ * WebSocket per conversation, agent/src/reporting/ingest-stream.ts) or, with `--ingest=post`, one
+ * signed POST per batch (the path before the stream, and the fallback); subscribers with the
+ * guest's cookie on A and B.
+ */
+export function parleyArm(urlA: string, urlB: string, ingest: 'stream' | 'post' = 'stream'): Arm {
   const post = poster(urlA);
   const ws = (u: string) => u.replace(/^http/, 'ws');
+  const streams = new Map<string, IngestStream>();
+  const viaStream = (c: Conversation, body: string) => {
+    let s = streams.get(c.id);
+    if (!s) streams.set(c.id, (s = new IngestStream({ url: urlA, secret: TEST_INGEST_SECRET }, 5000)));
+    return s.post(`/internal/conversations/${c.id}/events`, JSON.parse(body)).then(
+      () => 200,
+      (err: { status?: number }) => err.status ?? 0,
+    );
+  };
   return socketsArm(
     'parley',
     (side, c) => {
       const base = side === 'A' ? urlA : urlB;
       return { url: `${ws(base)}/ws/transcripts?conversationId=${c.id}`, headers: { cookie: c.cookie, origin: base } };
     },
-    (c, body) =>
-      post(`/internal/conversations/${c.id}/events`, body, {
-        'x-parley-signature': signRequest(TEST_INGEST_SECRET, `/internal/conversations/${c.id}/events`, body),
-      }),
+    ingest === 'stream'
+      ? viaStream
+      : (c, body) =>
+          post(`/internal/conversations/${c.id}/events`, body, {
+            'x-parley-signature': signRequest(TEST_INGEST_SECRET, `/internal/conversations/${c.id}/events`, body),
+          }),
+    () => {
+      for (const s of streams.values()) s.close();
+    },
   );
 }
 

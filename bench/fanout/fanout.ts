@@ -30,6 +30,8 @@ export interface FanoutOptions {
   profile: boolean;
   /** guest: conversations kept in Redis (POST /api/calls as guests); user: signed-in users, utterances stored in Postgres. */
   kind: 'guest' | 'user';
+  /** How the Parley arm's agent ingest reaches gateway A: its ingest stream (default) or a POST per batch. */
+  ingest: 'stream' | 'post';
 }
 
 export const defaults: FanoutOptions = {
@@ -41,6 +43,7 @@ export const defaults: FanoutOptions = {
   utteranceEvery: 5,
   profile: false,
   kind: 'guest',
+  ingest: 'stream',
 };
 
 const here = import.meta.dirname;
@@ -89,6 +92,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
     const [k, v] = a.replace(/^--/, '').split('=');
     if (k === 'profile') o.profile = true;
     else if (k === 'kind' && (v === 'guest' || v === 'user')) o.kind = v;
+    else if (k === 'ingest' && (v === 'stream' || v === 'post')) o.ingest = v;
     else if (k && v && k in o) (o as unknown as Record<string, number>)[k] = Number(v);
   }
   const started = Date.now();
@@ -121,7 +125,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       `fanout: ${o.conversations} conversations, one event per ${o.intervalMs} ms each, ${o.rounds}×${o.seconds} s per arm`,
     );
     const convs = await (o.kind === 'user' ? createUserCalls : createGuestCalls)(gwA!.url, o.conversations);
-    const arms = [relayArm(relayA!.url, relayB!.url), parleyArm(gwA!.url, gwB!.url)];
+    const arms = [relayArm(relayA!.url, relayB!.url), parleyArm(gwA!.url, gwB!.url, o.ingest)];
     const trackers = new Map(arms.map((a) => [a.name, new Tracker()]));
     const cpu = new Map(arms.map((a) => [a.name, { ms: 0, wallMs: 0 }]));
     const armServers = { baseline: [relayA!, relayB!], parley: [gwA!, gwB!] };
@@ -215,7 +219,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       },
     ];
     const result: BenchResult = {
-      benchmark: `fanout${o.kind === 'user' ? '-users' : ''}${o.profile ? '-profile' : ''}`,
+      benchmark: `fanout${o.kind === 'user' ? '-users' : ''}${o.ingest === 'post' ? '-post' : ''}${o.profile ? '-profile' : ''}`,
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
       settings: {

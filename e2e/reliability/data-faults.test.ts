@@ -206,8 +206,16 @@ describe('the gateway SIGKILLed mid-call, a transcript batch in flight', () => {
 
     await stack.gatewayProcess!.kill('SIGKILL');
     const downAt = Date.now();
-    await stack.gate.release(); // the held batch finds no gateway
-    expect(answersFor(c.id, 3, downAt)[0]?.status).toBe(502);
+    // The agent's ingest stream (through the gate) closed with the gateway: the held batch's sender
+    // is gone, so it is dropped unanswered at release, and the agent keeps it to resend.
+    await waitFor(
+      () => stack.gate.held(c.id).every((h) => !h.senderConnected),
+      5000,
+      'the ingest stream closed with the gateway',
+    );
+    await stack.gate.release();
+    expect(stack.gate.dropped.some((d) => d.conversationId === c.id && d.seqs.includes(3))).toBe(true);
+    expect(answersFor(c.id, 3, downAt)).toEqual([]);
     await hearsReply(c.caller, endedAt); // audio does not go through the gateway: the call goes on
     // The browser's socket went with the gateway; the web client re-opens it.
     expect((await c.socket.closed).code).toBe(1006);
@@ -225,7 +233,7 @@ describe('the gateway SIGKILLed mid-call, a transcript batch in flight', () => {
     const r = await checkAgainstRecord(stack, c.id, c.mark, {
       fault: 'gateway_sigkill',
       file: FILE,
-      inFlight: 'user utterance seq 3 sent, held unacknowledged, then refused (gateway gone)',
+      inFlight: 'user utterance seq 3 sent, held unacknowledged; its ingest stream closed with the gateway',
       outcome:
         'call continues (reply heard while the gateway is down); spooled turn stored once on restart; the re-opened socket shows all',
       live: seen,

@@ -3,13 +3,14 @@ import type { Duplex } from 'node:stream';
 import type { AppContext } from './context';
 import { refuseUpgrade, type UpgradeRoute } from './http/upgrade';
 import { transcriptsUpgrade } from './transcripts/socket';
+import { ingestStreamUpgrade } from './ingest/stream';
 
 /**
  * WebSocket upgrades by path. Each WebSocket feature registers an UpgradeRoute here; unknown
  * paths are refused with 404 before any handshake.
  */
 export function attachUpgradeHandlers(server: Server, ctx: AppContext): () => Promise<void> {
-  const routes: UpgradeRoute[] = [transcriptsUpgrade(ctx)];
+  const routes: UpgradeRoute[] = [transcriptsUpgrade(ctx), ingestStreamUpgrade(ctx)];
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '/').split('?')[0];

@@ -101,6 +101,31 @@ export const IngestBatch = z.object({ events: z.array(IngestEvent).min(1).max(20
 export type IngestBatch = z.infer<typeof IngestBatch>;
 
 /**
+ * The agent's ingest stream (docs/transcripts.md, "Agent → gateway"): one WebSocket per job at
+ * INGEST_STREAM_PATH instead of one POST per batch. The upgrade request carries the same
+ * X-Parley-Signature a POST would, signed over INGEST_STREAM_PATH and an empty body. Each text
+ * frame from the agent is one batch of one conversation with an id of the agent's choosing; the
+ * gateway answers every frame with that id and the status and body the POST to
+ * `/internal/conversations/:id/events` would have got, once the batch is stored. A batch without
+ * an answer (the socket closed first) is sent again: ingest is idempotent.
+ */
+export const INGEST_STREAM_PATH = '/internal/ingest-stream';
+/** Largest frame the gateway reads on the ingest stream (the POST route's body limit). */
+export const MAX_INGEST_FRAME_BYTES = 4 * 1024 * 1024;
+export const IngestStreamFrame = IngestBatch.extend({
+  id: z.number().int().min(0),
+  conversationId: z.string().uuid(),
+});
+export type IngestStreamFrame = z.infer<typeof IngestStreamFrame>;
+export const IngestStreamAnswer = z.object({
+  id: z.number().int().min(0),
+  status: z.number().int(),
+  /** The POST route's response body: { accepted, duplicates } or { error: { code, message } }. */
+  body: z.unknown(),
+});
+export type IngestStreamAnswer = z.infer<typeof IngestStreamAnswer>;
+
+/**
  * What a (re)started agent job reads before it speaks (signed POST /internal/conversations/:id/history):
  * the utterances stored so far, so a job that replaces a lost one continues the same conversation.
  */

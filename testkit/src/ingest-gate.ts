@@ -4,8 +4,14 @@
 // the database) at the moment of the fault. Everything else is forwarded untouched; every ingest
 // answer is recorded. A held batch whose sender died (job SIGKILL) is dropped at release, as the
 // network would lose it: only the agent's spool can then deliver those events.
+// The agent's ingest stream (a WebSocket, INGEST_STREAM_PATH) is relayed frame by frame the same
+// way: a held frame's sender is connected while its socket to the gate is open, and a socket the
+// gateway closes (or a gateway that dies) closes the agent's side too, as a proxy would.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import WebSocket, { WebSocketServer } from 'ws';
+import { INGEST_STREAM_PATH } from '@parley/protocol';
 
 const INGEST = /^\/internal\/conversations\/([^/]+)\/events$/;
 
@@ -29,9 +35,23 @@ export interface IngestAnswer {
 }
 
 interface Held extends GatedBatch {
-  body: Buffer;
-  req: http.IncomingMessage;
-  res: http.ServerResponse;
+  /** Sends the batch on to the gateway (answering the agent as the gateway does). */
+  forward(): Promise<void>;
+}
+
+/** What a batch body (POST) or stream frame carries, for holding and recording. */
+function readBatch(raw: string): { seqs: number[]; types: string[]; conversationId?: string; id?: number } {
+  try {
+    const b = JSON.parse(raw) as { events: any[]; conversationId?: string; id?: number };
+    return {
+      types: b.events.map((e) => String(e.type)),
+      seqs: b.events.flatMap((e) => (e.type === 'utterance' ? [e.utterance.seq as number] : [])),
+      conversationId: b.conversationId,
+      id: b.id,
+    };
+  } catch {
+    return { seqs: [], types: [] }; // not a batch: the gateway answers 400
+  }
 }
 
 export class IngestGate {
@@ -44,8 +64,11 @@ export class IngestGate {
   readonly dropped: GatedBatch[] = [];
   port = 0;
 
+  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+
   constructor(readonly target: string) {
     this.#server = http.createServer((req, res) => void this.#handle(req, res));
+    this.#server.on('upgrade', (req, socket, head) => this.#relayStream(req, socket, head));
   }
 
   get url() {
@@ -92,12 +115,18 @@ export class IngestGate {
         this.dropped.push({ ...h, senderConnected: false });
         continue;
       }
-      await this.#forward(h.req, h.res, h.body, h);
+      await h.forward();
     }
+  }
+
+  /** Drops every relayed ingest stream at once, both sides, as a proxy restart would. */
+  cutStreams(): void {
+    for (const ws of this.#wss.clients) ws.terminate();
   }
 
   async close(): Promise<void> {
     await this.release().catch(() => undefined);
+    for (const ws of this.#wss.clients) ws.terminate();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -108,24 +137,14 @@ export class IngestGate {
     const body = Buffer.concat(chunks);
     const m = INGEST.exec(new URL(req.url ?? '/', 'http://x').pathname);
     if (!m || req.method !== 'POST') return this.#forward(req, res, body, null);
-    let types: string[] = [];
-    let seqs: number[] = [];
-    try {
-      const events = (JSON.parse(body.toString('utf8')) as { events: any[] }).events;
-      types = events.map((e) => String(e.type));
-      seqs = events.flatMap((e) => (e.type === 'utterance' ? [e.utterance.seq as number] : []));
-    } catch {
-      /* not JSON: the gateway answers 400 */
-    }
+    const { types, seqs } = readBatch(body.toString('utf8'));
     const batch = { conversationId: decodeURIComponent(m[1]!), seqs, types, at: Date.now() };
     if (seqs.length && this.#holding?.(batch.conversationId)) {
       let open = true;
       res.on('close', () => (open = false));
       this.#held.push({
         ...batch,
-        body,
-        req,
-        res,
+        forward: () => this.#forward(req, res, body, batch),
         get senderConnected() {
           return open && !res.writableEnded;
         },
@@ -164,6 +183,81 @@ export class IngestGate {
       });
       up.end(body);
     });
+  }
+
+  /** Relays the agent's ingest stream to the gateway frame by frame, holding batches like POSTs. */
+  #relayStream(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
+    if ((req.url ?? '').split('?')[0] !== INGEST_STREAM_PATH) return socket.destroy();
+    const url = new URL(req.url!, this.target);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (k.startsWith('x-parley-') && typeof v === 'string') headers[k] = v;
+    const up = new WebSocket(url, { headers, perMessageDeflate: false });
+    up.once('unexpected-response', (_r, res) => {
+      socket.end(`HTTP/1.1 ${res.statusCode} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      up.terminate();
+    });
+    up.once('error', () => socket.destroy());
+    up.once('open', () =>
+      this.#wss.handleUpgrade(req, socket, head, (down) => {
+        // Frame id → the batch it carried (to record the gateway's answer) and who waits for it.
+        const sent = new Map<number, Pick<GatedBatch, 'conversationId' | 'seqs'> & { answered?: () => void }>();
+        const send = (raw: string, batch: Pick<GatedBatch, 'conversationId' | 'seqs'>, id?: number) => {
+          if (up.readyState !== WebSocket.OPEN) return;
+          if (id !== undefined) sent.set(id, batch);
+          up.send(raw);
+        };
+        /** Sends a held frame and resolves once it is answered (or the stream closes), as a POST's release does. */
+        const sendAndWait = (raw: string, batch: Pick<GatedBatch, 'conversationId' | 'seqs'>, id?: number) =>
+          new Promise<void>((resolve) => {
+            if (id === undefined || up.readyState !== WebSocket.OPEN) return resolve();
+            const timer = setTimeout(resolve, 10_000);
+            const done = () => (clearTimeout(timer), resolve());
+            up.once('close', done);
+            send(raw, batch, id);
+            sent.get(id)!.answered = done;
+          });
+        up.on('message', (data) => {
+          const raw = data.toString();
+          try {
+            const a = JSON.parse(raw) as { id: number; status: number };
+            const batch = sent.get(a.id);
+            if (batch) {
+              sent.delete(a.id);
+              this.answers.push({
+                conversationId: batch.conversationId,
+                seqs: batch.seqs,
+                status: a.status,
+                at: Date.now(),
+              });
+              batch.answered?.();
+            }
+          } catch {
+            /* not an answer */
+          }
+          if (down.readyState === WebSocket.OPEN) down.send(raw);
+        });
+        up.on('close', () => down.terminate());
+        down.on('close', () => up.terminate());
+        down.on('message', (data) => {
+          const raw = data.toString();
+          const { types, seqs, conversationId = '', id } = readBatch(raw);
+          const batch = { conversationId, seqs, types, at: Date.now() };
+          if (seqs.length && this.#holding?.(conversationId)) {
+            this.#held.push({
+              ...batch,
+              forward: () => sendAndWait(raw, batch, id),
+              get senderConnected() {
+                return down.readyState === WebSocket.OPEN;
+              },
+            });
+            return;
+          }
+          send(raw, batch, id);
+        });
+      }),
+    );
   }
 }
 
