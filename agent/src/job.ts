@@ -17,7 +17,7 @@ import { limitSchedule, limitWarningFor } from './limits';
 import { fetchMemory, recallTool } from './memory';
 import { loadAgentConfig } from './config';
 import { ProviderHealth } from './providers/health';
-import { createLlm, createStt, createTts, stageChains } from './providers/index';
+import { createLlm, createStt, createTts, inputSampleRate, stageChains } from './providers/index';
 import { speechEngineProblems } from './providers/local/engines';
 import { JobMetrics } from './metrics/job-metrics';
 import { DeliveryQueue } from './reporting/delivery';
@@ -416,7 +416,11 @@ export default defineAgent({
           );
       },
     });
-    await session.start({ agent, room: ctx.room, inputOptions: { closeOnDisconnect: true, textInputCallback } });
+    await session.start({
+      agent,
+      room: ctx.room,
+      inputOptions: { closeOnDisconnect: true, textInputCallback, audioSampleRate: inputSampleRate(config) },
+    });
     // Lets the caller (and tests) see which conversation this agent serves.
     // (and, for fault tests, which job process serves it).
     // And, for a call with a limit, when it ends and when the page starts counting down.

@@ -97,6 +97,16 @@ function buildStt(kind: SttProvider, env: ProviderEnv, prefs: Preferences, vad?:
   }
 }
 
+/**
+ * The rate the room's audio reaches the pipeline at: the primary recogniser's own, so neither the
+ * VAD (Silero runs at 16 kHz) nor the STT stream resamples every 10 ms frame again (each resample
+ * is a call into rtc-node's FFI); LiveKit's AudioStream converts from the track's 48 kHz once, in
+ * native code. OpenAI's realtime transcription takes 24 kHz; every other recogniser here 16 kHz.
+ */
+export function inputSampleRate(config: ProviderConfig): number {
+  return config.providers.stt === 'openai' && config.providerEnv.OPENAI_STT_REALTIME ? 24_000 : 16_000;
+}
+
 export function createStt(config: ProviderConfig, prefs: Preferences, vad?: VAD): stt.STT {
   const chain = sttChain(config).map((k) => buildStt(k, config.providerEnv, prefs, vad));
   if (chain.length === 1) return chain[0]!;
