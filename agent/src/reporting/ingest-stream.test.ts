@@ -26,11 +26,7 @@ async function userCall() {
 }
 
 const stored = (id: string) =>
-  gw.database
-    .db('utterances')
-    .where({ conversation_id: id })
-    .orderBy('seq')
-    .pluck('seq') as Promise<number[]>;
+  gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').pluck('seq') as Promise<number[]>;
 
 const say = (seq: number): IngestEvent => ({ type: 'utterance', utterance: utterance(seq) });
 
