@@ -86,3 +86,11 @@ export async function signedInClient(gw: TestGateway, userId: string): Promise<T
   client.cookies.set(SESSION_COOKIE, encodeURIComponent(`s:${sign(sid, gw.ctx.config.session.secret)}`));
   return client;
 }
+
+/** An account holder, signed in, with a call just started through `POST /api/calls`. */
+export async function userWithCall(gw: TestGateway): Promise<{ c: TestClient; id: string }> {
+  const c = await signedInClient(gw, await createUser(gw));
+  const r = await c.post('/api/calls', {});
+  if (r.status !== 201) throw new Error(`POST /api/calls failed: ${r.status} ${r.text}`);
+  return { c, id: r.body.conversationId as string };
+}

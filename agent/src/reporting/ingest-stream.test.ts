@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestBatch, type IngestEvent } from '@parley/protocol';
 import { startIngestGate, startTestGateway, TEST_INGEST_SECRET, type TestGateway } from '@parley/testkit';
-import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { userWithCall } from '@parley/testkit/accounts';
 import { utterance } from '@parley/testkit/calls';
 import { DeliveryQueue } from './delivery';
 import { IngestStream } from './ingest-stream';
@@ -20,10 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => gw?.stop());
 
-async function userCall() {
-  const c = await signedInClient(gw, await createUser(gw));
-  return (await c.post('/api/calls', {})).body.conversationId as string;
-}
+const userCall = async () => (await userWithCall(gw)).id;
 
 const stored = (id: string) =>
   gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').pluck('seq') as Promise<number[]>;

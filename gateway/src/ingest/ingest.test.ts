@@ -10,7 +10,7 @@ import {
   TestClient,
   type TestGateway,
 } from '@parley/testkit';
-import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { userWithCall } from '@parley/testkit/accounts';
 import { ingest, openTranscript, utterance } from '@parley/testkit/calls';
 
 let gw: TestGateway;
@@ -19,11 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => gw?.stop());
 
-async function userCall() {
-  const c = await signedInClient(gw, await createUser(gw));
-  const { conversationId } = (await c.post('/api/calls', {})).body;
-  return { c, id: conversationId as string };
-}
+const userCall = () => userWithCall(gw);
 
 const rows = (id: string) =>
   gw.database
@@ -223,8 +219,7 @@ describe('ingest while the database is down', () => {
     const database = await createTestDatabase();
     const lone = await startTestGateway({ database });
     try {
-      const c = await signedInClient(lone, await createUser(lone));
-      const { conversationId: id } = (await c.post('/api/calls', {})).body;
+      const { id } = await userWithCall(lone);
       // Take the database away under the running gateway.
       const admin = createDatabase({ url: TEST_PG_ADMIN_URL, poolMax: 1 });
       await admin.raw(`DROP DATABASE ${database.name} WITH (FORCE)`);

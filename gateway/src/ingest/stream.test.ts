@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { INGEST_STREAM_PATH, type IngestStreamAnswer } from '@parley/protocol';
 import { signRequest } from '@parley/protocol/signature';
 import { startTestGateway, TEST_INGEST_SECRET, type TestGateway } from '@parley/testkit';
-import { createUser, signedInClient } from '@parley/testkit/accounts';
+import { userWithCall } from '@parley/testkit/accounts';
 import { openTranscript, utterance } from '@parley/testkit/calls';
 
 let gw: TestGateway;
@@ -13,11 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => gw?.stop());
 
-async function userCall() {
-  const c = await signedInClient(gw, await createUser(gw));
-  const { conversationId } = (await c.post('/api/calls', {})).body;
-  return { c, id: conversationId as string };
-}
+const userCall = () => userWithCall(gw);
 
 const rows = (id: string) =>
   gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').select('seq', 'text');

@@ -10,7 +10,7 @@ import {
 import { SIGNATURE_HEADER, verifyRequest } from '@parley/protocol/signature';
 import type { AppContext } from '../context';
 import { AppError, errors, isAppError } from '../http/errors';
-import { refuseUpgrade, type UpgradeRoute } from '../http/upgrade';
+import { heartbeat, refuseUpgrade, type UpgradeRoute } from '../http/upgrade';
 import { ingestHandler } from './routes';
 
 /** Gateway → agent pings; an agent that misses one full interval is dropped (it reconnects and resends). */
@@ -31,22 +31,10 @@ export function ingestStreamUpgrade(ctx: AppContext): UpgradeRoute {
   const ingest = ingestHandler(ctx);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_INGEST_FRAME_BYTES, perMessageDeflate: false });
   const log = ctx.logger.child({ feature: 'ingest-stream' });
-  const alive = new WeakMap<WebSocket, boolean>();
-  const keepalive = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      alive.set(ws, false);
-      ws.ping();
-    }
-  }, KEEPALIVE_MS);
-  keepalive.unref();
+  const keepalive = heartbeat(wss, KEEPALIVE_MS);
 
   function serve(ws: WebSocket) {
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    keepalive.track(ws);
     ws.on('error', () => undefined); // an oversize frame: ws closes with 1009 itself
     const queues = new Map<string, Promise<void>>();
     const answer = (a: IngestStreamAnswer) => {
@@ -102,7 +90,7 @@ export function ingestStreamUpgrade(ctx: AppContext): UpgradeRoute {
       wss.handleUpgrade(req, socket, head, serve);
     },
     async close() {
-      clearInterval(keepalive);
+      keepalive.stop();
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
       await new Promise((r) => setTimeout(r, 100).unref());
       for (const ws of wss.clients) ws.terminate();

@@ -15,7 +15,7 @@ import { CallDirectory, type CallRef } from '../calls/directory';
 import { ownsCall } from '../calls/ownership';
 import type { AppContext } from '../context';
 import { isSameOrigin } from '../security/origin';
-import { refuseUpgrade, type UpgradeRoute } from '../http/upgrade';
+import { heartbeat, refuseUpgrade, type UpgradeRoute } from '../http/upgrade';
 import { transcriptChannel } from './channel';
 
 /** Server → client pings; a client that misses one full interval is dropped. */
@@ -47,7 +47,6 @@ function run(mw: RequestHandler, req: Request, res: ServerResponse): Promise<voi
 export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
   const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, skipUTF8Validation: true });
-  const alive = new WeakMap<WebSocket, boolean>();
   const log = ctx.logger.child({ feature: 'transcripts' });
   ctx.metrics.sources.wsSubscribers = () => wss.clients.size;
   // The bus hands one message to every local subscriber of its channel in turn, the same string each
@@ -62,17 +61,7 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
     return lastHead;
   };
 
-  const keepalive = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      alive.set(ws, false);
-      ws.ping();
-    }
-  }, KEEPALIVE_MS);
-  keepalive.unref();
+  const keepalive = heartbeat(wss, KEEPALIVE_MS);
 
   async function authorize(req: IncomingMessage): Promise<{ status: number; call?: CallRef }> {
     if (!isSameOrigin(req, ctx.config)) return { status: 403 };
@@ -94,8 +83,7 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
       if (ws.readyState === ws.OPEN) ws.send(typeof m === 'string' ? m : JSON.stringify(m));
     };
     const sendError = (code: string, message: string) => send(serverMessage('error', id, { code, message }));
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    keepalive.track(ws);
     ws.on('error', () => undefined); // e.g. oversize frame: ws closes with 1009 itself
 
     let frames = 0;
@@ -191,7 +179,7 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
       );
     },
     async close() {
-      clearInterval(keepalive);
+      keepalive.stop();
       const clients = [...wss.clients];
       for (const ws of clients) ws.close(1001, 'server shutting down');
       await Promise.race([
