@@ -66,14 +66,15 @@ describe('web client served by the gateway', () => {
     await page.getByLabel('Language').selectOption('es');
     await page.getByLabel('Your instructions for Parley').fill('Habla despacio.');
     await page.getByRole('button', { name: 'Save preferences' }).click();
-    await page.getByText('Your next call will use these preferences.').waitFor();
+    // Saving Spanish switches the UI to Spanish at once (the preferred language leads the UI),
+    // the confirmation included.
+    const es = await CATALOGUES.es();
+    await page.getByText(es.settings.savedText).waitFor();
     const saved = (await page.evaluate(async () => (await fetch('/api/me/preferences')).json())) as {
       preferences: unknown;
     };
     expect(saved.preferences).toMatchObject({ language: 'es', systemPrompt: 'Habla despacio.' });
 
-    // Saving Spanish switches the UI to Spanish at once (the preferred language leads the UI).
-    const es = await CATALOGUES.es();
     await page.getByRole('link', { name: es.nav.history }).click();
     await page.getByText(es.history.none).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('es');

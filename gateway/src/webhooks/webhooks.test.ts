@@ -211,7 +211,7 @@ describe('outgoing webhooks', () => {
     expect((await gina.client.put('/api/me/retention', { days: 1 })).status).toBe(200);
     const old = await seedConversation(gw.database.db, gina.id, { createdAt: new Date(Date.now() - 10 * 86_400_000) });
     const recent = await seedConversation(gw.database.db, gina.id);
-    expect(await gw.retention.runOnce()).toBeGreaterThanOrEqual(1);
+    expect((await gw.retention.runOnce()).conversations).toBeGreaterThanOrEqual(1);
     await expect
       .poll(() => [...receiver.processed.values()].find((e) => e.data.userId === gina.id)?.data, { timeout: 10_000 })
       .toEqual({ userId: gina.id, conversationId: old, reason: 'retention' });
