@@ -11,7 +11,7 @@ import { SIGNATURE_HEADER, verifyRequest } from '@parley/protocol/signature';
 import type { AppContext } from '../context';
 import { AppError, errors, isAppError } from '../http/errors';
 import { heartbeat, refuseUpgrade, type UpgradeRoute } from '../http/upgrade';
-import { ingestHandler } from './routes';
+import { ingestHandler } from './service';
 
 /** Gateway → agent pings; an agent that misses one full interval is dropped (it reconnects and resends). */
 const KEEPALIVE_MS = 15_000;
