@@ -30,6 +30,16 @@ export class RecordingClient extends TestClient {
 
 export const STRONG_PASSWORD = 'violet-harbor-lantern-47';
 
+/**
+ * Password hashes as Parley stored them before Argon2id (node:crypto scrypt, its own format), made
+ * by that code for LEGACY_PASSWORD: with the NODE_ENV=test parameters and with the production ones.
+ */
+export const LEGACY_PASSWORD = 'correct horse battery staple 1';
+export const LEGACY_SCRYPT_HASHES = {
+  test: 'scrypt$N=4096,r=8,p=1$FYrHpzTj4kFIAjzgN/fI/g==$F0XEEUzPFAz6i8jygu2KS13ZXR8fAoI3jgfZjE+4cCw=',
+  production: 'scrypt$N=32768,r=8,p=3$clF93ZlGV3Q0jZYJRNoFHQ==$xomma65W9OgAIj3DZLmYJkpfXggRCi9qsh9aqnoDiSE=',
+};
+
 export function uniqueEmail(tag = 'user'): string {
   return `${tag}-${randomBytes(4).toString('hex')}@example.test`;
 }

@@ -37,6 +37,18 @@ describe('users, preferences and audit repositories', () => {
     expect(users.map((x) => x.displayName)).toContain('Robert');
   });
 
+  it('upgrades a password hash only while the stored one is still the hash that was verified', async () => {
+    const u = await repos.users.create({ email: 'dee@example.com', passwordHash: 'old', displayName: 'Dee' });
+    const epoch = (await repos.users.findById(u.id))!.sessionEpoch;
+    expect(await repos.users.upgradePasswordHash(u.id, 'old', 'old-rehashed')).toBe(true);
+    expect(await repos.users.passwordHash(u.id)).toBe('old-rehashed');
+    expect((await repos.users.findById(u.id))!.sessionEpoch).toBe(epoch); // sessions stay valid
+    // A password change landed between the login's verification and its upgrade: the change wins.
+    await repos.users.setPasswordHash(u.id, 'changed');
+    expect(await repos.users.upgradePasswordHash(u.id, 'old-rehashed', 'stale-rehash')).toBe(false);
+    expect(await repos.users.passwordHash(u.id)).toBe('changed');
+  });
+
   it('stores preferences as a whole and audit events newest first', async () => {
     const u = await repos.users.create({ email: 'cy@example.com', passwordHash: 'h', displayName: 'Cy' });
     expect(await repos.preferences.get(u.id)).toBeUndefined();

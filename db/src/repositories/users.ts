@@ -189,9 +189,14 @@ export class UsersRepository {
     return n > 0;
   }
 
-  /** Re-hashes the same password with new parameters (login upgrade); sessions stay valid. */
-  async upgradePasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.db('users').where({ id: userId }).update({ password_hash: passwordHash });
+  /**
+   * Re-hashes the same password with the current algorithm or parameters (login upgrade); sessions
+   * stay valid. Only while the stored hash is still `fromHash`: a password changed meanwhile (another
+   * session, a reset) is never overwritten by the old password's new hash. True when it was stored.
+   */
+  async upgradePasswordHash(userId: string, fromHash: string, toHash: string): Promise<boolean> {
+    const n = await this.db('users').where({ id: userId, password_hash: fromHash }).update({ password_hash: toHash });
+    return n > 0;
   }
 
   /** Voids every session of the user ("log out everywhere"). Returns the new epoch. */

@@ -32,7 +32,7 @@ describe('admin routes', () => {
     expect(users.body.total).toBe(2);
     expect(users.body.users.map((x: { id: string }) => x.id).sort()).toEqual([a.id, u.id].sort());
     expect(users.body.users.find((x: { id: string }) => x.id === a.id).role).toBe('admin');
-    expect(users.text).not.toMatch(/scrypt|password|epoch/i);
+    expect(users.text).not.toMatch(/scrypt|argon2|password|epoch/i);
 
     const convs = await admin.get(`/api/admin/conversations?userId=${u.id}`);
     expect(convs.status).toBe(200);

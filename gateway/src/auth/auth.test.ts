@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { SESSION_COOKIE } from '../sessions/session';
-import { RecordingClient, registerUser, STRONG_PASSWORD, uniqueEmail } from '@parley/testkit/accounts';
+import {
+  LEGACY_PASSWORD,
+  LEGACY_SCRYPT_HASHES,
+  RecordingClient,
+  registerUser,
+  STRONG_PASSWORD,
+  uniqueEmail,
+} from '@parley/testkit/accounts';
 
 describe('accounts and cookie sessions (Postgres + Redis)', () => {
   let gw: TestGateway;
@@ -123,6 +130,33 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     const old = new RecordingClient(gw.url);
     old.cookies.set(SESSION_COOKIE, before);
     expect((await old.get('/api/auth/me')).status).toBe(401);
+  });
+
+  it('signs in an account whose hash predates Argon2id, and re-hashes it to Argon2id on that sign-in only', async () => {
+    const c = client();
+    const { id, email } = await registerUser(c);
+    const repo = gw.ctx.repos.users;
+    expect(await repo.passwordHash(id)).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/); // new hashes: Argon2id
+    // The row as the scrypt code left it (written through the repository, as a migration would find it).
+    await repo.setPasswordHash(id, LEGACY_SCRYPT_HASHES.test);
+    passwords.push(LEGACY_PASSWORD, `${LEGACY_PASSWORD}?`);
+    // A wrong password is refused exactly like any other, and upgrades nothing.
+    const wrong = await client().post('/api/auth/login', { email, password: `${LEGACY_PASSWORD}?` });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({ error: { code: 'invalid_credentials', message: 'Email or password is incorrect.' } });
+    expect(await repo.passwordHash(id)).toBe(LEGACY_SCRYPT_HASHES.test);
+    // The right one signs in and the stored hash changes format.
+    const ok = await client().post('/api/auth/login', { email, password: LEGACY_PASSWORD });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user.id).toBe(id);
+    const upgraded = await repo.passwordHash(id);
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+    // The new hash signs in, and a current hash is left as it is.
+    const again = new RecordingClient(gw.url);
+    expect((await again.post('/api/auth/login', { email, password: LEGACY_PASSWORD })).status).toBe(200);
+    expect(await repo.passwordHash(id)).toBe(upgraded);
+    expect((await again.get('/api/auth/me')).body.user.id).toBe(id);
+    expect((await client().post('/api/auth/login', { email, password: STRONG_PASSWORD })).status).toBe(401);
   });
 
   it('logout answers 204, destroys the session server-side, and a replayed cookie is refused', async () => {
@@ -259,11 +293,14 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     const logs = gw.logs.text + gw2.logs.text;
     expect(logs.length).toBeGreaterThan(1000);
     const bodies = RecordingClient.seen.join('\n');
-    for (const secret of [...passwords, ...hashes, ...hashes.map((h) => h.split('$')[3]!), ...sessionIds]) {
+    // Every hash whole, and its salt and key alone (scrypt$N..$salt$key, $argon2id$v$m..$salt$key).
+    const parts = hashes.flatMap((h) => h.split('$').slice(-2));
+    for (const secret of [...passwords, ...hashes, ...parts, ...sessionIds]) {
       expect(logs).not.toContain(secret);
       expect(bodies).not.toContain(secret);
     }
     expect(logs).not.toContain('scrypt$');
+    expect(logs).not.toContain('$argon2id$');
     expect(logs).not.toMatch(/@example\.test/); // emails stay out of logs too
   });
 });

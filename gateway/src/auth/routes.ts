@@ -9,11 +9,11 @@ import {
   burnVerification,
   hashPassword,
   needsRehash,
+  passwordParams,
   passwordProblems,
   verifyPassword,
   weakPassword,
 } from '../security/passwords';
-import { passwordParams } from './password-params';
 import { presentUser } from './current-user';
 import { endUserSession, startPendingSecondFactor, startUserSession } from './user-session';
 import { sendEmailVerification } from '../recovery/service';
@@ -25,7 +25,7 @@ import { invalidCode, twoFactorService } from '../two-factor/service';
 export function authRouter(ctx: AppContext): Router {
   const router = Router();
   const limits = rateLimiters(ctx);
-  const params = passwordParams(ctx);
+  const params = passwordParams(ctx.config);
   const twoFactor = twoFactorService(ctx);
 
   route(router, api.auth.register, limits.registerPerIp, async ({ body }, req) => {
@@ -84,7 +84,7 @@ export function authRouter(ctx: AppContext): Router {
       throw errors.accountDisabled();
     }
     if (needsRehash(found.passwordHash, params))
-      await ctx.repos.users.upgradePasswordHash(user.id, await hashPassword(body.password, params));
+      await ctx.repos.users.upgradePasswordHash(user.id, found.passwordHash, await hashPassword(body.password, params));
     if (await twoFactor.isEnabled(user.id)) {
       const expiresAt = await startPendingSecondFactor(req, user);
       await ctx.repos.audit.record({ userId: user.id, type: 'login_password_ok', ip: req.ip });

@@ -5,9 +5,8 @@ import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 import { route } from '../http/route';
 import { rateLimiters } from '../security/rate-limit';
-import { hashPassword, passwordProblems, verifyPassword, weakPassword } from '../security/passwords';
+import { hashPassword, passwordParams, passwordProblems, verifyPassword, weakPassword } from '../security/passwords';
 import { presentUser } from '../auth/current-user';
-import { passwordParams } from '../auth/password-params';
 import { keepSessionAfterPasswordWrite } from '../auth/user-session';
 import { sendInBackground } from '../mail/mailer';
 import { mails } from '../mail/messages';
@@ -17,7 +16,7 @@ import { sendEmailVerification } from '../recovery/service';
 export function meRouter(ctx: AppContext): Router {
   const router = Router();
   const limits = rateLimiters(ctx);
-  const params = passwordParams(ctx);
+  const params = passwordParams(ctx.config);
 
   async function checkCurrentPassword(userId: string, password: string) {
     const hash = await ctx.repos.users.passwordHash(userId);

@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
-import { passwordParams } from '../auth/password-params';
 import { keepSessionAfterPasswordWrite } from '../auth/user-session';
 import { AppError } from '../http/errors';
 import { route } from '../http/route';
 import { rateLimiters } from '../security/rate-limit';
-import { hashPassword, passwordProblems, weakPassword } from '../security/passwords';
+import { hashPassword, passwordParams, passwordProblems, weakPassword } from '../security/passwords';
 
 /**
  * POST /api/me/initial-password: accounts created by a provider sign-in have no password; this
@@ -15,7 +14,7 @@ import { hashPassword, passwordProblems, weakPassword } from '../security/passwo
  */
 export function initialPasswordRouter(ctx: AppContext): Router {
   const router = Router();
-  const params = passwordParams(ctx);
+  const params = passwordParams(ctx.config);
   route(
     router,
     api.oidc.initialPassword,

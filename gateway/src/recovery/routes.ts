@@ -4,9 +4,8 @@ import type { AppContext } from '../context';
 import { AppError, errors } from '../http/errors';
 import { route } from '../http/route';
 import { applyMiddleware, rateLimiters } from '../security/rate-limit';
-import { hashPassword, passwordProblems, weakPassword } from '../security/passwords';
+import { hashPassword, passwordParams, passwordProblems, weakPassword } from '../security/passwords';
 import { sha256 } from '../security/tokens';
-import { passwordParams } from '../auth/password-params';
 import { twoFactorService } from '../two-factor/service';
 import { requestPasswordReset, sendEmailVerification } from './service';
 
@@ -16,7 +15,7 @@ const invalidToken = () => new AppError(400, 'invalid_token', 'This link is not 
 export function recoveryRouter(ctx: AppContext): Router {
   const router = Router();
   const limits = rateLimiters(ctx);
-  const params = passwordParams(ctx);
+  const params = passwordParams(ctx.config);
   const twoFactor = twoFactorService(ctx);
 
   route(router, api.recovery.verifyEmail, async ({ body }, req) => {
