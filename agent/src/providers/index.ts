@@ -36,6 +36,7 @@ import { languageName } from '../agent';
 import type { StageChain } from './health';
 import { createLocalStt, createLocalTts, createOfflineLlm } from './local/index';
 import { OpenAiStt } from './openai-stt';
+import { OpenAiTts } from './openai-tts';
 
 export interface ProviderConfig {
   providers: ActiveProviders;
@@ -186,7 +187,7 @@ function buildTts(kind: TtsProvider, env: ProviderEnv, prefs: Preferences, voice
       });
     case 'openai': {
       const model = env.OPENAI_TTS_MODEL;
-      return new openai.TTS({
+      return new OpenAiTts({
         apiKey: env.OPENAI_API_KEY!,
         model,
         voice: openaiVoice(env, voice) as never,

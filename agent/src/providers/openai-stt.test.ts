@@ -100,3 +100,63 @@ describe('OpenAI realtime STT when the server drops its socket mid-call', () => 
     await adapter.close();
   }, 40_000);
 });
+
+describe('OpenAI realtime STT when the server stalls (socket open, no transcripts)', () => {
+  const conn = { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 1500 };
+
+  it('OpenAiStt fails the stream once timeoutMs has passed after the caller spoke with no transcript', async () => {
+    const f = await fake('Never sent.');
+    f.faults.realtime = 'stall';
+    const speech = await synthesizeSpeechWav('some words', { voice: 'flite' });
+    const model = realtime(OpenAiStt, f);
+    const stream = model.stream({ connOptions: conn });
+    const read = collect(model, stream, 8000);
+    await speak(stream, speech.pcm, speech.sampleRate);
+    const spokeAt = Date.now();
+    expect(await read.done).toBe(true);
+    expect(Date.now() - spokeAt).toBeGreaterThanOrEqual(300);
+    expect(f.faultsInjected.realtime).toBeGreaterThan(0);
+    expect(finals(read.events)).toEqual([]);
+    expect(read.errors).toEqual([{ name: 'APIConnectionError', recoverable: false }]);
+    stream.close();
+  }, 30_000);
+
+  it('a healthy server answering within the timeout is left alone, also across silence', async () => {
+    const f = await fake('Heard fine.');
+    const speech = await synthesizeSpeechWav('some words', { voice: 'flite' });
+    const model = realtime(OpenAiStt, f);
+    const stream = model.stream({ connOptions: conn });
+    const read = collect(model, stream, 5000);
+    await speak(stream, speech.pcm, speech.sampleRate);
+    expect(await read.done).toBe(false); // still open at the deadline: no failure
+    expect(finals(read.events)).toEqual(['Heard fine.']);
+    expect(read.errors).toEqual([]);
+    stream.close();
+  }, 30_000);
+
+  it('in a FallbackAdapter the next provider hears the caller after the stall', async () => {
+    const [first, second] = [await fake('Not from here.'), await fake('Heard by the second.')];
+    first.faults.realtime = 'stall';
+    const speech = await synthesizeSpeechWav('some words', { voice: 'flite' });
+    const adapter = new stt.FallbackAdapter({
+      sttInstances: [realtime(OpenAiStt, first), realtime(OpenAiStt, second)],
+      attemptTimeoutMs: 1500,
+    });
+    const availability: boolean[] = [];
+    (adapter as unknown as { on(e: string, l: (ev: { available: boolean }) => void): void }).on(
+      'stt_availability_changed',
+      (ev) => availability.push(ev.available),
+    );
+    const stream = adapter.stream();
+    const read = collect(adapter, stream, 12_000);
+    await speak(stream, speech.pcm, speech.sampleRate); // the first provider stalls on this
+    await new Promise((r) => setTimeout(r, 2500));
+    await speak(stream, speech.pcm, speech.sampleRate); // heard by the second provider
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(first.faultsInjected.realtime).toBeGreaterThan(0);
+    expect(availability).toContain(false);
+    expect(finals(read.events)).toEqual(['Heard by the second.']);
+    stream.close();
+    await adapter.close();
+  }, 40_000);
+});

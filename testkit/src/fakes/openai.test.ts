@@ -147,4 +147,18 @@ describe('fake OpenAI with the real openai.LLM plugin and SDK', () => {
     expect(fake.transcriptions[0]).toMatchObject({ model: 'whisper-1', language: 'es' });
     expect(fake.transcriptions[0]!.fileBytes).toBeGreaterThan(speech.pcm.length * 2);
   });
+
+  it('stalls a streamed chat completion: accepted, then not one byte; the SDK times out on its timeout', async () => {
+    fake = await startFakeOpenAI({ reply: () => 'never sent' });
+    fake.faults.chat = 'stall';
+    const client = new OpenAI({ baseURL: fake.baseURL, apiKey: 'k', maxRetries: 0 });
+    const started = Date.now();
+    const request = client.chat.completions.create(
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+      { timeout: 600 },
+    );
+    await expect(request).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    expect(fake.faultsInjected.chat).toBe(1);
+  });
 });

@@ -107,8 +107,8 @@ export interface FakeOpenAI {
  * - `http_500`: the request is answered 500 (`server_error`); a realtime upgrade is refused 503.
  * - `drop`: the connection is destroyed (a streamed reply after its first token; open realtime
  *   sockets at once, and new ones are refused).
- * - `stall`: the request is accepted and then nothing more is sent (a streamed reply after its
- *   first token; realtime transcripts are never sent).
+ * - `stall`: the request is accepted and then nothing is sent, not even the status line (the
+ *   connection stays open); realtime transcripts are never sent.
  */
 export type FakeFault = 'http_500' | 'drop' | 'stall' | null;
 export interface FakeOpenAIFaults {
@@ -251,6 +251,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     res.on('close', () => {
       aborted = !res.writableFinished;
     });
+    // A stalled stream: the request accepted, the connection open, not one byte of a response.
+    if (fault === 'stall') return void stalled.add(res);
     res.writeHead(200, SSE_HEADERS);
     const chunk = chunkWriter(id, created, body.model, includeUsage);
     const tokens = reply.match(/\s*\S+/g) ?? [];
@@ -266,7 +268,6 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       const delta = i === 0 ? { role: 'assistant', content: tokens[i], refusal: null } : { content: tokens[i] };
       res.write(chunk([{ index: 0, delta, logprobs: null, finish_reason: null }]));
       if (fault === 'drop') return void res.destroy();
-      if (fault === 'stall') return void stalled.add(res);
     }
     if (aborted) return;
     res.write(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]));
