@@ -20,7 +20,7 @@ const reproduce: Record<string, string> = {
   density: 'npm run bench -- density           # --steps=1,2,3,4,6,8,12,16,20,24 --turns=3 --budget=270',
   web: 'npm run bench -- web               # --runs=3 [--no-build]',
   history: 'npm run bench -- history           # runs bench/history.ts --full',
-  load: 'npm run bench -- load              # runs bench/load.ts',
+  load: "npm run bench -- load              # runs bench/load.ts; --hashing=test for the test suites' cheap password hashing",
 };
 
 const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');
@@ -129,6 +129,7 @@ function details(name: string, r: Record<string, any>): string[] {
         })),
       ),
     ];
+  if (name === 'load') return ['', `Password hashing: ${r.settings?.passwordHashing ?? 'not recorded'}.`];
   if (name === 'web' && d.pages)
     return [
       '',

@@ -3,13 +3,18 @@
 // against the gateway as its own process (so its RSS is its own), real Postgres and Redis.
 // Reports p50/p99 and errors per scenario and the gateway's RSS before/during/after; bounded
 // (hard stop at duration + 90 s) and self-cleaning. Writes bench/results/load.json.
-//   npm run bench -- load [--seconds=60] [--scale=1]      (or: node --import tsx bench/load.ts …)
+//   npm run bench -- load [--seconds=60] [--scale=1] [--hashing=production|test]
+//   (or: node --import tsx bench/load.ts …)
 // --scale multiplies every rate (1 = login 5/s, me 40/s, calls 5/s, history 20/s).
+// --hashing: production (default) runs the gateway with NODE_ENV=production, so login verifies
+// with the production password hashing; test runs it with NODE_ENV=test (the cheap parameters the
+// test suites use). Which one ran, and the parameters a stored hash showed, go to the settings.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createTestDatabase, TEST_REDIS_URL, TestClient } from '@parley/testkit';
 import { gatewayAsProcess } from '@parley/testkit/stack';
+import { describePasswordHashing, needsRehash, passwordParams } from '@parley/gateway/passwords';
 import { machineSampler } from './lib/machine';
 import { printFigures, writeResult, type Figure } from './lib/report';
 
@@ -38,6 +43,14 @@ const SCALE = arg('scale', 1);
 const USERS = 40;
 const PASSWORD = 'load test passphrase 1234';
 const RATES = { login: 5, me: 40, calls: 5, history: 20 };
+const HASHING = process.argv.find((a) => a.startsWith('--hashing='))?.split('=')[1] ?? 'production';
+if (HASHING !== 'production' && HASHING !== 'test') {
+  console.error(`load: --hashing must be production or test, not "${HASHING}"`);
+  process.exit(2);
+}
+/** The gateway's NODE_ENV, which selects its password hashing (gateway/src/security/passwords.ts). */
+const NODE_ENV = HASHING === 'production' ? 'production' : 'test';
+const hashParams = passwordParams({ env: NODE_ENV });
 
 const hardStop = setTimeout(
   () => {
@@ -58,13 +71,16 @@ async function main() {
   const machine = machineSampler();
   const database = await createTestDatabase();
   const gw = await gatewayAsProcess({
-    NODE_ENV: 'test', // test password hashing (N=2^12): production scrypt would make login measure only the hash
+    NODE_ENV,
     LOG_LEVEL: 'warn',
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: `parley-load:${randomBytes(4).toString('hex')}:`,
     SESSION_SECRET: 'load-session-secret-0123456789abcdefghijkl',
     INGEST_SECRET: 'load-ingest-secret-0123456789abcdefghijklm',
+    // Not the development key pair, which NODE_ENV=production refuses (no LiveKit is contacted).
+    LIVEKIT_API_KEY: 'parley-load',
+    LIVEKIT_API_SECRET: 'load-livekit-secret-0123456789abcdefghijk',
     LIVEKIT_URL: 'ws://127.0.0.1:1',
     RATE_LIMIT_LOGIN_PER_IP: '1000000',
     RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
@@ -84,6 +100,11 @@ async function main() {
       if (r.status !== 201) throw new Error(`register: ${r.status} ${r.text}`);
       users.push({ email, cookie: c.cookieHeader(), id: r.body.user.id });
     }
+    // The hashing the gateway really used, read from a stored hash (not assumed from NODE_ENV).
+    const stored: string = (await database.db('users').where({ id: users[0]!.id }).first('password_hash'))
+      .password_hash;
+    if (needsRehash(stored, hashParams))
+      throw new Error(`load: the gateway did not hash with ${describePasswordHashing(hashParams)}`);
     const now = Date.now();
     await database.db('conversations').insert(
       users.flatMap((u) =>
@@ -152,7 +173,9 @@ async function main() {
     console.log(
       `load: ${SECONDS} s at ${Object.entries(RATES)
         .map(([k, v]) => `${k} ${v * SCALE}/s`)
-        .join(', ')}; gateway RSS ${rssBefore} MB`,
+        .join(
+          ', ',
+        )}; ${HASHING} password hashing (${describePasswordHashing(hashParams)}); gateway RSS ${rssBefore} MB`,
     );
     const runs = await Promise.all(
       (Object.keys(RATES) as Array<keyof typeof RATES>).map(async (name) => {
@@ -220,7 +243,7 @@ async function main() {
         scale: SCALE,
         rates: Object.fromEntries(Object.entries(RATES).map(([k, v]) => [k, v * SCALE])),
         users: USERS,
-        passwordHashing: 'NODE_ENV=test parameters (N=2^12)',
+        passwordHashing: `${HASHING} (gateway NODE_ENV=${NODE_ENV}): ${describePasswordHashing(hashParams)}`,
       },
       machine: machine.finish(),
       figures,
