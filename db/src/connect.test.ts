@@ -70,6 +70,7 @@ describe('database schema', () => {
       '012_passkeys',
       '013_admin_console',
       '014_audit_pseudonyms',
+      '015_daily_quota',
     ]);
   });
 
@@ -91,6 +92,7 @@ describe('database schema', () => {
       '012_passkeys',
       '013_admin_console',
       '014_audit_pseudonyms',
+      '015_daily_quota',
     ]);
     await exerciseSchema(db);
   });

@@ -141,8 +141,8 @@ describe('browser: the admin console', () => {
       await card.getByText('300 s').waitFor();
     });
     expect(
-      await stack.database.db('users').where({ id: caroline.id }).first('quota_minutes_per_month', 'max_call_seconds'),
-    ).toEqual({ quota_minutes_per_month: 45, max_call_seconds: 300 });
+      await stack.database.db('users').where({ id: caroline.id }).first('quota_minutes_per_day', 'max_call_seconds'),
+    ).toEqual({ quota_minutes_per_day: 45, max_call_seconds: 300 });
 
     await step('disables the user: their session ends and their sign-in is refused', ctx, async () => {
       expect((await userClient.get('/api/auth/me')).status).toBe(200);
@@ -189,7 +189,7 @@ describe('browser: the admin console', () => {
         'admin_limits_change',
       ]);
       const limits = await events.nth(1).textContent();
-      expect(limits).toContain('quotaMinutesPerMonth: 45');
+      expect(limits).toContain('quotaMinutesPerDay: 45');
       expect(limits).toContain('maxCallSeconds: 300');
       expect(await events.first().textContent()).toContain(root.email);
       expect(await events.first().textContent()).toMatch(/\.x|::\/48/);

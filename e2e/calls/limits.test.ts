@@ -11,7 +11,7 @@ import { startStack, type Stack } from '@parley/testkit/stack';
 import { registerUser } from './helpers';
 
 /**
- * Issue 22, quotas: an account with 0.25 call minutes a month (15 s) calls in Spanish. Eight
+ * Issue 22, quotas: an account with 0.25 call minutes a day (15 s) calls in Spanish. Eight
  * seconds before the minutes run out the agent says so in Spanish (a stored agent turn) and its
  * participant attributes give the page the instants to count down to; then it ends the live call
  * with `limit_reached` (what the caller's page is told over the transcript socket, and the call's
@@ -21,14 +21,14 @@ import { registerUser } from './helpers';
 const QUOTA_MINUTES = 0.25;
 const WARN_SECONDS = 8;
 
-describe('a monthly minutes quota warns, ends a real call and refuses the next', () => {
+describe('a daily minutes quota warns, ends a real call and refuses the next', () => {
   let stack: Stack;
   let caller: Caller | undefined;
   let socket: TranscriptSocket | undefined;
 
   beforeAll(async () => {
     stack = await startStack({
-      gatewayEnv: { QUOTA_MINUTES_PER_MONTH: String(QUOTA_MINUTES), LIMIT_WARNING_SECONDS: String(WARN_SECONDS) },
+      gatewayEnv: { QUOTA_MINUTES_PER_DAY: String(QUOTA_MINUTES), LIMIT_WARNING_SECONDS: String(WARN_SECONDS) },
     });
   }, 120_000);
 
@@ -87,11 +87,15 @@ describe('a monthly minutes quota warns, ends a real call and refuses the next',
     const stored = await stack.database.db('utterances').where({ conversation_id: conversationId }).pluck('text');
     expect(stored).toContain(warning!.text);
 
-    // The next call is refused until the month turns.
+    // The next call is refused until the UTC day turns.
     const refused = await client.post('/api/calls', {});
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe('quota_exceeded');
     expect(refused.body.error.details.limitMinutes).toBe(QUOTA_MINUTES);
+    const d = new Date();
+    const midnight = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1));
+    expect(refused.body.error.details.resetsAt).toBe(midnight.toISOString());
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(86_400);
   });
 });

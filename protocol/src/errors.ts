@@ -43,7 +43,7 @@ export const ERROR_CODES = {
   unsupported_version: 'An import file of another format or version.',
   rate_limited: 'Too many attempts; `Retry-After` says when to try again.',
   quota_exceeded:
-    'Your monthly call minutes are used up; `details` has `limitMinutes`, `usedMinutes` and `resetsAt` (`Retry-After` until then).',
+    'Your call minutes for the day (UTC) are used up; `details` has `limitMinutes`, `usedMinutes` and `resetsAt`, the next UTC midnight (`Retry-After` until then).',
   guest_limit_reached:
     'Guest calls from this network are used up for today; `details` has `limit` and `resetsAt` (`Retry-After` until then). Signing in is not limited by it.',
   service_unavailable: 'A service Parley depends on is unreachable; retry shortly (`Retry-After`).',

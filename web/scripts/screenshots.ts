@@ -127,7 +127,7 @@ const adminUsers: ResponseOf<typeof api.admin.users> = {
       role: 'user',
       createdAt: '2025-05-10T08:00:00.000Z',
       disabledAt: '2025-05-11T09:00:00.000Z',
-      quotaMinutesPerMonth: 120,
+      quotaMinutesPerDay: 120,
       maxCallSeconds: 900,
     },
     {
@@ -137,7 +137,7 @@ const adminUsers: ResponseOf<typeof api.admin.users> = {
       role: 'user',
       createdAt: '2025-05-03T08:00:00.000Z',
       disabledAt: null,
-      quotaMinutesPerMonth: null,
+      quotaMinutesPerDay: null,
       maxCallSeconds: null,
     },
     {
@@ -147,7 +147,7 @@ const adminUsers: ResponseOf<typeof api.admin.users> = {
       role: 'admin',
       createdAt: '2025-05-01T08:00:00.000Z',
       disabledAt: null,
-      quotaMinutesPerMonth: null,
+      quotaMinutesPerDay: null,
       maxCallSeconds: null,
     },
   ],
@@ -238,7 +238,7 @@ const adminAnswers: Array<[RouteContract, (url: URL) => Reply]> = [
             targetEmail: 'bartholomew.longname-surname@example.org',
             targetPseudonym: null,
             ip: '203.0.113.x',
-            details: { quotaMinutesPerMonth: 120, maxCallSeconds: 900 },
+            details: { quotaMinutesPerDay: 120, maxCallSeconds: 900 },
           },
           {
             id: '102',
@@ -366,6 +366,18 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
               device: 'Safari on iOS',
               ip: null,
             },
+          ],
+        }),
+    ],
+    [
+      api.me.activity,
+      () =>
+        ok(api.me.activity, {
+          events: [
+            { id: '9', type: 'login', at: t(50), ip: '203.0.113.x', device: 'Chrome on Linux', byAdmin: false },
+            { id: '8', type: 'admin_limits_change', at: t(40), ip: '198.51.100.x', device: null, byAdmin: true },
+            { id: '7', type: 'login_failed', at: t(30), ip: '192.0.2.x', device: null, byAdmin: false },
+            { id: '6', type: 'two_factor_enabled', at: t(20), ip: '203.0.113.x', device: null, byAdmin: false },
           ],
         }),
     ],

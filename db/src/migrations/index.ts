@@ -13,6 +13,7 @@ import * as m007 from './007_usage';
 import * as m012 from './012_passkeys';
 import * as m013 from './013_admin_console';
 import * as m014 from './014_audit_pseudonyms';
+import * as m015 from './015_daily_quota';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -35,6 +36,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['012_passkeys', m012],
   ['013_admin_console', m013],
   ['014_audit_pseudonyms', m014],
+  ['015_daily_quota', m015],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

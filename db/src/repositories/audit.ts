@@ -80,6 +80,31 @@ export class AuditRepository {
   }
 
   /**
+   * An account's own security activity for its owner, newest first: what it did itself (not what
+   * it did to other accounts as an admin) and what was done to it by someone else (`byAdmin`;
+   * the actor's identity is left out). Another account's events never appear.
+   */
+  async ownActivity(userId: string, limit = 50): Promise<OwnAuditEvent[]> {
+    const rows = await this.db('audit_events')
+      .where((w) =>
+        w
+          .where((own) => own.where({ user_id: userId }).whereNull('target_user_id'))
+          .orWhere({ target_user_id: userId }),
+      )
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .select('id', 'user_id', 'type', 'ip', 'details', 'created_at');
+    return rows.map((r) => ({
+      id: String(r.id),
+      type: r.type,
+      ip: r.ip,
+      details: r.details ?? {},
+      createdAt: r.created_at,
+      byOther: r.user_id !== userId,
+    }));
+  }
+
+  /**
    * Keeps an account's events when it is deleted, without naming it: every event it did or that
    * concerned it names its pseudonym (auditPseudonym) instead of its id, its addresses are made
    * coarse and personal details dropped. Runs in the account's deletion (AccountRepository.delete),
@@ -194,6 +219,16 @@ export class AuditRepository {
       total: Number(countRow?.count ?? 0),
     };
   }
+}
+
+/** An event of the account's own activity; `byOther`: someone else (an admin, the command line) did it. */
+export interface OwnAuditEvent {
+  id: string;
+  type: AuditType;
+  ip: string | null;
+  details: Record<string, unknown>;
+  createdAt: Date;
+  byOther: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

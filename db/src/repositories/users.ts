@@ -19,7 +19,7 @@ export interface User {
 
 /** A user as the admin listing shows it: with the account's own limits (null: the default). */
 export interface AdminListedUser extends User {
-  quotaMinutesPerMonth: number | null;
+  quotaMinutesPerDay: number | null;
   maxCallSeconds: number | null;
 }
 
@@ -87,19 +87,19 @@ export class UsersRepository {
   }
 
   /** The account's own limits (migration 007); null fields take the configured defaults. */
-  async limits(id: string): Promise<{ quotaMinutesPerMonth: number | null; maxCallSeconds: number | null }> {
-    const row = await this.db('users').where({ id }).first('quota_minutes_per_month', 'max_call_seconds');
+  async limits(id: string): Promise<{ quotaMinutesPerDay: number | null; maxCallSeconds: number | null }> {
+    const row = await this.db('users').where({ id }).first('quota_minutes_per_day', 'max_call_seconds');
     const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    return { quotaMinutesPerMonth: n(row?.quota_minutes_per_month), maxCallSeconds: n(row?.max_call_seconds) };
+    return { quotaMinutesPerDay: n(row?.quota_minutes_per_day), maxCallSeconds: n(row?.max_call_seconds) };
   }
 
   /** Sets the account's own limits (null: back to the configured default); false when no such account. */
   async setLimits(
     id: string,
-    limits: { quotaMinutesPerMonth?: number | null; maxCallSeconds?: number | null },
+    limits: { quotaMinutesPerDay?: number | null; maxCallSeconds?: number | null },
   ): Promise<boolean> {
     const changes: Record<string, number | null> = {};
-    if (limits.quotaMinutesPerMonth !== undefined) changes.quota_minutes_per_month = limits.quotaMinutesPerMonth;
+    if (limits.quotaMinutesPerDay !== undefined) changes.quota_minutes_per_day = limits.quotaMinutesPerDay;
     if (limits.maxCallSeconds !== undefined) changes.max_call_seconds = limits.maxCallSeconds;
     if (Object.keys(changes).length === 0) return (await this.db('users').where({ id }).first('id')) !== undefined;
     return (
@@ -255,7 +255,7 @@ export class UsersRepository {
     };
     const [rows, countRow] = await Promise.all([
       filtered()
-        .select(...PUBLIC_COLUMNS, 'quota_minutes_per_month', 'max_call_seconds')
+        .select(...PUBLIC_COLUMNS, 'quota_minutes_per_day', 'max_call_seconds')
         .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
         .limit(page.limit)
         .offset(page.offset),
@@ -265,7 +265,7 @@ export class UsersRepository {
     return {
       users: rows.map((r) => ({
         ...toUser(r),
-        quotaMinutesPerMonth: n(r.quota_minutes_per_month),
+        quotaMinutesPerDay: n(r.quota_minutes_per_day),
         maxCallSeconds: n(r.max_call_seconds),
       })),
       total: Number(countRow?.count ?? 0),

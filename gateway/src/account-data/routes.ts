@@ -25,6 +25,12 @@ export function accountDataRouter(ctx: AppContext): Router {
     if (!data) throw errors.unauthenticated();
     const exportedAt = new Date();
     const prefs = await preferences.get(req.user!.id);
+    await ctx.repos.audit.record({
+      userId: req.user!.id,
+      type: 'data_export',
+      ip: req.ip,
+      details: { conversations: data.conversations.length },
+    });
     res.set({
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Disposition': `attachment; filename="parley-export-${exportedAt.toISOString().slice(0, 10)}.json"`,

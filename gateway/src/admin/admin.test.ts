@@ -64,7 +64,7 @@ describe('admin routes', () => {
     const found = await admin.get('/api/admin/users?q=zELDA');
     expect(found.body).toMatchObject({
       total: 1,
-      users: [{ id: u.id, role: 'user', disabledAt: null, quotaMinutesPerMonth: null, maxCallSeconds: null }],
+      users: [{ id: u.id, role: 'user', disabledAt: null, quotaMinutesPerDay: null, maxCallSeconds: null }],
     });
     expect((await admin.get(`/api/admin/users?q=${encodeURIComponent(u.email.split('@')[0]!)}`)).body.users[0].id).toBe(
       u.id,
@@ -72,10 +72,10 @@ describe('admin routes', () => {
     expect((await admin.get('/api/admin/users?q=%25')).body.total).toBe(0);
 
     // Limits and role.
-    const changed = await admin.patch(`/api/admin/users/${u.id}`, { quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
+    const changed = await admin.patch(`/api/admin/users/${u.id}`, { quotaMinutesPerDay: 30, maxCallSeconds: 600 });
     expect(changed.status, changed.text).toBe(200);
-    expect(changed.body.user).toMatchObject({ quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
-    expect(await gw.ctx.repos.users.limits(u.id)).toEqual({ quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
+    expect(changed.body.user).toMatchObject({ quotaMinutesPerDay: 30, maxCallSeconds: 600 });
+    expect(await gw.ctx.repos.users.limits(u.id)).toEqual({ quotaMinutesPerDay: 30, maxCallSeconds: 600 });
     expect(
       (await admin.patch(`/api/admin/users/${u.id}`, { maxCallSeconds: null })).body.user.maxCallSeconds,
     ).toBeNull();
@@ -87,7 +87,7 @@ describe('admin routes', () => {
       {},
       { maxCallSeconds: 0 },
       { maxCallSeconds: 1.5 },
-      { quotaMinutesPerMonth: -1 },
+      { quotaMinutesPerDay: -1 },
       { role: 'root' },
       { email: 'x@y.z' },
     ]) {
@@ -138,7 +138,7 @@ describe('admin routes', () => {
     const disabledEvent = trail.body.events[1];
     expect(disabledEvent).toMatchObject({ actorId: a.id, actorEmail: a.email, targetId: u.id, targetEmail: u.email });
     expect(disabledEvent.ip).toMatch(/\.x$|::\/48$/);
-    expect(trail.body.events[5].details).toEqual({ quotaMinutesPerMonth: 30, maxCallSeconds: 600 });
+    expect(trail.body.events[5].details).toEqual({ quotaMinutesPerDay: 30, maxCallSeconds: 600 });
     expect(trail.text).not.toContain(u.password);
     expect(trail.text).not.toContain(token);
     const ownEvents = await admin.get(`/api/admin/audit?target=${u.email}&type=login_failed`);
@@ -303,6 +303,7 @@ describe('admin routes', () => {
         `post /api/admin/users/${u.id}/disable`,
         `post /api/admin/users/${u.id}/enable`,
         `delete /api/admin/users/${u.id}`,
+        `post /api/admin/conversations/${u.id}/transcript`,
       ]),
     );
     for (const [method, path] of adminOps)

@@ -54,12 +54,12 @@ describe('the admin command', () => {
     const c = new TestClient(gw.url);
     const u = await registerUser(c);
     const set = await admin(['limits', u.email, '--quota-minutes', '90', '--max-call-seconds', '120'], gw.database.url);
-    expect(set).toEqual({ code: 0, out: `${u.email}: quota 90 minutes a month, max call 120 s\n` });
+    expect(set).toEqual({ code: 0, out: `${u.email}: quota 90 minutes a day, max call 120 s\n` });
     const call = await c.post('/api/calls', {});
     const metadata = CallMetadata.parse(JSON.parse(claims(call.body.token).roomConfig.agents[0].metadata));
     expect(metadata.limits).toEqual({ maxCallSeconds: 120, warnSeconds: 60 });
     const back = await admin(['limits', u.email, '--max-call-seconds', 'default'], gw.database.url);
-    expect(back.out).toBe(`${u.email}: quota 90 minutes a month, max call default\n`);
+    expect(back.out).toBe(`${u.email}: quota 90 minutes a day, max call default\n`);
 
     expect(await admin(['promote', 'nobody@example.com'], gw.database.url)).toEqual({
       code: 1,

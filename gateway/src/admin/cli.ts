@@ -77,9 +77,9 @@ export async function main(
       out(`${user.email} is now ${role === 'admin' ? 'an admin' : 'a user'}`);
       return 0;
     }
-    await repos.users.setLimits(user.id, { quotaMinutesPerMonth: quota, maxCallSeconds: maxCall });
+    await repos.users.setLimits(user.id, { quotaMinutesPerDay: quota, maxCallSeconds: maxCall });
     const changed = Object.fromEntries(
-      Object.entries({ quotaMinutesPerMonth: quota, maxCallSeconds: maxCall }).filter(([, v]) => v !== undefined),
+      Object.entries({ quotaMinutesPerDay: quota, maxCallSeconds: maxCall }).filter(([, v]) => v !== undefined),
     );
     if (Object.keys(changed).length)
       await repos.audit.record({
@@ -91,7 +91,7 @@ export async function main(
     const now = await repos.users.limits(user.id);
     const show = (v: number | null, unit: string) => (v === null ? 'default' : `${v} ${unit}`);
     out(
-      `${user.email}: quota ${show(now.quotaMinutesPerMonth, 'minutes a month')}, max call ${show(now.maxCallSeconds, 's')}`,
+      `${user.email}: quota ${show(now.quotaMinutesPerDay, 'minutes a day')}, max call ${show(now.maxCallSeconds, 's')}`,
     );
     return 0;
   } finally {

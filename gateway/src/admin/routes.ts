@@ -1,9 +1,10 @@
 import { Router, type Request } from 'express';
-import { coarseIp, type AdminListedUser } from '@parley/db';
-import { api, type AdminUser } from '@parley/protocol';
+import { coarseIp, type AdminListedUser, type ConversationRow } from '@parley/db';
+import { api, type AdminConversation, type AdminUser } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
 import { route } from '../http/route';
+import { presentUtterance } from '../conversations/presenter';
 import { monthRange, toFigures } from '../usage/usage';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -15,8 +16,23 @@ const presentUser = (u: AdminListedUser): AdminUser => ({
   role: u.role,
   createdAt: iso(u.createdAt)!,
   disabledAt: iso(u.disabledAt),
-  quotaMinutesPerMonth: u.quotaMinutesPerMonth,
+  quotaMinutesPerDay: u.quotaMinutesPerDay,
   maxCallSeconds: u.maxCallSeconds,
+});
+
+/** Metadata only: no title, no transcript. */
+const presentConversation = (r: ConversationRow & { userEmail: string }): AdminConversation => ({
+  id: r.id,
+  userId: r.userId,
+  userEmail: r.userEmail,
+  status: r.status,
+  language: r.language,
+  createdAt: iso(r.createdAt)!,
+  startedAt: iso(r.startedAt),
+  endedAt: iso(r.endedAt),
+  durationMs: r.durationMs,
+  turnCount: r.turnCount,
+  endReason: r.endReason,
 });
 
 /**
@@ -49,7 +65,7 @@ export function adminRouter(ctx: AppContext): Router {
       await ctx.repos.users.setRole(id, body.role);
       await audit(req, 'admin_role_change', id, { from: before.role, to: body.role });
     }
-    const limits = { quotaMinutesPerMonth: body.quotaMinutesPerMonth, maxCallSeconds: body.maxCallSeconds };
+    const limits = { quotaMinutesPerDay: body.quotaMinutesPerDay, maxCallSeconds: body.maxCallSeconds };
     const changed = Object.fromEntries(
       Object.entries(limits).filter(([k, v]) => v !== undefined && v !== before[k as keyof typeof limits]),
     );
@@ -129,20 +145,27 @@ export function adminRouter(ctx: AppContext): Router {
   route(router, api.admin.conversations, async ({ query }) => {
     const { rows, total } = await ctx.repos.conversations.listAll(query);
     return {
-      conversations: rows.map((r) => ({
-        id: r.id,
-        userId: r.userId,
-        userEmail: r.userEmail,
-        status: r.status,
-        language: r.language,
-        createdAt: iso(r.createdAt)!,
-        startedAt: iso(r.startedAt),
-        endedAt: iso(r.endedAt),
-        durationMs: r.durationMs,
-        turnCount: r.turnCount,
-        endReason: r.endReason,
-      })),
+      conversations: rows.map(presentConversation),
       total,
+    };
+  });
+
+  /**
+   * Break-glass: the only way an admin reads transcript text. The audit event (with the stated
+   * reason, never the text) is written before anything is read, so no read goes unrecorded; the
+   * account holder sees it in their own security activity. The log line names no reason or text.
+   */
+  route(router, api.admin.breakGlassTranscript, async ({ params: { id }, body }, req, res) => {
+    const conversation = await ctx.repos.conversations.find(id);
+    const owner = conversation && (await ctx.repos.users.findById(conversation.userId));
+    if (!conversation || !owner) throw errors.notFound('Conversation');
+    await audit(req, 'admin_transcript_read', owner.id, { conversationId: id, reason: body.reason });
+    const utterances = await ctx.repos.utterances.list(id);
+    req.log.info({ conversationId: id, targetUserId: owner.id }, 'break-glass transcript read by an admin');
+    res.set('Cache-Control', 'private, no-store');
+    return {
+      conversation: presentConversation({ ...conversation, userEmail: owner.email }),
+      utterances: utterances.map(presentUtterance),
     };
   });
 

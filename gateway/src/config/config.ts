@@ -80,8 +80,8 @@ const GatewayEnv = z
     WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().default(72),
     /** How often a gateway looks for due deliveries (new events are sent at once). */
     WEBHOOK_POLL_SECONDS: z.coerce.number().positive().max(60).default(1),
-    /** Each account's call minutes per UTC month (decimals allowed); unset: no quota. An account's own setting wins. */
-    QUOTA_MINUTES_PER_MONTH: z.coerce.number().min(0).max(1_000_000).optional(),
+    /** Each account's call minutes per UTC day (decimals allowed); unset: no quota. An account's own setting wins. */
+    QUOTA_MINUTES_PER_DAY: z.coerce.number().min(0).max(1_000_000).optional(),
     /** The longest a call may last (seconds); the agent ends it with limit_reached. An account's own setting wins. */
     MAX_CALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
     /** Guest calls a client IP may start in a day (429 guest_limit_reached beyond); signed-in callers are not counted. */
@@ -105,6 +105,11 @@ const GatewayEnv = z
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
+/** Old setting → what replaced it (docs/operations.md). */
+const REPLACED_SETTINGS = new Map([
+  ['QUOTA_MINUTES_PER_MONTH', 'QUOTA_MINUTES_PER_DAY (minutes per UTC day, migration 015)'],
+]);
+
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = parseEnv(GatewayEnv, env);
   const production = e.NODE_ENV === 'production';
@@ -119,6 +124,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     if (e.INGEST_SECRET === DEV_SECRET || e.INGEST_SECRET.length < 32)
       problems.push('INGEST_SECRET must be set to at least 32 random characters in production');
   }
+  // Settings that were replaced (not settings any more, so not in .env.example): an old one would
+  // otherwise be ignored in silence, e.g. a monthly quota leaving accounts with none at all.
+  for (const [old, now] of REPLACED_SETTINGS) if (env[old]) problems.push(`${old} was replaced by ${now}`);
   const providers = resolveProviders(e);
   problems.push(...providerConfigProblems(e, providers));
   const oidc = loadOidcProviders(env, production, e.PUBLIC_URL);
@@ -170,9 +178,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     providers,
     /** Price per provider and model for usage costs (defaults, then PRICES_FILE). */
     prices,
-    /** Defaults for every account (users.quota_minutes_per_month / max_call_seconds override them). */
+    /** Defaults for every account (users.quota_minutes_per_day / max_call_seconds override them). */
     limits: {
-      quotaMinutesPerMonth: e.QUOTA_MINUTES_PER_MONTH ?? null,
+      quotaMinutesPerDay: e.QUOTA_MINUTES_PER_DAY ?? null,
       maxCallSeconds: e.MAX_CALL_SECONDS,
       warnSeconds: e.LIMIT_WARNING_SECONDS,
       guestCallsPerIpPerDay: e.GUEST_CALLS_PER_IP_PER_DAY,

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { isUniqueViolation, normalizeEmail } from '@parley/db';
+import { coarseIp, isUniqueViolation, normalizeEmail } from '@parley/db';
 import { api } from '@parley/protocol';
 import type { AppContext } from '../context';
 import { errors } from '../http/errors';
@@ -12,7 +12,7 @@ import { sendInBackground } from '../mail/mailer';
 import { mails } from '../mail/messages';
 import { sendEmailVerification } from '../recovery/service';
 
-/** PATCH /api/me, POST /api/me/password: only ever the caller's own account. */
+/** PATCH /api/me, POST /api/me/password, GET /api/me/activity: only ever the caller's own account. */
 export function meRouter(ctx: AppContext): Router {
   const router = Router();
   const limits = rateLimiters(ctx);
@@ -22,6 +22,23 @@ export function meRouter(ctx: AppContext): Router {
     const hash = await ctx.repos.users.passwordHash(userId);
     if (!hash || !(await verifyPassword(password, hash))) throw errors.wrongPassword();
   }
+
+  route(router, api.me.activity, async (_input, req, res) => {
+    const events = await ctx.repos.audit.ownActivity(req.user!.id, 50);
+    res.set('Cache-Control', 'private, no-store');
+    return {
+      // Only the kind, time, a coarse network and the browser: details may hold facts meant for admins.
+      events: events.map((e) => ({
+        id: e.id,
+        // An import writes preferences through the one writer; its owner knows it as an import.
+        type: e.type === 'preferences_change' && e.details.source === 'import' ? 'data_import' : e.type,
+        at: new Date(e.createdAt).toISOString(),
+        ip: coarseIp(e.ip),
+        device: typeof e.details.device === 'string' ? e.details.device : null,
+        byAdmin: e.byOther,
+      })),
+    };
+  });
 
   route(router, api.me.update, limits.passwordCheckPerUser, async ({ body }, req) => {
     const me = req.user!;

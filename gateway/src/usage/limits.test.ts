@@ -7,19 +7,19 @@ import { ingest } from '@parley/testkit/calls';
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
 const limitsOf = (token: string) => CallMetadata.parse(JSON.parse(claims(token).roomConfig.agents[0].metadata)).limits;
 
-describe('call limits: monthly minutes and maximum call length', () => {
+describe('call limits: daily minutes and maximum call length', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { QUOTA_MINUTES_PER_MONTH: '2', MAX_CALL_SECONDS: '300' } });
+    gw = await startTestGateway({ env: { QUOTA_MINUTES_PER_DAY: '2', MAX_CALL_SECONDS: '300' } });
   });
   afterAll(async () => gw?.stop());
 
-  it("dispatches each call with what is left of the month's minutes, then refuses with 429 quota_exceeded", async () => {
+  it("dispatches each call with what is left of the day's minutes, then refuses with 429 quota_exceeded until midnight UTC", async () => {
     const userId = await createUser(gw);
     const c = await signedInClient(gw, userId);
     const first = await c.post('/api/calls', {});
     expect(first.status).toBe(201);
-    // 2 minutes a month is less than the 300 s maximum call length.
+    // 2 minutes a day is less than the 300 s maximum call length.
     expect(limitsOf(first.body.token)).toEqual({ maxCallSeconds: 120, warnSeconds: 60 });
     const now = Date.now();
     await ingest(gw.url, first.body.conversationId, [
@@ -30,7 +30,7 @@ describe('call limits: monthly minutes and maximum call length', () => {
     expect(second.status).toBe(201);
     expect(limitsOf(second.body.token)!.maxCallSeconds).toBeGreaterThanOrEqual(29);
     expect(limitsOf(second.body.token)!.maxCallSeconds).toBeLessThanOrEqual(30);
-    // A call in progress counts up to now: 31 s into it the month's minutes are gone.
+    // A call in progress counts up to now: 31 s into it the day's minutes are gone.
     await ingest(gw.url, second.body.conversationId, [
       { type: 'call_started', at: new Date(Date.now() - 31_000).toISOString() },
     ]);
@@ -38,7 +38,7 @@ describe('call limits: monthly minutes and maximum call length', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe('quota_exceeded');
     const d = new Date();
-    const resetsAt = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
+    const resetsAt = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)).toISOString();
     expect(refused.body.error.details).toMatchObject({ limitMinutes: 2, resetsAt });
     expect(refused.body.error.details.usedMinutes).toBeGreaterThanOrEqual(2);
     const retryAfter = Number(refused.headers.get('retry-after'));
@@ -46,14 +46,31 @@ describe('call limits: monthly minutes and maximum call length', () => {
     // Nothing was created for the refused call.
     const calls = await gw.database.db('conversations').where({ user_id: userId });
     expect(calls).toHaveLength(2);
+
+    // The window is the UTC day: once both calls are yesterday's, the whole quota is back.
+    const yesterday = (ms: number) => new Date(Date.parse(resetsAt) - 86_400_000 - ms);
+    await gw.database
+      .db('conversations')
+      .where({ user_id: userId })
+      .update({ started_at: yesterday(60_000), ended_at: yesterday(1000), status: 'ended', duration_ms: 59_000 });
+    const nextDay = await c.post('/api/calls', {});
+    expect(nextDay.status, nextDay.text).toBe(201);
+    expect(limitsOf(nextDay.body.token)).toEqual({ maxCallSeconds: 120, warnSeconds: 60 });
+  });
+
+  it('refuses to start with the old monthly setting, naming the daily one', async () => {
+    const { loadGatewayConfig } = await import('../config/config');
+    expect(() => loadGatewayConfig({ ...process.env, QUOTA_MINUTES_PER_MONTH: '300' })).toThrow(
+      /QUOTA_MINUTES_PER_DAY/,
+    );
   });
 
   it("takes the account's own limits over the defaults, and gives guests the maximum call length", async () => {
     const userId = await createUser(gw);
     const c = await signedInClient(gw, userId);
-    await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_month: 600, max_call_seconds: 45 });
+    await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_day: 600, max_call_seconds: 45 });
     expect(limitsOf((await c.post('/api/calls', {})).body.token)).toEqual({ maxCallSeconds: 45, warnSeconds: 60 });
-    await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_month: 0 });
+    await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_day: 0 });
     const refused = await c.post('/api/calls', {});
     expect(refused.status).toBe(429);
     expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { limitMinutes: 0 } });

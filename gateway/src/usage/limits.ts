@@ -2,16 +2,21 @@ import type { Repositories } from '@parley/db';
 import type { CallMetadata } from '@parley/protocol';
 import type { GatewayConfig } from '../config/config';
 import { errors } from '../http/errors';
-import { monthRange } from './usage';
 
 export type CallLimits = NonNullable<CallMetadata['limits']>;
 
+/** The UTC day `now` falls in: [midnight, next midnight). */
+export function dayRange(now: Date): { from: Date; to: Date } {
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  return { from, to: new Date(from.getTime() + 86_400_000) };
+}
+
 /**
  * The limits of a call about to start: the maximum call length, shortened to what is left of the
- * account's monthly minutes (UTC month, calls in progress counted up to now). An account with no
- * minutes left is refused with 429 quota_exceeded until the month turns. The account's own
- * settings (users.quota_minutes_per_month, users.max_call_seconds) win over the configured
- * defaults. Guests get the maximum call length (their calls are not stored, so they have no quota).
+ * account's daily minutes (UTC day; calls that started that day, those in progress counted up to
+ * now). An account with no minutes left is refused with 429 quota_exceeded until the next UTC
+ * midnight. The account's own settings (users.quota_minutes_per_day, users.max_call_seconds) win
+ * over the configured defaults. Guests get the maximum call length (their calls are not stored, so they have no quota).
  * `warnSeconds` (LIMIT_WARNING_SECONDS) tells the agent when to warn the caller before the end.
  */
 export async function callLimits(
@@ -24,9 +29,9 @@ export async function callLimits(
   if (!userId) return { maxCallSeconds: defaults.maxCallSeconds, warnSeconds };
   const own = await repos.users.limits(userId);
   const maxCallSeconds = own.maxCallSeconds ?? defaults.maxCallSeconds;
-  const quota = own.quotaMinutesPerMonth ?? defaults.quotaMinutesPerMonth;
+  const quota = own.quotaMinutesPerDay ?? defaults.quotaMinutesPerDay;
   if (quota === null) return { maxCallSeconds, warnSeconds };
-  const { from, to } = monthRange(undefined, now);
+  const { from, to } = dayRange(now);
   const usedMs = await repos.usage.callTimeSince(userId, from, now);
   const leftSeconds = Math.floor((quota * 60_000 - usedMs) / 1000);
   if (leftSeconds < 1)

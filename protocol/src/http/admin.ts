@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdParams, IsoDateTime } from './common';
 import { UsageCostQuery, UsageFigures, UsageMonth } from './account';
-import { ConversationStatus } from './conversations';
+import { ConversationStatus, StoredUtterance } from './conversations';
 import { defineRoute } from './route';
 
 export const AdminPage = z.strictObject({
@@ -21,7 +21,7 @@ export const AdminUser = z.object({
   /** Set while the account is disabled. */
   disabledAt: IsoDateTime.nullable(),
   /** The account's own limits; null: the configured default. */
-  quotaMinutesPerMonth: z.number().nullable(),
+  quotaMinutesPerDay: z.number().nullable(),
   maxCallSeconds: z.number().int().nullable(),
 });
 export type AdminUser = z.infer<typeof AdminUser>;
@@ -33,7 +33,7 @@ export const MaxCallSeconds = z.number().int().min(1).max(86_400);
 export const AdminUserChange = z
   .strictObject({
     role: z.enum(['user', 'admin']).optional(),
-    quotaMinutesPerMonth: QuotaMinutes.nullable().optional(),
+    quotaMinutesPerDay: QuotaMinutes.nullable().optional(),
     maxCallSeconds: MaxCallSeconds.nullable().optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'Change at least one field.' });
@@ -105,6 +105,20 @@ export const AdminUsage = z.object({
 });
 export type AdminUsage = z.infer<typeof AdminUsage>;
 
+/**
+ * Break-glass: why an admin must read a conversation's transcript (a support request, an abuse
+ * report…). Required; kept in the audit event, which the account holder also sees as an event.
+ */
+export const BreakGlassBody = z.strictObject({
+  reason: z.string().trim().min(10, 'State why you need to read this transcript (at least 10 characters).').max(500),
+});
+export type BreakGlassBody = z.input<typeof BreakGlassBody>;
+export const BreakGlassTranscript = z.object({
+  conversation: AdminConversation,
+  utterances: z.array(StoredUtterance),
+});
+export type BreakGlassTranscript = z.infer<typeof BreakGlassTranscript>;
+
 export const adminRoutes = {
   users: defineRoute({
     method: 'get',
@@ -122,6 +136,17 @@ export const adminRoutes = {
     auth: 'admin',
     query: AdminConversationsQuery,
     response: z.object({ conversations: z.array(AdminConversation), total: z.number().int() }),
+  }),
+  breakGlassTranscript: defineRoute({
+    method: 'post',
+    path: '/api/admin/conversations/:id/transcript',
+    summary:
+      "Break-glass: one conversation's transcript, for an admin who states a reason. Audited first as admin_transcript_read (the admin, the account, the conversation id and the reason; never the text), which the account holder sees in their security activity (admins only; 404 for everyone else).",
+    auth: 'admin',
+    params: IdParams,
+    body: BreakGlassBody,
+    response: BreakGlassTranscript,
+    errors: { 400: 'validation_failed (no reason, or under 10 characters)', 404: 'not_found (no such conversation)' },
   }),
   usage: defineRoute({
     method: 'get',

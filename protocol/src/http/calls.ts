@@ -38,7 +38,7 @@ export const callsRoutes = {
     errors: {
       429: [
         'rate_limited',
-        'quota_exceeded (monthly minutes used up)',
+        'quota_exceeded (the day’s minutes used up, until midnight UTC)',
         'guest_limit_reached (guest calls from this IP used up for the day)',
       ],
       503: 'service_unavailable',

@@ -50,6 +50,7 @@ export const paths: RouteRefs<typeof api> = {
     unlink: { method: 'delete', path: '/api/me/identities/:id' },
   },
   me: {
+    activity: { method: 'get', path: '/api/me/activity' },
     update: { method: 'patch', path: '/api/me' },
     changePassword: { method: 'post', path: '/api/me/password' },
   },
@@ -86,6 +87,7 @@ export const paths: RouteRefs<typeof api> = {
   admin: {
     users: { method: 'get', path: '/api/admin/users' },
     conversations: { method: 'get', path: '/api/admin/conversations' },
+    breakGlassTranscript: { method: 'post', path: '/api/admin/conversations/:id/transcript' },
     usage: { method: 'get', path: '/api/admin/usage' },
     changeUser: { method: 'patch', path: '/api/admin/users/:id' },
     disableUser: { method: 'post', path: '/api/admin/users/:id/disable' },

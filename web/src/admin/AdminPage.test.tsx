@@ -23,7 +23,7 @@ const ZOE: AdminUser = {
   role: 'user',
   createdAt: '2025-01-02T10:00:00.000Z',
   disabledAt: null,
-  quotaMinutesPerMonth: null,
+  quotaMinutesPerDay: null,
   maxCallSeconds: null,
 };
 const SELF: AdminUser = { ...ZOE, id: ADMIN.id, email: ADMIN.email, displayName: 'Root', role: 'admin' };
@@ -96,13 +96,13 @@ describe('admin console', () => {
     const card = screen.getByRole('listitem', { name: ZOE.email });
 
     await user.click(within(card).getByRole('button', { name: 'Role and limits' }));
-    await user.type(within(card).getByLabelText('Minutes per month'), '30');
+    await user.type(within(card).getByLabelText('Minutes per day'), '30');
     await user.type(within(card).getByLabelText('Longest call (seconds)'), '600');
     await user.click(within(card).getByRole('button', { name: 'Save' }));
     expect(await within(card).findByText('30 min')).toBeInTheDocument();
     expect(within(card).getByText('600 s')).toBeInTheDocument();
     expect(stub.calls.find((c) => c.method === 'PATCH')!.body).toEqual({
-      quotaMinutesPerMonth: 30,
+      quotaMinutesPerDay: 30,
       maxCallSeconds: 600,
     });
 
@@ -205,7 +205,7 @@ describe('admin console', () => {
         .map((c) => c.textContent),
     ).toContain(ZOE.email);
     expect(within(table).getByText('2 min 30 sec')).toBeInTheDocument();
-    expect(screen.getByText(/titles and transcripts are never shown/)).toBeInTheDocument();
+    expect(screen.getByText(/titles and transcripts are not shown here/)).toBeInTheDocument();
 
     await user.click(within(nav).getByRole('button', { name: 'Usage and cost' }));
     await screen.findByRole('heading', { name: /Usage and cost · January 2025/ });

@@ -1,16 +1,20 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { listConversations } from '../api/admin';
+import { listConversations, type AdminConversation } from '../api/admin';
 import { Alert } from '../components/Alert';
 import { useLoaded } from '../lib/useLoaded';
 import { endReasonText } from '../lib/end-reasons';
 import { formatDateTime, formatDuration, formatNumber } from '../lib/format';
 import { BreakableEmail } from './BreakableEmail';
+import { BreakGlassPanel } from './BreakGlassPanel';
 import { Pager } from './Pager';
 
 const PAGE = 25;
 
-/** Every conversation as metadata (never a title or transcript), optionally one account's. */
+/**
+ * Every conversation as metadata (never a title or transcript), optionally one account's; one
+ * transcript only through the audited break-glass panel.
+ */
 export function ConversationsSection({
   userId,
   userEmail,
@@ -22,6 +26,7 @@ export function ConversationsSection({
 }) {
   const { t } = useTranslation();
   const [offset, setOffset] = useState(0);
+  const [glass, setGlass] = useState<AdminConversation | null>(null);
 
   useEffect(() => setOffset(0), [userId]);
   const { data: list, error } = useLoaded(() => listConversations({ userId, limit: PAGE, offset }), [userId, offset]);
@@ -66,6 +71,7 @@ export function ConversationsSection({
                   <th scope="col" className="wide-only">
                     {t('admin.endReason')}
                   </th>
+                  <th scope="col">{t('admin.transcriptCol')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -82,6 +88,16 @@ export function ConversationsSection({
                     <td className="num">{formatDuration(c.durationMs)}</td>
                     <td className="num wide-only">{formatNumber(c.turnCount)}</td>
                     <td className="wide-only">{endReasonText(c.endReason) ?? '—'}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="button button-small"
+                        aria-label={t('admin.breakGlassFor', { when: formatDateTime(c.startedAt ?? c.createdAt) })}
+                        onClick={() => setGlass(c)}
+                      >
+                        {t('admin.breakGlass')}
+                      </button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -89,6 +105,7 @@ export function ConversationsSection({
           </div>
         ))}
       {list && <Pager offset={offset} limit={PAGE} total={list.total} onOffset={setOffset} />}
+      {glass && <BreakGlassPanel key={glass.id} conversation={glass} onClose={() => setGlass(null)} />}
     </section>
   );
 }

@@ -117,7 +117,7 @@ function UserCard({
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const [role, setRole] = useState(user.role);
-  const [quota, setQuota] = useState(user.quotaMinutesPerMonth?.toString() ?? '');
+  const [quota, setQuota] = useState(user.quotaMinutesPerDay?.toString() ?? '');
   const [maxCall, setMaxCall] = useState(user.maxCallSeconds?.toString() ?? '');
   const [confirm, setConfirm] = useState('');
   const titleId = `admin-user-${user.id}`;
@@ -139,7 +139,7 @@ function UserCard({
     void act(async () => {
       const next = await changeUser(user.id, {
         ...(role !== user.role ? { role } : {}),
-        quotaMinutesPerMonth: limitText(quota),
+        quotaMinutesPerDay: limitText(quota),
         maxCallSeconds: limitText(maxCall),
       });
       onChanged(next);
@@ -179,7 +179,7 @@ function UserCard({
         </div>
         <div>
           <dt>{t('admin.quota')}</dt>
-          <dd>{limit(user.quotaMinutesPerMonth, t('admin.minutesUnit'))}</dd>
+          <dd>{limit(user.quotaMinutesPerDay, t('admin.minutesUnit'))}</dd>
         </div>
         <div>
           <dt>{t('admin.maxCall')}</dt>

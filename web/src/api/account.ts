@@ -1,8 +1,8 @@
-import type { BodyOf, SessionInfo, TwoFactorSetup, TwoFactorStatus } from '@parley/protocol';
+import type { BodyOf, SecurityEvent, SessionInfo, TwoFactorSetup, TwoFactorStatus } from '@parley/protocol';
 import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
-export type { SessionInfo, TwoFactorSetup, TwoFactorStatus };
+export type { SecurityEvent, SessionInfo, TwoFactorSetup, TwoFactorStatus };
 
 /** Email verification and password reset: the pages the emailed links open. */
 export const verifyEmail = (token: string) => call(api.recovery.verifyEmail, { body: { token } });
@@ -19,6 +19,9 @@ export const enableTwoFactor = async (code: string) =>
 export const disableTwoFactor = (body: BodyOf<typeof api.twoFactor.disable>) => call(api.twoFactor.disable, { body });
 export const regenerateBackupCodes = async (code: string) =>
   (await call(api.twoFactor.regenerateBackupCodes, { body: { code } })).backupCodes;
+
+/** Settings → recent security activity (the account's own audit events, newest first). */
+export const listActivity = async () => (await call(api.me.activity)).events;
 
 /** Settings → sessions and devices. */
 export const listSessions = async () => (await call(api.sessions.list)).sessions;

@@ -2,7 +2,7 @@ import type { AdminUserChange, QueryOf } from '@parley/protocol';
 import { paths as api } from '@parley/protocol/paths';
 import { call } from './client';
 
-export type { AdminAuditEvent, AdminConversation, AdminUsage, AdminUser } from '@parley/protocol';
+export type { AdminAuditEvent, AdminConversation, AdminUsage, AdminUser, BreakGlassTranscript } from '@parley/protocol';
 
 /** The admin console's routes (protocol/src/http/admin.ts); each answers 404 to anyone but an admin. */
 export const listUsers = (query: QueryOf<typeof api.admin.users>) => call(api.admin.users, { query });
@@ -16,3 +16,6 @@ export const listConversations = (query: QueryOf<typeof api.admin.conversations>
 /** One UTC month (YYYY-MM; default: this one). */
 export const getUsage = (month?: string) => call(api.admin.usage, { query: month ? { month } : {} });
 export const listAudit = (query: QueryOf<typeof api.admin.audit>) => call(api.admin.audit, { query });
+/** Break-glass: audited with the stated reason before the transcript is read (docs/operations.md). */
+export const breakGlassTranscript = (id: string, reason: string) =>
+  call(api.admin.breakGlassTranscript, { params: { id }, body: { reason } });

@@ -20,6 +20,7 @@ import { MemorySection } from '../settings/MemorySection';
 import { TokensSection } from '../settings/TokensSection';
 import { WebhooksSection } from '../settings/WebhooksSection';
 import { SessionsSection } from '../settings/SessionsSection';
+import { ActivitySection } from '../settings/ActivitySection';
 import { TwoFactorSection } from '../settings/TwoFactorSection';
 import { PasskeysSection } from '../settings/PasskeysSection';
 
@@ -114,6 +115,7 @@ export default function SettingsPage() {
       <TwoFactorSection />
       <PasskeysSection />
       <SessionsSection />
+      <ActivitySection />
       <SecuritySection linked={params.get('linked')} oidcError={params.get('oidc_error')} />
       <MemorySection />
       <SharesSection />
