@@ -1,5 +1,7 @@
-import { ReadableStream } from 'node:stream/web';
-import { voice, type llm, type stt, type tts } from '@livekit/agents';
+import { ReadableStream, TransformStream } from 'node:stream/web';
+import { stt as sttNs, voice, type llm, type stt, type tts } from '@livekit/agents';
+import type { AudioFrame } from '@livekit/rtc-node';
+import { splitFrames, type BargeIn } from './barge-in';
 import { LANGUAGES, LIMITS, MEMORY_LIMITS, type MemorySummary, type Preferences } from '@parley/protocol';
 
 /**
@@ -158,6 +160,10 @@ export interface ParleyAgentOptions {
   onReplyText?: (segmentId: string, textSoFar: string) => void;
   /** Called when the framework completes a user turn, before the reply (see Reporter.userTurnCompleted). */
   onUserTurn?: (text: string) => void;
+  /** Fast barge-in (barge-in.ts): transcripts of a backchannel over the agent are dropped. */
+  bargeIn?: BargeIn;
+  /** The TTS's audio frames are split to at most this long before the room output (0: as they come). */
+  outputFrameMs?: number;
 }
 
 let segmentCounter = 0;
@@ -166,6 +172,8 @@ export class ParleyAgent extends voice.Agent {
   readonly preferences: Preferences;
   readonly #onReplyText?: ParleyAgentOptions['onReplyText'];
   readonly #onUserTurn?: ParleyAgentOptions['onUserTurn'];
+  readonly #bargeIn?: BargeIn;
+  readonly #outputFrameMs: number;
   /** Fixed text for the next reply (the greeting) instead of asking the LLM. */
   #scripted: string | null = null;
 
@@ -181,6 +189,41 @@ export class ParleyAgent extends voice.Agent {
     this.preferences = opts.preferences;
     this.#onReplyText = opts.onReplyText;
     this.#onUserTurn = opts.onUserTurn;
+    this.#bargeIn = opts.bargeIn;
+    this.#outputFrameMs = opts.outputFrameMs ?? 0;
+  }
+
+  /** Drops transcripts of a caller's backchannel over the agent ("mm hmm"): not a turn, no interruption. */
+  override async sttNode(
+    audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>,
+    modelSettings: voice.ModelSettings,
+  ): ReturnType<voice.Agent['sttNode']> {
+    const events = await super.sttNode(audio, modelSettings);
+    const bargeIn = this.#bargeIn;
+    if (!events || !bargeIn) return events;
+    const T = sttNs.SpeechEventType;
+    const filter = new TransformStream<stt.SpeechEvent | string, stt.SpeechEvent | string>({
+      transform(ev, controller) {
+        if (
+          typeof ev !== 'string' &&
+          (ev.type === T.INTERIM_TRANSCRIPT || ev.type === T.PREFLIGHT_TRANSCRIPT || ev.type === T.FINAL_TRANSCRIPT) &&
+          bargeIn.dropTranscript(ev.alternatives?.[0]?.text ?? '', ev.type === T.FINAL_TRANSCRIPT)
+        )
+          return;
+        controller.enqueue(ev);
+      },
+    });
+    return events.pipeThrough(filter as never) as Awaited<ReturnType<voice.Agent['sttNode']>>;
+  }
+
+  /** The TTS's audio in frames of at most `outputFrameMs` (barge-in.ts: the room output pauses between frames). */
+  override async ttsNode(
+    text: ReadableStream<string> | AsyncIterable<string>,
+    modelSettings: voice.ModelSettings,
+  ): ReturnType<voice.Agent['ttsNode']> {
+    const audio = await super.ttsNode(text, modelSettings);
+    if (!audio || this.#outputFrameMs <= 0) return audio;
+    return audio.pipeThrough(splitFrames(this.#outputFrameMs) as never) as Awaited<ReturnType<voice.Agent['ttsNode']>>;
   }
 
   /**

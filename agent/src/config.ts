@@ -36,6 +36,10 @@ const AgentEnv = z
     AGENT_CALLER_REJOIN_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
     /** Pause the agent's audio as soon as the VAD hears the caller start (see agent/src/barge-in.ts). */
     AGENT_FAST_BARGE_IN: z.enum(['true', 'false']).default('true'),
+    /** Caller voice (ms) before Silero reports a start of speech; one 32 ms window at 30 (the plugin's 50 needs two). */
+    AGENT_VAD_MIN_SPEECH_MS: z.coerce.number().int().min(10).max(1000).default(30),
+    /** The agent's audio reaches the room in frames of at most this long (ms; 0: the TTS's own, Cartesia 100). */
+    AGENT_OUTPUT_FRAME_MS: z.coerce.number().int().min(0).max(200).default(20),
   })
   .and(ProviderEnv);
 
@@ -67,6 +71,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     minInterruptionMs: e.AGENT_MIN_INTERRUPTION_MS,
     callerRejoinMs: e.AGENT_CALLER_REJOIN_MS,
     fastBargeIn: e.AGENT_FAST_BARGE_IN === 'true',
+    vadMinSpeechMs: e.AGENT_VAD_MIN_SPEECH_MS,
+    outputFrameMs: e.AGENT_OUTPUT_FRAME_MS,
     providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,
   };

@@ -79,7 +79,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
-    proc.userData.vad = await silero.VAD.load();
+    proc.userData.vad = await silero.VAD.load({ minSpeechDuration: config.vadMinSpeechMs });
   },
   entry: async (ctx: JobContext) => {
     const metadata = CallMetadata.parse(JSON.parse(ctx.job.metadata || '{}'));
@@ -373,7 +373,7 @@ export default defineAgent({
     session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
       if (ev.newState === 'listening') reportUsage();
     });
-    if (config.fastBargeIn) pauseOnSpeechStart(session);
+    const bargeIn = config.fastBargeIn ? pauseOnSpeechStart(session) : undefined;
     session.on(voice.AgentSessionEventTypes.Error, (ev) =>
       logger.warn(
         {
@@ -402,6 +402,8 @@ export default defineAgent({
       chatCtx: resume?.chatCtx,
       onReplyText: (segmentId, text) => reporter.agentText(segmentId, text),
       onUserTurn: (text) => reporter.userTurnCompleted(text),
+      bargeIn,
+      outputFrameMs: config.outputFrameMs,
     });
     // Typed messages (typed.ts): checked, answered by voice, stored as typed; a refused one is
     // answered to its sender on TYPED_ERROR_TOPIC (the code only, never the text).

@@ -113,4 +113,51 @@ describe('barge-in', () => {
     expect(rows[4]!.text).toBe(SHORT_REPLY);
     console.info(`interrupted reply kept ${spoken.length}/${LONG_REPLY.length} characters`);
   }, 90_000);
+
+  it('lets a backchannel over the reply pass: the reply resumes, plays to its end and is stored whole', async () => {
+    await caller?.hangUp();
+    const client = stack.client();
+    await registerUser(client);
+    const [ask, mhm] = await Promise.all([
+      synthesizeSpeechWav('Tell me a story about the sea.', { sampleRate: 48000 }),
+      synthesizeSpeechWav('Mm hmm.', { sampleRate: 48000 }),
+    ]);
+    caller = await startCall(client);
+    const { conversationId } = caller.call;
+    await caller.agentAudio.firstVoicedAfter(0, 20_000);
+    await waitForAgentState(caller, 'listening');
+    stack.fakes.deepgram.enqueue('Tell me a story about the sea.');
+    const { endedAt } = await caller.say(ask.pcm);
+    const replyStart = await caller.agentAudio.firstVoicedAfter(endedAt, 15_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    // What a recogniser writes for it (Deepgram: "Mm-hmm."), scripted into the fake STT.
+    stack.fakes.deepgram.enqueue('Mm-hmm.');
+    const { startedAt } = await caller.say(mhm.pcm);
+    // The reply goes on: voiced agent audio again within 1.5 s of the sound's end...
+    const soundEnd = startedAt + (mhm.pcm.length / 48000) * 1000;
+    const again = await caller.agentAudio.firstVoicedAfter(soundEnd, 5_000);
+    expect(again - soundEnd).toBeLessThan(1500);
+    // ...and plays to its end (the fake TTS speaks 55 ms per character), with no other reply.
+    const replyEnd = await caller.agentAudio.silentFor(800, again, 40_000);
+    console.info(
+      `backchannel: reply resumed ${Math.round(again - soundEnd)} ms after the sound, played ${replyEnd - replyStart} ms`,
+    );
+    expect(replyEnd - replyStart).toBeGreaterThan(LONG_REPLY.length * 55 * 0.8);
+    expect(stack.fakes.deepgram.transcriptsSent).toContain('Mm-hmm.');
+
+    await waitFor(
+      async () => (await stack.database.db('utterances').where({ conversation_id: conversationId })).length >= 3,
+      10_000,
+      'three utterances',
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const rows = await stack.database.db('utterances').where({ conversation_id: conversationId }).orderBy('seq');
+    expect(rows.map((r) => [r.seq, r.role])).toEqual([
+      [0, 'agent'],
+      [1, 'user'],
+      [2, 'agent'],
+    ]);
+    expect(rows[2]!.interrupted).toBe(false);
+    expect(rows[2]!.text.replace(/\s+/g, ' ').trim()).toBe(LONG_REPLY);
+  }, 90_000);
 });
