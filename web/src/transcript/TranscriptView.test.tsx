@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CONV, NOW, utterance } from '../../test/fixtures';
 import { initialTranscript, transcriptReducer, type TranscriptState } from './state';
 import { TranscriptView } from './TranscriptView';
+import { StoredTurns } from '../history/StoredTurns';
 import type { ServerMessage } from '@parley/protocol';
 
 const base = { conversationId: CONV, createdAt: NOW };
@@ -146,5 +147,48 @@ describe('<TranscriptView>', () => {
     s = transcriptReducer(s, { type: 'utterance', ...base, utterance: utterance(3, 'user', 'fourth') });
     rerender(<TranscriptView transcript={s} />);
     expect(box.scrollTop).toBe(1600);
+  });
+});
+
+describe('one turn, live and stored', () => {
+  it('shows the same speaker, time, tags, words and language in the live transcript and a stored conversation', () => {
+    const turns = [
+      utterance(0, 'user', 'Hola, ¿qué tal?', { language: 'es', typed: true }),
+      utterance(1, 'agent', 'Muy bien, gracias.', {
+        language: 'es',
+        interrupted: true,
+        metrics: {
+          endOfUtteranceDelayMs: 400,
+          transcriptionDelayMs: 100,
+          llmTtftMs: 300,
+          ttsTtfbMs: 120,
+          e2eLatencyMs: 920,
+          servedBy: { stt: 'deepgram', llm: 'openai', tts: 'cartesia' },
+        },
+      }),
+    ];
+    const live = render(<TranscriptView transcript={{ utterances: turns, interims: {} }} />);
+    const stored = render(<StoredTurns utterances={turns} showLatency />);
+    const items = (c: HTMLElement) => [...c.querySelectorAll('li.turn')] as HTMLElement[];
+    const [liveTurns, storedTurns] = [items(live.container), items(stored.container)];
+    expect(liveTurns).toHaveLength(2);
+    expect(storedTurns).toHaveLength(2);
+    turns.forEach((u, i) => {
+      for (const li of [liveTurns[i]!, storedTurns[i]!]) {
+        expect(li).toHaveAttribute('lang', 'es');
+        expect(li).toHaveClass(`turn-${u.role}`);
+        expect(within(li).getByText(u.text)).toBeInTheDocument();
+        expect(li.querySelector('time')).toHaveAttribute('dateTime', u.startedAt);
+        expect(within(li).getByText(u.role === 'user' ? 'You' : 'Parley')).toBeInTheDocument();
+      }
+    });
+    for (const li of [liveTurns[0]!, storedTurns[0]!]) expect(li).toHaveAttribute('data-typed', 'true');
+    for (const li of [liveTurns[1]!, storedTurns[1]!]) expect(within(li).getByText('interrupted')).toBeInTheDocument();
+    // Only the stored conversation carries each turn's latency.
+    expect(within(storedTurns[1]!).getByText(/Replied in/)).toBeInTheDocument();
+    expect(within(storedTurns[1]!).getByText('Served by').nextSibling).toHaveTextContent(
+      'deepgram (recognition), openai (language model), cartesia (voice)',
+    );
+    expect(within(liveTurns[1]!).queryByText(/Replied in/)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import type { Role } from '@parley/protocol';
 import { useCallback, useLayoutEffect, useRef, useState } from 'react';
 import type { TranscriptState } from './state';
-import { formatClock } from '../lib/format';
+import { Turn } from './Turn';
 import { useTranslation } from 'react-i18next';
 import { i18n } from '../i18n';
 
@@ -81,21 +81,7 @@ export function TranscriptView({ transcript, labels: given, emptyText: givenEmpt
         <div role="log" aria-live="polite" aria-relevant="additions text">
           <ol className="turns">
             {utterances.map((u) => (
-              <li
-                key={u.seq}
-                className={`turn turn-${u.role}`}
-                data-seq={u.seq}
-                data-typed={u.typed ? 'true' : undefined}
-                lang={u.language || undefined}
-              >
-                <div className="turn-meta">
-                  <span className="speaker">{labels[u.role]}</span>
-                  <time dateTime={u.startedAt}>{formatClock(u.startedAt)}</time>
-                  {u.typed && <span className="tag tag-soft tag-typed">{t('typed.tag')}</span>}
-                  {u.interrupted && <span className="tag">{t('transcript.interrupted')}</span>}
-                </div>
-                <p className="turn-text">{u.text}</p>
-              </li>
+              <Turn key={u.seq} turn={u} speaker={labels[u.role]} />
             ))}
           </ol>
         </div>
