@@ -94,6 +94,11 @@ describe('local speech engines: absent, then present', () => {
       'speech recognition is not installed on the server: pocketsphinx_continuous not found (apt-get install pocketsphinx)',
       'speech synthesis is not installed on the server: espeak-ng not found (apt-get install espeak-ng)',
     ]);
+    // The same as data, for the page to say in the reader's language.
+    expect(providers.body.missingEngines).toEqual([
+      { stage: 'stt', missing: 'program', name: 'pocketsphinx_continuous', package: 'pocketsphinx' },
+      { stage: 'tts', missing: 'program', name: 'espeak-ng', package: 'espeak-ng' },
+    ]);
     const refused = await new TestClient(gw.url).post('/api/calls', {});
     expect(refused.status).toBe(503);
     expect(refused.body.error.code).toBe('service_unavailable');
@@ -111,7 +116,9 @@ describe('local speech engines: absent, then present', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.components.speech).toMatchObject({ status: 'ok', stt: 'local', tts: 'local' });
     const c = new TestClient(gw.url);
-    expect((await c.get('/api/providers')).body.unavailable).toEqual([]);
+    const providers = (await c.get('/api/providers')).body;
+    expect(providers.unavailable).toEqual([]);
+    expect(providers.missingEngines).toEqual([]);
     expect((await c.post('/api/calls', {})).status).toBe(201);
   });
 });

@@ -107,6 +107,17 @@ export function providerConfigProblems(env: ProviderEnv, active: ActiveProviders
   return problems;
 }
 
+/** One thing a local speech engine lacks: its program or its model files, and the Debian package that brings it. */
+export const MissingSpeechEngine = z.object({
+  stage: z.enum(['stt', 'tts']),
+  missing: z.enum(['program', 'model']),
+  /** The program's name, or the model's folder. */
+  name: z.string().max(300),
+  /** The Debian package to install (`apt-get install <package>`). */
+  package: z.string().max(100),
+});
+export type MissingSpeechEngine = z.infer<typeof MissingSpeechEngine>;
+
 /**
  * What an agent worker reports about the local engines its configured providers need: per kind,
  * why it cannot run (what is missing and how to install it). An absent key means it runs.
@@ -114,6 +125,8 @@ export function providerConfigProblems(env: ProviderEnv, active: ActiveProviders
 export const SpeechEngineProblems = z.object({
   stt: z.string().max(500).optional(),
   tts: z.string().max(500).optional(),
+  /** The same problems as data, so a page can say them in its own language (older workers omit it). */
+  missing: z.array(MissingSpeechEngine).max(10).optional(),
 });
 export type SpeechEngineProblems = z.infer<typeof SpeechEngineProblems>;
 

@@ -287,6 +287,7 @@ async function mockApi(page: Page, opts: { loggedIn: boolean; overrides?: Record
           llmModel: 'parley-echo',
           catalogue: { tts: { source: 'builtin', voices: 2 }, stt: null },
           unavailable: [],
+          missingEngines: [],
           degraded: [],
         }),
     ],
@@ -782,6 +783,34 @@ const shots: Shot[] = [
   { name: 'landing', path: '/', loggedIn: false },
   { name: 'landing-es', path: '/', loggedIn: false, locale: 'es-ES' },
   { name: 'landing-ja', path: '/', loggedIn: false, locale: 'ja-JP' },
+  {
+    // The banner when the server lacks its speech engines, worded in the reader's language.
+    name: 'landing-engines-missing-es',
+    path: '/',
+    loggedIn: false,
+    locale: 'es-ES',
+    overrides: {
+      [routeKey(api.voices.providers)]: ok(api.voices.providers, {
+        stt: 'local',
+        llm: 'offline',
+        tts: 'local',
+        llmModel: 'parley-echo',
+        catalogue: { tts: { source: 'builtin', voices: 0 }, stt: null },
+        unavailable: ['speech recognition is not installed on the server: …'],
+        missingEngines: [
+          {
+            stage: 'stt',
+            missing: 'model',
+            name: '/usr/share/pocketsphinx/model/en-us/en-us',
+            package: 'pocketsphinx-en-us',
+          },
+          { stage: 'tts', missing: 'program', name: 'espeak-ng', package: 'espeak-ng' },
+        ],
+        degraded: [],
+      }),
+    },
+    act: async (p) => void (await p.getByRole('alert').waitFor()),
+  },
   { name: 'landing-hi', path: '/', loggedIn: false, locale: 'hi-IN' },
   {
     name: 'login-error',

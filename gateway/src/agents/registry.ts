@@ -6,6 +6,7 @@ import {
   type AgentHeartbeat,
   type AnyProvider,
   type DegradedProvider,
+  type MissingSpeechEngine,
   type ProviderStage,
 } from '@parley/protocol';
 import type { KeyValue } from '../infra/kv';
@@ -48,6 +49,10 @@ export class AgentRegistry {
    */
   async speechProblems(): Promise<string[]> {
     return speechProblemMessages((await this.latest())?.speech);
+  }
+  /** The same problems as data (stage, program or model, package), for the web client to word. */
+  async missingSpeechEngines(): Promise<MissingSpeechEngine[]> {
+    return (await this.latest())?.speech?.missing ?? [];
   }
   /** A call's agent saw a provider fail over (available false) or recover (true). */
   async providerStatus(s: {

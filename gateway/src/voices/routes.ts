@@ -41,10 +41,11 @@ export function voicesRouter(ctx: AppContext): Router {
   });
 
   route(router, api.voices.providers, async () => {
-    const [voices, stt, unavailable, degraded] = await Promise.all([
+    const [voices, stt, unavailable, missingEngines, degraded] = await Promise.all([
       voiceCatalogue(ctx),
       sttCatalogue(ctx),
       ctx.agents.speechProblems(),
+      ctx.agents.missingSpeechEngines(),
       ctx.agents.degradedProviders(),
     ]);
     const p = ctx.config.providers;
@@ -55,6 +56,7 @@ export function voicesRouter(ctx: AppContext): Router {
       llmModel: p.llmModel,
       catalogue: { tts: { source: voices.source, voices: voices.voices.length }, stt },
       unavailable,
+      missingEngines,
       degraded,
     };
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Language, LANGUAGE_CODES } from '../preferences';
-import { DegradedProvider, LlmProvider, SttProvider, TtsProvider } from '../providers';
+import { DegradedProvider, LlmProvider, MissingSpeechEngine, SttProvider, TtsProvider } from '../providers';
 import { defineRoute } from './route';
 
 export const Voice = z
@@ -54,6 +54,8 @@ export const ProvidersResponse = z.object({
   }),
   /** Why calls cannot hear or speak ("speech recognition is not installed on the server: …"); empty when they can. */
   unavailable: z.array(z.string()),
+  /** The same as data (stage, program or model, package), for a page to say in its language; empty when calls can hear and speak. */
+  missingEngines: z.array(MissingSpeechEngine),
   /** Providers a call saw fail, served by their fallback meanwhile (empty when all are well). */
   degraded: z.array(DegradedProvider),
 });

@@ -2,8 +2,9 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { formatTimer } from '../lib/format';
-import { getProviders } from '../api/me';
+import { getProviders, type ActiveProviders } from '../api/me';
 import { Alert } from '../components/Alert';
+import { speechMissingSentences } from '../components/ProvidersBanner';
 import { Loading } from '../components/Loading';
 import { endReasonText } from '../lib/end-reasons';
 import { usePageTitle } from '../lib/usePageTitle';
@@ -58,7 +59,7 @@ export default function CallPage({ guest }: { guest: boolean }) {
       {speechMissing && (
         <Alert tone="error" title={t('call.cannotSpeak')}>
           {speechMissing.length > 0
-            ? speechMissing.map((m) => <p key={m}>{m.charAt(0).toUpperCase() + m.slice(1)}.</p>)
+            ? speechMissing.map((m) => <p key={m}>{m}</p>)
             : `${endReasonText('speech_unavailable')}.`}
         </Alert>
       )}
@@ -217,23 +218,24 @@ function StartOrEnded({
   );
 }
 
-/** When the agent ended the call for missing speech engines: what is missing, from the server (null otherwise). */
+/** When the agent ended the call for missing speech engines: what is missing, in the UI language (null otherwise). */
 function useSpeechMissing(ended: boolean): string[] | null {
-  const [lines, setLines] = useState<string[] | null>(null);
+  const { t } = useTranslation();
+  const [providers, setProviders] = useState<ActiveProviders | null>(null);
   useEffect(() => {
-    if (!ended) return setLines(null);
+    if (!ended) return setProviders(null);
     let live = true;
-    setLines([]);
     getProviders()
       .then((p) => {
-        if (live && Array.isArray(p?.unavailable)) setLines(p.unavailable);
+        if (live && p && typeof p === 'object') setProviders(p);
       })
       .catch(() => undefined);
     return () => {
       live = false;
     };
   }, [ended]);
-  return lines;
+  if (!ended) return null;
+  return providers ? speechMissingSentences(providers, t) : [];
 }
 
 /** Time since the call went live, ticking each second. */

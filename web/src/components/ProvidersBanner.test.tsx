@@ -1,5 +1,7 @@
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CATALOGUES } from '@parley/protocol/i18n';
+import { i18n, setUiLanguage } from '../i18n';
 import { ProvidersBanner } from './ProvidersBanner';
 
 /** GET /api/providers answered with `body` (the client's real fetch path, the server stubbed). */
@@ -10,25 +12,62 @@ function serve(body: unknown) {
   );
 }
 
-describe('ProvidersBanner', () => {
+describe('ProvidersBanner', { timeout: 30_000 }, () => {
   afterEach(() => vi.unstubAllGlobals());
 
+  const MISSING = {
+    stt: 'local',
+    llm: 'offline',
+    tts: 'local',
+    unavailable: [
+      'speech recognition is not installed on the server: pocketsphinx_continuous not found (apt-get install pocketsphinx)',
+      'speech synthesis is not installed on the server: espeak-ng not found (apt-get install espeak-ng)',
+    ],
+    missingEngines: [
+      { stage: 'stt', missing: 'model', name: '/opt/ps/en-us', package: 'pocketsphinx-en-us' },
+      { stage: 'tts', missing: 'program', name: 'espeak-ng', package: 'espeak-ng' },
+    ],
+  };
+
   it('says what is missing on the server instead of the offline-mode note', async () => {
-    serve({
-      stt: 'local',
-      llm: 'offline',
-      tts: 'local',
-      unavailable: [
-        'speech recognition is not installed on the server: pocketsphinx_continuous not found (apt-get install pocketsphinx)',
-      ],
-    });
+    serve(MISSING);
     render(<ProvidersBanner />);
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Voice calls cannot work on this server.');
+    expect(
+      within(alert)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([
+      'Speech recognition is not installed on the server: its model is missing under /opt/ps/en-us (apt-get install pocketsphinx-en-us).',
+      'Speech synthesis is not installed on the server: the program espeak-ng was not found (apt-get install espeak-ng).',
+    ]);
+    expect(screen.queryByText(/Offline voice mode/)).toBeNull();
+  });
+
+  it('says it in the UI language, program and package names as they are', async () => {
+    const es = await CATALOGUES.es();
+    await setUiLanguage('es', { remember: false });
+    try {
+      serve(MISSING);
+      render(<ProvidersBanner />);
+      const alert = await screen.findByRole('alert');
+      expect(alert.textContent).toContain(es.providers.unavailableTitle);
+      expect(within(alert).getAllByRole('listitem')[1]!.textContent).toBe(
+        'Falta la síntesis de voz en el servidor: no se encontró el programa espeak-ng (apt-get install espeak-ng).',
+      );
+    } finally {
+      await i18n.changeLanguage('en');
+    }
+  });
+
+  it('shows the server’s own sentence when its agent does not report missing engines as data', async () => {
+    serve({ ...MISSING, missingEngines: undefined });
+    render(<ProvidersBanner />);
+    const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain(
       'Speech recognition is not installed on the server: pocketsphinx_continuous not found (apt-get install pocketsphinx).',
     );
-    expect(screen.queryByText(/Offline voice mode/)).toBeNull();
   });
 
   it('shows the offline-mode note when the local engines are there', async () => {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
+import type { MissingSpeechEngine } from '@parley/protocol';
 import { getProviders, type ActiveProviders } from '../api/me';
 
 const LOCAL = new Set(['local', 'offline']);
@@ -13,8 +14,29 @@ export function localProviderNames(p: ActiveProviders, t: TFunction): string[] {
   return names;
 }
 
-// The server's own sentence about a missing engine (it names the program and how to install it).
+// A server whose agent does not report missing engines as data yet: its own (English) sentence.
 const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** "Speech recognition is not installed on the server: the program … was not found (apt-get install …)." */
+export function missingEngineSentence(m: MissingSpeechEngine, t: TFunction): string {
+  const vars = { engine: t(m.stage === 'stt' ? 'providers.sttEngine' : 'providers.ttsEngine'), name: m.name };
+  return m.missing === 'program'
+    ? t('providers.missingProgram', { ...vars, package: m.package })
+    : t('providers.missingModel', { ...vars, package: m.package });
+}
+
+/**
+ * Why calls cannot hear or speak, one sentence per missing engine in the UI language (the banner,
+ * the call page); a server whose agent reports no data gets its own English sentences shown.
+ */
+export function speechMissingSentences(
+  p: Pick<ActiveProviders, 'unavailable' | 'missingEngines'>,
+  t: TFunction,
+): string[] {
+  const missing = Array.isArray(p.missingEngines) ? p.missingEngines : [];
+  if (missing.length > 0) return missing.map((m) => missingEngineSentence(m, t));
+  return (Array.isArray(p.unavailable) ? p.unavailable : []).map((u) => `${sentence(u)}.`);
+}
 
 /** "Speech recognition (openai) is failing; deepgram answers instead." */
 export function degradedSentence(d: ActiveProviders['degraded'][number], t: TFunction): string {
@@ -44,14 +66,14 @@ export function ProvidersBanner() {
     };
   }, []);
   if (!providers) return null;
-  const unavailable = Array.isArray(providers.unavailable) ? providers.unavailable : [];
-  if (unavailable.length > 0)
+  const missing = speechMissingSentences(providers, t);
+  if (missing.length > 0)
     return (
       <div className="providers-banner providers-banner-problem" role="alert">
         <strong>{t('providers.unavailableTitle')}</strong>
         <ul>
-          {unavailable.map((u) => (
-            <li key={u}>{sentence(u)}.</li>
+          {missing.map((m) => (
+            <li key={m}>{m}</li>
           ))}
         </ul>
       </div>

@@ -6,11 +6,7 @@ const PARTS = ['endOfUtteranceDelayMs', 'transcriptionDelayMs', 'llmTtftMs', 'tt
   keyof TurnMetrics
 >;
 
-const STAGES = [
-  ['stt', 'recognition'],
-  ['llm', 'language model'],
-  ['tts', 'voice'],
-] as const;
+const STAGES = ['stt', 'llm', 'tts'] as const;
 
 /** One turn's latency: the end-to-end figure up front, the breakdown (and who served it) in a disclosure. */
 export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }) {
@@ -18,8 +14,8 @@ export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }
   if (!metrics) return null;
   const parts = PARTS.filter((k) => metrics[k] !== null && metrics[k] !== undefined);
   const e2e = metrics.e2eLatencyMs ?? null;
-  const served = STAGES.flatMap(([k, label]) =>
-    metrics.servedBy?.[k] ? [`${metrics.servedBy[k]} (${label})`] : [],
+  const served = STAGES.flatMap((k) =>
+    metrics.servedBy?.[k] ? [`${metrics.servedBy[k]} (${t(`latency.servedStage.${k}`)})`] : [],
   ).join(', ');
   if (e2e === null && parts.length === 0) return null;
   return (
@@ -42,7 +38,7 @@ export function TurnLatency({ metrics }: { metrics: StoredUtterance['metrics'] }
         ))}
         {served && (
           <div>
-            <dt>Served by</dt>
+            <dt>{t('latency.servedBy')}</dt>
             <dd>{served}</dd>
           </div>
         )}

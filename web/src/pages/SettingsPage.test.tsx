@@ -27,7 +27,15 @@ function routes() {
     'GET /api/voices': () => ({ body: { voices: [{ id: 'v1', name: 'Lucía', language: 'es' }] } }),
     'GET /api/languages': () => ({ body: { languages: [{ code: 'es', name: 'Spanish' }] } }),
     'GET /api/providers': () => ({
-      body: { stt: 'local', llm: 'offline', tts: 'local', llmModel: 'parley-echo', unavailable: [], degraded: [] },
+      body: {
+        stt: 'local',
+        llm: 'offline',
+        tts: 'local',
+        llmModel: 'parley-echo',
+        unavailable: [],
+        missingEngines: [],
+        degraded: [],
+      },
     }),
     'GET /api/auth/providers': () => ({
       body: { providers: [{ id: 'acme', displayName: 'Acme ID', startUrl: '/api/auth/oidc/acme/start' }] },
@@ -79,6 +87,14 @@ describe('Settings in the UI language', { timeout: 30_000 }, () => {
       within(expiry).getByRole('option', { name: es.settings.tokenDays_other!.replace('{{count}}', '30') }),
     ).toBeInTheDocument();
     expect(within(expiry).getByRole('option', { name: es.settings.tokenNever })).toBeInTheDocument();
+    // Each scope: its name as the server knows it, what it allows in Spanish.
+    const scopes = screen.getByRole('group', { name: es.settings.tokenScopes });
+    for (const [scope, text] of [
+      ['history:read', es.settings.tokenScope.historyRead],
+      ['export', es.settings.tokenScope.export],
+      ['calls:start', es.settings.tokenScope.callsStart],
+    ])
+      expect(within(scopes).getByRole('checkbox', { name: `${scope} ${text}` })).toBeInTheDocument();
     expect(
       screen.getByRole('button', { name: es.settings.linkProvider.replace('{{provider}}', 'Acme ID') }),
     ).toBeVisible();

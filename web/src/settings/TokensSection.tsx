@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { Fragment, useCallback, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { TOKEN_DEFAULT_DAYS, TOKEN_SCOPES, type ApiToken, type TokenScope } from '@parley/protocol';
 import { errorMessage } from '../api/client';
@@ -7,6 +7,12 @@ import { Alert } from '../components/Alert';
 import { formatDateTime } from '../lib/format';
 
 const SCOPES = Object.keys(TOKEN_SCOPES) as TokenScope[];
+/** Each scope's description in the catalogues (an i18next key cannot hold the scope's ':'). */
+const SCOPE_TEXT = {
+  'history:read': 'settings.tokenScope.historyRead',
+  export: 'settings.tokenScope.export',
+  'calls:start': 'settings.tokenScope.callsStart',
+} as const satisfies Record<TokenScope, string>;
 const EXPIRY_CHOICES: (number | null)[] = [7, 30, TOKEN_DEFAULT_DAYS, 365, null];
 
 /** Settings → API tokens: named tokens with scopes for scripts; a new token is shown once. */
@@ -99,7 +105,14 @@ export function TokensSection() {
                 <strong>{tk.name}</strong> <code>{tk.hint}…</code>
                 <span className="muted small">
                   {' '}
-                  · {tk.scopes.join(', ')} ·{' '}
+                  ·{' '}
+                  {tk.scopes.map((sc, i) => (
+                    <Fragment key={sc}>
+                      {i > 0 && ', '}
+                      <span className="scope-name">{sc}</span>
+                    </Fragment>
+                  ))}{' '}
+                  ·{' '}
                   {tk.expiresAt
                     ? t('settings.tokenExpires', { when: formatDateTime(tk.expiresAt) })
                     : t('settings.tokenNeverExpires')}{' '}
@@ -135,9 +148,11 @@ export function TokensSection() {
         <fieldset className="field">
           <legend>{t('settings.tokenScopes')}</legend>
           {SCOPES.map((s) => (
-            <label key={s} className="checkbox">
-              <input type="checkbox" checked={scopes.includes(s)} onChange={(e) => toggle(s, e.target.checked)} />{' '}
-              <code>{s}</code> — {TOKEN_SCOPES[s]}
+            <label key={s} className="checkbox scope-choice">
+              <input type="checkbox" checked={scopes.includes(s)} onChange={(e) => toggle(s, e.target.checked)} />
+              <span>
+                <code className="scope-name">{s}</code> <span className="muted">{t(SCOPE_TEXT[s])}</span>
+              </span>
             </label>
           ))}
         </fieldset>

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SpeechEngineProblems } from '@parley/protocol';
+import type { MissingSpeechEngine, SpeechEngineProblems } from '@parley/protocol';
 
 /**
  * Where the local speech engines live. Debian's packages put them on PATH and the PocketSphinx
@@ -42,8 +42,8 @@ interface EngineCheck {
   kind: 'stt' | 'tts';
   run?: { bin: string; args: string[] };
   files?: string[];
-  /** What is missing and the Debian package that provides it. */
-  problem: string;
+  /** What is missing and the Debian package that provides it, as data (the page words it). */
+  missing: MissingSpeechEngine;
 }
 
 function engineChecks(env: Env): EngineCheck[] {
@@ -52,26 +52,34 @@ function engineChecks(env: Env): EngineCheck[] {
     {
       kind: 'stt',
       run: { bin: pocketSphinxBinary(env), args: ['-h'] },
-      problem: `${pocketSphinxBinary(env)} not found (apt-get install pocketsphinx)`,
+      missing: { stage: 'stt', missing: 'program', name: pocketSphinxBinary(env), package: 'pocketsphinx' },
     },
     {
       kind: 'stt',
       files: [model.hmm, model.lm, model.dict],
-      problem: `PocketSphinx model missing under ${model.hmm} (apt-get install pocketsphinx-en-us)`,
+      missing: { stage: 'stt', missing: 'model', name: model.hmm, package: 'pocketsphinx-en-us' },
     },
     {
       kind: 'tts',
       run: { bin: espeakBinary(env), args: ['--version'] },
-      problem: `${espeakBinary(env)} not found (apt-get install espeak-ng)`,
+      missing: { stage: 'tts', missing: 'program', name: espeakBinary(env), package: 'espeak-ng' },
     },
   ];
 }
 
-/** Per kind, the problems of the checks that failed, joined. */
+/** The operator's sentence (logs, readiness): "espeak-ng not found (apt-get install espeak-ng)". */
+const problem = ({ missing, name, package: pkg }: MissingSpeechEngine) =>
+  missing === 'program'
+    ? `${name} not found (apt-get install ${pkg})`
+    : `PocketSphinx model missing under ${name} (apt-get install ${pkg})`;
+
+/** Per kind, the problems of the checks that failed, joined, and each as data. */
 function collect(checks: EngineCheck[], failed: boolean[]): SpeechEngineProblems {
   const out: SpeechEngineProblems = {};
   checks.forEach((c, i) => {
-    if (failed[i]) out[c.kind] = out[c.kind] ? `${out[c.kind]}; ${c.problem}` : c.problem;
+    if (!failed[i]) return;
+    out[c.kind] = out[c.kind] ? `${out[c.kind]}; ${problem(c.missing)}` : problem(c.missing);
+    (out.missing ??= []).push(c.missing);
   });
   return out;
 }

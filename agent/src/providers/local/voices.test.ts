@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeLocalSpeech } from './engines.js';
+import { probeLocalSpeech, speechEngineProblems } from './engines.js';
 import { type EspeakCatalog, espeakCatalog, isKnownEspeakVoice, resolveEspeakVoice } from './voices.js';
 import { parseSphinxOutput } from './sphinx.js';
 import { wordErrors, wordOverlap } from '@parley/testkit/speech';
@@ -41,6 +41,19 @@ describe('engine probing', () => {
     expect(missing.tts).toBe(false);
     expect(missing.detail).toMatch(/pocketsphinx-en-us/);
     expect(missing.detail).toMatch(/apt-get install espeak-ng/);
+  });
+
+  it('reports what the configured local providers miss, as sentences and as data', async () => {
+    const env = { PARLEY_ESPEAK_BIN: '/nonexistent/espeak-ng', PARLEY_POCKETSPHINX_MODEL_DIR: '/nonexistent' };
+    const p = await speechEngineProblems({ stt: 'local', tts: 'local' }, env);
+    expect(p.stt).toBe('PocketSphinx model missing under /nonexistent/en-us (apt-get install pocketsphinx-en-us)');
+    expect(p.tts).toBe('/nonexistent/espeak-ng not found (apt-get install espeak-ng)');
+    expect(p.missing).toEqual([
+      { stage: 'stt', missing: 'model', name: '/nonexistent/en-us', package: 'pocketsphinx-en-us' },
+      { stage: 'tts', missing: 'program', name: '/nonexistent/espeak-ng', package: 'espeak-ng' },
+    ]);
+    // Cloud providers need no local engine.
+    expect(await speechEngineProblems({ stt: 'deepgram', tts: 'cartesia' }, env)).toEqual({});
   });
 });
 

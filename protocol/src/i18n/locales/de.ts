@@ -355,6 +355,12 @@ const de = {
     transcriptionDelayMs: 'Transkription',
     llmTtftMs: 'Sprachmodell, erstes Token',
     ttsTtfbMs: 'Sprachsynthese, erstes Audio',
+    servedBy: 'Bedient von',
+    servedStage: {
+      stt: 'Erkennung',
+      llm: 'Sprachmodell',
+      tts: 'Stimme',
+    },
   },
   history: {
     title: 'Verlauf',
@@ -709,6 +715,11 @@ const de = {
     tokenNeverUsed: 'nie verwendet',
     tokenName: 'Name des Tokens',
     tokenScopes: 'Berechtigungen',
+    tokenScope: {
+      historyRead: 'Deine Gespräche auflisten, durchsuchen und lesen.',
+      export: 'Ein Gespräch oder alle deine Daten herunterladen.',
+      callsStart: 'Einen Anruf starten (und ihm erneut beitreten oder ihn beenden).',
+    },
     tokenExpiry: 'Läuft ab nach',
     tokenNever: 'Nie',
     tokenDays_one: '{{count}} Tag',
@@ -729,6 +740,12 @@ const de = {
     localTts: 'Stimme',
     local: 'Lokale {{what}} (dieser Rechner, keine Cloud).',
     echo: 'Kein Sprachmodell ist eingerichtet, daher wiederholt Parley, was es gehört hat.',
+    sttEngine: 'Die Spracherkennung',
+    ttsEngine: 'Die Sprachausgabe',
+    missingProgram:
+      '{{engine}} ist auf dem Server nicht installiert: Das Programm {{name}} wurde nicht gefunden (apt-get install {{package}}).',
+    missingModel:
+      '{{engine}} ist auf dem Server nicht installiert: Ihr Modell fehlt unter {{name}} (apt-get install {{package}}).',
   },
   oidc: {
     oidc_state_invalid: 'Dieser Anmeldelink ist abgelaufen oder wurde schon verwendet. Beginne auf dieser Seite neu.',

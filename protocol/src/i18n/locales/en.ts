@@ -350,6 +350,12 @@ const en = {
     transcriptionDelayMs: 'Transcription',
     llmTtftMs: 'Language model, first token',
     ttsTtfbMs: 'Speech synthesis, first audio',
+    servedBy: 'Served by',
+    servedStage: {
+      stt: 'recognition',
+      llm: 'language model',
+      tts: 'voice',
+    },
   },
   history: {
     title: 'History',
@@ -701,6 +707,11 @@ const en = {
     tokenNeverUsed: 'never used',
     tokenName: 'Token name',
     tokenScopes: 'Scopes',
+    tokenScope: {
+      historyRead: 'List, search and read your conversations.',
+      export: 'Download a conversation or all of your data.',
+      callsStart: 'Start a call (and rejoin or end it).',
+    },
     tokenExpiry: 'Expires after',
     tokenNever: 'Never',
     tokenDays_one: '{{count}} day',
@@ -721,6 +732,12 @@ const en = {
     localTts: 'voice',
     local: 'Local {{what}} (this machine, no cloud).',
     echo: 'No language model is set up, so Parley repeats what it heard.',
+    sttEngine: 'Speech recognition',
+    ttsEngine: 'Speech synthesis',
+    missingProgram:
+      '{{engine}} is not installed on the server: the program {{name}} was not found (apt-get install {{package}}).',
+    missingModel:
+      '{{engine}} is not installed on the server: its model is missing under {{name}} (apt-get install {{package}}).',
   },
   oidc: {
     oidc_state_invalid: 'This sign-in link has expired or was already used. Start again from this page.',

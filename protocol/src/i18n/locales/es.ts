@@ -355,6 +355,12 @@ const es = {
     transcriptionDelayMs: 'Transcripción',
     llmTtftMs: 'Modelo de lenguaje, primer token',
     ttsTtfbMs: 'Síntesis de voz, primer audio',
+    servedBy: 'Atendido por',
+    servedStage: {
+      stt: 'reconocimiento',
+      llm: 'modelo de lenguaje',
+      tts: 'voz',
+    },
   },
   history: {
     title: 'Historial',
@@ -711,6 +717,11 @@ const es = {
     tokenNeverUsed: 'sin usar',
     tokenName: 'Nombre del token',
     tokenScopes: 'Permisos',
+    tokenScope: {
+      historyRead: 'Listar, buscar y leer tus conversaciones.',
+      export: 'Descargar una conversación o todos tus datos.',
+      callsStart: 'Iniciar una llamada (y volver a unirte o terminarla).',
+    },
     tokenExpiry: 'Caduca tras',
     tokenNever: 'Nunca',
     tokenDays_one: '{{count}} día',
@@ -732,6 +743,11 @@ const es = {
     localTts: 'voz',
     local: '{{what}} en local (en esta máquina, sin nube).',
     echo: 'No hay ningún modelo de lenguaje configurado, así que Parley repite lo que oye.',
+    sttEngine: 'el reconocimiento de voz',
+    ttsEngine: 'la síntesis de voz',
+    missingProgram:
+      'Falta {{engine}} en el servidor: no se encontró el programa {{name}} (apt-get install {{package}}).',
+    missingModel: 'Falta {{engine}} en el servidor: su modelo no está en {{name}} (apt-get install {{package}}).',
   },
   oidc: {
     oidc_state_invalid: 'Este enlace de inicio de sesión ha caducado o ya se usó. Vuelve a empezar desde esta página.',

@@ -360,6 +360,12 @@ const fr = {
     transcriptionDelayMs: 'Transcription',
     llmTtftMs: 'Modèle de langage, premier jeton',
     ttsTtfbMs: 'Synthèse vocale, premier son',
+    servedBy: 'Servi par',
+    servedStage: {
+      stt: 'reconnaissance',
+      llm: 'modèle de langage',
+      tts: 'voix',
+    },
   },
   history: {
     title: 'Historique',
@@ -717,6 +723,11 @@ const fr = {
     tokenNeverUsed: 'jamais utilisé',
     tokenName: 'Nom du jeton',
     tokenScopes: 'Portées',
+    tokenScope: {
+      historyRead: 'Lister, rechercher et lire vos conversations.',
+      export: 'Télécharger une conversation ou toutes vos données.',
+      callsStart: 'Démarrer un appel (et le rejoindre ou y mettre fin).',
+    },
     tokenExpiry: 'Expire après',
     tokenNever: 'Jamais',
     tokenDays_one: '{{count}} jour',
@@ -738,6 +749,12 @@ const fr = {
     localTts: 'voix',
     local: '{{what}} en local (cette machine, sans cloud).',
     echo: 'Aucun modèle de langage n’est configuré : Parley répète ce qu’il a entendu.',
+    sttEngine: 'La reconnaissance vocale',
+    ttsEngine: 'La synthèse vocale',
+    missingProgram:
+      '{{engine}} n’est pas installée sur le serveur : le programme {{name}} est introuvable (apt-get install {{package}}).',
+    missingModel:
+      '{{engine}} n’est pas installée sur le serveur : son modèle manque sous {{name}} (apt-get install {{package}}).',
   },
   oidc: {
     oidc_state_invalid: 'Ce lien de connexion a expiré ou a déjà servi. Recommencez depuis cette page.',

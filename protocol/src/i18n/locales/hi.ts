@@ -346,6 +346,12 @@ const hi = {
     transcriptionDelayMs: 'ट्रांसक्रिप्शन',
     llmTtftMs: 'भाषा मॉडल, पहला टोकन',
     ttsTtfbMs: 'वाक् संश्लेषण, पहला ऑडियो',
+    servedBy: 'सेवा देने वाले',
+    servedStage: {
+      stt: 'पहचान',
+      llm: 'भाषा मॉडल',
+      tts: 'आवाज़',
+    },
   },
   history: {
     title: 'इतिहास',
@@ -693,6 +699,11 @@ const hi = {
     tokenNeverUsed: 'कभी उपयोग नहीं हुआ',
     tokenName: 'टोकन का नाम',
     tokenScopes: 'दायरे',
+    tokenScope: {
+      historyRead: 'अपनी बातचीत की सूची देखना, खोजना और पढ़ना।',
+      export: 'कोई बातचीत या अपना पूरा डेटा डाउनलोड करना।',
+      callsStart: 'कॉल शुरू करना (और उसमें फिर से जुड़ना या उसे समाप्त करना)।',
+    },
     tokenExpiry: 'इसके बाद समाप्त',
     tokenNever: 'कभी नहीं',
     tokenDays_one: '{{count}} दिन',
@@ -713,6 +724,10 @@ const hi = {
     localTts: 'आवाज़',
     local: 'स्थानीय {{what}} (यही मशीन, कोई क्लाउड नहीं)।',
     echo: 'कोई भाषा मॉडल सेट नहीं है, इसलिए Parley वही दोहराता है जो उसने सुना।',
+    sttEngine: 'वाक् पहचान',
+    ttsEngine: 'वाक् संश्लेषण',
+    missingProgram: '{{engine}} सर्वर पर इंस्टॉल नहीं है: प्रोग्राम {{name}} नहीं मिला (apt-get install {{package}})।',
+    missingModel: '{{engine}} सर्वर पर इंस्टॉल नहीं है: {{name}} में इसका मॉडल नहीं है (apt-get install {{package}})।',
   },
   oidc: {
     oidc_state_invalid: 'यह साइन-इन लिंक समाप्त हो गया है या पहले ही इस्तेमाल हो चुका है। इस पेज से फिर शुरू करें।',

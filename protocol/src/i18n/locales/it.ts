@@ -355,6 +355,12 @@ const it = {
     transcriptionDelayMs: 'Trascrizione',
     llmTtftMs: 'Modello linguistico, primo token',
     ttsTtfbMs: 'Sintesi vocale, primo audio',
+    servedBy: 'Servito da',
+    servedStage: {
+      stt: 'riconoscimento',
+      llm: 'modello linguistico',
+      tts: 'voce',
+    },
   },
   history: {
     title: 'Cronologia',
@@ -712,6 +718,11 @@ const it = {
     tokenNeverUsed: 'mai usato',
     tokenName: 'Nome del token',
     tokenScopes: 'Ambiti',
+    tokenScope: {
+      historyRead: 'Elencare, cercare e leggere le tue conversazioni.',
+      export: 'Scaricare una conversazione o tutti i tuoi dati.',
+      callsStart: 'Avviare una chiamata (e rientrarvi o terminarla).',
+    },
     tokenExpiry: 'Scade dopo',
     tokenNever: 'Mai',
     tokenDays_one: '{{count}} giorno',
@@ -733,6 +744,11 @@ const it = {
     localTts: 'voce',
     local: '{{what}} in locale (questa macchina, nessun cloud).',
     echo: 'Nessun modello linguistico è configurato, quindi Parley ripete ciò che ha sentito.',
+    sttEngine: 'il riconoscimento vocale',
+    ttsEngine: 'la sintesi vocale',
+    missingProgram:
+      'Manca {{engine}} sul server: il programma {{name}} non è stato trovato (apt-get install {{package}}).',
+    missingModel: 'Manca {{engine}} sul server: il suo modello non si trova in {{name}} (apt-get install {{package}}).',
   },
   oidc: {
     oidc_state_invalid: 'Questo link di accesso è scaduto o è già stato usato. Ricomincia da questa pagina.',

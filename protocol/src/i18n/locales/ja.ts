@@ -347,6 +347,12 @@ const ja = {
     transcriptionDelayMs: '文字起こし',
     llmTtftMs: '言語モデル、最初のトークン',
     ttsTtfbMs: '音声合成、最初の音声',
+    servedBy: '提供元',
+    servedStage: {
+      stt: '認識',
+      llm: '言語モデル',
+      tts: '音声',
+    },
   },
   history: {
     title: '履歴',
@@ -695,6 +701,11 @@ const ja = {
     tokenNeverUsed: '未使用',
     tokenName: 'トークン名',
     tokenScopes: 'スコープ',
+    tokenScope: {
+      historyRead: '会話の一覧表示、検索、閲覧。',
+      export: '会話またはすべてのデータのダウンロード。',
+      callsStart: '通話の開始（再参加と終了を含む）。',
+    },
     tokenExpiry: '有効期間',
     tokenNever: '無期限',
     tokenDays_other: '{{count}} 日',
@@ -714,6 +725,12 @@ const ja = {
     localTts: '音声合成',
     local: '{{what}}はローカルで動作しています（このマシン上、クラウドなし）。',
     echo: '言語モデルが設定されていないため、Parley は聞こえたことを繰り返します。',
+    sttEngine: '音声認識',
+    ttsEngine: '音声合成',
+    missingProgram:
+      '{{engine}}がサーバーにインストールされていません：プログラム {{name}} が見つかりません（apt-get install {{package}}）。',
+    missingModel:
+      '{{engine}}がサーバーにインストールされていません：{{name}} にモデルがありません（apt-get install {{package}}）。',
   },
   oidc: {
     oidc_state_invalid: 'このログインリンクは期限切れか、すでに使用されています。このページからやり直してください。',

@@ -355,6 +355,12 @@ const nl = {
     transcriptionDelayMs: 'Transcriptie',
     llmTtftMs: 'Taalmodel, eerste token',
     ttsTtfbMs: 'Spraaksynthese, eerste audio',
+    servedBy: 'Verzorgd door',
+    servedStage: {
+      stt: 'herkenning',
+      llm: 'taalmodel',
+      tts: 'stem',
+    },
   },
   history: {
     title: 'Geschiedenis',
@@ -708,6 +714,11 @@ const nl = {
     tokenNeverUsed: 'nooit gebruikt',
     tokenName: 'Naam van het token',
     tokenScopes: 'Bereik',
+    tokenScope: {
+      historyRead: 'Je gesprekken weergeven, doorzoeken en lezen.',
+      export: 'Een gesprek of al je gegevens downloaden.',
+      callsStart: 'Een gesprek starten (en er weer aan deelnemen of het beëindigen).',
+    },
     tokenExpiry: 'Verloopt na',
     tokenNever: 'Nooit',
     tokenDays_one: '{{count}} dag',
@@ -728,6 +739,12 @@ const nl = {
     localTts: 'stem',
     local: 'Lokale {{what}} (deze machine, geen cloud).',
     echo: 'Er is geen taalmodel ingesteld, dus Parley herhaalt wat het hoorde.',
+    sttEngine: 'Spraakherkenning',
+    ttsEngine: 'Spraaksynthese',
+    missingProgram:
+      '{{engine}} is niet geïnstalleerd op de server: het programma {{name}} is niet gevonden (apt-get install {{package}}).',
+    missingModel:
+      '{{engine}} is niet geïnstalleerd op de server: het model ontbreekt onder {{name}} (apt-get install {{package}}).',
   },
   oidc: {
     oidc_state_invalid: 'Deze inloglink is verlopen of al gebruikt. Begin opnieuw op deze pagina.',

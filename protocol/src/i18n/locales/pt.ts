@@ -353,6 +353,12 @@ const pt = {
     transcriptionDelayMs: 'Transcrição',
     llmTtftMs: 'Modelo de linguagem, primeiro token',
     ttsTtfbMs: 'Síntese de voz, primeiro áudio',
+    servedBy: 'Atendido por',
+    servedStage: {
+      stt: 'reconhecimento',
+      llm: 'modelo de linguagem',
+      tts: 'voz',
+    },
   },
   history: {
     title: 'Histórico',
@@ -710,6 +716,11 @@ const pt = {
     tokenNeverUsed: 'nunca usado',
     tokenName: 'Nome do token',
     tokenScopes: 'Escopos',
+    tokenScope: {
+      historyRead: 'Listar, pesquisar e ler as suas conversas.',
+      export: 'Baixar uma conversa ou todos os seus dados.',
+      callsStart: 'Iniciar uma chamada (e voltar a ela ou encerrá-la).',
+    },
     tokenExpiry: 'Expira após',
     tokenNever: 'Nunca',
     tokenDays_one: '{{count}} dia',
@@ -731,6 +742,11 @@ const pt = {
     localTts: 'voz',
     local: '{{what}} local (esta máquina, sem nuvem).',
     echo: 'Nenhum modelo de linguagem está configurado, então o Parley repete o que ouviu.',
+    sttEngine: 'o reconhecimento de fala',
+    ttsEngine: 'a síntese de fala',
+    missingProgram:
+      'Falta {{engine}} no servidor: o programa {{name}} não foi encontrado (apt-get install {{package}}).',
+    missingModel: 'Falta {{engine}} no servidor: o seu modelo não está em {{name}} (apt-get install {{package}}).',
   },
   oidc: {
     oidc_state_invalid: 'Este link de login expirou ou já foi usado. Comece de novo nesta página.',
