@@ -1,6 +1,6 @@
 // Regenerates the figures section of docs/performance.md from bench/results/*.json, so the page
 // always shows what the last runs measured. Text outside the markers is written by hand.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { meets, RESULTS_DIR, targetText, type BenchResult, type Figure } from './lib/report';
 
@@ -71,6 +71,44 @@ function table(rows: Array<Record<string, unknown>>): string[] {
   ];
 }
 
+/**
+ * The barge-in levers: this run and every `bargein --label=…` run (bench/results/bargein-*.json),
+ * each with its agent settings and the baseline of the same run.
+ */
+function bargeinLevers(record: Record<string, any>): string[] {
+  const runs = [
+    { label: '(run of record)', r: record },
+    ...readdirSync(RESULTS_DIR)
+      .filter((f) => /^bargein-.+\.json$/.test(f))
+      .sort()
+      .map((f) => ({
+        label: f.slice('bargein-'.length, -'.json'.length),
+        r: JSON.parse(readFileSync(path.join(RESULTS_DIR, f), 'utf8')),
+      })),
+  ];
+  if (runs.length < 2) return [];
+  const fig = (r: Record<string, any>, n: string) => (r.figures as Figure[]).find((f) => f.name === n)?.value ?? '—';
+  return [
+    '',
+    "Levers, one run each (`--label=NAME` with the agent settings in the environment; the baseline is the same run's bare agents-js):",
+    '',
+    ...table(
+      runs.map(({ label, r }) => ({
+        run: label,
+        date: String(r.date).slice(0, 16).replace('T', ' '),
+        'agent settings': Object.entries(r.settings?.agent ?? {})
+          .map(([k, v]) => `${k.replace(/^AGENT_/, '')}=${v}`)
+          .join(' '),
+        'Parley p50 / p95 ms': `${fig(r, 'Parley barge-in p50')} / ${fig(r, 'Parley barge-in p95')}`,
+        'baseline p50 / p95 ms': `${fig(r, 'baseline barge-in p50')} / ${fig(r, 'baseline barge-in p95')}`,
+        'false interruptions Parley / baseline %': `${fig(r, 'Parley false interruptions (short sound cut the reply short)')} / ${fig(r, 'baseline false interruptions')}`,
+        'stored as played': `${fig(r, 'interrupted replies stored with only the words played')} / ${r.settings?.interruptions}`,
+        'load (1 min) start / max': `${r.machine?.loadAverage?.start?.[0]} / ${r.machine?.loadAverage?.max1m}`,
+      })),
+    ),
+  ];
+}
+
 /** Per-benchmark detail under the headline figures. */
 function details(name: string, r: Record<string, any>): string[] {
   const d = r.data ?? {};
@@ -94,6 +132,7 @@ function details(name: string, r: Record<string, any>): string[] {
       '',
       `Driver (ingest + sockets, one process) event-loop delay p99: ${d.driverEventLoopDelayMs?.p99} ms.`,
     ];
+  if (name === 'bargein') return bargeinLevers(r);
   if (name === 'turn' && d.breakdown)
     return [
       '',

@@ -104,13 +104,27 @@ interface FalseInterruption {
   gapMs: number;
 }
 
+/**
+ * What a real recogniser writes for each short sound (Deepgram: nothing for a cough, "Mm-hmm."
+ * for the backchannel); the fake STT is scripted with it just before the sound is played, so the
+ * agent sees the transcript it would get, not the fake's default words.
+ */
+export const SOUND_TRANSCRIPTS: Record<string, string> = { '(cough)': '', 'Mm hmm.': 'Mm-hmm.' };
+
 /** Plays a short sound 1.2 s into a long reply; was the reply cut short, and how long did it pause? */
-async function soundOnce(asking: () => void, caller: Caller, ask: Speech, sound: Speech): Promise<FalseInterruption> {
+async function soundOnce(
+  asking: () => void,
+  scriptSound: (text: string) => void,
+  caller: Caller,
+  ask: Speech,
+  sound: Speech,
+): Promise<FalseInterruption> {
   await waitForAgentState(caller, 'listening', 20_000);
   asking();
   const { endedAt } = await caller.say(ask.pcm);
   const replyStart = await caller.agentAudio.firstVoicedAfter(endedAt - ask.trailMs, 20_000);
   await sleep(Math.max(0, replyStart + 1200 - Date.now()));
+  scriptSound(SOUND_TRANSCRIPTS[sound.text] ?? sound.text);
   const { startedAt } = await caller.say(sound.pcm);
   const onset = startedAt + sound.leadMs;
   await sleep(Math.max(0, onset + 3500 - Date.now()));
@@ -148,6 +162,18 @@ export async function run(args: string[]): Promise<BenchResult> {
   const started = Date.now();
   const count = arg(args, 'interruptions', 20);
   const withBaseline = args.includes('--baseline');
+  // A lever experiment (agent settings from the environment) writes bargein-<label>.json, leaving
+  // the run of record alone; docs/performance.md lists them side by side.
+  const label = args
+    .find((a) => a.startsWith('--label='))
+    ?.split('=')[1]
+    ?.replace(/[^a-z0-9-]/gi, '');
+  const agentSettings = Object.fromEntries(
+    ['AGENT_FAST_BARGE_IN', 'AGENT_VAD_MIN_SPEECH_MS', 'AGENT_OUTPUT_FRAME_MS'].map((k) => [
+      k,
+      process.env[k] ?? 'default',
+    ]),
+  );
   const machine = machineSampler();
   const b = await startAgentBench({
     baseline: withBaseline,
@@ -162,6 +188,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   try {
     const [ask, cut] = await speech([ASK, 'Wait, stop, I have a question.']);
     const asking = () => b.stack.fakes.deepgram.enqueue(ASK);
+    const scriptSound = (text: string) => b.stack.fakes.deepgram.enqueue(text);
     const arms: ArmName[] = withBaseline ? ['parley', 'baseline'] : ['parley'];
     const callers = Object.fromEntries(await Promise.all(arms.map(async (a) => [a, await joinArm(b, a)] as const)));
     await Promise.all(arms.map((a) => settle(callers[a]!)));
@@ -188,7 +215,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     for (const sound of sounds)
       for (const a of arms) {
         try {
-          falseRuns[a]!.push(await soundOnce(asking, callers[a]!, ask!, sound));
+          falseRuns[a]!.push(await soundOnce(asking, scriptSound, callers[a]!, ask!, sound));
         } catch (err) {
           failures++;
           console.warn(`${a} false-interruption run failed: ${(err as Error).message}`);
@@ -278,12 +305,13 @@ export async function run(args: string[]): Promise<BenchResult> {
       },
     ];
     const result: BenchResult = {
-      benchmark: 'bargein',
+      benchmark: label ? `bargein-${label}` : 'bargein',
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
       settings: {
         interruptions: count,
         arms,
+        agent: agentSettings,
         minInterruptionMs: MIN_INTERRUPTION_MS,
         interruptAfterMs: '1000–1900 into the reply (spread over word positions)',
         measuredFrom: "capture time of the interruption's first voiced sample",
