@@ -129,7 +129,7 @@ describe('production image contents (deploy/Dockerfile, built without Docker)', 
   });
 
   it(
-    'runs the compiled gateway and agent worker with plain node: /healthz, migrations, and the worker reports in',
+    'runs the compiled gateway and agent worker with plain node: /healthz, migrations, a password sign-in, and the worker reports in',
     { timeout: 180_000 },
     async () => {
       const port = await freePort();
@@ -172,6 +172,17 @@ describe('production image contents (deploy/Dockerfile, built without Docker)', 
         health = await fetch(`${url}/healthz`).catch(() => null);
       }
       expect(health?.status).toBe(200);
+      // Password hashing runs in the image (Argon2id's prebuilt binding, installed by npm ci --omit=dev).
+      const post = (route: string, body: object) =>
+        fetch(`${url}${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: url },
+          body: JSON.stringify(body),
+        });
+      const account = { email: 'image@example.test', password: 'violet-harbor-lantern-47' };
+      expect((await post('/api/auth/register', { ...account, displayName: 'Image' })).status).toBe(201);
+      expect((await post('/api/auth/login', account)).status).toBe(200);
+      expect((await post('/api/auth/login', { ...account, password: 'violet-harbor-lantern-48' })).status).toBe(401);
       run('agent/src/main.js');
       type Readiness = { components: Record<string, { status: string; mode?: string }> };
       let ready = null as Readiness | null;
