@@ -9,6 +9,8 @@ import {
   speechProblemMessages,
   TYPED_ERROR_TOPIC,
   type EndReason,
+  dispatchedAgentIdentities,
+  isStaleAgent,
 } from '@parley/protocol';
 import { apologyFor, fillerFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
@@ -49,6 +51,8 @@ const TEARDOWN_MS = 20_000;
 
 /** How long a new job waits for another agent found in its room to leave before it leaves itself. */
 const OTHER_AGENT_GRACE_MS = 3000;
+/** After a reconnection, how long to wait before each further look at whether the call was handed over. */
+const SUPERSEDED_RECHECK_MS = [2000, 3000, 5000];
 
 /** Another agent in the room that is still there after `graceMs`, if any. */
 async function agentStaying(ctx: JobContext, graceMs: number) {
@@ -189,11 +193,28 @@ export default defineAgent({
     // Looked for while connecting (a few ms): a call whose engines are missing cannot hear or speak.
     const missing = speechEngineProblems(config.providers);
     await ctx.connect();
-    // At most one agent per room: if another one still serves it after a moment, leave quietly.
-    // (In a room recreated after its LiveKit node died, the lost agent may be back for an instant
-    // before it sees this job's dispatch and gives way.)
+    // LiveKit's server API, for what this job's own connection cannot do.
+    const api = [config.livekit.url.replace(/^ws/, 'http'), config.livekit.apiKey, config.livekit.apiSecret] as const;
+    const roomName = () => ctx.job.room?.name ?? ctx.room.name ?? '';
+    /** Whether this job's agent keeps the call over `other` (see protocol/src/single-agent.ts). */
+    const outranks = async (other: string): Promise<boolean> => {
+      try {
+        const current = dispatchedAgentIdentities(await new AgentDispatchClient(...api).listDispatch(roomName()));
+        const me = ctx.room.localParticipant?.identity ?? `agent-${ctx.job.id}`;
+        return isStaleAgent(other, current) && !isStaleAgent(me, current);
+      } catch (err) {
+        logger.warn({ errName: (err as Error).name }, 'room dispatches unavailable');
+        return false;
+      }
+    };
+    // At most one agent per room: if another one still serves it after a moment, leave quietly,
+    // unless it is the lost agent of a room rebuilt on another LiveKit node (its job belongs to
+    // none of the room's dispatches, this one's does): that one gives way (on its own, or removed
+    // by the gateway), by the rule both ends share (protocol/src/single-agent.ts).
     const otherAgent = await agentStaying(ctx, OTHER_AGENT_GRACE_MS);
-    if (otherAgent) {
+    if (otherAgent && (await outranks(otherAgent.identity))) {
+      logger.info('a lost agent is still listed in this rebuilt room; staying, it gives way');
+    } else if (otherAgent) {
       leftCallRunning = true;
       logger.warn('another agent already serves this room; leaving');
       leave('duplicate agent');
@@ -236,9 +257,6 @@ export default defineAgent({
     }, 500);
     orphanWatch.unref();
     ctx.addShutdownCallback(async () => clearInterval(orphanWatch));
-    // LiveKit's server API, for what this job's own connection cannot do.
-    const api = [config.livekit.url.replace(/^ws/, 'http'), config.livekit.apiKey, config.livekit.apiSecret] as const;
-    const roomName = () => ctx.job.room?.name ?? ctx.room.name ?? '';
     const removeSelf = () =>
       new RoomServiceClient(...api).removeParticipant(roomName(), ctx.room.localParticipant?.identity ?? '');
     /**
@@ -305,7 +323,7 @@ export default defineAgent({
         // Back in a room that was recreated on another LiveKit node (this one's died): the room's
         // stored dispatch ran again there and its agent, which has read the conversation so far,
         // serves the call. Give way to it without a word (one agent per room).
-        if (await superseded()) {
+        const giveWay = async () => {
           leftCallRunning = true;
           logger.warn('room recreated on another LiveKit node with a new dispatch; leaving the call to its agent');
           // Out of the room at once (the new agent waits for it), then the usual shutdown. Removed
@@ -316,8 +334,8 @@ export default defineAgent({
             2000,
           );
           leave('superseded');
-          return;
-        }
+        };
+        if (await superseded()) return giveWay();
         // agents publishes lk.agent.state only while connected: a change made during the outage
         // (the reply ending, say) never reached the caller, whose page would show it stale.
         if (session)
@@ -325,6 +343,13 @@ export default defineAgent({
             ?.setAttributes({ 'lk.agent.state': session.agentState })
             .catch((err: Error) => logger.warn({ errName: err.name }, 'agent state not re-published'));
         if (ctx.room.remoteParticipants.size === 0) awaitCaller('server_restarted');
+        // The room's dispatch may run again only after this job is back (its re-join is often what
+        // rebuilt the room): asked again a few times, not only once.
+        for (const delay of SUPERSEDED_RECHECK_MS) {
+          await new Promise((r) => setTimeout(r, delay));
+          if (ending || leftCallRunning || reconnecting || !ctx.room.isConnected) return;
+          if (await superseded()) return giveWay();
+        }
       })();
     });
     ctx.addShutdownCallback(async () => clearTimeout(rejoinWait));

@@ -14,3 +14,4 @@ export * from './tokens';
 export * from './webhooks';
 export * from './usage';
 export * from './http';
+export * from './single-agent';

@@ -1,4 +1,4 @@
-import { serverMessage } from '@parley/protocol';
+import { dispatchedAgentIdentities, isStaleAgent, serverMessage } from '@parley/protocol';
 import type { ParticipantInfo } from 'livekit-server-sdk';
 import type { AppContext } from '../context';
 import { publishTranscript } from '../transcripts/channel';
@@ -122,12 +122,8 @@ export class AgentRecovery {
     const agents = participants.filter((p) => isAgentParticipant(p));
     if (agents.length < 2) return;
     const dispatches = await this.ctx.livekit.dispatch.listDispatch(room).catch(() => []);
-    const current = new Set(
-      dispatches.flatMap((d) =>
-        (d.state?.jobs ?? []).flatMap((j) => [j.state?.participantIdentity, `agent-${j.id}`]).filter(Boolean),
-      ),
-    );
-    const stale = (p: { identity: string }) => (current.size > 0 && !current.has(p.identity) ? 1 : 0);
+    const current = dispatchedAgentIdentities(dispatches);
+    const stale = (p: { identity: string }) => (isStaleAgent(p.identity, current) ? 1 : 0);
     agents.sort(
       (a, b) => stale(a) - stale(b) || Number(a.joinedAt - b.joinedAt) || a.identity.localeCompare(b.identity),
     );
