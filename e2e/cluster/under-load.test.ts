@@ -1,41 +1,56 @@
 /**
  * The reduced form of `npm run bench -- cluster` (e2e/cluster/under-load.ts): 4 concurrent calls
- * over both LiveKit nodes and both workers, behind haproxy; then, one at a time with every call's
- * turn in flight (the utterance stored, its reply held at the LLM), a job, a whole worker, a
- * LiveKit node and a gateway are SIGKILLed. One outcome per fault: every call goes on (the calls it
- * hit hear a new agent's apology, the others their answer, then everyone takes another turn) and
- * every call's stored conversation reads as one against the fakes' record.
+ * over both LiveKit nodes and both workers, behind haproxy; then, one test per fault, with every
+ * call's turn in flight (the utterance stored, its reply held at the LLM): a job, a whole worker, a
+ * LiveKit node and a gateway are SIGKILLed, in turn, on the same calls. One outcome per fault: every
+ * call goes on (the calls it hit hear a new agent's apology, the others their answer, then everyone
+ * takes another turn) and every call's stored conversation reads as one against the fakes' record.
  */
 import { dispose } from '@livekit/rtc-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordFault } from '@parley/testkit/fault-record';
-import type { Cluster } from '@parley/testkit/cluster';
-import { CLUSTER_FAULTS, clusterUnderLoad } from './under-load';
+import { CLUSTER_FAULTS, startClusterLoad, type ClusterFault } from './under-load';
 
-let cluster: Cluster | undefined;
-let hangUp: (() => Promise<void>) | undefined;
+let load: Awaited<ReturnType<typeof startClusterLoad>>;
+
+beforeAll(async () => {
+  load = await startClusterLoad({
+    calls: 4,
+    log: (s) => console.info(`[cluster load] ${s}`),
+    logDir: process.env.PARLEY_CLUSTER_LOGS,
+  });
+}, 240_000);
 
 afterAll(async () => {
-  await hangUp?.();
-  await cluster?.stop();
+  await load?.hangUpAll();
+  await load?.cluster.stop();
   await dispose();
 }, 120_000);
 
+/** Whether the fault takes the agent of some calls (the gateway's does not take any). */
+const TAKES_AGENTS: Record<ClusterFault, boolean> = {
+  agent_job_sigkill: true,
+  agent_worker_sigkill: true,
+  livekit_node_sigkill: true,
+  gateway_sigkill: false,
+};
+
+const WHAT: Record<ClusterFault, string> = {
+  agent_job_sigkill: 'a job process',
+  agent_worker_sigkill: 'a whole agent worker',
+  livekit_node_sigkill: 'a LiveKit node',
+  gateway_sigkill: 'a gateway',
+};
+
 describe('the cluster under 4 concurrent calls, each fault in turn', () => {
-  it('every call survives a job, a worker, a LiveKit node and a gateway SIGKILLed mid-turn; nothing lost or duplicated', async () => {
-    const out = await clusterUnderLoad({
-      calls: 4,
-      faults: CLUSTER_FAULTS,
-      log: (s) => console.info(`[cluster load] ${s}`),
-      logDir: process.env.PARLEY_CLUSTER_LOGS,
-    });
-    cluster = out.cluster;
-    hangUp = out.hangUpAll;
-    const { run } = out;
-    // Spread over both nodes and both workers.
-    expect(Object.keys(run.split.nodes).sort()).toEqual(['node-a', 'node-b']);
-    expect(Object.keys(run.split.workers).sort()).toEqual(['worker-1', 'worker-2']);
-    for (const r of run.results)
+  it('places the 4 calls over both LiveKit nodes and both workers', () => {
+    expect(Object.keys(load.split.nodes).sort()).toEqual(['node-a', 'node-b']);
+    expect(Object.keys(load.split.workers).sort()).toEqual(['worker-1', 'worker-2']);
+  });
+
+  for (const fault of CLUSTER_FAULTS)
+    it(`${WHAT[fault]} SIGKILLed mid-turn: every call goes on, nothing lost or duplicated`, async () => {
+      const r = await load.runFault(fault);
       recordFault({
         fault: `cluster_${r.fault}_4_calls`,
         file: 'e2e/cluster/under-load.test.ts',
@@ -49,18 +64,13 @@ describe('the cluster under 4 concurrent calls, each fault in turn', () => {
         live: null,
         cluster: { callsAffected: r.callsAffected, heardAgainMs: r.heardAgainMs, callsEnded: r.callsEnded },
       });
-    expect(run.results.map((r) => r.fault)).toEqual(CLUSTER_FAULTS);
-    for (const r of run.results) {
       expect(r.inFlight).toBe('4 of 4 calls with a user utterance stored and its reply held at the LLM');
-      expect({ fault: r.fault, lost: r.lost, duplicated: r.duplicated, callsEnded: r.callsEnded }).toEqual({
-        fault: r.fault,
+      expect({ lost: r.lost, duplicated: r.duplicated, callsEnded: r.callsEnded }).toEqual({
         lost: 0,
         duplicated: 0,
         callsEnded: 0,
       });
+      expect(r.callsAffected > 0).toBe(TAKES_AGENTS[fault]);
       expect(r.heardAgainMs).toHaveLength(r.callsAffected);
-    }
-    // The agent faults hit calls; the gateway's does not take any call's agent.
-    expect(run.results.map((r) => r.callsAffected > 0)).toEqual([true, true, true, false]);
-  }, 900_000);
+    }, 300_000);
 });

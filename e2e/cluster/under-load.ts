@@ -13,6 +13,7 @@ import { isAlive, synthesizeSpeechWav } from '@parley/testkit';
 import {
   agentJobPid,
   followNewAgent,
+  recordAgentVoice,
   rejoinOnDisconnect,
   waitForAgentState,
   type RejoinTracker,
@@ -67,14 +68,17 @@ interface Tracked {
 
 const answerTo = (n: number, text: string) => `Answer ${n}: ${text.replace(/[.!?]+$/, '')}.`;
 
-export async function clusterUnderLoad(opts: {
+export interface ClusterLoadOptions {
   calls: number;
   faults: ClusterFault[];
   log?: (s: string) => void;
   logDir?: string;
   /** Filled as the run goes (the split once placed, each fault's result when done): kept if it fails. */
   progress?: Partial<ClusterLoadRun>;
-}): Promise<{ run: ClusterLoadRun; cluster: Cluster; hangUpAll: () => Promise<void> }> {
+}
+
+/** The cluster started and `opts.calls` calls placed through haproxy; `runFault` then runs one fault. */
+export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>) {
   const log = opts.log ?? (() => undefined);
   const cluster = await startCluster({
     logDir: opts.logDir,
@@ -90,6 +94,9 @@ export async function clusterUnderLoad(opts: {
     cluster.fakes.openai.releaseReplies();
     await cc.hangUpAll();
   };
+  const dumpLogs = () => {
+    for (const w of cluster.workers) log(`${w.name} log tail:\n${w.process.output.join('').slice(-4000)}`);
+  };
   const tracked: Tracked[] = [];
   const t0 = Date.now();
   for (let i = 0; i < opts.calls; i++) {
@@ -98,7 +105,7 @@ export async function clusterUnderLoad(opts: {
       tracked.push({ call, expected: [['agent', greetingFor('en')]], users: 0 });
     } catch (err) {
       log(`call ${i + 1} of ${opts.calls} not served: ${(err as Error).message}`);
-      for (const w of cluster.workers) log(`${w.name} log tail:\n${w.process.output.join('').slice(-4000)}`);
+      dumpLogs();
       await stop();
       await cluster.stop();
       throw new Error(`call ${i + 1} of ${opts.calls} not served: ${(err as Error).message}`);
@@ -118,8 +125,9 @@ export async function clusterUnderLoad(opts: {
     t.expected.push(['user', text], ['agent', answerTo(t.users, text)]);
   };
 
-  try {
-    for (const fault of opts.faults) {
+  /** One fault, with every call's turn in flight; resolves with what it did to the calls. */
+  const runFault = async (fault: ClusterFault): Promise<ClusterFaultResult> => {
+    try {
       // Who the fault hits, decided before it hits.
       const pids = new Map(tracked.map((t) => [t, agentJobPid(t.call.caller)!]));
       let affected: Tracked[] = [];
@@ -175,6 +183,8 @@ export async function clusterUnderLoad(opts: {
       const inFlight = `${tracked.length} of ${tracked.length} calls with a user utterance stored and its reply held at the LLM`;
 
       const oldAgents = new Map(tracked.map((t) => [t, t.call.caller.agentIdentity]));
+      // Every agent voice each affected caller hears from now on, in whichever room it is in.
+      const voices = new Map(affected.map((t) => [t, recordAgentVoice(t.call.caller)]));
       await inject();
       const faultAt = Date.now();
       log(`${fault}: injected, ${affected.length} calls affected`);
@@ -205,7 +215,13 @@ export async function clusterUnderLoad(opts: {
               `a new agent for call ${t.call.id}`,
             );
             if (t.call.caller.agentIdentity === oldAgents.get(t)) await followNewAgent(t.call.caller, 60_000);
-            const heard = await t.call.caller.agentAudio.firstVoicedAfter(faultAt, 60_000);
+            const heard = await voices
+              .get(t)!
+              .firstVoicedAfter(faultAt, 60_000)
+              .catch((err: Error) => {
+                err.message = `${fault}, call ${t.call.id}: ${err.message}; rejoins ${JSON.stringify(rejoins.get(t)!.rejoins)}`;
+                throw err;
+              });
             heardAgainMs.push(heard - faultAt);
             t.expected.push(['agent', apologyFor('en')]);
           } else {
@@ -217,6 +233,7 @@ export async function clusterUnderLoad(opts: {
         }),
       );
       for (const r of rejoins.values()) r.stop();
+      for (const v of voices.values()) v.stop();
       await restore();
       // Every call goes on: one more turn each.
       for (const t of tracked) await turn(t);
@@ -243,14 +260,31 @@ export async function clusterUnderLoad(opts: {
       }
       log(`${fault}: ${JSON.stringify(result)}`);
       results.push(result);
+      return result;
+    } catch (err) {
+      dumpLogs();
+      throw err;
     }
+  };
+  return { cluster, split, placedMs, results, runFault, hangUpAll: stop };
+}
+
+/** `startClusterLoad`, then each fault in turn (`npm run bench -- cluster`). */
+export async function clusterUnderLoad(opts: ClusterLoadOptions): Promise<{
+  run: ClusterLoadRun;
+  cluster: Cluster;
+  hangUpAll: () => Promise<void>;
+}> {
+  const load = await startClusterLoad(opts);
+  try {
+    for (const fault of opts.faults) await load.runFault(fault);
   } catch (err) {
-    for (const w of cluster.workers) log(`${w.name} log tail:\n${w.process.output.join('').slice(-4000)}`);
-    await stop();
-    await cluster.stop();
+    await load.hangUpAll();
+    await load.cluster.stop();
     throw err;
   }
-  return { run: { calls: opts.calls, split, placedMs, results }, cluster, hangUpAll: stop };
+  const { split, placedMs, results } = load;
+  return { run: { calls: opts.calls, split, placedMs, results }, cluster: load.cluster, hangUpAll: load.hangUpAll };
 }
 
 async function splitOf(cluster: Cluster, tracked: Tracked[]) {

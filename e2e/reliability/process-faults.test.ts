@@ -208,7 +208,7 @@ describe('the LiveKit server restarted mid-turn', () => {
     stack.fakes.openai.releaseReplies();
 
     // A: both ends reconnected by themselves; the same agent (no re-dispatch) publishes anew.
-    const newTrack = await followAgentTrack(a.caller, 30_000);
+    const newTrack = await withWorkerLog(restartAt, () => followAgentTrack(a.caller, 30_000));
     expect(newTrack).not.toBe(trackA);
     expect([...a.caller.room.remoteParticipants.keys()].filter((k) => k.startsWith('agent-'))).toEqual([agentA]);
     const heardAt = await withWorkerLog(restartAt, async () => {

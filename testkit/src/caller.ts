@@ -378,6 +378,60 @@ export async function followNewAgent(caller: Caller, timeoutMs = 60_000): Promis
 }
 
 /**
+ * What a browser does and a one-track AgentAudio does not: hears every agent's audio in whichever
+ * room the caller is in now. A replacement agent (or a rejoin that lands beside a departing one) may
+ * speak before a test has picked the track to follow; this recorder attaches to each agent audio
+ * track within 50 ms of its subscription, across rejoins, and keeps every voiced frame's time.
+ */
+export function recordAgentVoice(caller: Caller) {
+  const streams = new Map<string, AgentAudio>();
+  let stopped = false;
+  const attach = () => {
+    for (const p of caller.room.remoteParticipants.values()) {
+      if (!p.identity.startsWith('agent-')) continue;
+      for (const pub of p.trackPublications.values()) {
+        const track = pub.track;
+        if (pub.kind !== TrackKind.KIND_AUDIO || !track?.sid || streams.has(track.sid)) continue;
+        streams.set(track.sid, new AgentAudio(track as RemoteTrack));
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    if (!stopped) attach();
+  }, 50);
+  attach();
+  return {
+    /** Time of the first voiced agent frame heard at or after `since`, from any agent track. */
+    async firstVoicedAfter(since: number, timeoutMs = 60_000): Promise<number> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const first = [...streams.values()]
+          .map((a) => a.voiced(since)[0]?.at)
+          .filter((at): at is number => at !== undefined)
+          .sort((x, y) => x - y)[0];
+        if (first !== undefined) return first;
+        if (Date.now() > deadline) {
+          const heard = [...streams.entries()].map(([sid, a]) => ({ sid, frames: a.frames.length }));
+          const present = [...caller.room.remoteParticipants.values()].map((p) => ({
+            id: p.identity,
+            tracks: [...p.trackPublications.values()].map((t) => `${t.sid}${t.track ? '' : ' (unsubscribed)'}`),
+          }));
+          throw new Error(
+            `no voiced agent audio within ${timeoutMs} ms (heard ${JSON.stringify(heard)}; in the room now ${JSON.stringify(present)})`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const a of streams.values()) a.close();
+    },
+  };
+}
+
+/**
  * After a LiveKit reconnection the same agent (same identity) publishes its audio again as a new
  * track: listen to that one. Resolves with the new track's sid.
  */
