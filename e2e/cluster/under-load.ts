@@ -84,6 +84,9 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
     logDir: opts.logDir,
     udpPortsPerNode: Math.max(40, opts.calls * 8),
     openai: { ttftMs: 50, reply: ({ messages }) => reply(messages) },
+    // Four callers' audio on two loaded cores arrives with gaps (late packets played as silence):
+    // at the cluster's 450 ms one sentence was once heard as two finals.
+    deepgram: { endpointSilenceMs: 700 },
   });
   const speech = (await synthesizeSpeechWav('Tell me something about the weather today.', { sampleRate: 48000 })).pcm;
   const cc = clusterCalls(
