@@ -14,6 +14,9 @@ import { registerUser, waitFor } from './helpers';
  *   - /readyz and /api/providers name the failing provider and its fallback (the web banner reads the latter).
  * For the STT the OpenAI realtime socket is dropped and reconnects refused; Deepgram behind it hears
  * the second sentence (agent/src/providers/openai-stt.ts makes the drop a failure the adapter sees).
+ * The STT and the LLM also stall (connection open, no data): the fallback takes over within the
+ * adapter's per-attempt timeout (for the STT, the sentence said to the stalled recogniser is lost and
+ * said again).
  */
 
 const SAID = ['tell me about the moon', 'and what about the sun'];
@@ -30,6 +33,11 @@ interface Case {
   inject(stack: Stack): void;
   /** How many requests/connections the fault hit. */
   hits(stack: Stack): number;
+  /**
+   * A stalled stream (connection open, no data): the adapter's per-attempt timeout it must fail
+   * over within; the reply to the second sentence is heard before it has passed by a margin.
+   */
+  stallTimeoutMs?: number;
 }
 
 const CASES: Case[] = [
@@ -41,6 +49,16 @@ const CASES: Case[] = [
     agentEnv: () => ({ STT_PROVIDER: 'openai', OPENAI_STT_REALTIME: 'true' }),
     inject: (s) => void (s.fakes.openai.faults.realtime = 'drop'),
     hits: (s) => s.fakes.openai.faultsInjected.realtime,
+  },
+  {
+    stage: 'stt',
+    fault: 'stalled: socket open, no transcripts (OpenAI realtime transcription)',
+    primary: 'openai',
+    fallback: 'deepgram',
+    agentEnv: () => ({ STT_PROVIDER: 'openai', OPENAI_STT_REALTIME: 'true' }),
+    inject: (s) => void (s.fakes.openai.faults.realtime = 'stall'),
+    hits: (s) => s.fakes.openai.faultsInjected.realtime,
+    stallTimeoutMs: 10_000, // agents' stt.FallbackAdapter attemptTimeoutMs, applied by providers/openai-stt.ts
   },
   {
     stage: 'llm',
@@ -59,6 +77,16 @@ const CASES: Case[] = [
     agentEnv: () => ({ TTS_PROVIDER: 'openai' }),
     inject: (s) => void (s.fakes.openai.faults.speech = 'drop'),
     hits: (s) => s.fakes.openai.faultsInjected.speech,
+  },
+  {
+    stage: 'llm',
+    fault: 'stalled stream: 200 and headers, then no token (OpenAI chat completions)',
+    primary: 'openai',
+    fallback: 'openai-compatible',
+    agentEnv: (second) => ({ LLM_BASE_URL: second.baseURL, LLM_MODEL: 'llama3.2' }),
+    inject: (s) => void (s.fakes.openai.faults.chat = 'stall'),
+    hits: (s) => s.fakes.openai.faultsInjected.chat,
+    stallTimeoutMs: 5_000, // agents' llm.FallbackAdapter attemptTimeout
   },
 ];
 
@@ -110,15 +138,32 @@ describe.each(CASES)('failover mid-call: $stage, $fault', (c) => {
     c.inject(stack);
     const faultAt = Date.now();
     // The recogniser streams all the time: its dropped socket shows before the caller speaks again.
-    if (c.stage === 'stt')
-      await waitFor(
+    const failoverReported = () =>
+      waitFor(
         async () => (await client.get('/readyz')).body.components.failover.degraded.length > 0,
         30_000,
         'the STT failover reported',
       );
+    if (c.stage === 'stt' && !c.stallTimeoutMs) await failoverReported();
+    if (c.stage === 'stt' && c.stallTimeoutMs) {
+      // A stalled recogniser shows only once the caller has spoken to it: these words are lost
+      // (the adapter does not replay them to the fallback); the caller says them again.
+      const lost = await caller.say(speech[1]!.pcm);
+      await failoverReported();
+      console.info(
+        `[stt] stalled primary: failover reported ${Date.now() - lost.endedAt} ms after the caller's speech`,
+      );
+      expect(Date.now() - lost.endedAt).toBeLessThan(c.stallTimeoutMs + 5_000);
+    }
     const two = await caller.say(speech[1]!.pcm);
     const secondReplyAt = await caller.agentAudio.firstVoicedAfter(two.endedAt + 300, 30_000);
     expect(secondReplyAt).toBeGreaterThan(faultAt);
+    if (c.stallTimeoutMs && c.stage !== 'stt') {
+      console.info(
+        `[${c.stage}] stalled primary: reply heard ${secondReplyAt - two.endedAt} ms after the caller's speech`,
+      );
+      expect(secondReplyAt - two.endedAt).toBeLessThan(c.stallTimeoutMs + 5_000);
+    }
     expect(c.hits(stack)).toBeGreaterThan(0);
     expect(caller.room.remoteParticipants.has(caller.agentIdentity)).toBe(true); // still the same call
 
