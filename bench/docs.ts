@@ -18,7 +18,7 @@ const reproduce: Record<string, string> = {
   turn: 'npm run bench -- turn              # --turns=30',
   bargein: 'npm run bench -- bargein           # --interruptions=20 [--baseline]',
   density: 'npm run bench -- density           # --steps=1,2,3,4,6,8,12,16,20,24 --turns=3 --budget=270',
-  web: 'npm run bench -- web               # --runs=3 [--no-build]',
+  web: 'npm run bench -- web               # --runs=3 [--no-build] [--reports=DIR: each Lighthouse report as JSON]',
   history: 'npm run bench -- history           # runs bench/history.ts --full',
   load: "npm run bench -- load              # runs bench/load.ts; --hashing=test for the test suites' cheap password hashing",
 };
@@ -180,6 +180,7 @@ function details(name: string, r: Record<string, any>): string[] {
           'FCP ms': p.fcpMs,
           'LCP ms': p.lcpMs,
           'TBT ms': p.tbtMs,
+          CLS: p.cls ?? '—',
           'failed accessibility audits': p.failedA11y.join(', ') || '—',
         })),
       ),

@@ -2,7 +2,7 @@
 // the landing, call and history pages, served by the real gateway from a fresh production build, driving Debian's
 // Chromium through chrome-launcher. See docs/performance.md.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
@@ -100,6 +100,9 @@ async function signInBrowser(port: number, url: string, cookies: Map<string, str
 export async function run(args: string[]): Promise<BenchResult> {
   const started = Date.now();
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.split('=')[1] ?? 3);
+  // --reports=DIR keeps each Lighthouse report (JSON) for reading where the time went.
+  const reportsDir = args.find((a) => a.startsWith('--reports='))?.split('=')[1];
+  if (reportsDir) mkdirSync(reportsDir, { recursive: true });
   const machine = machineSampler();
   // The production build goes to a folder of its own (others may be serving web/dist right now);
   // --no-build measures web/dist as it is.
@@ -143,6 +146,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       lcpMs: number;
       tbtMs: number;
       fcpMs: number;
+      /** Cumulative layout shift (unitless): content pushed down after it was painted. */
+      cls: number;
       failedA11y: string[];
     }> = [];
     for (let r = 0; r < runs; r++)
@@ -155,6 +160,7 @@ export async function run(args: string[]): Promise<BenchResult> {
           disableStorageReset: true,
         });
         const lhr = result!.lhr;
+        if (reportsDir) writeFileSync(path.join(reportsDir, `${p.page}-${r + 1}.json`), JSON.stringify(lhr));
         if (lhr.finalDisplayedUrl && !lhr.finalDisplayedUrl.includes(p.path))
           throw new Error(`${p.page}: landed on ${lhr.finalDisplayedUrl}`);
         const num = (id: string) => round(lhr.audits[id]?.numericValue ?? Number.NaN, 0);
@@ -166,6 +172,7 @@ export async function run(args: string[]): Promise<BenchResult> {
           lcpMs: num('largest-contentful-paint'),
           tbtMs: num('total-blocking-time'),
           fcpMs: num('first-contentful-paint'),
+          cls: round(lhr.audits['cumulative-layout-shift']?.numericValue ?? Number.NaN, 3),
           failedA11y: (lhr.categories.accessibility?.auditRefs ?? [])
             .filter((a) => a.weight > 0 && lhr.audits[a.id]?.score === 0)
             .map((a) => a.id),
@@ -184,6 +191,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         lcpMs: median(s.map((x) => x.lcpMs)),
         tbtMs: median(s.map((x) => x.tbtMs)),
         fcpMs: median(s.map((x) => x.fcpMs)),
+        cls: median(s.map((x) => x.cls)),
         failedA11y: [...new Set(s.flatMap((x) => x.failedA11y))],
       };
     });
@@ -231,6 +239,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         'FCP ms': p.fcpMs,
         'LCP ms': p.lcpMs,
         'TBT ms': p.tbtMs,
+        CLS: p.cls,
         'failed a11y audits': p.failedA11y.join(', '),
       })),
     );

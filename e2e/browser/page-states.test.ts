@@ -201,6 +201,7 @@ describe('browser: history call states and a failed page chunk', () => {
     // The check sees what it should: an image without a text alternative is reported.
     const page = await openPage(browser, errors);
     await page.goto(`${gw.url}/`);
+    await page.locator('main').waitFor(); // the first screen renders as a transition, after the load event
     await page.evaluate(`document.querySelector('main').appendChild(document.createElement('img'))`);
     expect((await axeViolations(page)).join('\n')).toMatch(/^image-alt: /m);
     await page.context().close();

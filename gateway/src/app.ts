@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import compression from 'compression';
 import helmet from 'helmet';
 import type { AppContext } from './context';
 import { apiNotFound, errorHandler } from './http/error-handler';
@@ -67,6 +68,10 @@ export function createApp(ctx: AppContext): express.Express {
 
   const webDist = ctx.config.webDist ?? path.resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(path.join(webDist, 'index.html'))) {
+    // The web client gzipped (its first load is ~360 kB of script, ~120 kB gzipped) for `npm start`,
+    // where no proxy compresses (deploy/Caddyfile's `encode` does behind Caddy). Only from here on:
+    // the API and WebSocket routes above are never buffered by it.
+    app.use(compression());
     app.use(express.static(webDist, { index: false, maxAge: '1h' }));
     // Client-side routes: every other GET serves the app shell.
     // Shared-conversation pages (/s/<token>) are never indexed and never leak the token as a Referer.

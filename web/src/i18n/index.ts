@@ -54,7 +54,8 @@ export async function setUiLanguage(lng: LanguageCode, { remember = true } = {})
   if (!i18n.hasResourceBundle(lng, 'translation')) {
     i18n.addResourceBundle(lng, 'translation', await CATALOGUES[lng](), true, true);
   }
-  await i18n.changeLanguage(lng);
+  // Already shown in it (the usual case once the preference arrives): no change event, so no page-wide re-render.
+  if (i18n.language !== lng) await i18n.changeLanguage(lng);
   document.documentElement.lang = lng;
   if (remember) {
     try {
