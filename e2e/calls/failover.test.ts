@@ -14,9 +14,8 @@ import { registerUser, waitFor } from './helpers';
  *   - /readyz and /api/providers name the failing provider and its fallback (the web banner reads the latter).
  * For the STT the OpenAI realtime socket is dropped and reconnects refused; Deepgram behind it hears
  * the second sentence (agent/src/providers/openai-stt.ts makes the drop a failure the adapter sees).
- * The STT and the LLM also stall (connection open, no data): the fallback takes over within the
- * adapter's per-attempt timeout (for the STT, the sentence said to the stalled recogniser is lost and
- * said again).
+ * Each stage also stalls (connection open, no data): the fallback takes over within the adapter's
+ * per-attempt timeout (for the STT, the sentence said to the stalled recogniser is lost and said again).
  */
 
 const SAID = ['tell me about the moon', 'and what about the sun'];
@@ -87,6 +86,16 @@ const CASES: Case[] = [
     inject: (s) => void (s.fakes.openai.faults.chat = 'stall'),
     hits: (s) => s.fakes.openai.faultsInjected.chat,
     stallTimeoutMs: 5_000, // agents' llm.FallbackAdapter attemptTimeout
+  },
+  {
+    stage: 'tts',
+    fault: 'stalled: request accepted, no audio (OpenAI /audio/speech)',
+    primary: 'openai',
+    fallback: 'cartesia',
+    agentEnv: () => ({ TTS_PROVIDER: 'openai' }),
+    inject: (s) => void (s.fakes.openai.faults.speech = 'stall'),
+    hits: (s) => s.fakes.openai.faultsInjected.speech,
+    stallTimeoutMs: 5_000, // providers/openai-tts.ts: MAX_WAIT_MS (under agents' 10 s TTS read-idle timeout)
   },
 ];
 
