@@ -172,8 +172,6 @@ export async function startFaultStack(opts: {
       GATEWAY_URL: gate.url,
       AGENT_SPOOL_DIR: spoolDir,
       AGENT_SPOOL_RECOVERY_MS: '1000',
-      // A caller gone after a LiveKit restart ends the call sooner than the 15 s default.
-      AGENT_CALLER_REJOIN_MS: '8000',
     });
     cleanups.push(() => worker.stop('SIGTERM'));
     await worker.waitUntilRegistered(60_000);

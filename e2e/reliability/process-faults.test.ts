@@ -9,7 +9,7 @@
  * the fake LLM streamed in full), once each; the next call is served.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispose } from '@livekit/rtc-node';
+import { dispose, RoomEvent } from '@livekit/rtc-node';
 import { descendantPids, isAlive } from '@parley/testkit';
 import {
   agentJobPid,
@@ -197,6 +197,10 @@ describe('the LiveKit server restarted mid-turn', () => {
     const trackA = a.caller.agentAudio.trackSid;
 
     const restartAt = Date.now();
+    // What A's caller's SDK went through (shown if the agent is not heard again).
+    const callerEvents: string[] = [];
+    for (const ev of [RoomEvent.Reconnecting, RoomEvent.Reconnected, RoomEvent.Disconnected])
+      a.caller.room.on(ev, () => callerEvents.push(`${ev}@+${Date.now() - restartAt}ms`));
     let bGoneWhileDown = false;
     await stack.restartLivekit(1000, async () => {
       // While the server is down: B's caller leaves for good (no leave can reach the agent).
@@ -208,7 +212,12 @@ describe('the LiveKit server restarted mid-turn', () => {
     stack.fakes.openai.releaseReplies();
 
     // A: both ends reconnected by themselves; the same agent (no re-dispatch) publishes anew.
-    const newTrack = await withWorkerLog(restartAt, () => followAgentTrack(a.caller, 30_000));
+    const newTrack = await withWorkerLog(restartAt, () =>
+      followAgentTrack(a.caller, 30_000).catch((err: Error) => {
+        err.message += ` (A's caller: ${callerEvents.join(', ') || 'no connection events'})`;
+        throw err;
+      }),
+    );
     expect(newTrack).not.toBe(trackA);
     expect([...a.caller.room.remoteParticipants.keys()].filter((k) => k.startsWith('agent-'))).toEqual([agentA]);
     const heardAt = await withWorkerLog(restartAt, async () => {
