@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STACK_ENDPOINT_SILENCE_MS } from '@parley/testkit/stack';
 
 const root = path.resolve(import.meta.dirname, '..');
 const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
@@ -51,5 +52,23 @@ describe('README and docs match the tree', () => {
     }
     const undocumented = [...vars].filter((v) => !new RegExp(`^${v}=`, 'm').test(example));
     expect(undocumented).toEqual([]);
+  });
+
+  it("states the fake Deepgram's endpointing in the stack as the code sets it", () => {
+    // Each mention of the constant, with the words around it, names the value the stack uses.
+    const mentions = markdownFiles.flatMap((file) =>
+      [
+        ...read(file)
+          .replace(/\s+/g, ' ')
+          .matchAll(/STACK_ENDPOINT_SILENCE_MS/g),
+      ].map((m) => ({
+        file,
+        text: read(file)
+          .replace(/\s+/g, ' ')
+          .slice(Math.max(0, m.index! - 200), m.index! + 100),
+      })),
+    );
+    expect(mentions.length).toBeGreaterThanOrEqual(3);
+    expect(mentions.filter((m) => !m.text.includes(`${STACK_ENDPOINT_SILENCE_MS} ms`))).toEqual([]);
   });
 });
