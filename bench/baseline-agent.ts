@@ -1,11 +1,13 @@
 // The bare @livekit/agents baseline for the turn, bargein and density benchmarks: one
-// AgentSession with the same provider fakes, the same Silero VAD (plugin defaults, as Parley
-// loads it), VAD turn detection, VAD interruption and the same minimum interruption duration —
-// and nothing else (no preferences, no fallback adapters, no reporting, no spool).
+// AgentSession with the same provider fakes, Silero VAD (plugin defaults; VAD_MIN_SPEECH_MS, when
+// set, as Parley's AGENT_VAD_MIN_SPEECH_MS: the turn benchmark sets both to the same value), VAD
+// turn detection, VAD interruption and the same minimum interruption duration — and nothing else
+// (no preferences, no fallback adapters, no reporting, no spool, agents' default room input:
+// 24 kHz, AEC warm-up on).
 //
 //   node --import tsx bench/baseline-agent.ts   (env: LIVEKIT_URL/KEY/SECRET, BASELINE_AGENT_NAME,
 //   BASELINE_HEALTH_PORT, DEEPGRAM_BASE_URL, OPENAI_BASE_URL, CARTESIA_BASE_URL, MIN_INTERRUPTION_MS,
-//   BASELINE_METRICS_FILE: JSONL of metrics_collected events, one line each)
+//   VAD_MIN_SPEECH_MS, BASELINE_METRICS_FILE: JSONL of metrics_collected events, one line each)
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -27,7 +29,8 @@ const env = process.env;
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
-    proc.userData.vad = await silero.VAD.load();
+    const minSpeech = env.VAD_MIN_SPEECH_MS ? Number(env.VAD_MIN_SPEECH_MS) : undefined;
+    proc.userData.vad = await silero.VAD.load(minSpeech !== undefined ? { minSpeechDuration: minSpeech } : {});
   },
   entry: async (ctx: JobContext) => {
     await ctx.connect();

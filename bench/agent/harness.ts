@@ -36,10 +36,16 @@ export interface BaselineWorker {
   process: ChildProcess;
   agentName: string;
   metricsFile: string;
+  /** The end of what the worker wrote to stderr (it logs at warn). */
+  stderrTail(): string;
   stop(): Promise<void>;
 }
 
-export async function startBaselineWorker(stack: Stack, idleProcesses: number): Promise<BaselineWorker> {
+export async function startBaselineWorker(
+  stack: Stack,
+  idleProcesses: number,
+  extraEnv: Record<string, string> = {},
+): Promise<BaselineWorker> {
   const port = await freePort();
   const agentName = `bench-baseline-${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-baseline-'));
@@ -59,6 +65,7 @@ export async function startBaselineWorker(stack: Stack, idleProcesses: number): 
       OPENAI_BASE_URL: stack.fakes.openai.baseURL,
       CARTESIA_BASE_URL: stack.fakes.cartesia.baseUrl,
       MIN_INTERRUPTION_MS: String(MIN_INTERRUPTION_MS),
+      ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -82,6 +89,7 @@ export async function startBaselineWorker(stack: Stack, idleProcesses: number): 
     process: child,
     agentName,
     metricsFile,
+    stderrTail: () => errors.join('').slice(-3000),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -111,6 +119,8 @@ export async function startAgentBench(opts: {
   deepgram?: StackOptions['deepgram'];
   gateway?: StackOptions['gateway'];
   agentEnv?: Record<string, string>;
+  /** Extra environment for the baseline worker (bench/baseline-agent.ts lists what it reads). */
+  baselineEnv?: Record<string, string>;
   /** A LiveKit UDP port range this wide (density); implies the gateway as its own process. */
   udpPortCount?: number;
 }): Promise<AgentBench> {
@@ -139,7 +149,7 @@ export async function startAgentBench(opts: {
   );
   let baseline: BaselineWorker | null = null;
   try {
-    if (opts.baseline) baseline = await startBaselineWorker(stack, idle);
+    if (opts.baseline) baseline = await startBaselineWorker(stack, idle, opts.baselineEnv);
   } catch (err) {
     await stack.stop();
     throw err;

@@ -38,6 +38,22 @@ describe('provider registry', () => {
     expect(llmChain(c)).toEqual(['xai']);
     expect(createLlm(c, DEFAULT_PREFERENCES)).toBeInstanceOf(openai.LLM);
     expect(createTts(c, DEFAULT_PREFERENCES)).toBeInstanceOf(cartesia.TTS);
+    // The turn benchmark's one-provider configuration: an OpenAI-compatible LLM and no OpenAI key.
+    const single = configFrom({
+      DEEPGRAM_API_KEY: 'k',
+      LLM_PROVIDER: 'openai-compatible',
+      LLM_BASE_URL: 'http://127.0.0.1:1/v1',
+      LLM_MODEL: 'gpt-4.1-mini',
+      CARTESIA_API_KEY: 'c',
+    });
+    expect([sttChain(single), llmChain(single), ttsChain(single)]).toEqual([
+      ['deepgram'],
+      ['openai-compatible'],
+      ['cartesia'],
+    ]);
+    expect(createStt(single, DEFAULT_PREFERENCES)).toBeInstanceOf(deepgram.STT);
+    expect(createLlm(single, DEFAULT_PREFERENCES)).toBeInstanceOf(openai.LLM);
+    expect(createTts(single, DEFAULT_PREFERENCES)).toBeInstanceOf(cartesia.TTS);
   });
 
   it('wraps two configured providers of a kind in the FallbackAdapter, the chosen one first', () => {
