@@ -141,7 +141,14 @@ export async function seedHistory(
   db: Database,
   options: { passwordHash: string; email: string; others: number },
 ): Promise<SeedPlan> {
-  await db.raw('DROP INDEX IF EXISTS utterances_tsv_idx');
+  // The full-text indexes (tsv, and the per-bucket terms of migration 016) are built once at the
+  // end, as the migrations define them, rather than maintained row by row.
+  const textIndexes = (
+    await db.raw(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'utterances' AND indexname IN ('utterances_tsv_idx', 'utterances_bucket_terms_idx')`,
+    )
+  ).rows as Array<{ indexname: string; indexdef: string }>;
+  for (const index of textIndexes) await db.raw(`DROP INDEX ${index.indexname}`);
   const [user] = await db('users')
     .insert({ email: options.email, password_hash: options.passwordHash, display_name: 'Bench' })
     .returning('id');
@@ -185,7 +192,7 @@ export async function seedHistory(
        SELECT id FROM utterances WHERE user_id = ? AND id % 8000 = 17 LIMIT ?)`,
     [WORDS.rare, userId, RARE_HITS],
   );
-  await db.raw('CREATE INDEX utterances_tsv_idx ON utterances USING GIN (tsv)');
+  for (const index of textIndexes) await db.raw(index.indexdef);
   await db.raw('VACUUM ANALYZE');
   return { userId, longConversationId: long.id ?? long };
 }

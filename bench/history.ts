@@ -76,6 +76,11 @@ async function main() {
     const rare = await repos.history.list({ userId, limit: 50, q: WORDS.rare });
     if (rare.rows.length !== RARE_HITS) throw new Error(`rare search found ${rare.rows.length}, expected ${RARE_HITS}`);
     if ((await list(WORDS.common)).rows.length !== 20) throw new Error('common search did not fill a page');
+    // The two-word search goes through the per-bucket term index (migration 016); each word quoted
+    // is the same tsquery through the tsv index: both must list the same conversations.
+    const [two, twoQuoted] = [await list(WORDS.twoWord), await list(WORDS.twoWord.replace(/(\S+)/g, '"$1"'))];
+    if (two.rows.length === 0 || JSON.stringify(two) !== JSON.stringify(twoQuoted))
+      throw new Error('two-word search differs between the term index and the tsv index');
 
     const scenarios: Array<[string, () => Promise<unknown>, string]> = [
       ['list first page', () => list(), '/api/conversations?limit=20'],

@@ -71,6 +71,7 @@ describe('database schema', () => {
       '013_admin_console',
       '014_audit_pseudonyms',
       '015_daily_quota',
+      '016_history_terms',
     ]);
   });
 
@@ -93,6 +94,7 @@ describe('database schema', () => {
       '013_admin_console',
       '014_audit_pseudonyms',
       '015_daily_quota',
+      '016_history_terms',
     ]);
     await exerciseSchema(db);
   });

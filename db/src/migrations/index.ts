@@ -14,6 +14,7 @@ import * as m012 from './012_passkeys';
 import * as m013 from './013_admin_console';
 import * as m014 from './014_audit_pseudonyms';
 import * as m015 from './015_daily_quota';
+import * as m016 from './016_history_terms';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -37,6 +38,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['013_admin_console', m013],
   ['014_audit_pseudonyms', m014],
   ['015_daily_quota', m015],
+  ['016_history_terms', m016],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

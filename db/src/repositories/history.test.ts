@@ -86,6 +86,30 @@ describe('history repository on embedded PGlite', () => {
     expect((await repos.history.list({ userId, limit: 10, q: '!!!' })).rows).toEqual([]);
   });
 
+  it('finds several words in one turn of the user only, as the single-word plan does', async () => {
+    // A user whose id shares userId's first two hex digits: the same bucket of the term index.
+    const neighbour = `${userId.slice(0, 2)}${randomUUID().slice(2)}`;
+    await db('users').insert({ id: neighbour, email: 'c@example.test', password_hash: 'x', display_name: 'u' });
+    const theirs = await conversation(neighbour, new Date(Date.UTC(2025, 0, 9)), ['middle words penguin here']);
+    const mine = await repos.history.list({ userId, limit: 10, q: 'Middle  penguin' });
+    expect(mine.rows.map((r) => r.id)).toEqual([ids[5], ids[3], ids[1]]);
+    expect(mine.rows[0]!.headline).toContain(`${HIGHLIGHT_START}middle${HIGHLIGHT_STOP}`);
+    expect(mine.rows[0]!.headline).toContain(`${HIGHLIGHT_START}penguin${HIGHLIGHT_STOP}`);
+    // Quoting each word gives the same tsquery through the tsv plan.
+    const quoted = await repos.history.list({ userId, limit: 10, q: '"middle" "penguin"' });
+    expect(quoted.rows).toEqual(mine.rows);
+    // Words in different turns of a conversation do not match; neither does a neighbour's turn.
+    expect((await repos.history.list({ userId, limit: 10, q: 'hello penguin' })).rows).toEqual([]);
+    const notTheirs = await repos.history.list({ userId, limit: 10, q: 'penguin here' });
+    expect(notTheirs.rows.map((r) => r.id)).toEqual([ids[5], ids[3], ids[1]]);
+    const theirPage = await repos.history.list({ userId: neighbour, limit: 10, q: 'penguin here' });
+    expect(theirPage.rows.map((r) => r.id)).toEqual([theirs]);
+    // Words a websearch query does not require keep their meaning.
+    expect((await repos.history.list({ userId, limit: 10, q: 'walrus or penguin' })).rows).toHaveLength(7);
+    expect((await repos.history.list({ userId, limit: 10, q: 'middle -penguin' })).rows).toHaveLength(4);
+    await db('users').where({ id: neighbour }).delete();
+  });
+
   it('filters by date range', async () => {
     const page = await repos.history.list({
       userId,

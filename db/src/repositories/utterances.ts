@@ -45,15 +45,26 @@ export const UTTERANCE_COLUMNS = [
   'typed',
 ];
 
+/**
+ * A timestamptz column as the text `Date.toISOString()` gives (UTC, milliseconds truncated like a
+ * JS Date), formatted by Postgres: parsing 1,000 timestamps into Dates and back was most of the
+ * node-side cost of reading a 500-turn conversation (issue 15, docs/performance.md).
+ */
+const isoMs = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** Works for pg and PGlite rows alike. */
 export function toUtteranceRecord(r: Record<string, any>): UtteranceRecord {
+  return withTimes(r, new Date(r.started_at).toISOString(), new Date(r.ended_at).toISOString());
+}
+
+function withTimes(r: Record<string, any>, startedAt: string, endedAt: string): UtteranceRecord {
   return {
     seq: Number(r.seq),
     role: r.role,
     text: r.text,
     language: r.language,
-    startedAt: new Date(r.started_at).toISOString(),
-    endedAt: new Date(r.ended_at).toISOString(),
+    startedAt,
+    endedAt,
     interrupted: !!r.interrupted,
     metrics: r.metrics ?? null,
     // As on the wire: present only on a typed turn.
@@ -102,11 +113,15 @@ export class UtterancesRepository {
 
   /** A conversation's turns in seq order; `limit` reads only the first ones (title generation). */
   async list(conversationId: string, limit?: number): Promise<UtteranceRecord[]> {
+    const columns = UTTERANCE_COLUMNS.map((c) =>
+      c === 'started_at' || c === 'ended_at' ? this.db.raw(`${isoMs(c)} AS ${c}`) : c,
+    );
     const query = this.db('utterances')
       .where({ conversation_id: conversationId })
       .orderBy('seq', 'asc')
-      .select(UTTERANCE_COLUMNS);
+      .select(columns);
     if (limit !== undefined) query.limit(limit);
-    return (await query).map(toUtteranceRecord);
+    // Times come back as isoMs text already.
+    return (await query).map((r: Record<string, any>) => withTimes(r, r.started_at, r.ended_at));
   }
 }
