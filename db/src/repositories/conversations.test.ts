@@ -79,4 +79,54 @@ describe('conversations repository', () => {
     expect(list[3]).toEqual(utt(3, { role: 'user', typed: true }));
     expect((await repos.conversations.find(id))?.turnCount).toBe(4);
   });
+
+  it('writes concurrent inserts together (fewer statements than calls), each caller told only its own new seqs', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids) await repos.conversations.create({ id, userId, room: `parley-${id}`, language: 'en' });
+    let statements = 0;
+    const count = (q: { sql: string }) => void (q.sql.includes('jsonb_to_recordset') && statements++);
+    t.db.on('query', count);
+    try {
+      const results = await Promise.all([
+        repos.utterances.insert(ids[0]!, userId, [utt(0), utt(1)]),
+        repos.utterances.insert(ids[1]!, userId, [utt(0)]),
+        repos.utterances.insert(ids[2]!, userId, [utt(0, { metrics: { e2eLatencyMs: 900 } as never })]),
+        repos.utterances.insert(ids[0]!, userId, [utt(1), utt(2)]),
+        repos.utterances.insert(ids[1]!, userId, [utt(0), utt(1)]),
+        repos.utterances.insert(ids[2]!, userId, [utt(1), utt(1)]),
+        repos.utterances.insert(ids[0]!, userId, [utt(3)]),
+        repos.utterances.insert(ids[1]!, userId, [utt(2)]),
+      ]);
+      // A seq two callers sent is inserted once and counts for the first of them.
+      expect(results).toEqual([[0, 1], [0], [0], [2], [1], [1], [3], [2]]);
+      expect(statements).toBeLessThan(results.length);
+    } finally {
+      t.db.off('query', count);
+    }
+    for (const [id, n] of [
+      [ids[0]!, 4],
+      [ids[1]!, 3],
+      [ids[2]!, 2],
+    ] as const) {
+      expect((await repos.utterances.list(id)).map((u) => u.seq)).toEqual([...Array(n).keys()]);
+      expect((await repos.conversations.find(id))?.turnCount).toBe(n);
+    }
+    expect((await repos.utterances.list(ids[2]!))[0]!.metrics).toEqual({ e2eLatencyMs: 900 });
+  });
+
+  it('fails only the caller whose write fails when its insert was grouped with others', async () => {
+    const id = randomUUID();
+    await repos.conversations.create({ id, userId, room: `parley-${id}`, language: 'en' });
+    const gone = randomUUID(); // no such conversation: its rows break the foreign key
+    const results = await Promise.allSettled([
+      repos.utterances.insert(id, userId, [utt(0)]),
+      repos.utterances.insert(id, userId, [utt(1)]),
+      repos.utterances.insert(gone, userId, [utt(0)]),
+      repos.utterances.insert(id, userId, [utt(2)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' });
+    expect((await repos.utterances.list(id)).map((u) => u.seq)).toEqual([0, 1, 2]);
+    expect((await repos.conversations.find(id))?.turnCount).toBe(3);
+  });
 });

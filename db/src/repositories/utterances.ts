@@ -72,43 +72,129 @@ function withTimes(r: Record<string, any>, startedAt: string, endedAt: string): 
   };
 }
 
+/** One caller's insert, waiting to be written with whatever else is waiting (see UtterancesRepository.insert). */
+interface PendingInsert {
+  conversationId: string;
+  userId: string;
+  utterances: readonly UtteranceRecord[];
+  resolve: (seqs: number[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The whole write as one constant statement over one JSON parameter (rows of any number of
+ * conversations): no query building per call, one round trip and one commit for a group. Duplicate
+ * (conversation, seq) pairs — stored already, or twice in the group — are skipped by ON CONFLICT DO
+ * NOTHING; each conversation's turn_count grows by the rows actually inserted for it, in the same
+ * statement, so the count and the rows cannot disagree.
+ */
+const INSERT_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(
+    conversation_id uuid, user_id uuid, seq integer, role text, text text, language text,
+    started_at timestamptz, ended_at timestamptz, interrupted boolean, metrics jsonb, typed boolean)
+), ins AS (
+  INSERT INTO utterances (conversation_id, user_id, seq, role, text, language, started_at, ended_at, interrupted, metrics, typed)
+  SELECT conversation_id, user_id, seq, role, text, language, started_at, ended_at, interrupted,
+         NULLIF(metrics, 'null'::jsonb), typed
+  FROM input
+  ON CONFLICT (conversation_id, seq) DO NOTHING
+  RETURNING conversation_id, seq
+), counted AS (
+  UPDATE conversations c SET turn_count = c.turn_count + n.inserted
+  FROM (SELECT conversation_id, count(*) AS inserted FROM ins GROUP BY conversation_id) n
+  WHERE c.id = n.conversation_id
+)
+SELECT conversation_id, seq FROM ins`;
+
+/** A write refused for its rows (SQLSTATE class 22 data exception, 23 integrity constraint), not for the connection. */
+const isRowError = (err: unknown) => /^2[23]/.test(String((err as { code?: unknown } | null)?.code ?? ''));
+
+/** At most this many insert statements of one repository in flight; callers beyond wait and are written together. */
+const MAX_INSERTS_IN_FLIGHT = 2;
+
 export class UtterancesRepository {
+  #pending: PendingInsert[] = [];
+  #inFlight = 0;
+
   constructor(private readonly db: Database) {}
 
   /**
    * Inserts utterances, skipping any whose seq is already stored, and adds the new ones to the
-   * conversation's turn_count — one statement (data-modifying CTEs), so it is atomic and costs one
-   * round trip. Returns the seqs actually inserted, so the caller can tell new from replayed.
+   * conversation's turn_count — one statement, so it is atomic. Returns the seqs actually inserted,
+   * so the caller can tell new from replayed; it resolves only once they are committed.
+   *
+   * Calls that arrive while MAX_INSERTS_IN_FLIGHT statements are running are written together in
+   * the next one (group commit): under load the gateway makes one round trip and one commit for
+   * many conversations' utterances instead of one each. If a group's statement fails, each of its
+   * calls is retried alone when the error is about its rows, so one conversation's bad write (e.g.
+   * it was deleted meanwhile) fails only that call; a connection error fails them all at once.
    */
-  async insert(conversationId: string, userId: string, utterances: readonly UtteranceRecord[]): Promise<number[]> {
-    if (utterances.length === 0) return [];
-    const insert = this.db('utterances')
-      .insert(
-        utterances.map((u) => ({
-          conversation_id: conversationId,
-          user_id: userId,
-          seq: u.seq,
-          role: u.role,
-          text: u.text,
-          language: u.language,
-          started_at: u.startedAt,
-          ended_at: u.endedAt,
-          interrupted: u.interrupted,
-          metrics: u.metrics === null ? null : JSON.stringify(u.metrics),
-          typed: u.typed ?? false,
-        })),
-      )
-      .onConflict(['conversation_id', 'seq'])
-      .ignore()
-      .returning(['seq'])
-      .toSQL();
-    const result = await this.db.raw(
-      `WITH ins AS (${insert.sql}),
-            counted AS (UPDATE conversations SET turn_count = turn_count + (SELECT count(*) FROM ins) WHERE id = ?)
-       SELECT seq FROM ins`,
-      [...insert.bindings, conversationId],
+  insert(conversationId: string, userId: string, utterances: readonly UtteranceRecord[]): Promise<number[]> {
+    if (utterances.length === 0) return Promise.resolve([]);
+    return new Promise<number[]>((resolve, reject) => {
+      this.#pending.push({ conversationId, userId, utterances, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump() {
+    while (this.#inFlight < MAX_INSERTS_IN_FLIGHT && this.#pending.length > 0) {
+      const group = this.#pending.splice(0);
+      this.#inFlight++;
+      void this.#writeGroup(group).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #writeGroup(group: PendingInsert[]) {
+    try {
+      const stored = await this.#write(group);
+      for (const p of group) p.resolve(stored.get(p) ?? []);
+    } catch (err) {
+      // Storage down (no SQLSTATE of a bad row): every caller gets the error at once and retries.
+      if (group.length === 1 || !isRowError(err)) return group.forEach((p) => p.reject(err));
+      for (const p of group)
+        await this.#write([p]).then(
+          (stored) => p.resolve(stored.get(p) ?? []),
+          (e: unknown) => p.reject(e),
+        );
+    }
+  }
+
+  /** One statement for the group; which seqs each caller inserted (a pair in two calls counts for the first). */
+  async #write(group: PendingInsert[]): Promise<Map<PendingInsert, number[]>> {
+    const rows = group.flatMap((p) =>
+      p.utterances.map((u) => ({
+        conversation_id: p.conversationId,
+        user_id: p.userId,
+        seq: u.seq,
+        role: u.role,
+        text: u.text,
+        language: u.language,
+        started_at: u.startedAt,
+        ended_at: u.endedAt,
+        interrupted: u.interrupted,
+        metrics: u.metrics,
+        typed: u.typed ?? false,
+      })),
     );
-    return (result.rows as Array<{ seq: number }>).map((r) => r.seq);
+    const result = await this.db.raw(INSERT_SQL, [JSON.stringify(rows)]);
+    const inserted = new Set(
+      (result.rows as Array<{ conversation_id: string; seq: number }>).map((r) => `${r.conversation_id}/${r.seq}`),
+    );
+    const out = new Map<PendingInsert, number[]>();
+    for (const p of group) {
+      const seqs: number[] = [];
+      for (const u of p.utterances) {
+        const key = `${p.conversationId.toLowerCase()}/${u.seq}`;
+        if (inserted.delete(key)) seqs.push(u.seq);
+      }
+      out.set(p, seqs);
+    }
+    return out;
   }
 
   /** A conversation's turns in seq order; `limit` reads only the first ones (title generation). */

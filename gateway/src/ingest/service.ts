@@ -104,19 +104,30 @@ export type IngestOne = (conversationId: string, events: IngestEvent[], log: Log
 export function ingestHandler(ctx: AppContext): IngestOne {
   const directory = new CallDirectory(ctx.repos, ctx.kv, ctx.metrics.calls);
   const recordUsage = usageRecorder(ctx.repos, ctx.config.prices, ctx.logger);
-  // A live call's identity (kind, owner, room) never changes: look it up once per CALL_CACHE_MS rather
-  // than twice per batch (Redis, then Postgres). Its status is not read from here; ends are first-wins
-  // in the store. An error drops the entry, so a deleted conversation answers 404 within the TTL.
-  const calls = new Map<string, { call: CallRef; until: number }>();
-  const findCall = async (id: string): Promise<CallRef | null> => {
-    const now = Date.now();
-    const hit = calls.get(id);
-    if (hit && hit.until > now) return hit.call;
+  // A live call's identity (kind, owner, room) never changes: look it up once, not twice per batch
+  // (Redis, then Postgres). Its status is not read from here; ends are first-wins in the store. An
+  // entry older than CALL_CACHE_MS is still used, and refreshed in the background (one lookup per
+  // call at a time), so no batch waits for a lookup after the first: a refresh on the publish path
+  // made every call's batches wait on Postgres at once, every CALL_CACHE_MS, for signed-in users.
+  // An error drops the entry, so a deleted conversation answers 404 on the agent's retry.
+  const calls = new Map<string, { call: CallRef; until: number; refreshing?: boolean }>();
+  const lookUp = async (id: string, now: number): Promise<CallRef | null> => {
     const call = await directory.find(id);
     if (calls.size >= CALL_CACHE_MAX)
       for (const [k, v] of calls) if (v.until <= now || calls.size >= CALL_CACHE_MAX) calls.delete(k);
     if (call) calls.set(id, { call, until: now + CALL_CACHE_MS });
+    else calls.delete(id);
     return call;
+  };
+  const findCall = async (id: string): Promise<CallRef | null> => {
+    const now = Date.now();
+    const hit = calls.get(id);
+    if (!hit) return lookUp(id, now);
+    if (hit.until <= now && !hit.refreshing) {
+      hit.refreshing = true;
+      lookUp(id, now).catch(() => calls.delete(id));
+    }
+    return hit.call;
   };
   return async (id, events, log) => {
     try {

@@ -52,10 +52,11 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
   // The bus hands one message to every local subscriber of its channel in turn, the same string each
   // time: parse it once per channel, not once per socket (the head is read, never changed).
   let lastRaw: string | undefined;
-  let lastHead: BusHead = {};
-  const headOf = (raw: string): BusHead => {
+  let lastHead: BusHead & { createdAtMs: number } = { createdAtMs: NaN };
+  const headOf = (raw: string) => {
     if (raw !== lastRaw) {
-      lastHead = JSON.parse(raw) as BusHead;
+      const head = JSON.parse(raw) as BusHead;
+      lastHead = { ...head, createdAtMs: Date.parse(head.createdAt ?? '') };
       lastRaw = raw;
     }
     return lastHead;
@@ -118,8 +119,8 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
         if (endSent) return;
         endSent = true;
       }
-      const createdAt = Date.parse(head.createdAt ?? '');
-      if (Number.isFinite(createdAt)) ctx.metrics.fanoutDelay.observe(Math.max(0, Date.now() - createdAt) / 1000);
+      if (Number.isFinite(head.createdAtMs))
+        ctx.metrics.fanoutDelay.observe(Math.max(0, Date.now() - head.createdAtMs) / 1000);
       send(raw);
     };
     let closed = false;
