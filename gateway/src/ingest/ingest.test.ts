@@ -1,39 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signRequest } from '@parley/protocol/signature';
-import { createDatabase } from '@parley/db';
-import {
-  createTestDatabase,
-  startTestGateway,
-  TEST_INGEST_SECRET,
-  TEST_PG_ADMIN_URL,
-  TestClient,
-  type TestGateway,
-} from '@parley/testkit';
-import { userWithCall } from '@parley/testkit/accounts';
+import { TEST_INGEST_SECRET, TestClient } from '@parley/testkit';
 import { ingest, openTranscript, utterance } from '@parley/testkit/calls';
+import { ingestFixture, withDatabaseGone } from '@parley/testkit/ingest-fixture';
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway();
-});
-afterAll(async () => gw?.stop());
-
-const userCall = () => userWithCall(gw);
-
-const rows = (id: string) =>
-  gw.database
-    .db('utterances')
-    .where({ conversation_id: id })
-    .orderBy('seq')
-    .select('seq', 'role', 'text', 'interrupted', 'metrics');
+const fixture = ingestFixture();
+const { gw, userCall } = fixture;
+const rows = (id: string) => fixture.rows(id, ['seq', 'role', 'text', 'interrupted', 'metrics']);
 
 describe('POST /internal/conversations/:id/events', () => {
   it('refuses unsigned, wrongly signed and expired requests with 401', async () => {
     const { id } = await userCall();
     const raw = JSON.stringify({ events: [{ type: 'utterance', utterance: utterance(0) }] });
     const path = `/internal/conversations/${id}/events`;
-    const c = new TestClient(gw.url, null);
+    const c = new TestClient(gw().url, null);
     const unsigned = await c.post(path, undefined, { raw, headers: { 'content-type': 'application/json' } });
     expect(unsigned.status).toBe(401);
     expect(unsigned.body.error.code).toBe('unauthenticated');
@@ -54,7 +35,7 @@ describe('POST /internal/conversations/:id/events', () => {
     });
     expect(expired.status).toBe(401);
     expect(await rows(id)).toHaveLength(0);
-    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(0) }])).status).toBe(200);
+    expect((await ingest(gw().url, id, [{ type: 'utterance', utterance: utterance(0) }])).status).toBe(200);
     expect(await rows(id)).toHaveLength(1);
   });
 
@@ -67,18 +48,18 @@ describe('POST /internal/conversations/:id/events', () => {
       ttsTtfbMs: 95,
       e2eLatencyMs: 1010,
     };
-    const first = await ingest(gw.url, id, [
+    const first = await ingest(gw().url, id, [
       { type: 'call_started', at: new Date(Date.now() - 10_000).toISOString() },
       { type: 'utterance', utterance: utterance(2) },
       { type: 'utterance', utterance: utterance(0) },
     ]);
     expect(first.body).toEqual({ accepted: 3, duplicates: 0 });
-    const replay = await ingest(gw.url, id, [
+    const replay = await ingest(gw().url, id, [
       { type: 'utterance', utterance: utterance(2) },
       { type: 'utterance', utterance: utterance(0) },
     ]);
     expect(replay.body).toEqual({ accepted: 0, duplicates: 2 });
-    const mixed = await ingest(gw.url, id, [
+    const mixed = await ingest(gw().url, id, [
       { type: 'utterance', utterance: utterance(1, { metrics, interrupted: true }) },
       { type: 'utterance', utterance: utterance(1) },
       { type: 'utterance', utterance: utterance(0) },
@@ -91,19 +72,19 @@ describe('POST /internal/conversations/:id/events', () => {
       { seq: 2, role: 'user', text: 'utterance number 2', interrupted: false, metrics: null },
       { seq: 3, role: 'agent', text: 'utterance number 3', interrupted: false, metrics: null },
     ]);
-    const conv = await gw.database.db('conversations').where({ id }).first();
+    const conv = await gw().database.db('conversations').where({ id }).first();
     expect(conv).toMatchObject({ status: 'active', turn_count: 4 });
     expect(conv.started_at).not.toBeNull();
   });
 
   it('keeps a typed turn marked as typed: live, stored, in the history read and for late joiners', async () => {
     const { c, id } = await userCall();
-    const sock = await openTranscript(gw.url, id, { cookie: c.cookieHeader() });
+    const sock = await openTranscript(gw().url, id, { cookie: c.cookieHeader() });
     await sock.next('snapshot');
     const typed = utterance(0, { text: 'Biscuit, B-I-S-C-U-I-T', typed: true });
     expect(
       (
-        await ingest(gw.url, id, [
+        await ingest(gw().url, id, [
           { type: 'utterance', utterance: typed },
           { type: 'utterance', utterance: utterance(1) },
         ])
@@ -112,22 +93,18 @@ describe('POST /internal/conversations/:id/events', () => {
     expect((await sock.next('utterance')).utterance).toEqual(typed);
     expect((await sock.next('utterance')).utterance.typed).toBeUndefined();
     sock.ws.close();
-    const stored = await gw.database
-      .db('utterances')
-      .where({ conversation_id: id })
-      .orderBy('seq')
-      .select('seq', 'typed');
+    const stored = await fixture.rows(id, ['seq', 'typed']);
     expect(stored).toEqual([
       { seq: 0, typed: true },
       { seq: 1, typed: false },
     ]);
     const detail = (await c.get(`/api/conversations/${id}`)).body;
     expect(detail.utterances.map((u: { typed: boolean }) => u.typed)).toEqual([true, false]);
-    const late = await openTranscript(gw.url, id, { cookie: c.cookieHeader() });
+    const late = await openTranscript(gw().url, id, { cookie: c.cookieHeader() });
     expect((await late.next('snapshot')).utterances.map((u) => u.typed)).toEqual([true, undefined]);
     late.ws.close();
     // Not a boolean: refused as a whole batch, nothing stored.
-    const bad = await ingest(gw.url, id, [
+    const bad = await ingest(gw().url, id, [
       { type: 'utterance', utterance: { ...utterance(2), typed: 'yes' as never } },
     ]);
     expect(bad.status).toBe(400);
@@ -137,19 +114,20 @@ describe('POST /internal/conversations/:id/events', () => {
   it('records the end once (first end wins) with duration and publishes call_ended once', async () => {
     const { c, id } = await userCall();
     const cookie = c.cookieHeader();
-    const sock = await openTranscript(gw.url, id, { cookie });
+    const sock = await openTranscript(gw().url, id, { cookie });
     await sock.next('snapshot');
     const start = new Date(Date.now() - 65_000);
     const end = new Date(start.getTime() + 61_500);
-    await ingest(gw.url, id, [{ type: 'call_started', at: start.toISOString() }]);
+    await ingest(gw().url, id, [{ type: 'call_started', at: start.toISOString() }]);
     expect(
-      (await ingest(gw.url, id, [{ type: 'call_ended', at: end.toISOString(), reason: 'caller_left' }])).status,
+      (await ingest(gw().url, id, [{ type: 'call_ended', at: end.toISOString(), reason: 'caller_left' }])).status,
     ).toBe(200);
     expect(
-      (await ingest(gw.url, id, [{ type: 'call_ended', at: new Date().toISOString(), reason: 'agent_failed' }])).status,
+      (await ingest(gw().url, id, [{ type: 'call_ended', at: new Date().toISOString(), reason: 'agent_failed' }]))
+        .status,
     ).toBe(200);
     expect((await sock.next('call_ended')).reason).toBe('caller_left');
-    const conv = await gw.database.db('conversations').where({ id }).first();
+    const conv = await gw().database.db('conversations').where({ id }).first();
     expect(conv).toMatchObject({ status: 'ended', end_reason: 'caller_left', duration_ms: 61_500 });
     expect(new Date(conv.ended_at).toISOString()).toBe(end.toISOString());
     expect((await c.get(`/api/calls/${id}`)).body).toEqual({
@@ -163,22 +141,22 @@ describe('POST /internal/conversations/:id/events', () => {
   });
 
   it('relays a guest call without writing any row, and keeps its transcript for late joiners', async () => {
-    const guest = new TestClient(gw.url);
+    const guest = new TestClient(gw().url);
     const { conversationId: id } = (await guest.post('/api/calls', {})).body;
-    const before = await gw.database.db('utterances').count({ n: '*' }).first();
-    const r = await ingest(gw.url, id, [
+    const before = await gw().database.db('utterances').count({ n: '*' }).first();
+    const r = await ingest(gw().url, id, [
       { type: 'call_started', at: new Date().toISOString() },
       { type: 'utterance', utterance: utterance(0) },
       { type: 'utterance', utterance: utterance(1) },
     ]);
     expect(r.body).toEqual({ accepted: 3, duplicates: 0 });
-    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(1) }])).body).toEqual({
+    expect((await ingest(gw().url, id, [{ type: 'utterance', utterance: utterance(1) }])).body).toEqual({
       accepted: 0,
       duplicates: 1,
     });
-    expect(await gw.database.db('conversations').where({ id }).first()).toBeUndefined();
-    expect(await gw.database.db('utterances').count({ n: '*' }).first()).toEqual(before);
-    const sock = await openTranscript(gw.url, id, { cookie: guest.cookieHeader() });
+    expect(await gw().database.db('conversations').where({ id }).first()).toBeUndefined();
+    expect(await gw().database.db('utterances').count({ n: '*' }).first()).toEqual(before);
+    const sock = await openTranscript(gw().url, id, { cookie: guest.cookieHeader() });
     const snap = await sock.next('snapshot');
     expect(snap.utterances.map((u) => u.seq)).toEqual([0, 1]);
     expect((await guest.get(`/api/calls/${id}`)).body.status).toBe('active');
@@ -188,48 +166,41 @@ describe('POST /internal/conversations/:id/events', () => {
   it('access-logs an ingest request only when it fails', async () => {
     const { id } = await userCall();
     const path = `/internal/conversations/${id}/events`;
-    const logged = (from: number) => gw.logs.lines.slice(from).filter((l) => l.includes(path));
-    let mark = gw.logs.lines.length;
-    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(0) }])).status).toBe(200);
+    const logged = (from: number) =>
+      gw()
+        .logs.lines.slice(from)
+        .filter((l) => l.includes(path));
+    let mark = gw().logs.lines.length;
+    expect((await ingest(gw().url, id, [{ type: 'utterance', utterance: utterance(0) }])).status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
     expect(logged(mark)).toEqual([]);
-    mark = gw.logs.lines.length;
-    expect((await ingest(gw.url, id, [{ type: 'utterance', utterance: utterance(1) }], 'not-the-secret')).status).toBe(
-      401,
-    );
+    mark = gw().logs.lines.length;
+    expect(
+      (await ingest(gw().url, id, [{ type: 'utterance', utterance: utterance(1) }], 'not-the-secret')).status,
+    ).toBe(401);
     await new Promise((r) => setTimeout(r, 50));
     expect(logged(mark).map((l) => JSON.parse(l).res?.statusCode)).toEqual([401]);
   });
 
   it('answers 404 for an unknown conversation and 400 for a malformed batch', async () => {
-    const unknown = await ingest(gw.url, randomUUID(), [{ type: 'utterance', utterance: utterance(0) }]);
+    const unknown = await ingest(gw().url, randomUUID(), [{ type: 'utterance', utterance: utterance(0) }]);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
-    expect((await ingest(gw.url, 'not-a-uuid', [{ type: 'agent_state', state: 'thinking' }])).status).toBe(404);
+    expect((await ingest(gw().url, 'not-a-uuid', [{ type: 'agent_state', state: 'thinking' }])).status).toBe(404);
     const { id } = await userCall();
-    const bad = await ingest(gw.url, id, JSON.stringify({ events: [{ type: 'utterance', utterance: { seq: -1 } }] }));
+    const bad = await ingest(gw().url, id, JSON.stringify({ events: [{ type: 'utterance', utterance: { seq: -1 } }] }));
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('validation_failed');
-    expect((await ingest(gw.url, id, '{not json')).body.error.code).toBe('invalid_json');
+    expect((await ingest(gw().url, id, '{not json')).body.error.code).toBe('invalid_json');
   });
 });
 
 describe('ingest while the database is down', () => {
   it('answers 503 service_unavailable (the agent retries), never 500', async () => {
-    const database = await createTestDatabase();
-    const lone = await startTestGateway({ database });
-    try {
-      const { id } = await userWithCall(lone);
-      // Take the database away under the running gateway.
-      const admin = createDatabase({ url: TEST_PG_ADMIN_URL, poolMax: 1 });
-      await admin.raw(`DROP DATABASE ${database.name} WITH (FORCE)`);
-      await admin.destroy();
+    await withDatabaseGone(async (lone, id) => {
       const r = await ingest(lone.url, id, [{ type: 'utterance', utterance: utterance(0) }]);
       expect(r.status).toBe(503);
       expect(r.body.error.code).toBe('service_unavailable');
-    } finally {
-      await lone.close();
-      await database.drop().catch(() => undefined);
-    }
+    });
   });
 });

@@ -1,26 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { INGEST_STREAM_PATH, type IngestStreamAnswer } from '@parley/protocol';
 import { signRequest } from '@parley/protocol/signature';
-import { startTestGateway, TEST_INGEST_SECRET, type TestGateway } from '@parley/testkit';
-import { userWithCall } from '@parley/testkit/accounts';
+import { TEST_INGEST_SECRET } from '@parley/testkit';
 import { openTranscript, utterance } from '@parley/testkit/calls';
+import { ingestFixture, withDatabaseGone } from '@parley/testkit/ingest-fixture';
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway();
-});
-afterAll(async () => gw?.stop());
-
-const userCall = () => userWithCall(gw);
-
-const rows = (id: string) =>
-  gw.database.db('utterances').where({ conversation_id: id }).orderBy('seq').select('seq', 'text');
+const { gw, userCall, rows } = ingestFixture();
 
 /** Opens the ingest stream as the agent does; resolves with the socket, or the upgrade's status. */
-function openStream(signature: string | null): Promise<WebSocket | number> {
-  const url = gw.url.replace(/^http/, 'ws') + INGEST_STREAM_PATH;
+function openStream(signature: string | null, base = gw().url): Promise<WebSocket | number> {
+  const url = base.replace(/^http/, 'ws') + INGEST_STREAM_PATH;
   const ws = new WebSocket(url, { headers: signature ? { 'x-parley-signature': signature } : {} });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -69,7 +60,7 @@ describe(`GET ${INGEST_STREAM_PATH} (the agent's ingest stream)`, () => {
 
   it('stores each batch and answers it by id as the POST route would; resends are duplicates, live sockets see each utterance once', async () => {
     const { c, id } = await userCall();
-    const live = await openTranscript(gw.url, id, { cookie: c.cookieHeader() });
+    const live = await openTranscript(gw().url, id, { cookie: c.cookieHeader() });
     await live.next('snapshot');
     const ws = (await openStream(signed())) as WebSocket;
     const answer = answers(ws);
@@ -110,10 +101,9 @@ describe(`GET ${INGEST_STREAM_PATH} (the agent's ingest stream)`, () => {
     expect(ws.readyState).toBe(WebSocket.OPEN);
     expect(await rows(id)).toHaveLength(4);
 
-    // No batch is logged, and no transcript text ever is.
-    const logged = gw.logs.text;
-    expect(logged).not.toContain('stream words');
-    expect(logged).not.toContain(INGEST_STREAM_PATH);
+    // Nothing of this stream is logged: not a stored batch, not an answered error, no transcript text.
+    expect(gw().logs.lines.filter((l) => l.includes('"feature":"ingest-stream"'))).toEqual([]);
+    expect(gw().logs.text).not.toContain('stream words');
     ws.close();
     live.ws.close();
   });
@@ -130,5 +120,34 @@ describe(`GET ${INGEST_STREAM_PATH} (the agent's ingest stream)`, () => {
       ws.send(data);
       expect(await done).toBe(code);
     }
+  });
+
+  it('answers 503 while storage is down and logs that failure once, without the transcript text or the signature', async () => {
+    await withDatabaseGone(async (lone, id) => {
+      const signature = signed();
+      const ws = (await openStream(signature, lone.url)) as WebSocket;
+      const answer = answers(ws);
+      const mark = lone.logs.lines.length;
+      const said = 'my card number is 4111 stream failure words';
+      ws.send(
+        JSON.stringify({
+          id: 1,
+          conversationId: id,
+          events: [{ type: 'utterance', utterance: utterance(0, { text: said }) }],
+        }),
+      );
+      expect(await answer(1)).toMatchObject({ id: 1, status: 503, body: { error: { code: 'service_unavailable' } } });
+      ws.close();
+      const logged = lone.logs.lines.slice(mark);
+      const failures = logged.filter((l) => l.includes('"feature":"ingest-stream"'));
+      expect(failures).toHaveLength(1);
+      expect(JSON.parse(failures[0]!)).toMatchObject({
+        level: 40,
+        conversationId: id,
+        msg: 'ingest failed: storage unavailable',
+      });
+      for (const secret of [said, '4111', signature, TEST_INGEST_SECRET])
+        expect(logged.join('\n')).not.toContain(secret);
+    });
   });
 });
