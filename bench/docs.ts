@@ -158,6 +158,7 @@ function details(name: string, r: Record<string, any>): string[] {
           'underrun replies': x.underrunTurns,
           'job CPU / call': x.jobCpuPerCall,
           'job RSS MB (max)': x.jobRssMbMax,
+          'job RSS anon / file MB': x.jobRssAnonMb === undefined ? '—' : `${x.jobRssAnonMb} / ${x.jobRssFileMb}`,
           'inference RSS MB': x.inferenceRssMb,
           'worker CPU': x.workerCpu,
           'LiveKit CPU': x.livekitCpu,

@@ -40,6 +40,12 @@ const AgentEnv = z
     AGENT_VAD_MIN_SPEECH_MS: z.coerce.number().int().min(10).max(1000).default(30),
     /** The agent's audio reaches the room in frames of at most this long (ms; 0: the TTS's own, Cartesia 100). */
     AGENT_OUTPUT_FRAME_MS: z.coerce.number().int().min(0).max(200).default(20),
+    /** Job processes run one JavaScript bundle of job.ts, not tsx, when the worker runs from its sources (agent/src/job-process.ts). */
+    AGENT_JOB_BUNDLE: z.enum(['true', 'false']).default('true'),
+    /** V8 young-generation semi-space cap (MB) for job processes; 0 = V8's default (16). */
+    AGENT_JOB_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(64).default(2),
+    /** glibc malloc arenas (MALLOC_ARENA_MAX) for job processes; 0 = glibc's default (8 × cores). */
+    AGENT_JOB_MALLOC_ARENAS: z.coerce.number().int().min(0).max(64).default(0),
   })
   .and(ProviderEnv);
 
@@ -73,6 +79,9 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     fastBargeIn: e.AGENT_FAST_BARGE_IN === 'true',
     vadMinSpeechMs: e.AGENT_VAD_MIN_SPEECH_MS,
     outputFrameMs: e.AGENT_OUTPUT_FRAME_MS,
+    jobBundle: e.AGENT_JOB_BUNDLE === 'true',
+    jobSemiSpaceMb: e.AGENT_JOB_SEMI_SPACE_MB,
+    jobMallocArenas: e.AGENT_JOB_MALLOC_ARENAS,
     providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,
   };

@@ -1,5 +1,4 @@
 // Configuration is read before any plugin is imported: plugins read provider keys at import time.
-import { fileURLToPath } from 'node:url';
 import { loadAgentConfig } from './config';
 
 const config = loadAgentConfig();
@@ -19,10 +18,12 @@ const logger = log();
 
 // Turn detection is VAD (job.ts): no end-of-turn model process (~337 MB) next to the worker.
 skipLocalEndOfTurnModel();
+const { jobEntry } = await import('./job-process');
 const server = new AgentServer(
   new ServerOptions({
-    // job.ts under tsx; job.js in the production image (compiled next to it).
-    agent: fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './job.ts' : './job.js', import.meta.url)),
+    // One plain-JavaScript bundle of job.ts when run from the sources (tsx), job.js in the
+    // production image; job processes start with the Node flags of job-process.ts.
+    agent: await jobEntry(config, import.meta.url),
     agentName: config.agentName,
     wsURL: config.livekit.url,
     apiKey: config.livekit.apiKey,

@@ -13,6 +13,7 @@ import { descendantPids } from '@parley/tools';
 import type { Caller } from '@parley/testkit/caller';
 import { machineSampler } from '../lib/machine';
 import { cpuTimeMs, rssMb } from '../lib/proc';
+import { readFileSync } from 'node:fs';
 import { printFigures, writeResult, type BenchResult, type Figure } from '../lib/report';
 import { round, sleep, summarize } from '../lib/stats';
 import { kindOf, FAKES, joinArm, measureTurn, settle, speech, startAgentBench, type TurnSample } from './harness';
@@ -21,6 +22,37 @@ const SENTENCES = ['What time is it in Paris?', 'Tell me a fun fact.', 'How is t
 const REPLY = 'Sure, here you go.';
 const arg = (args: string[], k: string, d: number) =>
   Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
+
+/** A process's resident memory by kind (MB): anonymous (V8 heap, malloc, native libraries' allocations) and file-backed (code). */
+function rssParts(pid: number): { anon: number; file: number } | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0);
+    return { anon: kb('RssAnon') / 1024, file: (kb('RssFile') + kb('RssShmem')) / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** A job process's Node flags (its command line before the script) and MALLOC_ARENA_MAX. */
+function jobProcessFlags(pid: number): { nodeFlags: string[]; mallocArenaMax: string } | null {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return {
+      nodeFlags: argv.slice(
+        1,
+        argv.findIndex((a) => a.endsWith('job_proc_lazy_main.js')),
+      ),
+      mallocArenaMax: env.find((e) => e.startsWith('MALLOC_ARENA_MAX='))?.split('=')[1] ?? 'glibc default',
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Agent settings that change how job processes run, as this run had them (defaults unless set). */
+const AGENT_SETTINGS = ['AGENT_JOB_BUNDLE', 'AGENT_JOB_SEMI_SPACE_MB', 'AGENT_JOB_MALLOC_ARENAS'];
 
 /** CPU time of a set of processes now (ms), keyed by pid. */
 const cpuSnapshot = (pids: number[]) => new Map(pids.map((p) => [p, cpuTimeMs(p) ?? 0]));
@@ -32,6 +64,13 @@ export async function run(args: string[]): Promise<BenchResult> {
     .map(Number);
   const turnsPerCaller = arg(args, 'turns', 3);
   const budgetMs = arg(args, 'budget', 270) * 1000;
+  // A lever experiment (agent settings from the environment) writes density-<label>.json and
+  // leaves the run of record alone.
+  const label = args
+    .find((a) => a.startsWith('--label='))
+    ?.split('=')[1]
+    ?.replace(/[^a-z0-9-]/gi, '');
+  const agentSettings = Object.fromEntries(AGENT_SETTINGS.map((k) => [k, process.env[k] ?? 'default']));
   const machine = machineSampler();
   // --profile: every agent process writes a V8 CPU profile when it exits (job processes end with their call).
   const profDir = args.includes('--profile') ? mkdtempSync(path.join(os.tmpdir(), 'parley-density-prof-')) : null;
@@ -51,6 +90,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       : {}),
   });
   const jobPidsSeen = new Set<number>();
+  let jobFlags: ReturnType<typeof jobProcessFlags> = null;
   const windows: Array<[number, number]> = [];
   const callers: Caller[] = [];
   try {
@@ -101,9 +141,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       const jobPids = pids.filter((p) => kinds.get(p) === 'job');
       jobPids.forEach((p) => jobPidsSeen.add(p));
       const busyJobs = jobPids
-        .map((p) => ({ pid: p, cpu: share(p), rss: rssMb(p) ?? 0 }))
+        .map((p) => ({ pid: p, cpu: share(p), rss: rssMb(p) ?? 0, parts: rssParts(p) }))
         .sort((a, b) => b.cpu - a.cpu)
         .slice(0, n);
+      // How the job processes actually ran: their Node flags and malloc arenas (first step only).
+      if (!jobFlags && jobPids.length) jobFlags = jobProcessFlags(jobPids[0]!);
+      const biggest = busyJobs.length ? busyJobs.reduce((m, j) => (j.rss >= m.rss ? j : m)) : null;
       const inference = pids.filter((p) => kinds.get(p) === 'inference');
       // Everything a dedicated server runs for the calls: every process under the worker (job processes,
       // busy or idle, the inference process if any, local speech engines), the worker, the gateway and
@@ -125,6 +168,9 @@ export async function run(args: string[]): Promise<BenchResult> {
         jobCpuPerCall: round(busyJobs.reduce((s, j) => s + j.cpu, 0) / Math.max(1, busyJobs.length), 3),
         jobRssMbMax: round(Math.max(0, ...busyJobs.map((j) => j.rss)), 0),
         jobRssMbMean: round(busyJobs.reduce((s, j) => s + j.rss, 0) / Math.max(1, busyJobs.length), 0),
+        // Of the largest busy job: anonymous (heap, malloc, native allocations) and file-backed (code) RSS.
+        jobRssAnonMb: round(biggest?.parts?.anon ?? 0, 0),
+        jobRssFileMb: round(biggest?.parts?.file ?? 0, 0),
         jobProcesses: jobPids.length,
         inferenceRssMb: round(
           inference.reduce((s, p) => s + (rssMb(p) ?? 0), 0),
@@ -233,7 +279,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       },
     ];
     const result: BenchResult = {
-      benchmark: profDir ? 'density-profile' : 'density',
+      benchmark: profDir ? 'density-profile' : label ? `density-${label}` : 'density',
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
       settings: {
@@ -248,6 +294,8 @@ export async function run(args: string[]): Promise<BenchResult> {
         callers: 'all in the benchmark process (rtc-node), with the provider fakes',
         serverCpu: 'every process under the agent worker + the worker + the gateway + LiveKit',
         budgetSeconds: budgetMs / 1000,
+        agent: agentSettings,
+        jobProcess: jobFlags,
       },
       machine: machine.finish(),
       figures,
@@ -263,6 +311,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         underran: r.underrunTurns,
         'job CPU/call': r.jobCpuPerCall,
         'job RSS MB': r.jobRssMbMax,
+        'anon/file MB': `${r.jobRssAnonMb}/${r.jobRssFileMb}`,
         'inference MB': r.inferenceRssMb,
         'LiveKit CPU': r.livekitCpu,
         'gateway CPU': r.gatewayCpu,
