@@ -80,7 +80,7 @@ describe('conversations repository', () => {
     expect((await repos.conversations.find(id))?.turnCount).toBe(4);
   });
 
-  it('writes concurrent inserts together (fewer statements than calls), each caller told only its own new seqs', async () => {
+  it('writes concurrent inserts beyond those in flight together (fewer statements than calls), each caller told only its own new seqs', async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of ids) await repos.conversations.create({ id, userId, room: `parley-${id}`, language: 'en' });
     let statements = 0;
@@ -96,15 +96,16 @@ describe('conversations repository', () => {
         repos.utterances.insert(ids[2]!, userId, [utt(1), utt(1)]),
         repos.utterances.insert(ids[0]!, userId, [utt(3)]),
         repos.utterances.insert(ids[1]!, userId, [utt(2)]),
+        ...[4, 5, 6, 7].map((s) => repos.utterances.insert(ids[0]!, userId, [utt(s)])),
       ]);
       // A seq two callers sent is inserted once and counts for the first of them.
-      expect(results).toEqual([[0, 1], [0], [0], [2], [1], [1], [3], [2]]);
+      expect(results).toEqual([[0, 1], [0], [0], [2], [1], [1], [3], [2], [4], [5], [6], [7]]);
       expect(statements).toBeLessThan(results.length);
     } finally {
       t.db.off('query', count);
     }
     for (const [id, n] of [
-      [ids[0]!, 4],
+      [ids[0]!, 8],
       [ids[1]!, 3],
       [ids[2]!, 2],
     ] as const) {
@@ -118,15 +119,24 @@ describe('conversations repository', () => {
     const id = randomUUID();
     await repos.conversations.create({ id, userId, room: `parley-${id}`, language: 'en' });
     const gone = randomUUID(); // no such conversation: its rows break the foreign key
-    const results = await Promise.allSettled([
-      repos.utterances.insert(id, userId, [utt(0)]),
-      repos.utterances.insert(id, userId, [utt(1)]),
-      repos.utterances.insert(gone, userId, [utt(0)]),
-      repos.utterances.insert(id, userId, [utt(2)]),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' });
-    expect((await repos.utterances.list(id)).map((u) => u.seq)).toEqual([0, 1, 2]);
-    expect((await repos.conversations.find(id))?.turnCount).toBe(3);
+    let statements = 0;
+    const count = (q: { sql: string }) => void (q.sql.includes('jsonb_to_recordset') && statements++);
+    t.db.on('query', count);
+    let results: PromiseSettledResult<number[]>[];
+    try {
+      // Eight writes fill the slots; the missing conversation's write and the ninth go together.
+      results = await Promise.allSettled([
+        ...[0, 1, 2, 3, 4, 5, 6, 7].map((s) => repos.utterances.insert(id, userId, [utt(s)])),
+        repos.utterances.insert(gone, userId, [utt(0)]),
+        repos.utterances.insert(id, userId, [utt(8)]),
+      ]);
+    } finally {
+      t.db.off('query', count);
+    }
+    expect(results.map((r) => r.status)).toEqual([...Array(8).fill('fulfilled'), 'rejected', 'fulfilled']);
+    expect((results[8] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' });
+    expect(statements).toBe(11); // 8 alone, 1 group, then its 2 writes alone
+    expect((await repos.utterances.list(id)).map((u) => u.seq)).toEqual([...Array(9).keys()]);
+    expect((await repos.conversations.find(id))?.turnCount).toBe(9);
   });
 });
