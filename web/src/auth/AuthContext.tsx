@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { fetchMe, logout as apiLogout, sessionHint, type User } from '../api/auth';
 import { errorMessage, onUnauthenticated } from '../api/client';
+import type { Early } from '../lib/firstLoad';
 
 interface AuthValue {
   /** undefined while the first /api/auth/me is in flight. */
@@ -14,30 +15,50 @@ interface AuthValue {
 
 const AuthContext = createContext<AuthValue | null>(null);
 
-export function AuthProvider({ children, initialUser }: { children: ReactNode; initialUser?: User | null }) {
-  const [user, setUserState] = useState<User | null | undefined>(initialUser);
+/**
+ * `initialUser` skips /api/auth/me (tests, a page that knows); `early` is the page load's /api/auth/me
+ * already in flight (main.tsx): its answer, if it came before the first render, is the first state.
+ */
+export function AuthProvider({
+  children,
+  initialUser,
+  early,
+}: {
+  children: ReactNode;
+  initialUser?: User | null;
+  early?: Early<User | null>;
+}) {
+  // What is known at the first render: given, answered early, or (undefined) still to be asked.
+  const [first] = useState(() => {
+    if (initialUser !== undefined) return { user: initialUser, error: null };
+    const r = early?.result;
+    if (!r) return { user: undefined, error: null };
+    return r.ok ? { user: r.value, error: null } : { user: null, error: errorMessage(r.error) };
+  });
+  const [user, setUserState] = useState<User | null | undefined>(first.user);
   const setUser = useCallback((u: User | null) => {
     sessionHint.set(u !== null);
     setUserState(u);
   }, []);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(first.error);
 
-  const refresh = useCallback(async () => {
+  const load = useCallback(async (me: Promise<User | null>) => {
     try {
-      const me = await fetchMe();
-      setUserState(me);
+      const u = await me;
+      setUserState(u);
       setLoadError(null);
-      return me;
+      return u;
     } catch (e) {
       setUserState(null);
       setLoadError(errorMessage(e));
       return null;
     }
   }, []);
+  const refresh = useCallback(() => load(fetchMe()), [load]);
 
   useEffect(() => {
-    if (initialUser === undefined) void refresh();
-  }, [initialUser, refresh]);
+    if (first.user === undefined) void load(early?.promise ?? fetchMe());
+  }, [first, early, load]);
 
   // Any 401 from the API means the session is over: show the logged-out state.
   useEffect(() => {

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { MissingSpeechEngine } from '@parley/protocol';
 import { getProviders, type ActiveProviders } from '../api/me';
+import { firstLoad } from '../lib/firstLoad';
 
 const LOCAL = new Set(['local', 'offline']);
 
@@ -53,10 +54,21 @@ export function degradedSentence(d: ActiveProviders['degraded'][number], t: TFun
  */
 export function ProvidersBanner() {
   const { t, i18n } = useTranslation();
-  const [providers, setProviders] = useState<ActiveProviders | null>(null);
+  // The page load's answer when it came before the first render (main.tsx waits for it, capped), so the
+  // note is there from the first paint instead of pushing the page down when it arrives.
+  // The page load's answer as it stood at the first render: main.tsx waits for it (capped), so the note
+  // is there from the first paint instead of pushing the page down when it arrives.
+  const [early] = useState(() => {
+    const e = firstLoad()?.providers;
+    return { promise: e?.promise, result: e?.result };
+  });
+  const [providers, setProviders] = useState<ActiveProviders | null>(() =>
+    early.result?.ok && early.result.value && typeof early.result.value === 'object' ? early.result.value : null,
+  );
   useEffect(() => {
+    if (early.result) return; // answered (or failed: no banner) before the first render
     let live = true;
-    getProviders()
+    (early.promise ?? getProviders())
       .then((p) => {
         if (live && p && typeof p === 'object') setProviders(p);
       })
@@ -64,7 +76,7 @@ export function ProvidersBanner() {
     return () => {
       live = false;
     };
-  }, []);
+  }, [early]);
   if (!providers) return null;
   const missing = speechMissingSentences(providers, t);
   if (missing.length > 0)
