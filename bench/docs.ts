@@ -20,7 +20,7 @@ const reproduce: Record<string, string> = {
   density: 'npm run bench -- density           # --steps=1,2,3,4,6,8,12,16,20,24 --turns=3 --budget=270',
   web: 'npm run bench -- web               # --runs=3 [--no-build] [--reports=DIR: each Lighthouse report as JSON]',
   history: 'npm run bench -- history           # runs bench/history.ts --full',
-  load: "npm run bench -- load              # runs bench/load.ts; --hashing=test for the test suites' cheap password hashing",
+  load: "npm run bench -- load              # runs bench/load.ts; --hashing=test for the test suites' cheap password hashing; --profile writes load-profile.json",
 };
 
 const cell = (v: unknown) => String(v ?? '—').replace(/\|/g, '\\|');

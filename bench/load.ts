@@ -1,40 +1,33 @@
 // Gateway load run (issue 11): login, me, call set-up (POST /api/calls: token creation with agent
-// dispatch; no LiveKit contact needed) and history at steady rates on loopback with autocannon,
-// against the gateway as its own process (so its RSS is its own), real Postgres and Redis.
-// Reports p50/p99 and errors per scenario and the gateway's RSS before/during/after; bounded
-// (hard stop at duration + 90 s) and self-cleaning. Writes bench/results/load.json.
-//   npm run bench -- load [--seconds=60] [--scale=1] [--hashing=production|test]
+// dispatch; no LiveKit contact needed) and history at steady mean rates on loopback, against the
+// gateway as its own process (so its RSS and CPU are its own), real Postgres and Redis.
+// Open-loop (bench/lib/open-loop.ts): each scenario's requests fall due at Poisson arrival times
+// whether or not earlier ones were answered, and a latency counts from the moment its request fell
+// due. A warm-up of the same mix (different arrival times) comes first; the measured window is
+// marked in the gateway (bench/lib/window-probe.mjs: its CPU, event-loop delay, GC, and with
+// --profile a CPU profile). Reports p50/p99 and errors per scenario, the gateway's CPU and RSS
+// before/during/after, and keeps every sample; bounded (hard stop at duration + 120 s) and
+// self-cleaning. Writes bench/results/load.json (with --profile: load-profile.json).
+//   npm run bench -- load [--seconds=60] [--scale=1] [--hashing=production|test] [--profile]
 //   (or: node --import tsx bench/load.ts …)
 // --scale multiplies every rate (1 = login 5/s, me 40/s, calls 5/s, history 20/s).
 // --hashing: production (default) runs the gateway with NODE_ENV=production, so login verifies
 // with the production password hashing; test runs it with NODE_ENV=test (the cheap parameters the
 // test suites use). Which one ran, and the parameters a stored hash showed, go to the settings.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { createTestDatabase, TEST_REDIS_URL, TestClient } from '@parley/testkit';
 import { gatewayAsProcess } from '@parley/testkit/stack';
 import { describePasswordHashing, needsRehash, passwordParams } from '@parley/gateway/passwords';
+import { summarizeProfiles } from './lib/cpuprofile';
 import { machineSampler } from './lib/machine';
+import { openLoop, type OpenLoopRequest, type OpenLoopResult } from './lib/open-loop';
 import { printFigures, writeResult, type Figure } from './lib/report';
-
-interface AutocannonResult {
-  latency: { p50: number; p99: number; max: number; average: number };
-  requests: { total: number; average: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-interface AutocannonRequest {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (req: AutocannonRequest) => AutocannonRequest;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult> & { stop?: () => void };
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+import { round, summarize } from './lib/stats';
 
 const arg = (name: string, def: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
@@ -51,13 +44,26 @@ if (HASHING !== 'production' && HASHING !== 'test') {
 /** The gateway's NODE_ENV, which selects its password hashing (gateway/src/security/passwords.ts). */
 const NODE_ENV = HASHING === 'production' ? 'production' : 'test';
 const hashParams = passwordParams({ env: NODE_ENV });
+const PROFILE = process.argv.includes('--profile');
+const WARMUP_SECONDS = 10;
+/** Keep-alive connections per scenario (requests due while all are busy wait, and that counts). */
+const CONNECTIONS = 16;
+/** Warnings and errors only: no access log line per request. */
+const LOG_LEVEL = 'warn';
+
+interface GatewayWindow {
+  wallMs: number;
+  cpu: { userMs: number; systemMs: number; cores: number };
+  eventLoopDelay: { p50: number; p99: number; max: number; mean: number };
+  gc: { count: number; totalMs: number; maxMs: number; share: number; byKind: Record<string, unknown> };
+}
 
 const hardStop = setTimeout(
   () => {
-    console.error(`load: still running ${SECONDS + 90} s after start: giving up`);
+    console.error(`load: still running ${SECONDS + 120} s after start: giving up`);
     process.exit(2);
   },
-  (SECONDS + 90) * 1000,
+  (SECONDS + 120) * 1000,
 );
 hardStop.unref();
 
@@ -70,9 +76,13 @@ async function main() {
   const started = Date.now();
   const machine = machineSampler();
   const database = await createTestDatabase();
+  const windowDir = mkdtempSync(path.join(os.tmpdir(), 'parley-load-window-'));
   const gw = await gatewayAsProcess({
+    NODE_OPTIONS: `--import=${pathToFileURL(path.join(import.meta.dirname, 'lib/window-probe.mjs')).href}`,
+    BENCH_WINDOW_DIR: windowDir,
+    BENCH_WINDOW_PROFILE: PROFILE ? '1' : '0',
     NODE_ENV,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL,
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: `parley-load:${randomBytes(4).toString('hex')}:`,
@@ -119,111 +129,129 @@ async function main() {
       ),
     );
 
+    // Every request from a distinct X-Forwarded-For address (trusted from loopback): the per-IP
+    // limits are not what this run measures. Requests rotate over the accounts; 20 calls per
+    // account per 10 min is the product's limit, so calls are spread over them.
     let n = 0;
-    const rotate =
-      (make: (u: (typeof users)[number], i: number) => Partial<AutocannonRequest>) => (req: AutocannonRequest) => {
-        const i = n++;
-        const u = users[i % users.length]!;
-        // A distinct client IP per request (X-Forwarded-For from loopback is trusted): the per-IP
-        // limits are not what this run measures.
-        const headers = { ...req.headers, 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` };
-        const extra = make(u, i);
-        return { ...req, ...extra, headers: { ...headers, ...extra.headers } };
-      };
     const origin = gw.url;
-    const scenarios: Record<keyof typeof RATES, AutocannonRequest> = {
-      login: {
+    const as = (make: (u: (typeof users)[number]) => OpenLoopRequest) => {
+      let k = 0; // each scenario goes round the accounts in turn
+      return (): OpenLoopRequest => {
+        const i = n++;
+        const r = make(users[k++ % users.length]!);
+        const xff = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+        return { ...r, headers: { ...r.headers, 'x-forwarded-for': xff } };
+      };
+    };
+    const json = { origin, 'content-type': 'application/json' };
+    const scenarios: Record<keyof typeof RATES, () => OpenLoopRequest> = {
+      login: as((u) => ({
         method: 'POST',
         path: '/api/auth/login',
-        setupRequest: rotate((u) => ({
-          headers: { origin, 'content-type': 'application/json' },
-          body: JSON.stringify({ email: u.email, password: PASSWORD }),
-        })),
-      },
-      me: { method: 'GET', path: '/api/auth/me', setupRequest: rotate((u) => ({ headers: { cookie: u.cookie } })) },
-      calls: {
-        method: 'POST',
-        path: '/api/calls',
-        // 20 calls per account per 10 min is the product's limit: spread calls over the accounts.
-        setupRequest: rotate((u) => ({
-          headers: { cookie: u.cookie, origin, 'content-type': 'application/json' },
-          body: '{}',
-        })),
-      },
-      history: {
-        method: 'GET',
-        path: '/api/conversations?limit=20',
-        setupRequest: rotate((u) => ({ headers: { cookie: u.cookie } })),
-      },
+        headers: json,
+        body: JSON.stringify({ email: u.email, password: PASSWORD }),
+      })),
+      me: as((u) => ({ method: 'GET', path: '/api/auth/me', headers: { cookie: u.cookie } })),
+      calls: as((u) => ({ method: 'POST', path: '/api/calls', headers: { ...json, cookie: u.cookie }, body: '{}' })),
+      history: as((u) => ({ method: 'GET', path: '/api/conversations?limit=20', headers: { cookie: u.cookie } })),
+    };
+    const names = Object.keys(RATES) as Array<keyof typeof RATES>;
+    /** Every scenario at once, each its own Poisson stream and connections, from one start. */
+    const mix = async (seconds: number, seed: number) => {
+      const startAt = performance.now() + 20;
+      const results = await Promise.all(
+        names.map((name, k) =>
+          openLoop({
+            url: gw.url,
+            rate: RATES[name] * SCALE,
+            seconds,
+            seed: seed + k,
+            connections: CONNECTIONS,
+            timeoutMs: 10_000,
+            request: scenarios[name],
+            startAt,
+          }),
+        ),
+      );
+      return Object.fromEntries(names.map((name, k) => [name, results[k]!])) as Record<
+        keyof typeof RATES,
+        OpenLoopResult
+      >;
     };
 
     const rss: Array<{ t: number; mb: number }> = [{ t: 0, mb: rssMb(pid) }];
-    // Warm-up (JIT, pools), then the RSS baseline.
-    await autocannon({
-      url: gw.url,
-      connections: 4,
-      duration: 3,
-      overallRate: 40,
-      requests: [scenarios.me],
-      timeout: 10,
-    });
+    // Warm-up with the same mix (JIT, connection pools, lazily loaded code), then the RSS baseline.
+    const warm = await mix(WARMUP_SECONDS, 1000);
+    const warmErrors = names.reduce((s, k) => s + warm[k].errors, 0);
+    if (warmErrors)
+      throw new Error(`load: ${warmErrors} errors in the warm-up: ${JSON.stringify(warm.login.failures)}`);
     const rssBefore = rssMb(pid);
+    console.log(
+      `load: ${SECONDS} s at ${names.map((k) => `${k} ${RATES[k] * SCALE}/s`).join(', ')} (Poisson arrivals, ` +
+        `${CONNECTIONS} connections each) after ${WARMUP_SECONDS} s of warm-up; ${HASHING} password hashing ` +
+        `(${describePasswordHashing(hashParams)}); gateway RSS ${rssBefore} MB`,
+    );
+    process.kill(pid, 'SIGUSR2'); // the gateway's window starts
+    await new Promise((r) => setTimeout(r, 200));
+    const driverDelay = monitorEventLoopDelay({ resolution: 10 });
+    driverDelay.enable();
     const t0 = Date.now();
     const sampler = setInterval(() => rss.push({ t: Math.round((Date.now() - t0) / 1000), mb: rssMb(pid) }), 5000);
-    console.log(
-      `load: ${SECONDS} s at ${Object.entries(RATES)
-        .map(([k, v]) => `${k} ${v * SCALE}/s`)
-        .join(
-          ', ',
-        )}; ${HASHING} password hashing (${describePasswordHashing(hashParams)}); gateway RSS ${rssBefore} MB`,
-    );
-    const runs = await Promise.all(
-      (Object.keys(RATES) as Array<keyof typeof RATES>).map(async (name) => {
-        const rate = Math.max(1, Math.round(RATES[name] * SCALE));
-        const r = await autocannon({
-          url: gw.url,
-          connections: Math.min(10, rate),
-          duration: SECONDS,
-          overallRate: rate,
-          requests: [scenarios[name]],
-          timeout: 10,
-        });
-        return [name, r] as const;
-      }),
-    );
+    const runs = await mix(SECONDS, 1);
     clearInterval(sampler);
+    driverDelay.disable();
+    process.kill(pid, 'SIGUSR2'); // … and ends
+    const windowFile = path.join(windowDir, `${pid}.window.json`);
+    for (let i = 0; i < 300 && !existsSync(windowFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const gateway = JSON.parse(readFileSync(windowFile, 'utf8')) as GatewayWindow;
+    const profile = PROFILE ? summarizeProfiles(windowDir, String(pid), 25) : null;
     await new Promise((r) => setTimeout(r, 3000)); // let in-flight work settle
     const rssAfter = rssMb(pid);
     rss.push({ t: Math.round((Date.now() - t0) / 1000), mb: rssAfter });
 
     const per: Record<string, unknown> = {};
+    const samples: Record<string, Array<[number, number]>> = {};
     const figures: Figure[] = [];
-    for (const [name, r] of runs) {
-      const status = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
-      const errors = r.errors + r.timeouts + r.non2xx;
+    for (const name of names) {
+      const r = runs[name];
+      const s = summarize(r.samples.map((x) => x[1]));
       per[name] = {
-        requests: r.requests.total,
-        perSecond: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        max: r.latency.max,
-        errors,
-        status,
+        due: r.due,
+        answered: r.samples.length,
+        ...s,
+        errors: r.errors,
+        status: r.status,
+        failures: r.failures,
       };
+      samples[name] = r.samples;
       figures.push(
-        { name: `${name} p50`, value: r.latency.p50, unit: 'ms' },
-        { name: `${name} p99`, value: r.latency.p99, unit: 'ms', target: { op: '<=', value: 250 } },
+        { name: `${name} p50`, value: round(s.p50, 1), unit: 'ms' },
+        { name: `${name} p99`, value: round(s.p99, 1), unit: 'ms', target: { op: '<=', value: 250 } },
         {
           name: `${name} errors`,
-          value: errors,
+          value: r.errors,
           unit: '',
           target: { op: '<=', value: 0 },
-          note: `${r.requests.total} requests; status ${JSON.stringify(status)}`,
+          note: `${r.due} requests; status ${JSON.stringify(r.status)}; max ${round(s.max, 1)} ms`,
         },
       );
     }
     const rssMax = Math.max(...rss.map((x) => x.mb));
+    // Time between the 10 ms timer's turns, less the 10 ms: the delay.
+    const ms = (ns: number) => Math.max(0, round(ns / 1e6 - 10, 1));
     figures.push(
+      {
+        name: 'gateway CPU',
+        value: gateway.cpu.cores,
+        unit: 'cores',
+        note: `measured window; GC ${gateway.gc.totalMs} ms (${gateway.gc.count} pauses, longest ${gateway.gc.maxMs} ms)`,
+      },
+      {
+        name: 'gateway event-loop delay p99',
+        value: gateway.eventLoopDelay.p99,
+        unit: 'ms',
+        note: `max ${gateway.eventLoopDelay.max} ms; load driver's own p99 ${ms(driverDelay.percentile(99))} ms`,
+      },
       { name: 'gateway RSS before', value: rssBefore, unit: 'MB' },
       {
         name: 'gateway RSS after',
@@ -234,27 +262,47 @@ async function main() {
       },
     );
     printFigures('gateway load', figures);
+    if (profile) {
+      console.log('gateway CPU profile, measured window only (self time, idle excluded):');
+      console.table(profile.buckets);
+      console.table(profile.hotSpots);
+    }
     writeResult({
-      benchmark: 'load',
+      benchmark: PROFILE ? 'load-profile' : 'load',
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
       settings: {
         seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
         scale: SCALE,
-        rates: Object.fromEntries(Object.entries(RATES).map(([k, v]) => [k, v * SCALE])),
+        rates: Object.fromEntries(names.map((k) => [k, RATES[k] * SCALE])),
+        arrivals: `Poisson (open loop), seeds 1-${names.length}; latency from the moment a request fell due`,
+        connectionsPerScenario: CONNECTIONS,
         users: USERS,
         passwordHashing: `${HASHING} (gateway NODE_ENV=${NODE_ENV}): ${describePasswordHashing(hashParams)}`,
+        gatewayLogLevel: LOG_LEVEL,
+        profiled: PROFILE,
       },
       machine: machine.finish(),
       figures,
-      data: { scenarios: per, rss },
+      data: {
+        scenarios: per,
+        gateway,
+        driverEventLoopDelayP99Ms: ms(driverDelay.percentile(99)),
+        rss,
+        ...(profile ? { profile } : {}),
+        /** [ms into the window at which the request fell due, latency ms] per scenario. */
+        samples,
+      },
       notes: [
         'Gateway as its own process on loopback; Postgres and Redis shared with the machine; every request from a distinct X-Forwarded-For address.',
+        'The load driver runs on the same 2 cores as the gateway, Postgres and Redis.',
       ],
     });
   } finally {
     await gw.kill('SIGTERM');
     await database.drop();
+    rmSync(windowDir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../connect';
 import { coarseIp } from '../ip';
+import { rowsOf } from './rows';
 
 /**
  * Security-relevant events. `details` holds facts about the event (which fields changed, why a
@@ -60,6 +61,21 @@ export class AuditRepository {
       ip: event.ip ?? null,
       details: JSON.stringify(event.details ?? {}),
     });
+  }
+
+  /**
+   * Whether one of the account's `lookBack` most recent events is a sign-in or registration from
+   * `device` (new-device notices). One row back instead of the events themselves.
+   */
+  async signedInFrom(userId: string, device: string, lookBack: number): Promise<boolean> {
+    const result = await this.db.raw(
+      `SELECT EXISTS (
+         SELECT 1 FROM (SELECT type, details FROM audit_events WHERE user_id = ? ORDER BY id DESC LIMIT ?) recent
+         WHERE recent.type IN ('login', 'register') AND recent.details->>'device' = ?
+       ) AS known`,
+      [userId, lookBack, device],
+    );
+    return rowsOf(result)[0]?.known === true;
   }
 
   /** Newest first. */

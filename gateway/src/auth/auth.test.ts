@@ -57,6 +57,27 @@ describe('accounts and cookie sessions (Postgres + Redis)', () => {
     expect(me.body.user).toMatchObject({ email, displayName: 'Ada' });
   });
 
+  it('keeps an idle session alive while it is used: a request that changes nothing still renews its expiry', async () => {
+    const c = client();
+    const r = await c.post('/api/auth/register', {
+      email: uniqueEmail('rolling'),
+      password: STRONG_PASSWORD,
+      displayName: 'Rolling',
+    });
+    expect(r.status).toBe(201);
+    remember(c);
+    const key = `${gw.redisPrefix}sess:${c.sessionId()}`;
+    const idleSeconds = gw.ctx.config.session.idleMs / 1000;
+    // As if the session had been idle for all but a minute of its lifetime.
+    await gw.ctx.redis!.expire(key, 60);
+    const me = await c.get('/api/auth/me');
+    expect(me.status).toBe(200);
+    // The renewal is sent before the answer is written, not awaited by it: read it from Redis.
+    await expect.poll(() => gw.ctx.redis!.ttl(key), { timeout: 2000 }).toBeGreaterThan(idleSeconds - 10);
+    expect(await gw.ctx.redis!.ttl(key)).toBeLessThanOrEqual(idleSeconds);
+    expect((await c.get('/api/auth/me')).status).toBe(200);
+  });
+
   it('marks the cookie Secure behind an HTTPS proxy (trust proxy)', async () => {
     const c = client();
     const r = await c.post(

@@ -62,6 +62,10 @@ export function authRouter(ctx: AppContext): Router {
       });
       throw errors.invalidCredentials();
     }
+    // Whether a second factor is on is read while the hash is verified (its answer is used only
+    // after the password is accepted): one database round trip less on the sign-in path.
+    const twoFactorOn = twoFactor.isEnabled(found.user.id);
+    twoFactorOn.catch(() => {}); // awaited below when the password is right; ignored otherwise
     if (!(await verifyPassword(body.password, found.passwordHash))) {
       await ctx.repos.audit.record({
         userId: found.user.id,
@@ -85,7 +89,7 @@ export function authRouter(ctx: AppContext): Router {
     }
     if (needsRehash(found.passwordHash, params))
       await ctx.repos.users.upgradePasswordHash(user.id, found.passwordHash, await hashPassword(body.password, params));
-    if (await twoFactor.isEnabled(user.id)) {
+    if (await twoFactorOn) {
       const expiresAt = await startPendingSecondFactor(req, user);
       await ctx.repos.audit.record({ userId: user.id, type: 'login_password_ok', ip: req.ip });
       return {

@@ -125,6 +125,33 @@ describe('POST /api/calls', () => {
     expect((await user.get(`/api/calls/${r.body.conversationId}`)).body.error.code).toBe('not_found');
   });
 
+  it('refuses a call the agent could not hear before one without minutes: 503, then 429 once speech is back', async () => {
+    const userId = await createUser(gw);
+    await gw.database.db('users').where({ id: userId }).update({ quota_minutes_per_day: 0 });
+    const c = await signedInClient(gw, userId);
+    const heartbeat = {
+      workerId: 'calls-test-worker',
+      agentName: 'parley-agent',
+      registered: true,
+      activeJobs: 0,
+      providers: { stt: 'local', llm: 'offline', tts: 'local', llmModel: 'offline' },
+      jobs: [],
+    };
+    try {
+      await gw.ctx.agents.record({ ...heartbeat, speech: { stt: 'pocketsphinx_continuous not found' } });
+      const unheard = await c.post('/api/calls', {});
+      expect(unheard.status).toBe(503);
+      expect(unheard.body.error.message).toMatch(/^Calls cannot start: speech recognition is not installed/);
+      await gw.ctx.agents.record(heartbeat);
+      const noMinutes = await c.post('/api/calls', {});
+      expect(noMinutes.status).toBe(429);
+      expect(noMinutes.body.error.code).toBe('quota_exceeded');
+      expect(await gw.database.db('conversations').where({ user_id: userId })).toHaveLength(0);
+    } finally {
+      await gw.ctx.kv.del('agent:last');
+    }
+  });
+
   it('rate-limits call set-up per session', async () => {
     const c = await signedInClient(gw, await createUser(gw));
     for (let i = 0; i < CALLS_PER_PRINCIPAL; i++) expect((await c.post('/api/calls', {})).status).toBe(201);

@@ -11,6 +11,12 @@ import { ownsCall } from './ownership';
 import { callRateLimits, guestCallCap } from './rate-limit';
 import { callToken, guestIdentity, newRoomName, userIdentity } from './token';
 
+/** The value of a settled promise, or its error thrown. */
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+}
+
 /** How many guest conversations one browser session remembers (most recent kept). */
 const GUEST_CONVERSATIONS_KEPT = 20;
 
@@ -28,17 +34,24 @@ export function callsRouter(ctx: AppContext): Router {
   const preferencesOf = preferencesService(ctx);
 
   route(router, api.calls.create, ...callRateLimits(ctx), guestCallCap(ctx), async (_input, req) => {
+    // The lookups are independent: Redis and Postgres answer them at the same time, and the
+    // refusals keep their order (no speech first, then no minutes).
+    const [speech, limits, prefs] = await Promise.allSettled([
+      ctx.agents.speechProblems(),
+      callLimits(ctx.repos, ctx.config.limits, req.user?.id ?? null),
+      req.user ? preferencesOf.get(req.user.id) : null,
+    ]);
     // A call the agent could neither hear nor answer is refused up front, saying what is missing.
-    const speech = await ctx.agents.speechProblems();
-    if (speech.length) throw errors.unavailable(`Calls cannot start: ${speech.join('; ')}.`);
-    // Monthly minutes left and the maximum call length (429 quota_exceeded when none are left).
-    const limits = await callLimits(ctx.repos, ctx.config.limits, req.user?.id ?? null);
+    const problems = settled(speech);
+    if (problems.length) throw errors.unavailable(`Calls cannot start: ${problems.join('; ')}.`);
+    // Daily minutes left and the maximum call length (429 quota_exceeded when none are left).
+    const callLimitsNow = settled(limits);
     const conversationId = randomUUID();
     const room = newRoomName();
     let metadata: CallMetadata;
     let identity: string;
     if (req.user) {
-      const { preferences, valid } = await preferencesOf.get(req.user.id);
+      const { preferences, valid } = settled(prefs)!;
       if (!valid) req.log.warn({ userId: req.user.id }, 'stored preferences invalid; using defaults for this call');
       await ctx.repos.conversations.create({
         id: conversationId,
@@ -46,7 +59,7 @@ export function callsRouter(ctx: AppContext): Router {
         room,
         language: preferences.language,
       });
-      metadata = { conversationId, guest: false, preferences, limits };
+      metadata = { conversationId, guest: false, preferences, limits: callLimitsNow };
       identity = userIdentity(req.user.id);
     } else {
       // Setting a field makes express-session save the session and send its cookie.
@@ -54,7 +67,7 @@ export function callsRouter(ctx: AppContext): Router {
       req.session.guestConversationIds = [...kept, conversationId].slice(-GUEST_CONVERSATIONS_KEPT);
       req.session.createdAt ??= Date.now();
       await directory.registerGuest(conversationId, req.sessionID, room);
-      metadata = { conversationId, guest: true, preferences: DEFAULT_PREFERENCES, limits };
+      metadata = { conversationId, guest: true, preferences: DEFAULT_PREFERENCES, limits: callLimitsNow };
       identity = guestIdentity();
     }
     const token = await callToken(ctx.config.livekit, { identity, room, metadata });

@@ -20,8 +20,7 @@ export async function recordSignIn(
   method: string,
 ): Promise<void> {
   const device = describeDevice(req.get('user-agent'));
-  const earlier = await ctx.repos.audit.list(user.id, LOOK_BACK);
-  const known = earlier.some((e) => (e.type === 'login' || e.type === 'register') && e.details?.device === device);
+  const known = await ctx.repos.audit.signedInFrom(user.id, device, LOOK_BACK);
   await ctx.repos.audit.record({ userId: user.id, type: 'login', ip: req.ip, details: { method, device } });
   if (!known) {
     sendInBackground(

@@ -31,7 +31,10 @@ declare module 'express-session' {
 
 export const SESSION_COOKIE = 'parley.sid';
 
-/** Redis (connect-redis) when configured, else the database's sessions table (connect-session-knex). */
+/**
+ * Redis (connect-redis) when configured, else the database's sessions table (connect-session-knex),
+ * each with its idle-expiry refresh taken off the answer's path (touchInBackground).
+ */
 export function createSessionStore(
   config: GatewayConfig,
   db: Database,
@@ -39,8 +42,30 @@ export function createSessionStore(
   logger: Logger,
 ): session.Store & { close?(): void } {
   if (redis)
-    return new RedisStore({ client: redis, prefix: `${config.redis.prefix}sess:`, ttl: config.session.idleMs / 1000 });
-  return new KnexSessionStore(db, logger);
+    return touchInBackground(
+      new RedisStore({ client: redis, prefix: `${config.redis.prefix}sess:`, ttl: config.session.idleMs / 1000 }),
+      logger,
+    );
+  return touchInBackground(new KnexSessionStore(db, logger), logger);
+}
+
+/**
+ * Rolling sessions are touched on every answer that does not save them (Redis `EXPIRE`, or an
+ * `UPDATE` of the sessions table), and express-session holds the answer's last byte back until the
+ * store calls back: one more round trip on every signed-in request. Here the store is told at once
+ * that the touch is done; the refresh itself is still sent, before the answer is written, and a
+ * failure is logged (the session then expires SESSION_IDLE_MINUTES after its previous refresh).
+ */
+function touchInBackground<S extends session.Store>(store: S, logger: Logger): S {
+  const touch = store.touch?.bind(store);
+  if (!touch) return store;
+  store.touch = (sid, data, callback) => {
+    touch(sid, data, (err?: unknown) => {
+      if (err) logger.warn({ err }, 'session idle expiry not extended');
+    });
+    callback?.();
+  };
+  return store;
 }
 
 export function createSessionMiddleware(config: GatewayConfig, store: session.Store) {
