@@ -1,8 +1,8 @@
 // `npm test`: installs what the tests need, checks types and lint, runs every workspace's tests
 // (unit phase, then the whole-stack phase), regenerates docs/reliability.md from this run and ends
 // with one plain summary line: "N passed, N failed" over tests only, typecheck and lint beside it.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ensureNodeDeps } from './ensure-node-deps.mjs';
 
 const step = (name) => console.log(`\n== ${name}`);
@@ -37,28 +37,53 @@ if (run(process.execPath, ['--import', 'tsx', 'tools/src/ensure-cli.ts']) !== 0)
 step('web build (served to the browser tests)');
 if (run('npm', ['run', 'build', '-w', 'web', '--silent']) !== 0) process.exit(1);
 
-step('typecheck');
-const typecheck = run('npm', ['run', 'typecheck', '--silent']);
-step('lint');
-const lint = run('npm', ['run', 'lint', '--silent']);
-
-const vitest = (name, projects, extra = []) => {
-  step(`tests: ${name}`);
-  const out = `test-results/vitest-${name}.json`;
-  const status = run(process.execPath, [
-    'node_modules/vitest/vitest.mjs',
-    'run',
-    ...projects.flatMap((p) => ['--project', p]),
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${out}`,
-    ...extra,
-    ...process.argv.slice(2),
-  ]);
-  return { name, status, out };
+// Checks and test phases, as separate processes. Two things run side by side, each pair measured
+// to gain time without starving the other: type check and lint beside the unit phase (unit files
+// mostly wait on Postgres, Redis and sockets), and the gateway-only browser files beside the
+// whole-stack files (one file at a time each; see vitest.config.ts). The side process's output is
+// kept in test-results/<name>.log and printed once it ends, so the log reads one block per step.
+const started = Date.now();
+const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
+const exited = (child) =>
+  new Promise((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+// A step whose output goes to the log as it runs.
+const inFront = (name, cmd, args) => {
+  step(`${name} (from ${seconds()})`);
+  return exited(spawn(cmd, args, { stdio: 'inherit' }));
 };
-// Fast suites in parallel; then the whole-stack suites one file at a time (see vitest.config.ts).
-const phases = [vitest('unit', ['unit', 'web']), vitest('stack', ['stack'])];
+// A step run beside another: its output is kept and printed in one block when it ends.
+const beside = async (name, cmd, args) => {
+  const log = `test-results/${name.replace(/\W+/g, '-')}.log`;
+  const fd = openSync(log, 'w');
+  const status = await exited(spawn(cmd, args, { stdio: ['ignore', fd, fd] }));
+  closeSync(fd);
+  step(`${name} (ran beside the tests; ended ${seconds()} into the run)`);
+  process.stdout.write(readFileSync(log, 'utf8'));
+  return status;
+};
+const vitest = async (name, projects, place) => {
+  const out = `test-results/vitest-${name}.json`;
+  const args = ['node_modules/vitest/vitest.mjs', 'run', ...projects.flatMap((p) => ['--project', p])];
+  args.push('--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2));
+  return { name, out, status: await place(`tests: ${name}`, process.execPath, args) };
+};
+
+// Type check, then lint, beside the unit phase; then the browser files beside the stack files.
+const checks = (async () => [
+  await beside('typecheck', 'npm', ['run', 'typecheck', '--silent']),
+  await beside('lint', 'npm', ['run', 'lint', '--silent']),
+])();
+const unit = await vitest('unit', ['unit', 'web'], inFront);
+const [typecheck, lint] = await checks;
+const [stack, browser] = await Promise.all([
+  vitest('stack', ['stack'], inFront),
+  vitest('browser', ['browser'], beside),
+]);
+const phases = [unit, stack, browser];
+console.log(`\nall test phases ended ${seconds()} into the run`);
 
 // docs/reliability.md is generated from this run; the same script counts every test of the run
 // (de-duplicated per file, scripts/lib/test-results.ts) into test-results/summary.json.
@@ -77,6 +102,6 @@ const extra = [
   counts.knownFailures ? `${counts.knownFailures} known failures` : '',
   counts.skipped ? `${counts.skipped} skipped` : '',
 ].filter(Boolean);
-const checks = `typecheck ${typecheck === 0 ? 'ok' : 'FAILED'}, lint ${lint === 0 ? 'ok' : 'FAILED'}`;
-console.log(`\n${counts.passed} passed, ${counts.failed} failed${extra.map((e) => `, ${e}`).join('')} (${checks})`);
+const checkLine = `typecheck ${typecheck === 0 ? 'ok' : 'FAILED'}, lint ${lint === 0 ? 'ok' : 'FAILED'}`;
+console.log(`\n${counts.passed} passed, ${counts.failed} failed${extra.map((e) => `, ${e}`).join('')} (${checkLine})`);
 process.exit(phases.some((p) => p.status !== 0) || counts.failed > 0 || typecheck !== 0 || lint !== 0 ? 1 : 0);

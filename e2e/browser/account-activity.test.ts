@@ -13,7 +13,16 @@ import { CATALOGUES } from '@parley/protocol/i18n';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { registerUser, STRONG_PASSWORD } from '@parley/testkit/accounts';
 import { ingest, utterance } from '@parley/testkit/calls';
-import { axeViolations, launchChromium, openPage, requireWebBuild, SCREENSHOT_DIR, step, WEB_DIST } from './support';
+import {
+  axeViolations,
+  launchChromium,
+  openPage,
+  requireWebBuild,
+  SCREENSHOT_DIR,
+  step,
+  submitLogin,
+  WEB_DIST,
+} from './support';
 
 describe('browser: own security activity in Settings', () => {
   let gw: TestGateway;
@@ -34,10 +43,7 @@ describe('browser: own security activity in Settings', () => {
   });
 
   async function signIn(p: Page, email: string, password: string) {
-    await p.goto(`${gw.url}/login`);
-    await p.getByLabel('Email').fill(email);
-    await p.getByLabel('Password').fill(password);
-    await p.getByRole('button', { name: 'Log in', exact: true }).click();
+    await submitLogin(p, gw.url, email, password);
     await p.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 10_000 });
   }
 

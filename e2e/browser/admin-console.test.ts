@@ -20,7 +20,7 @@ import { startCall, waitForAgentState, type Caller } from '@parley/testkit/calle
 import { synthesizeSpeechWav } from '@parley/testkit/speech';
 import type { Stack } from '@parley/testkit/stack';
 import { waitFor } from '../calls/helpers';
-import { openPage, screenshot, startBrowserStack, step } from './support';
+import { openPage, screenshot, startBrowserStack, step, submitLogin } from './support';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const exec = promisify(execFile);
@@ -73,12 +73,7 @@ describe('browser: the admin console', () => {
     return r.stdout;
   }
 
-  async function signIn(p: Page, email: string, password: string) {
-    await p.goto(`${stack.gatewayUrl}/login`);
-    await p.getByLabel('Email').fill(email);
-    await p.getByLabel('Password').fill(password);
-    await p.getByRole('button', { name: 'Log in', exact: true }).click();
-  }
+  const signIn = (p: Page, email: string, password: string) => submitLogin(p, stack.gatewayUrl, email, password);
 
   it('lets a promoted admin find a user, change limits, disable them and read usage, cost and audit; 404 for others', async () => {
     const en = await CATALOGUES.en();

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '@parley/testkit';
 import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
-import { axeViolations, launchChromium, openPage, requireWebBuild, screenshot, WEB_DIST } from './support';
+import { axeViolations, launchChromium, openPage, requireWebBuild, screenshot, submitLogin, WEB_DIST } from './support';
 
 describe('browser: history call states and a failed page chunk', () => {
   let gw: TestGateway;
@@ -63,10 +63,7 @@ describe('browser: history call states and a failed page chunk', () => {
   });
 
   async function signIn(page: Page) {
-    await page.goto(`${gw.url}/login`);
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await submitLogin(page, gw.url, user.email, user.password);
     await page.getByRole('link', { name: 'History' }).first().waitFor();
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { HISTORY_TEST_ENV, registerUser, seedConversation, type TestUser } from '@parley/testkit/history';
-import { launchChromium, openPage, requireWebBuild, screenshot } from './support';
+import { launchChromium, openPage, requireWebBuild, screenshot, submitLogin } from './support';
 
 /**
  * Share links in Chromium (issue 25): the owner creates a link from the conversation page, a
@@ -42,10 +42,7 @@ describe('share links in the browser', () => {
   });
 
   async function signIn(page: Page) {
-    await page.goto(`${gw.url}/login`);
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await submitLogin(page, gw.url, owner.email, owner.password);
     await page.getByRole('link', { name: 'History' }).first().waitFor();
   }
 

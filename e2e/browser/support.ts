@@ -119,6 +119,14 @@ export async function openPage(browser: Browser, errors: string[], width = 1280)
   return page;
 }
 
+/** Fills and sends the log-in form; the caller waits for what it expects next (the form may refuse). */
+export async function submitLogin(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+}
+
 /** Saves a full-page screenshot as test-results/screenshots/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

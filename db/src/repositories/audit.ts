@@ -50,6 +50,17 @@ const PSEUDONYM = /^deleted-user-[0-9a-f]{12}$/;
 /** Details that name a person or their things (a passkey's chosen name): dropped when the account is deleted. */
 const PERSONAL_DETAILS: string[] = ['name'];
 
+/** The fields every read of an event returns, from its row. */
+function eventFields(r: {
+  id: string | number;
+  type: AuditType;
+  ip: string | null;
+  details: Record<string, unknown> | null;
+  created_at: Date;
+}) {
+  return { id: String(r.id), type: r.type, ip: r.ip, details: r.details ?? {}, createdAt: r.created_at };
+}
+
 export class AuditRepository {
   constructor(private readonly db: Database) {}
 
@@ -85,14 +96,7 @@ export class AuditRepository {
       .orderBy('id', 'desc')
       .limit(limit)
       .select('id', 'user_id', 'type', 'ip', 'details', 'created_at');
-    return rows.map((r) => ({
-      id: String(r.id),
-      userId: r.user_id,
-      type: r.type,
-      ip: r.ip,
-      details: r.details,
-      createdAt: r.created_at,
-    }));
+    return rows.map((r) => ({ ...eventFields(r), userId: r.user_id }));
   }
 
   /**
@@ -110,14 +114,7 @@ export class AuditRepository {
       .orderBy('id', 'desc')
       .limit(limit)
       .select('id', 'user_id', 'type', 'ip', 'details', 'created_at');
-    return rows.map((r) => ({
-      id: String(r.id),
-      type: r.type,
-      ip: r.ip,
-      details: r.details ?? {},
-      createdAt: r.created_at,
-      byOther: r.user_id !== userId,
-    }));
+    return rows.map((r) => ({ ...eventFields(r), byOther: r.user_id !== userId }));
   }
 
   /**
@@ -220,11 +217,7 @@ export class AuditRepository {
     ]);
     return {
       events: rows.map((r) => ({
-        id: String(r.id),
-        type: r.type,
-        ip: r.ip,
-        details: r.details,
-        createdAt: r.created_at,
+        ...eventFields(r),
         actorId: r.actor_id,
         actorEmail: r.actor_email ?? null,
         actorPseudonym: r.actor_pseudonym ?? null,
