@@ -1,6 +1,6 @@
 import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
+import { ConnectionState, DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import {
   CALL_ENDS_AT_ATTRIBUTE,
@@ -141,6 +141,12 @@ export default defineAgent({
      * agent, so no end is reported.
      */
     let leftCallRunning = false;
+    /**
+     * The last caller left the room and nobody came since. Normally the call ends there and then;
+     * if that waited (a LiveKit restart in progress) and LiveKit closes the agent-only room first,
+     * the shutdown still reports the caller leaving, not an agent ending the call.
+     */
+    let callerLeft = false;
     let ending: Promise<void> | null = null;
     let session: voice.AgentSession | null = null;
     // Provider usage (tokens, characters, audio seconds), reported after each reply and before the
@@ -178,7 +184,7 @@ export default defineAgent({
     };
     ctx.addShutdownCallback(async () => {
       reportUsage();
-      if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? 'agent_ended');
+      if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? (callerLeft ? 'caller_left' : 'agent_ended'));
       const delivered = await queue.flush(FLUSH_ON_END_MS);
       queue.close();
       ingestStream.close();
@@ -295,18 +301,25 @@ export default defineAgent({
       if (rejoinWait) return;
       rejoinWait = setTimeout(() => {
         rejoinWait = undefined;
-        if (ctx.room.remoteParticipants.size === 0) void endCall(reason);
+        if (ctx.room.remoteParticipants.size === 0) void endCall(callerLeft ? 'caller_left' : reason);
       }, config.callerRejoinMs);
       rejoinWait.unref();
     };
     const endIfAlone = () => {
-      if (ctx.room.remoteParticipants.size === 0 && !reconnecting && !rejoinWait) void endCall('caller_left');
+      if (ctx.room.remoteParticipants.size !== 0) return;
+      // The SDK says whether this connection is up; the flag can miss a Reconnected.
+      if (reconnecting && ctx.room.connectionState === ConnectionState.CONN_CONNECTED) reconnecting = false;
+      if (reconnecting) return;
+      callerLeft = true;
+      if (!rejoinWait) void endCall('caller_left');
+      else logger.info('room empty while a caller may still rejoin; waiting before ending');
     };
     ctx.room.on(RoomEvent.ParticipantDisconnected, (p) => {
       logger.info({ kind: p.kind, reason: disconnectReasonName(p.disconnectReason) }, 'participant left');
       endIfAlone();
     });
     ctx.room.on(RoomEvent.ParticipantConnected, (p) => {
+      callerLeft = false;
       logger.info({ kind: p.kind }, 'participant joined');
       clearTimeout(rejoinWait);
       rejoinWait = undefined;

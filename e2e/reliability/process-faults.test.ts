@@ -256,9 +256,12 @@ describe('the LiveKit server restarted mid-turn', () => {
     await waitFor(() => socketSeqs(b.socket, b.snapshot).endReason !== null, 10_000, 'call_ended on B socket');
     expect(socketSeqs(b.socket, b.snapshot).endReason).toBe('server_restarted');
 
+    const hangUpAt = Date.now();
     await a.caller.hangUp();
-    await waitFor(async () => (await conversation(a.id))?.status === 'ended', 15_000, 'call A ended');
-    expect((await conversation(a.id)).end_reason).toBe('caller_left');
+    await withWorkerLog(hangUpAt, async () => {
+      await waitFor(async () => (await conversation(a.id))?.status === 'ended', 15_000, 'call A ended');
+      expect((await conversation(a.id)).end_reason).toBe('caller_left');
+    });
     // No stale job left on the worker, and the next call is served.
     await waitFor(
       async () =>
