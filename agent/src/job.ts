@@ -182,9 +182,36 @@ export default defineAgent({
       })();
       return ending;
     };
+    /**
+     * Why the call ends when this job is shut down with no reason of its own: the caller's leaving
+     * if no caller is in the room any more (LiveKit closing a room the caller left can reach the
+     * worker before the caller's leave reaches this job), else the agent's.
+     */
+    const unexplainedEnd = async (): Promise<EndReason> => {
+      if (callerLeft) return 'caller_left';
+      try {
+        const name = ctx.job.room?.name ?? ctx.room.name ?? '';
+        const listed = await withTimeout(
+          new RoomServiceClient(
+            config.livekit.url.replace(/^ws/, 'http'),
+            config.livekit.apiKey,
+            config.livekit.apiSecret,
+          ).listParticipants(name),
+          1000,
+        );
+        if (!listed) return 'agent_ended';
+        return listed.some((p) => Number(p.kind) !== Number(ParticipantKind.AGENT) && !p.identity.startsWith('agent-'))
+          ? 'agent_ended'
+          : 'caller_left';
+      } catch (err) {
+        // The room is gone: closed after its caller left (an end the gateway records itself
+        // otherwise, before this report).
+        return /not.?found/i.test((err as Error).message) ? 'caller_left' : 'agent_ended';
+      }
+    };
     ctx.addShutdownCallback(async () => {
       reportUsage();
-      if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? (callerLeft ? 'caller_left' : 'agent_ended'));
+      if (!leftCallRunning || endReason) reporter.callEnded(endReason ?? (await unexplainedEnd()));
       const delivered = await queue.flush(FLUSH_ON_END_MS);
       queue.close();
       ingestStream.close();
