@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLoop, poissonSchedule } from './open-loop';
+import { openLoop, poissonSchedule, type OpenLoopOptions } from './open-loop';
 
 describe('poissonSchedule', () => {
   it('is reproducible from its seed and has the asked mean rate with exponential gaps', () => {
@@ -42,19 +42,14 @@ describe('openLoop', () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  /** 0.2 s against the test server, 10 s to answer unless the case says otherwise. */
+  const run = (opts: Omit<OpenLoopOptions, 'url' | 'seconds' | 'timeoutMs'> & Partial<OpenLoopOptions>) =>
+    openLoop({ url, seconds: 0.2, timeoutMs: 10_000, ...opts });
 
   it('counts the wait for a busy connection in the latency (no coordinated omission)', async () => {
     maxInFlight = 0;
     // ~40 requests due within 0.2 s over one connection that takes 50 ms per answer: they queue.
-    const r = await openLoop({
-      url,
-      rate: 200,
-      seconds: 0.2,
-      seed: 1,
-      connections: 1,
-      timeoutMs: 10_000,
-      request: () => ({ method: 'GET', path: '/ok' }),
-    });
+    const r = await run({ rate: 200, seed: 1, connections: 1, request: () => ({ method: 'GET', path: '/ok' }) });
     expect(r.due).toBeGreaterThan(20);
     expect(r.samples).toHaveLength(r.due);
     expect(r.errors).toBe(0);
@@ -68,13 +63,10 @@ describe('openLoop', () => {
 
   it('sends on schedule however slow the answers are, up to its connections', async () => {
     maxInFlight = 0;
-    const r = await openLoop({
-      url,
+    const r = await run({
       rate: 200,
-      seconds: 0.2,
       seed: 1,
       connections: 100,
-      timeoutMs: 10_000,
       request: () => ({ method: 'POST', path: '/ok', body: '{"a":1}' }),
     });
     expect(r.errors).toBe(0);
@@ -84,22 +76,17 @@ describe('openLoop', () => {
   });
 
   it('counts non-2xx answers and unanswered requests as errors', async () => {
-    const refused = await openLoop({
-      url,
+    const refused = await run({
       rate: 50,
-      seconds: 0.2,
       seed: 3,
       connections: 4,
-      timeoutMs: 10_000,
       request: () => ({ method: 'GET', path: '/refused' }),
     });
     expect(refused.due).toBeGreaterThan(0);
     expect(refused.errors).toBe(refused.due);
     expect(refused.status).toEqual({ 503: refused.due });
-    const never = await openLoop({
-      url,
+    const never = await run({
       rate: 20,
-      seconds: 0.2,
       seed: 5,
       connections: 4,
       timeoutMs: 300,
