@@ -50,7 +50,7 @@ function figuresTable(figures: Figure[]): string[] {
 function historySection(r: Record<string, any>): string[] {
   const t = r.targets ?? {};
   return [
-    `Seeded ${r.seed?.utterances?.toLocaleString('en')} utterances (${r.seed?.userUtterances?.toLocaleString('en')} for the measured user in ${r.seed?.userConversations?.toLocaleString('en')} conversations) in ${r.seed?.seconds} s; ${r.settings?.iterations} iterations per scenario after ${r.settings?.warmup} warm-up.`,
+    `Seeded ${r.seed?.utterances?.toLocaleString('en')} utterances (${r.seed?.userUtterances?.toLocaleString('en')} for the measured user in ${r.seed?.userConversations?.toLocaleString('en')} conversations) in ${r.seed?.seconds} s; ${r.settings?.iterations} iterations per scenario after ${r.settings?.warmup} warm-up.${r.checkpointsDuringMeasurement ? ` Checkpoints during the measurement: ${r.checkpointsDuringMeasurement.count} (${r.checkpointsDuringMeasurement.buffersWritten} buffers written).` : ''}`,
     '',
     `| scenario | db p50 ms | db p95 ms (target ≤ ${t.dbP95Ms}) | API p50 ms | API p95 ms (target ≤ ${t.apiP95Ms}) |`,
     '| --- | --- | --- | --- | --- |',

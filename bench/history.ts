@@ -35,8 +35,22 @@ async function measure(fn: () => Promise<unknown>): Promise<{ p50: number; p95: 
   return { p50: r(percentile(times, 50)), p95: r(percentile(times, 95)), max: r(times.at(-1)!) };
 }
 
+/** pg_stat_bgwriter's checkpoint counters: whether a checkpoint wrote during the measurement. */
+async function checkpoints(db: Database): Promise<{ checkpoints: number; buffers: number }> {
+  const r = (
+    await db.raw(
+      'SELECT (checkpoints_timed + checkpoints_req)::int AS checkpoints, buffers_checkpoint::int AS buffers FROM pg_stat_bgwriter',
+    )
+  ).rows[0];
+  return { checkpoints: r.checkpoints, buffers: r.buffers };
+}
+
 async function main() {
   const started = Date.now();
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const loadAtStart = os.loadavg().map(round);
+  let maxLoad1m = loadAtStart[0]!;
+  const loadSampler = setInterval(() => (maxLoad1m = Math.max(maxLoad1m, round(os.loadavg()[0]!))), 1000);
   const database = await createTestDatabase();
   let gw: Awaited<ReturnType<typeof startTestGateway>> | undefined;
   try {
@@ -113,6 +127,7 @@ async function main() {
         .body.nextCursor;
     scenarios[1]![2] = `/api/conversations?limit=20&cursor=${encodeURIComponent(cursor!)}`;
 
+    const checkpointsBefore = await checkpoints(db);
     const results: Array<{ scenario: string; db: object; api: object }> = [];
     for (const [name, dbFn, apiPath] of scenarios) {
       const dbr = await measure(dbFn);
@@ -123,6 +138,7 @@ async function main() {
       results.push({ scenario: name, db: dbr, api: apir });
     }
 
+    const checkpointsAfter = await checkpoints(db);
     const rows = results.map((r: any) => ({
       scenario: r.scenario,
       'db p50 ms': r.db.p50,
@@ -145,8 +161,13 @@ async function main() {
         seconds: seedMs / 1000,
       },
       results,
+      /** Checkpoints that ran while the scenarios were measured (the seed ends with one). */
+      checkpointsDuringMeasurement: {
+        count: checkpointsAfter.checkpoints - checkpointsBefore.checkpoints,
+        buffersWritten: checkpointsAfter.buffers - checkpointsBefore.buffers,
+      },
       machine: {
-        loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+        loadAverage: { start: loadAtStart, end: os.loadavg().map(round), max1m: maxLoad1m },
         cores: os.cpus().length,
         cpu: os.cpus()[0]?.model,
         memoryGb: Math.round(os.totalmem() / 2 ** 30),
@@ -160,6 +181,7 @@ async function main() {
     writeFileSync(path.join(dir, 'history.json'), `${JSON.stringify(out, null, 2)}\n`);
     console.log(`wrote bench/results/history.json (${out.durationSeconds.toFixed(0)} s)`);
   } finally {
+    clearInterval(loadSampler);
     if (gw) await gw.close();
     await database.drop();
   }

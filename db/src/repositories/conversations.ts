@@ -1,4 +1,5 @@
 import type { Database } from '../connect';
+import { prepared, rowsOf } from './rows';
 
 /**
  * Conversations (one row per account holder's call): created at call set-up, found by id or room,
@@ -36,6 +37,9 @@ export const CONVERSATION_COLUMNS = [
   'end_reason',
   'turn_count',
 ];
+
+/** The detail page's ownership check (a named statement: same plan for every id). */
+const FIND_OWNED_SQL = `SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations WHERE id = ? AND user_id = ?`;
 
 const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
 
@@ -79,7 +83,7 @@ export class ConversationsRepository {
 
   /** One of the user's conversations, or null when it does not exist or belongs to someone else. */
   async findOwned(userId: string, id: string): Promise<ConversationRow | null> {
-    const row = await this.db('conversations').where({ id, user_id: userId }).first(CONVERSATION_COLUMNS);
+    const [row] = rowsOf(await prepared(this.db, 'conversations_find_owned', FIND_OWNED_SQL, [id, userId]));
     return row ? toConversationRow(row) : null;
   }
 

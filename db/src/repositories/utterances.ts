@@ -1,4 +1,5 @@
 import type { Database } from '../connect';
+import { prepared } from './rows';
 
 /**
  * Utterances: idempotent insert on (conversation_id, seq) and a conversation's turns in order.
@@ -51,6 +52,13 @@ export const UTTERANCE_COLUMNS = [
  * node-side cost of reading a 500-turn conversation (issue 15, docs/performance.md).
  */
 const isoMs = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A conversation's turns in seq order, as a named statement (its plan is the same for every
+ * conversation); `LIMIT NULL` reads them all.
+ */
+const LIST_SQL = `SELECT ${UTTERANCE_COLUMNS.map((c) => (c === 'started_at' || c === 'ended_at' ? `${isoMs(c)} AS ${c}` : c)).join(', ')}
+FROM utterances WHERE conversation_id = ? ORDER BY seq LIMIT ?`;
 
 /** Works for pg and PGlite rows alike. */
 export function toUtteranceRecord(r: Record<string, any>): UtteranceRecord {
@@ -204,15 +212,21 @@ export class UtterancesRepository {
 
   /** A conversation's turns in seq order; `limit` reads only the first ones (title generation). */
   async list(conversationId: string, limit?: number): Promise<UtteranceRecord[]> {
-    const columns = UTTERANCE_COLUMNS.map((c) =>
-      c === 'started_at' || c === 'ended_at' ? this.db.raw(`${isoMs(c)} AS ${c}`) : c,
-    );
-    const query = this.db('utterances')
-      .where({ conversation_id: conversationId })
-      .orderBy('seq', 'asc')
-      .select(columns);
-    if (limit !== undefined) query.limit(limit);
-    // Times come back as isoMs text already.
-    return (await query).map((r: Record<string, any>) => withTimes(r, r.started_at, r.ended_at));
+    // Rows as arrays in UTTERANCE_COLUMNS order (no object per row: a 500-turn read is 500 rows);
+    // times come back as isoMs text already.
+    const result = await prepared(this.db, 'utterances_list', LIST_SQL, [conversationId, limit ?? null], {
+      rowMode: 'array',
+    });
+    return (result.rows as any[][]).map((r) => ({
+      seq: Number(r[0]),
+      role: r[1],
+      text: r[2],
+      language: r[3],
+      startedAt: r[4],
+      endedAt: r[5],
+      interrupted: !!r[6],
+      metrics: r[7] ?? null,
+      ...(r[8] ? { typed: true } : {}),
+    }));
   }
 }
