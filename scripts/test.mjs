@@ -3,6 +3,7 @@
 // with one plain summary line: "N passed, N failed" over tests only, typecheck and lint beside it.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { ensureNodeDeps } from './ensure-node-deps.mjs';
 
 const step = (name) => console.log(`\n== ${name}`);
@@ -64,9 +65,9 @@ const beside = async (name, cmd, args) => {
   process.stdout.write(readFileSync(log, 'utf8'));
   return status;
 };
-const vitest = async (name, projects, place) => {
+const vitest = async (name, projects, place, options = []) => {
   const out = `test-results/vitest-${name}.json`;
-  const args = ['node_modules/vitest/vitest.mjs', 'run', ...projects.flatMap((p) => ['--project', p])];
+  const args = ['node_modules/vitest/vitest.mjs', 'run', ...projects.flatMap((p) => ['--project', p]), ...options];
   args.push('--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2));
   return { name, out, status: await place(`tests: ${name}`, process.execPath, args) };
 };
@@ -76,7 +77,10 @@ const checks = (async () => [
   await beside('typecheck', 'npm', ['run', 'typecheck', '--silent']),
   await beside('lint', 'npm', ['run', 'lint', '--silent']),
 ])();
-const unit = await vitest('unit', ['unit', 'web'], inFront);
+// Unit files run two at a time even on 2 cores (vitest's default there is one): they mostly wait
+// on Postgres, Redis and sockets, and each owns its database, Redis prefix and ports.
+const unitWorkers = Math.max(2, availableParallelism() - 1);
+const unit = await vitest('unit', ['unit', 'web'], inFront, [`--maxWorkers=${unitWorkers}`]);
 const [typecheck, lint] = await checks;
 const [stack, browser] = await Promise.all([
   vitest('stack', ['stack'], inFront),
