@@ -6,11 +6,13 @@
 #                                          the cluster tests, ps for process-tree lookups, caddy (TLS),
 #                                          prometheus + promtool (the metrics test scrapes the stack)
 #   scripts/ensure-system-deps.sh speech   only the local speech engines (npm start with local providers)
+# Both install libjemalloc2, the malloc of agent job processes (AGENT_JOB_ALLOCATOR, docs/agent.md).
 set -euo pipefail
 need=()
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v pocketsphinx_continuous >/dev/null || need+=(pocketsphinx)
 [ -d /usr/share/pocketsphinx/model/en-us ] || need+=(pocketsphinx-en-us)
+compgen -G '/usr/lib/*/libjemalloc.so.2' >/dev/null || compgen -G '/usr/lib/libjemalloc.so.2' >/dev/null || need+=(libjemalloc2)
 if [ "${1:-all}" != speech ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v flite >/dev/null || need+=(flite)

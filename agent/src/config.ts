@@ -46,6 +46,10 @@ const AgentEnv = z
     AGENT_JOB_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(64).default(2),
     /** glibc malloc arenas (MALLOC_ARENA_MAX) for job processes; 0 = glibc's default (8 × cores). */
     AGENT_JOB_MALLOC_ARENAS: z.coerce.number().int().min(0).max(64).default(0),
+    /** glibc: memory above this many kB is returned to the system and larger blocks are mmapped (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_); 0 = glibc's dynamic thresholds. */
+    AGENT_JOB_MALLOC_TRIM_KB: z.coerce.number().int().min(0).max(65536).default(0),
+    /** The malloc of job processes: glibc's, or jemalloc (libjemalloc2) preloaded into job processes only (agent/src/job-process.ts). */
+    AGENT_JOB_ALLOCATOR: z.enum(['glibc', 'jemalloc']).default('glibc'),
   })
   .and(ProviderEnv);
 
@@ -82,6 +86,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     jobBundle: e.AGENT_JOB_BUNDLE === 'true',
     jobSemiSpaceMb: e.AGENT_JOB_SEMI_SPACE_MB,
     jobMallocArenas: e.AGENT_JOB_MALLOC_ARENAS,
+    jobMallocTrimKb: e.AGENT_JOB_MALLOC_TRIM_KB,
+    jobAllocator: e.AGENT_JOB_ALLOCATOR,
     providers,
     providerEnv: e as z.infer<typeof ProviderEnv>,
   };

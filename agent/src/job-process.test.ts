@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobExecArgv } from './job-process';
+import { forgetJobMallocEnv, JEMALLOC_CONF, jobExecArgv, jobMallocEnv } from './job-process';
 
 describe('jobExecArgv', () => {
   it("drops tsx's loader in each spelling and keeps the other flags", () => {
@@ -9,11 +9,11 @@ describe('jobExecArgv', () => {
       ).toEqual(['--enable-source-maps', '--import=/x/profile.mjs']);
   });
 
-  it('keeps tsx when the job entry is not bundled, and the production resolve hook always', () => {
+  it('keeps tsx when the job entry is not bundled, and other preloads always', () => {
     expect(jobExecArgv(['--import', 'tsx'], { dropTsx: false, semiSpaceMb: 0 })).toEqual(['--import', 'tsx']);
-    expect(jobExecArgv(['--import', './deploy/runtime/register.mjs'], { dropTsx: true, semiSpaceMb: 0 })).toEqual([
+    expect(jobExecArgv(['--import', './preload.mjs'], { dropTsx: true, semiSpaceMb: 0 })).toEqual([
       '--import',
-      './deploy/runtime/register.mjs',
+      './preload.mjs',
     ]);
   });
 
@@ -22,5 +22,49 @@ describe('jobExecArgv', () => {
       '--max-semi-space-size=2',
     ]);
     expect(jobExecArgv(['--max-semi-space-size=16'], { dropTsx: true, semiSpaceMb: 0 })).toEqual([]);
+  });
+});
+
+describe('jobMallocEnv', () => {
+  const glibc = { jobAllocator: 'glibc' as const, jobMallocArenas: 0, jobMallocTrimKb: 0 };
+  const lib = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+
+  it("sets nothing for glibc's defaults", () => {
+    expect(jobMallocEnv(glibc, {}, lib)).toEqual({ env: {} });
+  });
+
+  it('preloads jemalloc with its purging settings, after a preload the worker already had', () => {
+    expect(
+      jobMallocEnv({ ...glibc, jobAllocator: 'jemalloc', jobMallocArenas: 2 }, { LD_PRELOAD: '/x.so' }, lib),
+    ).toEqual({
+      env: { LD_PRELOAD: `${lib} /x.so`, MALLOC_CONF: JEMALLOC_CONF, PARLEY_JOB_MALLOC_VARS: 'LD_PRELOAD,MALLOC_CONF' },
+    });
+    // An operator's own MALLOC_CONF is kept.
+    expect(jobMallocEnv({ ...glibc, jobAllocator: 'jemalloc' }, { MALLOC_CONF: 'narenas:1' }, lib).env).toEqual({
+      LD_PRELOAD: lib,
+      PARLEY_JOB_MALLOC_VARS: 'LD_PRELOAD',
+    });
+  });
+
+  it("falls back to glibc's settings, with a reason, when the library is not installed", () => {
+    const r = jobMallocEnv({ jobAllocator: 'jemalloc', jobMallocArenas: 2, jobMallocTrimKb: 128 }, {}, undefined);
+    expect(r.env).toEqual({
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_TRIM_THRESHOLD_: '131072',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+      PARLEY_JOB_MALLOC_VARS: 'MALLOC_ARENA_MAX,MALLOC_TRIM_THRESHOLD_,MALLOC_MMAP_THRESHOLD_',
+    });
+    expect(r.missing).toMatch(/libjemalloc2/);
+  });
+
+  it('is forgotten in the job process, leaving what the worker had before', () => {
+    const env: NodeJS.ProcessEnv = {
+      PATH: '/bin',
+      MALLOC_CONF: 'narenas:1',
+      ...jobMallocEnv({ ...glibc, jobAllocator: 'jemalloc' }, { LD_PRELOAD: '/x.so', MALLOC_CONF: 'narenas:1' }, lib)
+        .env,
+    };
+    forgetJobMallocEnv(env);
+    expect(env).toEqual({ PATH: '/bin', LD_PRELOAD: '/x.so', MALLOC_CONF: 'narenas:1' });
   });
 });

@@ -21,6 +21,7 @@ import { loadAgentConfig } from './config';
 import { ProviderHealth } from './providers/health';
 import { createLlm, createStt, createTts, inputSampleRate, stageChains } from './providers/index';
 import { speechEngineProblems } from './providers/local/engines';
+import { forgetJobMallocEnv } from './job-process';
 import { JobMetrics } from './metrics/job-metrics';
 import { DeliveryQueue } from './reporting/delivery';
 import { IngestStream } from './reporting/ingest-stream';
@@ -36,6 +37,8 @@ import { adapterLabels, CallUsage, providerNamer } from './reporting/usage';
  */
 
 const config = loadAgentConfig();
+// The worker's malloc settings for this process (LD_PRELOAD of jemalloc…) are not for the speech engines it starts.
+forgetJobMallocEnv();
 
 /** How long the end of a call waits for the gateway to take the last events (job shutdown is bounded by the worker). */
 const FLUSH_ON_END_MS = 3000;

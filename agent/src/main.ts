@@ -23,7 +23,7 @@ const server = new AgentServer(
   new ServerOptions({
     // One plain-JavaScript bundle of job.ts when run from the sources (tsx), job.js in the
     // production image; job processes start with the Node flags of job-process.ts.
-    agent: await jobEntry(config, import.meta.url),
+    agent: await jobEntry(config, import.meta.url, (msg) => logger.warn(msg)),
     agentName: config.agentName,
     wsURL: config.livekit.url,
     apiKey: config.livekit.apiKey,

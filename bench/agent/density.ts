@@ -34,17 +34,34 @@ function rssParts(pid: number): { anon: number; file: number } | null {
   }
 }
 
-/** A job process's Node flags (its command line before the script) and MALLOC_ARENA_MAX. */
-function jobProcessFlags(pid: number): { nodeFlags: string[]; mallocArenaMax: string } | null {
+/** Environment variables that choose or tune a job process's malloc (agent/src/job-process.ts). */
+const MALLOC_ENV = [
+  'LD_PRELOAD',
+  'MALLOC_CONF',
+  'MALLOC_ARENA_MAX',
+  'MALLOC_TRIM_THRESHOLD_',
+  'MALLOC_MMAP_THRESHOLD_',
+];
+
+/** A job process's Node flags (its command line before the script), its malloc (jemalloc mapped or glibc's) and malloc settings. */
+function jobProcessFlags(
+  pid: number,
+): { nodeFlags: string[]; allocator: string; mallocEnv: Record<string, string> } | null {
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const jemalloc = readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libjemalloc');
     return {
       nodeFlags: argv.slice(
         1,
         argv.findIndex((a) => a.endsWith('job_proc_lazy_main.js')),
       ),
-      mallocArenaMax: env.find((e) => e.startsWith('MALLOC_ARENA_MAX='))?.split('=')[1] ?? 'glibc default',
+      allocator: jemalloc ? 'jemalloc' : 'glibc',
+      mallocEnv: Object.fromEntries(
+        env
+          .filter((e) => MALLOC_ENV.includes(e.split('=')[0]!))
+          .map((e) => [e.split('=')[0]!, e.slice(e.indexOf('=') + 1)]),
+      ),
     };
   } catch {
     return null;
@@ -52,7 +69,13 @@ function jobProcessFlags(pid: number): { nodeFlags: string[]; mallocArenaMax: st
 }
 
 /** Agent settings that change how job processes run, as this run had them (defaults unless set). */
-const AGENT_SETTINGS = ['AGENT_JOB_BUNDLE', 'AGENT_JOB_SEMI_SPACE_MB', 'AGENT_JOB_MALLOC_ARENAS'];
+const AGENT_SETTINGS = [
+  'AGENT_JOB_BUNDLE',
+  'AGENT_JOB_SEMI_SPACE_MB',
+  'AGENT_JOB_ALLOCATOR',
+  'AGENT_JOB_MALLOC_ARENAS',
+  'AGENT_JOB_MALLOC_TRIM_KB',
+];
 
 /** CPU time of a set of processes now (ms), keyed by pid. */
 const cpuSnapshot = (pids: number[]) => new Map(pids.map((p) => [p, cpuTimeMs(p) ?? 0]));
