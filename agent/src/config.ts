@@ -49,7 +49,7 @@ const AgentEnv = z
     /** glibc: memory above this many kB is returned to the system and larger blocks are mmapped (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_); 0 = glibc's dynamic thresholds. */
     AGENT_JOB_MALLOC_TRIM_KB: z.coerce.number().int().min(0).max(65536).default(0),
     /** The malloc of job processes: glibc's, or jemalloc (libjemalloc2) preloaded into job processes only (agent/src/job-process.ts). */
-    AGENT_JOB_ALLOCATOR: z.enum(['glibc', 'jemalloc']).default('glibc'),
+    AGENT_JOB_ALLOCATOR: z.enum(['glibc', 'jemalloc']).default('jemalloc'),
   })
   .and(ProviderEnv);
 
