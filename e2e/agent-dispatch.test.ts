@@ -97,6 +97,12 @@ describe('agent worker dispatch by agent name', () => {
     const kinds = children.map(cmdline);
     expect(kinds.filter((c) => c.includes('job_proc_lazy_main')).length).toBeGreaterThan(0);
     expect(kinds.filter((c) => c.includes('inference_proc'))).toEqual([]);
+    // Job processes run on jemalloc (AGENT_JOB_ALLOCATOR's default; scripts/ensure-system-deps.sh installs
+    // libjemalloc2), the worker itself on glibc's malloc.
+    const jemalloc = (p: number) => readFileSync(`/proc/${p}/maps`, 'utf8').includes('libjemalloc');
+    const jobs = children.filter((p, i) => kinds[i]!.includes('job_proc_lazy_main'));
+    expect(jobs.map(jemalloc)).toEqual(jobs.map(() => true));
+    expect(jemalloc(pid)).toBe(false);
     await room.disconnect();
     const code = await worker.stop('SIGTERM');
     if (code !== 0) console.error(worker.output.join('').slice(-6000));

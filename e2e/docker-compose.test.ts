@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '..');
 const compose = (env: Record<string, string>, ...args: string[]) =>
@@ -71,5 +72,29 @@ describe('docker-compose.yml', () => {
     const haproxy = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((p) => existsSync(p))!;
     const check = spawnSync(haproxy, ['-c', '-f', 'deploy/haproxy.cfg'], { cwd: root, encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
+  });
+
+  it("runs Parley's image the way the production build can: plain node on a compiled entry, in both files", () => {
+    for (const file of ['docker-compose.yml', 'docker-compose.cluster.yml']) {
+      // docker-compose 1.29 renders YAML only (anchors and merges resolved, variables filled in).
+      const rendered = spawnSync('docker-compose', ['-f', file, 'config'], {
+        cwd: root,
+        env: { ...process.env, ...secrets },
+        encoding: 'utf8',
+      });
+      expect(rendered.status, rendered.stderr).toBe(0);
+      const services = Object.entries(
+        parse(rendered.stdout).services as Record<string, { image?: string; command?: string[] }>,
+      ).filter(([, s]) => s.image === 'parley:latest');
+      expect(services.length, file).toBeGreaterThanOrEqual(2);
+      for (const [name, service] of services) {
+        // No command: the image's CMD (deploy/Dockerfile), which is node gateway/src/main.js.
+        const command = service.command ?? ['node', 'gateway/src/main.js'];
+        // scripts/build-prod.mjs compiles each src/*.ts to .js and leaves neither tsx nor .ts files in the image.
+        expect(command.slice(0, 1), `${file} ${name}`).toEqual(['node']);
+        expect(command[1], `${file} ${name}`).toMatch(/^(gateway|agent)\/src\/main\.js$/);
+        expect(existsSync(path.join(root, command[1]!.replace(/\.js$/, '.ts'))), `${file} ${name}`).toBe(true);
+      }
+    }
   });
 });

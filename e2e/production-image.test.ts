@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -197,6 +197,10 @@ describe('production image contents (deploy/Dockerfile, built without Docker)', 
       // engines and sent a signed heartbeat (LiveKit itself is absent here, so readiness stays 503).
       expect(ready?.components.database).toMatchObject({ status: 'ok', mode: 'embedded' });
       expect(ready?.components.speech?.status, output.join('').slice(-2000)).toBe('ok');
+      // The admin command of docs/operations.md loads with plain node too (2 = wrong usage, after the import).
+      const cli = spawnSync(process.execPath, ['gateway/src/admin/cli.js'], { cwd: app, env, encoding: 'utf8' });
+      expect(cli.status, cli.stderr).toBe(2);
+      expect(cli.stderr).toMatch(/^usage: admin promote/);
     },
   );
 });

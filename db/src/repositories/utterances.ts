@@ -62,21 +62,25 @@ FROM utterances WHERE conversation_id = ? ORDER BY seq LIMIT ?`;
 
 /** Works for pg and PGlite rows alike. */
 export function toUtteranceRecord(r: Record<string, any>): UtteranceRecord {
-  return withTimes(r, new Date(r.started_at).toISOString(), new Date(r.ended_at).toISOString());
+  return recordOf((c) => r[c], new Date(r.started_at).toISOString(), new Date(r.ended_at).toISOString());
 }
 
-function withTimes(r: Record<string, any>, startedAt: string, endedAt: string): UtteranceRecord {
+/** Where each of UTTERANCE_COLUMNS sits in a row read with `rowMode: 'array'`. */
+const COLUMN_INDEX = new Map(UTTERANCE_COLUMNS.map((c, i) => [c, i]));
+
+/** The one mapping of an utterance row, whatever its shape (`get` reads a column by name). */
+function recordOf(get: (column: string) => any, startedAt: string, endedAt: string): UtteranceRecord {
   return {
-    seq: Number(r.seq),
-    role: r.role,
-    text: r.text,
-    language: r.language,
+    seq: Number(get('seq')),
+    role: get('role'),
+    text: get('text'),
+    language: get('language'),
     startedAt,
     endedAt,
-    interrupted: !!r.interrupted,
-    metrics: r.metrics ?? null,
+    interrupted: !!get('interrupted'),
+    metrics: get('metrics') ?? null,
     // As on the wire: present only on a typed turn.
-    ...(r.typed ? { typed: true } : {}),
+    ...(get('typed') ? { typed: true } : {}),
   };
 }
 
@@ -217,16 +221,9 @@ export class UtterancesRepository {
     const result = await prepared(this.db, 'utterances_list', LIST_SQL, [conversationId, limit ?? null], {
       rowMode: 'array',
     });
-    return (result.rows as any[][]).map((r) => ({
-      seq: Number(r[0]),
-      role: r[1],
-      text: r[2],
-      language: r[3],
-      startedAt: r[4],
-      endedAt: r[5],
-      interrupted: !!r[6],
-      metrics: r[7] ?? null,
-      ...(r[8] ? { typed: true } : {}),
-    }));
+    return (result.rows as any[][]).map((r) => {
+      const get = (c: string) => r[COLUMN_INDEX.get(c)!];
+      return recordOf(get, get('started_at'), get('ended_at'));
+    });
   }
 }
