@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateLatest, type Database } from '../connect';
-import { HIGHLIGHT_START, HIGHLIGHT_STOP, type KeysetPosition } from './history';
+import {
+  chooseStrategy,
+  HIGHLIGHT_START,
+  HIGHLIGHT_STOP,
+  HistoryRepository,
+  lexemeSharesFromStatistics,
+  plainLexemes,
+  WALK_FROM_SHARE,
+  type KeysetPosition,
+} from './history';
 import { createRepositories, type Repositories } from './index';
 
 /** History queries on embedded PGlite: the same SQL as on Postgres, full-text search included. */
@@ -108,6 +117,66 @@ describe('history repository on embedded PGlite', () => {
     expect((await repos.history.list({ userId, limit: 10, q: 'walrus or penguin' })).rows).toHaveLength(7);
     expect((await repos.history.list({ userId, limit: 10, q: 'middle -penguin' })).rows).toHaveLength(4);
     await db('users').where({ id: neighbour }).delete();
+  });
+
+  it('chooses the walk for words in a good share of turns and the term index otherwise', () => {
+    expect(plainLexemes('  Penguin  HERE ')).toEqual(['penguin', 'here']);
+    expect(plainLexemes('Ölfeld 2025')).toEqual(['ölfeld', '2025']);
+    for (const q of ['"middle words"', 'walrus -here', 'walrus or penguin', "don't", '!!!', ''])
+      expect(plainLexemes(q)).toBeNull();
+    const shares = new Map([
+      ['the', 0.5],
+      ['weather', 0.03],
+      ['garden', 0.02],
+    ]);
+    expect(chooseStrategy(['weather'], shares)).toBe('walk');
+    expect(chooseStrategy(['the', 'weather'], shares)).toBe('walk');
+    // Both words in one turn: rarer than either (0.02 × 0.03 = 0.0006).
+    expect(chooseStrategy(['garden', 'weather'], shares)).toBe('terms');
+    expect(chooseStrategy(['zeppelin'], shares)).toBe('terms');
+    expect(chooseStrategy(['x'], new Map([['x', WALK_FROM_SHARE]]))).toBe('walk');
+  });
+
+  it('lists the same pages whichever strategy a search takes, the walk giving way past its window', async () => {
+    const everyWordCommon = async () =>
+      new Map(['penguin', 'walrus', 'middle', 'words', 'here', 'hello'].map((w) => [w, 1]));
+    const strategies = {
+      planned: repos.history,
+      terms: new HistoryRepository(db, { lexemeShares: async () => new Map() }),
+      walk: new HistoryRepository(db, { lexemeShares: everyWordCommon }),
+      // The newest conversation holds no penguin: a one-conversation walk finds no page and the term index takes over.
+      narrowWalk: new HistoryRepository(db, { lexemeShares: everyWordCommon, walkWindow: 1 }),
+    };
+    const pages = async (repo: HistoryRepository, q: string, limit: number, range?: { from: Date; to: Date }) => {
+      const out: string[][] = [];
+      let after: KeysetPosition | undefined;
+      for (;;) {
+        const page = await repo.list({ userId, limit, q, after, ...range });
+        out.push(page.rows.map((r) => `${r.id} ${r.headline}`));
+        if (!page.hasMore) return out;
+        after = page.rows.at(-1)!.position;
+      }
+    };
+    const penguins = [ids[5], ids[3], ids[1]];
+    const range = { from: new Date(Date.UTC(2025, 0, 2)), to: new Date(Date.UTC(2025, 0, 5)) };
+    for (const repo of Object.values(strategies)) {
+      const found = await pages(repo, 'penguin', 2);
+      expect(found.flat().map((r) => r.split(' ')[0])).toEqual(penguins);
+      expect(found.map((p) => p.length)).toEqual([2, 1]);
+      expect(found[0]![0]).toContain(`${HIGHLIGHT_START}penguin${HIGHLIGHT_STOP}`);
+      expect(await pages(repo, 'Middle penguin', 10)).toEqual(await pages(strategies.planned, 'middle penguin', 10));
+      expect(await pages(repo, 'hello penguin', 10)).toEqual([[]]);
+      expect(await pages(repo, 'walrus', 10, range)).toEqual([[expect.stringContaining(ids[2]!)]]);
+      expect(await pages(repo, 'zeppelin', 10)).toEqual([[]]);
+    }
+  });
+
+  it("reads the lexemes' shares from Postgres's statistics once analysed", async () => {
+    await db.raw('ANALYZE utterances');
+    const shares = await lexemeSharesFromStatistics(db);
+    // 'hello' is in 7 of the 22 turns, 'penguin' in 4.
+    expect(shares.get('hello')).toBeCloseTo(7 / 22, 2);
+    expect(shares.get('penguin')).toBeCloseTo(4 / 22, 2);
   });
 
   it('filters by date range', async () => {

@@ -17,8 +17,9 @@ export const affectedRows = (r: unknown): number =>
  * config `name`, which knex hands through `.options()`. Each pooled connection parses and plans it
  * once, then only binds and executes it; PGlite ignores the name. One name per SQL text (node-postgres
  * refuses a name reused for other text). Only for statements whose plan suits every parameter value:
- * after five runs Postgres may keep one generic plan, which for the full-text searches was 300–680 ms
- * instead of ~1 ms (EXPLAIN ANALYZE at 1,000,000 turns, docs/performance.md), so those stay unnamed.
+ * after five runs Postgres may keep one generic plan, which for a search planned by Postgres was 300–680 ms
+ * instead of ~1 ms (EXPLAIN ANALYZE at 1,000,000 turns, docs/performance.md): searches are named only as
+ * the two plain-word statements of history.ts, whose SQL fixes the plan.
  * `rowMode: 'array'` (both drivers) hands back each row as an array in column order: no object per row.
  */
 export function prepared(
