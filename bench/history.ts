@@ -1,7 +1,7 @@
 // History benchmark (issue 6 / issue 10): seeds 100,000 utterances for one user (plus 900,000 for
 // other users with --full), then measures list, deep keyset page, search (rare, common, two-word)
-// and one 500-turn conversation, at the database (the repository functions) and through the HTTP
-// API with a session cookie. Prints p50/p95 and writes bench/results/history.json.
+// and one 500-turn conversation (its first page, and every turn at once), at the database (the
+// repository functions) and through the HTTP API with a session cookie. Prints p50/p95 and writes bench/results/history.json.
 //   node --import tsx bench/history.ts [--full] [--iterations=300]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,8 @@ const FULL = args.includes('--full');
 const ITERATIONS = Number(args.find((a) => a.startsWith('--iterations='))?.split('=')[1] ?? 300);
 const WARMUP = 30;
 const TARGETS = { dbP95Ms: 2, apiP95Ms: 20 };
+/** Turns per request of the web client's conversation page (TRANSCRIPT_PAGE in web/src/api/conversations.ts). */
+const TRANSCRIPT_PAGE = 100;
 
 function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -107,7 +109,17 @@ async function main() {
         `/api/conversations?limit=20&q=${encodeURIComponent(WORDS.twoWord)}`,
       ],
       [
-        'one 500-turn conversation',
+        // What the conversation page asks first (web/src/api/conversations.ts); the rest follow in
+        // pages of the same size. The gateway reads one turn more to tell whether a page follows.
+        `500-turn conversation, first page (${TRANSCRIPT_PAGE} turns)`,
+        async () => {
+          await repos.conversations.findOwned(userId, plan.longConversationId);
+          await repos.utterances.list(plan.longConversationId, TRANSCRIPT_PAGE + 1);
+        },
+        `/api/conversations/${plan.longConversationId}?limit=${TRANSCRIPT_PAGE}`,
+      ],
+      [
+        '500-turn conversation, every turn in one answer',
         async () => {
           await repos.conversations.findOwned(userId, plan.longConversationId);
           await repos.utterances.list(plan.longConversationId);

@@ -570,6 +570,7 @@ async function mockApi(
             turnCount: utterances.length,
           },
           utterances,
+          nextSeq: null,
         }),
     ],
     [

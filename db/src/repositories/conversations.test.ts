@@ -113,6 +113,16 @@ describe('conversations repository', () => {
       expect((await repos.conversations.find(id))?.turnCount).toBe(n);
     }
     expect((await repos.utterances.list(ids[2]!))[0]!.metrics).toEqual({ e2eLatencyMs: 900 });
+    // Pages by seq: the first turns, then those after a seq; the first user turn on its own.
+    const seqs = async (limit?: number, afterSeq?: number) =>
+      (await repos.utterances.list(ids[0]!, limit, afterSeq)).map((u) => u.seq);
+    expect(await seqs(3)).toEqual([0, 1, 2]);
+    expect(await seqs(3, 2)).toEqual([3, 4, 5]);
+    expect(await seqs(3, 5)).toEqual([6, 7]);
+    expect(await seqs(undefined, 6)).toEqual([7]);
+    expect(await seqs(3, 7)).toEqual([]);
+    expect(await repos.utterances.firstUserText(ids[0]!)).toBe('line 0');
+    expect(await repos.utterances.firstUserText(randomUUID())).toBeNull();
   });
 
   it('fails only the caller whose write fails when its insert was grouped with others', async () => {

@@ -54,11 +54,16 @@ export const UTTERANCE_COLUMNS = [
 const isoMs = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * A conversation's turns in seq order, as a named statement (its plan is the same for every
- * conversation); `LIMIT NULL` reads them all.
+ * A conversation's turns in seq order after a seq, as a named statement (its plan is the same for
+ * every conversation: the (conversation_id, seq) index from that seq on); `LIMIT NULL` reads them all.
  */
 const LIST_SQL = `SELECT ${UTTERANCE_COLUMNS.map((c) => (c === 'started_at' || c === 'ended_at' ? `${isoMs(c)} AS ${c}` : c)).join(', ')}
-FROM utterances WHERE conversation_id = ? ORDER BY seq LIMIT ?`;
+FROM utterances WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
+
+/** Lower than any seq: `afterSeq` when a read starts at the first turn. */
+const BEFORE_FIRST_SEQ = -2147483648;
+
+const FIRST_USER_TEXT_SQL = `SELECT text FROM utterances WHERE conversation_id = ? AND role = 'user' ORDER BY seq LIMIT 1`;
 
 /** Works for pg and PGlite rows alike. */
 export function toUtteranceRecord(r: Record<string, any>): UtteranceRecord {
@@ -214,16 +219,29 @@ export class UtterancesRepository {
     return out;
   }
 
-  /** A conversation's turns in seq order; `limit` reads only the first ones (title generation). */
-  async list(conversationId: string, limit?: number): Promise<UtteranceRecord[]> {
+  /**
+   * A conversation's turns in seq order; `limit` reads only the first ones (title generation), or
+   * with `afterSeq` the ones after that seq (a page of the transcript).
+   */
+  async list(conversationId: string, limit?: number, afterSeq?: number): Promise<UtteranceRecord[]> {
     // Rows as arrays in UTTERANCE_COLUMNS order (no object per row: a 500-turn read is 500 rows);
     // times come back as isoMs text already.
-    const result = await prepared(this.db, 'utterances_list', LIST_SQL, [conversationId, limit ?? null], {
-      rowMode: 'array',
-    });
+    const result = await prepared(
+      this.db,
+      'utterances_list',
+      LIST_SQL,
+      [conversationId, afterSeq ?? BEFORE_FIRST_SEQ, limit ?? null],
+      { rowMode: 'array' },
+    );
     return (result.rows as any[][]).map((r) => {
       const get = (c: string) => r[COLUMN_INDEX.get(c)!];
       return recordOf(get, get('started_at'), get('ended_at'));
     });
+  }
+
+  /** The text of the conversation's first user turn, or null (a transcript page's title fallback). */
+  async firstUserText(conversationId: string): Promise<string | null> {
+    const result = await prepared(this.db, 'utterances_first_user_text', FIRST_USER_TEXT_SQL, [conversationId]);
+    return (result.rows as Array<{ text: string }>)[0]?.text ?? null;
   }
 }

@@ -194,6 +194,37 @@ describe('transcript history API', () => {
     expect(r.body.utterances[1]).toMatchObject({ role: 'agent', interrupted: true, metrics });
   });
 
+  it('pages a transcript by seq: the pages join into every turn, in order, once', async () => {
+    const turns = Array.from({ length: 7 }, (_, i) => ({
+      role: i < 3 ? ('agent' as const) : i % 2 ? ('agent' as const) : ('user' as const),
+      text: `turn ${i}`,
+    }));
+    // Untitled, and its first user turn (seq 4) is not on the first page of three.
+    const id = await seedConversation(gw.database.db, alice.id, { turns });
+    const whole = await alice.client.get(`/api/conversations/${id}`);
+    expect(whole.body.nextSeq).toBeNull();
+    expect(whole.body.utterances).toHaveLength(7);
+    const pages = [];
+    let afterSeq: number | null | undefined;
+    do {
+      const r = await alice.client.get(
+        `/api/conversations/${id}?limit=3${afterSeq === undefined ? '' : `&afterSeq=${afterSeq}`}`,
+      );
+      expect(r.status).toBe(200);
+      expect(r.body.conversation).toEqual(whole.body.conversation);
+      pages.push(r.body.utterances.map((u: { seq: number }) => u.seq));
+      afterSeq = r.body.nextSeq;
+    } while (afterSeq !== null);
+    expect(pages).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect(whole.body.conversation.title).toBe('turn 4');
+    // A page that ends exactly at the last turn says so.
+    expect((await alice.client.get(`/api/conversations/${id}?limit=7`)).body.nextSeq).toBeNull();
+    expect((await alice.client.get(`/api/conversations/${id}?limit=6`)).body.nextSeq).toBe(5);
+    for (const qs of ['limit=0', 'limit=501', 'afterSeq=x', 'limit=2&after=1'])
+      expect((await alice.client.get(`/api/conversations/${id}?${qs}`)).status, qs).toBe(400);
+    expect((await bob.client.get(`/api/conversations/${id}?limit=3`)).status).toBe(404);
+  });
+
   it('exports every format as an attachment that parses back into the same turns', async () => {
     const turns = [
       { role: 'user' as const, text: 'Plain words.' },

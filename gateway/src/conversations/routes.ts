@@ -10,7 +10,7 @@ import { presentConversation, presentSummary, presentUtterance } from './present
 /**
  * Transcript history for the signed-in user:
  *   GET    /api/conversations?cursor=&limit=&q=&from=&to=  → { conversations, nextCursor }
- *   GET    /api/conversations/:id                          → { conversation, utterances }
+ *   GET    /api/conversations/:id?afterSeq=&limit=          → { conversation, utterances, nextSeq }
  *   DELETE /api/conversations/:id                          → 204
  *   GET    /api/conversations/:id/export?format=json|md|txt → attachment
  * A missing or foreign id is 404 everywhere (existence of other users' data is never revealed).
@@ -26,11 +26,32 @@ export function conversationsRouter(ctx: AppContext): Router {
     return c;
   }
 
-  async function loadFull(userId: string, id: string) {
+  /**
+   * The conversation with its turns: all of them, or with `limit` a page of them after `afterSeq`
+   * (one row more is read to tell whether another page follows). An untitled conversation's title
+   * falls back to its first user turn, read on its own when the page does not hold it.
+   */
+  async function loadFull(userId: string, id: string, page: { afterSeq?: number; limit?: number } = {}) {
     const c = await ownConversation(userId, id);
-    const utterances = await ctx.repos.utterances.list(c.id);
-    const firstUser = utterances.find((u) => u.role === 'user')?.text ?? null;
-    return { conversation: presentConversation(c, firstUser), utterances: utterances.map(presentUtterance) };
+    const rows = await ctx.repos.utterances.list(
+      c.id,
+      page.limit === undefined ? undefined : page.limit + 1,
+      page.afterSeq,
+    );
+    const more = page.limit !== undefined && rows.length > page.limit;
+    const utterances = more ? rows.slice(0, page.limit) : rows;
+    let firstUser: string | null = null;
+    if (!c.title) {
+      const fromStart = page.afterSeq === undefined;
+      const inPage = fromStart ? utterances.find((u) => u.role === 'user') : undefined;
+      if (inPage) firstUser = inPage.text;
+      else if (!fromStart || more) firstUser = await ctx.repos.utterances.firstUserText(c.id);
+    }
+    return {
+      conversation: presentConversation(c, firstUser),
+      utterances: utterances.map(presentUtterance),
+      nextSeq: more ? utterances.at(-1)!.seq : null,
+    };
   }
 
   route(router, api.conversations.list, async ({ query }, req, res) => {
@@ -52,9 +73,9 @@ export function conversationsRouter(ctx: AppContext): Router {
     };
   });
 
-  route(router, api.conversations.get, async ({ params }, req, res) => {
+  route(router, api.conversations.get, async ({ params, query }, req, res) => {
     res.set('Cache-Control', 'private, no-store');
-    return loadFull(req.user!.id, params.id);
+    return loadFull(req.user!.id, params.id, query);
   });
 
   route(router, api.conversations.delete, async ({ params }, req) => {

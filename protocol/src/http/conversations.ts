@@ -120,7 +120,24 @@ export const StoredUtterance = z
   .meta({ id: 'StoredUtterance' });
 export type StoredUtterance = z.infer<typeof StoredUtterance>;
 
-export const ConversationDetail = z.object({ conversation: Conversation, utterances: z.array(StoredUtterance) });
+/**
+ * A conversation's turns in pages by seq: `limit` turns after `afterSeq` (from the first without
+ * it). With neither, every turn in one answer, as before paging existed.
+ */
+export const ConversationDetailQuery = z
+  .object({
+    afterSeq: z.coerce.number().int().min(-1).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+  })
+  .strict();
+export type ConversationDetailQuery = z.infer<typeof ConversationDetailQuery>;
+
+/** Turns of one page are the transcript's next ones; `nextSeq` (the page's last seq) is null on the last page. */
+export const ConversationDetail = z.object({
+  conversation: Conversation,
+  utterances: z.array(StoredUtterance),
+  nextSeq: z.number().int().nullable(),
+});
 export type ConversationDetail = z.infer<typeof ConversationDetail>;
 
 export const conversationsRoutes = {
@@ -138,9 +155,11 @@ export const conversationsRoutes = {
     method: 'get',
     path: '/api/conversations/:id',
     scopes: ['history:read'],
-    summary: 'One of your conversations with its turns (ordered by seq) and per-turn metrics.',
+    summary:
+      'One of your conversations with its turns (ordered by seq) and per-turn metrics. limit: at most that many turns, after afterSeq when given; nextSeq is the afterSeq of the next page (null when no turn follows). Without limit, every turn.',
     auth: 'user',
     params: IdParams,
+    query: ConversationDetailQuery,
     response: ConversationDetail,
   }),
   delete: defineRoute({

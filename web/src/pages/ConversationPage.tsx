@@ -17,6 +17,7 @@ export default function ConversationPage() {
   const navigate = useNavigate();
   const [data, setData] = useState<ConversationDetail | null>(null);
   const [error, setError] = useState<{ notFound: boolean; message: string } | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [sharing, setSharing] = useState(false);
   const [deleting, setDeleting] = useState(false);
@@ -28,16 +29,26 @@ export default function ConversationPage() {
     let live = true;
     setData(null);
     setError(null);
-    getConversation(id)
-      .then(
-        (d) =>
-          live &&
-          setData({
-            conversation: d.conversation,
-            utterances: [...(d.utterances ?? [])].sort((a, b) => a.seq - b.seq),
-          }),
-      )
-      .catch((e: unknown) => live && setError({ notFound: isApiError(e, 'not_found'), message: errorMessage(e) }));
+    setLoadingMore(false);
+    // The first page shows at once; the following pages are appended as they arrive.
+    void (async () => {
+      try {
+        let page = await getConversation(id);
+        let utterances = [...(page.utterances ?? [])].sort((a, b) => a.seq - b.seq);
+        if (!live) return;
+        setData({ conversation: page.conversation, utterances, nextSeq: page.nextSeq });
+        while (page.nextSeq !== null && page.nextSeq !== undefined) {
+          setLoadingMore(true);
+          page = await getConversation(id, page.nextSeq);
+          if (!live) return;
+          utterances = [...utterances, ...[...page.utterances].sort((a, b) => a.seq - b.seq)];
+          setData({ conversation: page.conversation, utterances, nextSeq: page.nextSeq });
+        }
+        setLoadingMore(false);
+      } catch (e: unknown) {
+        if (live) setError({ notFound: isApiError(e, 'not_found'), message: errorMessage(e) });
+      }
+    })();
     return () => {
       live = false;
     };
@@ -136,6 +147,7 @@ export default function ConversationPage() {
       </header>
 
       <StoredTurns utterances={utterances} showLatency />
+      {loadingMore && <Loading label={t('conversation.loading')} />}
     </article>
   );
 }
