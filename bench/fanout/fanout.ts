@@ -12,6 +12,7 @@ import { createTestDatabase, TEST_INGEST_SECRET, TEST_REDIS_URL } from '@parley/
 import { machineSampler } from '../lib/machine';
 import { forkServer, cpuMeter, startProfile, stopProfile, type ChildServer } from '../lib/proc';
 import { summarizeProfiles } from '../lib/cpuprofile';
+import { collectPauses, type Pause } from '../lib/stalls';
 import { printFigures, writeResult, type BenchResult, type Figure, RESULTS_DIR } from '../lib/report';
 import { nowMs, round, sleep, summarize } from '../lib/stats';
 import { createGuestCalls, createUserCalls, parleyArm, relayArm, type Arm, type Conversation } from './arms';
@@ -100,7 +101,10 @@ export async function run(args: string[]): Promise<BenchResult | null> {
   const prefix = `parley-bench:${randomBytes(4).toString('hex')}:`;
   const relayPrefix = `${prefix}relay:`;
   const database = await createTestDatabase();
-  const profDir = o.profile ? mkdtempSync(path.join(os.tmpdir(), 'parley-fanout-prof-')) : null;
+  // FANOUT_KEEP_PROFILES=<dir> keeps the .cpuprofile files there (for a look at one stall in DevTools).
+  const keepProfiles = process.env.FANOUT_KEEP_PROFILES;
+  if (o.profile && keepProfiles) mkdirSync(keepProfiles, { recursive: true });
+  const profDir = o.profile ? (keepProfiles ?? mkdtempSync(path.join(os.tmpdir(), 'parley-fanout-prof-'))) : null;
   const servers: ChildServer[] = [];
   const lag = monitorEventLoopDelay({ resolution: 5 });
   try {
@@ -121,6 +125,13 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       forkServer(path.join(here, 'relay.ts'), { REDIS_URL: TEST_REDIS_URL, RELAY_PREFIX: relayPrefix }),
     ]);
     servers.push(gwA!, gwB!, relayA!, relayB!);
+    const pauses: Record<string, Pause[]> = {
+      gatewayA: collectPauses(gwA!.process),
+      gatewayB: collectPauses(gwB!.process),
+      relayA: collectPauses(relayA!.process),
+      relayB: collectPauses(relayB!.process),
+    };
+    const windows: Array<{ arm: Arm['name']; round: number; from: number; to: number }> = [];
     console.log(
       `fanout: ${o.conversations} conversations, one event per ${o.intervalMs} ms each, ${o.rounds}×${o.seconds} s per arm`,
     );
@@ -143,7 +154,9 @@ export async function run(args: string[]): Promise<BenchResult | null> {
         const meters = own.map((s) => cpuMeter(s.pid));
         if (profDir) await Promise.all(own.map((s) => startProfile(s)));
         const t0 = performance.now();
+        const from = nowMs();
         await drive(arm, arm.convs, o, o.seconds, trackers.get(arm.name)!);
+        windows.push({ arm: arm.name, round: r, from, to: nowMs() });
         if (profDir)
           await Promise.all(
             own.map((s, i) => stopProfile(s, path.join(profDir, `${arm.name}-${'AB'[i]}-${r}.cpuprofile`))),
@@ -189,6 +202,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       }),
     );
     await Promise.all(arms.map((a) => a.closeAll()));
+    const tail = tailReport(trackers, windows, pauses);
     const p = perArm.parley!;
     const b = perArm.baseline!;
     const ratio = round(p.latencyMs.p99 / b.latencyMs.p99);
@@ -236,6 +250,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       figures,
       data: {
         arms: perArm,
+        tail,
         driverEventLoopDelayMs: {
           p50: round(lag.percentile(50) / 1e6),
           p99: round(lag.percentile(99) / 1e6),
@@ -284,7 +299,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
     await Promise.allSettled(servers.map((s) => s.stop()));
     await database.drop().catch(() => undefined);
     await dropPrefix(prefix);
-    if (profDir) rmSync(profDir, { recursive: true, force: true });
+    if (profDir && !keepProfiles) rmSync(profDir, { recursive: true, force: true });
   }
 }
 
@@ -297,4 +312,48 @@ async function dropPrefix(prefix: string) {
   } finally {
     await r.quit();
   }
+}
+
+/** A delivery counts as late for the tail report from this latency on. */
+const LATE_MS = 20;
+
+/**
+ * Where the tail is: late deliveries (≥ LATE_MS) per arm in 100 ms bins of their send time, and the
+ * servers' event-loop stalls and GC pauses, all as seconds into the measured window they fell in
+ * (`arm`/`round`). Lines a delivery stall up with the process that stalled.
+ */
+function tailReport(
+  trackers: Map<Arm['name'], Tracker>,
+  windows: Array<{ arm: Arm['name']; round: number; from: number; to: number }>,
+  pauses: Record<string, Pause[]>,
+) {
+  const where = (at: number) => {
+    const w = windows.find((x) => at >= x.from - 100 && at <= x.to + 1500);
+    return w ? { arm: w.arm, round: w.round, s: round((at - w.from) / 1000, 2) } : null;
+  };
+  const late = [...trackers].map(([arm, t]) => {
+    const bins = new Map<
+      number,
+      { n: number; maxMs: number; A: number; B: number; interim: number; utterance: number }
+    >();
+    for (const d of t.latencies) {
+      if (d.ms < LATE_MS) continue;
+      const k = Math.floor(d.at / 100) * 100;
+      const b = bins.get(k) ?? { n: 0, maxMs: 0, A: 0, B: 0, interim: 0, utterance: 0 };
+      b.n++;
+      b.maxMs = Math.max(b.maxMs, round(d.ms, 1));
+      b[d.side]++;
+      b[d.kind]++;
+      bins.set(k, b);
+    }
+    return {
+      arm,
+      lateMs: LATE_MS,
+      late: [...bins].sort((a, b) => a[0] - b[0]).map(([at, b]) => ({ ...where(at), ...b })),
+    };
+  });
+  const paused = Object.entries(pauses).flatMap(([server, list]) =>
+    list.map((p) => ({ server, what: p.what, ms: p.ms, ...where(p.at) })).filter((p) => p.arm !== undefined),
+  );
+  return { late, pauses: paused };
 }

@@ -3,6 +3,7 @@
 // as in production) to stdout, which the parent discards. Reports its URL over IPC.
 import { loadGatewayConfig, startGateway } from '@parley/gateway';
 import { answerProfileRequests } from '../lib/profiler-ipc';
+import { reportPauses } from '../lib/stalls';
 
 const config = loadGatewayConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0' });
 const gw = await startGateway(config, { migrate: false });
@@ -12,5 +13,6 @@ const stop = async () => {
   process.exit(0);
 };
 answerProfileRequests();
+reportPauses();
 process.on('SIGTERM', () => void stop());
 process.on('disconnect', () => void stop());

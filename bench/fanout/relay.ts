@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { EventEmitter } from 'node:events';
 import { createClient } from 'redis';
 import { answerProfileRequests } from '../lib/profiler-ipc';
+import { reportPauses } from '../lib/stalls';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const prefix = process.env.RELAY_PREFIX ?? 'bench-relay:';
@@ -71,5 +72,6 @@ const stop = () => {
   void Promise.allSettled([pub.quit(), sub.quit()]).then(() => process.exit(0));
 };
 answerProfileRequests();
+reportPauses();
 process.on('SIGTERM', stop);
 process.on('disconnect', stop);

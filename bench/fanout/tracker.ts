@@ -6,7 +6,8 @@ type Side = 'A' | 'B';
 /** Matches what subscribers receive against what was ingested: latency, losses, duplicates. */
 export class Tracker {
   private msgs = new Map<string, { t: number; kind: Kind; recv: [number, number]; failed: boolean }>();
-  latencies: Array<{ ms: number; kind: Kind; side: Side }> = [];
+  /** Per delivery: latency, kind, side and when it was sent (nowMs clock). */
+  latencies: Array<{ ms: number; kind: Kind; side: Side; at: number }> = [];
   sentCount = 0;
   failures = 0;
   duplicates = 0;
@@ -32,7 +33,7 @@ export class Tracker {
     if (!e) return void this.unexpected++;
     const i = side === 'A' ? 0 : 1;
     if (e.recv[i]++ > 0) return void this.duplicates++;
-    this.latencies.push({ ms: t - e.t, kind: e.kind, side });
+    this.latencies.push({ ms: t - e.t, kind: e.kind, side, at: e.t });
   }
 
   /** Deliveries that never arrived, for messages whose ingest succeeded. */

@@ -38,6 +38,8 @@ const keys = {
   guest: (id: string) => `guestconv:${id}`,
   guestRoom: (room: string) => `guestroom:${room}`,
   guestLog: (id: string) => `guestlog:${id}`,
+  /** The seqs in guestLog, so an append is checked without reading the transcript. */
+  guestSeqs: (id: string) => `guestseqs:${id}`,
   agentState: (id: string) => `agentstate:${id}`,
   dispatch: (id: string) => `calldispatch:${id}`,
 };
@@ -167,9 +169,19 @@ export class CallDirectory {
       const seqs = new Set(await this.utterances.insert(ref.id, ref.userId, candidates));
       inserted = candidates.filter((u) => seqs.has(u.seq));
     } else {
-      const known = new Set((await this.guestTranscript(ref.id)).map((u) => u.seq));
-      inserted = candidates.filter((u) => !known.has(u.seq));
-      for (const u of inserted) await this.kv.rpush(keys.guestLog(ref.id), JSON.stringify(u), GUEST_TTL_MS);
+      // One atomic check-and-append per utterance on the store (not a read of the whole transcript
+      // per batch, which grew with the call): two gateways applying one retried batch store it once.
+      inserted = [];
+      for (const u of candidates) {
+        const appended = await this.kv.appendOnce(
+          keys.guestLog(ref.id),
+          keys.guestSeqs(ref.id),
+          String(u.seq),
+          JSON.stringify(u),
+          GUEST_TTL_MS,
+        );
+        if (appended) inserted.push(u);
+      }
     }
     const fresh = new Set(inserted);
     return {

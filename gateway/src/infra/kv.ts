@@ -7,8 +7,12 @@ export interface KeyValue {
   del(key: string): Promise<void>;
   /** Sets the key only if it is absent (Redis SET NX): true when this caller set it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
-  /** Append to a capped list and refresh its expiry. */
-  rpush(key: string, value: string, ttlMs: number): Promise<void>;
+  /**
+   * Appends `value` to the list at `key` unless `member` was appended before (kept in the set at
+   * `seenKey`), atomically, and refreshes both expiries: true when it appended. O(1) however long
+   * the list is. A list written before its set existed is indexed once from its items' `seq`.
+   */
+  appendOnce(key: string, seenKey: string, member: string, value: string, ttlMs: number): Promise<boolean>;
   lrange(key: string): Promise<string[]>;
   ping(): Promise<void>;
 }
@@ -35,11 +39,19 @@ export class MemoryKeyValue implements KeyValue {
     this.values.set(key, { v: value, exp: Date.now() + ttlMs });
     return true;
   }
-  async rpush(key: string, value: string, ttlMs: number) {
+  private seen = new Map<string, Set<string>>();
+  async appendOnce(key: string, seenKey: string, member: string, value: string, ttlMs: number) {
     const e = this.live(key);
     const list = Array.isArray(e?.v) ? e.v : [];
+    if (!this.live(seenKey) || !this.seen.has(seenKey))
+      this.seen.set(seenKey, new Set(list.map((v) => String((JSON.parse(v) as { seq?: unknown }).seq))));
+    const members = this.seen.get(seenKey)!;
+    if (members.has(member)) return false;
+    members.add(member);
     list.push(value);
     this.values.set(key, { v: list, exp: Date.now() + ttlMs });
+    this.values.set(seenKey, { v: [], exp: Date.now() + ttlMs });
+    return true;
   }
   async lrange(key: string) {
     const e = this.live(key);
@@ -47,6 +59,20 @@ export class MemoryKeyValue implements KeyValue {
   }
   async ping() {}
 }
+
+/** KeyValue.appendOnce in one atomic step on the Redis server (KEYS: list, seen set; ARGV: member, value, ttl ms). */
+const APPEND_ONCE = `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  for _, v in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    local ok, item = pcall(cjson.decode, v)
+    if ok and type(item) == 'table' and item.seq ~= nil then redis.call('SADD', KEYS[2], tostring(item.seq)) end
+  end
+end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1`;
 
 export class RedisKeyValue implements KeyValue {
   constructor(
@@ -65,12 +91,9 @@ export class RedisKeyValue implements KeyValue {
   async setIfAbsent(key: string, value: string, ttlMs: number) {
     return (await this.redis.set(this.prefix + key, value, { PX: ttlMs, NX: true })) === 'OK';
   }
-  async rpush(key: string, value: string, ttlMs: number) {
-    await this.redis
-      .multi()
-      .rPush(this.prefix + key, value)
-      .pExpire(this.prefix + key, ttlMs)
-      .exec();
+  async appendOnce(key: string, seenKey: string, member: string, value: string, ttlMs: number) {
+    const keys = [this.prefix + key, this.prefix + seenKey];
+    return (await this.redis.eval(APPEND_ONCE, { keys, arguments: [member, value, String(ttlMs)] })) === 1;
   }
   async lrange(key: string) {
     return this.redis.lRange(this.prefix + key, 0, -1);

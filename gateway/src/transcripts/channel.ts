@@ -7,3 +7,36 @@ export const transcriptChannel = (conversationId: string) => `transcripts:${conv
 export async function publishTranscript(bus: Bus, message: ServerMessage): Promise<void> {
   await bus.publish(transcriptChannel(message.conversationId), JSON.stringify(message));
 }
+
+/** What a transcript socket needs of a bus message, read once per process (not per socket). */
+export interface BusMessage {
+  type: string | undefined;
+  /** The utterance's seq (utterance messages only), for deduplication. */
+  seq: number | undefined;
+  createdAtMs: number;
+  /** The message as the text frame every socket sends: encoded once, not once per socket. */
+  frame: Buffer;
+}
+
+// publishTranscript writes serverMessage's own key order: type, conversationId, createdAt, payload.
+const HEAD = /^\{"type":"([a-z_]+)","conversationId":"[^"]*","createdAt":"([^"]+)"/;
+
+/**
+ * Reads a bus message's head. Only utterances (seq) and call ends need the whole message parsed;
+ * the rest (interims, agent states: most of the traffic) are read from the head publishTranscript
+ * writes. Anything else is parsed.
+ */
+export function readBusMessage(raw: string): BusMessage {
+  const frame = Buffer.from(raw);
+  const m = HEAD.exec(raw);
+  if (m && m[1] !== 'utterance' && m[1] !== 'call_ended')
+    return { type: m[1], seq: undefined, createdAtMs: Date.parse(m[2]!), frame };
+  const head = JSON.parse(raw) as { type?: string; createdAt?: string; utterance?: { seq?: unknown } };
+  const seq = head.utterance?.seq;
+  return {
+    type: head.type,
+    seq: typeof seq === 'number' ? seq : undefined,
+    createdAtMs: Date.parse(head.createdAt ?? ''),
+    frame,
+  };
+}

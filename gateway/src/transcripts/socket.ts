@@ -16,15 +16,12 @@ import { ownsCall } from '../calls/ownership';
 import type { AppContext } from '../context';
 import { isSameOrigin } from '../security/origin';
 import { heartbeat, refuseUpgrade, type UpgradeRoute } from '../http/upgrade';
-import { transcriptChannel } from './channel';
+import { readBusMessage, transcriptChannel, type BusMessage } from './channel';
 
 /** Server → client pings; a client that misses one full interval is dropped. */
 export const KEEPALIVE_MS = 30_000;
 /** Client frames allowed per 10 s before the socket is closed with 1008 (a chatty or broken client). */
 const CLIENT_FRAMES_PER_10S = 100;
-
-/** What a socket reads of a bus message to deduplicate it. */
-type BusHead = Readonly<{ type?: string; createdAt?: string; utterance?: Readonly<{ seq?: number }> }>;
 
 const Query = z.object({ conversationId: z.string().uuid() });
 
@@ -50,16 +47,15 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
   const log = ctx.logger.child({ feature: 'transcripts' });
   ctx.metrics.sources.wsSubscribers = () => wss.clients.size;
   // The bus hands one message to every local subscriber of its channel in turn, the same string each
-  // time: parse it once per channel, not once per socket (the head is read, never changed).
+  // time: read it (and encode its frame) once per channel, not once per socket.
   let lastRaw: string | undefined;
-  let lastHead: BusHead & { createdAtMs: number } = { createdAtMs: NaN };
-  const headOf = (raw: string) => {
-    if (raw !== lastRaw) {
-      const head = JSON.parse(raw) as BusHead;
-      lastHead = { ...head, createdAtMs: Date.parse(head.createdAt ?? '') };
+  let last: BusMessage | undefined;
+  const headOf = (raw: string): BusMessage => {
+    if (raw !== lastRaw || !last) {
+      last = readBusMessage(raw);
       lastRaw = raw;
     }
-    return lastHead;
+    return last;
   };
 
   const keepalive = heartbeat(wss, KEEPALIVE_MS);
@@ -80,8 +76,10 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
 
   async function serve(ws: WebSocket, call: CallRef) {
     const id = call.id;
-    const send = (m: ServerMessage | string) => {
-      if (ws.readyState === ws.OPEN) ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+    const send = (m: ServerMessage | Buffer) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (Buffer.isBuffer(m)) ws.send(m, { binary: false });
+      else ws.send(JSON.stringify(m));
     };
     const sendError = (code: string, message: string) => send(serverMessage('error', id, { code, message }));
     keepalive.track(ws);
@@ -111,9 +109,9 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
     const buffered: string[] = [];
     const deliver = (raw: string) => {
       const head = headOf(raw);
-      if (head.type === 'utterance' && typeof head.utterance?.seq === 'number') {
-        if (delivered.has(head.utterance.seq)) return;
-        delivered.add(head.utterance.seq);
+      if (head.type === 'utterance' && head.seq !== undefined) {
+        if (delivered.has(head.seq)) return;
+        delivered.add(head.seq);
       }
       if (head.type === 'call_ended') {
         if (endSent) return;
@@ -121,7 +119,7 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
       }
       if (Number.isFinite(head.createdAtMs))
         ctx.metrics.fanoutDelay.observe(Math.max(0, Date.now() - head.createdAtMs) / 1000);
-      send(raw);
+      send(head.frame);
     };
     let closed = false;
     let unsubscribe: (() => Promise<void>) | null = null;

@@ -134,6 +134,36 @@ describe('transcript WebSocket: what it delivers', () => {
     }
   });
 
+  it('a guest call: one batch retried through both gateways at once is stored and delivered once, interims intact', async () => {
+    const guest = new TestClient(gwA.url);
+    const id = (await guest.post('/api/calls', {})).body.conversationId as string;
+    const cookie = guest.cookieHeader();
+    const sockets = [await openTranscript(gwA.url, id, { cookie }), await openTranscript(gwB.url, id, { cookie })];
+    for (const s of sockets) expect((await s.next('snapshot')).utterances).toEqual([]);
+    const events = [
+      { type: 'interim' as const, role: 'agent' as const, segmentId: 'seg-"q"', text: 'héllo "there"' },
+      { type: 'agent_state' as const, state: 'speaking' as const },
+      ...[0, 1, 2, 3].map((seq) => ({ type: 'utterance' as const, utterance: utterance(seq) })),
+    ];
+    // The agent's retries of one batch, racing on two gateways.
+    const answers = await Promise.all([gwA, gwB, gwA, gwB].map((gw) => ingest(gw.url, id, events)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.reduce((n, a) => n + (a.body.accepted as number), 0)).toBe(4 * 2 + 4);
+    for (const s of sockets) {
+      expect(await s.next('interim')).toMatchObject({ segmentId: 'seg-"q"', text: 'héllo "there"', role: 'agent' });
+      expect(await s.next('agent_state')).toMatchObject({ state: 'speaking' });
+      const seqs: number[] = [];
+      while (seqs.length < 4) seqs.push((await s.next('utterance')).utterance.seq);
+      expect(seqs.sort()).toEqual([0, 1, 2, 3]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(s.queued().filter((m) => m.type === 'utterance')).toEqual([]);
+      s.ws.close();
+    }
+    const late = await openTranscript(gwB.url, id, { cookie });
+    expect((await late.next('snapshot')).utterances).toEqual([0, 1, 2, 3].map((seq) => utterance(seq)));
+    late.ws.close();
+  });
+
   it('fans out across gateways: what the agent ingests through A reaches a client on B', async () => {
     const { id, cookie } = await userCall(gwA);
     const onB = await openTranscript(gwB.url, id, { cookie });
