@@ -353,7 +353,9 @@ function tailReport(
     };
   });
   const paused = Object.entries(pauses).flatMap(([server, list]) =>
-    list.map((p) => ({ server, what: p.what, ms: p.ms, ...where(p.at) })).filter((p) => p.arm !== undefined),
+    list
+      .map((p) => ({ server, what: p.what, ms: p.ms, heapMb: p.heapMb, ...where(p.at) }))
+      .filter((p) => p.arm !== undefined),
   );
   return { late, pauses: paused };
 }

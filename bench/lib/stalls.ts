@@ -8,6 +8,8 @@ export interface Pause {
   at: number;
   ms: number;
   what: 'loop' | 'gc-minor' | 'gc-major' | 'gc-other';
+  /** V8 heap in use when a GC pause was reported (MB). */
+  heapMb?: number;
 }
 
 const LOOP_TICK_MS = 10;
@@ -31,9 +33,10 @@ export function reportPauses(): void {
     for (const e of list.getEntries()) {
       if (e.duration < GC_REPORT_MS) continue;
       const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      // perf_hooks constants: 1 minor (scavenge), 2 major (mark-compact), 4 incremental, 8 weak callbacks.
-      const what = kind === 1 ? 'gc-minor' : kind === 2 ? 'gc-major' : 'gc-other';
-      process.send?.({ pause: { at: performance.timeOrigin + e.startTime, ms: round(e.duration, 1), what } });
+      // perf_hooks.constants: NODE_PERFORMANCE_GC_MINOR 1 (scavenge), _MAJOR 4 (mark-compact), _INCREMENTAL 8, _WEAKCB 16.
+      const what = kind === 1 ? 'gc-minor' : kind === 4 ? 'gc-major' : 'gc-other';
+      const heapMb = round(process.memoryUsage().heapUsed / 1048576, 1);
+      process.send?.({ pause: { at: performance.timeOrigin + e.startTime, ms: round(e.duration, 1), what, heapMb } });
     }
   }).observe({ entryTypes: ['gc'] });
 }
