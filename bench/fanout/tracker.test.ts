@@ -5,10 +5,10 @@ const interim = (id: string) => JSON.stringify({ type: 'interim', segmentId: id,
 const utterance = (id: string) => JSON.stringify({ type: 'utterance', utterance: { text: id } });
 
 describe('fan-out tracker', () => {
-  it('times each first arrival per side, counts repeats as duplicates and missing arrivals as lost', () => {
+  it('times each first arrival per side (with its send time), counts repeats as duplicates and missing arrivals as lost', () => {
     const t = new Tracker();
     t.sent('m1', 'interim', 1000);
-    t.sent('m2', 'utterance', 1000);
+    t.sent('m2', 'utterance', 995);
     t.sent('m3', 'interim', 1000);
     t.received('A', interim('m1'), 1002);
     t.received('B', interim('m1'), 1005);
@@ -19,9 +19,9 @@ describe('fan-out tracker', () => {
     t.received('A', interim('w9'), 1000); // warm-up traffic
     t.received('A', interim('m404'), 1000); // never sent
     expect(t.latencies).toEqual([
-      { ms: 2, kind: 'interim', side: 'A' },
-      { ms: 5, kind: 'interim', side: 'B' },
-      { ms: 3, kind: 'utterance', side: 'A' },
+      { ms: 2, kind: 'interim', side: 'A', at: 1000 },
+      { ms: 5, kind: 'interim', side: 'B', at: 1000 },
+      { ms: 8, kind: 'utterance', side: 'A', at: 995 },
     ]);
     expect(t.duplicates).toBe(1);
     expect(t.unexpected).toBe(1);
