@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import * as agentsEsm from '@livekit/agents';
 import { llm } from '@livekit/agents';
-import { VideoBufferType, VideoFrame } from '@livekit/rtc-node';
-import { describe, expect, it } from 'vitest';
+import { AudioFrame, VideoBufferType, VideoFrame } from '@livekit/rtc-node';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-/** patches/@livekit+agents+1.8.1.patch (applied by `npm ci`'s postinstall): sharp loaded on first use. */
+/**
+ * patches/@livekit+agents+1.8.1.patch (applied by `npm ci`'s postinstall): sharp loaded on first
+ * use; the per-frame audio helpers copy with set() instead of spreading samples through arrays.
+ */
 describe('@livekit/agents as patched', () => {
   it('does not load sharp (libvips) when a process imports agents', () => {
     const mapped = execFileSync(
@@ -25,5 +30,148 @@ describe('@livekit/agents as patched', () => {
     const out = await llm.serializeImage(llm.createImageContent({ image: frame }));
     expect(out.mimeType).toBe('image/png');
     expect(Buffer.from(out.base64Data!, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+type Agents = typeof agentsEsm;
+/** Job processes import agents' ES modules (dist/*.js); the patch changes the CommonJS twins too. */
+const builds: Array<[string, Agents]> = [
+  ['dist/*.js (import)', agentsEsm],
+  ['dist/*.cjs (require)', createRequire(import.meta.url)('@livekit/agents') as Agents],
+];
+
+/**
+ * Calls of the typed arrays' iterator while `fn` runs. Agents 1.8.1 as published spreads every
+ * sample (`[...buf, ...bytes]`, `Float32Array.from(frame.data, …)`) and so iterates per frame;
+ * the patched code copies with set() and loops by index, and iterates nothing.
+ */
+function typedArrayIterations<T>(fn: () => T): { result: T; iterations: number } {
+  const proto = Object.getPrototypeOf(Int8Array.prototype) as { [Symbol.iterator]: () => Iterator<number> };
+  const original = proto[Symbol.iterator];
+  let iterations = 0;
+  proto[Symbol.iterator] = function (this: unknown) {
+    iterations++;
+    return original.call(this);
+  };
+  try {
+    return { result: fn(), iterations };
+  } finally {
+    proto[Symbol.iterator] = original;
+  }
+}
+
+/** What a frame is to its consumers: deepgram's STT sends `frame.data.buffer` as it is. */
+const frameBytes = (f: AudioFrame) => ({
+  sampleRate: f.sampleRate,
+  channels: f.channels,
+  samplesPerChannel: f.samplesPerChannel,
+  buffer: Buffer.from(f.data.buffer).toString('hex'),
+});
+
+/** AudioByteStream's contract, written plainly: bytes in order, whole frames out, the rest on flush. */
+function referenceFrames(chunks: Uint8Array[], sampleRate: number, channels: number, samples: number) {
+  const all = Buffer.concat(chunks);
+  const bytesPerFrame = channels * samples * 2;
+  const out: Array<ReturnType<typeof frameBytes>> = [];
+  let at = 0;
+  for (; all.length - at >= bytesPerFrame; at += bytesPerFrame) {
+    const buffer = all.subarray(at, at + bytesPerFrame).toString('hex');
+    out.push({ sampleRate, channels, samplesPerChannel: samples * channels, buffer });
+  }
+  const rest = all.subarray(at);
+  if (rest.length && rest.length % (2 * channels) === 0) {
+    out.push({ sampleRate, channels, samplesPerChannel: rest.length / 2, buffer: rest.toString('hex') });
+  }
+  return out;
+}
+
+/** Deterministic bytes (a linear congruential generator), so a failure is reproducible. */
+function bytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+  return out;
+}
+
+describe.each(builds)('@livekit/agents per-frame audio helpers as patched, %s', (_name, agents) => {
+  beforeAll(() => agents.initializeLogger({ pretty: false, level: 'error' }));
+
+  it('AudioByteStream cuts odd-sized chunks into the same frames as plain concatenation, without spreading them', () => {
+    // 16 kHz mono in 100 ms frames as deepgram's STT asks, and stereo 5 ms frames; chunks of odd
+    // sizes (some cut mid-sample), given as ArrayBuffers, Int16Array views at an offset and bytes.
+    for (const [sampleRate, channels, samples] of [
+      [16000, 1, 1600],
+      [48000, 2, 240],
+    ] as const) {
+      const sizes = [1, 319, 320, 3201, 7, 0, 6400, 333, 2, 1999];
+      const chunks = sizes.map((n, i) => bytes(n, i + samples));
+      const inputs = chunks.map((c, i) => {
+        if (i % 3 === 0) return c.slice().buffer;
+        if (i % 3 === 1) return c;
+        const padded = new Uint8Array(c.length + 6);
+        padded.set(c, 6);
+        return new Uint8Array(padded.buffer, 6, c.length); // a view that does not start its buffer
+      });
+      const { result: frames, iterations } = typedArrayIterations(() => {
+        const stream = new agents.AudioByteStream(sampleRate, channels, samples);
+        return [...inputs.flatMap((d) => stream.write(d)), ...stream.flush()];
+      });
+      expect(frames.map(frameBytes)).toEqual(referenceFrames(chunks, sampleRate, channels, samples));
+      expect(iterations).toBe(0);
+    }
+  });
+
+  it('AudioByteStream keeps an incomplete sample over a flush, as agents does, and resumes after it', () => {
+    const stream = new agents.AudioByteStream(16000, 1, 4);
+    expect(stream.write(bytes(5, 1))).toEqual([]);
+    expect(stream.flush()).toEqual([]); // 5 bytes: half a sample, dropped with a warning, kept
+    const frames = stream.write(bytes(3, 2)).map(frameBytes);
+    expect(frames).toEqual(referenceFrames([bytes(5, 1), bytes(3, 2)], 16000, 1, 4));
+    expect(stream.flush()).toEqual([]); // nothing left
+  });
+
+  it('mergeFrames joins frames into one of their summed length, without spreading them', () => {
+    const frames = [160, 1, 0, 333].map((n, i) => {
+      const data = new Int16Array(bytes(n * 2, i + 9).buffer);
+      return new AudioFrame(data, 16000, 1, n);
+    });
+    const { result: merged, iterations } = typedArrayIterations(() => agents.mergeFrames(frames));
+    const joined = Buffer.concat(frames.map((f) => Buffer.from(f.data.buffer)));
+    expect(frameBytes(merged)).toEqual({
+      sampleRate: 16000,
+      channels: 1,
+      samplesPerChannel: 494,
+      buffer: joined.toString('hex'),
+    });
+    expect(iterations).toBe(0);
+    expect(() => agents.mergeFrames([frames[0]!, new AudioFrame(new Int16Array(2), 8000, 1, 2)])).toThrow(
+      'sample rate mismatch',
+    );
+  });
+
+  it("AudioEnergyFilter decides as agents' float32 arithmetic does, without a callback per sample", () => {
+    // Agents: Float32Array of x / 32768, squares rounded to float32, summed in order, mean, root;
+    // the threshold 4e-3, then a cooldown of silence. Frames around the threshold decide alike.
+    const rms = (d: Int16Array) => {
+      const sq = Float32Array.from(d, (x) => x / 32768).map((x) => x ** 2);
+      return (sq.reduce((a, x) => a + x) / sq.length) ** 0.5;
+    };
+    const decisions: boolean[] = [];
+    const expected: boolean[] = [];
+    let cooldown = 0.25;
+    const { iterations } = typedArrayIterations(() => {
+      const filter = new agents.AudioEnergyFilter(0.25);
+      for (let i = 0; i < 60; i++) {
+        const amp = [0, 40, 130, 131, 132, 200, 3000][i % 7]!;
+        const d = new Int16Array(1600).map((_, k) => (k % 2 ? amp : -amp) + (k % 5) - 2);
+        decisions.push(filter.pushFrame(new AudioFrame(d, 16000, 1, 1600)));
+        if (rms(d) > 4e-3) cooldown = 0.25;
+        else cooldown -= 0.1;
+        expected.push(cooldown > 0);
+      }
+    });
+    expect(decisions).toEqual(expected);
+    expect(decisions).toContain(false);
+    expect(iterations).toBe(60); // the reference's own Float32Array.from, once per frame; none from agents
   });
 });
