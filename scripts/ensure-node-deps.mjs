@@ -1,13 +1,23 @@
-// Installs node_modules from the lockfile when missing or when the lockfile changed since.
+// Installs node_modules from the lockfile when missing or when the lockfile or a patch in patches/
+// (applied by npm ci's postinstall) changed since.
 import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const STAMP = 'node_modules/.parley-lock-hash';
 const NPM_CI = ['ci', '--no-audit', '--no-fund', '--loglevel=error'];
-const lockHash = () => createHash('sha256').update(readFileSync('package-lock.json')).digest('hex');
+const lockHash = () => {
+  const hash = createHash('sha256').update(readFileSync('package-lock.json'));
+  const patches = existsSync('patches')
+    ? readdirSync('patches')
+        .filter((f) => f.endsWith('.patch'))
+        .sort()
+    : [];
+  for (const f of patches) hash.update(`\0${f}\0`).update(readFileSync(`patches/${f}`));
+  return hash.digest('hex');
+};
 
-/** True when node_modules matches the lockfile (npm ci already ran for it). */
+/** True when node_modules matches the lockfile and patches (npm ci already ran for them). */
 export function nodeDepsCurrent() {
   return existsSync(STAMP) && readFileSync(STAMP, 'utf8') === lockHash();
 }
