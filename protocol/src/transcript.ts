@@ -166,7 +166,14 @@ type Payload<T extends ServerMessageType> = Omit<
   'type' | 'createdAt' | 'conversationId'
 >;
 
-/** Factory for server messages: fills `type`, `conversationId` and `createdAt`. */
+/**
+ * The head every serverMessage serializes to, in its key order (JSON.stringify keeps it): type,
+ * conversationId, createdAt. Bus readers read interims and agent states from it without a parse
+ * (gateway transcripts/channel.ts); groups: 1 type, 2 createdAt.
+ */
+export const SERVER_MESSAGE_HEAD = /^\{"type":"([a-z_]+)","conversationId":"[^"]*","createdAt":"([^"]+)"/;
+
+/** Factory for server messages: fills `type`, `conversationId` and `createdAt` (see SERVER_MESSAGE_HEAD). */
 export function serverMessage<T extends ServerMessageType>(
   type: T,
   conversationId: string,

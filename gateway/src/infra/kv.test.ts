@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
+import pino from 'pino';
 import { TEST_REDIS_URL } from '@parley/testkit';
+import { OwnRedis } from '@parley/testkit/services';
+import { freePort } from '@parley/tools';
+import { connectRedis } from './redis';
 import { MemoryKeyValue, RedisKeyValue, type KeyValue } from './kv';
 import type { Redis } from './redis';
+import { redisScripts } from './redis-scripts';
 
 let redis: Redis;
 const prefix = `kv-test:${randomBytes(4).toString('hex')}:`;
 beforeAll(async () => {
-  redis = createClient({ url: TEST_REDIS_URL }) as Redis;
+  redis = createClient({ url: TEST_REDIS_URL, scripts: redisScripts });
   await redis.connect();
 });
 afterAll(async () => {
@@ -50,5 +55,40 @@ describe('redis KeyValue.appendOnce on a list written before its seen set existe
       expect(ttl).toBeGreaterThan(50_000);
       expect(ttl).toBeLessThanOrEqual(60_000);
     }
+  });
+});
+
+describe('redis KeyValue.appendOnce after the server forgot its scripts', () => {
+  // A Redis of its own: SCRIPT FLUSH on the shared server would reach every other file's scripts.
+  it('sends the script by SHA1, and again in full after SCRIPT FLUSH (a Redis restart)', async () => {
+    const own = new OwnRedis(await freePort());
+    await own.start();
+    const client = await connectRedis(own.url, pino({ level: 'silent' }), 'test');
+    try {
+      const kv = new RedisKeyValue(client, prefix);
+      const key = `flush:${randomBytes(4).toString('hex')}`;
+      expect(await kv.appendOnce(key, `${key}:seen`, '0', item(0), 60_000)).toBe(true);
+      expect(await client.scriptExists(redisScripts.appendOnce.SHA1)).toEqual([1]);
+      await client.scriptFlush();
+      expect(await client.scriptExists(redisScripts.appendOnce.SHA1)).toEqual([0]);
+      expect(await kv.appendOnce(key, `${key}:seen`, '1', item(1), 60_000)).toBe(true);
+      expect(await kv.appendOnce(key, `${key}:seen`, '1', item(1), 60_000)).toBe(false);
+      expect(await kv.lrange(key)).toEqual([item(0), item(1)]);
+    } finally {
+      await client.close();
+      await own.kill();
+    }
+  });
+});
+
+describe('memory KeyValue.appendOnce expiry', () => {
+  it('forgets the seen members when the seen key expires with the list', async () => {
+    const kv = new MemoryKeyValue();
+    expect(await kv.appendOnce('l', 'l:seen', '0', item(0), 30)).toBe(true);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await kv.lrange('l')).toEqual([]);
+    // Both keys are gone: the same member appends again to a new list.
+    expect(await kv.appendOnce('l', 'l:seen', '0', item(0), 60_000)).toBe(true);
+    expect(await kv.lrange('l')).toEqual([item(0)]);
   });
 });

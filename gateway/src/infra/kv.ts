@@ -18,7 +18,7 @@ export interface KeyValue {
 }
 
 export class MemoryKeyValue implements KeyValue {
-  private values = new Map<string, { v: string | string[]; exp: number }>();
+  private values = new Map<string, { v: string | string[] | Set<string>; exp: number }>();
   private live(key: string) {
     const e = this.values.get(key);
     if (e && e.exp <= Date.now()) this.values.delete(key);
@@ -39,18 +39,18 @@ export class MemoryKeyValue implements KeyValue {
     this.values.set(key, { v: value, exp: Date.now() + ttlMs });
     return true;
   }
-  private seen = new Map<string, Set<string>>();
   async appendOnce(key: string, seenKey: string, member: string, value: string, ttlMs: number) {
     const e = this.live(key);
     const list = Array.isArray(e?.v) ? e.v : [];
-    if (!this.live(seenKey) || !this.seen.has(seenKey))
-      this.seen.set(seenKey, new Set(list.map((v) => String((JSON.parse(v) as { seq?: unknown }).seq))));
-    const members = this.seen.get(seenKey)!;
+    // The seen set is the seen key's own value, so it expires with the rest.
+    const seen = this.live(seenKey)?.v;
+    const members =
+      seen instanceof Set ? seen : new Set(list.map((v) => String((JSON.parse(v) as { seq?: unknown }).seq)));
     if (members.has(member)) return false;
     members.add(member);
     list.push(value);
     this.values.set(key, { v: list, exp: Date.now() + ttlMs });
-    this.values.set(seenKey, { v: [], exp: Date.now() + ttlMs });
+    this.values.set(seenKey, { v: members, exp: Date.now() + ttlMs });
     return true;
   }
   async lrange(key: string) {
@@ -59,20 +59,6 @@ export class MemoryKeyValue implements KeyValue {
   }
   async ping() {}
 }
-
-/** KeyValue.appendOnce in one atomic step on the Redis server (KEYS: list, seen set; ARGV: member, value, ttl ms). */
-const APPEND_ONCE = `
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  for _, v in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-    local ok, item = pcall(cjson.decode, v)
-    if ok and type(item) == 'table' and item.seq ~= nil then redis.call('SADD', KEYS[2], tostring(item.seq)) end
-  end
-end
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return 1`;
 
 export class RedisKeyValue implements KeyValue {
   constructor(
@@ -92,8 +78,7 @@ export class RedisKeyValue implements KeyValue {
     return (await this.redis.set(this.prefix + key, value, { PX: ttlMs, NX: true })) === 'OK';
   }
   async appendOnce(key: string, seenKey: string, member: string, value: string, ttlMs: number) {
-    const keys = [this.prefix + key, this.prefix + seenKey];
-    return (await this.redis.eval(APPEND_ONCE, { keys, arguments: [member, value, String(ttlMs)] })) === 1;
+    return this.redis.appendOnce(this.prefix + key, this.prefix + seenKey, member, value, ttlMs);
   }
   async lrange(key: string) {
     return this.redis.lRange(this.prefix + key, 0, -1);

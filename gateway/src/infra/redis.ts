@@ -1,7 +1,8 @@
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, type RedisClientType, type RedisDefaultModules } from 'redis';
 import type { Logger } from 'pino';
+import { redisScripts } from './redis-scripts';
 
-export type Redis = RedisClientType;
+export type Redis = RedisClientType<RedisDefaultModules, Record<string, never>, typeof redisScripts>;
 
 /**
  * A node-redis client that reconnects forever with capped backoff and never throws on a lost
@@ -10,6 +11,7 @@ export type Redis = RedisClientType;
 export async function connectRedis(url: string, logger: Logger, name: string): Promise<Redis> {
   const client = createClient({
     url,
+    scripts: redisScripts,
     disableOfflineQueue: true,
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000), connectTimeout: 5000 },
   }) as Redis;

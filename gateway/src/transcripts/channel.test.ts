@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serverMessage, type ServerMessage } from '@parley/protocol';
+import { SERVER_MESSAGE_HEAD, serverMessage, type ServerMessage } from '@parley/protocol';
 import { utterance } from '@parley/testkit/calls';
 import { readBusMessage } from './channel';
 
@@ -21,6 +21,15 @@ describe('readBusMessage', () => {
       expect(got.seq).toBe(m.type === 'utterance' ? 7 : undefined);
       expect(got.createdAtMs).toBe(Date.parse(m.createdAt));
       expect(got.frame.toString()).toBe(raw);
+    },
+  );
+
+  // The fast path holds only while serverMessage writes its head first, in this order.
+  it.each(messages.map((m) => [m.type, m] as const))(
+    'serverMessage(%s) starts with the head read without a parse',
+    (_t, m) => {
+      const head = SERVER_MESSAGE_HEAD.exec(JSON.stringify(m));
+      expect(head?.slice(1)).toEqual([m.type, m.createdAt]);
     },
   );
 

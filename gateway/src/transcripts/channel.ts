@@ -1,4 +1,4 @@
-import type { ServerMessage } from '@parley/protocol';
+import { SERVER_MESSAGE_HEAD, type ServerMessage } from '@parley/protocol';
 import type { Bus } from '../infra/bus';
 
 /** Bus channel carrying one conversation's ServerMessages (JSON) to every gateway process. */
@@ -18,9 +18,6 @@ export interface BusMessage {
   frame: Buffer;
 }
 
-// publishTranscript writes serverMessage's own key order: type, conversationId, createdAt, payload.
-const HEAD = /^\{"type":"([a-z_]+)","conversationId":"[^"]*","createdAt":"([^"]+)"/;
-
 /**
  * Reads a bus message's head. Only utterances (seq) and call ends need the whole message parsed;
  * the rest (interims, agent states: most of the traffic) are read from the head publishTranscript
@@ -28,7 +25,7 @@ const HEAD = /^\{"type":"([a-z_]+)","conversationId":"[^"]*","createdAt":"([^"]+
  */
 export function readBusMessage(raw: string): BusMessage {
   const frame = Buffer.from(raw);
-  const m = HEAD.exec(raw);
+  const m = SERVER_MESSAGE_HEAD.exec(raw);
   if (m && m[1] !== 'utterance' && m[1] !== 'call_ended')
     return { type: m[1], seq: undefined, createdAtMs: Date.parse(m[2]!), frame };
   const head = JSON.parse(raw) as { type?: string; createdAt?: string; utterance?: { seq?: unknown } };
