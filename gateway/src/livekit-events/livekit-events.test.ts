@@ -109,6 +109,34 @@ describe('POST /internal/livekit/webhook', () => {
     ws.ws.close();
   });
 
+  it('re-dispatches an agent whose connection aborted (it left before its media connected) while the caller is there', async () => {
+    const c = await signedInClient(gw, await createUser(gw));
+    const call = (await c.post('/api/calls', {})).body;
+    const ws = await openTranscript(gw.url, call.conversationId, { cookie: c.cookieHeader() });
+    await ws.next('snapshot');
+    await join(call.token);
+    await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+    // What LiveKit sends, instead of participant_left, for a participant that never became active.
+    const body = JSON.stringify({
+      event: 'participant_connection_aborted',
+      room: { name: call.room },
+      participant: { identity: 'agent-AJ_aborted', kind: 'AGENT' },
+      id: 'EV_aborted',
+      createdAt: '1',
+    });
+    expect((await signedWebhook(body)).status).toBe(200);
+    await ws.next('agent_reconnecting', 8000);
+    const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    expect(
+      await eventually(
+        () => dispatches.listDispatch(call.room),
+        (d) => d.length === 2,
+      ),
+    ).toHaveLength(2);
+    expect((await c.get(`/api/calls/${call.conversationId}`)).body.status).toBe('active');
+    ws.ws.close();
+  });
+
   it('keeps one agent per room: a second agent that joins later is removed', async () => {
     const c = await signedInClient(gw, await createUser(gw));
     const call = (await c.post('/api/calls', {})).body;

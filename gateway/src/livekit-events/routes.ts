@@ -19,7 +19,9 @@ import { publishTranscript } from '../transcripts/channel';
  *                                            the re-run dispatch); an empty room is closed by
  *                                            LiveKit after its departure timeout (room_finished)
  *   agent left, a caller still in the room → the agent is re-dispatched (calls/recovery.ts); after
- *                                            MAX_RECOVERIES the recovery ends the call: agent_failed
+ *                                            MAX_RECOVERIES the recovery ends the call: agent_failed.
+ *                                            An agent whose media never connected is reported as
+ *                                            participant_connection_aborted: the same
  *   agent joined                           → at most one agent stays in the room
  *   caller joined a started call           → an agent is dispatched if none is there 10 s later
  * The first end wins, so an agent's own call_ended report (which carries the precise reason)
@@ -47,6 +49,16 @@ export function livekitEventsRouter(ctx: AppContext): Router {
     if (event.event === 'participant_joined' && event.participant) {
       if (isAgentParticipant(event.participant)) await recovery.enforceSingleAgent(room);
       else recovery.expectAgent(room);
+      return null;
+    }
+    // An agent that leaves before its media connected (a job that died while joining, or left at
+    // once) is reported as participant_connection_aborted, not participant_left: lost all the same.
+    if (
+      event.event === 'participant_connection_aborted' &&
+      event.participant &&
+      isAgentParticipant(event.participant)
+    ) {
+      if (await callerStillThere(room)) await recovery.agentLost(room, event.participant.identity, event.event);
       return null;
     }
     if (event.event === 'participant_left' && event.participant) {
