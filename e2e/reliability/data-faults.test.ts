@@ -125,6 +125,10 @@ describe('Postgres unreachable mid-call, a transcript batch in flight', () => {
       };
       expect(statuses).toEqual({ readyz: 503, me: 503, history: 503, newCall: 503 });
       expect(await storedSeqs(stack.database, c.id)).toEqual([0, 1, 2]); // nothing could land yet
+      // Published while its write ran (signed-in users' utterances are), so the open socket has it
+      // already; the retries that store it publish it again, and the socket passes it on once.
+      await waitFor(() => socketSeqs(c.socket, c.snapshot).seqs.includes(3), 5000, 'seq 3 live before it is stored');
+      expect(socketSeqs(c.socket, c.snapshot).seqs).toEqual([0, 1, 2, 3]);
       await new Promise((r) => setTimeout(r, Math.max(0, 8_000 - (Date.now() - downAt))));
     } finally {
       stack.pgProxy!.resume();

@@ -203,7 +203,8 @@ export class UtterancesRepository {
         typed: u.typed ?? false,
       })),
     );
-    const result = await this.db.raw(INSERT_SQL, [JSON.stringify(rows)]);
+    // Named: each connection plans it once (0.3 of 1.0 ms per one-row write at load 2.6, 4 December).
+    const result = await prepared(this.db, 'utterances_insert', INSERT_SQL, [JSON.stringify(rows)]);
     const inserted = new Set(
       (result.rows as Array<{ conversation_id: string; seq: number }>).map((r) => `${r.conversation_id}/${r.seq}`),
     );

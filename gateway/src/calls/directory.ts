@@ -53,6 +53,13 @@ function parseEndReason(raw: string | null): EndReason | null {
   return r.success ? r.data : null;
 }
 
+/** A batch may itself repeat a seq: the first occurrence counts (stored, published), in batch order. */
+export function firstOfEachSeq(utterances: readonly Utterance[]): Utterance[] {
+  const unique = new Map<number, Utterance>();
+  for (const u of utterances) if (!unique.has(u.seq)) unique.set(u.seq, u);
+  return [...unique.values()];
+}
+
 export class CallDirectory {
   private readonly conversations: Repositories['conversations'];
   private readonly utterances: Repositories['utterances'];
@@ -160,10 +167,7 @@ export class CallDirectory {
     ref: CallRef,
     utterances: Utterance[],
   ): Promise<{ inserted: Utterance[]; known: Utterance[]; duplicates: number }> {
-    // A batch may itself repeat a seq: the first occurrence counts.
-    const unique = new Map<number, Utterance>();
-    for (const u of utterances) if (!unique.has(u.seq)) unique.set(u.seq, u);
-    const candidates = [...unique.values()];
+    const candidates = firstOfEachSeq(utterances);
     let inserted: Utterance[];
     if (ref.kind === 'user') {
       const seqs = new Set(await this.utterances.insert(ref.id, ref.userId, candidates));

@@ -50,8 +50,46 @@ describe('ingestBatch when publishing fails after the store succeeded', () => {
     bus.down = false;
     // The agent retries the same batch: stored already, yet published now.
     expect(await ingestBatch(directory, bus, call, batch)).toEqual({ accepted: 1, duplicates: 1, ended: true });
-    expect(seen.map((m) => m.type)).toEqual(['utterance', 'call_ended']);
-    expect(seen[1]).toMatchObject({ reason: 'agent_ended' });
+    // A signed-in user's utterance: once while its write runs (found stored), once after.
+    expect(seen.map((m) => m.type)).toEqual(['utterance', 'utterance', 'call_ended']);
+    expect(seen[2]).toMatchObject({ reason: 'agent_ended' });
+    expect(await t.db('utterances').where({ conversation_id: id }).count({ n: '*' }).first()).toEqual({ n: '1' });
+  });
+});
+
+describe("ingestBatch when a signed-in user's utterance write fails after its early publish", () => {
+  it('answers with the error (the agent retries); the retry stores it once and publishes it again as the same message', async () => {
+    const [u] = await t
+      .db('users')
+      .insert({ email: 'w@example.com', password_hash: 'x', display_name: 'W' })
+      .returning(['id']);
+    const id = randomUUID();
+    const repos = createRepositories(t.db);
+    await repos.conversations.create({ id, userId: u.id, room: `parley-${id}`, language: 'en' });
+    const insert = repos.utterances.insert.bind(repos.utterances);
+    let failNext = true;
+    repos.utterances.insert = async (...args) => {
+      if (!failNext) return insert(...args);
+      failNext = false;
+      throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    };
+    const directory = new CallDirectory(repos, new MemoryKeyValue());
+    const bus = new LocalBus();
+    const seen: string[] = [];
+    await bus.subscribe(transcriptChannel(id), (m) => seen.push(m));
+    const call = (await directory.find(id))!;
+    const batch = [{ type: 'utterance' as const, utterance: utterance(0) }];
+
+    await expect(ingestBatch(directory, bus, call, batch)).rejects.toThrow('Connection terminated');
+    // Live sockets saw it before the write failed; nothing is stored.
+    expect(seen.map((m) => JSON.parse(m).utterance.seq)).toEqual([0]);
+    expect(await t.db('utterances').where({ conversation_id: id }).count({ n: '*' }).first()).toEqual({ n: '0' });
+
+    expect(await ingestBatch(directory, bus, call, batch)).toEqual({ accepted: 1, duplicates: 0, ended: false });
+    // Early, then after the commit: one message each time, byte for byte (the socket drops the second).
+    expect(seen).toHaveLength(3);
+    expect(seen[2]).toBe(seen[1]);
+    expect(JSON.parse(seen[1]!).utterance).toEqual(utterance(0));
     expect(await t.db('utterances').where({ conversation_id: id }).count({ n: '*' }).first()).toEqual({ n: '1' });
   });
 });

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { IngestEvent, IngestResult as IngestAnswer } from '@parley/protocol';
 import { serverMessage, type ServerMessage, type Utterance } from '@parley/protocol';
 import type { Bus } from '../infra/bus';
-import { publishTranscript } from '../transcripts/channel';
-import { CallDirectory, type CallRef } from '../calls/directory';
+import { publishEncoded, publishTranscript } from '../transcripts/channel';
+import { CallDirectory, firstOfEachSeq, type CallRef } from '../calls/directory';
 import { afterCallEnded } from '../calls/lifecycle';
 import type { AppContext } from '../context';
 import { errors, isAppError } from '../http/errors';
@@ -29,11 +29,13 @@ export interface IngestResult {
  * usage (a job's running provider totals) is priced and stored, replacing that job's last report.
  *
  * Every message is published after its state change is stored, so a WebSocket client that
- * subscribes and then reads the snapshot misses nothing. Utterances the store already held are
- * published again (after the new ones), and so is the standing end reason: if a publish failed
- * after the store succeeded (Redis restarting), the batch got a 503 and its retry delivers what
- * live clients missed. The socket drops seqs and ends it has already sent, so no browser sees a
- * duplicate.
+ * subscribes and then reads the snapshot misses nothing; a signed-in user's utterances are also
+ * published once before, while their write runs (live sockets see them without waiting for the
+ * commit). The batch is answered only after the commit either way. Utterances the store already
+ * held are published again (after the new ones), and so is the standing end reason: if a publish
+ * failed after the store succeeded (Redis restarting), the batch got a 503 and its retry delivers
+ * what live clients missed. The socket drops seqs and ends it has already sent, so no browser sees
+ * a duplicate.
  */
 export async function ingestBatch(
   directory: CallDirectory,
@@ -51,10 +53,27 @@ export async function ingestBatch(
 
   const flushUtterances = async () => {
     if (run.length === 0) return;
-    const { inserted, known, duplicates: d } = await directory.appendUtterances(call, run);
+    const batch = run;
     run = [];
+    // Signed-in users' utterances go to live sockets while their Postgres write runs (the write's
+    // commit was the fan-out tail: docs/performance.md), and again, as the same message, once it is
+    // committed: a socket that subscribed between the two and read its snapshot before the commit
+    // gets it then. A failed early publish changes nothing (the late one reports the bus down).
+    // Guests' store is one Redis call: they are published once, after it.
+    const frames = new Map<number, string>();
+    const frame = (u: Utterance) => {
+      let f = frames.get(u.seq);
+      if (f === undefined) frames.set(u.seq, (f = JSON.stringify(serverMessage('utterance', id, { utterance: u }))));
+      return f;
+    };
+    const stored = directory.appendUtterances(call, batch);
+    const early =
+      call.kind === 'user'
+        ? Promise.all(firstOfEachSeq(batch).map((u) => publishEncoded(bus, id, frame(u)))).catch(() => undefined)
+        : undefined;
+    const { inserted, known, duplicates: d } = await stored.finally(() => early);
     duplicates += d;
-    for (const utterance of [...inserted, ...known]) await publish(serverMessage('utterance', id, { utterance }));
+    for (const utterance of [...inserted, ...known]) await publishEncoded(bus, id, frame(utterance));
   };
 
   for (const event of events) {

@@ -5,7 +5,12 @@ import type { Bus } from '../infra/bus';
 export const transcriptChannel = (conversationId: string) => `transcripts:${conversationId}`;
 
 export async function publishTranscript(bus: Bus, message: ServerMessage): Promise<void> {
-  await bus.publish(transcriptChannel(message.conversationId), JSON.stringify(message));
+  await publishEncoded(bus, message.conversationId, JSON.stringify(message));
+}
+
+/** Publishes a ServerMessage already encoded (to publish one message twice without encoding it twice). */
+export async function publishEncoded(bus: Bus, conversationId: string, json: string): Promise<void> {
+  await bus.publish(transcriptChannel(conversationId), json);
 }
 
 /** What a transcript socket needs of a bus message, read once per process (not per socket). */

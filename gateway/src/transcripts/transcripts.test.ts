@@ -134,6 +134,37 @@ describe('transcript WebSocket: what it delivers', () => {
     }
   });
 
+  it("a signed-in user's utterance reaches open sockets before its write commits, the answer waits for the commit, and a socket that joins in between gets it once after", async () => {
+    const { id, cookie } = await userCall();
+    const early = await openTranscript(gwB.url, id, { cookie });
+    await early.next('snapshot');
+    // Hold the write open: the insert's foreign-key check (and its turn_count update) wait on this row lock.
+    const trx = await gwA.database.db.transaction();
+    let answered = false;
+    try {
+      await trx('conversations').where({ id }).forUpdate().first();
+      const posted = ingest(gwA.url, id, [{ type: 'utterance', utterance: utterance(0) }]).then((r) => {
+        answered = true;
+        return r;
+      });
+      expect((await early.next('utterance')).utterance.seq).toBe(0);
+      // Joins now: its snapshot is read before the commit.
+      const late = await openTranscript(gwA.url, id, { cookie });
+      expect((await late.next('snapshot')).utterances).toEqual([]);
+      expect(answered).toBe(false);
+      await trx.commit();
+      expect((await posted).status).toBe(200);
+      expect((await late.next('utterance')).utterance.seq).toBe(0);
+      await new Promise((r) => setTimeout(r, 100));
+      // The publish after the commit reached the early socket too, and was dropped there.
+      expect([...early.queued(), ...late.queued()].filter((m) => m.type === 'utterance')).toEqual([]);
+      early.ws.close();
+      late.ws.close();
+    } finally {
+      if (!trx.isCompleted()) await trx.rollback();
+    }
+  });
+
   it('a guest call: one batch retried through both gateways at once is stored and delivered once, interims intact', async () => {
     const guest = new TestClient(gwA.url);
     const id = (await guest.post('/api/calls', {})).body.conversationId as string;
