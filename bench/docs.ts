@@ -11,7 +11,7 @@ const ORDER = ['fanout', 'fanout-users', 'fanout-post', 'turn', 'bargein', 'dens
 
 const reproduce: Record<string, string> = {
   fanout:
-    'npm run bench -- fanout            # options: --conversations=300 --intervalMs=500 --seconds=10 --rounds=4 --ingest=stream|post; --profile writes fanout-profile.json',
+    'npm run bench -- fanout            # options: --conversations=300 --intervalMs=500 --seconds=10 --rounds=4 --ingest=stream|post --build=prod|tsx; --profile writes fanout-profile.json',
   'fanout-users': 'npm run bench -- fanout --kind=user   # signed-in users: utterances stored in Postgres',
   'fanout-post':
     'npm run bench -- fanout --ingest=post  # the agent ingest as one signed POST per batch (before the ingest stream)',

@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { createTestDatabase, TEST_INGEST_SECRET, TEST_REDIS_URL } from '@parley/testkit';
 import { machineSampler } from '../lib/machine';
+import { buildProduction, type ProdBuild } from '../lib/prod-build';
 import { forkServer, cpuMeter, startProfile, stopProfile, type ChildServer } from '../lib/proc';
 import { summarizeProfiles } from '../lib/cpuprofile';
 import { collectPauses, type Pause } from '../lib/stalls';
@@ -33,6 +34,11 @@ export interface FanoutOptions {
   kind: 'guest' | 'user';
   /** How the Parley arm's agent ingest reaches gateway A: its ingest stream (default) or a POST per batch. */
   ingest: 'stream' | 'post';
+  /**
+   * prod: gateways and relays run compiled with plain `node`, as deploy/Dockerfile runs the gateway
+   * (scripts/build-prod.mjs); tsx: from the TypeScript sources through tsx (runs before 4 December).
+   */
+  build: 'prod' | 'tsx';
 }
 
 export const defaults: FanoutOptions = {
@@ -45,9 +51,10 @@ export const defaults: FanoutOptions = {
   profile: false,
   kind: 'guest',
   ingest: 'stream',
+  build: 'prod',
 };
 
-const here = import.meta.dirname;
+const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 async function drive(arm: Arm, convs: Conversation[], o: FanoutOptions, seconds: number, tracker: Tracker | null) {
   const start = nowMs();
@@ -94,6 +101,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
     if (k === 'profile') o.profile = true;
     else if (k === 'kind' && (v === 'guest' || v === 'user')) o.kind = v;
     else if (k === 'ingest' && (v === 'stream' || v === 'post')) o.ingest = v;
+    else if (k === 'build' && (v === 'prod' || v === 'tsx')) o.build = v;
     else if (k && v && k in o) (o as unknown as Record<string, number>)[k] = Number(v);
   }
   const started = Date.now();
@@ -107,7 +115,15 @@ export async function run(args: string[]): Promise<BenchResult | null> {
   const profDir = o.profile ? (keepProfiles ?? mkdtempSync(path.join(os.tmpdir(), 'parley-fanout-prof-'))) : null;
   const servers: ChildServer[] = [];
   const lag = monitorEventLoopDelay({ resolution: 5 });
+  const serverFiles = ['bench/fanout/gateway-proc.ts', 'bench/fanout/relay.ts'];
+  let build: ProdBuild | null = null;
   try {
+    if (o.build === 'prod') {
+      const t = Date.now();
+      build = buildProduction(serverFiles);
+      console.log(`production build (scripts/build-prod.mjs) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+    const [gatewayProc, relayProc] = serverFiles.map((f) => build?.compiled(f) ?? path.join(repoRoot, f));
     const gwEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
@@ -119,10 +135,10 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       LIVEKIT_URL: 'ws://127.0.0.1:1',
     };
     const [gwA, gwB, relayA, relayB] = await Promise.all([
-      forkServer(path.join(here, 'gateway-proc.ts'), gwEnv),
-      forkServer(path.join(here, 'gateway-proc.ts'), gwEnv),
-      forkServer(path.join(here, 'relay.ts'), { REDIS_URL: TEST_REDIS_URL, RELAY_PREFIX: relayPrefix }),
-      forkServer(path.join(here, 'relay.ts'), { REDIS_URL: TEST_REDIS_URL, RELAY_PREFIX: relayPrefix }),
+      forkServer(gatewayProc!, gwEnv),
+      forkServer(gatewayProc!, gwEnv),
+      forkServer(relayProc!, { REDIS_URL: TEST_REDIS_URL, RELAY_PREFIX: relayPrefix }),
+      forkServer(relayProc!, { REDIS_URL: TEST_REDIS_URL, RELAY_PREFIX: relayPrefix }),
     ]);
     servers.push(gwA!, gwB!, relayA!, relayB!);
     const pauses: Record<string, Pause[]> = {
@@ -233,7 +249,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
       },
     ];
     const result: BenchResult = {
-      benchmark: `fanout${o.kind === 'user' ? '-users' : ''}${o.ingest === 'post' ? '-post' : ''}${o.profile ? '-profile' : ''}`,
+      benchmark: `fanout${o.kind === 'user' ? '-users' : ''}${o.ingest === 'post' ? '-post' : ''}${o.build === 'tsx' ? '-tsx' : ''}${o.profile ? '-profile' : ''}`,
       date: new Date().toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
       settings: {
@@ -245,6 +261,10 @@ export async function run(args: string[]): Promise<BenchResult | null> {
             ? 'signed-in users (utterances stored in Postgres)'
             : 'guests (POST /api/calls; utterances kept in Redis)',
         logLevel: 'info',
+        servers:
+          o.build === 'prod'
+            ? 'production build (scripts/build-prod.mjs), plain node'
+            : 'TypeScript sources through tsx',
       },
       machine: machine.finish(),
       figures,
@@ -300,6 +320,7 @@ export async function run(args: string[]): Promise<BenchResult | null> {
     await database.drop().catch(() => undefined);
     await dropPrefix(prefix);
     if (profDir && !keepProfiles) rmSync(profDir, { recursive: true, force: true });
+    build?.remove();
   }
 }
 

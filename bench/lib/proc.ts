@@ -44,7 +44,8 @@ export interface ChildServer {
 }
 
 /**
- * Forks a TypeScript server script (run through tsx) that reports `{ ready: url }` over IPC.
+ * Forks a server script that reports `{ ready: url }` over IPC: TypeScript through tsx, JavaScript
+ * (a production build, bench/lib/prod-build.ts) with plain `node`.
  * `execArgv` adds Node flags (e.g. --cpu-prof). Stdout is discarded (the gateway logs there).
  */
 export async function forkServer(
@@ -54,7 +55,7 @@ export async function forkServer(
   timeoutMs = 30_000,
 ): Promise<ChildServer> {
   const child = fork(script, [], {
-    execArgv: ['--import', 'tsx', ...execArgv],
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...execArgv],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
