@@ -1,6 +1,6 @@
 import { llm } from '@livekit/agents';
 import { ConversationHistory, type Utterance } from '@parley/protocol';
-import { postSigned } from './reporting/gateway-client';
+import { GatewayHttpError, postSigned } from './reporting/gateway-client';
 
 /**
  * A job that starts in a conversation that already has utterances replaces a lost agent (its job
@@ -15,7 +15,10 @@ import { postSigned } from './reporting/gateway-client';
  */
 export const RESUME_SEQ_GAP = 100;
 
-/** The stored utterances of the conversation, in seq order (retried while the gateway is unreachable). */
+/**
+ * The stored utterances of the conversation, in seq order: retried while the gateway is unreachable
+ * or failing (5xx, 408, 429); a refusal (other 4xx, e.g. a conversation it does not know) is final.
+ */
 export async function fetchConversationHistory(
   gateway: { url: string; secret: string },
   conversationId: string,
@@ -26,7 +29,8 @@ export async function fetchConversationHistory(
       const body = await postSigned(gateway, `/internal/conversations/${conversationId}/history`, {}, 3000);
       return ConversationHistory.parse(body).utterances.sort((a, b) => a.seq - b.seq);
     } catch (err) {
-      if (attempt >= attempts) throw err;
+      const refused = err instanceof GatewayHttpError && err.status < 500 && err.status !== 408 && err.status !== 429;
+      if (refused || attempt >= attempts) throw err;
       await new Promise((r) => setTimeout(r, Math.min(2000, delayMs * 2 ** (attempt - 1))));
     }
   }
