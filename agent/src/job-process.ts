@@ -10,7 +10,7 @@ import type { AgentConfig } from './config';
  * - From the TypeScript sources (`npm start`, tests, benchmarks) the worker runs under
  *   `--import tsx`, and so did each job process: tsx's loader thread, its esbuild child and
  *   compiled sources held per process. Job processes now run one plain-JavaScript bundle of job.ts
- *   (agent/dev/job-bundle.ts) without tsx. The production image already runs compiled job.js.
+ *   (agent/dev/bundle.ts) without tsx. The production image already runs compiled job.js.
  * - `--max-semi-space-size` (AGENT_JOB_SEMI_SPACE_MB): V8 grows the young generation to two 16 MB
  *   semi-spaces by default; a job's garbage (per 10 ms audio frame) dies young. Idle job 174 → 156 MB.
  * - MALLOC_ARENA_MAX (AGENT_JOB_MALLOC_ARENAS): glibc gives each thread that allocates (rtc-node's
@@ -29,8 +29,8 @@ export async function jobEntry(
   let entry = fileURLToPath(new URL(fromSources ? './job.ts' : './job.js', mainUrl));
   let bundled = false;
   if (fromSources && config.jobBundle) {
-    const { bundleJobEntry } = await import('../dev/job-bundle');
-    entry = await bundleJobEntry(entry);
+    const { bundleEntry } = await import('../dev/bundle');
+    entry = await bundleEntry(entry, 'job');
     bundled = true;
   }
   const argv = jobExecArgv(process.execArgv, { dropTsx: bundled, semiSpaceMb: config.jobSemiSpaceMb });

@@ -19,7 +19,7 @@ import { axeViolations, openPage, pickMicrophone, screenshot, startBrowserStack,
 
 const SAID = 'Hello there, I would like to talk about the weather in the mountains today.';
 const LEAD_S = 1;
-const MAX_CALL_SECONDS = 40;
+const MAX_CALL_SECONDS = 30;
 const LIMIT_WARNING_SECONDS = 15;
 
 /** Starts sampling the meter's aria-valuenow in the page every 40 ms (no round trips in the way). */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '@parley/tools';
+import { bundledEntry } from './bundled';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -16,11 +17,11 @@ export interface AgentWorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real agent worker (agent/src/main.ts) as its own process, as `npm start` does. */
+/** Runs the real agent worker (agent/src/main.ts, bundled: ./bundled.ts) as its own process. */
 export async function spawnAgentWorker(env: Record<string, string | undefined>): Promise<AgentWorkerProcess> {
   const healthPort = await freePort();
   const metricsPort = env.AGENT_METRICS_PORT ?? String(await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'agent/src/main.ts')], {
+  const child = spawn(process.execPath, [await bundledEntry('agent/src/main.ts')], {
     cwd: repoRoot,
     env: {
       ...process.env,

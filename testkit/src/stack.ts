@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ProviderEnv } from '@parley/protocol';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { spawnAgentWorker, type AgentWorkerProcess } from './agent-worker';
+import { bundledEntry } from './bundled';
 import { createTestDatabase, type TestDatabase } from './db';
 import {
   startFakeCartesia,
@@ -38,7 +39,7 @@ export interface StackOptions {
    * espeak-ng, the echo responder) as `npm start` does without keys. The fakes still run, unused.
    */
   providers?: 'fakes' | 'local';
-  /** 'in-process' (default): startTestGateway. 'process': `node --import tsx gateway/src/main.ts`, killable and restartable on the same port. */
+  /** 'in-process' (default): startTestGateway. 'process': gateway/src/main.ts bundled (./bundled.ts) in its own process, killable and restartable on the same port. */
   gateway?: 'in-process' | 'process';
   /** Extra environment for the gateway and the agent worker. */
   gatewayEnv?: Record<string, string>;
@@ -234,7 +235,7 @@ export async function gatewayAsProcess(env: Record<string, string | undefined>):
     },
     output,
     async start() {
-      child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'gateway/src/main.ts')], {
+      child = spawn(process.execPath, [await bundledEntry('gateway/src/main.ts')], {
         cwd: repoRoot,
         env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -247,7 +248,7 @@ export async function gatewayAsProcess(env: Record<string, string | undefined>):
       c.stdout!.on('data', keep);
       c.stderr!.on('data', keep);
       exited = new Promise((resolve) => c.once('exit', () => resolve()));
-      // 60 s: a gateway restarted under many calls' load takes longer than 30 s to load (tsx) here.
+      // 60 s: a gateway restarted under many calls' load took longer than 30 s to load under tsx here.
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         if (c.exitCode !== null) throw new Error(`gateway exited early:\n${output.join('').slice(-3000)}`);
