@@ -15,7 +15,7 @@ const reproduce: Record<string, string> = {
   'fanout-users': 'npm run bench -- fanout --kind=user   # signed-in users: utterances stored in Postgres',
   'fanout-post':
     'npm run bench -- fanout --ingest=post  # the agent ingest as one signed POST per batch (before the ingest stream)',
-  turn: 'npm run bench -- turn              # --turns=100 --modes=single,fallback',
+  turn: 'npm run bench -- turn              # --turns=100 --modes=single,fallback; --label=x writes turn-x.json (a lever run)',
   bargein: 'npm run bench -- bargein           # --interruptions=20 [--baseline]',
   density: 'npm run bench -- density           # --steps=1,2,3,4,6,8,12,16,20,24 --turns=3 --budget=270',
   web: 'npm run bench -- web               # --runs=3 [--no-build] [--reports=DIR: each Lighthouse report as JSON]',

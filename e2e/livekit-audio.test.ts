@@ -51,4 +51,28 @@ describe('local LiveKit server carries audio between two participants', () => {
     // Most of the tone's 48 000 samples arrive voiced (Opus keeps a pure tone's amplitude).
     expect(voicedSamples).toBeGreaterThan(24000);
   });
+
+  // Parley's agent asks for its caller's audio in AGENT_INPUT_FRAME_MS frames (agents' room input,
+  // patched to pass rtc-node's frameSizeMs): the native stream must honour the size.
+  it.each([10, 20, 40])('an AudioStream asked for %i ms frames at 16 kHz yields frames of that length', async (ms) => {
+    const room = `frames-${ms}`;
+    const alice = await connectParticipant(lk.url, await participantToken(lk, 'alice', room));
+    const bob = await connectParticipant(lk.url, await participantToken(lk, 'bob', room));
+    rooms.push(alice, bob);
+    const mic = await publishAudio(alice);
+    const track = await waitForRemoteAudioTrack(bob, (id) => id === 'alice');
+    const stream = new AudioStream(track, { sampleRate: 16000, numChannels: 1, frameSizeMs: ms });
+    const sizes: number[] = [];
+    const reading = (async () => {
+      for await (const frame of stream) {
+        sizes.push(frame.samplesPerChannel);
+        if (sizes.length >= 20) break;
+      }
+    })();
+    await mic.play(new Int16Array(48000).fill(4000));
+    await Promise.race([reading, new Promise((r) => setTimeout(r, 5000))]);
+
+    expect(sizes.length).toBe(20);
+    expect(new Set(sizes)).toEqual(new Set([(16000 * ms) / 1000]));
+  });
 });

@@ -3,12 +3,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as agentsEsm from '@livekit/agents';
 import { llm } from '@livekit/agents';
-import { AudioFrame, VideoBufferType, VideoFrame } from '@livekit/rtc-node';
+import { AudioFrame, ParticipantKind, TrackSource, VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * patches/@livekit+agents+1.8.1.patch (applied by `npm ci`'s postinstall): sharp loaded on first
- * use; the per-frame audio helpers copy with set() instead of spreading samples through arrays.
+ * use; the per-frame audio helpers copy with set() instead of spreading samples through arrays;
+ * the room input's `audioFrameSizeMs` reaches rtc-node's AudioStream.
  */
 describe('@livekit/agents as patched', () => {
   it('does not load sharp (libvips) when a process imports agents', () => {
@@ -173,5 +174,75 @@ describe.each(builds)('@livekit/agents per-frame audio helpers as patched, %s', 
     expect(decisions).toEqual(expected);
     expect(decisions).toContain(false);
     expect(iterations).toBe(60); // the reference's own Float32Array.from, once per frame; none from agents
+  });
+});
+
+/** rtc-node's FFI client (one per process; both agents builds reach it through rtc-node's CommonJS build). */
+const ffi = (
+  createRequire(import.meta.url)(
+    path.join(path.dirname(createRequire(import.meta.url).resolve('@livekit/rtc-node')), 'ffi_client.cjs'),
+  ) as { FfiClient: { instance: { request: (req: unknown) => unknown } } }
+).FfiClient.instance;
+
+/**
+ * What the room input asks rtc-node for when the caller's microphone track is linked: RoomIO.start
+ * on a stand-in room whose one participant has a microphone track, with the FFI request that
+ * `new AudioStream` sends caught (and refused, so nothing native is made).
+ */
+async function audioStreamRequest(agents: Agents, inputOptions: Record<string, unknown>) {
+  const refused = new Error('request caught by the test');
+  let request: { sampleRate?: number; numChannels?: number; frameSizeMs?: number } | null = null;
+  const original = ffi.request;
+  ffi.request = (req) => {
+    const m = (req as { message: { case: string; value: typeof request } }).message;
+    if (m.case !== 'newAudioStream') return original.call(ffi, req);
+    request = m.value;
+    throw refused;
+  };
+  const track = { ffi_handle: { handle: 1n } };
+  const publication = { sid: 'TR_mic', source: TrackSource.SOURCE_MICROPHONE, track };
+  const caller = {
+    identity: 'caller',
+    attributes: {},
+    info: { kind: ParticipantKind.STANDARD },
+    trackPublications: new Map([['TR_mic', publication]]),
+  };
+  const room = {
+    isConnected: true,
+    localParticipant: { identity: 'agent' },
+    remoteParticipants: new Map([['caller', caller]]),
+    on() {},
+    off() {},
+    registerTextStreamHandler() {},
+    unregisterTextStreamHandler() {},
+  };
+  const session = { input: {}, output: {}, on() {}, off() {}, _onRoomIOParticipantLinked() {} };
+  const roomIO = new agents.voice.RoomIO({
+    agentSession: session as never,
+    room: room as never,
+    inputOptions: { ...inputOptions, textEnabled: false },
+    outputOptions: { audioEnabled: false, transcriptionEnabled: false },
+  });
+  try {
+    // start() makes the input; its init task links the caller and opens their microphone's stream.
+    roomIO.start();
+    const init = (roomIO as unknown as { initTask: { result: Promise<void> } }).initTask.result;
+    await expect(init).rejects.toBe(refused);
+  } finally {
+    ffi.request = original;
+  }
+  return request as { sampleRate?: number; numChannels?: number; frameSizeMs?: number } | null;
+}
+
+describe.each(builds)('@livekit/agents room input as patched, %s', (_name, agents) => {
+  it("passes inputOptions.audioFrameSizeMs to rtc-node's AudioStream", async () => {
+    const req = await audioStreamRequest(agents, { audioSampleRate: 16000, audioFrameSizeMs: 40 });
+    expect(req).toMatchObject({ sampleRate: 16000, numChannels: 1, frameSizeMs: 40 });
+  });
+
+  it('leaves the frame size to rtc-node (10 ms) when the option is not given, as published', async () => {
+    const req = await audioStreamRequest(agents, { audioSampleRate: 24000 });
+    expect(req).toMatchObject({ sampleRate: 24000, numChannels: 1 });
+    expect(req!.frameSizeMs).toBeUndefined();
   });
 });

@@ -489,7 +489,13 @@ export default defineAgent({
     await session.start({
       agent,
       room: ctx.room,
-      inputOptions: { closeOnDisconnect: true, textInputCallback, audioSampleRate: inputSampleRate(config) },
+      inputOptions: {
+        closeOnDisconnect: true,
+        textInputCallback,
+        audioSampleRate: inputSampleRate(config),
+        // patches/: agents' room input passes the frame size to rtc-node's AudioStream.
+        audioFrameSizeMs: config.inputFrameMs,
+      },
     });
     // Lets the caller (and tests) see which conversation this agent serves.
     // (and, for fault tests, which job process serves it).

@@ -70,6 +70,7 @@ function jobProcessFlags(
 
 /** Agent settings that change how job processes run, as this run had them (defaults unless set). */
 const AGENT_SETTINGS = [
+  'AGENT_INPUT_FRAME_MS',
   'AGENT_JOB_BUNDLE',
   'AGENT_JOB_SEMI_SPACE_MB',
   'AGENT_JOB_ALLOCATOR',

@@ -172,6 +172,9 @@ export async function run(args: string[]): Promise<BenchResult> {
   const turns = Number(arg(args, 'turns') ?? 100);
   const modes = (arg(args, 'modes') ?? 'single,fallback').split(',') as Mode[];
   for (const m of modes) if (!(m in MODES)) throw new Error(`--modes: unknown mode "${m}" (single, fallback)`);
+  // A lever experiment (agent settings from the environment) writes turn-<label>.json and leaves
+  // the run of record alone.
+  const label = arg(args, 'label')?.replace(/[^a-z0-9-]/gi, '');
   const machine = machineSampler();
   const voices = await speech(SENTENCES);
   const runs: ModeRun[] = [];
@@ -271,11 +274,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   }
 
   const result: BenchResult = {
-    benchmark: 'turn',
+    benchmark: label ? `turn-${label}` : 'turn',
     date: new Date().toISOString(),
     durationSeconds: (Date.now() - started) / 1000,
     settings: {
       turnsPerArm: turns,
+      // Parley's agent settings that change the per-frame path (defaults unless set).
+      parleyAgentSettings: { AGENT_INPUT_FRAME_MS: process.env.AGENT_INPUT_FRAME_MS ?? 'default' },
       warmupTurnsPerArm: 1,
       interleaved: true,
       modes: Object.fromEntries(modes.map((m) => [m, MODES[m]])),
