@@ -61,7 +61,7 @@ export const internalRoutes = {
     method: 'post',
     path: '/internal/livekit/webhook',
     summary:
-      'LiveKit server webhooks (Authorization: JWT signed with the LiveKit API secret over the body). Ends calls on room_finished and participant_left.',
+      'LiveKit server webhooks (Authorization: JWT signed with the LiveKit API secret over the body). Ends calls on room_finished and a caller’s participant_left; re-dispatches an agent lost while its caller is there (participant_left or participant_connection_aborted).',
     tag: 'internal',
     auth: 'webhook',
     response: z.object({ ok: z.literal(true) }),
