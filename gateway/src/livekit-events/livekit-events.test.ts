@@ -63,6 +63,17 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
   }
 }
 
+/** A signed-in user's started call, its caller in the room and its transcript socket open. */
+async function startedCallWithCaller() {
+  const c = await signedInClient(gw, await createUser(gw));
+  const call = (await c.post('/api/calls', {})).body;
+  const ws = await openTranscript(gw.url, call.conversationId, { cookie: c.cookieHeader() });
+  await ws.next('snapshot');
+  await join(call.token);
+  await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+  return { c, call, ws };
+}
+
 describe('POST /internal/livekit/webhook', () => {
   it('refuses a missing, wrongly signed or tampered webhook with 401', async () => {
     const body = JSON.stringify({ event: 'room_finished', room: { name: 'parley-x' }, id: 'EV_1', createdAt: '1' });
@@ -79,12 +90,7 @@ describe('POST /internal/livekit/webhook', () => {
   });
 
   it('re-dispatches the agent when it leaves while the caller is still there, and ends the call only after MAX_RECOVERIES', async () => {
-    const c = await signedInClient(gw, await createUser(gw));
-    const call = (await c.post('/api/calls', {})).body;
-    const ws = await openTranscript(gw.url, call.conversationId, { cookie: c.cookieHeader() });
-    await ws.next('snapshot');
-    await join(call.token);
-    await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+    const { c, call, ws } = await startedCallWithCaller();
     const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
     for (let i = 1; i <= MAX_RECOVERIES; i++) {
       const agent = await join(await fakeAgentToken(call.room, `agent-AJ_lost${i}`));
@@ -110,12 +116,7 @@ describe('POST /internal/livekit/webhook', () => {
   });
 
   it('re-dispatches an agent whose connection aborted (it left before its media connected) while the caller is there', async () => {
-    const c = await signedInClient(gw, await createUser(gw));
-    const call = (await c.post('/api/calls', {})).body;
-    const ws = await openTranscript(gw.url, call.conversationId, { cookie: c.cookieHeader() });
-    await ws.next('snapshot');
-    await join(call.token);
-    await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+    const { c, call, ws } = await startedCallWithCaller();
     // What LiveKit sends, instead of participant_left, for a participant that never became active.
     const body = JSON.stringify({
       event: 'participant_connection_aborted',
