@@ -1,9 +1,10 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@parley/tools';
+import { RUNTIME, WORKSPACES as workspaces, stageProductionBuild } from '@parley/testkit/prod-build';
 
 /**
  * What deploy/Dockerfile's final stage holds, built here without a Docker engine: the same build
@@ -13,8 +14,6 @@ import { freePort } from '@parley/tools';
  */
 const repo = path.resolve(import.meta.dirname, '..');
 const dockerfile = readFileSync(path.join(repo, 'deploy/Dockerfile'), 'utf8');
-const workspaces: string[] = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).workspaces;
-const RUNTIME = ['protocol', 'db', 'tools', 'gateway', 'agent'];
 /**
  * Development-only packages that must never reach the image. (`typescript` and `@types/node` do, as
  * production packages' own dependencies: a required peer of @livekit/throws-transformer, and a
@@ -62,24 +61,9 @@ describe('production image contents (deploy/Dockerfile, built without Docker)', 
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'parley-image-'));
-    // Stage "build": the sources and this checkout's dependencies (their @parley links point at the
-    // copy, so the compiler writes only there).
+    // Stage "build" (testkit/src/prod-build.ts).
     const build = path.join(work, 'build');
-    for (const f of ['package.json', 'package-lock.json', '.npmrc']) cpSync(path.join(repo, f), path.join(build, f));
-    for (const ws of workspaces) cpSync(path.join(repo, ws, 'package.json'), path.join(build, ws, 'package.json'));
-    for (const ws of RUNTIME) cpSync(path.join(repo, ws, 'src'), path.join(build, ws, 'src'), { recursive: true });
-    const nm = path.join(build, 'node_modules');
-    mkdirSync(path.join(nm, '@parley'), { recursive: true });
-    for (const entry of readdirSync(path.join(repo, 'node_modules')))
-      if (entry !== '@parley' && entry !== '.bin')
-        symlinkSync(path.join(repo, 'node_modules', entry), path.join(nm, entry));
-    for (const ws of workspaces) {
-      const name = JSON.parse(readFileSync(path.join(build, ws, 'package.json'), 'utf8')).name as string;
-      symlinkSync(path.join(build, ws), path.join(nm, name));
-    }
-    let t = Date.now();
-    execFileSync(process.execPath, [path.join(repo, 'scripts/build-prod.mjs'), build], { stdio: 'pipe' });
-    console.log(`production build (tsc): ${Date.now() - t} ms`);
+    console.log(`production build (tsc): ${stageProductionBuild(build)} ms`);
 
     // Stage "deps": the rewritten package files and the Dockerfile's own npm ci command.
     app = path.join(work, 'app');
@@ -88,7 +72,7 @@ describe('production image contents (deploy/Dockerfile, built without Docker)', 
     cpSync(path.join(repo, 'patches'), path.join(app, 'patches'), { recursive: true });
     const npmCi = /RUN (npm ci --omit=dev[^\\&\n]*)/.exec(dockerfile)?.[1]?.trim().split(/\s+/);
     expect(npmCi, 'the Dockerfile installs production dependencies with npm ci --omit=dev').toBeDefined();
-    t = Date.now();
+    const t = Date.now();
     execFileSync(npmCi![0]!, [...npmCi!.slice(1), '--prefer-offline', '--loglevel=error'], { cwd: app, stdio: 'pipe' });
     console.log(`npm ci --omit=dev: ${Date.now() - t} ms`);
 

@@ -1,22 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
+import { stageProductionBuild } from '@parley/testkit/prod-build';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-/** The workspaces deploy/Dockerfile's image runs (scripts/build-prod.mjs compiles these). */
-const RUNTIME = ['protocol', 'db', 'tools', 'gateway', 'agent'];
 
 export interface ProdBuild {
   dir: string;
@@ -34,25 +22,7 @@ export interface ProdBuild {
  */
 export function buildProduction(benchFiles: string[]): ProdBuild {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-build-'));
-  const workspaces: string[] = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).workspaces;
-  for (const f of ['package.json', 'package-lock.json', '.npmrc']) cpSync(path.join(repo, f), path.join(dir, f));
-  for (const ws of workspaces) cpSync(path.join(repo, ws, 'package.json'), path.join(dir, ws, 'package.json'));
-  for (const ws of RUNTIME) {
-    cpSync(path.join(repo, ws, 'src'), path.join(dir, ws, 'src'), { recursive: true });
-    // A workspace's own dependencies (e.g. the gateway's lru-cache, another major than the root's).
-    if (existsSync(path.join(repo, ws, 'node_modules')))
-      symlinkSync(path.join(repo, ws, 'node_modules'), path.join(dir, ws, 'node_modules'));
-  }
-  const nm = path.join(dir, 'node_modules');
-  mkdirSync(path.join(nm, '@parley'), { recursive: true });
-  for (const entry of readdirSync(path.join(repo, 'node_modules')))
-    if (entry !== '@parley' && entry !== '.bin')
-      symlinkSync(path.join(repo, 'node_modules', entry), path.join(nm, entry));
-  for (const ws of workspaces) {
-    const name = JSON.parse(readFileSync(path.join(dir, ws, 'package.json'), 'utf8')).name as string;
-    symlinkSync(path.join(dir, ws), path.join(nm, name));
-  }
-  execFileSync(process.execPath, [path.join(repo, 'scripts/build-prod.mjs'), dir], { stdio: 'ignore' });
+  stageProductionBuild(dir);
 
   const done = new Set<string>();
   const compile = (file: string) => {
