@@ -168,10 +168,12 @@ type Payload<T extends ServerMessageType> = Omit<
 
 /**
  * The head every serverMessage serializes to, in its key order (JSON.stringify keeps it): type,
- * conversationId, createdAt. Bus readers read interims and agent states from it without a parse
- * (gateway transcripts/channel.ts); groups: 1 type, 2 createdAt.
+ * conversationId, createdAt, and for an utterance whose first key is its seq (as Utterance parses
+ * it), that seq. Bus readers read interims, agent states and utterances from it without a parse
+ * (gateway transcripts/channel.ts); groups: 1 type, 2 createdAt, 3 the utterance's seq.
  */
-export const SERVER_MESSAGE_HEAD = /^\{"type":"([a-z_]+)","conversationId":"[^"]*","createdAt":"([^"]+)"/;
+export const SERVER_MESSAGE_HEAD =
+  /^\{"type":"([a-z_]+)","conversationId":"[^"]*","createdAt":"([^"]+)"(?:,"utterance":\{"seq":(\d+),)?/;
 
 /** Factory for server messages: fills `type`, `conversationId` and `createdAt` (see SERVER_MESSAGE_HEAD). */
 export function serverMessage<T extends ServerMessageType>(

@@ -20,7 +20,7 @@ describe('readBusMessage', () => {
       expect(got.type).toBe(m.type);
       expect(got.seq).toBe(m.type === 'utterance' ? 7 : undefined);
       expect(got.createdAtMs).toBe(Date.parse(m.createdAt));
-      expect(got.frame.toString()).toBe(raw);
+      expect(got.frame().toString()).toBe(raw);
     },
   );
 
@@ -29,9 +29,19 @@ describe('readBusMessage', () => {
     'serverMessage(%s) starts with the head read without a parse',
     (_t, m) => {
       const head = SERVER_MESSAGE_HEAD.exec(JSON.stringify(m));
-      expect(head?.slice(1)).toEqual([m.type, m.createdAt]);
+      expect(head?.slice(1)).toEqual([m.type, m.createdAt, m.type === 'utterance' ? '7' : undefined]);
     },
   );
+
+  it('parses an utterance whose seq is not its first key (e.g. read back from the store)', () => {
+    const { seq, ...rest } = utterance(4);
+    const raw = JSON.stringify({
+      ...serverMessage('utterance', id, { utterance: utterance(4) }),
+      utterance: { ...rest, seq },
+    });
+    expect(SERVER_MESSAGE_HEAD.exec(raw)?.[3]).toBeUndefined();
+    expect(readBusMessage(raw)).toMatchObject({ type: 'utterance', seq: 4 });
+  });
 
   it('parses a message in another key order (not written by publishTranscript)', () => {
     const raw = JSON.stringify({ createdAt: '2026-01-01T00:00:00.000Z', type: 'utterance', utterance: { seq: 3 } });

@@ -19,20 +19,28 @@ export interface BusMessage {
   /** The utterance's seq (utterance messages only), for deduplication. */
   seq: number | undefined;
   createdAtMs: number;
-  /** The message as the text frame every socket sends: encoded once, not once per socket. */
-  frame: Buffer;
+  /**
+   * The message as the text frame every socket sends: encoded once, not once per socket, and only
+   * when a socket sends it (every socket drops a signed-in user's second copy of an utterance).
+   */
+  frame(): Buffer;
 }
 
+const framer = (raw: string) => {
+  let frame: Buffer | undefined;
+  return () => (frame ??= Buffer.from(raw));
+};
+
 /**
- * Reads a bus message's head. Only utterances (seq) and call ends need the whole message parsed;
- * the rest (interims, agent states: most of the traffic) are read from the head publishTranscript
- * writes. Anything else is parsed.
+ * Reads a bus message's head: interims, agent states and utterances (most of the traffic) from the
+ * head serverMessage writes, without a parse. Call ends, and anything written in another key
+ * order, are parsed.
  */
 export function readBusMessage(raw: string): BusMessage {
-  const frame = Buffer.from(raw);
+  const frame = framer(raw);
   const m = SERVER_MESSAGE_HEAD.exec(raw);
-  if (m && m[1] !== 'utterance' && m[1] !== 'call_ended')
-    return { type: m[1], seq: undefined, createdAtMs: Date.parse(m[2]!), frame };
+  if (m && m[1] !== 'call_ended' && (m[1] !== 'utterance' || m[3] !== undefined))
+    return { type: m[1], seq: m[3] === undefined ? undefined : Number(m[3]), createdAtMs: Date.parse(m[2]!), frame };
   const head = JSON.parse(raw) as { type?: string; createdAt?: string; utterance?: { seq?: unknown } };
   const seq = head.utterance?.seq;
   return {

@@ -119,7 +119,7 @@ export function transcriptsUpgrade(ctx: AppContext): UpgradeRoute {
       }
       if (Number.isFinite(head.createdAtMs))
         ctx.metrics.fanoutDelay.observe(Math.max(0, Date.now() - head.createdAtMs) / 1000);
-      send(head.frame);
+      send(head.frame());
     };
     let closed = false;
     let unsubscribe: (() => Promise<void>) | null = null;
