@@ -101,7 +101,10 @@ const CASES: Case[] = [
 
 type Row = { seq: number; role: string; text: string; metrics: TurnMetrics | null };
 
-describe.each(CASES)('failover mid-call: $stage, $fault', (c) => {
+// Two cases at a time (the stack project's maxConcurrency), each on its own stack: a case is mostly
+// waiting on a call's turns and on the adapters' timeouts, and the density benchmark carries four
+// calls on two cores.
+describe.concurrent.each(CASES)('failover mid-call: $stage, $fault', (c) => {
   let stack: Stack;
   let second: FakeOpenAI;
   let caller: Caller | undefined;
