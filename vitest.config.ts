@@ -1,13 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Five projects:
+ * Four projects:
  * - `unit`: everything that needs at most Postgres, Redis, a gateway or a bare LiveKit server. Files
  *   run in parallel, each with its own database, Redis prefix and ports.
  * - `stack`: files that each start the whole call path (LiveKit, agent worker with job processes,
  *   provider fakes, often Chromium) and speak real-time audio. On a 2-core machine they starve each
  *   other, so `npm test` runs them one file at a time, after the unit phase.
- * - `background`: long files that need no quiet machine (BACKGROUND), run beside the `stack` files.
  * - `browser`: Chromium against a gateway alone (no LiveKit, no agent, no audio). Nothing in them
  *   is timed against real-time audio, so `npm test` runs them one at a time beside the `stack` files,
  *   whose time is mostly waiting (reconnects, fault windows).
@@ -21,12 +20,6 @@ const BROWSER = [
   'e2e/browser/share-link.test.ts',
   'e2e/browser/voice-preview.test.ts',
 ];
-/**
- * Long files that need neither real-time audio nor a quiet machine (a production build and its npm
- * install; backups of whole databases): `npm test` runs them at the lowest CPU priority beside the
- * `stack` files, in the time those spend waiting, instead of in the unit phase.
- */
-const BACKGROUND = ['e2e/production-image.test.ts', 'gateway/src/backup/backup.test.ts'];
 const STACK = [
   'e2e/agent-dispatch.test.ts',
   'e2e/calls/**/*.test.ts',
@@ -50,22 +43,10 @@ export default defineConfig({
             'bench/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
-          exclude: ['**/node_modules/**', ...STACK, ...BACKGROUND],
+          exclude: ['**/node_modules/**', ...STACK],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',
-        },
-      },
-      {
-        test: {
-          name: 'background',
-          environment: 'node',
-          include: BACKGROUND,
-          // At the lowest priority beside the stack files a file may get little CPU for a while.
-          testTimeout: 240_000,
-          hookTimeout: 360_000,
-          pool: 'forks',
-          fileParallelism: false,
         },
       },
       {

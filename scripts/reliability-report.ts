@@ -1,6 +1,6 @@
 // Regenerates the generated section of docs/reliability.md (between the BEGIN/END GENERATED markers;
 // everything outside them is written by hand) from:
-//   - this run's vitest reports, test-results/vitest-{unit,stack,browser,background}.json (`npm test` deletes
+//   - this run's vitest reports, test-results/vitest-{unit,stack,browser}.json (`npm test` deletes
 //     test-results/ when it starts, so nothing from an older run can be merged in), filtered to the
 //     fault, attack and bad-input suites, de-duplicated per test file (scripts/lib/test-results.ts);
 //   - what those suites recorded during this run: test-results/faults/*.json (one per fault:
@@ -310,9 +310,7 @@ async function main() {
   );
   if (!process.argv.includes('--bench-only')) {
     const reports = readReports(
-      ['vitest-unit.json', 'vitest-stack.json', 'vitest-browser.json', 'vitest-background.json'].map((f) =>
-        path.join(results, f),
-      ),
+      ['vitest-unit.json', 'vitest-stack.json', 'vitest-browser.json'].map((f) => path.join(results, f)),
     );
     const rows = collectTests(reports, root);
     mkdirSync(results, { recursive: true });

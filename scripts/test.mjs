@@ -38,13 +38,11 @@ if (run(process.execPath, ['--import', 'tsx', 'tools/src/ensure-cli.ts']) !== 0)
 step('web build (served to the browser tests)');
 if (run('npm', ['run', 'build', '-w', 'web', '--silent']) !== 0) process.exit(1);
 
-// Checks and test phases, as separate processes. The unit phase runs alone (its files keep both
-// cores busy). The whole-stack files leave about half of the two cores idle while they wait on
-// calls and fault windows, so three things run beside them (see vitest.config.ts): the gateway-only
-// browser files, and, at the lowest CPU priority (nice 19, so the stack's real-time processes get
-// the CPU whenever they want it), type check, lint and the long background files. A side process's
-// output is kept in test-results/<name>.log and printed once it ends, so the log reads one block
-// per step.
+// Checks and test phases, as separate processes. Two things run side by side, each pair measured
+// to gain time without starving the other: type check and lint beside the unit phase (unit files
+// mostly wait on Postgres, Redis and sockets), and the gateway-only browser files beside the
+// whole-stack files (one file at a time each; see vitest.config.ts). The side process's output is
+// kept in test-results/<name>.log and printed once it ends, so the log reads one block per step.
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
 const exited = (child) =>
@@ -74,24 +72,21 @@ const vitest = async (name, projects, place, options = []) => {
   return { name, out, status: await place(`tests: ${name}`, process.execPath, args) };
 };
 
-// At the lowest CPU priority, beside the stack files (nice(1), in coreutils).
-const niced = (name, cmd, args) => beside(name, 'nice', ['-n', '19', cmd, ...args]);
-
+// Type check, then lint, beside the unit phase; then the browser files beside the stack files.
+const checks = (async () => [
+  await beside('typecheck', 'npm', ['run', 'typecheck', '--silent']),
+  await beside('lint', 'npm', ['run', 'lint', '--silent']),
+])();
 // Unit files run two at a time even on 2 cores (vitest's default there is one): they mostly wait
 // on Postgres, Redis and sockets, and each owns its database, Redis prefix and ports.
 const unitWorkers = Math.max(2, availableParallelism() - 1);
 const unit = await vitest('unit', ['unit', 'web'], inFront, [`--maxWorkers=${unitWorkers}`]);
-// Then the stack files; beside them the browser files, and type check, lint and the background files.
-const [stack, browser, [typecheck, lint, background]] = await Promise.all([
+const [typecheck, lint] = await checks;
+const [stack, browser] = await Promise.all([
   vitest('stack', ['stack'], inFront),
   vitest('browser', ['browser'], beside),
-  (async () => [
-    await niced('typecheck', 'npm', ['run', 'typecheck', '--silent']),
-    await niced('lint', 'npm', ['run', 'lint', '--silent']),
-    await vitest('background', ['background'], niced),
-  ])(),
 ]);
-const phases = [unit, stack, browser, background];
+const phases = [unit, stack, browser];
 console.log(`\nall test phases ended ${seconds()} into the run`);
 
 // docs/reliability.md is generated from this run; the same script counts every test of the run
