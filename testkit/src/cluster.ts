@@ -10,7 +10,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
-import { descendantPids as descendants, freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import {
+  descendantPids as descendants,
+  freePort,
+  freeStablePort,
+  startLivekitServer,
+  type RunningLivekitServer,
+} from '@parley/tools';
 import { spawnAgentWorker, type AgentWorkerProcess } from './agent-worker';
 import { createTestDatabase, type TestDatabase } from './db';
 import { startFakeCartesia, startFakeDeepgram, startFakeOpenAI, type FakeDeepgramOptions } from './fakes';
@@ -225,8 +231,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const nodes: ClusterNode[] = [];
     for (const [i, name] of ['node-a', 'node-b'].entries()) {
       const lkOptions = {
-        port: await freePort(),
-        rtcTcpPort: await freePort(),
+        // Restarted on the same ports after a kill (runFault's node fault).
+        port: await freeStablePort(),
+        rtcTcpPort: await freeStablePort(),
         udpPortStart: udpBase + i * udp,
         udpPortCount: udp,
         apiKey,

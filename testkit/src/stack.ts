@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ProviderEnv } from '@parley/protocol';
-import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import { freePort, freeStablePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { spawnAgentWorker, type AgentWorkerProcess } from './agent-worker';
 import { bundledEntry } from './bundled';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -222,7 +222,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** A gateway process on a fixed free port; `start()` may be called again after `kill()`. */
 export async function gatewayAsProcess(env: Record<string, string | undefined>): Promise<GatewayProcess> {
-  const port = await freePort();
+  const port = await freeStablePort();
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];
   let child: ChildProcess | null = null;

@@ -1,6 +1,8 @@
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { startLivekitServer, type RunningLivekitServer } from './livekit-server';
+import { freeStablePort } from './ports';
 
 describe('local livekit-server', () => {
   let lk: RunningLivekitServer | undefined;
@@ -15,5 +17,18 @@ describe('local livekit-server', () => {
     await lk.stop();
     expect(() => process.kill(pid, 0)).toThrow();
     lk = undefined;
+  });
+
+  it('says why the server would not start: its port taken, the server’s own message in the error', async () => {
+    // A port below the ephemeral range, as the restarted cluster nodes get.
+    const port = await freeStablePort();
+    expect(port).toBeLessThan(32768);
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      await expect(startLivekitServer({ port })).rejects.toThrow(/exited with code 0 .*address already in use/s);
+    } finally {
+      holder.close();
+    }
   });
 });

@@ -131,15 +131,23 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   ].join('\n');
   const configPath = path.join(dir, 'livekit.yaml');
   writeFileSync(configPath, config);
-  const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'pipe';
   const child = spawn(bin, ['--config', configPath], { stdio: ['ignore', out, out] });
+  // livekit-server 1.13.3 prints a startup error (a port it cannot bind, say) to stdout and exits
+  // with 0 (cmd/server/main.go): keep the end of its output for the error below.
+  let tail = '';
+  const keep = (b: Buffer) => void (tail = (tail + b.toString()).slice(-2000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const url = `ws://127.0.0.1:${port}`;
   const httpUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null)
-      throw new Error(`livekit-server exited with code ${child.exitCode} (config ${configPath})`);
+      throw new Error(
+        `livekit-server exited with code ${child.exitCode} (config ${configPath})${tail ? `: ${tail.trim()}` : ''}`,
+      );
     try {
       const res = await fetch(httpUrl, { signal: AbortSignal.timeout(500) });
       if (res.ok) break;
