@@ -326,13 +326,13 @@ export default defineAgent({
     // rejoins); otherwise the call ends as server_restarted.
     let reconnecting = false;
     let rejoinWait: NodeJS.Timeout | undefined;
-    /** Gives a caller who is not in the room CALLER_REJOIN_MS to come (back), then ends the call. */
-    const awaitCaller = (reason: EndReason) => {
+    /** Gives a caller who is not in the room `ms` (CALLER_REJOIN_MS) to come (back), then ends the call. */
+    const awaitCaller = (reason: EndReason, ms = config.callerRejoinMs) => {
       if (rejoinWait) return;
       rejoinWait = setTimeout(() => {
         rejoinWait = undefined;
         if (ctx.room.remoteParticipants.size === 0) void endCall(callerLeft ? 'caller_left' : reason);
-      }, config.callerRejoinMs);
+      }, ms);
       rejoinWait.unref();
     };
     const endIfAlone = () => {
@@ -341,8 +341,14 @@ export default defineAgent({
       if (reconnecting && ctx.room.connectionState === ConnectionState.CONN_CONNECTED) reconnecting = false;
       if (reconnecting) return;
       callerLeft = true;
-      if (!rejoinWait) void endCall('caller_left');
-      else logger.info('room empty while a caller may still rejoin; waiting before ending');
+      if (rejoinWait) {
+        logger.info('room empty while a caller may still rejoin; waiting before ending');
+        return;
+      }
+      // The caller joining again under its identity (its SDK's full reconnect, the web client's
+      // rejoin) replaces its old session: LiveKit announces the old one leaving, then the new one
+      // joining (~30 ms later here), and the leaving carries no reason to rtc-node (UNKNOWN).
+      awaitCaller('caller_left', CALLER_SWAP_MS);
     };
     ctx.room.on(RoomEvent.ParticipantDisconnected, (p) => {
       logger.info({ kind: p.kind, reason: disconnectReasonName(p.disconnectReason) }, 'participant left');
@@ -545,6 +551,9 @@ export default defineAgent({
     );
   },
 });
+
+/** How long an empty room waits for the caller's new session before the call ends as caller_left. */
+const CALLER_SWAP_MS = 1500;
 
 const disconnectReasonName = (reason: DisconnectReason | undefined) =>
   reason === undefined ? undefined : (DisconnectReason[reason] ?? reason);

@@ -1,9 +1,16 @@
-import { RoomEvent } from '@livekit/rtc-node';
+import { DisconnectReason, RoomEvent } from '@livekit/rtc-node';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '@parley/protocol';
 import { synthesizeSpeechWav } from '@parley/testkit';
-import { startCall, trailingSilenceMs, waitForAgentState, type Caller } from '@parley/testkit/caller';
+import {
+  joinCall,
+  startCall,
+  trailingSilenceMs,
+  waitForAgentState,
+  type CallCreated,
+  type Caller,
+} from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
 import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
 import { percentile, waitFor } from './helpers';
@@ -163,5 +170,51 @@ describe('a signed-in user with preferences calls the agent', () => {
     expect(conv.started_at).not.toBeNull();
     expect(conv.duration_ms).toBeGreaterThan(1000);
     expect(conv.turn_count).toBe(7);
+  }, 90_000);
+
+  it('keeps the call when the caller joins again from a second connection: the first is replaced, the agent answers the second', async () => {
+    const client = stack.client();
+    const email = `e2e-${randomBytes(4).toString('hex')}@example.com`;
+    const reg = await client.post('/api/auth/register', {
+      email,
+      password: 'correct horse battery staple 42',
+      displayName: 'Rejoin',
+    });
+    expect(reg.status).toBe(201);
+    const first = await startCall(client);
+    const { conversationId } = first.call;
+    await first.agentAudio.firstVoicedAfter(0, 20_000);
+    await waitForAgentState(first, 'listening');
+
+    // The web client's rejoin while its first connection is still in the room (same identity):
+    // LiveKit replaces the first session, and both LiveKit's participant_left webhook and the
+    // agent see that caller leave.
+    const replaced = new Promise<DisconnectReason | undefined>((r) => first.room.once(RoomEvent.Disconnected, r));
+    const again = await client.post<CallCreated>(`/api/calls/${conversationId}/rejoin`, {});
+    expect(again.status).toBe(201);
+    const second = await joinCall(again.body);
+    expect(await replaced).toBe(DisconnectReason.DUPLICATE_IDENTITY);
+    expect(second.agentIdentity).toBe(first.agentIdentity);
+
+    // A moment for a wrongful end (the gateway's or the agent's) to land; then the same agent answers.
+    await new Promise((r) => setTimeout(r, 1500));
+    stack.fakes.deepgram.enqueue('Sigo aquí, desde otra conexión.');
+    const { endedAt } = await second.say((await synthesizeSpeechWav('Sigo aquí.', { sampleRate: 48000 })).pcm);
+    const answered = await second.agentAudio.firstVoicedAfter(endedAt, 15_000);
+    await second.agentAudio.silentFor(700, answered);
+    const conv = await stack.database.db('conversations').where({ id: conversationId }).first();
+    expect({ status: conv.status, endReason: conv.end_reason }).toEqual({ status: 'active', endReason: null });
+    const users = await stack.database.db('utterances').where({ conversation_id: conversationId, role: 'user' });
+    expect(users.map((r) => r.text)).toEqual(['Sigo aquí, desde otra conexión.']);
+
+    await second.hangUp();
+    await first.hangUp().catch(() => undefined);
+    await waitFor(
+      async () => (await stack.database.db('conversations').where({ id: conversationId }).first())?.status === 'ended',
+      15_000,
+    );
+    expect((await stack.database.db('conversations').where({ id: conversationId }).first()).end_reason).toBe(
+      'caller_left',
+    );
   }, 90_000);
 });

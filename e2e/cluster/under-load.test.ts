@@ -65,10 +65,11 @@ describe('the cluster under 4 concurrent calls, each fault in turn', () => {
         cluster: { callsAffected: r.callsAffected, heardAgainMs: r.heardAgainMs, callsEnded: r.callsEnded },
       });
       expect(r.inFlight).toBe('4 of 4 calls with a user utterance stored and its reply held at the LLM');
-      expect({ lost: r.lost, duplicated: r.duplicated, callsEnded: r.callsEnded }).toEqual({
+      expect({ lost: r.lost, duplicated: r.duplicated, callsEnded: r.callsEnded, endReasons: r.endReasons }).toEqual({
         lost: 0,
         duplicated: 0,
         callsEnded: 0,
+        endReasons: [],
       });
       expect(r.callsAffected > 0).toBe(TAKES_AGENTS[fault]);
       expect(r.heardAgainMs).toHaveLength(r.callsAffected);

@@ -5,9 +5,9 @@
  * then, one fault at a time, every caller speaks at once and each call's turn is held in flight
  * (the utterance stored, its reply asked of the fake LLM and held), the fault hits, the replies are
  * released, and every call must carry on: the calls the fault hit hear a new agent's apology, the
- * others their answer, then every call takes one more turn. Each call's stored conversation is
- * compared with the record kept here from the fakes (the STT's finals, the LLM's answers, the
- * scripted greeting and apologies).
+ * others their answer, then every call takes one more turn, all at once. Each call's stored
+ * conversation is compared with the record kept here from the fakes (the STT's finals, the LLM's
+ * answers, the scripted greeting and apologies).
  */
 import { isAlive, synthesizeSpeechWav } from '@parley/testkit';
 import {
@@ -47,6 +47,8 @@ export interface ClusterFaultResult {
   duplicated: number;
   /** Calls whose conversation ended instead of going on. */
   callsEnded: number;
+  /** Their stored end reasons (so a failure says which path ended them). */
+  endReasons: string[];
 }
 
 export interface ClusterLoadRun {
@@ -120,12 +122,33 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
   const results: ClusterFaultResult[] = [];
   if (opts.progress) Object.assign(opts.progress, { calls: opts.calls, split, placedMs, results });
 
-  /** One normal turn of one call: its answer heard and stored. */
-  const turn = async (t: Tracked) => {
-    await cc.turn(t.call, 60_000);
-    const text = t.call.said.at(-1)!;
-    t.users++;
-    t.expected.push(['user', text], ['agent', answerTo(t.users, text)]);
+  /**
+   * One normal turn of every call at once: each caller speaks, the fake STT emits one sentence per
+   * call (which call gets which is read back from the store, as in the fault's own turn), and each
+   * caller hears its answer. Returns the sentences the STT emitted, the independent record.
+   */
+  const turnAll = async (label: string): Promise<string[]> => {
+    const storedBefore = await Promise.all(tracked.map(async (t) => (await cc.stored(t.call.id)).length));
+    const sentBefore = cluster.fakes.deepgram.transcriptsSent.length;
+    for (let i = 0; i < tracked.length; i++)
+      cluster.fakes.deepgram.enqueue(`Question ${label} ${i + 1} about the weather.`);
+    const ends = await Promise.all(tracked.map((t) => t.call.caller.say(speech)));
+    await Promise.all(
+      tracked.map(async (t, i) => {
+        const voiced = await t.call.caller.agentAudio.firstVoicedAfter(ends[i]!.endedAt, 60_000);
+        await t.call.caller.agentAudio.silentFor(700, voiced, 60_000);
+        await waitForAgentState(t.call.caller, 'listening', 60_000);
+        // Its user row: the first after what was stored before it spoke (an agent row from before,
+        // the apology say, may be stored after that).
+        const userRow = async () => (await cc.stored(t.call.id)).slice(storedBefore[i]).find((r) => r.role === 'user');
+        await waitFor(async () => !!(await userRow()), 20_000, `call ${t.call.id}'s utterance stored`);
+        const text = (await userRow())!.text as string;
+        t.call.said.push(text);
+        t.users++;
+        t.expected.push(['user', text], ['agent', answerTo(t.users, text)]);
+      }),
+    );
+    return cluster.fakes.deepgram.transcriptsSent.slice(sentBefore);
   };
 
   /** One fault, with every call's turn in flight; resolves with what it did to the calls. */
@@ -238,8 +261,8 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       for (const r of rejoins.values()) r.stop();
       for (const v of voices.values()) v.stop();
       await restore();
-      // Every call goes on: one more turn each.
-      for (const t of tracked) await turn(t);
+      // Every call goes on: one more turn each, all at once.
+      const sentAfter = await turnAll(`after ${fault}`);
 
       const counts = await compare(cc, tracked, log);
       const convs = await cluster.database.db('conversations').whereIn(
@@ -254,12 +277,19 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
         heardAgainMs: heardAgainMs.sort((x, y) => x - y),
         ...counts,
         callsEnded: convs.filter((c) => c.status === 'ended').length,
+        endReasons: convs.filter((c) => c.status === 'ended').map((c) => String(c.end_reason)),
       };
       // The independent record: each final the STT emitted this round is one stored user turn.
-      const storedTexts = tracked.map((t) => t.expected.filter(([r]) => r === 'user').at(-2)![1]);
-      if ([...sent].sort().join('|') !== [...storedTexts].sort().join('|')) {
-        result.lost += sent.filter((s) => !storedTexts.includes(s)).length;
-        result.duplicated += storedTexts.filter((s) => !sent.includes(s)).length;
+      const emitted = [...sent, ...sentAfter];
+      const storedTexts = tracked.flatMap((t) =>
+        t.expected
+          .filter(([r]) => r === 'user')
+          .slice(-2)
+          .map(([, x]) => x),
+      );
+      if ([...emitted].sort().join('|') !== [...storedTexts].sort().join('|')) {
+        result.lost += emitted.filter((s) => !storedTexts.includes(s)).length;
+        result.duplicated += storedTexts.filter((s) => !emitted.includes(s)).length;
       }
       log(`${fault}: ${JSON.stringify(result)}`);
       results.push(result);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase } from '@parley/db';
-import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import { freeStablePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import {
   createTestDatabase,
   spawnAgentWorker,
@@ -106,14 +106,14 @@ export async function startFaultStack(opts: {
     }
     let redis: OwnRedis | null = null;
     if (opts.ownRedis) {
-      redis = new OwnRedis(await freePort());
+      redis = new OwnRedis(await freeStablePort());
       await redis.start();
       const r = redis;
       cleanups.push(() => r.kill());
     }
 
-    const lkPort = await freePort();
-    const rtcTcpPort = await freePort();
+    const lkPort = await freeStablePort();
+    const rtcTcpPort = await freeStablePort();
     const udpPortStart = 40000 + Math.floor(Math.random() * 100) * 200;
     const lkSecret = `lk-secret-${randomBytes(16).toString('hex')}`;
     const env: Record<string, string> = {

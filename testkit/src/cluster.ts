@@ -35,7 +35,7 @@ export interface ClusterOptions {
   /** Extra environment for both gateways / both workers. */
   gatewayEnv?: Record<string, string>;
   agentEnv?: Record<string, string>;
-  /** Folder for the LiveKit and haproxy logs (debugging). */
+  /** Folder for the LiveKit, gateway (info level) and haproxy logs (debugging). */
   logDir?: string;
   /** Put an IngestGate between the workers and haproxy (fault tests hold utterance batches in flight). */
   ingestGate?: boolean;
@@ -193,7 +193,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     cleanups.length = 0;
   };
   try {
-    const redis = new OwnRedis(await freePort());
+    const redis = new OwnRedis(await freeStablePort());
     await redis.start();
     cleanups.push(() => redis.kill('SIGTERM'));
     const redisCommands = createClient({ url: redis.url });
@@ -274,7 +274,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ...lkEnv,
         ...providers,
         NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: options.logDir ? 'info' : 'warn',
         LIVEKIT_URL: livekitUrl,
         INGEST_SECRET: TEST_INGEST_SECRET,
         DATABASE_URL: database.url,
@@ -285,7 +285,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       });
       await gw.start();
       gateways.push(gw);
-      cleanups.push(() => gw.kill('SIGTERM'));
+      const gwLog = options.logDir ? path.join(options.logDir, `gateway-${i + 1}.log`) : null;
+      cleanups.push(async () => {
+        await gw.kill('SIGTERM');
+        if (gwLog) writeFileSync(gwLog, gw.output.join(''));
+      });
     }
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-cluster-'));

@@ -143,21 +143,20 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   const httpUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 15_000;
+  const startFailed = (why: string): Error => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    return new Error(`livekit-server ${why} (port ${port})${tail ? `: ${tail.trim()}` : ''}`);
+  };
   for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(
-        `livekit-server exited with code ${child.exitCode} (config ${configPath})${tail ? `: ${tail.trim()}` : ''}`,
-      );
+    if (child.exitCode !== null) throw startFailed(`exited with code ${child.exitCode}`);
     try {
       const res = await fetch(httpUrl, { signal: AbortSignal.timeout(500) });
       if (res.ok) break;
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('livekit-server did not answer within 15 s');
-    }
+    if (Date.now() > deadline) throw startFailed('did not answer within 15 s');
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

@@ -1,16 +1,23 @@
 import net from 'node:net';
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
+/** Binds `port` on 127.0.0.1 (0: any) and lets it go: the port bound, or null when it is taken. */
+function bindable(port: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      port && err.code === 'EADDRINUSE' ? resolve(null) : reject(err),
+    );
+    srv.listen(port, '127.0.0.1', () => {
+      const bound = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(bound));
     });
   });
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return (await bindable(0)) as number;
 }
 
 /** Linux's default ephemeral range (net.ipv4.ip_local_port_range): outbound connections take ports from it. */
@@ -25,13 +32,7 @@ const STABLE_FIRST = 20000;
 export async function freeStablePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = STABLE_FIRST + Math.floor(Math.random() * (EPHEMERAL_FIRST - STABLE_FIRST));
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.unref();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
+    if ((await bindable(port)) !== null) return port;
   }
   throw new Error(`no free port in ${STABLE_FIRST}-${EPHEMERAL_FIRST - 1} after 50 tries`);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dispose, Room } from '@livekit/rtc-node';
+import { DisconnectReason, dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { AccessToken, AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
@@ -152,6 +152,30 @@ describe('POST /internal/livekit/webhook', () => {
       (ids) => ids.length === 1,
     );
     expect(left).toEqual(['agent-AJ_first']);
+  });
+
+  it("keeps the call when the caller's session is replaced by its own rejoin (DUPLICATE_IDENTITY), and ends it when the caller leaves", async () => {
+    const { c, call, ws } = await startedCallWithCaller();
+    const first = rooms.at(-1)!;
+    const replaced = new Promise<DisconnectReason | undefined>((r) => first.once(RoomEvent.Disconnected, r));
+    // The caller joins again with its token (a full reconnect): LiveKit closes the first session.
+    const second = await join(call.token);
+    expect(await replaced).toBe(DisconnectReason.DUPLICATE_IDENTITY);
+    // LiveKit sends participant_left for the replaced session; the same event delivered here too,
+    // so it has certainly been handled when the status is read.
+    const identity = second.localParticipant!.identity;
+    const body = JSON.stringify({
+      event: 'participant_left',
+      room: { name: call.room },
+      participant: { sid: 'PA_replaced', identity, disconnectReason: 'DUPLICATE_IDENTITY' },
+      id: 'EV_dup',
+      createdAt: String(Math.floor(Date.now() / 1000)),
+    });
+    expect((await signedWebhook(body)).status).toBe(200);
+    expect((await c.get(`/api/calls/${call.conversationId}`)).body.status).toBe('active');
+    await second.disconnect();
+    expect((await ws.next('call_ended', 8000)).reason).toBe('caller_left');
+    ws.ws.close();
   });
 
   it('ends a guest call with caller_left when the caller leaves, without touching the database', async () => {

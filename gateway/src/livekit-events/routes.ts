@@ -13,7 +13,9 @@ import { publishTranscript } from '../transcripts/channel';
  * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
  * (Authorization: a JWT carrying the body's sha256).
  *   room_finished                          → the call ends: room_closed
- *   the caller left                        → the call ends: caller_left
+ *   the caller left                        → the call ends: caller_left (not when the caller's
+ *                                            session was replaced by its own rejoin:
+ *                                            DUPLICATE_IDENTITY)
  *   agent left, nobody else there          → nothing: the caller may be rejoining a room recreated
  *                                            on another LiveKit node (the lost agent gave way to
  *                                            the re-run dispatch); an empty room is closed by
@@ -27,6 +29,9 @@ import { publishTranscript } from '../transcripts/channel';
  * The first end wins, so an agent's own call_ended report (which carries the precise reason)
  * is kept when it arrived first.
  */
+/** livekit.DisconnectReason.DUPLICATE_IDENTITY (livekit_models.proto); livekit-server-sdk does not re-export the enum. */
+const DUPLICATE_IDENTITY = 2;
+
 export function livekitEventsRouter(ctx: AppContext): Router {
   const router = Router();
   const receiver = new WebhookReceiver(ctx.config.livekit.apiKey, ctx.config.livekit.apiSecret);
@@ -62,7 +67,10 @@ export function livekitEventsRouter(ctx: AppContext): Router {
       return null;
     }
     if (event.event === 'participant_left' && event.participant) {
-      if (!isAgentParticipant(event.participant)) return 'caller_left';
+      if (!isAgentParticipant(event.participant))
+        // A caller's session closed because the caller joined again under the same identity (a full
+        // reconnect: its SDK's, or the web client's rejoin) has not left: the call goes on.
+        return Number(event.participant.disconnectReason) === DUPLICATE_IDENTITY ? null : 'caller_left';
       if (!(await callerStillThere(room))) return null;
       await recovery.agentLost(room, event.participant.identity, 'participant_left');
       return null;
