@@ -188,8 +188,11 @@ function renderLoad(load: any): string[] {
  * docs/scaling.md's measured table: one row per cluster fault this run recorded (e2e/cluster), with
  * the time until the affected caller heard the agent again and the utterances lost/duplicated.
  */
-export function renderScaling(faults: FaultRecord[], runAt: string | null): string[] {
+export function renderScaling(faults: FaultRecord[], runAt: string | null, tests: TestRow[] | null = null): string[] {
   const rows = faults.filter((f) => f.cluster);
+  // The cluster test files' own outcome: a fault row below is recorded before its test's assertions.
+  const cluster = tests?.filter((t) => t.file.startsWith('e2e/cluster/')) ?? [];
+  const failed = cluster.filter((t) => t.status === 'failed');
   const heard = (f: FaultRecord) => {
     const ms = f.cluster!.heardAgainMs.filter((v): v is number => v !== null).sort((x, y) => x - y);
     if (!ms.length) return 'never stopped hearing it';
@@ -198,6 +201,10 @@ export function renderScaling(faults: FaultRecord[], runAt: string | null): stri
   };
   const lines = [
     `Last run: ${runAt ?? 'no results (run `npm test`)'}; each cluster test's faults (one or two calls; \`_4_calls\`: four concurrent calls, every call mid-turn), on the loaded 2-core machine that runs the tests.`,
+    '',
+    tests
+      ? `Cluster tests in this run: ${cluster.filter((t) => t.status === 'passed').length} passed, ${failed.length} failed${failed.length ? ` (${failed.map((t) => `\`${t.file}\` › ${cell(t.title)}`).join('; ')})` : ''}.`
+      : 'Cluster tests in this run: not counted (their test report was not read).',
     '',
   ];
   if (!rows.length) return [...lines, 'No cluster fault records in this run.', ''];
@@ -325,16 +332,16 @@ async function main() {
     console.log(
       `docs/reliability.md: ${c.ran} fault/attack/bad-input tests ran (${c.failed} failed, ${c.knownFailures} known failures)`,
     );
-    await writeScaling(run?.startedAt ?? null);
+    await writeScaling(run?.startedAt ?? null, rows);
   }
   // Formatted through Prettier so `npm run lint` (prettier --check .) stays clean after a run.
   writeFileSync(DOC, await format(doc, { ...(await resolveConfig(DOC)), filepath: DOC }));
 }
 
 /** docs/scaling.md's generated section, from this run's cluster fault records. */
-async function writeScaling(runAt: string | null) {
+async function writeScaling(runAt: string | null, tests: TestRow[] | null = null) {
   if (!existsSync(SCALING_DOC)) return;
-  const doc = replaceGenerated(readFileSync(SCALING_DOC, 'utf8'), renderScaling(faultRecords(), runAt));
+  const doc = replaceGenerated(readFileSync(SCALING_DOC, 'utf8'), renderScaling(faultRecords(), runAt, tests));
   writeFileSync(SCALING_DOC, await format(doc, { ...(await resolveConfig(SCALING_DOC)), filepath: SCALING_DOC }));
   console.log(`docs/scaling.md: ${faultRecords().filter((f) => f.cluster).length} cluster faults recorded`);
 }

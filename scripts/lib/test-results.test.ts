@@ -91,6 +91,21 @@ describe('collecting a run’s test results', () => {
       '| cluster_gateway_sigkill | `e2e/cluster/gateway-kill.test.ts` | 1 | never stopped hearing it | 1 / 0 (of 7) | 0 |',
     ]);
     expect(lines.join('\n')).not.toContain('postgres_outage');
+    expect(lines).toContain('Cluster tests in this run: not counted (their test report was not read).');
     expect(renderScaling([], null).join('\n')).toContain('No cluster fault records in this run.');
+  });
+
+  it("counts the cluster test files' own passes and failures in docs/scaling.md, naming each failure", () => {
+    const test = (file: string, title: string, status: 'passed' | 'failed') =>
+      ({ file, group: 'g', title, status, ms: 1, knownBug: null }) as const;
+    const lines = renderScaling([], '2026-12-04T19:00:00.000Z', [
+      test('e2e/cluster/under-load.test.ts', 'a job process SIGKILLed', 'passed'),
+      test('e2e/cluster/under-load.test.ts', 'a LiveKit node SIGKILLed', 'failed'),
+      test('e2e/cluster/node-kill.test.ts', 'the node dies', 'passed'),
+      test('e2e/reliability/data-faults.test.ts', 'Postgres down', 'failed'),
+    ]);
+    expect(lines).toContain(
+      'Cluster tests in this run: 2 passed, 1 failed (`e2e/cluster/under-load.test.ts` › a LiveKit node SIGKILLed).',
+    );
   });
 });

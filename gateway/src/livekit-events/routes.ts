@@ -67,10 +67,13 @@ export function livekitEventsRouter(ctx: AppContext): Router {
       return null;
     }
     if (event.event === 'participant_left' && event.participant) {
-      if (!isAgentParticipant(event.participant))
-        // A caller's session closed because the caller joined again under the same identity (a full
-        // reconnect: its SDK's, or the web client's rejoin) has not left: the call goes on.
-        return Number(event.participant.disconnectReason) === DUPLICATE_IDENTITY ? null : 'caller_left';
+      if (!isAgentParticipant(event.participant)) {
+        if (Number(event.participant.disconnectReason) !== DUPLICATE_IDENTITY) return 'caller_left';
+        // The caller's session closed because the caller joined again under the same identity (a
+        // full reconnect: its SDK's, or the web client's rejoin): it has not left, the call goes on.
+        ctx.logger.info({ room }, 'caller session replaced by its own new join; the call goes on');
+        return null;
+      }
       if (!(await callerStillThere(room))) return null;
       await recovery.agentLost(room, event.participant.identity, 'participant_left');
       return null;
