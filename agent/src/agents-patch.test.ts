@@ -246,3 +246,40 @@ describe.each(builds)('@livekit/agents room input as patched, %s', (_name, agent
     expect(req!.frameSizeMs).toBeUndefined();
   });
 });
+
+/**
+ * agents marks what a person said or is (`lk.pii.*`: transcripts, replies, tool arguments,
+ * identities) in its log lines; Parley's logs carry no transcript text, so the patched logger
+ * writes those fields as "[redacted]", in a line's own fields and in a child logger's bindings.
+ */
+describe.each([
+  ['dist/*.js (import)', "const a = await import('@livekit/agents');"],
+  [
+    'dist/*.cjs (require)',
+    "const a = (await import('node:module')).createRequire(process.cwd() + '/')('@livekit/agents');",
+  ],
+])("@livekit/agents' logger as patched, %s", (_name, load) => {
+  it('writes lk.pii.* fields as [redacted] and keeps every other field', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `${load} a.initializeLogger({ pretty: false, level: 'info' });
+         a.log().child({ 'lk.pii.room_name': 'room-of-alice', speech: 's1' }).child({ 'lk.pii.response': 'raw reply' })
+           .info({ 'lk.pii.message': 'the capital of France is Paris', speech_id: 'sp_1' }, 'playout completed');`,
+      ],
+      { cwd: path.resolve(import.meta.dirname, '..'), encoding: 'utf8' },
+    );
+    const line = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      msg: 'playout completed',
+      speech: 's1',
+      speech_id: 'sp_1',
+      'lk.pii.room_name': '[redacted]',
+      'lk.pii.response': '[redacted]',
+      'lk.pii.message': '[redacted]',
+    });
+    expect(out).not.toMatch(/Paris|room-of-alice|raw reply/);
+  });
+});

@@ -28,6 +28,7 @@ import { IngestStream } from './reporting/ingest-stream';
 import { Reporter } from './reporting/reporter';
 import { Spool } from './reporting/spool';
 import { typedTextInput } from './typed';
+import { CallerWait } from './caller-wait';
 import { adapterLabels, CallUsage, providerNamer } from './reporting/usage';
 
 /**
@@ -325,23 +326,18 @@ export default defineAgent({
     // has CALLER_REJOIN_MS to come back (LiveKit clients reconnect by themselves, the web client
     // rejoins); otherwise the call ends as server_restarted.
     let reconnecting = false;
-    let rejoinWait: NodeJS.Timeout | undefined;
     /** Gives a caller who is not in the room `ms` (CALLER_REJOIN_MS) to come (back), then ends the call. */
-    const awaitCaller = (reason: EndReason, ms = config.callerRejoinMs) => {
-      if (rejoinWait) return;
-      rejoinWait = setTimeout(() => {
-        rejoinWait = undefined;
-        if (ctx.room.remoteParticipants.size === 0) void endCall(callerLeft ? 'caller_left' : reason);
-      }, ms);
-      rejoinWait.unref();
-    };
+    const rejoinWait = new CallerWait<EndReason>((reason) => {
+      if (ctx.room.remoteParticipants.size === 0) void endCall(callerLeft ? 'caller_left' : reason);
+    });
+    const awaitCaller = (reason: EndReason, ms = config.callerRejoinMs) => rejoinWait.start(reason, ms);
     const endIfAlone = () => {
       if (ctx.room.remoteParticipants.size !== 0) return;
       // The SDK says whether this connection is up; the flag can miss a Reconnected.
       if (reconnecting && ctx.room.connectionState === ConnectionState.CONN_CONNECTED) reconnecting = false;
       if (reconnecting) return;
       callerLeft = true;
-      if (rejoinWait) {
+      if (rejoinWait.pending) {
         logger.info('room empty while a caller may still rejoin; waiting before ending');
         return;
       }
@@ -357,8 +353,7 @@ export default defineAgent({
     ctx.room.on(RoomEvent.ParticipantConnected, (p) => {
       callerLeft = false;
       logger.info({ kind: p.kind }, 'participant joined');
-      clearTimeout(rejoinWait);
-      rejoinWait = undefined;
+      rejoinWait.cancel();
     });
     ctx.room.on(RoomEvent.Reconnecting, () => {
       reconnecting = true;
@@ -401,7 +396,7 @@ export default defineAgent({
         }
       })();
     });
-    ctx.addShutdownCallback(async () => clearTimeout(rejoinWait));
+    ctx.addShutdownCallback(async () => rejoinWait.cancel());
     ctx.room.on(RoomEvent.Disconnected, (reason: DisconnectReason) =>
       logger.info({ reason: disconnectReasonName(reason) }, 'left the room'),
     );

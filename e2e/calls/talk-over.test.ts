@@ -132,11 +132,28 @@ describe.each(KINDS)('talking over the agent: $name', (kind) => {
       30_000,
       'three user turns and the last answer stored',
     );
-    console.info(`[${kind.name}] stored: ${JSON.stringify(rows.map((r) => [r.role, r.text, r.interrupted]))}`);
+    // Gaps in the caller's own sending (its test process starved) would garble what is heard.
+    const underruns = `mic frames sent late: ${caller.mic.underruns}`;
+    console.info(
+      `[${kind.name}] ${underruns}; stored: ${JSON.stringify(rows.map((r) => [r.role, r.text, r.interrupted]))}`,
+    );
     expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
     const users = rows.filter((r) => r.role === 'user').map((r) => r.text);
     if (kind.scripted) expect(users).toEqual(SAID);
-    else for (let i = 0; i < 3; i++) expect(wordOverlap(SAID[i]!, users[i]!), users[i]).toBeGreaterThanOrEqual(0.6);
+    else {
+      // PocketSphinx hears these flite sentences exactly from the file, also trimmed, with noise or
+      // a 50 ms hole. Through WebRTC on a loaded machine (Opus, the receiver's jitter buffer
+      // stretching audio while the CPUs are starved) it mishears one to three of their words ("wait
+      // stop by the question"). What is asked of it here: each turn is recognisably the sentence
+      // said then, at least a third of its words and more of them than of either other sentence.
+      for (let i = 0; i < 3; i++) {
+        const own = wordOverlap(SAID[i]!, users[i]!);
+        const others = SAID.filter((_, j) => j !== i).map((other) => wordOverlap(other, users[i]!));
+        const why = `heard "${users[i]}" for "${SAID[i]}"; ${underruns}`;
+        expect(own, why).toBeGreaterThanOrEqual(1 / 3);
+        expect(own, why).toBeGreaterThan(Math.max(...others));
+      }
+    }
     expect(kind.heardBy?.(stack) ?? 3).toBeGreaterThanOrEqual(3);
 
     // Cut-off agent lines are stored as played: a prefix of what was generated, marked interrupted.
@@ -163,5 +180,11 @@ describe.each(KINDS)('talking over the agent: $name', (kind) => {
     const finals = seen.flatMap((m) => (m.type === 'utterance' ? [m.utterance as Utterance] : []));
     expect(finals.filter((u) => u.role === 'user').map((u) => u.text)).toEqual(users);
     expect(seen.some((m) => m.type === 'interim' && m.role === 'user')).toBe(true);
+
+    // None of it reached the agent worker's log (at info, as deployed): not what the caller said,
+    // not the agent's lines (agents logs them under lk.pii.*, which Parley's logger redacts).
+    const workerLog = stack.worker!.output.join('');
+    expect(workerLog).toContain('[redacted]');
+    for (const text of [...users, SHORT_REPLY, long.text.trim()]) expect(workerLog).not.toContain(text);
   }, 150_000);
 });

@@ -120,20 +120,33 @@ const RATE = 48000;
 const FRAME = RATE / 100;
 
 /**
+ * Audio queued in the microphone's source ahead of the frame being captured. rtc-node sends from
+ * that queue on its own clock, so the caller's speech has no gap as long as this process's event
+ * loop is never late by more than the queue: with 50 ms, a test process on a loaded 2-core machine
+ * (Chromium beside it) ran the queue dry a few to 16 times per call, cutting holes into the speech
+ * that PocketSphinx then misheard. 200 ms rides out such lags.
+ */
+const MIC_QUEUE_MS = 200;
+
+/**
  * A microphone that, like a real one, never stops sending: silence when idle, queued speech
  * otherwise (VAD needs the silence after speech to see it end). Paced in real time by captureFrame.
  */
 export class LiveMicrophone {
   /**
-   * A 50 ms queue: captureFrame then returns when the frame is about to be sent. With rtc-node's
-   * default 1000 ms queue a never-idle microphone runs a full second ahead of what is sent, and
-   * every timing measured from capture times would be off by that second.
+   * captureFrame returns once the frame is in the queue; the frame leaves when the audio ahead of
+   * it has been sent (`queuedDuration` after that, less its own 10 ms). Each frame's send time is
+   * reported as that instant, so timings measured from capture times are those of the audio on the
+   * wire, not of the queue (with rtc-node's default 1000 ms queue and no such correction, a
+   * never-idle microphone's times ran a full second ahead of what was sent).
    */
-  readonly source = new AudioSource(RATE, 1, 50);
+  readonly source = new AudioSource(RATE, 1, MIC_QUEUE_MS);
   #queue: Array<{ frame: Int16Array; onSent?: (at: number) => void }> = [];
   #stopped = false;
-  /** Capture time of the first and last frame of the latest `play`. */
+  /** Send time of the first and last frame of the latest `play`. */
   lastPlay: { startedAt: number; endedAt: number } | null = null;
+  /** Frames of speech captured with the queue already empty (a gap in what was sent). */
+  underruns = 0;
 
   async publish(room: Room) {
     const track = LocalAudioTrack.createAudioTrack('microphone', this.source);
@@ -147,16 +160,22 @@ export class LiveMicrophone {
     const silent = new Int16Array(FRAME);
     while (!this.#stopped) {
       const next = this.#queue.shift();
+      if (next && this.source.queuedDuration === 0) this.underruns++;
       try {
         await this.source.captureFrame(new AudioFrame(next?.frame ?? silent, RATE, 1, FRAME));
       } catch {
         return; // room gone
       }
-      next?.onSent?.(Date.now());
+      const onSent = next?.onSent;
+      if (!onSent) continue;
+      const delay = Math.max(0, this.source.queuedDuration - 10);
+      const sentAt = Date.now() + delay;
+      if (delay < 1) onSent(sentAt);
+      else setTimeout(() => onSent(sentAt), delay);
     }
   }
 
-  /** Queues PCM16 mono 48 kHz; resolves when its last frame was captured. */
+  /** Queues PCM16 mono 48 kHz; resolves when its last frame was sent. */
   play(pcm: Int16Array): Promise<{ startedAt: number; endedAt: number }> {
     return new Promise((resolve) => {
       let startedAt = 0;
@@ -194,7 +213,7 @@ export interface Caller {
   agentIdentity: string;
   agentAudio: AgentAudio;
   mic: LiveMicrophone;
-  /** Plays PCM16 mono 48 kHz in real time (silence before and after); resolves with the capture times of its first and last frame. */
+  /** Plays PCM16 mono 48 kHz in real time (silence before and after); resolves once it is sent, with the send times of its first and last frame. */
   say(pcm: Int16Array): Promise<{ startedAt: number; endedAt: number }>;
   /** The agent's `lk.agent.state` attribute now. */
   agentState(): string | undefined;

@@ -1,4 +1,7 @@
+import { mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { startLivekitServer, type RunningLivekitServer } from './livekit-server';
@@ -19,16 +22,28 @@ describe('local livekit-server', () => {
     lk = undefined;
   });
 
-  it('says why the server would not start: its port taken, the server’s own message in the error', async () => {
+  it('says why the server would not start: its port taken, the server’s own message in the error; leaves no temporary folder', async () => {
     // A port below the ephemeral range, as the restarted cluster nodes get.
     const port = await freeStablePort();
     expect(port).toBeLessThan(32768);
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    // The server's config and log go to a folder under os.tmpdir(): this test's own, to see it emptied.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'parley-lk-test-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
     try {
+      const made: string[] = [];
+      const watcher = watch(tmp, (event, name) => event === 'rename' && name && made.push(name));
       await expect(startLivekitServer({ port })).rejects.toThrow(/exited with code 0 .*address already in use/s);
+      watcher.close();
+      expect(made.some((name) => name.startsWith('parley-livekit-'))).toBe(true); // its folder was there
+      expect(readdirSync(tmp)).toEqual([]);
     } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
       holder.close();
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
