@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import * as agentsEsm from '@livekit/agents';
 import { llm } from '@livekit/agents';
+import * as deepgram from '@livekit/agents-plugin-deepgram';
+import { startFakeDeepgram } from '@parley/testkit';
 import { AudioFrame, ParticipantKind, TrackSource, VideoBufferType, VideoFrame } from '@livekit/rtc-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -281,5 +285,91 @@ describe.each([
       'lk.pii.message': '[redacted]',
     });
     expect(out).not.toMatch(/Paris|room-of-alice|raw reply/);
+  });
+});
+
+/**
+ * agents reads every call-long stream (the caller's audio into the STT, its events) with
+ * `readStream(stream, signal)`. As published it raced each read against one promise settled only
+ * at abort, and each race left a reaction on it holding that read's result: a job process kept
+ * every audio frame of its call (21,021 frames, ~17 MB of heap, after 50 turns; heap snapshots in
+ * docs/performance.md). Patched, a read's result is garbage once the reader has used it.
+ */
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+/** How many of `refs` are still reachable after two full collections. */
+async function stillReachable(refs: Array<WeakRef<object>>): Promise<number> {
+  for (let i = 0; i < 2; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    gc();
+  }
+  return refs.filter((r) => r.deref() !== undefined).length;
+}
+
+describe.each(builds)('@livekit/agents readStream as patched, %s', (_name, agents) => {
+  it('keeps none of what it read reachable while the stream and its signal live on', async () => {
+    const signal = new AbortController().signal; // never aborted: a call still running
+    const refs: Array<WeakRef<object>> = [];
+    let enqueue!: (chunk: object) => void;
+    const stream = new ReadableStream<object>({ start: (c) => void (enqueue = (chunk) => c.enqueue(chunk)) });
+    const reading = agents.readStream(stream, signal)[Symbol.asyncIterator]();
+    for (let i = 0; i < 200; i++) {
+      const frame = { samples: new Int16Array(480) };
+      refs.push(new WeakRef(frame));
+      enqueue(frame);
+      expect((await reading.next()).value).toBe(frame);
+    }
+    // The generator is still waiting on the stream, as the STT task does between frames.
+    const pending = reading.next();
+    expect(await stillReachable(refs)).toBeLessThanOrEqual(1);
+    enqueue({ last: true });
+    expect((await pending).value).toEqual({ last: true });
+  });
+
+  it('still stops at abort with nothing more read, and passes a read error on', async () => {
+    const ac = new AbortController();
+    const never = new ReadableStream<number>({ pull: () => new Promise(() => undefined) });
+    setTimeout(() => ac.abort(), 20);
+    const got: number[] = [];
+    for await (const v of agents.readStream(never, ac.signal)) got.push(v);
+    expect(got).toEqual([]);
+    const failing = new ReadableStream<number>({ pull: (c) => c.error(new Error('source failed')) });
+    await expect(
+      (async () => {
+        for await (const _ of agents.readStream(failing, new AbortController().signal));
+      })(),
+    ).rejects.toThrow('source failed');
+  });
+});
+
+/**
+ * patches/@livekit+agents-plugin-deepgram+1.8.1.patch: the streaming STT's send loop raced every
+ * frame of the call against one abort promise, the same retention as readStream's above (the
+ * second half of the frames a job kept, found in the heap snapshot once readStream was patched).
+ */
+describe('@livekit/agents-plugin-deepgram streaming STT as patched', () => {
+  beforeAll(() => agentsEsm.initializeLogger({ pretty: false, level: 'error' }));
+
+  it('keeps none of the frames it has sent while the stream stays open', async () => {
+    const fake = await startFakeDeepgram();
+    const stream = new deepgram.STT({ baseUrl: fake.url, apiKey: 'test' }).stream();
+    try {
+      const refs: Array<WeakRef<object>> = [];
+      for (let i = 0; i < 200; i++) {
+        // Noise, not silence: the plugin's energy filter sends only audible audio.
+        const samples = Int16Array.from({ length: 160 }, () => Math.round((Math.random() - 0.5) * 8000));
+        const frame = new AudioFrame(samples, 16000, 1, 160);
+        refs.push(new WeakRef(frame));
+        stream.pushFrame(frame);
+      }
+      // 2 s of audio, sent in 100 ms chunks: every byte has reached the fake.
+      for (let t = 0; (fake.sessions[0]?.audioBytes ?? 0) < 200 * 320 && t < 100; t++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(fake.sessions[0]?.audioBytes).toBe(200 * 320);
+      expect(await stillReachable(refs)).toBeLessThanOrEqual(1);
+    } finally {
+      stream.close();
+      await fake.close();
+    }
   });
 });
