@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDatabase, isUniqueViolation, migrateLatest, migrateRollbackAll, type Database } from './index';
+import {
+  createDatabase,
+  createRepositories,
+  isUniqueViolation,
+  migrateLatest,
+  migrateRollbackAll,
+  type Database,
+} from './index';
 import { createTestDatabase } from '@parley/testkit/db';
 
 async function exerciseSchema(db: Database) {
@@ -41,6 +48,14 @@ async function exerciseSchema(db: Database) {
     .select('seq', db.raw(`ts_headline('simple', text, websearch_to_tsquery('simple', ?)) as hl`, ['tidal']))
     .whereRaw(`tsv @@ websearch_to_tsquery('simple', ?)`, ['tidal']);
   expect(hits).toEqual([{ seq: 1, hl: 'talk about <b>tidal</b> energy now' }]);
+
+  // An ended conversation's every turn is kept as one document (migration 017) and read back from it.
+  await db('conversations').where({ id }).update({ status: 'ended', ended_at: new Date(), turn_count: 2 });
+  const { utterances } = createRepositories(db);
+  const turns = await utterances.list(id);
+  expect(turns.map((u) => u.text)).toEqual(['hello there', 'talk about tidal energy now']);
+  expect(await db('conversation_transcripts').where({ conversation_id: id }).select('turns')).toEqual([{ turns: 2 }]);
+  expect(await utterances.list(id)).toEqual(turns);
 }
 
 describe('database schema', () => {
@@ -72,6 +87,7 @@ describe('database schema', () => {
       '014_audit_pseudonyms',
       '015_daily_quota',
       '016_history_terms',
+      '017_transcript_documents',
     ]);
   });
 
@@ -95,6 +111,7 @@ describe('database schema', () => {
       '014_audit_pseudonyms',
       '015_daily_quota',
       '016_history_terms',
+      '017_transcript_documents',
     ]);
     await exerciseSchema(db);
   });

@@ -4,7 +4,7 @@ import { synthesizeSpeechWav, type SpeechWav } from '@parley/testkit';
 import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
 import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
-import { wordOverlap } from '@parley/testkit/speech';
+import { voicedSpan, wordOverlap } from '@parley/testkit/speech';
 import { registerUser, waitFor } from './helpers';
 
 /**
@@ -28,6 +28,12 @@ const LONG_REPLY =
   'Much later, telescopes showed its mountains, its plains and its deep round craters. ' +
   'And then, one summer night, two people walked on it and looked back at the blue earth.';
 const SHORT_REPLY = 'Sure, here is a short answer.';
+/**
+ * A stored user turn against the voiced audio the caller sent: how much earlier or later its start
+ * and end may lie (the WebRTC transport's delay, more on a loaded machine), and how much its length
+ * may differ (VAD windows; less than a word).
+ */
+const SPAN = { earlyMs: 100, lateMs: 600, lengthMs: 200 };
 
 interface Kind {
   name: string;
@@ -122,7 +128,7 @@ describe.each(KINDS)('talking over the agent: $name', (kind) => {
     await answered(three.endedAt);
 
     // The database: greeting, then each user turn followed by its answer, in spoken order.
-    type Row = { seq: number; role: string; text: string; interrupted: boolean };
+    type Row = { seq: number; role: string; text: string; interrupted: boolean; started_at: Date; ended_at: Date };
     let rows: Row[] = [];
     await waitFor(
       async () => {
@@ -138,14 +144,40 @@ describe.each(KINDS)('talking over the agent: $name', (kind) => {
       `[${kind.name}] ${underruns}; stored: ${JSON.stringify(rows.map((r) => [r.role, r.text, r.interrupted]))}`,
     );
     expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
+    // Each stored user turn spans the sentence as the caller sent it, whatever a recogniser made of
+    // it. Its start and end (the agent's VAD, backdated to where speech began and ended) follow the
+    // first and last voiced frame the caller sent by the transport's delay (54-152 ms seen), and it
+    // lasts as long as the voiced audio did (17-88 ms longer seen): a sentence that lost a word at
+    // its head or tail (a word of these is 250-450 ms), or was split into two turns, fails here.
+    const userRows = rows.filter((r) => r.role === 'user');
+    const spans = [one, two, three].map((sent, i) => {
+      const voiced = voicedSpan(speech[i]!.pcm, speech[i]!.sampleRate)!;
+      const row = userRows[i]!;
+      return {
+        startLag: row.started_at.getTime() - (sent.startedAt + voiced.startMs),
+        endLag: row.ended_at.getTime() - (sent.startedAt + voiced.endMs),
+      };
+    });
+    console.info(`[${kind.name}] user turn span against the voiced audio sent (ms): ${JSON.stringify(spans)}`);
+    for (const [i, { startLag, endLag }] of spans.entries()) {
+      for (const lag of [startLag, endLag]) {
+        expect(lag, `turn ${i + 1}: its time against the audio sent`).toBeGreaterThanOrEqual(-SPAN.earlyMs);
+        expect(lag, `turn ${i + 1}: its time against the audio sent`).toBeLessThanOrEqual(SPAN.lateMs);
+      }
+      expect(Math.abs(endLag - startLag), `turn ${i + 1}: its length against the audio sent`).toBeLessThanOrEqual(
+        SPAN.lengthMs,
+      );
+    }
     const users = rows.filter((r) => r.role === 'user').map((r) => r.text);
     if (kind.scripted) expect(users).toEqual(SAID);
     else {
       // PocketSphinx hears these flite sentences exactly from the file, also trimmed, with noise or
-      // a 50 ms hole. Through WebRTC on a loaded machine (Opus, the receiver's jitter buffer
-      // stretching audio while the CPUs are starved) it mishears one to three of their words ("wait
-      // stop by the question"). What is asked of it here: each turn is recognisably the sentence
-      // said then, at least a third of its words and more of them than of either other sentence.
+      // a 50 ms hole. Through WebRTC on a loaded machine it mishears one to three of their words
+      // ("wait stop by the question"); why is not known (no recording of what the agent received
+      // was made; Opus and the receiver's jitter buffer under CPU starvation are a guess). That the
+      // whole sentence was heard is the span check above; what is asked of the recogniser here:
+      // each turn is recognisably the sentence said then, at least a third of its words and more
+      // of them than of either other sentence.
       for (let i = 0; i < 3; i++) {
         const own = wordOverlap(SAID[i]!, users[i]!);
         const others = SAID.filter((_, j) => j !== i).map((other) => wordOverlap(other, users[i]!));

@@ -125,6 +125,26 @@ export function rmsDbfs(pcm: Int16Array): number {
   return 10 * Math.log10(sum / pcm.length);
 }
 
+/**
+ * Where the speech is in a PCM buffer: the start of its first and the end of its last 10 ms frame
+ * above `thresholdDbfs`, in ms from the buffer's start (null when no frame is).
+ */
+export function voicedSpan(
+  pcm: Int16Array,
+  sampleRate: number,
+  thresholdDbfs = -40,
+): { startMs: number; endMs: number } | null {
+  const frame = sampleRate / 100;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i * frame < pcm.length; i++)
+    if (rmsDbfs(pcm.subarray(i * frame, (i + 1) * frame)) >= thresholdDbfs) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  return first < 0 ? null : { startMs: first * 10, endMs: Math.min((last + 1) * 10, (pcm.length / sampleRate) * 1000) };
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     return (await stat(path)).size > 44;

@@ -15,6 +15,7 @@ import * as m013 from './013_admin_console';
 import * as m014 from './014_audit_pseudonyms';
 import * as m015 from './015_daily_quota';
 import * as m016 from './016_history_terms';
+import * as m017 from './017_transcript_documents';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -39,6 +40,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ['014_audit_pseudonyms', m014],
   ['015_daily_quota', m015],
   ['016_history_terms', m016],
+  ['017_transcript_documents', m017],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

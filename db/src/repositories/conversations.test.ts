@@ -80,6 +80,52 @@ describe('conversations repository', () => {
     expect((await repos.conversations.find(id))?.turnCount).toBe(4);
   });
 
+  it("serves an ended conversation's every turn from one stored document, and never a stale one", async () => {
+    const id = randomUUID();
+    await repos.conversations.create({ id, userId, room: `parley-${id}`, language: 'en' });
+    const metrics = {
+      endOfUtteranceDelayMs: 300,
+      transcriptionDelayMs: 9,
+      llmTtftMs: 120,
+      ttsTtfbMs: 80,
+      e2eLatencyMs: 700,
+    };
+    await repos.utterances.insert(id, userId, [utt(0), utt(1, { metrics }), utt(2, { typed: true })]);
+    const documents = () => t.db('conversation_transcripts').where({ conversation_id: id });
+
+    // A live call's whole read is the rows; nothing is kept while turns may still come.
+    const live = await repos.utterances.list(id);
+    expect(live.map((u) => u.seq)).toEqual([0, 1, 2]);
+    expect(await documents()).toEqual([]);
+
+    // Ended: the first whole read keeps it, the next is served from it, the same turns as the rows.
+    await repos.conversations.markEnded(id, new Date(), 'caller_left');
+    expect(await repos.utterances.list(id)).toEqual(live);
+    expect((await documents()).map((d) => d.turns)).toEqual([3]);
+    expect(await repos.utterances.list(id)).toEqual(live);
+    expect(await repos.utterances.list(id, 1000)).toEqual(live);
+    // Served from the document, not the rows: a marked document with the same turn count is what comes back.
+    const marked = live.map((u) => ({ ...u, text: `${u.text} (document)` }));
+    await documents().update({ doc: JSON.stringify(marked) });
+    expect((await repos.utterances.list(id)).map((u) => u.text)).toEqual(marked.map((u) => u.text));
+
+    // A turn stored after the call ended (a late spool replay) makes the document stale: the next
+    // read is the rows again, all four, and keeps them as the new document.
+    expect(await repos.utterances.insert(id, userId, [utt(3)])).toEqual([3]);
+    const after = await repos.utterances.list(id);
+    expect(after.map((u) => [u.seq, u.text])).toEqual([0, 1, 2, 3].map((seq) => [seq, `line ${seq}`]));
+    expect((await documents()).map((d) => d.turns)).toEqual([4]);
+    expect(await repos.utterances.list(id)).toEqual(after);
+    // A replay of stored turns changes nothing (turn_count unchanged): still served from the document.
+    expect(await repos.utterances.insert(id, userId, [utt(3)])).toEqual([]);
+    expect(await repos.utterances.list(id)).toEqual(after);
+
+    // Deleting the conversation deletes its document.
+    await t.db('conversations').where({ id }).del();
+    expect(await documents()).toEqual([]);
+    expect(await repos.utterances.list(id)).toEqual([]);
+  });
+
   it('writes concurrent inserts beyond those in flight together (fewer statements than calls), each caller told only its own new seqs', async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of ids) await repos.conversations.create({ id, userId, room: `parley-${id}`, language: 'en' });

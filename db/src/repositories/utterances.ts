@@ -63,6 +63,25 @@ FROM utterances WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
 /** Lower than any seq: `afterSeq` when a read starts at the first turn. */
 const BEFORE_FIRST_SEQ = -2147483648;
 
+/**
+ * A conversation's stored transcript document (migration 017), only while it holds every turn:
+ * `turns` equals the conversation's turn_count (inserts only ever add turns, and each raises
+ * turn_count in its own statement).
+ */
+const DOCUMENT_SQL = `SELECT t.doc FROM conversation_transcripts t
+JOIN conversations c ON c.id = t.conversation_id AND c.turn_count = t.turns
+WHERE t.conversation_id = ?`;
+
+/**
+ * Stores a whole read of an ended conversation as its document, only if it holds as many turns as
+ * turn_count says now: a turn stored since that read raised turn_count past it (nothing is kept),
+ * and one stored after this statement makes the document stale, so a stale one is never served
+ * (the next whole read replaces it). A conversation deleted meanwhile stores nothing.
+ */
+const STORE_DOCUMENT_SQL = `INSERT INTO conversation_transcripts (conversation_id, turns, doc)
+SELECT id, turn_count, ? FROM conversations WHERE id = ? AND ended_at IS NOT NULL AND turn_count = ?
+ON CONFLICT (conversation_id) DO UPDATE SET turns = excluded.turns, doc = excluded.doc`;
+
 const FIRST_USER_TEXT_SQL = `SELECT text FROM utterances WHERE conversation_id = ? AND role = 'user' ORDER BY seq LIMIT 1`;
 
 /** Works for pg and PGlite rows alike. */
@@ -225,6 +244,29 @@ export class UtterancesRepository {
    * with `afterSeq` the ones after that seq (a page of the transcript).
    */
   async list(conversationId: string, limit?: number, afterSeq?: number): Promise<UtteranceRecord[]> {
+    if (limit === undefined && afterSeq === undefined) return this.#all(conversationId);
+    return this.#rows(conversationId, limit, afterSeq);
+  }
+
+  /**
+   * Every turn: the stored document of an ended conversation (one row, one JSON.parse), else the
+   * rows, kept as the document when the conversation has ended (migration 017 says why).
+   */
+  async #all(conversationId: string): Promise<UtteranceRecord[]> {
+    const stored = await prepared(this.db, 'utterances_document', DOCUMENT_SQL, [conversationId]);
+    const doc = (stored.rows as Array<{ doc: string }>)[0]?.doc;
+    if (doc !== undefined) return JSON.parse(doc) as UtteranceRecord[];
+    const rows = await this.#rows(conversationId);
+    if (rows.length > 0)
+      await prepared(this.db, 'utterances_store_document', STORE_DOCUMENT_SQL, [
+        JSON.stringify(rows),
+        conversationId,
+        rows.length,
+      ]);
+    return rows;
+  }
+
+  async #rows(conversationId: string, limit?: number, afterSeq?: number): Promise<UtteranceRecord[]> {
     // Rows as arrays in UTTERANCE_COLUMNS order (no object per row: a 500-turn read is 500 rows);
     // times come back as isoMs text already.
     const result = await prepared(
