@@ -57,6 +57,8 @@ interface ModeRun {
   samples: Record<ArmName, TurnSample[]>;
   failures: Record<ArmName, number>;
   memory: Record<ArmName, Awaited<ReturnType<typeof agentMemory>>>;
+  /** Largest job process RSS (MB) of each arm after every 10th turn: whether a call's job grows with its age. */
+  rssByTurn: Array<{ turn: number } & Record<ArmName, number>>;
   parley: Awaited<ReturnType<typeof parleyMetrics>>;
   baseline: ReturnType<typeof baselineMetrics>;
   servedBy: Record<string, number>;
@@ -112,6 +114,8 @@ async function runMode(mode: Mode, turns: number, voices: Speech[]): Promise<Mod
     for (const a of arms) await measureTurn(callers[a]!, voices[0]!).catch(() => undefined);
     const samples: Record<ArmName, TurnSample[]> = { parley: [], baseline: [] };
     const failures: Record<ArmName, number> = { parley: 0, baseline: 0 };
+    const pids: Record<ArmName, number> = { parley: b.stack.worker!.process.pid!, baseline: b.baseline!.process.pid! };
+    const rssByTurn: ModeRun['rssByTurn'] = [];
     for (let i = 0; i < turns; i++) {
       // Alternate which arm goes first, so neither always follows the other's reply.
       for (const a of i % 2 ? [...arms].reverse() : arms) {
@@ -122,13 +126,14 @@ async function runMode(mode: Mode, turns: number, voices: Speech[]): Promise<Mod
           console.warn(`${mode}: ${a} turn ${i + 1} failed: ${(err as Error).message}`);
         }
       }
-      if ((i + 1) % 10 === 0) console.log(`  ${mode}: ${i + 1}/${turns} turns per arm`);
+      if ((i + 1) % 10 === 0) {
+        const [p, bl] = await Promise.all(arms.map((a) => agentMemory(pids[a])));
+        rssByTurn.push({ turn: i + 1, parley: Math.max(0, ...p!.jobRssMb), baseline: Math.max(0, ...bl!.jobRssMb) });
+        console.log(`  ${mode}: ${i + 1}/${turns} turns per arm; job RSS ${JSON.stringify(rssByTurn.at(-1))} MB`);
+      }
     }
     // Memory of both workers' processes while the calls are still up.
-    const memory = {
-      parley: await agentMemory(b.stack.worker!.process.pid!),
-      baseline: await agentMemory(b.baseline!.process.pid!),
-    };
+    const memory = { parley: await agentMemory(pids.parley), baseline: await agentMemory(pids.baseline) };
     const conversationId = callers.parley!.call.conversationId;
     await Promise.all(arms.map((a) => callers[a]!.hangUp()));
     await new Promise((r) => setTimeout(r, 1500)); // the last utterances reach the gateway
@@ -155,6 +160,7 @@ async function runMode(mode: Mode, turns: number, voices: Speech[]): Promise<Mod
       samples,
       failures,
       memory,
+      rssByTurn,
       parley: await parleyMetrics(b.stack, [conversationId]),
       baseline: baselineMetrics(b.baseline!.metricsFile),
       servedBy,
@@ -235,6 +241,17 @@ export async function run(args: string[]): Promise<BenchResult> {
         unit: `MB / ${Math.max(0, ...r.memory.baseline.jobRssMb)} MB`,
       },
     );
+    // Growth with the call's age: from turn 20 (allocators and caches warmed) to the last sample.
+    const [from, to] = [r.rssByTurn.find((x) => x.turn === 20), r.rssByTurn.at(-1)];
+    if (from && to && to.turn > from.turn) {
+      const per10 = (a: ArmName) => round(((to[a] - from[a]) * 10) / (to.turn - from.turn), 1);
+      figures.push({
+        name: `${label}: job process RSS growth per 10 turns from turn ${from.turn} to ${to.turn}, Parley / baseline`,
+        value: per10('parley'),
+        unit: `MB / ${per10('baseline')} MB`,
+        note: `Parley ${from.parley} → ${to.parley} MB, baseline ${from.baseline} → ${to.baseline} MB`,
+      });
+    }
     samples[`Parley, ${label}`] = pl.map((x) => round(x, 1));
     samples[`baseline (${label} run)`] = bl.map((x) => round(x, 1));
     const stages = {
@@ -268,6 +285,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       bootstrap95: ci,
       failures: r.failures,
       memory: r.memory,
+      rssByTurn: r.rssByTurn,
       machine: r.machine,
       seconds: r.seconds,
     };
