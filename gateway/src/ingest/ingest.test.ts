@@ -140,6 +140,36 @@ describe('POST /internal/conversations/:id/events', () => {
     sock.ws.close();
   });
 
+  it("serves an ended call's whole transcript with a turn its agent replayed after the end (spool), export too", async () => {
+    const { c, id } = await userCall();
+    const start = new Date(Date.now() - 30_000);
+    await ingest(gw().url, id, [
+      { type: 'call_started', at: start.toISOString() },
+      { type: 'utterance', utterance: utterance(0) },
+      { type: 'utterance', utterance: utterance(1) },
+      { type: 'call_ended', at: new Date(start.getTime() + 20_000).toISOString(), reason: 'caller_left' },
+    ]);
+    const seqs = async () =>
+      (await c.get(`/api/conversations/${id}`)).body.utterances.map((u: { seq: number }) => u.seq);
+    expect(await seqs()).toEqual([0, 1]);
+    // The whole read of the ended call is kept as one document (migration 017) and served from it.
+    const documents = () => gw().database.db('conversation_transcripts').where({ conversation_id: id }).select('turns');
+    expect(await documents()).toEqual([{ turns: 2 }]);
+    expect(await seqs()).toEqual([0, 1]);
+
+    // The agent's spool delivers a turn after the call ended: stored, and in every whole read after.
+    expect((await ingest(gw().url, id, [{ type: 'utterance', utterance: utterance(2) }])).body).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    expect(await seqs()).toEqual([0, 1, 2]);
+    expect(await documents()).toEqual([{ turns: 3 }]);
+    expect(await seqs()).toEqual([0, 1, 2]);
+    const exported = await c.get(`/api/conversations/${id}/export?format=json`);
+    expect(exported.status).toBe(200);
+    expect(JSON.stringify(exported.body)).toContain('utterance number 2');
+  });
+
   it('relays a guest call without writing any row, and keeps its transcript for late joiners', async () => {
     const guest = new TestClient(gw().url);
     const { conversationId: id } = (await guest.post('/api/calls', {})).body;
