@@ -146,8 +146,8 @@ describe.each(KINDS)('talking over the agent: $name', (kind) => {
     expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
     // Each stored user turn spans the sentence as the caller sent it, whatever a recogniser made of
     // it. Its start and end (the agent's VAD, backdated to where speech began and ended) follow the
-    // first and last voiced frame the caller sent by the transport's delay (54-152 ms seen), and it
-    // lasts as long as the voiced audio did (17-88 ms longer seen): a sentence that lost a word at
+    // first and last voiced frame the caller sent by the transport's delay (47-156 ms in 48 turns), and it
+    // lasts as long as the voiced audio did (17-89 ms longer): a sentence that lost a word at
     // its head or tail (a word of these is 250-450 ms), or was split into two turns, fails here.
     const userRows = rows.filter((r) => r.role === 'user');
     const spans = [one, two, three].map((sent, i) => {
