@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { descendantPids, freePort, signalDescendants } from '@parley/tools';
 import { synthesizeSpeechWav, type TestClient } from '@parley/testkit';
+import { voicedSpan } from '@parley/testkit/speech';
 import {
   joinCall,
   startCall,
@@ -202,8 +203,7 @@ export async function speech(texts: string[]): Promise<Speech[]> {
   return Promise.all(
     texts.map(async (text) => {
       const { pcm } = await synthesizeSpeechWav(text, { sampleRate: 48000 });
-      const first = pcm.findIndex((s) => Math.abs(s) >= 500);
-      return { text, pcm, leadMs: (Math.max(0, first) / 48000) * 1000, trailMs: trailingSilenceMs(pcm) };
+      return { text, pcm, leadMs: voicedSpan(pcm, 48000)?.startMs ?? 0, trailMs: trailingSilenceMs(pcm) };
     }),
   );
 }

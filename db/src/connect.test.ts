@@ -55,7 +55,14 @@ async function exerciseSchema(db: Database) {
   const turns = await utterances.list(id);
   expect(turns.map((u) => u.text)).toEqual(['hello there', 'talk about tidal energy now']);
   expect(await db('conversation_transcripts').where({ conversation_id: id }).select('turns')).toEqual([{ turns: 2 }]);
-  expect(await utterances.list(id)).toEqual(turns);
+  // Served from it: a marked document with the same turn count is what comes back.
+  await db('conversation_transcripts')
+    .where({ conversation_id: id })
+    .update({ doc: JSON.stringify(turns.map((u) => ({ ...u, text: `${u.text} (document)` }))) });
+  expect((await utterances.list(id)).map((u) => u.text)).toEqual([
+    'hello there (document)',
+    'talk about tidal energy now (document)',
+  ]);
 }
 
 describe('database schema', () => {

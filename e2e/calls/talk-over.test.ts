@@ -146,7 +146,7 @@ describe.each(KINDS)('talking over the agent: $name', (kind) => {
     expect(rows.map((r) => r.role)).toEqual(['agent', 'user', 'agent', 'user', 'agent', 'user', 'agent']);
     // Each stored user turn spans the sentence as the caller sent it, whatever a recogniser made of
     // it. Its start and end (the agent's VAD, backdated to where speech began and ended) follow the
-    // first and last voiced frame the caller sent by the transport's delay (47-156 ms in 48 turns), and it
+    // first and last voiced sample the caller sent by the transport's delay (47-156 ms in 48 turns), and it
     // lasts as long as the voiced audio did (17-89 ms longer): a sentence that lost a word at
     // its head or tail (a word of these is 250-450 ms), or was split into two turns, fails here.
     const userRows = rows.filter((r) => r.role === 'user');
@@ -154,8 +154,8 @@ describe.each(KINDS)('talking over the agent: $name', (kind) => {
       const voiced = voicedSpan(speech[i]!.pcm, speech[i]!.sampleRate)!;
       const row = userRows[i]!;
       return {
-        startLag: row.started_at.getTime() - (sent.startedAt + voiced.startMs),
-        endLag: row.ended_at.getTime() - (sent.startedAt + voiced.endMs),
+        startLag: Math.round(row.started_at.getTime() - (sent.startedAt + voiced.startMs)),
+        endLag: Math.round(row.ended_at.getTime() - (sent.startedAt + voiced.endMs)),
       };
     });
     console.info(`[${kind.name}] user turn span against the voiced audio sent (ms): ${JSON.stringify(spans)}`);

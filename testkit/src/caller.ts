@@ -15,6 +15,7 @@ import {
 } from '@livekit/rtc-node';
 import { createRequire } from 'node:module';
 import type { TestClient } from './http-client';
+import { VOICED_SAMPLE, voicedSpan } from './speech';
 import { connectParticipant, waitForRemoteAudioTrack } from './livekit';
 
 export interface CallCreated {
@@ -110,10 +111,8 @@ if (!process.env.LK_RTC_DEBUG) {
 }
 
 /** Milliseconds of (near) silence at the end of PCM16 audio: where speech really ends. */
-export function trailingSilenceMs(pcm: Int16Array, sampleRate = 48000, threshold = 500): number {
-  let i = pcm.length - 1;
-  while (i >= 0 && Math.abs(pcm[i]!) < threshold) i--;
-  return ((pcm.length - 1 - i) / sampleRate) * 1000;
+export function trailingSilenceMs(pcm: Int16Array, sampleRate = 48000, threshold = VOICED_SAMPLE): number {
+  return (pcm.length / sampleRate) * 1000 - (voicedSpan(pcm, sampleRate, threshold)?.endMs ?? 0);
 }
 
 const RATE = 48000;

@@ -125,24 +125,23 @@ export function rmsDbfs(pcm: Int16Array): number {
   return 10 * Math.log10(sum / pcm.length);
 }
 
+/** Sample magnitude (of 32768) from which audio counts as speech: the caller's and the benchmarks' one definition. */
+export const VOICED_SAMPLE = 500;
+
 /**
- * Where the speech is in a PCM buffer: the start of its first and the end of its last 10 ms frame
- * above `thresholdDbfs`, in ms from the buffer's start (null when no frame is).
+ * Where the speech is in a PCM buffer: from its first sample at or above `threshold` to the end
+ * of its last, in ms from the buffer's start (null when no sample is).
  */
 export function voicedSpan(
   pcm: Int16Array,
   sampleRate: number,
-  thresholdDbfs = -40,
+  threshold = VOICED_SAMPLE,
 ): { startMs: number; endMs: number } | null {
-  const frame = sampleRate / 100;
-  let first = -1;
-  let last = -1;
-  for (let i = 0; i * frame < pcm.length; i++)
-    if (rmsDbfs(pcm.subarray(i * frame, (i + 1) * frame)) >= thresholdDbfs) {
-      if (first < 0) first = i;
-      last = i;
-    }
-  return first < 0 ? null : { startMs: first * 10, endMs: Math.min((last + 1) * 10, (pcm.length / sampleRate) * 1000) };
+  const first = pcm.findIndex((s) => Math.abs(s) >= threshold);
+  if (first < 0) return null;
+  let last = pcm.length - 1;
+  while (Math.abs(pcm[last]!) < threshold) last--;
+  return { startMs: (first / sampleRate) * 1000, endMs: ((last + 1) / sampleRate) * 1000 };
 }
 
 async function exists(path: string): Promise<boolean> {
