@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomEvent, type Room } from '@livekit/rtc-node';
-import { DEFAULT_PREFERENCES, type CallMetadata } from '@parley/protocol';
+import { AgentDispatchClient } from 'livekit-server-sdk';
+import { DEFAULT_PREFERENCES, DISPATCH_ID_ATTRIBUTE, type CallMetadata } from '@parley/protocol';
 import { startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import {
   descendantPids,
@@ -88,6 +89,10 @@ describe('agent worker dispatch by agent name', () => {
     });
     expect(agentIdentity).toMatch(/^agent-/);
     console.info(`caller join → agent attribute visible: ${Date.now() - t0} ms`);
+    // The agent names the dispatch its job came from (the one-agent rule reads it after a node loss).
+    const dispatches = await new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret).listDispatch(roomName);
+    expect(dispatches).toHaveLength(1);
+    expect(room.remoteParticipants.get(agentIdentity)!.attributes[DISPATCH_ID_ATTRIBUTE]).toBe(dispatches[0]!.id);
 
     const pid = worker.process.pid!;
     const children = await descendantPids(pid);

@@ -1,6 +1,6 @@
 import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { ConnectionState, DisconnectReason, ParticipantKind, RoomEvent } from '@livekit/rtc-node';
+import { ConnectionState, DisconnectReason, ParticipantKind, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import {
   CALL_ENDS_AT_ATTRIBUTE,
@@ -9,8 +9,10 @@ import {
   speechProblemMessages,
   TYPED_ERROR_TOPIC,
   type EndReason,
-  dispatchedAgentIdentities,
+  DISPATCH_ID_ATTRIBUTE,
   isStaleAgent,
+  roomDispatches,
+  type AgentInRoom,
 } from '@parley/protocol';
 import { apologyFor, fillerFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
@@ -78,6 +80,39 @@ function callerArrives(ctx: JobContext, timeoutMs: number): Promise<boolean> {
     const check = () => present() && done(true);
     const timer = setTimeout(() => done(false), timeoutMs);
     ctx.room.on(RoomEvent.ParticipantConnected, check);
+    check();
+  });
+}
+
+/**
+ * How long a replacement waits for its caller's audio before apologising anyway (a caller with no
+ * microphone published, say).
+ */
+const CALLER_AUDIO_WAIT_MS = 5000;
+
+/**
+ * Resolves true once this agent receives a caller's audio track, false after `timeoutMs`. LiveKit
+ * forwards a track only once its first packets reached the server, so the caller's connection is up:
+ * a caller re-joining after its node died is in the room (and subscribed, for agents' output)
+ * before its connection is, and an apology said then was heard by nobody (seen in the cluster
+ * test: 60 s of silence on the new agent's track at the caller).
+ */
+function callerAudioArrives(ctx: JobContext, timeoutMs: number): Promise<boolean> {
+  const present = () =>
+    [...ctx.room.remoteParticipants.values()].some(
+      (p) =>
+        p.kind !== ParticipantKind.AGENT &&
+        [...p.trackPublications.values()].some((t) => t.kind === TrackKind.KIND_AUDIO && !!t.track),
+    );
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      ctx.room.off(RoomEvent.TrackSubscribed, check);
+      resolve(v);
+    };
+    const check = () => present() && done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    ctx.room.on(RoomEvent.TrackSubscribed, check);
     check();
   });
 }
@@ -230,14 +265,25 @@ export default defineAgent({
     // Looked for while connecting (a few ms): a call whose engines are missing cannot hear or speak.
     const missing = speechEngineProblems(config.providers);
     await ctx.connect();
+    // This agent's own attributes, the dispatch its job came from first (the one-agent rule reads
+    // it: protocol/src/single-agent.ts), the call's added once it starts. Set again after a
+    // re-join: the participant it makes on the node that rebuilt the room may not carry them.
+    const attributes: Record<string, string> = { [DISPATCH_ID_ATTRIBUTE]: ctx.job.dispatchId };
+    const publishAttributes = async (keep: Record<string, string> = {}, once: Record<string, string> = {}) => {
+      Object.assign(attributes, keep);
+      await ctx.room.localParticipant?.setAttributes({ ...attributes, ...once });
+    };
+    await publishAttributes().catch((err: Error) =>
+      logger.warn({ errName: err.name }, 'dispatch attribute not published'),
+    );
     // LiveKit's server API, for what this job's own connection cannot do.
     const api = [config.livekit.url.replace(/^ws/, 'http'), config.livekit.apiKey, config.livekit.apiSecret] as const;
     const roomName = () => ctx.job.room?.name ?? ctx.room.name ?? '';
     /** Whether this job's agent keeps the call over `other` (see protocol/src/single-agent.ts). */
-    const outranks = async (other: string): Promise<boolean> => {
+    const outranks = async (other: AgentInRoom): Promise<boolean> => {
       try {
-        const current = dispatchedAgentIdentities(await new AgentDispatchClient(...api).listDispatch(roomName()));
-        const me = ctx.room.localParticipant?.identity ?? `agent-${ctx.job.id}`;
+        const current = roomDispatches(await new AgentDispatchClient(...api).listDispatch(roomName()));
+        const me = { identity: ctx.room.localParticipant?.identity ?? `agent-${ctx.job.id}`, attributes };
         return isStaleAgent(other, current) && !isStaleAgent(me, current);
       } catch (err) {
         logger.warn({ errName: (err as Error).name }, 'room dispatches unavailable');
@@ -249,7 +295,7 @@ export default defineAgent({
     // none of the room's dispatches, this one's does): that one gives way (on its own, or removed
     // by the gateway), by the rule both ends share (protocol/src/single-agent.ts).
     const otherAgent = await agentStaying(ctx, OTHER_AGENT_GRACE_MS);
-    if (otherAgent && (await outranks(otherAgent.identity))) {
+    if (otherAgent && (await outranks(otherAgent))) {
       logger.info('a lost agent is still listed in this rebuilt room; staying, it gives way');
     } else if (otherAgent) {
       leftCallRunning = true;
@@ -379,13 +425,14 @@ export default defineAgent({
           );
           leave('superseded');
         };
+        // This agent's attributes again (before anything else: the gateway reads the dispatch one
+        // when the agent of a re-run dispatch joins); and agents publishes lk.agent.state only
+        // while connected: a change made during the outage (the reply ending, say) never reached
+        // the caller, whose page would show it stale.
+        publishAttributes({}, session ? { 'lk.agent.state': session.agentState } : {}).catch((err: Error) =>
+          logger.warn({ errName: err.name }, 'agent attributes not re-published'),
+        );
         if (await superseded()) return giveWay();
-        // agents publishes lk.agent.state only while connected: a change made during the outage
-        // (the reply ending, say) never reached the caller, whose page would show it stale.
-        if (session)
-          ctx.room.localParticipant
-            ?.setAttributes({ 'lk.agent.state': session.agentState })
-            .catch((err: Error) => logger.warn({ errName: err.name }, 'agent state not re-published'));
         if (ctx.room.remoteParticipants.size === 0) awaitCaller('server_restarted');
         // The room's dispatch may run again only after this job is back (its re-join is often what
         // rebuilt the room): asked again a few times, not only once.
@@ -501,7 +548,7 @@ export default defineAgent({
     // Lets the caller (and tests) see which conversation this agent serves.
     // (and, for fault tests, which job process serves it).
     // And, for a call with a limit, when it ends and when the page starts counting down.
-    await ctx.room.localParticipant?.setAttributes({
+    await publishAttributes({
       'parley.conversation_id': conversationId,
       'parley.job_pid': String(process.pid),
       ...(limit?.warns
@@ -519,6 +566,10 @@ export default defineAgent({
       await endCall('caller_left');
       return;
     }
+    // A replacement's caller may be back in the room before its connection is (their node died):
+    // the apology waits for their audio to reach this agent.
+    if (resume && !(await callerAudioArrives(ctx, CALLER_AUDIO_WAIT_MS)))
+      logger.info({ waitedMs: CALLER_AUDIO_WAIT_MS }, 'no audio from the caller yet; apologising anyway');
     if (ending) return;
     const opening = resume ? apologyFor(preferences.language) : greetingFor(preferences.language);
     reporter.scriptedReply(opening);

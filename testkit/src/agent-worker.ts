@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '@parley/tools';
 import { bundledEntry } from './bundled';
@@ -17,8 +18,14 @@ export interface AgentWorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real agent worker (agent/src/main.ts, bundled: ./bundled.ts) as its own process. */
-export async function spawnAgentWorker(env: Record<string, string | undefined>): Promise<AgentWorkerProcess> {
+/**
+ * Runs the real agent worker (agent/src/main.ts, bundled: ./bundled.ts) as its own process;
+ * `logFile`, if given, gets all its output (appended: a restarted worker continues the same file).
+ */
+export async function spawnAgentWorker(
+  env: Record<string, string | undefined>,
+  { logFile }: { logFile?: string } = {},
+): Promise<AgentWorkerProcess> {
   const healthPort = await freePort();
   const metricsPort = env.AGENT_METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, [await bundledEntry('agent/src/main.ts')], {
@@ -41,6 +48,12 @@ export async function spawnAgentWorker(env: Record<string, string | undefined>):
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  if (logFile) {
+    const file = createWriteStream(logFile, { flags: 'a' });
+    child.stdout!.pipe(file, { end: false });
+    child.stderr!.pipe(file, { end: false });
+    child.once('exit', () => setTimeout(() => file.end(), 100));
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const healthUrl = `http://127.0.0.1:${healthPort}`;
   return {

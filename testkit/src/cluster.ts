@@ -344,13 +344,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         AGENT_SPOOL_RECOVERY_MS: '1000',
         ...options.agentEnv,
       };
+      const logs = { logFile: options.logDir ? path.join(options.logDir, `worker-${i + 1}.log`) : undefined };
       const worker: ClusterWorker = {
         name: `worker-${i + 1}`,
-        process: await spawnAgentWorker(env),
+        process: await spawnAgentWorker(env, logs),
         spoolDir,
         async restart() {
           await worker.process.stop('SIGKILL');
-          worker.process = await spawnAgentWorker(env);
+          worker.process = await spawnAgentWorker(env, logs);
           await worker.process.waitUntilRegistered(REGISTER_MS);
         },
       };

@@ -1,4 +1,4 @@
-import { dispatchedAgentIdentities, isStaleAgent, serverMessage } from '@parley/protocol';
+import { isStaleAgent, roomDispatches, serverMessage } from '@parley/protocol';
 import type { ParticipantInfo } from 'livekit-server-sdk';
 import type { AppContext } from '../context';
 import { publishTranscript } from '../transcripts/channel';
@@ -110,20 +110,20 @@ export class AgentRecovery {
   /**
    * At most one agent in a room: when a second agent joins (an old job reconnecting after a new
    * one was dispatched, or LiveKit relaunching a room's stored dispatch after a node failure while
-   * ours is already there), one stays. An agent whose job belongs to none of the room's current
-   * dispatches goes first: after a LiveKit node died, the lost agent's re-join is what makes the live
-   * node rebuild the room and run its dispatch again, so it joins *before* the agent of that re-run
-   * dispatch, whose job holds the call now (keeping the earlier one removed the new agent while the
-   * old one was leaving as superseded, and the caller was left with none). Among current agents (or
-   * when LiveKit lists no jobs) the one that joined first stays.
+   * ours is already there), one stays. A stale agent (its dispatch or its job none of the room's
+   * current ones: protocol/src/single-agent.ts) goes first: after a LiveKit node died, the lost
+   * agent's re-join is what makes the live node rebuild the room and run its dispatch again, so it
+   * joins *before* the agent of that re-run dispatch, whose job holds the call now (keeping the
+   * earlier one removed the new agent while the old one was leaving as superseded, and the caller
+   * was left with none). Among current agents (or when nothing says which is stale) the one that
+   * joined first stays.
    */
   async enforceSingleAgent(room: string): Promise<void> {
     const participants = await this.ctx.livekit.rooms.listParticipants(room).catch(() => []);
     const agents = participants.filter((p) => isAgentParticipant(p));
     if (agents.length < 2) return;
-    const dispatches = await this.ctx.livekit.dispatch.listDispatch(room).catch(() => []);
-    const current = dispatchedAgentIdentities(dispatches);
-    const stale = (p: { identity: string }) => (isStaleAgent(p.identity, current) ? 1 : 0);
+    const current = roomDispatches(await this.ctx.livekit.dispatch.listDispatch(room).catch(() => []));
+    const stale = (p: ParticipantInfo) => (isStaleAgent(p, current) ? 1 : 0);
     agents.sort(
       (a, b) => stale(a) - stale(b) || Number(a.joinedAt - b.joinedAt) || a.identity.localeCompare(b.identity),
     );

@@ -3,6 +3,7 @@ import { DisconnectReason, dispose, Room, RoomEvent } from '@livekit/rtc-node';
 import { AccessToken, AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
+import { DISPATCH_ID_ATTRIBUTE } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { createUser, signedInClient } from '@parley/testkit/accounts';
 import { ingest, openTranscript } from '@parley/testkit/calls';
@@ -34,8 +35,12 @@ async function join(token: string): Promise<Room> {
 }
 
 /** What a LiveKit agent worker looks like in the room: identity `agent-<job id>`, kind agent. */
-async function fakeAgentToken(room: string, identity = 'agent-AJ_testjob'): Promise<string> {
-  const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity, ttl: 300 });
+async function fakeAgentToken(
+  room: string,
+  identity = 'agent-AJ_testjob',
+  attributes?: Record<string, string>,
+): Promise<string> {
+  const at = new AccessToken(lk.apiKey, lk.apiSecret, { identity, ttl: 300, attributes });
   at.kind = 'agent';
   at.addGrant({ room, roomJoin: true, canPublish: true, canSubscribe: true, agent: true });
   return at.toJwt();
@@ -152,6 +157,27 @@ describe('POST /internal/livekit/webhook', () => {
       (ids) => ids.length === 1,
     );
     expect(left).toEqual(['agent-AJ_first']);
+  });
+
+  it("keeps the agent of the room's own dispatch over an earlier-joined one whose dispatch the room no longer has", async () => {
+    // A LiveKit node died: the lost agent re-joined the room rebuilt on a live node (first), the
+    // room's dispatch ran again and its agent joined (second); LiveKit lists no job for either yet.
+    const c = await signedInClient(gw, await createUser(gw));
+    const call = (await c.post('/api/calls', {})).body;
+    await join(call.token);
+    const dispatches = await new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret).listDispatch(call.room);
+    expect(dispatches).toHaveLength(1);
+    expect(dispatches[0]!.state?.jobs ?? []).toEqual([]);
+    await join(await fakeAgentToken(call.room, 'agent-AJ_lost', { [DISPATCH_ID_ATTRIBUTE]: 'AD_goneWithTheNode' }));
+    await new Promise((r) => setTimeout(r, 1100)); // joinedAt has one-second resolution
+    await join(await fakeAgentToken(call.room, 'agent-AJ_rerun', { [DISPATCH_ID_ATTRIBUTE]: dispatches[0]!.id }));
+    const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    const left = await eventually(
+      async () =>
+        (await rooms.listParticipants(call.room)).map((p) => p.identity).filter((i) => i.startsWith('agent-')),
+      (ids) => ids.length === 1,
+    );
+    expect(left).toEqual(['agent-AJ_rerun']);
   });
 
   it("keeps the call when the caller's session is replaced by its own rejoin (DUPLICATE_IDENTITY), and ends it when the caller leaves", async () => {
