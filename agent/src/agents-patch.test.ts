@@ -13,7 +13,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 /**
  * patches/@livekit+agents+1.8.1.patch (applied by `npm ci`'s postinstall): sharp loaded on first
  * use; the per-frame audio helpers copy with set() instead of spreading samples through arrays;
- * the room input's `audioFrameSizeMs` reaches rtc-node's AudioStream.
+ * the room input's `audioFrameSizeMs` reaches rtc-node's AudioStream; the logger redacts lk.pii.*;
+ * readStream keeps nothing it read; the TTS FallbackAdapter hands text on as it arrives.
  */
 describe('@livekit/agents as patched', () => {
   it('does not load sharp (libvips) when a process imports agents', () => {
@@ -248,6 +249,53 @@ describe.each(builds)('@livekit/agents room input as patched, %s', (_name, agent
     const req = await audioStreamRequest(agents, { audioSampleRate: 24000 });
     expect(req).toMatchObject({ sampleRate: 24000, numChannels: 1 });
     expect(req!.frameSizeMs).toBeUndefined();
+  });
+});
+
+/**
+ * The TTS FallbackAdapter's stream hands the text it gets to the provider's stream from a loop that,
+ * as published, looked for new text every 10 ms (FORWARD_POLL_MS): the first sentence of every
+ * reply waited for the next poll. Patched, a piece of text wakes it. Checked without any timer
+ * running: the text is pushed and only microtasks run before the provider's stream is looked at.
+ */
+describe.each(builds)('@livekit/agents TTS FallbackAdapter as patched, %s', (_name, agents) => {
+  beforeAll(() => agents.initializeLogger({ pretty: false, level: 'error' }));
+  it("hands text to the provider's stream as it arrives, not at the next 10 ms poll", async () => {
+    const received: string[] = [];
+    class ProviderStream extends agents.tts.SynthesizeStream {
+      label = 'test.ProviderStream';
+      override pushText(text: string) {
+        received.push(text);
+        super.pushText(text);
+      }
+      protected async run() {
+        for await (const _ of this.input);
+      }
+    }
+    class ProviderTts extends agents.tts.TTS {
+      label = 'test.ProviderTts';
+      constructor() {
+        super(24000, 1, { streaming: true });
+      }
+      synthesize(): never {
+        throw new Error('not used');
+      }
+      stream() {
+        return new ProviderStream(this);
+      }
+    }
+    const stream = new agents.tts.FallbackAdapter({ ttsInstances: [new ProviderTts()] }).stream();
+    try {
+      await new Promise((r) => setTimeout(r, 50)); // the adapter's loop is waiting for text now
+      stream.pushText('Hello there.');
+      for (let i = 0; i < 200; i++) await Promise.resolve();
+      expect(received).toEqual(['Hello there.']);
+      stream.pushText(' How are you?');
+      for (let i = 0; i < 200; i++) await Promise.resolve();
+      expect(received).toEqual(['Hello there.', ' How are you?']);
+    } finally {
+      stream.close();
+    }
   });
 });
 
