@@ -68,21 +68,32 @@ async function agentStaying(ctx: JobContext, graceMs: number) {
   return other();
 }
 
-/** Resolves true when a participant other than an agent is in the room, false after `timeoutMs`. */
-function callerArrives(ctx: JobContext, timeoutMs: number): Promise<boolean> {
-  const present = () => [...ctx.room.remoteParticipants.values()].some((p) => p.kind !== ParticipantKind.AGENT);
+/** Resolves true once `holds()` does (looked at now and on each `event`), false after `timeoutMs`. */
+function roomHolds(
+  ctx: JobContext,
+  event: RoomEvent.ParticipantConnected | RoomEvent.TrackSubscribed,
+  holds: () => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const done = (v: boolean) => {
       clearTimeout(timer);
-      ctx.room.off(RoomEvent.ParticipantConnected, check);
+      ctx.room.off(event, check);
       resolve(v);
     };
-    const check = () => present() && done(true);
+    const check = () => holds() && done(true);
     const timer = setTimeout(() => done(false), timeoutMs);
-    ctx.room.on(RoomEvent.ParticipantConnected, check);
+    ctx.room.on(event, check);
     check();
   });
 }
+
+const callers = (ctx: JobContext) =>
+  [...ctx.room.remoteParticipants.values()].filter((p) => p.kind !== ParticipantKind.AGENT);
+
+/** Resolves true when a participant other than an agent is in the room, false after `timeoutMs`. */
+const callerArrives = (ctx: JobContext, timeoutMs: number) =>
+  roomHolds(ctx, RoomEvent.ParticipantConnected, () => callers(ctx).length > 0, timeoutMs);
 
 /**
  * How long a replacement waits for its caller's audio before apologising anyway (a caller with no
@@ -97,25 +108,16 @@ const CALLER_AUDIO_WAIT_MS = 5000;
  * before its connection is, and an apology said then was heard by nobody (seen in the cluster
  * test: 60 s of silence on the new agent's track at the caller).
  */
-function callerAudioArrives(ctx: JobContext, timeoutMs: number): Promise<boolean> {
-  const present = () =>
-    [...ctx.room.remoteParticipants.values()].some(
-      (p) =>
-        p.kind !== ParticipantKind.AGENT &&
+const callerAudioArrives = (ctx: JobContext, timeoutMs: number) =>
+  roomHolds(
+    ctx,
+    RoomEvent.TrackSubscribed,
+    () =>
+      callers(ctx).some((p) =>
         [...p.trackPublications.values()].some((t) => t.kind === TrackKind.KIND_AUDIO && !!t.track),
-    );
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      clearTimeout(timer);
-      ctx.room.off(RoomEvent.TrackSubscribed, check);
-      resolve(v);
-    };
-    const check = () => present() && done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    ctx.room.on(RoomEvent.TrackSubscribed, check);
-    check();
-  });
-}
+      ),
+    timeoutMs,
+  );
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);

@@ -68,6 +68,15 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
   }
 }
 
+/** The agent identities in `room` once only one is left (or whatever is there after 8 s). */
+function agentsLeftIn(room: string): Promise<string[]> {
+  const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+  return eventually(
+    async () => (await rooms.listParticipants(room)).map((p) => p.identity).filter((i) => i.startsWith('agent-')),
+    (ids) => ids.length === 1,
+  );
+}
+
 /** A signed-in user's started call, its caller in the room and its transcript socket open. */
 async function startedCallWithCaller() {
   const c = await signedInClient(gw, await createUser(gw));
@@ -150,12 +159,7 @@ describe('POST /internal/livekit/webhook', () => {
     await join(await fakeAgentToken(call.room, 'agent-AJ_first'));
     await new Promise((r) => setTimeout(r, 1100)); // joinedAt has one-second resolution
     await join(await fakeAgentToken(call.room, 'agent-AJ_second'));
-    const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
-    const left = await eventually(
-      async () =>
-        (await rooms.listParticipants(call.room)).map((p) => p.identity).filter((i) => i.startsWith('agent-')),
-      (ids) => ids.length === 1,
-    );
+    const left = await agentsLeftIn(call.room);
     expect(left).toEqual(['agent-AJ_first']);
   });
 
@@ -171,12 +175,7 @@ describe('POST /internal/livekit/webhook', () => {
     await join(await fakeAgentToken(call.room, 'agent-AJ_lost', { [DISPATCH_ID_ATTRIBUTE]: 'AD_goneWithTheNode' }));
     await new Promise((r) => setTimeout(r, 1100)); // joinedAt has one-second resolution
     await join(await fakeAgentToken(call.room, 'agent-AJ_rerun', { [DISPATCH_ID_ATTRIBUTE]: dispatches[0]!.id }));
-    const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
-    const left = await eventually(
-      async () =>
-        (await rooms.listParticipants(call.room)).map((p) => p.identity).filter((i) => i.startsWith('agent-')),
-      (ids) => ids.length === 1,
-    );
+    const left = await agentsLeftIn(call.room);
     expect(left).toEqual(['agent-AJ_rerun']);
   });
 

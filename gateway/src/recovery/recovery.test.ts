@@ -111,24 +111,26 @@ describe('email verification and password reset (real SMTP server, Postgres, Red
     expect(other.status).toBe(202);
     expect(known.text).toBe(other.text);
     await smtp.waitFor(user.email, (m) => /reset/i.test(m.subject));
-    // Timing: the work happens after the answer; medians of 8 each stay within noise.
+    // Timing: the work happens after the answer. Known and unknown requests alternate, so the mail
+    // a known one sends after answering can slow only the next request, of either kind alike
+    // (measured one kind after the other, the known ones' median once came out 56 ms above the
+    // unknown ones' in the suite's unit phase, typecheck and lint beside it; that the order was the
+    // cause is a guess). Medians of 9 each. Three accounts: each may ask 3 times (the test's limit).
     const time = async (email: string) => {
       const t = performance.now();
       await client().post('/api/auth/password-reset/request', { email }, { headers: { 'x-forwarded-for': '1' } });
       return performance.now() - t;
     };
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const a: number[] = [];
-    const b: number[] = [];
-    for (let i = 0; i < 8; i++) {
-      a.push(await time(uniqueEmail('timing')));
-      b.push(await time(uniqueEmail('timing')));
-    }
-    const c2 = await registerUser(client());
+    const accounts = [await registerUser(client()), await registerUser(client()), await registerUser(client())];
     const k: number[] = [];
-    for (let i = 0; i < 3; i++) k.push(await time(c2.email));
-    expect(Math.abs(median(k) - median(b))).toBeLessThan(50);
-    expect(Math.abs(median(a) - median(b))).toBeLessThan(50);
+    const u: number[] = [];
+    for (const account of accounts)
+      for (let i = 0; i < 3; i++) {
+        k.push(await time(account.email));
+        u.push(await time(uniqueEmail('timing')));
+      }
+    expect(Math.abs(median(k) - median(u))).toBeLessThan(50);
     await new Promise((r) => setTimeout(r, 300));
     expect(smtp.to(unknown)).toEqual([]);
   });
