@@ -344,12 +344,36 @@ export default defineAgent({
     ctx.addShutdownCallback(async () => clearInterval(orphanWatch));
     const removeSelf = () =>
       new RoomServiceClient(...api).removeParticipant(roomName(), ctx.room.localParticipant?.identity ?? '');
+    const agentsHere = () => [...ctx.room.remoteParticipants.values()].filter((p) => p.kind === ParticipantKind.AGENT);
+    /** Set at this job's first re-join of its room (before it, the room cannot have been rebuilt). */
+    let rejoined = false;
+    /**
+     * Back in a room that was recreated on another LiveKit node (this one's died): the room's
+     * stored dispatch ran again there and its agent, which has read the conversation so far,
+     * serves the call. Gives way to it without a word (one agent per room); true when it did.
+     */
+    const giveWayIfSuperseded = async (): Promise<boolean> => {
+      if (ending || leftCallRunning || reconnecting || !ctx.room.isConnected) return false;
+      if (!(await superseded()) || leftCallRunning) return false;
+      leftCallRunning = true;
+      logger.warn('room recreated on another LiveKit node with a new dispatch; leaving the call to its agent');
+      // Out of the room at once (the new agent waits for it), then the usual shutdown. Removed
+      // through the server API too: this connection's own leave did not always reach the
+      // rebuilt room, which then listed this agent until its ICE timed out (~20 s).
+      await withTimeout(
+        Promise.all([removeSelf().catch(() => undefined), ctx.room.disconnect().catch(() => undefined)]),
+        2000,
+      );
+      leave('superseded');
+      return true;
+    };
     /**
      * Whether this job's room was rebuilt on another LiveKit node (its node died; LiveKit rebuilt
      * the room from Redis, same sid, and ran its stored dispatch again, whose agent serves the call
-     * now): same room sid, this job's own dispatch gone and another one for this agent there. A
-     * resumed connection, or a room where the gateway added a replacement dispatch, still lists this
-     * job's own; a single server that restarted made a new room (new sid) and this job stays.
+     * now): same room sid, this job's own dispatch gone, another one for this agent there, and an
+     * agent of the room's dispatches in the room. A resumed connection, or a room where the gateway
+     * added a replacement dispatch, still lists this job's own; a single server that restarted made
+     * a new room (new sid) and this job stays.
      */
     const superseded = async (): Promise<boolean> => {
       const name = roomName();
@@ -358,10 +382,14 @@ export default defineAgent({
           new RoomServiceClient(...api).listRooms([name]),
           new AgentDispatchClient(...api).listDispatch(name),
         ]);
+        const current = roomDispatches(dispatches);
         return (
           rooms[0]?.sid === ctx.job.room?.sid &&
           !dispatches.some((d) => d.id === ctx.job.dispatchId) &&
-          dispatches.some((d) => d.agentName === ctx.job.agentName)
+          dispatches.some((d) => d.agentName === ctx.job.agentName) &&
+          // Its agent is here: leaving before it came left the caller alone, and the gateway took
+          // that for a loss and dispatched one more agent (a recovery counted against the call).
+          agentsHere().some((p) => !isStaleAgent(p, current))
         );
       } catch (err) {
         logger.warn({ errName: (err as Error).name }, 'room dispatches unavailable; staying in the call');
@@ -411,22 +439,8 @@ export default defineAgent({
       reconnecting = false;
       const participants = ctx.room.remoteParticipants.size;
       logger.info({ participants }, 'reconnected to LiveKit');
+      rejoined = true;
       void (async () => {
-        // Back in a room that was recreated on another LiveKit node (this one's died): the room's
-        // stored dispatch ran again there and its agent, which has read the conversation so far,
-        // serves the call. Give way to it without a word (one agent per room).
-        const giveWay = async () => {
-          leftCallRunning = true;
-          logger.warn('room recreated on another LiveKit node with a new dispatch; leaving the call to its agent');
-          // Out of the room at once (the new agent waits for it), then the usual shutdown. Removed
-          // through the server API too: this connection's own leave did not always reach the
-          // rebuilt room, which then listed this agent until its ICE timed out (~20 s).
-          await withTimeout(
-            Promise.all([removeSelf().catch(() => undefined), ctx.room.disconnect().catch(() => undefined)]),
-            2000,
-          );
-          leave('superseded');
-        };
         // This agent's attributes again (before anything else: the gateway reads the dispatch one
         // when the agent of a re-run dispatch joins); and agents publishes lk.agent.state only
         // while connected: a change made during the outage (the reply ending, say) never reached
@@ -434,16 +448,19 @@ export default defineAgent({
         publishAttributes({}, session ? { 'lk.agent.state': session.agentState } : {}).catch((err: Error) =>
           logger.warn({ errName: err.name }, 'agent attributes not re-published'),
         );
-        if (await superseded()) return giveWay();
+        if (await giveWayIfSuperseded()) return;
         if (ctx.room.remoteParticipants.size === 0) awaitCaller('server_restarted');
         // The room's dispatch may run again only after this job is back (its re-join is often what
-        // rebuilt the room): asked again a few times, not only once.
+        // rebuilt the room), and its agent joins later still: asked again a few times, and when an
+        // agent joins (below).
         for (const delay of SUPERSEDED_RECHECK_MS) {
           await new Promise((r) => setTimeout(r, delay));
-          if (ending || leftCallRunning || reconnecting || !ctx.room.isConnected) return;
-          if (await superseded()) return giveWay();
+          if (await giveWayIfSuperseded()) return;
         }
       })();
+    });
+    ctx.room.on(RoomEvent.ParticipantConnected, (p) => {
+      if (rejoined && p.kind === ParticipantKind.AGENT) void giveWayIfSuperseded();
     });
     ctx.addShutdownCallback(async () => rejoinWait.cancel());
     ctx.room.on(RoomEvent.Disconnected, (reason: DisconnectReason) =>

@@ -62,6 +62,8 @@ describe('a replacement agent whose caller sends no audio yet', () => {
     const heardAt = await caller.agentAudio.firstVoicedAfter(joinedAt, 15_000);
     console.info(`replacement heard ${heardAt - publishingAt} ms after the microphone was published`);
     expect(heardAt).toBeGreaterThanOrEqual(publishingAt);
+    // Because of the microphone, not the 5 s wait running out (that would come ≥ 2.5 s after it).
+    expect(heardAt - publishingAt).toBeLessThan(1500);
     await waitFor(
       async () =>
         (await stack.database.db('utterances').where({ conversation_id: caller.call.conversationId, role: 'agent' }))

@@ -135,6 +135,10 @@ describe('a LiveKit node dies mid-call behind haproxy', () => {
     await waitForAgentState(victim.caller, 'listening', 20_000);
     await turn(victim);
     expect(agentsIn(victim.caller.room)).toEqual([agent]);
+    // The hand-over was LiveKit's re-run dispatch alone: the old agent stayed until its agent was
+    // in the room, so the gateway never found the caller without one, counted no loss and
+    // dispatched none (it would have said agent_reconnecting on the caller's socket).
+    expect(victim.socket.queued().filter((m) => m.type === 'agent_reconnecting')).toEqual([]);
 
     // The other node's call: same agent, same job process, next turn answered.
     await turn(other);

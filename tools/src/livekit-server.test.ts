@@ -2,10 +2,26 @@ import { mkdtempSync, readdirSync, rmSync, watch } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { startLivekitServer, type RunningLivekitServer } from './livekit-server';
 import { freeStablePort } from './ports';
+import type * as Ports from './ports';
+
+// Ports freePort() hands out next, before it picks its own: lets a test give the server a port that
+// another process takes between the pick and the server binding it (the race of a parallel run).
+const planted = vi.hoisted(() => ({ ports: [] as number[], picks: [] as number[] }));
+vi.mock('./ports', async (actual) => {
+  const ports = await actual<typeof Ports>();
+  return {
+    ...ports,
+    freePort: async () => {
+      const port = planted.ports.shift() ?? (await ports.freePort());
+      planted.picks.push(port);
+      return port;
+    },
+  };
+});
 
 describe('local livekit-server', () => {
   let lk: RunningLivekitServer | undefined;
@@ -44,6 +60,28 @@ describe('local livekit-server', () => {
       else process.env.TMPDIR = before;
       holder.close();
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('starts again on fresh ports when a port it picked is taken before the server binds it', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as net.AddressInfo).port;
+    // The media TCP port, bound on all addresses by the server: the one a parallel run lost.
+    planted.ports.push(await freeStablePort(), taken);
+    planted.picks.length = 0;
+    try {
+      lk = await startLivekitServer();
+      expect(planted.picks.slice(0, 2)[1]).toBe(taken); // the first start was given the taken port
+      expect(planted.picks.length).toBe(4); // and a second start picked two fresh ones
+      expect(planted.picks.slice(2)).not.toContain(taken);
+      const rooms = new RoomServiceClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+      await rooms.createRoom({ name: 'after-retry' });
+      expect((await rooms.listRooms()).map((r) => r.name)).toContain('after-retry');
+      await lk.stop();
+      lk = undefined;
+    } finally {
+      holder.close();
     }
   });
 });

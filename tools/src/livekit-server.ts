@@ -1,5 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -86,8 +96,34 @@ export interface RunningLivekitServer {
   stop(): Promise<void>;
 }
 
+/** Attempts at starting when a port picked here was taken before the server bound it. */
+const START_ATTEMPTS = 3;
+
 export async function startLivekitServer(options: LivekitServerOptions = {}): Promise<RunningLivekitServer> {
   const bin = await ensureLivekitServer();
+  // Ports picked here are free when picked, not when the server binds them a moment later: another
+  // process on the machine (a parallel test's server, any outbound connection) can take one between.
+  // On that error the server starts again on fresh picks; ports the caller named are kept and fail.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(bin, options);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || !err.picked || attempt >= START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {
+  constructor(
+    message: string,
+    /** Whether the port taken was one picked here (not one the caller named). */
+    readonly picked: boolean,
+  ) {
+    super(message);
+  }
+}
+
+async function launch(bin: string, options: LivekitServerOptions): Promise<RunningLivekitServer> {
   const port = options.port ?? (await freePort());
   const tcpPort = options.rtcTcpPort ?? (await freePort());
   const udpStart = options.udpPortStart ?? 30000 + Math.floor(Math.random() * 1000) * 20;
@@ -131,6 +167,7 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   ].join('\n');
   const configPath = path.join(dir, 'livekit.yaml');
   writeFileSync(configPath, config);
+  const logFrom = options.logFile && existsSync(options.logFile) ? statSync(options.logFile).size : 0;
   const out = options.logFile ? openSync(options.logFile, 'a') : 'pipe';
   const child = spawn(bin, ['--config', configPath], { stdio: ['ignore', out, out] });
   // livekit-server 1.13.3 prints a startup error (a port it cannot bind, say) to stdout and exits
@@ -139,6 +176,8 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   const keep = (b: Buffer) => void (tail = (tail + b.toString()).slice(-2000));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const output = (): string =>
+    options.logFile ? readFileSync(options.logFile).subarray(logFrom).toString().slice(-2000) : tail;
   const url = `ws://127.0.0.1:${port}`;
   const httpUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -146,7 +185,15 @@ export async function startLivekitServer(options: LivekitServerOptions = {}): Pr
   const startFailed = (why: string): Error => {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-    return new Error(`livekit-server ${why} (port ${port})${tail ? `: ${tail.trim()}` : ''}`);
+    const said = output().trim();
+    const message = `livekit-server ${why} (port ${port})${said ? `: ${said}` : ''}`;
+    // e.g. "listen tcp 127.0.0.1:36095: bind: address already in use"
+    const taken = /:(\d+): bind: address already in use/.exec(said);
+    if (!taken) return new Error(message);
+    const takenPort = Number(taken[1]);
+    const picked =
+      (takenPort === port && options.port === undefined) || (takenPort === tcpPort && options.rtcTcpPort === undefined);
+    return new PortTakenError(message, picked);
   };
   for (;;) {
     if (child.exitCode !== null) throw startFailed(`exited with code ${child.exitCode}`);

@@ -27,6 +27,9 @@ export const MAX_RECOVERIES = 3;
 /** How long a handled loss is remembered (the second signal for the same lost agent is ignored). */
 const LOCK_MS = 60_000;
 const COUNT_TTL_MS = 6 * 3_600_000;
+/** The call's recovery in progress: DISPATCHING, then the id of the dispatch made, until its agent joins. */
+const pendingKey = (callId: string) => `agentrecovery:${callId}:pending`;
+const DISPATCHING = 'dispatching';
 
 /**
  * A caller joining the room of a call that has started (a rejoin, or the SDK's re-join of a room
@@ -69,6 +72,9 @@ export class AgentRecovery {
     // Both signals name the lost agent: the first one (on any gateway) handles that loss.
     const lock = `agentrecovery:${call.id}:${lostIdentity ?? 'unknown'}`;
     if (!(await this.ctx.kv.setIfAbsent(lock, signal, LOCK_MS))) return 'in_progress';
+    // One recovery at a time per call: two agents gone at once (a lost one and the one that was
+    // replacing it, say) are one loss, answered by one dispatch; each used to count and dispatch.
+    if (!(await this.#claimRecovery(call.id, room, lostIdentity))) return 'in_progress';
 
     const count = Number((await this.ctx.kv.get(`agentrecoveries:${call.id}`)) ?? 0);
     if (count >= MAX_RECOVERIES) {
@@ -81,9 +87,13 @@ export class AgentRecovery {
       await this.ctx.livekit.rooms.removeParticipant(room, lostIdentity).catch(() => undefined);
     await publishTranscript(this.ctx.bus, serverMessage('agent_reconnecting', call.id, {}));
     const metadata = await this.directory.dispatchMetadata(call);
-    await this.ctx.livekit.dispatch.createDispatch(room, this.ctx.config.livekit.agentName, {
-      metadata: JSON.stringify(metadata),
-    });
+    const dispatch = await this.ctx.livekit.dispatch
+      .createDispatch(room, this.ctx.config.livekit.agentName, { metadata: JSON.stringify(metadata) })
+      .catch(async (err: Error) => {
+        await this.ctx.kv.del(pendingKey(call.id)); // nothing is on its way: the next signal may try again
+        throw err;
+      });
+    await this.ctx.kv.set(pendingKey(call.id), dispatch.id, LOCK_MS);
     this.ctx.logger.info({ conversationId: call.id, signal, attempt: count + 1 }, 'agent lost mid-call; re-dispatched');
     return 'redispatched';
   }
@@ -134,6 +144,31 @@ export class AgentRecovery {
         'second agent in a room removed',
       );
     }
+  }
+
+  /**
+   * Claims the call's recovery for the loss of `lostIdentity`: false while another recovery's
+   * dispatch is on its way, unless the agent lost is that dispatch's own (a job that died while
+   * joining). The claim ends when the dispatch's agent joins (`agentJoined`) or after LOCK_MS.
+   */
+  async #claimRecovery(callId: string, room: string, lostIdentity: string | null): Promise<boolean> {
+    const key = pendingKey(callId);
+    if (await this.ctx.kv.setIfAbsent(key, DISPATCHING, LOCK_MS)) return true;
+    const pending = await this.ctx.kv.get(key);
+    if (pending === null) return this.ctx.kv.setIfAbsent(key, DISPATCHING, LOCK_MS);
+    if (pending === DISPATCHING || !lostIdentity) return false;
+    const dispatches = await this.ctx.livekit.dispatch.listDispatch(room).catch(() => []);
+    const own = roomDispatches(dispatches.filter((d) => d.id === pending));
+    if (!own.identities.has(lostIdentity)) return false;
+    await this.ctx.kv.set(key, DISPATCHING, LOCK_MS);
+    return true;
+  }
+
+  /** An agent joined `room`: a recovery's dispatch has its agent, and a later loss is a new one. */
+  async agentJoined(room: string): Promise<void> {
+    const call = await this.directory.findByRoom(room);
+    if (call) await this.ctx.kv.del(pendingKey(call.id));
+    await this.enforceSingleAgent(room);
   }
 
   /** Ends the call for good with agent_failed (recovery exhausted), as the other ends do. */

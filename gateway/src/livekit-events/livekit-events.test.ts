@@ -8,6 +8,7 @@ import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit'
 import { createUser, signedInClient } from '@parley/testkit/accounts';
 import { ingest, openTranscript } from '@parley/testkit/calls';
 import { AGENT_EXPECTED_MS, MAX_RECOVERIES } from '../calls/recovery';
+import { CALLER_BACK_MS } from './routes';
 
 let lk: RunningLivekitServer;
 let gw: TestGateway;
@@ -152,6 +153,44 @@ describe('POST /internal/livekit/webhook', () => {
     ws.ws.close();
   });
 
+  it('counts two agents lost at once as one loss (one dispatch), and a loss after the new agent joined as another', async () => {
+    const { call, ws } = await startedCallWithCaller();
+    const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    const left = (identity: string) =>
+      signedWebhook(
+        JSON.stringify({
+          event: 'participant_left',
+          room: { name: call.room },
+          participant: { identity, kind: 'AGENT' },
+          id: `EV_${identity}`,
+          createdAt: '1',
+        }),
+      );
+    // Two agents leave the room at the same moment (an old agent and the one replacing it).
+    const answers = await Promise.all([left('agent-AJ_pairA'), left('agent-AJ_pairB')]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    await ws.next('agent_reconnecting', 8000);
+    const afterPair = await eventually(
+      () => dispatches.listDispatch(call.room),
+      (d) => d.length > 2,
+      2000,
+    );
+    expect(afterPair).toHaveLength(2); // the caller's token dispatch and one recovery
+    expect(ws.queued().filter((m) => m.type === 'agent_reconnecting')).toEqual([]);
+    // The recovery's agent joins, then is lost too: a new loss, dispatched again.
+    const next = await join(await fakeAgentToken(call.room, 'agent-AJ_next'));
+    await new Promise((r) => setTimeout(r, 1000)); // its participant_joined handled
+    await next.disconnect();
+    await ws.next('agent_reconnecting', 8000);
+    expect(
+      await eventually(
+        () => dispatches.listDispatch(call.room),
+        (d) => d.length === 3,
+      ),
+    ).toHaveLength(3);
+    ws.ws.close();
+  });
+
   it('keeps one agent per room: a second agent that joins later is removed', async () => {
     const c = await signedInClient(gw, await createUser(gw));
     const call = (await c.post('/api/calls', {})).body;
@@ -201,6 +240,38 @@ describe('POST /internal/livekit/webhook', () => {
     await second.disconnect();
     expect((await ws.next('call_ended', 8000)).reason).toBe('caller_left');
     ws.ws.close();
+  });
+
+  it('after a caller session closed without a hang-up, ends the call only if no caller is back CALLER_BACK_MS later', async () => {
+    // A LiveKit node died: the caller's SDK re-joined through a signalling request that timed out
+    // and LiveKit closed that session (SIGNAL_CLOSE) while the SDK joined again.
+    const dropped = (room: string, identity: string) =>
+      signedWebhook(
+        JSON.stringify({
+          event: 'participant_left',
+          room: { name: room },
+          participant: { sid: `PA_${identity}`, identity, disconnectReason: 'SIGNAL_CLOSE' },
+          id: `EV_drop_${room}`,
+          createdAt: String(Math.floor(Date.now() / 1000)),
+        }),
+      );
+    const back = await startedCallWithCaller(); // its caller is in the room again
+    const gone = await signedInClient(gw, await createUser(gw)); // its caller never comes back
+    const goneCall = (await gone.post('/api/calls', {})).body;
+    const goneWs = await openTranscript(gw.url, goneCall.conversationId, { cookie: gone.cookieHeader() });
+    await goneWs.next('snapshot');
+    await ingest(gw.url, goneCall.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+    const at = Date.now();
+    expect((await dropped(back.call.room, 'user-back')).status).toBe(200);
+    expect((await dropped(goneCall.room, 'user-gone')).status).toBe(200);
+    expect((await gone.get(`/api/calls/${goneCall.conversationId}`)).body.status).toBe('active');
+    expect((await goneWs.next('call_ended', CALLER_BACK_MS + 5000)).reason).toBe('caller_left');
+    expect(Date.now() - at).toBeGreaterThanOrEqual(CALLER_BACK_MS);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await back.c.get(`/api/calls/${back.call.conversationId}`)).body.status).toBe('active');
+    expect(back.ws.queued().filter((m) => m.type === 'call_ended')).toEqual([]);
+    back.ws.ws.close();
+    goneWs.ws.close();
   });
 
   it('ends a guest call with caller_left when the caller leaves, without touching the database', async () => {

@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import { WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
+import type { Logger } from 'pino';
 import { api, serverMessage, type EndReason } from '@parley/protocol';
 import { CallDirectory } from '../calls/directory';
 import { afterCallEnded } from '../calls/lifecycle';
@@ -13,9 +14,10 @@ import { publishTranscript } from '../transcripts/channel';
  * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
  * (Authorization: a JWT carrying the body's sha256).
  *   room_finished                          → the call ends: room_closed
- *   the caller left                        → the call ends: caller_left (not when the caller's
- *                                            session was replaced by its own rejoin:
- *                                            DUPLICATE_IDENTITY)
+ *   the caller left                        → the call ends: caller_left when it hung up
+ *                                            (CLIENT_INITIATED); not when its session was
+ *                                            replaced by its own rejoin (DUPLICATE_IDENTITY);
+ *                                            otherwise only if no caller is back CALLER_BACK_MS later
  *   agent left, nobody else there          → nothing: the caller may be rejoining a room recreated
  *                                            on another LiveKit node (the lost agent gave way to
  *                                            the re-run dispatch); an empty room is closed by
@@ -31,6 +33,10 @@ import { publishTranscript } from '../transcripts/channel';
  */
 /** livekit.DisconnectReason.DUPLICATE_IDENTITY (livekit_models.proto); livekit-server-sdk does not re-export the enum. */
 const DUPLICATE_IDENTITY = 2;
+/** livekit.DisconnectReason.CLIENT_INITIATED: the caller hung up (its SDK's disconnect()). */
+const CLIENT_INITIATED = 1;
+/** How long a caller whose session closed without a hang-up has to be back before the call ends. */
+export const CALLER_BACK_MS = 10_000;
 
 export function livekitEventsRouter(ctx: AppContext): Router {
   const router = Router();
@@ -47,12 +53,34 @@ export function livekitEventsRouter(ctx: AppContext): Router {
     }
   }
 
+  /** Ends the call of `room` with `reason` unless it has ended already (the first end wins). */
+  async function endCall(room: string, reason: EndReason, cause: string, log: Logger): Promise<void> {
+    const call = await directory.findByRoom(room);
+    if (!call || call.status === 'ended' || (await directory.markEnded(call, new Date(), reason)) !== reason) return;
+    await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
+    afterCallEnded(ctx, call);
+    log.info({ conversationId: call.id, reason, event: cause }, 'call ended by LiveKit event');
+  }
+
+  /**
+   * The caller's session closed without the caller hanging up (its signalling or media connection
+   * closed: a LiveKit node died while its SDK re-joins, a network drop): the call ends as
+   * caller_left only if no caller is back in the room CALLER_BACK_MS later.
+   */
+  function callerMayBeBack(room: string): void {
+    setTimeout(() => {
+      void (async () => {
+        if (!(await callerStillThere(room))) await endCall(room, 'caller_left', 'participant_left', ctx.logger);
+      })().catch((err: Error) => ctx.logger.warn({ errName: err.name }, 'caller check after a drop failed'));
+    }, CALLER_BACK_MS).unref();
+  }
+
   async function endReasonFor(event: WebhookEvent): Promise<EndReason | null> {
     const room = event.room?.name;
     if (!room) return null;
     if (event.event === 'room_finished') return 'room_closed';
     if (event.event === 'participant_joined' && event.participant) {
-      if (isAgentParticipant(event.participant)) await recovery.enforceSingleAgent(room);
+      if (isAgentParticipant(event.participant)) await recovery.agentJoined(room);
       else recovery.expectAgent(room);
       return null;
     }
@@ -68,7 +96,16 @@ export function livekitEventsRouter(ctx: AppContext): Router {
     }
     if (event.event === 'participant_left' && event.participant) {
       if (!isAgentParticipant(event.participant)) {
-        if (Number(event.participant.disconnectReason) !== DUPLICATE_IDENTITY) return 'caller_left';
+        const why = Number(event.participant.disconnectReason);
+        if (why === CLIENT_INITIATED) return 'caller_left';
+        if (why !== DUPLICATE_IDENTITY) {
+          // Under load, a caller whose LiveKit node died re-joined through a signalling request
+          // that timed out: LiveKit closed that session (SIGNAL_CLOSE) and the SDK joined again a
+          // second later; ending the call at once left it joining an ended call.
+          ctx.logger.info({ room, why }, 'caller session closed without a hang-up; waiting for it to come back');
+          callerMayBeBack(room);
+          return null;
+        }
         // The caller's session closed because the caller joined again under the same identity (a
         // full reconnect: its SDK's, or the web client's rejoin): it has not left, the call goes on.
         ctx.logger.info({ room }, 'caller session replaced by its own new join; the call goes on');
@@ -91,17 +128,7 @@ export function livekitEventsRouter(ctx: AppContext): Router {
     }
     try {
       const reason = await endReasonFor(event);
-      const call = reason && event.room?.name ? await directory.findByRoom(event.room.name) : null;
-      if (
-        reason &&
-        call &&
-        call.status !== 'ended' &&
-        (await directory.markEnded(call, new Date(), reason)) === reason
-      ) {
-        await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
-        afterCallEnded(ctx, call);
-        req.log.info({ conversationId: call.id, reason, event: event.event }, 'call ended by LiveKit event');
-      }
+      if (reason && event.room?.name) await endCall(event.room.name, reason, event.event, req.log);
     } catch (err) {
       if (isAppError(err)) throw err;
       throw errors.unavailable(); // LiveKit retries webhooks that fail
