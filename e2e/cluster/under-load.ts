@@ -19,6 +19,7 @@ import {
   type RejoinTracker,
 } from '@parley/testkit/caller';
 import { startCluster, type Cluster } from '@parley/testkit/cluster';
+import { DEFAULT_TRANSCRIPT } from '@parley/testkit/fakes/deepgram';
 import { apologyFor, greetingFor } from '@parley/agent/agent';
 import { waitFor } from '../calls/helpers';
 import { clusterCalls, reply, type LiveCall } from './helpers';
@@ -265,6 +266,13 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       const sentAfter = await turnAll(`after ${fault}`);
 
       const counts = await compare(cc, tracked, log);
+      if (counts.lost || counts.duplicated) {
+        // Why a caller's sentence came out as more than one final (what ended each utterance).
+        const unscripted = cluster.fakes.deepgram.sessions.flatMap((s) =>
+          s.finals.flatMap((f, i) => (f.text === DEFAULT_TRANSCRIPT ? [[s.finals[i - 1] ?? null, f]] : [])),
+        );
+        log(`${fault}: the STT's unscripted finals, each after the one before it: ${JSON.stringify(unscripted)}`);
+      }
       const convs = await cluster.database.db('conversations').whereIn(
         'id',
         tracked.map((t) => t.call.id),

@@ -111,6 +111,24 @@ describe('fake Deepgram with the real deepgram.STT plugin', () => {
     expect(finalAfterSpeech).toBeLessThan(1_200);
   });
 
+  it('ends an utterance whose audio stopped mid-speech after noAudioEndMs of wall time, and says so', async () => {
+    fake = await startFakeDeepgram({ transcripts: ['cut short'], noAudioEndMs: 400 });
+    const speech = await synthesizeSpeechWav('testing one two three', { lang: 'en-us' });
+    const frames = pcmToFrames(speech.pcm.subarray(0, Math.floor(speech.pcm.length / 2)), speech.sampleRate, {
+      frameMs: 100,
+      tailSilenceMs: 0,
+    });
+    const stream = new deepgram.STT({ baseUrl: fake.url, apiKey: 'test' }).stream();
+    for (const f of frames) stream.pushFrame(f); // then nothing more: the client stalled
+    const sentAt = Date.now();
+    const events = await collect(stream, (ev) => finals(ev).length === 1);
+    const waited = Date.now() - sentAt;
+    stream.close();
+    expect(finals(events)).toEqual(['cut short']);
+    expect(fake.sessions[0]!.finals.map((f) => f.endedBy)).toEqual(['no_audio']);
+    expect(waited).toBeGreaterThanOrEqual(350);
+  });
+
   it('takes one scripted transcript per utterance, then the default, and honours finalDelayMs', async () => {
     fake = await startFakeDeepgram({ transcripts: ['first utterance'], finalDelayMs: 150 });
     fake.enqueue('second utterance');
@@ -127,6 +145,13 @@ describe('fake Deepgram with the real deepgram.STT plugin', () => {
 
     expect(finals(events)).toEqual(['first utterance', 'second utterance', 'I heard something']);
     expect(events.filter((e) => e.event.type === stt.SpeechEventType.END_OF_SPEECH)).toHaveLength(3);
+    // What ended each: the 500 ms of silence after each file (audio time), recorded per final.
+    expect(fake.sessions[0]!.finals.map((f) => [f.text, f.endedBy])).toEqual([
+      ['first utterance', 'silence'],
+      ['second utterance', 'silence'],
+      ['I heard something', 'silence'],
+    ]);
+    expect(Math.min(...fake.sessions[0]!.finals.map((f) => f.voicedMs))).toBeGreaterThan(500);
     expect(fake.sessions[0]!.query.language).toBe('en-US');
     // Word times are audio positions in the stream: the third utterance starts after two files.
     const third = events.filter((e) => e.event.type === stt.SpeechEventType.FINAL_TRANSCRIPT)[2]!.event

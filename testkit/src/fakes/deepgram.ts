@@ -39,7 +39,15 @@ export interface FakeDeepgramSession {
   messagesSent: number;
   /** Control messages received (`KeepAlive`, `Finalize`, `CloseStream`), in order. */
   controlMessages: string[];
+  /**
+   * Each final sent, with what ended its utterance: the endpointing silence (audio time), no audio
+   * at all for `noAudioEndMs` (wall time), or the client's `Finalize` / `CloseStream`; and how much
+   * voiced audio it held. Says why a sentence came out as two finals.
+   */
+  finals: Array<{ text: string; endedBy: UtteranceEnd; voicedMs: number; atAudioSec: number }>;
 }
+
+export type UtteranceEnd = 'silence' | 'no_audio' | 'finalize' | 'close';
 
 export interface FakeDeepgram {
   /** Base URL for `new deepgram.STT({ baseUrl })`, e.g. `ws://127.0.0.1:PORT`. */
@@ -96,6 +104,7 @@ export async function startFakeDeepgram(opts: FakeDeepgramOptions = {}): Promise
         audioBytes: 0,
         messagesSent: 0,
         controlMessages: [],
+        finals: [],
       };
       sessions.push(session);
       runSession(ws, session, {
@@ -175,11 +184,13 @@ function runSession(ws: WebSocket, session: FakeDeepgramSession, cfg: SessionCon
     ...extra,
   });
 
-  const endUtterance = (fromFinalize: boolean) => {
+  const endUtterance = (endedBy: UtteranceEnd) => {
+    const fromFinalize = endedBy === 'finalize' || endedBy === 'close';
     if (!speaking) return;
     speaking = false;
     clearTimeout(wallTimer);
     const text = cfg.nextTranscript();
+    session.finals.push({ text, endedBy, voicedMs: Math.round(voicedMs), atAudioSec: round(audioSec) });
     const start = utteranceStart;
     const end = Math.max(lastVoiceEnd, start + 0.1);
     const deliver = () => {
@@ -210,7 +221,7 @@ function runSession(ws: WebSocket, session: FakeDeepgramSession, cfg: SessionCon
   const armWallTimer = () => {
     clearTimeout(wallTimer);
     // No audio at all for a while (the client stopped sending): end the utterance anyway.
-    wallTimer = setTimeout(() => endUtterance(false), cfg.noAudioEndMs);
+    wallTimer = setTimeout(() => endUtterance('no_audio'), cfg.noAudioEndMs);
   };
 
   const onAudio = (buf: Buffer) => {
@@ -239,7 +250,7 @@ function runSession(ws: WebSocket, session: FakeDeepgramSession, cfg: SessionCon
       }
     } else if (speaking) {
       silentMs += chunkMs;
-      if (silentMs >= cfg.endpointSilenceMs) endUtterance(false);
+      if (silentMs >= cfg.endpointSilenceMs) endUtterance('silence');
     }
     if (speaking) armWallTimer();
   };
@@ -253,11 +264,11 @@ function runSession(ws: WebSocket, session: FakeDeepgramSession, cfg: SessionCon
     }
     session.controlMessages.push(type);
     if (type === 'Finalize') {
-      if (speaking) endUtterance(true);
+      if (speaking) endUtterance('finalize');
       else if (pending.size) flushPending();
       else send(results('', audioSec, audioSec, true, { speech_final: false, from_finalize: true }));
     } else if (type === 'CloseStream') {
-      endUtterance(true);
+      endUtterance('close');
       flushPending();
       // Deepgram flushes, sends a summary Metadata message, then closes. The plugin's reader
       // only finishes on a message that arrives after CloseStream, so this message matters.
