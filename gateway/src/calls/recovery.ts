@@ -76,6 +76,22 @@ export class AgentRecovery {
     // replacing it, say) are one loss, answered by one dispatch; each used to count and dispatch.
     if (!(await this.#claimRecovery(call.id, room, lostIdentity))) return 'in_progress';
 
+    try {
+      return await this.#redispatch(call, room, lostIdentity, participants, signal);
+    } catch (err) {
+      await this.ctx.kv.del(pendingKey(call.id)); // nothing is on its way: the next signal may try again
+      throw err;
+    }
+  }
+
+  /** A claimed recovery: counted (or the call given up), the lost agent removed, the call dispatched again. */
+  async #redispatch(
+    call: CallRef,
+    room: string,
+    lostIdentity: string | null,
+    participants: ParticipantInfo[],
+    signal: string,
+  ): Promise<RecoveryOutcome> {
     const count = Number((await this.ctx.kv.get(`agentrecoveries:${call.id}`)) ?? 0);
     if (count >= MAX_RECOVERIES) {
       await this.#giveUp(call);
@@ -87,12 +103,9 @@ export class AgentRecovery {
       await this.ctx.livekit.rooms.removeParticipant(room, lostIdentity).catch(() => undefined);
     await publishTranscript(this.ctx.bus, serverMessage('agent_reconnecting', call.id, {}));
     const metadata = await this.directory.dispatchMetadata(call);
-    const dispatch = await this.ctx.livekit.dispatch
-      .createDispatch(room, this.ctx.config.livekit.agentName, { metadata: JSON.stringify(metadata) })
-      .catch(async (err: Error) => {
-        await this.ctx.kv.del(pendingKey(call.id)); // nothing is on its way: the next signal may try again
-        throw err;
-      });
+    const dispatch = await this.ctx.livekit.dispatch.createDispatch(room, this.ctx.config.livekit.agentName, {
+      metadata: JSON.stringify(metadata),
+    });
     await this.ctx.kv.set(pendingKey(call.id), dispatch.id, LOCK_MS);
     this.ctx.logger.info({ conversationId: call.id, signal, attempt: count + 1 }, 'agent lost mid-call; re-dispatched');
     return 'redispatched';
