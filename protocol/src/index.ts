@@ -15,3 +15,4 @@ export * from './webhooks';
 export * from './usage';
 export * from './http';
 export * from './single-agent';
+export * from './rejoin';

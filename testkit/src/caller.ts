@@ -10,10 +10,13 @@ import {
   TrackPublishOptions,
   TrackKind,
   TrackSource,
+  type RemoteParticipant,
   type RemoteTrack,
+  type RemoteTrackPublication,
   type Room,
 } from '@livekit/rtc-node';
 import { createRequire } from 'node:module';
+import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
 import type { TestClient } from './http-client';
 import { VOICED_SAMPLE, voicedSpan } from './speech';
 import { connectParticipant, waitForRemoteAudioTrack } from './livekit';
@@ -270,8 +273,50 @@ export async function joinCall(call: CallCreated, joinTimeoutMs = 30_000): Promi
 
 const hangingUp = new WeakSet<Caller>();
 
+/** Calls `onUnbound` once when an agent's audio track in `room` is published but not subscribed for AGENT_AUDIO_BIND_MS (as the web client watches). */
+function watchAgentAudio(room: Room, onUnbound: () => void): void {
+  const timers = new Map<string, NodeJS.Timeout>();
+  let fired = false;
+  const clear = (sid: string | undefined) => {
+    if (!sid) return;
+    clearTimeout(timers.get(sid));
+    timers.delete(sid);
+  };
+  const arm = (pub: RemoteTrackPublication, p: RemoteParticipant) => {
+    const sid = pub.sid;
+    if (!sid || !p.identity.startsWith('agent-') || pub.kind !== TrackKind.KIND_AUDIO || pub.track || timers.has(sid))
+      return;
+    timers.set(
+      sid,
+      setTimeout(() => {
+        timers.delete(sid);
+        const still = room.remoteParticipants.get(p.identity)?.trackPublications.get(sid);
+        if (fired || !still || still.track) return;
+        fired = true;
+        onUnbound();
+      }, AGENT_AUDIO_BIND_MS),
+    );
+  };
+  const armAll = () => {
+    for (const p of room.remoteParticipants.values()) for (const pub of p.trackPublications.values()) arm(pub, p);
+  };
+  armAll();
+  room.on(RoomEvent.Reconnected, armAll);
+  room.on(RoomEvent.TrackPublished, arm);
+  room.on(RoomEvent.TrackSubscribed, (_t, pub) => clear(pub.sid));
+  room.on(RoomEvent.TrackUnpublished, (pub) => clear(pub.sid));
+  room.on(RoomEvent.ParticipantDisconnected, (p) => {
+    for (const sid of p.trackPublications.keys()) clear(sid);
+  });
+  room.on(RoomEvent.Disconnected, () => {
+    for (const sid of [...timers.keys()]) clear(sid);
+  });
+}
+
 export interface Rejoin {
-  /** When the caller's room reported the disconnection (Date.now()). */
+  /** 'disconnected': the room was lost; 'agent_audio_unbound': an agent's audio never arrived (AGENT_AUDIO_BIND_MS). */
+  cause: 'disconnected' | 'agent_audio_unbound';
+  /** When the caller's room reported the disconnection, or the agent audio was given up on (Date.now()). */
   disconnectedAt: number;
   /** The disconnect reason rtc-node gave (DisconnectReason number), if any. */
   reason: number | undefined;
@@ -296,6 +341,8 @@ export interface RejoinTracker {
  * hanging up, ask the gateway for a fresh token for the same conversation (POST
  * /api/calls/:id/rejoin) and join again (LiveKit recreates the room on a live node and the dispatch
  * runs again); retried with backoff while the room cannot be joined, given up on 409 (call ended).
+ * Likewise when an agent's audio is published in the room but not subscribed within
+ * AGENT_AUDIO_BIND_MS (a half set-up session): the new join, under the same identity, replaces it.
  * `caller.room`, `mic`, `agentAudio` and `agentIdentity` then refer to the new join.
  */
 export function rejoinOnDisconnect(
@@ -306,17 +353,23 @@ export function rejoinOnDisconnect(
   const rejoins: Rejoin[] = [];
   const waiters: Array<() => void> = [];
   let stopped = false;
+  let inFlight = false;
   const notify = () => {
     for (const w of waiters.splice(0)) w();
   };
   const watch = (room: Room) => {
     room.on(RoomEvent.Disconnected, (reason?: number) => {
-      if (stopped || hangingUp.has(caller) || caller.room !== room) return;
-      void rejoin(reason);
+      if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
+      void rejoin('disconnected', reason);
+    });
+    watchAgentAudio(room, () => {
+      if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
+      void rejoin('agent_audio_unbound', undefined, room);
     });
   };
-  const rejoin = async (reason: number | undefined) => {
-    const r: Rejoin = { disconnectedAt: Date.now(), reason, rejoinedAt: null, statuses: [] };
+  const rejoin = async (cause: Rejoin['cause'], reason: number | undefined, stale?: Room) => {
+    inFlight = true;
+    const r: Rejoin = { cause, disconnectedAt: Date.now(), reason, rejoinedAt: null, statuses: [] };
     rejoins.push(r);
     caller.mic.stop();
     caller.agentAudio.close();
@@ -348,6 +401,9 @@ export function rejoinOnDisconnect(
       }
       await new Promise((res) => setTimeout(res, Math.min(4000, 250 * 2 ** (attempt - 1))));
     }
+    inFlight = false;
+    // The half set-up session, if LiveKit has not closed it on the new join already.
+    if (stale && caller.room !== stale && stale.isConnected) await stale.disconnect().catch(() => undefined);
     notify();
   };
   watch(caller.room);
@@ -381,18 +437,21 @@ export function rejoinOnDisconnect(
  */
 export async function followNewAgent(caller: Caller, timeoutMs = 60_000): Promise<string> {
   const previous = caller.agentIdentity;
-  const track = await waitForRemoteAudioTrack(
-    caller.room,
-    (id) => id.startsWith('agent-') && id !== previous,
-    timeoutMs,
-  );
-  const agent = [...caller.room.remoteParticipants.values()].find(
-    (p) => p.identity.startsWith('agent-') && p.identity !== previous && p.trackPublications.size > 0,
-  );
-  caller.agentAudio.close();
-  caller.agentAudio = new AgentAudio(track);
-  caller.agentIdentity = agent?.identity ?? previous;
-  return caller.agentIdentity;
+  const deadline = Date.now() + timeoutMs;
+  // Polled, not awaited on one room: a rejoin meanwhile puts the caller (and the agent) in a new one.
+  for (;;) {
+    for (const p of caller.room.remoteParticipants.values()) {
+      if (!p.identity.startsWith('agent-') || p.identity === previous) continue;
+      const pub = [...p.trackPublications.values()].find((x) => x.kind === TrackKind.KIND_AUDIO && x.track);
+      if (!pub) continue;
+      caller.agentAudio.close();
+      caller.agentAudio = new AgentAudio(pub.track as RemoteTrack);
+      caller.agentIdentity = p.identity;
+      return p.identity;
+    }
+    if (Date.now() > deadline) throw new Error(`no new agent's audio within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**

@@ -68,7 +68,7 @@ export function callsRouter(ctx: AppContext): Router {
       req.session.createdAt ??= Date.now();
       await directory.registerGuest(conversationId, req.sessionID, room);
       metadata = { conversationId, guest: true, preferences: DEFAULT_PREFERENCES, limits: callLimitsNow };
-      identity = guestIdentity();
+      identity = guestIdentity(conversationId);
     }
     const token = await callToken(ctx.config.livekit, { identity, room, metadata });
     req.log.info({ conversationId, guest: metadata.guest }, 'call created');
@@ -83,7 +83,7 @@ export function callsRouter(ctx: AppContext): Router {
     // The limits again, from now: the minutes this call has used so far count against the quota.
     const limits = await callLimits(ctx.repos, ctx.config.limits, call.kind === 'user' ? call.userId : null);
     const metadata = { ...(await directory.dispatchMetadata(call)), limits };
-    const identity = call.kind === 'user' ? userIdentity(call.userId) : guestIdentity();
+    const identity = call.kind === 'user' ? userIdentity(call.userId) : guestIdentity(id);
     const token = await callToken(ctx.config.livekit, { identity, room: call.room, metadata });
     req.log.info({ conversationId: id }, 'call rejoined');
     return { url: ctx.config.livekit.publicUrl, token, room: call.room, conversationId: id };

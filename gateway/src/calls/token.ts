@@ -1,11 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AccessToken, RoomAgentDispatch, RoomConfiguration } from 'livekit-server-sdk';
 import type { CallMetadata } from '@parley/protocol';
 import type { GatewayConfig } from '../config/config';
 
 /** A fresh, unguessable room per call: the token's agent dispatch only fires for a new room. */
 export const newRoomName = () => `parley-${randomBytes(12).toString('hex')}`;
-export const guestIdentity = () => `guest-${randomBytes(8).toString('hex')}`;
+/**
+ * A guest's identity in its call's room, the same for every join of that call (as a user's is): a
+ * rejoin then replaces the caller's old session (DUPLICATE_IDENTITY) instead of standing beside it.
+ * Derived from the conversation id, which it does not reveal.
+ */
+export const guestIdentity = (conversationId: string) =>
+  `guest-${createHash('sha256').update(`parley-guest:${conversationId}`).digest('hex').slice(0, 16)}`;
 export const userIdentity = (userId: string) => `user-${userId}`;
 
 /**

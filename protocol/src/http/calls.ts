@@ -49,7 +49,7 @@ export const callsRoutes = {
     path: '/api/calls/:id/rejoin',
     scopes: ['calls:start'],
     summary:
-      'A fresh LiveKit token for a live call, for its owner: the client lost its LiveKit node and joins the same room (recreated on a live node, the agent dispatched again) under the same conversation.',
+      'A fresh LiveKit token for a live call, for its owner: the client lost its LiveKit node, or its session never got the agent’s audio, and joins the same room (recreated on a live node, the agent dispatched again) under the same conversation and participant identity, which replaces any session of its still there.',
     auth: 'session',
     params: IdParams,
     response: CallGrant,

@@ -2,6 +2,7 @@ import { act, render, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as LivekitClient from 'livekit-client';
 import { ApiError } from '../api/client';
+import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
 import { useCall } from './useCall';
 
 // livekit-client's Room, replaced by one the test drives: it records what the hook joined with and
@@ -12,6 +13,8 @@ const lk = vi.hoisted(() => {
     handlers = new Map<string, Array<(...a: unknown[]) => void>>();
     joined: { url: string; token: string } | null = null;
     published = 0;
+    disconnected = false;
+    remoteParticipants = new Map<string, FakeAgent>();
     localParticipant = { publishTrack: async () => void this.published++ };
     constructor() {
       rooms.push(this);
@@ -27,8 +30,29 @@ const lk = vi.hoisted(() => {
       this.joined = { url, token };
     }
     async disconnect() {
+      this.disconnected = true;
       this.emit('disconnected', 1);
     }
+    /** An agent joins and publishes its audio; `subscribed`: the track reaches the page. */
+    agentPublishes(subscribed: boolean) {
+      const pub = { kind: 'audio', trackSid: 'TR_agent', track: undefined as object | undefined };
+      const agent: FakeAgent = {
+        identity: 'agent-1',
+        isAgent: true,
+        trackPublications: new Map([[pub.trackSid, pub]]),
+      };
+      this.remoteParticipants.set(agent.identity, agent);
+      this.emit('trackPublished', pub, agent);
+      if (subscribed) {
+        pub.track = {};
+        this.emit('trackSubscribed', pub.track, pub, agent);
+      }
+    }
+  }
+  interface FakeAgent {
+    identity: string;
+    isAgent: boolean;
+    trackPublications: Map<string, { kind: string; trackSid: string; track: object | undefined }>;
   }
   return { rooms, FakeRoom };
 });
@@ -107,5 +131,33 @@ describe('useCall when the LiveKit node is lost', () => {
     await waitFor(() => expect(screen.getByTestId('phase').textContent).toBe('ended'));
     expect(screen.getByTestId('problem').textContent).toBe(''); // leaving is not a problem
     expect(api.rejoinCall).not.toHaveBeenCalled();
+  });
+
+  it('joins again when an agent’s audio is published but never reaches the page (a half set-up session)', async () => {
+    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
+    await startLive();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      // Subscribed at once: nothing happens, however long the call goes on.
+      await act(async () => lk.rooms[0]!.agentPublishes(true));
+      await act(async () => void vi.advanceTimersByTime(AGENT_AUDIO_BIND_MS * 2));
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      // Published and never subscribed: once AGENT_AUDIO_BIND_MS has passed, and not before.
+      lk.rooms[0]!.remoteParticipants.clear();
+      await act(async () => lk.rooms[0]!.agentPublishes(false));
+      await act(async () => void vi.advanceTimersByTime(AGENT_AUDIO_BIND_MS - 100));
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      await act(async () => void vi.advanceTimersByTime(200));
+    } finally {
+      vi.useRealTimers();
+    }
+    await waitFor(() => expect(lk.rooms[1]?.joined?.token).toBe('fresh-token'));
+    expect(api.rejoinCall).toHaveBeenCalledTimes(1);
+    expect(lk.rooms[1]!.published).toBe(1);
+    // The half set-up session is closed once the new one is in; the call goes on.
+    await waitFor(() => expect(lk.rooms[0]!.disconnected).toBe(true));
+    expect(screen.getByTestId('phase').textContent).toBe('live');
+    expect(screen.getByTestId('token').textContent).toBe('fresh-token');
+    expect(screen.getByTestId('problem').textContent).toBe('');
   });
 });

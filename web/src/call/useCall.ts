@@ -1,6 +1,13 @@
 import type * as LivekitModule from 'livekit-client';
-import type { DisconnectReason, LocalAudioTrack, Room } from 'livekit-client';
+import type {
+  DisconnectReason,
+  LocalAudioTrack,
+  RemoteParticipant,
+  RemoteTrackPublication,
+  Room,
+} from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
 import { rejoinCall, startCall, type CallGrant } from '../api/calls';
 import { ApiError } from '../api/client';
 import { connectProblem, disconnectProblem, microphoneProblem, startProblem, type CallProblem } from './errors';
@@ -33,6 +40,46 @@ const rejoinable = ({ DisconnectReason: R }: Livekit, reason: DisconnectReason) 
 /** Waits before each rejoin attempt (the first at once; ~25 s in all, then the call is given up). */
 const REJOIN_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 10000];
 
+/**
+ * Calls `onUnbound` once when an agent's audio track in `r` is published but not subscribed for
+ * AGENT_AUDIO_BIND_MS: the session is half set up, and the page joins again.
+ */
+function watchAgentAudio({ RoomEvent, Track }: Livekit, r: Room, onUnbound: () => void): void {
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let fired = false;
+  const clear = (sid: string) => {
+    clearTimeout(timers.get(sid));
+    timers.delete(sid);
+  };
+  const arm = (pub: RemoteTrackPublication, p: RemoteParticipant) => {
+    if (!p.isAgent || pub.kind !== Track.Kind.Audio || pub.track || timers.has(pub.trackSid)) return;
+    timers.set(
+      pub.trackSid,
+      setTimeout(() => {
+        timers.delete(pub.trackSid);
+        const still = r.remoteParticipants.get(p.identity)?.trackPublications.get(pub.trackSid);
+        if (fired || !still || still.track) return;
+        fired = true;
+        onUnbound();
+      }, AGENT_AUDIO_BIND_MS),
+    );
+  };
+  const armAll = () => {
+    for (const p of r.remoteParticipants.values()) for (const pub of p.trackPublications.values()) arm(pub, p);
+  };
+  r.on(RoomEvent.Connected, armAll);
+  r.on(RoomEvent.Reconnected, armAll);
+  r.on(RoomEvent.TrackPublished, arm);
+  r.on(RoomEvent.TrackSubscribed, (_t, pub) => clear(pub.trackSid));
+  r.on(RoomEvent.TrackUnpublished, (pub) => clear(pub.trackSid));
+  r.on(RoomEvent.ParticipantDisconnected, (p) => {
+    for (const sid of p.trackPublications.keys()) clear(sid);
+  });
+  r.on(RoomEvent.Disconnected, () => {
+    for (const sid of [...timers.keys()]) clear(sid);
+  });
+}
+
 export type CallPhase = 'idle' | 'starting' | 'live' | 'ended';
 /** LiveKit's ConnectionState values (a string enum), without loading the library for them. */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'signalReconnecting';
@@ -62,6 +109,7 @@ export function useCall(): CallControl {
   const [problem, setProblem] = useState<CallProblem | null>(null);
   const [justReconnected, setJustReconnected] = useState(false);
   const leaving = useRef(false);
+  const rejoinInFlight = useRef(false);
   const roomRef = useRef<Room | null>(null);
 
   const start = useCallback(async () => {
@@ -82,14 +130,17 @@ export function useCall(): CallControl {
       };
       window.addEventListener('pagehide', onPageHide);
       r.on(RoomEvent.Disconnected, () => window.removeEventListener('pagehide', onPageHide));
-      r.on(RoomEvent.ConnectionStateChanged, (s) => setConnection(s as ConnectionState));
+      r.on(RoomEvent.ConnectionStateChanged, (s) => {
+        if (roomRef.current === r) setConnection(s as ConnectionState);
+      });
       r.on(RoomEvent.Reconnected, () => {
         setJustReconnected(true);
         setTimeout(() => setJustReconnected(false), 4000);
       });
       r.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
         mic.stop();
-        if (roomRef.current !== r) return; // a failed connect, handled where it was awaited
+        // A failed connect (handled where it was awaited), or a session a rejoin replaces.
+        if (roomRef.current !== r || rejoinInFlight.current) return;
         if (!leaving.current && reason !== undefined && rejoinable(lib, reason)) {
           void rejoin(g.conversationId);
           return;
@@ -97,6 +148,9 @@ export function useCall(): CallControl {
         setPhase('ended');
         if (!leaving.current && reason !== DisconnectReason.CLIENT_INITIATED)
           setProblem(disconnectProblem(reason === DisconnectReason.ROOM_DELETED));
+      });
+      watchAgentAudio(lib, r, () => {
+        if (roomRef.current === r && !leaving.current && !rejoinInFlight.current) void rejoin(g.conversationId, r);
       });
       roomRef.current = r;
       setGrant(g);
@@ -121,7 +175,21 @@ export function useCall(): CallControl {
       return true;
     };
 
-    const rejoin = async (conversationId: string) => {
+    /**
+     * Joins the conversation again with a fresh token. `stale`: a session still connected but whose
+     * agent audio never arrived; the new join (same identity) replaces it, and it is closed after.
+     */
+    const rejoin = async (conversationId: string, stale?: Room) => {
+      if (rejoinInFlight.current) return;
+      rejoinInFlight.current = true;
+      try {
+        await rejoinAttempts(conversationId);
+      } finally {
+        rejoinInFlight.current = false;
+        if (stale && roomRef.current !== stale) void stale.disconnect();
+      }
+    };
+    const rejoinAttempts = async (conversationId: string) => {
       setConnection('reconnecting');
       for (let attempt = 0; attempt < REJOIN_DELAYS_MS.length && !leaving.current; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, REJOIN_DELAYS_MS[attempt]));
