@@ -241,13 +241,29 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
               120_000,
               `a new agent for call ${t.call.id}`,
             );
-            if (t.call.caller.agentIdentity === oldAgents.get(t)) await followNewAgent(t.call.caller, 60_000);
+            // What the caller's session looked like, should its agent's audio not come.
+            const explain = (err: Error) => {
+              const room = t.call.caller.room;
+              const present = [...room.remoteParticipants.values()].map((p) => ({
+                identity: p.identity,
+                tracks: [...p.trackPublications.values()].map((pub) => ({
+                  sid: pub.sid,
+                  kind: pub.kind,
+                  subscribed: !!pub.track,
+                })),
+              }));
+              err.message = `${fault}, call ${t.call.id}: ${err.message}; connection ${room.connectionState}; participants ${JSON.stringify(present)}; rejoins ${JSON.stringify(rejoins.get(t)!.rejoins)}`;
+              return err;
+            };
+            if (t.call.caller.agentIdentity === oldAgents.get(t))
+              await followNewAgent(t.call.caller, 60_000).catch((err: Error) => {
+                throw explain(err);
+              });
             const heard = await voices
               .get(t)!
               .firstVoicedAfter(faultAt, 60_000)
               .catch((err: Error) => {
-                err.message = `${fault}, call ${t.call.id}: ${err.message}; rejoins ${JSON.stringify(rejoins.get(t)!.rejoins)}`;
-                throw err;
+                throw explain(err);
               });
             heardAgainMs.push(heard - faultAt);
             t.expected.push(['agent', apologyFor('en')]);

@@ -5,14 +5,13 @@ import {
   AudioFrame,
   AudioSource,
   AudioStream,
+  ConnectionState,
   LocalAudioTrack,
   RoomEvent,
   TrackPublishOptions,
   TrackKind,
   TrackSource,
-  type RemoteParticipant,
   type RemoteTrack,
-  type RemoteTrackPublication,
   type Room,
 } from '@livekit/rtc-node';
 import { createRequire } from 'node:module';
@@ -273,44 +272,32 @@ export async function joinCall(call: CallCreated, joinTimeoutMs = 30_000): Promi
 
 const hangingUp = new WeakSet<Caller>();
 
-/** Calls `onUnbound` once when an agent's audio track in `room` is published but not subscribed for AGENT_AUDIO_BIND_MS (as the web client watches). */
+/**
+ * Calls `onUnbound` once when an agent's audio track in `room` has been published and not subscribed
+ * for AGENT_AUDIO_BIND_MS while the room was connected, looked at every second, as the web client
+ * does (web/src/call/useCall.ts).
+ */
 function watchAgentAudio(room: Room, onUnbound: () => void): void {
-  const timers = new Map<string, NodeJS.Timeout>();
-  let fired = false;
-  const clear = (sid: string | undefined) => {
-    if (!sid) return;
-    clearTimeout(timers.get(sid));
-    timers.delete(sid);
-  };
-  const arm = (pub: RemoteTrackPublication, p: RemoteParticipant) => {
-    const sid = pub.sid;
-    if (!sid || !p.identity.startsWith('agent-') || pub.kind !== TrackKind.KIND_AUDIO || pub.track || timers.has(sid))
-      return;
-    timers.set(
-      sid,
-      setTimeout(() => {
-        timers.delete(sid);
-        const still = room.remoteParticipants.get(p.identity)?.trackPublications.get(sid);
-        if (fired || !still || still.track) return;
-        fired = true;
-        onUnbound();
-      }, AGENT_AUDIO_BIND_MS),
-    );
-  };
-  const armAll = () => {
-    for (const p of room.remoteParticipants.values()) for (const pub of p.trackPublications.values()) arm(pub, p);
-  };
-  armAll();
-  room.on(RoomEvent.Reconnected, armAll);
-  room.on(RoomEvent.TrackPublished, arm);
-  room.on(RoomEvent.TrackSubscribed, (_t, pub) => clear(pub.sid));
-  room.on(RoomEvent.TrackUnpublished, (pub) => clear(pub.sid));
-  room.on(RoomEvent.ParticipantDisconnected, (p) => {
-    for (const sid of p.trackPublications.keys()) clear(sid);
-  });
-  room.on(RoomEvent.Disconnected, () => {
-    for (const sid of [...timers.keys()]) clear(sid);
-  });
+  const unbound = new Map<string, number>(); // track sid → first seen published and not subscribed
+  const check = setInterval(() => {
+    // rtc-node's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
+    if (room.connectionState !== ConnectionState.CONN_CONNECTED) return unbound.clear();
+    const now = Date.now();
+    const seen = new Set<string>();
+    for (const p of room.remoteParticipants.values())
+      for (const pub of p.trackPublications.values()) {
+        if (!p.identity.startsWith('agent-') || pub.kind !== TrackKind.KIND_AUDIO || pub.track || !pub.sid) continue;
+        seen.add(pub.sid);
+        const since = unbound.get(pub.sid) ?? now;
+        unbound.set(pub.sid, since);
+        if (now - since >= AGENT_AUDIO_BIND_MS) {
+          clearInterval(check);
+          return onUnbound();
+        }
+      }
+    for (const sid of unbound.keys()) if (!seen.has(sid)) unbound.delete(sid);
+  }, 1000);
+  room.on(RoomEvent.Disconnected, () => clearInterval(check));
 }
 
 export interface Rejoin {

@@ -79,12 +79,14 @@ export class AgentRecovery {
     try {
       return await this.#redispatch(call, room, lostIdentity, participants, signal);
     } catch (err) {
-      await this.ctx.kv.del(pendingKey(call.id)); // nothing is on its way: the next signal may try again
+      // Nothing is on its way: the next signal, or LiveKit's retry of this webhook (the route answers
+      // 503), tries again.
+      await Promise.all([this.ctx.kv.del(pendingKey(call.id)), this.ctx.kv.del(lock)]);
       throw err;
     }
   }
 
-  /** A claimed recovery: counted (or the call given up), the lost agent removed, the call dispatched again. */
+  /** A claimed recovery: the call given up after MAX_RECOVERIES, else the lost agent removed, the call dispatched again and counted. */
   async #redispatch(
     call: CallRef,
     room: string,
@@ -97,7 +99,6 @@ export class AgentRecovery {
       await this.#giveUp(call);
       return 'exhausted';
     }
-    await this.ctx.kv.set(`agentrecoveries:${call.id}`, String(count + 1), COUNT_TTL_MS);
 
     if (lostIdentity && participants.some((p) => p.identity === lostIdentity))
       await this.ctx.livekit.rooms.removeParticipant(room, lostIdentity).catch(() => undefined);
@@ -107,6 +108,8 @@ export class AgentRecovery {
       metadata: JSON.stringify(metadata),
     });
     await this.ctx.kv.set(pendingKey(call.id), dispatch.id, LOCK_MS);
+    // Counted once dispatched: an attempt that failed (and is tried again) is not a recovery.
+    await this.ctx.kv.set(`agentrecoveries:${call.id}`, String(count + 1), COUNT_TTL_MS);
     this.ctx.logger.info({ conversationId: call.id, signal, attempt: count + 1 }, 'agent lost mid-call; re-dispatched');
     return 'redispatched';
   }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLivekitServer, type RunningLivekitServer } from '@parley/tools';
 import { DISPATCH_ID_ATTRIBUTE } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
+import { startHttpFaultProxy } from '@parley/testkit/http-fault-proxy';
 import { createUser, signedInClient } from '@parley/testkit/accounts';
 import { ingest, openTranscript } from '@parley/testkit/calls';
 import { AGENT_EXPECTED_MS, MAX_RECOVERIES } from '../calls/recovery';
@@ -51,10 +52,11 @@ async function signedWebhook(
   body: string,
   secret = lk.apiSecret,
   sha = createHash('sha256').update(body).digest('base64'),
+  to: TestGateway = gw,
 ) {
   const at = new AccessToken(lk.apiKey, secret, { ttl: 60 });
   at.sha256 = sha;
-  return new TestClient(gw.url, null).post('/internal/livekit/webhook', undefined, {
+  return new TestClient(to.url, null).post('/internal/livekit/webhook', undefined, {
     raw: body,
     headers: { 'content-type': 'application/webhook+json', authorization: await at.toJwt() },
   });
@@ -79,13 +81,13 @@ function agentsLeftIn(room: string): Promise<string[]> {
 }
 
 /** A signed-in user's started call, its caller in the room and its transcript socket open. */
-async function startedCallWithCaller() {
-  const c = await signedInClient(gw, await createUser(gw));
+async function startedCallWithCaller(on: TestGateway = gw) {
+  const c = await signedInClient(on, await createUser(on));
   const call = (await c.post('/api/calls', {})).body;
-  const ws = await openTranscript(gw.url, call.conversationId, { cookie: c.cookieHeader() });
+  const ws = await openTranscript(on.url, call.conversationId, { cookie: c.cookieHeader() });
   await ws.next('snapshot');
   await join(call.token);
-  await ingest(gw.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
+  await ingest(on.url, call.conversationId, [{ type: 'call_started', at: new Date().toISOString() }]);
   return { c, call, ws };
 }
 
@@ -189,6 +191,48 @@ describe('POST /internal/livekit/webhook', () => {
       ),
     ).toHaveLength(3);
     ws.ws.close();
+  });
+
+  it('tries a recovery again when its dispatch failed and LiveKit delivers the webhook again', async () => {
+    // A gateway whose LiveKit API calls go through a proxy that can refuse CreateDispatch.
+    const proxy = await startHttpFaultProxy(lk.httpUrl);
+    const gwB = await startTestGateway({
+      env: {
+        LIVEKIT_URL: proxy.url.replace(/^http/, 'ws'),
+        LIVEKIT_API_KEY: lk.apiKey,
+        LIVEKIT_API_SECRET: lk.apiSecret,
+      },
+    });
+    try {
+      const { call, ws } = await startedCallWithCaller(gwB);
+      const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+      const body = JSON.stringify({
+        event: 'participant_left',
+        room: { name: call.room },
+        participant: { identity: 'agent-AJ_retried', kind: 'AGENT' },
+        id: 'EV_retried',
+        createdAt: '1',
+      });
+      proxy.failNext('AgentDispatchService/CreateDispatch');
+      const first = await signedWebhook(body, undefined, undefined, gwB);
+      expect(first.status).toBe(503); // LiveKit retries a webhook that fails
+      expect(first.body.error.code).toBe('service_unavailable');
+      expect(proxy.failed).toEqual(['/twirp/livekit.AgentDispatchService/CreateDispatch']);
+      expect(await dispatches.listDispatch(call.room)).toHaveLength(1); // the caller token's only
+      // The same event again: the failed attempt held nothing back, the agent is dispatched.
+      const again = await signedWebhook(body, undefined, undefined, gwB);
+      expect(again.status).toBe(200);
+      expect(
+        await eventually(
+          () => dispatches.listDispatch(call.room),
+          (d) => d.length === 2,
+        ),
+      ).toHaveLength(2);
+      ws.ws.close();
+    } finally {
+      await gwB.stop();
+      await proxy.close();
+    }
   });
 
   it('keeps one agent per room: a second agent that joins later is removed', async () => {

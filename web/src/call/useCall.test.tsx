@@ -33,20 +33,14 @@ const lk = vi.hoisted(() => {
       this.disconnected = true;
       this.emit('disconnected', 1);
     }
-    /** An agent joins and publishes its audio; `subscribed`: the track reaches the page. */
-    agentPublishes(subscribed: boolean) {
-      const pub = { kind: 'audio', trackSid: 'TR_agent', track: undefined as object | undefined };
-      const agent: FakeAgent = {
-        identity: 'agent-1',
-        isAgent: true,
-        trackPublications: new Map([[pub.trackSid, pub]]),
-      };
+    /**
+     * An agent with its audio published is in the room (as a session learns it with its join, no
+     * event); `subscribed`: the track reaches the page.
+     */
+    agentPublishes(subscribed: boolean, trackSid: string) {
+      const pub = { kind: 'audio', trackSid, track: subscribed ? {} : undefined };
+      const agent: FakeAgent = { identity: 'agent-1', isAgent: true, trackPublications: new Map([[trackSid, pub]]) };
       this.remoteParticipants.set(agent.identity, agent);
-      this.emit('trackPublished', pub, agent);
-      if (subscribed) {
-        pub.track = {};
-        this.emit('trackSubscribed', pub.track, pub, agent);
-      }
     }
   }
   interface FakeAgent {
@@ -135,19 +129,23 @@ describe('useCall when the LiveKit node is lost', () => {
 
   it('joins again when an agent’s audio is published but never reaches the page (a half set-up session)', async () => {
     api.rejoinCall.mockResolvedValue(grant('fresh-token'));
-    await startLive();
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The page's check runs on an interval set when it joins: fake timers (moving with real time too) from the start.
+    vi.useFakeTimers({
+      shouldAdvanceTime: true,
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
     try {
+      await startLive();
       // Subscribed at once: nothing happens, however long the call goes on.
-      await act(async () => lk.rooms[0]!.agentPublishes(true));
+      await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
       await act(async () => void vi.advanceTimersByTime(AGENT_AUDIO_BIND_MS * 2));
       expect(api.rejoinCall).not.toHaveBeenCalled();
       // Published and never subscribed: once AGENT_AUDIO_BIND_MS has passed, and not before.
       lk.rooms[0]!.remoteParticipants.clear();
-      await act(async () => lk.rooms[0]!.agentPublishes(false));
-      await act(async () => void vi.advanceTimersByTime(AGENT_AUDIO_BIND_MS - 100));
+      await act(async () => lk.rooms[0]!.agentPublishes(false, 'TR_unheard'));
+      await act(async () => void vi.advanceTimersByTime(AGENT_AUDIO_BIND_MS - 1000));
       expect(api.rejoinCall).not.toHaveBeenCalled();
-      await act(async () => void vi.advanceTimersByTime(200));
+      await act(async () => void vi.advanceTimersByTime(2000));
     } finally {
       vi.useRealTimers();
     }

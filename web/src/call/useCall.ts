@@ -1,11 +1,5 @@
 import type * as LivekitModule from 'livekit-client';
-import type {
-  DisconnectReason,
-  LocalAudioTrack,
-  RemoteParticipant,
-  RemoteTrackPublication,
-  Room,
-} from 'livekit-client';
+import type { DisconnectReason, LocalAudioTrack, Room } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
 import { rejoinCall, startCall, type CallGrant } from '../api/calls';
@@ -40,44 +34,37 @@ const rejoinable = ({ DisconnectReason: R }: Livekit, reason: DisconnectReason) 
 /** Waits before each rejoin attempt (the first at once; ~25 s in all, then the call is given up). */
 const REJOIN_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 10000];
 
+/** How often the page looks for agent audio that has not reached it. */
+const AGENT_AUDIO_CHECK_MS = 1000;
+
 /**
- * Calls `onUnbound` once when an agent's audio track in `r` is published but not subscribed for
- * AGENT_AUDIO_BIND_MS: the session is half set up, and the page joins again.
+ * Calls `onUnbound` once when an agent's audio track in `r` has been published and not subscribed
+ * for AGENT_AUDIO_BIND_MS while the room was connected: the session is half set up, and the page
+ * joins again. Looked at every second rather than per event: a session rebuilt by the SDK's own
+ * reconnection may learn of the agent's track with its join, announced by no TrackPublished.
  */
-function watchAgentAudio({ RoomEvent, Track }: Livekit, r: Room, onUnbound: () => void): void {
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
-  let fired = false;
-  const clear = (sid: string) => {
-    clearTimeout(timers.get(sid));
-    timers.delete(sid);
-  };
-  const arm = (pub: RemoteTrackPublication, p: RemoteParticipant) => {
-    if (!p.isAgent || pub.kind !== Track.Kind.Audio || pub.track || timers.has(pub.trackSid)) return;
-    timers.set(
-      pub.trackSid,
-      setTimeout(() => {
-        timers.delete(pub.trackSid);
-        const still = r.remoteParticipants.get(p.identity)?.trackPublications.get(pub.trackSid);
-        if (fired || !still || still.track) return;
-        fired = true;
-        onUnbound();
-      }, AGENT_AUDIO_BIND_MS),
-    );
-  };
-  const armAll = () => {
-    for (const p of r.remoteParticipants.values()) for (const pub of p.trackPublications.values()) arm(pub, p);
-  };
-  r.on(RoomEvent.Connected, armAll);
-  r.on(RoomEvent.Reconnected, armAll);
-  r.on(RoomEvent.TrackPublished, arm);
-  r.on(RoomEvent.TrackSubscribed, (_t, pub) => clear(pub.trackSid));
-  r.on(RoomEvent.TrackUnpublished, (pub) => clear(pub.trackSid));
-  r.on(RoomEvent.ParticipantDisconnected, (p) => {
-    for (const sid of p.trackPublications.keys()) clear(sid);
-  });
-  r.on(RoomEvent.Disconnected, () => {
-    for (const sid of [...timers.keys()]) clear(sid);
-  });
+function watchAgentAudio({ RoomEvent, Track, ConnectionState }: Livekit, r: Room, onUnbound: () => void): void {
+  const unbound = new Map<string, number>(); // track sid → first seen published and not subscribed
+  const check = setInterval(() => {
+    // LiveKit's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
+    if (r.state === ConnectionState.Reconnecting || r.state === ConnectionState.SignalReconnecting)
+      return unbound.clear();
+    const now = Date.now();
+    const seen = new Set<string>();
+    for (const p of r.remoteParticipants.values())
+      for (const pub of p.trackPublications.values()) {
+        if (!p.isAgent || pub.kind !== Track.Kind.Audio || pub.track) continue;
+        seen.add(pub.trackSid);
+        const since = unbound.get(pub.trackSid) ?? now;
+        unbound.set(pub.trackSid, since);
+        if (now - since >= AGENT_AUDIO_BIND_MS) {
+          clearInterval(check);
+          return onUnbound();
+        }
+      }
+    for (const sid of unbound.keys()) if (!seen.has(sid)) unbound.delete(sid);
+  }, AGENT_AUDIO_CHECK_MS);
+  r.on(RoomEvent.Disconnected, () => clearInterval(check));
 }
 
 export type CallPhase = 'idle' | 'starting' | 'live' | 'ended';
