@@ -2,14 +2,14 @@
  * Browser: a call page whose LiveKit session stays joined but never gets the agent's audio (after a
  * LiveKit node died, an SDK's own reconnection once joined the recreated room with its media never
  * negotiated, and LiveKit does not repair that) joins again by itself once an agent's audio has been
- * published for AGENT_AUDIO_BIND_MS without reaching it, and the call goes on. The page signals
+ * published for CALL_MEDIA_BIND_MS without reaching it, and the call goes on. The page signals
  * through a proxy (LIVEKIT_PUBLIC_URL) which, mid-call, stops passing LiveKit's media negotiation
  * to it; the agent's job is then killed, so the replacement agent publishes into that session.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
+import { CALL_MEDIA_BIND_MS } from '@parley/protocol';
 import { isAlive } from '@parley/testkit';
 import { startSignalProxy, type SignalProxy } from '@parley/testkit/signal-proxy';
 import type { Stack } from '@parley/testkit/stack';
@@ -64,6 +64,9 @@ describe('browser: a call whose session never gets the agent’s audio', () => {
         .waitFor({ timeout: 10_000 });
     });
     expect((await probe(page)).levels.some((l) => l.rms > VOICED_RMS)).toBe(true);
+    // Media connected both ways: no rejoin however long the call goes on (CALL_MEDIA_BIND_MS and more).
+    await page.waitForTimeout(CALL_MEDIA_BIND_MS + 2000);
+    expect(proxy.connections).toBe(1);
     const [room] = await rooms.listRooms();
     const before = await rooms.listParticipants(room!.name);
     const [agent] = before.filter((p) => p.identity.startsWith('agent-'));
@@ -87,8 +90,8 @@ describe('browser: a call whose session never gets the agent’s audio', () => {
     });
     const withheld = Object.values(proxy.dropped).reduce((a, b) => a + b, 0);
     expect(withheld, JSON.stringify(proxy.dropped)).toBeGreaterThan(0);
-    // Not before the replacement's audio had been published AGENT_AUDIO_BIND_MS.
-    expect(rejoinedAt - killedAt).toBeGreaterThanOrEqual(AGENT_AUDIO_BIND_MS);
+    // Not before the replacement's audio had been published CALL_MEDIA_BIND_MS.
+    expect(rejoinedAt - killedAt).toBeGreaterThanOrEqual(CALL_MEDIA_BIND_MS);
 
     await step('the caller is heard and answered in the new session', ctx, async () => {
       await page.locator('li.turn-user', { hasText: SAID }).waitFor({ timeout: 30_000 });

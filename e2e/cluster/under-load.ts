@@ -96,8 +96,10 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
     () => cluster,
     () => speech,
   );
+  const rejoins = new Map<Tracked, RejoinTracker>();
   const stop = async () => {
     cluster.fakes.openai.releaseReplies();
+    for (const r of rejoins.values()) r.stop();
     await cc.hangUpAll();
   };
   const dumpLogs = () => {
@@ -118,6 +120,9 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
     }
   }
   const placedMs = Date.now() - t0;
+  // What the web client does all through a call: rejoin should its SDK give up, or should its media
+  // with the agent not connect (CALL_MEDIA_BIND_MS).
+  for (const t of tracked) rejoins.set(t, rejoinOnDisconnect(t.call.caller, t.call.client));
   const split = await splitOf(cluster, tracked);
   log(`${opts.calls} calls live after ${placedMs} ms: ${JSON.stringify(split)}`);
   const results: ClusterFaultResult[] = [];
@@ -179,11 +184,6 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
         inject = () => gw.kill('SIGKILL');
         restore = () => gw.start();
       }
-      // The web client's rejoin, should a caller's SDK give up.
-      const rejoins = new Map<Tracked, RejoinTracker>(
-        tracked.map((t) => [t, rejoinOnDisconnect(t.call.caller, t.call.client)]),
-      );
-
       // Every call's turn in flight: the utterance stored, its reply asked of the LLM and held.
       const storedBefore = await Promise.all(tracked.map(async (t) => (await cc.stored(t.call.id)).length));
       const sentBefore = cluster.fakes.deepgram.transcriptsSent.length;
@@ -275,7 +275,6 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
           await waitForAgentState(t.call.caller, 'listening', 60_000);
         }),
       );
-      for (const r of rejoins.values()) r.stop();
       for (const v of voices.values()) v.stop();
       await restore();
       // Every call goes on: one more turn each, all at once.

@@ -15,7 +15,7 @@ import {
   type Room,
 } from '@livekit/rtc-node';
 import { createRequire } from 'node:module';
-import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
+import { CALL_MEDIA_BIND_MS } from '@parley/protocol';
 import type { TestClient } from './http-client';
 import { VOICED_SAMPLE, voicedSpan } from './speech';
 import { connectParticipant, waitForRemoteAudioTrack } from './livekit';
@@ -273,36 +273,54 @@ export async function joinCall(call: CallCreated, joinTimeoutMs = 30_000): Promi
 const hangingUp = new WeakSet<Caller>();
 
 /**
- * Calls `onUnbound` once when an agent's audio track in `room` has been published and not subscribed
- * for AGENT_AUDIO_BIND_MS while the room was connected, looked at every second, as the web client
- * does (web/src/call/useCall.ts).
+ * Calls `onBroken` once when, for CALL_MEDIA_BIND_MS while the room was connected, an agent's audio
+ * track in `room` has been published and not subscribed, or the agent's audio has been there and the
+ * caller's microphone (once published) not subscribed by anyone; looked at every second, as the web client does
+ * (web/src/call/useCall.ts).
  */
-function watchAgentAudio(room: Room, onUnbound: () => void): void {
-  const unbound = new Map<string, number>(); // track sid → first seen published and not subscribed
+function watchMedia(room: Room, onBroken: () => void): void {
+  const taken = new Set<string>(); // local track sids LiveKit reported subscribed
+  room.on(RoomEvent.LocalTrackSubscribed, (track) => void (track.sid && taken.add(track.sid)));
+  // Subscriptions from before the watch began (the agent took the microphone while the caller joined).
+  for (const pub of room.localParticipant?.trackPublications.values() ?? []) {
+    const sid = pub.sid; // a republish later keeps the object (and its resolved promise) with a new sid
+    if (sid) void pub.waitForSubscription().then(() => taken.add(sid));
+  }
+  const since = new Map<string, number>(); // what is unconnected (a track sid) → since when
+  let hadMic = false;
   const check = setInterval(() => {
     // rtc-node's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
-    if (room.connectionState !== ConnectionState.CONN_CONNECTED) return unbound.clear();
-    const now = Date.now();
-    const seen = new Set<string>();
+    if (room.connectionState !== ConnectionState.CONN_CONNECTED) return since.clear();
+    const unconnected: string[] = [];
+    let agentAudio = false;
     for (const p of room.remoteParticipants.values())
       for (const pub of p.trackPublications.values()) {
-        if (!p.identity.startsWith('agent-') || pub.kind !== TrackKind.KIND_AUDIO || pub.track || !pub.sid) continue;
-        seen.add(pub.sid);
-        const since = unbound.get(pub.sid) ?? now;
-        unbound.set(pub.sid, since);
-        if (now - since >= AGENT_AUDIO_BIND_MS) {
-          clearInterval(check);
-          return onUnbound();
-        }
+        if (!p.identity.startsWith('agent-') || pub.kind !== TrackKind.KIND_AUDIO || !pub.sid) continue;
+        agentAudio = true;
+        if (!pub.track) unconnected.push(pub.sid);
       }
-    for (const sid of unbound.keys()) if (!seen.has(sid)) unbound.delete(sid);
+    const mic = [...(room.localParticipant?.trackPublications.values() ?? [])].find(
+      (pub) => pub.source === TrackSource.SOURCE_MICROPHONE,
+    )?.sid;
+    // The microphone once published and now missing (a republish that failed) counts as not taken.
+    hadMic ||= !!mic;
+    if (agentAudio && hadMic && !(mic && taken.has(mic))) unconnected.push(mic ?? 'microphone');
+    const now = Date.now();
+    for (const sid of since.keys()) if (!unconnected.includes(sid)) since.delete(sid);
+    for (const sid of unconnected) {
+      if (!since.has(sid)) since.set(sid, now);
+      if (now - since.get(sid)! >= CALL_MEDIA_BIND_MS) {
+        clearInterval(check);
+        return onBroken();
+      }
+    }
   }, 1000);
   room.on(RoomEvent.Disconnected, () => clearInterval(check));
 }
 
 export interface Rejoin {
-  /** 'disconnected': the room was lost; 'agent_audio_unbound': an agent's audio never arrived (AGENT_AUDIO_BIND_MS). */
-  cause: 'disconnected' | 'agent_audio_unbound';
+  /** 'disconnected': the room was lost; 'media_unconnected': the agent's audio or the caller's microphone never connected (CALL_MEDIA_BIND_MS). */
+  cause: 'disconnected' | 'media_unconnected';
   /** When the caller's room reported the disconnection, or the agent audio was given up on (Date.now()). */
   disconnectedAt: number;
   /** The disconnect reason rtc-node gave (DisconnectReason number), if any. */
@@ -328,8 +346,8 @@ export interface RejoinTracker {
  * hanging up, ask the gateway for a fresh token for the same conversation (POST
  * /api/calls/:id/rejoin) and join again (LiveKit recreates the room on a live node and the dispatch
  * runs again); retried with backoff while the room cannot be joined, given up on 409 (call ended).
- * Likewise when an agent's audio is published in the room but not subscribed within
- * AGENT_AUDIO_BIND_MS (a half set-up session): the new join, under the same identity, replaces it.
+ * Likewise when the media with the agent does not connect within CALL_MEDIA_BIND_MS (a half set-up
+ * session, see watchMedia): the new join, under the same identity, replaces it.
  * `caller.room`, `mic`, `agentAudio` and `agentIdentity` then refer to the new join.
  */
 export function rejoinOnDisconnect(
@@ -349,9 +367,9 @@ export function rejoinOnDisconnect(
       if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
       void rejoin('disconnected', reason);
     });
-    watchAgentAudio(room, () => {
+    watchMedia(room, () => {
       if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
-      void rejoin('agent_audio_unbound', undefined, room);
+      void rejoin('media_unconnected', undefined, room);
     });
   };
   const rejoin = async (cause: Rejoin['cause'], reason: number | undefined, stale?: Room) => {

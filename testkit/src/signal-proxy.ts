@@ -70,7 +70,12 @@ export async function startSignalProxy(): Promise<SignalProxy & { target: string
       });
       upstream.on('message', (data, binary) => {
         if (conn.broken && binary) {
-          const kind = SignalResponse.fromBinary(new Uint8Array(data as Buffer)).message.case ?? 'none';
+          let kind = 'undecoded';
+          try {
+            kind = SignalResponse.fromBinary(new Uint8Array(data as Buffer)).message.case ?? 'none';
+          } catch {
+            // not a SignalResponse: passed on as it is
+          }
           if (NEGOTIATION.has(kind)) {
             proxy.dropped[kind] = (proxy.dropped[kind] ?? 0) + 1;
             return;

@@ -2,7 +2,7 @@ import { act, render, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as LivekitClient from 'livekit-client';
 import { ApiError } from '../api/client';
-import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
+import { CALL_MEDIA_BIND_MS } from '@parley/protocol';
 import { useCall } from './useCall';
 
 // livekit-client's Room, replaced by one the test drives: it records what the hook joined with and
@@ -15,7 +15,10 @@ const lk = vi.hoisted(() => {
     published = 0;
     disconnected = false;
     remoteParticipants = new Map<string, FakeAgent>();
-    localParticipant = { publishTrack: async () => void this.published++ };
+    localParticipant = {
+      publishTrack: async () => void this.published++,
+      getTrackPublication: () => (this.published ? { trackSid: `TR_mic${this.published}` } : undefined),
+    };
     constructor() {
       rooms.push(this);
     }
@@ -37,6 +40,10 @@ const lk = vi.hoisted(() => {
      * An agent with its audio published is in the room (as a session learns it with its join, no
      * event); `subscribed`: the track reaches the page.
      */
+    /** LiveKit tells the page its microphone has a subscriber (the agent took it). */
+    micTaken() {
+      this.emit('localTrackSubscribed', { trackSid: `TR_mic${this.published}` });
+    }
     agentPublishes(subscribed: boolean, trackSid: string) {
       const pub = { kind: 'audio', trackSid, track: subscribed ? {} : undefined };
       const agent: FakeAgent = { identity: 'agent-1', isAgent: true, trackPublications: new Map([[trackSid, pub]]) };
@@ -127,35 +134,63 @@ describe('useCall when the LiveKit node is lost', () => {
     expect(api.rejoinCall).not.toHaveBeenCalled();
   });
 
-  it('joins again when an agent’s audio is published but never reaches the page (a half set-up session)', async () => {
-    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
-    // The page's check runs on an interval set when it joins: fake timers (moving with real time too) from the start.
+  /** Fake timers (moving with real time too) from the start: the page's check runs on an interval set when it joins. */
+  async function startLiveWithFakeTimers() {
     vi.useFakeTimers({
       shouldAdvanceTime: true,
       toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     });
-    try {
-      await startLive();
-      // Subscribed at once: nothing happens, however long the call goes on.
-      await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
-      await act(async () => void vi.advanceTimersByTime(AGENT_AUDIO_BIND_MS * 2));
-      expect(api.rejoinCall).not.toHaveBeenCalled();
-      // Published and never subscribed: once AGENT_AUDIO_BIND_MS has passed, and not before.
-      lk.rooms[0]!.remoteParticipants.clear();
-      await act(async () => lk.rooms[0]!.agentPublishes(false, 'TR_unheard'));
-      await act(async () => void vi.advanceTimersByTime(AGENT_AUDIO_BIND_MS - 1000));
-      expect(api.rejoinCall).not.toHaveBeenCalled();
-      await act(async () => void vi.advanceTimersByTime(2000));
-    } finally {
-      vi.useRealTimers();
-    }
+    await startLive();
+  }
+  const advance = (ms: number) => act(async () => void vi.advanceTimersByTime(ms));
+
+  /** The page joined again: a fresh token, the microphone published again, the half set-up session closed. */
+  async function expectJoinedAgain() {
     await waitFor(() => expect(lk.rooms[1]?.joined?.token).toBe('fresh-token'));
     expect(api.rejoinCall).toHaveBeenCalledTimes(1);
     expect(lk.rooms[1]!.published).toBe(1);
-    // The half set-up session is closed once the new one is in; the call goes on.
     await waitFor(() => expect(lk.rooms[0]!.disconnected).toBe(true));
     expect(screen.getByTestId('phase').textContent).toBe('live');
     expect(screen.getByTestId('token').textContent).toBe('fresh-token');
     expect(screen.getByTestId('problem').textContent).toBe('');
+  }
+
+  it('joins again when an agent’s audio is published but never reaches the page (a half set-up session)', async () => {
+    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
+    try {
+      await startLiveWithFakeTimers();
+      // Both ways connected: nothing happens, however long the call goes on.
+      await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
+      await act(async () => lk.rooms[0]!.micTaken());
+      await advance(CALL_MEDIA_BIND_MS * 2);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      // The agent's audio published and never subscribed: once CALL_MEDIA_BIND_MS has passed, not before.
+      lk.rooms[0]!.remoteParticipants.clear();
+      await act(async () => lk.rooms[0]!.agentPublishes(false, 'TR_unheard'));
+      await advance(CALL_MEDIA_BIND_MS - 1000);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      await advance(2000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expectJoinedAgain();
+  });
+
+  it('joins again when the agent’s audio arrives but the page’s microphone is never taken', async () => {
+    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
+    try {
+      await startLiveWithFakeTimers();
+      // No agent yet: a microphone nobody takes is no fault.
+      await advance(CALL_MEDIA_BIND_MS * 2);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      // The agent's audio reaches the page; LiveKit never reports the microphone subscribed.
+      await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
+      await advance(CALL_MEDIA_BIND_MS - 1000);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      await advance(2000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expectJoinedAgain();
   });
 });

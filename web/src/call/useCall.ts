@@ -1,7 +1,7 @@
 import type * as LivekitModule from 'livekit-client';
 import type { DisconnectReason, LocalAudioTrack, Room } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { AGENT_AUDIO_BIND_MS } from '@parley/protocol';
+import { CALL_MEDIA_BIND_MS } from '@parley/protocol';
 import { rejoinCall, startCall, type CallGrant } from '../api/calls';
 import { ApiError } from '../api/client';
 import { connectProblem, disconnectProblem, microphoneProblem, startProblem, type CallProblem } from './errors';
@@ -34,37 +34,52 @@ const rejoinable = ({ DisconnectReason: R }: Livekit, reason: DisconnectReason) 
 /** Waits before each rejoin attempt (the first at once; ~25 s in all, then the call is given up). */
 const REJOIN_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 10000];
 
-/** How often the page looks for agent audio that has not reached it. */
-const AGENT_AUDIO_CHECK_MS = 1000;
+/** How often the page looks at its media with the agent. */
+const MEDIA_CHECK_MS = 1000;
 
 /**
- * Calls `onUnbound` once when an agent's audio track in `r` has been published and not subscribed
- * for AGENT_AUDIO_BIND_MS while the room was connected: the session is half set up, and the page
- * joins again. Looked at every second rather than per event: a session rebuilt by the SDK's own
- * reconnection may learn of the agent's track with its join, announced by no TrackPublished.
+ * Calls `onBroken` once when, for CALL_MEDIA_BIND_MS while the room was connected, an agent's audio
+ * track in `r` has been published and not subscribed, or the agent's audio has been there and the
+ * page's microphone (once published) not subscribed by anyone: the session is half set up, and the
+ * page joins again.
+ * Looked at every second rather than per event: a session rebuilt by the SDK's own reconnection may
+ * learn of the agent's track with its join, announced by no TrackPublished. Returns what stops the
+ * watch (it stops by itself when the room disconnects).
  */
-function watchAgentAudio({ RoomEvent, Track, ConnectionState }: Livekit, r: Room, onUnbound: () => void): void {
-  const unbound = new Map<string, number>(); // track sid → first seen published and not subscribed
+function watchMedia({ RoomEvent, Track, ConnectionState }: Livekit, r: Room, onBroken: () => void): () => void {
+  const taken = new Set<string>(); // local track sids LiveKit reported subscribed
+  r.on(RoomEvent.LocalTrackSubscribed, (pub) => taken.add(pub.trackSid));
+  const since = new Map<string, number>(); // what is unconnected (a track sid) → since when
+  let hadMic = false;
   const check = setInterval(() => {
     // LiveKit's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
     if (r.state === ConnectionState.Reconnecting || r.state === ConnectionState.SignalReconnecting)
-      return unbound.clear();
-    const now = Date.now();
-    const seen = new Set<string>();
+      return since.clear();
+    const unconnected: string[] = [];
+    let agentAudio = false;
     for (const p of r.remoteParticipants.values())
       for (const pub of p.trackPublications.values()) {
-        if (!p.isAgent || pub.kind !== Track.Kind.Audio || pub.track) continue;
-        seen.add(pub.trackSid);
-        const since = unbound.get(pub.trackSid) ?? now;
-        unbound.set(pub.trackSid, since);
-        if (now - since >= AGENT_AUDIO_BIND_MS) {
-          clearInterval(check);
-          return onUnbound();
-        }
+        if (!p.isAgent || pub.kind !== Track.Kind.Audio) continue;
+        agentAudio = true;
+        if (!pub.track) unconnected.push(pub.trackSid);
       }
-    for (const sid of unbound.keys()) if (!seen.has(sid)) unbound.delete(sid);
-  }, AGENT_AUDIO_CHECK_MS);
-  r.on(RoomEvent.Disconnected, () => clearInterval(check));
+    // The microphone once published and now missing (a republish that failed) counts as not taken.
+    const mic = r.localParticipant.getTrackPublication(Track.Source.Microphone)?.trackSid;
+    hadMic ||= !!mic;
+    if (agentAudio && hadMic && !(mic && taken.has(mic))) unconnected.push(mic ?? 'microphone');
+    const now = Date.now();
+    for (const sid of since.keys()) if (!unconnected.includes(sid)) since.delete(sid);
+    for (const sid of unconnected) {
+      if (!since.has(sid)) since.set(sid, now);
+      if (now - since.get(sid)! >= CALL_MEDIA_BIND_MS) {
+        clearInterval(check);
+        return onBroken();
+      }
+    }
+  }, MEDIA_CHECK_MS);
+  const stop = () => clearInterval(check);
+  r.on(RoomEvent.Disconnected, stop);
+  return stop;
 }
 
 export type CallPhase = 'idle' | 'starting' | 'live' | 'ended';
@@ -136,7 +151,7 @@ export function useCall(): CallControl {
         if (!leaving.current && reason !== DisconnectReason.CLIENT_INITIATED)
           setProblem(disconnectProblem(reason === DisconnectReason.ROOM_DELETED));
       });
-      watchAgentAudio(lib, r, () => {
+      const stopWatching = watchMedia(lib, r, () => {
         if (roomRef.current === r && !leaving.current && !rejoinInFlight.current) void rejoin(g.conversationId, r);
       });
       roomRef.current = r;
@@ -146,6 +161,7 @@ export function useCall(): CallControl {
         await r.connect(g.url, g.token);
       } catch (e) {
         roomRef.current = null;
+        stopWatching();
         mic.stop();
         if (rejoining) return false;
         setRoom(null);
