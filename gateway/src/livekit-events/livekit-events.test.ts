@@ -9,7 +9,7 @@ import { startHttpFaultProxy } from '@parley/testkit/http-fault-proxy';
 import { createUser, signedInClient } from '@parley/testkit/accounts';
 import { ingest, openTranscript } from '@parley/testkit/calls';
 import { AGENT_EXPECTED_MS, MAX_RECOVERIES } from '../calls/recovery';
-import { CALLER_BACK_MS } from './routes';
+import { CALLER_BACK_MS, HANG_UP_GRACE_MS } from './routes';
 
 let lk: RunningLivekitServer;
 let gw: TestGateway;
@@ -316,6 +316,33 @@ describe('POST /internal/livekit/webhook', () => {
     expect(back.ws.queued().filter((m) => m.type === 'call_ended')).toEqual([]);
     back.ws.ws.close();
     goneWs.ws.close();
+  });
+
+  it('after a hang-up (CLIENT_INITIATED), keeps the call if a caller is back HANG_UP_GRACE_MS later, else ends it dated at the hang-up', async () => {
+    // A caller's SDK re-joining after its LiveKit node died closed a half-made session that way and
+    // joined again 1.3 s later: its caller is in the room when the grace is over.
+    const back = await startedCallWithCaller();
+    const hungUp = JSON.stringify({
+      event: 'participant_left',
+      room: { name: back.call.room },
+      participant: { sid: 'PA_half_made', identity: 'user-back', disconnectReason: 'CLIENT_INITIATED' },
+      id: 'EV_half_made',
+      createdAt: String(Math.floor(Date.now() / 1000)),
+    });
+    expect((await signedWebhook(hungUp)).status).toBe(200);
+    // A real hang-up: the caller leaves (LiveKit's own webhook) and nobody comes back.
+    const gone = await startedCallWithCaller();
+    const leftAt = Date.now();
+    await rooms.at(-1)!.disconnect();
+    expect((await gone.ws.next('call_ended', HANG_UP_GRACE_MS + 5000)).reason).toBe('caller_left');
+    expect(Date.now() - leftAt).toBeGreaterThanOrEqual(HANG_UP_GRACE_MS);
+    const row = await gw.database.db('conversations').where({ id: gone.call.conversationId }).first();
+    expect(Math.abs(new Date(row.ended_at).getTime() - leftAt)).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await back.c.get(`/api/calls/${back.call.conversationId}`)).body.status).toBe('active');
+    expect(back.ws.queued().filter((m) => m.type === 'call_ended')).toEqual([]);
+    back.ws.ws.close();
+    gone.ws.ws.close();
   });
 
   it('ends a guest call with caller_left when the caller leaves, without touching the database', async () => {

@@ -14,10 +14,11 @@ import { publishTranscript } from '../transcripts/channel';
  * POST /internal/livekit/webhook — LiveKit server events, verified with the API key and secret
  * (Authorization: a JWT carrying the body's sha256).
  *   room_finished                          → the call ends: room_closed
- *   the caller left                        → the call ends: caller_left when it hung up
- *                                            (CLIENT_INITIATED); not when its session was
- *                                            replaced by its own rejoin (DUPLICATE_IDENTITY);
- *                                            otherwise only if no caller is back CALLER_BACK_MS later
+ *   the caller left                        → the call ends as caller_left (dated when it left)
+ *                                            if no caller is back HANG_UP_GRACE_MS after a hang-up
+ *                                            (CLIENT_INITIATED), CALLER_BACK_MS after any other
+ *                                            close; not when its session was replaced by its own
+ *                                            rejoin (DUPLICATE_IDENTITY)
  *   agent left, nobody else there          → nothing: the caller may be rejoining a room recreated
  *                                            on another LiveKit node (the lost agent gave way to
  *                                            the re-run dispatch); an empty room is closed by
@@ -37,6 +38,12 @@ const DUPLICATE_IDENTITY = 2;
 const CLIENT_INITIATED = 1;
 /** How long a caller whose session closed without a hang-up has to be back before the call ends. */
 export const CALLER_BACK_MS = 10_000;
+/**
+ * How long a caller who hung up (CLIENT_INITIATED) has to be back before the call ends: an SDK
+ * re-joining after its LiveKit node died may close a half-made session that way and join again
+ * (1.3 s later in a 4-call cluster run of 5 December).
+ */
+export const HANG_UP_GRACE_MS = 3000;
 
 export function livekitEventsRouter(ctx: AppContext): Router {
   const router = Router();
@@ -54,25 +61,25 @@ export function livekitEventsRouter(ctx: AppContext): Router {
   }
 
   /** Ends the call of `room` with `reason` unless it has ended already (the first end wins). */
-  async function endCall(room: string, reason: EndReason, cause: string, log: Logger): Promise<void> {
+  async function endCall(room: string, reason: EndReason, cause: string, log: Logger, at = new Date()): Promise<void> {
     const call = await directory.findByRoom(room);
-    if (!call || call.status === 'ended' || (await directory.markEnded(call, new Date(), reason)) !== reason) return;
+    if (!call || call.status === 'ended' || (await directory.markEnded(call, at, reason)) !== reason) return;
     await publishTranscript(ctx.bus, serverMessage('call_ended', call.id, { reason }));
     afterCallEnded(ctx, call);
     log.info({ conversationId: call.id, reason, event: cause }, 'call ended by LiveKit event');
   }
 
   /**
-   * The caller's session closed without the caller hanging up (its signalling or media connection
-   * closed: a LiveKit node died while its SDK re-joins, a network drop): the call ends as
-   * caller_left only if no caller is back in the room CALLER_BACK_MS later.
+   * The caller's session closed: the call ends as caller_left, dated when it closed, unless a caller
+   * is (back) in the room `afterMs` later.
    */
-  function callerMayBeBack(room: string): void {
+  function callerMayBeBack(room: string, afterMs: number): void {
+    const leftAt = new Date();
     setTimeout(() => {
       void (async () => {
-        if (!(await callerStillThere(room))) await endCall(room, 'caller_left', 'participant_left', ctx.logger);
+        if (!(await callerStillThere(room))) await endCall(room, 'caller_left', 'participant_left', ctx.logger, leftAt);
       })().catch((err: Error) => ctx.logger.warn({ errName: err.name }, 'caller check after a drop failed'));
-    }, CALLER_BACK_MS).unref();
+    }, afterMs).unref();
   }
 
   async function endReasonFor(event: WebhookEvent): Promise<EndReason | null> {
@@ -97,13 +104,16 @@ export function livekitEventsRouter(ctx: AppContext): Router {
     if (event.event === 'participant_left' && event.participant) {
       if (!isAgentParticipant(event.participant)) {
         const why = Number(event.participant.disconnectReason);
-        if (why === CLIENT_INITIATED) return 'caller_left';
+        if (why === CLIENT_INITIATED) {
+          callerMayBeBack(room, HANG_UP_GRACE_MS);
+          return null;
+        }
         if (why !== DUPLICATE_IDENTITY) {
           // Under load, a caller whose LiveKit node died re-joined through a signalling request
           // that timed out: LiveKit closed that session (SIGNAL_CLOSE) and the SDK joined again a
           // second later; ending the call at once left it joining an ended call.
           ctx.logger.info({ room, why }, 'caller session closed without a hang-up; waiting for it to come back');
-          callerMayBeBack(room);
+          callerMayBeBack(room, CALLER_BACK_MS);
           return null;
         }
         // The caller's session closed because the caller joined again under the same identity (a
