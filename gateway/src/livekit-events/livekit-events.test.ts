@@ -109,8 +109,15 @@ describe('POST /internal/livekit/webhook', () => {
   it('re-dispatches the agent when it leaves while the caller is still there, and ends the call only after MAX_RECOVERIES', async () => {
     const { c, call, ws } = await startedCallWithCaller();
     const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
+    // Each agent stays until its participant_joined is handled (it ends the recovery under way), as a
+    // real one does; one that leaves at once can overtake its own join under load.
+    const joinedAWhile = async (identity: string) => {
+      const agent = await join(await fakeAgentToken(call.room, identity));
+      await new Promise((r) => setTimeout(r, 1000));
+      return agent;
+    };
     for (let i = 1; i <= MAX_RECOVERIES; i++) {
-      const agent = await join(await fakeAgentToken(call.room, `agent-AJ_lost${i}`));
+      const agent = await joinedAWhile(`agent-AJ_lost${i}`);
       await agent.disconnect();
       await ws.next('agent_reconnecting', 8000);
       // The caller's token dispatch, then one more per recovery, all with the call's metadata.
@@ -123,7 +130,7 @@ describe('POST /internal/livekit/webhook', () => {
         expect(JSON.parse(d.metadata)).toMatchObject({ conversationId: call.conversationId, guest: false });
       expect((await c.get(`/api/calls/${call.conversationId}`)).body.status).not.toBe('ended');
     }
-    const last = await join(await fakeAgentToken(call.room, 'agent-AJ_lastone'));
+    const last = await joinedAWhile('agent-AJ_lastone');
     await last.disconnect();
     expect((await ws.next('call_ended', 8000)).reason).toBe('agent_failed');
     const row = await gw.database.db('conversations').where({ id: call.conversationId }).first();
