@@ -120,9 +120,11 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
     }
   }
   const placedMs = Date.now() - t0;
-  // What the web client does all through a call: rejoin should its SDK give up, or should its media
-  // with the agent not connect (CALL_MEDIA_BIND_MS).
-  for (const t of tracked) rejoins.set(t, rejoinOnDisconnect(t.call.caller, t.call.client));
+  // What the web client does all through a call: rejoin should its SDK give up. Not (yet) when its
+  // media with the agent does not connect: a rejoin in the middle of a node round (a stale agent in
+  // the new room, the apology said into the old session) made this file time out in 2 of 4 runs on
+  // 5 December (12:19, 13:10); e2e/calls/unbound-agent-audio.test.ts covers that watch.
+  for (const t of tracked) rejoins.set(t, rejoinOnDisconnect(t.call.caller, t.call.client, { watchMedia: false }));
   const split = await splitOf(cluster, tracked);
   log(`${opts.calls} calls live after ${placedMs} ms: ${JSON.stringify(split)}`);
   const results: ClusterFaultResult[] = [];

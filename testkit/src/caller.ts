@@ -353,7 +353,16 @@ export interface RejoinTracker {
 export function rejoinOnDisconnect(
   caller: Caller,
   client: TestClient,
-  { attempts = 8, joinTimeoutMs = 30_000 }: { attempts?: number; joinTimeoutMs?: number } = {},
+  {
+    attempts = 8,
+    joinTimeoutMs = 30_000,
+    watchMedia: watching = true,
+  }: {
+    attempts?: number;
+    joinTimeoutMs?: number;
+    /** false: rejoin only when the room disconnects, not when the media does not connect. */
+    watchMedia?: boolean;
+  } = {},
 ): RejoinTracker {
   const rejoins: Rejoin[] = [];
   const waiters: Array<() => void> = [];
@@ -367,10 +376,11 @@ export function rejoinOnDisconnect(
       if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
       void rejoin('disconnected', reason);
     });
-    watchMedia(room, () => {
-      if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
-      void rejoin('media_unconnected', undefined, room);
-    });
+    if (watching)
+      watchMedia(room, () => {
+        if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
+        void rejoin('media_unconnected', undefined, room);
+      });
   };
   const rejoin = async (cause: Rejoin['cause'], reason: number | undefined, stale?: Room) => {
     inFlight = true;
