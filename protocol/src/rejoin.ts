@@ -9,3 +9,42 @@
  * and the test caller (testkit/src/caller.ts) both apply it, looking every second.
  */
 export const CALL_MEDIA_BIND_MS = 8000;
+
+/** What a client sees of its media with the agent at one look. */
+export interface MediaSnapshot {
+  /** The agents' audio tracks in the room, and whether each reaches the client. */
+  agentAudio: Array<{ sid: string; subscribed: boolean }>;
+  /** The client's microphone track, if published now. */
+  mic: string | undefined;
+  /** Whether LiveKit reported the track subscribed by anyone. */
+  micTaken(sid: string): boolean;
+}
+
+/**
+ * The rule both clients apply once a second (each reads its own SDK into a MediaSnapshot): the
+ * agent's audio published but not reaching the client, or, while it is there, the client's
+ * microphone (once published; missing later counts too) not subscribed by anyone, for
+ * CALL_MEDIA_BIND_MS. `reset()` while the SDK reconnects.
+ */
+export class MediaWatch {
+  #since = new Map<string, number>(); // what is unconnected (a track sid) → since when
+  #hadMic = false;
+
+  reset(): void {
+    this.#since.clear();
+  }
+
+  /** True once something has stayed unconnected for CALL_MEDIA_BIND_MS. */
+  broken(s: MediaSnapshot, now = Date.now()): boolean {
+    const unconnected = s.agentAudio.filter((t) => !t.subscribed).map((t) => t.sid);
+    this.#hadMic ||= s.mic !== undefined;
+    if (s.agentAudio.length > 0 && this.#hadMic && !(s.mic && s.micTaken(s.mic)))
+      unconnected.push(s.mic ?? 'microphone');
+    for (const sid of this.#since.keys()) if (!unconnected.includes(sid)) this.#since.delete(sid);
+    for (const sid of unconnected) {
+      if (!this.#since.has(sid)) this.#since.set(sid, now);
+      if (now - this.#since.get(sid)! >= CALL_MEDIA_BIND_MS) return true;
+    }
+    return false;
+  }
+}

@@ -15,7 +15,7 @@ import {
   type Room,
 } from '@livekit/rtc-node';
 import { createRequire } from 'node:module';
-import { CALL_MEDIA_BIND_MS } from '@parley/protocol';
+import { MediaWatch } from '@parley/protocol';
 import type { TestClient } from './http-client';
 import { VOICED_SAMPLE, voicedSpan } from './speech';
 import { connectParticipant, waitForRemoteAudioTrack } from './livekit';
@@ -286,33 +286,21 @@ function watchMedia(room: Room, onBroken: () => void): void {
     const sid = pub.sid; // a republish later keeps the object (and its resolved promise) with a new sid
     if (sid) void pub.waitForSubscription().then(() => taken.add(sid));
   }
-  const since = new Map<string, number>(); // what is unconnected (a track sid) → since when
-  let hadMic = false;
+  const watch = new MediaWatch();
   const check = setInterval(() => {
     // rtc-node's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
-    if (room.connectionState !== ConnectionState.CONN_CONNECTED) return since.clear();
-    const unconnected: string[] = [];
-    let agentAudio = false;
-    for (const p of room.remoteParticipants.values())
-      for (const pub of p.trackPublications.values()) {
-        if (!p.identity.startsWith('agent-') || pub.kind !== TrackKind.KIND_AUDIO || !pub.sid) continue;
-        agentAudio = true;
-        if (!pub.track) unconnected.push(pub.sid);
-      }
+    if (room.connectionState !== ConnectionState.CONN_CONNECTED) return watch.reset();
+    const agentAudio = [...room.remoteParticipants.values()]
+      .filter((p) => p.identity.startsWith('agent-'))
+      .flatMap((p) => [...p.trackPublications.values()])
+      .filter((pub) => pub.kind === TrackKind.KIND_AUDIO && pub.sid)
+      .map((pub) => ({ sid: pub.sid!, subscribed: !!pub.track }));
     const mic = [...(room.localParticipant?.trackPublications.values() ?? [])].find(
       (pub) => pub.source === TrackSource.SOURCE_MICROPHONE,
     )?.sid;
-    // The microphone once published and now missing (a republish that failed) counts as not taken.
-    hadMic ||= !!mic;
-    if (agentAudio && hadMic && !(mic && taken.has(mic))) unconnected.push(mic ?? 'microphone');
-    const now = Date.now();
-    for (const sid of since.keys()) if (!unconnected.includes(sid)) since.delete(sid);
-    for (const sid of unconnected) {
-      if (!since.has(sid)) since.set(sid, now);
-      if (now - since.get(sid)! >= CALL_MEDIA_BIND_MS) {
-        clearInterval(check);
-        return onBroken();
-      }
+    if (watch.broken({ agentAudio, mic, micTaken: (sid) => taken.has(sid) })) {
+      clearInterval(check);
+      onBroken();
     }
   }, 1000);
   room.on(RoomEvent.Disconnected, () => clearInterval(check));

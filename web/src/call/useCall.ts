@@ -1,7 +1,7 @@
 import type * as LivekitModule from 'livekit-client';
 import type { DisconnectReason, LocalAudioTrack, Room } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { CALL_MEDIA_BIND_MS } from '@parley/protocol';
+import { MediaWatch } from '@parley/protocol';
 import { rejoinCall, startCall, type CallGrant } from '../api/calls';
 import { ApiError } from '../api/client';
 import { connectProblem, disconnectProblem, microphoneProblem, startProblem, type CallProblem } from './errors';
@@ -49,32 +49,20 @@ const MEDIA_CHECK_MS = 1000;
 function watchMedia({ RoomEvent, Track, ConnectionState }: Livekit, r: Room, onBroken: () => void): () => void {
   const taken = new Set<string>(); // local track sids LiveKit reported subscribed
   r.on(RoomEvent.LocalTrackSubscribed, (pub) => taken.add(pub.trackSid));
-  const since = new Map<string, number>(); // what is unconnected (a track sid) → since when
-  let hadMic = false;
+  const watch = new MediaWatch();
   const check = setInterval(() => {
     // LiveKit's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
     if (r.state === ConnectionState.Reconnecting || r.state === ConnectionState.SignalReconnecting)
-      return since.clear();
-    const unconnected: string[] = [];
-    let agentAudio = false;
-    for (const p of r.remoteParticipants.values())
-      for (const pub of p.trackPublications.values()) {
-        if (!p.isAgent || pub.kind !== Track.Kind.Audio) continue;
-        agentAudio = true;
-        if (!pub.track) unconnected.push(pub.trackSid);
-      }
-    // The microphone once published and now missing (a republish that failed) counts as not taken.
+      return watch.reset();
+    const agentAudio = [...r.remoteParticipants.values()]
+      .filter((p) => p.isAgent)
+      .flatMap((p) => [...p.trackPublications.values()])
+      .filter((pub) => pub.kind === Track.Kind.Audio)
+      .map((pub) => ({ sid: pub.trackSid, subscribed: !!pub.track }));
     const mic = r.localParticipant.getTrackPublication(Track.Source.Microphone)?.trackSid;
-    hadMic ||= !!mic;
-    if (agentAudio && hadMic && !(mic && taken.has(mic))) unconnected.push(mic ?? 'microphone');
-    const now = Date.now();
-    for (const sid of since.keys()) if (!unconnected.includes(sid)) since.delete(sid);
-    for (const sid of unconnected) {
-      if (!since.has(sid)) since.set(sid, now);
-      if (now - since.get(sid)! >= CALL_MEDIA_BIND_MS) {
-        clearInterval(check);
-        return onBroken();
-      }
+    if (watch.broken({ agentAudio, mic, micTaken: (sid) => taken.has(sid) })) {
+      clearInterval(check);
+      onBroken();
     }
   }, MEDIA_CHECK_MS);
   const stop = () => clearInterval(check);
