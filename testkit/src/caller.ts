@@ -481,15 +481,8 @@ export function recordAgentVoice(caller: Caller) {
   }, 50);
   attach();
   return {
-    /**
-     * Time of the first voiced agent frame heard at or after `since`, from any agent track; or, if
-     * `orElse` gives a time first, undefined (e.g. the caller joined again: nothing to hear yet).
-     */
-    async firstVoicedAfter(
-      since: number,
-      timeoutMs = 60_000,
-      orElse: () => number | undefined = () => undefined,
-    ): Promise<number | undefined> {
+    /** Time of the first voiced agent frame heard at or after `since`, from any agent track. */
+    async firstVoicedAfter(since: number, timeoutMs = 60_000): Promise<number> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const first = [...streams.values()]
@@ -497,7 +490,6 @@ export function recordAgentVoice(caller: Caller) {
           .filter((at): at is number => at !== undefined)
           .sort((x, y) => x - y)[0];
         if (first !== undefined) return first;
-        if (orElse() !== undefined) return undefined;
         if (Date.now() > deadline) {
           const heard = [...streams.entries()].map(([sid, a]) => ({ sid, frames: a.frames.length }));
           const present = [...caller.room.remoteParticipants.values()].map((p) => ({

@@ -11,6 +11,16 @@ export interface HttpFaultProxy {
   close(): Promise<void>;
 }
 
+/** Passes one HTTP request on to `target` (its origin) and the answer back; 502 if it cannot be reached. */
+export function forwardHttp(req: http.IncomingMessage, res: http.ServerResponse, target: string): void {
+  const upstream = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (up) => {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  });
+  upstream.on('error', () => res.writeHead(502).end());
+  req.pipe(upstream);
+}
+
 /** An HTTP proxy to `target` (e.g. LiveKit's Twirp API) that refuses chosen requests on command. */
 export async function startHttpFaultProxy(target: string): Promise<HttpFaultProxy> {
   const faults: Array<{ pathPart: string; left: number; status: number }> = [];
@@ -25,12 +35,7 @@ export async function startHttpFaultProxy(target: string): Promise<HttpFaultProx
       res.writeHead(fault.status, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ code: 'unavailable', msg: 'injected by the test' }));
     }
-    const upstream = http.request(new URL(path, target), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
+    forwardHttp(req, res, target);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

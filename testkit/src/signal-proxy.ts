@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignalResponse } from '@livekit/protocol';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { forwardHttp } from './http-fault-proxy';
 
 /**
  * What LiveKit sends a client to set up media: the subscriber's SDP offer and the answers to the
@@ -33,20 +34,10 @@ export interface SignalProxy {
 export async function startSignalProxy(): Promise<SignalProxy & { target: string | null }> {
   const open = new Set<{ client: WebSocket; upstream: WebSocket; broken: boolean }>();
   const wss = new WebSocketServer({ noServer: true });
-  const httpTarget = () => proxy.target!.replace(/^ws/, 'http');
 
   const server = http.createServer((req, res) => {
     if (!proxy.target) return void res.writeHead(503).end();
-    const upstream = http.request(
-      new URL(req.url ?? '/', httpTarget()),
-      { method: req.method, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
+    forwardHttp(req, res, proxy.target.replace(/^ws/, 'http'));
   });
 
   server.on('upgrade', (req, socket, head) => {

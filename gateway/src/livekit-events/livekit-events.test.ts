@@ -62,6 +62,16 @@ async function signedWebhook(
   });
 }
 
+/** A participant_left webhook body: an agent (`kind: 'AGENT'`) or a caller leaving with `disconnectReason`. */
+const participantLeft = (room: string, participant: Record<string, string>, id: string) =>
+  JSON.stringify({
+    event: 'participant_left',
+    room: { name: room },
+    participant,
+    id,
+    createdAt: String(Math.floor(Date.now() / 1000)),
+  });
+
 async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -166,15 +176,7 @@ describe('POST /internal/livekit/webhook', () => {
     const { call, ws } = await startedCallWithCaller();
     const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
     const left = (identity: string) =>
-      signedWebhook(
-        JSON.stringify({
-          event: 'participant_left',
-          room: { name: call.room },
-          participant: { identity, kind: 'AGENT' },
-          id: `EV_${identity}`,
-          createdAt: '1',
-        }),
-      );
+      signedWebhook(participantLeft(call.room, { identity, kind: 'AGENT' }, `EV_${identity}`));
     // Two agents leave the room at the same moment (an old agent and the one replacing it).
     const answers = await Promise.all([left('agent-AJ_pairA'), left('agent-AJ_pairB')]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
@@ -213,13 +215,7 @@ describe('POST /internal/livekit/webhook', () => {
     try {
       const { call, ws } = await startedCallWithCaller(gwB);
       const dispatches = new AgentDispatchClient(lk.httpUrl, lk.apiKey, lk.apiSecret);
-      const body = JSON.stringify({
-        event: 'participant_left',
-        room: { name: call.room },
-        participant: { identity: 'agent-AJ_retried', kind: 'AGENT' },
-        id: 'EV_retried',
-        createdAt: '1',
-      });
+      const body = participantLeft(call.room, { identity: 'agent-AJ_retried', kind: 'AGENT' }, 'EV_retried');
       proxy.failNext('AgentDispatchService/CreateDispatch');
       const first = await signedWebhook(body, undefined, undefined, gwB);
       expect(first.status).toBe(503); // LiveKit retries a webhook that fails
@@ -279,13 +275,11 @@ describe('POST /internal/livekit/webhook', () => {
     // LiveKit sends participant_left for the replaced session; the same event delivered here too,
     // so it has certainly been handled when the status is read.
     const identity = second.localParticipant!.identity;
-    const body = JSON.stringify({
-      event: 'participant_left',
-      room: { name: call.room },
-      participant: { sid: 'PA_replaced', identity, disconnectReason: 'DUPLICATE_IDENTITY' },
-      id: 'EV_dup',
-      createdAt: String(Math.floor(Date.now() / 1000)),
-    });
+    const body = participantLeft(
+      call.room,
+      { sid: 'PA_replaced', identity, disconnectReason: 'DUPLICATE_IDENTITY' },
+      'EV_dup',
+    );
     expect((await signedWebhook(body)).status).toBe(200);
     expect((await c.get(`/api/calls/${call.conversationId}`)).body.status).toBe('active');
     await second.disconnect();
@@ -298,13 +292,7 @@ describe('POST /internal/livekit/webhook', () => {
     // and LiveKit closed that session (SIGNAL_CLOSE) while the SDK joined again.
     const dropped = (room: string, identity: string) =>
       signedWebhook(
-        JSON.stringify({
-          event: 'participant_left',
-          room: { name: room },
-          participant: { sid: `PA_${identity}`, identity, disconnectReason: 'SIGNAL_CLOSE' },
-          id: `EV_drop_${room}`,
-          createdAt: String(Math.floor(Date.now() / 1000)),
-        }),
+        participantLeft(room, { sid: `PA_${identity}`, identity, disconnectReason: 'SIGNAL_CLOSE' }, `EV_drop_${room}`),
       );
     const back = await startedCallWithCaller(); // its caller is in the room again
     const gone = await signedInClient(gw, await createUser(gw)); // its caller never comes back
@@ -329,13 +317,11 @@ describe('POST /internal/livekit/webhook', () => {
     // A caller's SDK re-joining after its LiveKit node died closed a half-made session that way and
     // joined again 1.3 s later: its caller is in the room when the grace is over.
     const back = await startedCallWithCaller();
-    const hungUp = JSON.stringify({
-      event: 'participant_left',
-      room: { name: back.call.room },
-      participant: { sid: 'PA_half_made', identity: 'user-back', disconnectReason: 'CLIENT_INITIATED' },
-      id: 'EV_half_made',
-      createdAt: String(Math.floor(Date.now() / 1000)),
-    });
+    const hungUp = participantLeft(
+      back.call.room,
+      { sid: 'PA_half_made', identity: 'user-back', disconnectReason: 'CLIENT_INITIATED' },
+      'EV_half_made',
+    );
     expect((await signedWebhook(hungUp)).status).toBe(200);
     // A real hang-up: the caller leaves (LiveKit's own webhook) and nobody comes back.
     const gone = await startedCallWithCaller();
