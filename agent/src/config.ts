@@ -24,6 +24,11 @@ const AgentEnv = z
     AGENT_MAX_JOBS: z.coerce.number().int().min(1).max(256).default(24),
     /** Job processes kept warm so a call starts without a fork (~2 s otherwise). */
     AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(32).default(2),
+    /**
+     * Calls one job process runs (1: a process per call, as agents does). Above 1, job hosts
+     * (agent/src/job-host.ts) share the process's ~130 MB floor; a crash of the process ends its calls.
+     */
+    AGENT_CALLS_PER_PROCESS: z.coerce.number().int().min(1).max(32).default(1),
     GATEWAY_URL: z.string().url().default('http://127.0.0.1:8080'),
     INGEST_SECRET: z.string().default(DEV_SECRET),
     /** Undelivered transcript events are kept here (JSONL) until the gateway has them. */
@@ -77,6 +82,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     metrics: { host: e.AGENT_HOST, port: e.AGENT_METRICS_PORT, token: e.METRICS_TOKEN || undefined },
     maxJobs: e.AGENT_MAX_JOBS,
     idleProcesses: e.AGENT_IDLE_PROCESSES,
+    callsPerProcess: e.AGENT_CALLS_PER_PROCESS,
     gateway: { url: e.GATEWAY_URL.replace(/\/$/, ''), secret: e.INGEST_SECRET },
     spoolDir: e.AGENT_SPOOL_DIR ?? path.join(os.tmpdir(), 'parley-spool'),
     spoolRecoveryMs: e.AGENT_SPOOL_RECOVERY_MS,

@@ -45,6 +45,19 @@ export async function jobEntry(
   return entry;
 }
 
+/**
+ * The job host's entry (several calls per process, job-host.ts): bundled like job.ts when run from
+ * the sources, so that it starts on plain Node with the job processes' flags; job-host-main.js in
+ * the production image.
+ */
+export async function jobHostEntry(config: AgentConfig, mainUrl: string): Promise<string> {
+  const fromSources = mainUrl.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromSources ? './job-host-main.ts' : './job-host-main.js', mainUrl));
+  if (!fromSources || !config.jobBundle) return entry;
+  const { bundleEntry } = await import('../dev/bundle');
+  return bundleEntry(entry, 'job-host');
+}
+
 /** Where Debian's and Ubuntu's libjemalloc2 (and a source build) put the library. */
 const JEMALLOC_PATHS = [
   `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/libjemalloc.so.2`,

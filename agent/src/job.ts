@@ -195,9 +195,12 @@ export default defineAgent({
     let usage: CallUsage | null = null;
     // Closed before a forced exit too: the local recogniser keeps a warm child process.
     const providers: Array<{ close(): Promise<void> }> = [];
-    /** Leaves the call; a teardown that outlives TEARDOWN_MS ends the process (the spool is on disk). */
+    /**
+     * Leaves the call; a teardown that outlives TEARDOWN_MS ends the process (the spool is on disk),
+     * unless the process hosts other calls too (job-host-main.ts bounds each call's teardown itself).
+     */
     const leave = (reason: string) => {
-      setTimeout(() => {
+      if (!process.env.PARLEY_JOB_HOST) setTimeout(() => {
         logger.warn({ reason, teardownMs: TEARDOWN_MS }, 'job teardown stuck (room disconnect unanswered); exiting');
         void withTimeout(Promise.allSettled([...providers.map((p) => p.close()), jobMetrics.close()]), 3000).then(() =>
           process.exit(0),

@@ -18,12 +18,22 @@ const logger = log();
 
 // Turn detection is VAD (job.ts): no end-of-turn model process (~337 MB) next to the worker.
 skipLocalEndOfTurnModel();
-const { jobEntry } = await import('./job-process');
+const { jobEntry, jobHostEntry } = await import('./job-process');
+const { jobHostExecutors } = await import('./job-host');
+const agentFile = await jobEntry(config, import.meta.url, (msg) => logger.warn(msg));
 const server = new AgentServer(
   new ServerOptions({
     // One plain-JavaScript bundle of job.ts when run from the sources (tsx), job.js in the
     // production image; job processes start with the Node flags of job-process.ts.
-    agent: await jobEntry(config, import.meta.url, (msg) => logger.warn(msg)),
+    agent: agentFile,
+    // Several calls per job process when configured (job-host.ts); agents' process per job otherwise.
+    jobExecutorFactory:
+      config.callsPerProcess > 1
+        ? jobHostExecutors({
+            hostMain: await jobHostEntry(config, import.meta.url),
+            callsPerProcess: config.callsPerProcess,
+          })
+        : undefined,
     agentName: config.agentName,
     wsURL: config.livekit.url,
     apiKey: config.livekit.apiKey,

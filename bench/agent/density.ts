@@ -54,7 +54,7 @@ function jobProcessFlags(
     return {
       nodeFlags: argv.slice(
         1,
-        argv.findIndex((a) => a.endsWith('job_proc_lazy_main.js')),
+        argv.findIndex((a) => a.endsWith('job_proc_lazy_main.js') || /job-host/.test(a)),
       ),
       allocator: jemalloc ? 'jemalloc' : 'glibc',
       mallocEnv: Object.fromEntries(
@@ -70,6 +70,7 @@ function jobProcessFlags(
 
 /** Agent settings that change how job processes run, as this run had them (defaults unless set). */
 const AGENT_SETTINGS = [
+  'AGENT_CALLS_PER_PROCESS',
   'AGENT_INPUT_FRAME_MS',
   'AGENT_JOB_BUNDLE',
   'AGENT_JOB_SEMI_SPACE_MB',
@@ -94,6 +95,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     .find((a) => a.startsWith('--label='))
     ?.split('=')[1]
     ?.replace(/[^a-z0-9-]/gi, '');
+  const callsPerProcess = Number(process.env.AGENT_CALLS_PER_PROCESS ?? 1) || 1;
   const agentSettings = Object.fromEntries(AGENT_SETTINGS.map((k) => [k, process.env[k] ?? 'default']));
   const machine = machineSampler();
   // --profile: every agent process writes a V8 CPU profile when it exits (job processes end with their call).
@@ -164,10 +166,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       const share = (pid: number) => round(((cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0)) / wallMs, 3);
       const jobPids = pids.filter((p) => kinds.get(p) === 'job');
       jobPids.forEach((p) => jobPidsSeen.add(p));
+      // The busiest job processes, as many as the calls need: one per call, or one per
+      // AGENT_CALLS_PER_PROCESS calls with job hosts (agent/src/job-host.ts).
       const busyJobs = jobPids
         .map((p) => ({ pid: p, cpu: share(p), rss: rssMb(p) ?? 0, parts: rssParts(p) }))
         .sort((a, b) => b.cpu - a.cpu)
-        .slice(0, n);
+        .slice(0, Math.ceil(n / callsPerProcess));
       // How the job processes actually ran: their Node flags and malloc arenas (first step only).
       if (!jobFlags && jobPids.length) jobFlags = jobProcessFlags(jobPids[0]!);
       const biggest = busyJobs.length ? busyJobs.reduce((m, j) => (j.rss >= m.rss ? j : m)) : null;
@@ -189,7 +193,9 @@ export async function run(args: string[]): Promise<BenchResult> {
         p95: lat.p95,
         underrunTurns,
         maxFrameGapMs: round(Math.max(0, ...samples.map((s) => s.maxFrameGapMs))),
-        jobCpuPerCall: round(busyJobs.reduce((s, j) => s + j.cpu, 0) / Math.max(1, busyJobs.length), 3),
+        jobCpuPerCall: round(busyJobs.reduce((s, j) => s + j.cpu, 0) / Math.max(1, callers.length), 3),
+        // What the busy job processes hold per call in progress (with one call per process: their mean RSS).
+        jobRssMbPerCall: round(busyJobs.reduce((s, j) => s + j.rss, 0) / Math.max(1, callers.length), 0),
         jobRssMbMax: round(Math.max(0, ...busyJobs.map((j) => j.rss)), 0),
         jobRssMbMean: round(busyJobs.reduce((s, j) => s + j.rss, 0) / Math.max(1, busyJobs.length), 0),
         // Of the largest busy job: anonymous (heap, malloc, native allocations) and file-backed (code) RSS.
@@ -285,6 +291,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       },
       { name: 'job process RSS (largest seen)', value: rssMax, unit: 'MB', target: { op: '<=', value: 150 } },
       {
+        name: `job process memory per call at ${at8?.calls ?? '—'} calls (busy job processes' RSS ÷ calls)`,
+        value: (at8?.jobRssMbPerCall as number | undefined) ?? null,
+        unit: 'MB',
+        note: `${callsPerProcess} call(s) per job process (AGENT_CALLS_PER_PROCESS)`,
+      },
+      {
         name: 'job process CPU per call (at the last sustained step)',
         value: (sustained.at(-1)?.jobCpuPerCall as number) ?? null,
         unit: 'cores',
@@ -335,6 +347,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         underran: r.underrunTurns,
         'job CPU/call': r.jobCpuPerCall,
         'job RSS MB': r.jobRssMbMax,
+        'job MB/call': r.jobRssMbPerCall,
         'anon/file MB': `${r.jobRssAnonMb}/${r.jobRssFileMb}`,
         'inference MB': r.inferenceRssMb,
         'LiveKit CPU': r.livekitCpu,

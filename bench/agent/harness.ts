@@ -292,7 +292,8 @@ export function kindOf(pid: number): Kind {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (/inference/i.test(cmd)) return 'inference';
-    if (/job_proc|job_main|proc_lazy_main/i.test(cmd)) return 'job';
+    // A job host (agent/src/job-host-main.ts, AGENT_CALLS_PER_PROCESS > 1) is a job process too.
+    if (/job_proc|job_main|proc_lazy_main|job-host/i.test(cmd)) return 'job';
     return 'other';
   } catch {
     return 'other';

@@ -1,0 +1,104 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { initializeLogger, type RunningJobInfo } from '@livekit/agents';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '@parley/tools';
+import { BUNDLE_DIR, bundleEntry } from '../dev/bundle';
+import { jobHostExecutors } from './job-host';
+
+/**
+ * The executor contract agents' process pool relies on (start, initialize, launchJob, join, close,
+ * status), against the real job host process. The agent here never joins a room: its entry fails
+ * when the job's metadata says so, else it returns and the job lasts until it is shut down.
+ * The calls themselves are tested end to end in e2e/calls/job-host.test.ts.
+ */
+const FAILED = 1;
+const SUCCESS = 2;
+const OPTS = {
+  agent: '',
+  initializeTimeout: 30_000,
+  closeTimeout: 10_000,
+  memoryWarnMB: 0,
+  memoryLimitMB: 0,
+  pingInterval: 2500,
+  pingTimeout: 60_000,
+  highPingThreshold: 500,
+};
+const info = (id: string, metadata = '') =>
+  ({
+    job: { id, metadata, room: { name: `room-${id}` } },
+    acceptArguments: {},
+    url: 'ws://127.0.0.1:1',
+    token: '',
+    workerId: 'w',
+  }) as unknown as RunningJobInfo;
+
+describe('job host executors', () => {
+  const dir = path.join(BUNDLE_DIR, `job-host-test-${process.pid}`);
+  let hostMain = '';
+  let agent = '';
+  beforeAll(async () => {
+    // As the worker does first (main.ts); the host takes the worker's logger options.
+    initializeLogger({ pretty: false, level: 'warn' });
+    mkdirSync(dir, { recursive: true });
+    agent = path.join(dir, 'agent.mjs');
+    writeFileSync(
+      agent,
+      `import { defineAgent } from '@livekit/agents';
+export default defineAgent({
+  entry: async (ctx) => {
+    if (ctx.job.metadata === 'fail') throw new Error('broken job');
+  },
+});
+`,
+    );
+    hostMain = await bundleEntry(path.join(import.meta.dirname, 'job-host-main.ts'), 'job-host-test', dir);
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const slots = async (factory: ReturnType<typeof jobHostExecutors>, n: number) => {
+    const all = Array.from({ length: n }, () => factory({ ...OPTS, agent }));
+    for (const s of all) {
+      await s.start();
+      await s.initialize({ sessionEndTimeout: 1000 });
+    }
+    return all as Array<(typeof all)[number] & { hostPid: number }>;
+  };
+
+  it('puts up to callsPerProcess jobs in one process, ends a failing one alone, closes one on request', async () => {
+    const [a, b, c, d] = await slots(jobHostExecutors({ hostMain, callsPerProcess: 3 }), 4);
+    expect(new Set([a!.hostPid, b!.hostPid, c!.hostPid]).size).toBe(1);
+    expect(d!.hostPid).not.toBe(a!.hostPid);
+    await a!.launchJob(info('a'));
+    await b!.launchJob(info('b', 'fail'));
+    await b!.join();
+    expect(b!.status).toBe(FAILED);
+    expect(isAlive(a!.hostPid)).toBe(true);
+    await a!.close();
+    expect(a!.status).toBe(SUCCESS);
+    // c (idle) still holds the first host; closing it empties the host, which exits.
+    expect(isAlive(c!.hostPid)).toBe(true);
+    // An emptied host exits on its own (asked by the worker), before the 5 s after which it is killed.
+    await c!.close();
+    await waitUntil(() => !isAlive(c!.hostPid), 4000);
+    await d!.close();
+    await waitUntil(() => !isAlive(d!.hostPid), 4000);
+  }, 60_000);
+
+  it('fails every job of a host that dies, running or idle', async () => {
+    const [a, b] = await slots(jobHostExecutors({ hostMain, callsPerProcess: 2 }), 2);
+    await a!.launchJob(info('x'));
+    process.kill(a!.hostPid, 'SIGKILL');
+    await Promise.all([a!.join(), b!.join()]);
+    expect(a!.status).toBe(FAILED);
+    await expect(b!.launchJob(info('y'))).rejects.toThrow('job host is gone');
+  }, 60_000);
+});
+
+async function waitUntil(probe: () => boolean, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
