@@ -200,12 +200,13 @@ export default defineAgent({
      * unless the process hosts other calls too (job-host-main.ts bounds each call's teardown itself).
      */
     const leave = (reason: string) => {
-      if (!process.env.PARLEY_JOB_HOST) setTimeout(() => {
-        logger.warn({ reason, teardownMs: TEARDOWN_MS }, 'job teardown stuck (room disconnect unanswered); exiting');
-        void withTimeout(Promise.allSettled([...providers.map((p) => p.close()), jobMetrics.close()]), 3000).then(() =>
-          process.exit(0),
-        );
-      }, TEARDOWN_MS).unref();
+      if (!process.env.PARLEY_JOB_HOST)
+        setTimeout(() => {
+          logger.warn({ reason, teardownMs: TEARDOWN_MS }, 'job teardown stuck (room disconnect unanswered); exiting');
+          void withTimeout(Promise.allSettled([...providers.map((p) => p.close()), jobMetrics.close()]), 3000).then(
+            () => process.exit(0),
+          );
+        }, TEARDOWN_MS).unref();
       ctx.shutdown(reason);
     };
     const reportUsage = () => {
