@@ -66,6 +66,8 @@ class JobHost {
             { pid: this.proc.pid, code, signal, calls: this.members.size },
             'job host exited with calls',
           );
+        // Its slots end: a running call fails (LiveKit is told; the gateway recovers it).
+        for (const m of [...this.members]) m.ended(true);
         resolve();
       }),
     );
@@ -149,8 +151,6 @@ class HostedJob implements JobExecutor {
     const host = this.pickHost();
     this.#host = host;
     host.members.add(this);
-    // The host dying ends this slot: a running call fails (LiveKit is told; the gateway recovers it).
-    void host.exited.then(() => this.#finish(FAILED));
   }
 
   async initialize({ sessionEndTimeout }: { sessionEndTimeout: number }) {
@@ -194,7 +194,7 @@ class HostedJob implements JobExecutor {
     }
   }
 
-  /** The host reports this slot's job done (`crashed`: its entry failed). */
+  /** This slot's job is done (`crashed`: its entry failed, or its host died). */
   ended(crashed: boolean) {
     this.#finish(crashed ? FAILED : SUCCESS);
   }
