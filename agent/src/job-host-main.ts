@@ -82,9 +82,8 @@ async function runJob(info: RunningJobInfo, sessionEndTimeout: number) {
     },
   );
   try {
-    const closed = once(closing, 'close').then(([reason]) => {
+    const closed = once(closing, 'close').then(() => {
       shutdown = true;
-      send({ t: 'exiting', id, reason: String(reason) });
     });
     const entry = runWithJobContextAsync(ctx, () => agent!.entry(ctx));
     entry.catch((err: Error) => {

@@ -25,10 +25,7 @@ export type HostRequest =
 
 /** A job host's replies. `done` comes once per started job, `crashed` when its entry failed. */
 export type HostReply =
-  | { t: 'ready' }
-  | { t: 'initFailed'; error: string }
-  | { t: 'exiting'; id: string; reason: string }
-  | { t: 'done'; id: string; crashed: boolean };
+  { t: 'ready' } | { t: 'initFailed'; error: string } | { t: 'done'; id: string; crashed: boolean };
 
 type JobExecutor = ReturnType<JobExecutorFactory>;
 type ExecutorOptions = Parameters<JobExecutorFactory>[0];
@@ -51,7 +48,8 @@ export interface JobHostOptions {
 class JobHost {
   readonly members = new Set<HostedJob>();
   readonly proc: ChildProcess;
-  readonly exited: Promise<void>;
+  /** How the process ended: `code` 0 when it exited on its own (asked, once empty). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   alive = true;
   #ready: Promise<void> | null = null;
   #logger = log().child({ jobHost: true });
@@ -68,7 +66,7 @@ class JobHost {
           );
         // Its slots end: a running call fails (LiveKit is told; the gateway recovers it).
         for (const m of [...this.members]) m.ended(true);
-        resolve();
+        resolve({ code, signal });
       }),
     );
     this.proc.on('error', (err) => this.#logger.warn({ errName: err.name, pid: this.proc.pid }, 'job host IPC error'));
@@ -121,7 +119,7 @@ class JobHost {
 }
 
 /** One job (or an idle slot waiting for one) in a job host, as agents' pool sees it. */
-class HostedJob implements JobExecutor {
+export class HostedJob implements JobExecutor {
   started = false;
   userArguments: unknown;
   runningJob: RunningJobInfo | undefined;
@@ -139,6 +137,12 @@ class HostedJob implements JobExecutor {
   /** The job host process this slot is in (0 before start). */
   get hostPid(): number {
     return this.#host?.proc.pid ?? 0;
+  }
+
+  /** Resolves when that process has ended, with its exit code or signal. */
+  get hostExit() {
+    if (!this.#host) throw new Error('job executor not started');
+    return this.#host.exited;
   }
 
   get status(): JobExecutor['status'] {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, synthesizeSpeechWav } from '@parley/testkit';
 import { agentJobPid, followNewAgent, startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
-import { apologyFor } from '@parley/agent/agent';
+import { apologyFor, greetingFor } from '@parley/agent/agent';
+import { DEFAULT_TRANSCRIPT } from '@parley/testkit/fakes/deepgram';
 import { registerUser, waitFor } from './helpers';
 
 /**
@@ -106,5 +107,22 @@ describe('job hosts: several calls in one job process', () => {
       );
     }
     await Promise.all(callers.map((c) => turn(c, 3)));
+    // Each conversation whole and once, in order: nothing of either call lost or doubled by the kill.
+    for (const c of callers) {
+      const rows = await stack.database
+        .db('utterances')
+        .where({ conversation_id: c.call.conversationId })
+        .orderBy('seq');
+      expect(rows.map((r) => [r.role, r.text])).toEqual([
+        ['agent', greetingFor('en')],
+        ['user', DEFAULT_TRANSCRIPT],
+        ['agent', 'Reply 1.'],
+        ['user', DEFAULT_TRANSCRIPT],
+        ['agent', 'Reply 2.'],
+        ['agent', apologyFor('en')],
+        ['user', DEFAULT_TRANSCRIPT],
+        ['agent', 'Reply 3.'],
+      ]);
+    }
   }, 150_000);
 });
