@@ -97,15 +97,16 @@ describe('agent worker dispatch by agent name', () => {
     const pid = worker.process.pid!;
     const children = await descendantPids(pid);
     expect(children.length).toBeGreaterThan(0);
-    // Job processes only: turn detection is VAD, so no end-of-turn inference process (agent/src/local-eot.ts).
+    // Job processes only, job hosts by default (AGENT_CALLS_PER_PROCESS, agent/src/job-host.ts), the
+    // call's among them: turn detection is VAD, so no end-of-turn inference process (agent/src/local-eot.ts).
     const cmdline = (p: number) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
     const kinds = children.map(cmdline);
-    expect(kinds.filter((c) => c.includes('job_proc_lazy_main')).length).toBeGreaterThan(0);
-    expect(kinds.filter((c) => c.includes('inference_proc'))).toEqual([]);
+    const jobs = children.filter((p, i) => /job-host[^/]*\.m?js/.test(kinds[i]!));
+    expect(jobs).toContain(Number(room.remoteParticipants.get(agentIdentity)!.attributes['parley.job_pid']));
+    expect(kinds.filter((c) => c.includes('inference_proc') || c.includes('job_proc_lazy_main'))).toEqual([]);
     // Job processes run on jemalloc (AGENT_JOB_ALLOCATOR's default; scripts/ensure-system-deps.sh installs
     // libjemalloc2), the worker itself on glibc's malloc.
     const jemalloc = (p: number) => readFileSync(`/proc/${p}/maps`, 'utf8').includes('libjemalloc');
-    const jobs = children.filter((p, i) => kinds[i]!.includes('job_proc_lazy_main'));
     expect(jobs.map(jemalloc)).toEqual(jobs.map(() => true));
     expect(jemalloc(pid)).toBe(false);
     await room.disconnect();

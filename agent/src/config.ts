@@ -5,6 +5,9 @@ import { z } from 'zod';
 
 const DEV_SECRET = 'parley-development-only-secret-do-not-use-in-production';
 
+/** Calls per job process unless AGENT_CALLS_PER_PROCESS says otherwise (measured in docs/performance.md, density). */
+export const DEFAULT_CALLS_PER_PROCESS = 4;
+
 const AgentEnv = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -25,10 +28,11 @@ const AgentEnv = z
     /** Job processes kept warm so a call starts without a fork (~2 s otherwise). */
     AGENT_IDLE_PROCESSES: z.coerce.number().int().min(0).max(32).default(2),
     /**
-     * Calls one job process runs (1: a process per call, as agents does). Above 1, job hosts
-     * (agent/src/job-host.ts) share the process's ~130 MB floor; a crash of the process ends its calls.
+     * Calls one job process runs. Above 1 (the default), job hosts (agent/src/job-host.ts) share the
+     * process's ~130 MB floor and CPU; a crash of the process ends its calls (each gets a new agent).
+     * 1 is agents' own process per call.
      */
-    AGENT_CALLS_PER_PROCESS: z.coerce.number().int().min(1).max(32).default(1),
+    AGENT_CALLS_PER_PROCESS: z.coerce.number().int().min(1).max(32).default(DEFAULT_CALLS_PER_PROCESS),
     GATEWAY_URL: z.string().url().default('http://127.0.0.1:8080'),
     INGEST_SECRET: z.string().default(DEV_SECRET),
     /** Undelivered transcript events are kept here (JSONL) until the gateway has them. */

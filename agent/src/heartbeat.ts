@@ -1,5 +1,5 @@
 import type { AgentServer } from '@livekit/agents';
-import type { SpeechEngineProblems } from '@parley/protocol';
+import type { AgentJob, SpeechEngineProblems } from '@parley/protocol';
 import type { AgentConfig } from './config';
 import { speechEngineProblems } from './providers/local/engines';
 import { postSigned } from './reporting/gateway-client';
@@ -10,6 +10,10 @@ const PROBE_MS = 30_000;
 
 /** How often the worker looks for a change in its jobs (a job process that died is reported at once). */
 const JOBS_CHECK_MS = 500;
+
+/** The jobs this worker runs now (heartbeat, and GET /jobs on the metrics port). */
+export const runningJobs = (server: AgentServer): AgentJob[] =>
+  server.activeJobs.flatMap((j) => (j.job.room?.name ? [{ id: j.job.id, room: j.job.room.name }] : []));
 
 /**
  * Tells the gateway this worker is registered with LiveKit (for /readyz), which providers it runs,
@@ -25,8 +29,7 @@ export function startHeartbeat(server: AgentServer, config: AgentConfig): () => 
       speech = { at: Date.now(), problems: speechEngineProblems(config.providers) };
     return speech.problems;
   };
-  const jobs = () =>
-    server.activeJobs.flatMap((j) => (j.job.room?.name ? [{ id: j.job.id, room: j.job.room.name }] : []));
+  const jobs = () => runningJobs(server);
   let lastJobs = '';
   const beat = async () => {
     const current = jobs();

@@ -64,8 +64,8 @@ class JobHost {
             { pid: this.proc.pid, code, signal, calls: this.members.size },
             'job host exited with calls',
           );
-        // Its slots end: a running call fails (LiveKit is told; the gateway recovers it).
-        for (const m of [...this.members]) m.ended(true);
+        // A running call fails (LiveKit is told; the gateway recovers it); an idle slot moves to a live host.
+        for (const m of [...this.members]) m.hostDied();
         resolve({ code, signal });
       }),
     );
@@ -128,6 +128,9 @@ export class HostedJob implements JobExecutor {
   #done!: () => void;
   #joined = new Promise<void>((resolve) => (this.#done = resolve));
   #finished = false;
+  #sessionEndTimeout = 0;
+  /** Set while an idle slot whose host died starts again in another (`hostDied`). */
+  #moving: Promise<void> | null = null;
 
   constructor(
     private readonly opts: ExecutorOptions,
@@ -158,6 +161,7 @@ export class HostedJob implements JobExecutor {
   }
 
   async initialize({ sessionEndTimeout }: { sessionEndTimeout: number }) {
+    this.#sessionEndTimeout = sessionEndTimeout;
     try {
       await this.#host!.initialize(sessionEndTimeout, this.opts.initializeTimeout);
     } catch (err) {
@@ -170,6 +174,7 @@ export class HostedJob implements JobExecutor {
 
   async launchJob(info: RunningJobInfo) {
     if (this.runningJob) throw new Error('job executor already has a running job');
+    await this.#moving;
     if (this.#finished || !this.#host?.alive) throw new Error('job host is gone');
     this.runningJob = info;
     this.#status = RUNNING;
@@ -198,9 +203,26 @@ export class HostedJob implements JobExecutor {
     }
   }
 
-  /** This slot's job is done (`crashed`: its entry failed, or its host died). */
+  /** This slot's job is done (`crashed`: its entry failed). */
   ended(crashed: boolean) {
     this.#finish(crashed ? FAILED : SUCCESS);
+  }
+
+  /**
+   * Its host process ended. A running job failed with it. An idle slot starts again in a live host:
+   * agents' pool holds a warm executor until a job takes it (it does not replace one whose process
+   * ended), so a slot that ended with its host would be handed the next call and fail it.
+   */
+  hostDied() {
+    if (this.runningJob || this.#finished || !this.#sessionEndTimeout) return this.#finish(FAILED);
+    this.#host?.members.delete(this);
+    const host = this.pickHost();
+    this.#host = host;
+    host.members.add(this);
+    this.#moving = host.initialize(this.#sessionEndTimeout, this.opts.initializeTimeout).catch(() => {
+      host.kill();
+      this.#finish(FAILED);
+    });
   }
 
   #finish(status: number) {

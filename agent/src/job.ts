@@ -154,7 +154,7 @@ export default defineAgent({
     );
     // Prometheus figures go to this job's worker (agent/src/metrics), which outlives the job.
     const { stt: sttName, llm: llmName, tts: ttsName } = config.providers;
-    const jobMetrics = new JobMetrics({ stt: sttName, llm: llmName, tts: ttsName });
+    const jobMetrics = new JobMetrics({ stt: sttName, llm: llmName, tts: ttsName }, process.env, ctx.job.id);
     // Batches go over one WebSocket to the gateway (agent/src/reporting/ingest-stream.ts).
     const ingestStream = new IngestStream(config.gateway, 3000);
     const queue = new DeliveryQueue({
@@ -261,11 +261,14 @@ export default defineAgent({
       queue.close();
       ingestStream.close();
       await jobMetrics.close();
-      if (!delivered)
+      if (!delivered) {
+        // A job host lives on after this call: its worker re-sends the file now, not at the host's exit.
+        const file = process.env.PARLEY_JOB_HOST === '1' ? (spool.handOver() ?? spool.file) : spool.file;
         logger.warn(
-          { backlog: queue.backlog().length, spool: spool.file },
+          { backlog: queue.backlog().length, spool: file },
           'transcript events left in the spool for the worker to re-send',
         );
+      }
     });
 
     // Looked for while connecting (a few ms): a call whose engines are missing cannot hear or speak.

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { summarizeProfiles } from '../lib/cpuprofile';
 import { descendantPids } from '@parley/tools';
+import { DEFAULT_CALLS_PER_PROCESS } from '@parley/agent/config';
 import type { Caller } from '@parley/testkit/caller';
 import { machineSampler } from '../lib/machine';
 import { cpuTimeMs, rssMb } from '../lib/proc';
@@ -95,7 +96,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     .find((a) => a.startsWith('--label='))
     ?.split('=')[1]
     ?.replace(/[^a-z0-9-]/gi, '');
-  const callsPerProcess = Number(process.env.AGENT_CALLS_PER_PROCESS ?? 1) || 1;
+  const callsPerProcess = Number(process.env.AGENT_CALLS_PER_PROCESS || DEFAULT_CALLS_PER_PROCESS);
   const agentSettings = Object.fromEntries(AGENT_SETTINGS.map((k) => [k, process.env[k] ?? 'default']));
   const machine = machineSampler();
   // --profile: every agent process writes a V8 CPU profile when it exits (job processes end with their call).

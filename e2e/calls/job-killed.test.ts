@@ -21,7 +21,8 @@ describe('a job SIGKILLed while the gateway is down', () => {
       gateway: 'process',
       deepgram: { transcripts: ['First question please.', 'Second question please.'] },
       openai: { ttftMs: 50, reply: ({ messages }) => `Reply ${messages.filter((m) => m.role === 'user').length}.` },
-      agentEnv: { AGENT_SPOOL_RECOVERY_MS: '1000' },
+      // agents' own process per call (AGENT_CALLS_PER_PROCESS=1); job-host-spool.test.ts is the job host's case.
+      agentEnv: { AGENT_SPOOL_RECOVERY_MS: '1000', AGENT_CALLS_PER_PROCESS: '1' },
     });
   }, 120_000);
 

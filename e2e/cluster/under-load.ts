@@ -168,7 +168,8 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       let inject: () => Promise<void>;
       let restore: () => Promise<void> = async () => undefined;
       if (fault === 'agent_job_sigkill') {
-        affected = [tracked[0]!];
+        // The first call's job process, and every call its job host runs beside it (AGENT_CALLS_PER_PROCESS).
+        affected = tracked.filter((t) => pids.get(t) === pids.get(tracked[0]!));
         inject = async () => void process.kill(pids.get(tracked[0]!)!, 'SIGKILL');
       } else if (fault === 'agent_worker_sigkill') {
         const worker = (await cluster.workerOfJob(pids.get(tracked[0]!)!))!;
@@ -212,6 +213,10 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       const inFlight = `${tracked.length} of ${tracked.length} calls with a user utterance stored and its reply held at the LLM`;
 
       const oldAgents = new Map(tracked.map((t) => [t, t.call.caller.agentIdentity]));
+      // The workers list every call's job before the fault (what tells a lost node's jobs ended below).
+      const before = await cluster.runningAgents();
+      if (!tracked.every((t) => before.has(oldAgents.get(t)!)))
+        throw new Error(`${fault}: the workers do not list every call's job (${[...before].join(', ')})`);
       // Every agent voice each affected caller hears from now on, in whichever room it is in.
       const voices = new Map(affected.map((t) => [t, recordAgentVoice(t.call.caller)]));
       await inject();
@@ -222,11 +227,17 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       const goingOn = tracked.filter((t) => !affected.includes(t)).map((t) => answerTo(t.users, t.call.said.at(-1)!));
       cluster.fakes.openai.releaseReplies((r) => goingOn.includes(r));
 
-      // The affected calls' old jobs are gone before any reply is released (none may answer late).
+      // The affected calls' old jobs are gone before any reply is released (none may answer late): a
+      // killed job or worker takes their processes; a lost LiveKit node ends the jobs, whose job host
+      // process may run on with other calls, so there no worker lists them any more (GET /jobs).
       await waitFor(
-        () => affected.every((t) => !isAlive(pids.get(t)!)),
+        async () => {
+          if (fault !== 'livekit_node_sigkill') return affected.every((t) => !isAlive(pids.get(t)!));
+          const listed = await cluster.runningAgents();
+          return !affected.some((t) => listed.has(oldAgents.get(t)!));
+        },
         60_000,
-        'the affected calls’ old job processes gone',
+        'the affected calls’ old jobs gone',
       );
       cluster.fakes.openai.releaseReplies();
 

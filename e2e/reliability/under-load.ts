@@ -102,8 +102,11 @@ export async function faultsUnderLoad(opts: {
 
     const results: LoadFaultResult[] = [];
     for (const fault of opts.faults) {
-      // The killed job's call gets a replacement agent (gateway/src/calls/recovery.ts) and goes on.
-      const victim = fault === 'agent_job_sigkill' ? calls[0]! : null;
+      // The killed job process's calls (the first call's, and every call its job host runs beside it:
+      // AGENT_CALLS_PER_PROCESS) each get a replacement agent (gateway/src/calls/recovery.ts) and go on.
+      const jobPid = (c: LiveCall) =>
+        Number(c.caller.room.remoteParticipants.get(c.caller.agentIdentity)?.attributes['parley.job_pid']);
+      const victims = fault === 'agent_job_sigkill' ? calls.filter((c) => jobPid(c) === jobPid(calls[0]!)) : [];
       const live = calls;
       const ids = new Set(calls.map((c) => c.id));
       stack.gate.hold((id) => ids.has(id));
@@ -172,14 +175,12 @@ export async function faultsUnderLoad(opts: {
           outcome = 'calls continue; agents spool and re-send; re-opened sockets show everything';
         } else if (fault === 'agent_job_sigkill') {
           // The job's pid, from the attribute its agent publishes (agent/src/job.ts).
-          const agent = victim!.caller.room.remoteParticipants.get(victim!.caller.agentIdentity);
-          const pid = Number(agent?.attributes['parley.job_pid']);
+          const pid = jobPid(victims[0]!);
           if (!Number.isInteger(pid)) throw new Error(`${fault}: the victim's agent publishes no job pid`);
           process.kill(pid, 'SIGKILL');
           await sleep(500);
           await stack.gate.release();
-          outcome =
-            'a replacement agent joins the killed job’s call and apologises (its held batch re-sent from the spool); the other calls continue';
+          outcome = `a replacement agent joins each of the killed job process’s ${victims.length} call(s) and apologises (held batches re-sent from the spool); ${calls.length - victims.length === 0 ? 'no other call was in that process' : 'the other calls continue'}`;
         } else {
           await stack.restartLivekit(1000);
           await stack.gate.release();
@@ -206,11 +207,18 @@ export async function faultsUnderLoad(opts: {
         90_000,
         `${fault}: every utterance stored`,
       ).catch(() => undefined);
-      if (victim)
+      if (victims.length)
         await waitFor(
-          async () => (await storedUtterances(stack.database, victim.id)).some((r) => r.text === apologyFor('en')),
+          async () =>
+            (
+              await Promise.all(
+                victims.map(async (v) =>
+                  (await storedUtterances(stack.database, v.id)).some((r) => r.text === apologyFor('en')),
+                ),
+              )
+            ).every(Boolean),
           60_000,
-          `${fault}: the replacement agent's apology stored`,
+          `${fault}: the replacement agents' apologies stored`,
         ).catch(() => undefined);
       const settledMs = Date.now() - upAt;
       check = await compare(stack, calls, allIds, mark);

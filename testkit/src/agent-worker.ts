@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
+import { AgentJobs, type AgentJob } from '@parley/protocol';
 import { freePort } from '@parley/tools';
 import { bundledEntry } from './bundled';
 
@@ -13,6 +14,8 @@ export interface AgentWorkerProcess {
   /** GET /metrics of the worker's metrics port (AGENT_METRICS_PORT). */
   metricsUrl: string;
   output: string[];
+  /** The jobs the worker runs now (GET /jobs of its metrics port); none when it does not answer. */
+  jobs(): Promise<AgentJob[]>;
   /** Resolves when GET /worker reports the worker connected to LiveKit. */
   waitUntilRegistered(timeoutMs?: number): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -62,6 +65,14 @@ export async function spawnAgentWorker(
     healthUrl,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     output,
+    async jobs() {
+      const token = env.METRICS_TOKEN ?? process.env.METRICS_TOKEN;
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/jobs`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        signal: AbortSignal.timeout(2000),
+      }).catch(() => null);
+      return res?.ok ? AgentJobs.parse(await res.json()).jobs : [];
+    },
     async waitUntilRegistered(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {

@@ -87,6 +87,11 @@ export interface Cluster {
   placements(): Promise<Record<string, string>>;
   /** The worker whose process tree holds `pid` (a job process), if any. */
   workerOfJob(pid: number): Promise<ClusterWorker | undefined>;
+  /**
+   * The agent identities (`agent-<job id>`) of every job the live workers run now (their GET /jobs).
+   * A job that ended in a job host, whose process runs on with other calls, is gone from here.
+   */
+  runningAgents(): Promise<Set<string>>;
   stop(): Promise<void>;
 }
 
@@ -408,6 +413,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         for (const w of workers)
           if (w.process.process.pid === pid || (await descendants(w.process.process.pid!)).includes(pid)) return w;
         return undefined;
+      },
+      async runningAgents() {
+        const jobs = (await Promise.all(workers.map((w) => w.process.jobs()))).flat();
+        return new Set(jobs.map((j) => `agent-${j.id}`));
       },
       stop: stopAll,
     };

@@ -32,6 +32,8 @@ export class JobMetrics {
   constructor(
     private readonly providers: Providers,
     env: NodeJS.ProcessEnv = process.env,
+    /** The job's id: a job host runs several jobs in one process. */
+    private readonly jobId?: string,
   ) {
     const url = env[JOB_REPORT_URL_ENV];
     const secret = env[JOB_REPORT_SECRET_ENV];
@@ -121,6 +123,7 @@ export class JobMetrics {
     const observations = this.#pending.splice(0);
     const report: JobReport = {
       pid: process.pid,
+      job: this.jobId,
       providers: this.providers,
       backlog: final ? 0 : this.#backlog(),
       final,

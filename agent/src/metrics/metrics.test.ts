@@ -27,6 +27,7 @@ describe('agent worker metrics', () => {
   beforeAll(async () => {
     metrics = createWorkerMetrics(providers);
     metrics.sources.activeJobs = () => active;
+    metrics.sources.jobs = () => Array.from({ length: active }, (_, i) => ({ id: `AJ_${i}`, room: `room-${i}` }));
     server = await startMetricsServer(metrics, { host: '127.0.0.1', port: 0, token: TOKEN });
   });
   afterAll(async () => server?.close());
@@ -45,6 +46,21 @@ describe('agent worker metrics', () => {
     expect((await report(body, 'not-the-secret')).status).toBe(401);
     expect((await report({ ...body, providers: { ...providers, stt: 'A user id?' } })).status).toBe(400);
     expect(sampleValue(await scrape(), 'parley_agent_calls_started_total')).toBe(0);
+  });
+
+  it('lists the jobs it runs on GET /jobs, behind the same bearer token', async () => {
+    expect((await fetch(`${server.url}/jobs`)).status).toBe(401);
+    const jobs = async () =>
+      (await fetch(`${server.url}/jobs`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+    active = 2;
+    expect(await jobs()).toEqual({
+      jobs: [
+        { id: 'AJ_0', room: 'room-0' },
+        { id: 'AJ_1', room: 'room-1' },
+      ],
+    });
+    active = 0;
+    expect(await jobs()).toEqual({ jobs: [] });
   });
 
   it("keeps a job process's figures after it exits, labelled by provider", async () => {
@@ -104,6 +120,17 @@ describe('agent worker metrics', () => {
     expect((await report({ pid: process.pid, providers, backlog: 5, observations: [] })).status).toBe(204);
     expect(sampleValue(await scrape(), 'parley_agent_delivery_backlog_events')).toBe(5);
     await report({ pid: process.pid, providers, backlog: 0, final: true, observations: [] });
+  });
+
+  it('adds up the backlogs of the jobs one job host runs, and drops each with its own final report', async () => {
+    const host = { pid: process.pid, providers, observations: [] };
+    await report({ ...host, job: 'AJ_a', backlog: 3 });
+    await report({ ...host, job: 'AJ_b', backlog: 4 });
+    expect(sampleValue(await scrape(), 'parley_agent_delivery_backlog_events')).toBe(7);
+    await report({ ...host, job: 'AJ_a', backlog: 0, final: true });
+    expect(sampleValue(await scrape(), 'parley_agent_delivery_backlog_events')).toBe(4);
+    await report({ ...host, job: 'AJ_b', backlog: 0, final: true });
+    expect(sampleValue(await scrape(), 'parley_agent_delivery_backlog_events')).toBe(0);
   });
 
   it('passes promtool check metrics', async () => {

@@ -48,6 +48,8 @@ export type Observation = z.input<typeof Observation>;
 export const JobReport = z.object({
   /** The job process (its undelivered-events gauge is replaced by each report, removed when it exits). */
   pid: z.number().int().positive(),
+  /** The job, for processes that run several (job hosts, AGENT_CALLS_PER_PROCESS); one gauge each. */
+  job: z.string().min(1).max(128).optional(),
   providers: Providers,
   /** Events this job's delivery queue holds that the gateway has not acknowledged yet. */
   backlog: Count,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AgentJobs } from '@parley/protocol';
 import { JOB_REPORT_SECRET_HEADER } from './report';
 import type { WorkerMetrics } from './worker-metrics';
 
@@ -10,7 +11,7 @@ const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 export interface MetricsServer {
   server: Server;
-  /** http://host:port (GET /metrics, POST /jobs/report). */
+  /** http://host:port (GET /metrics, GET /jobs, POST /jobs/report). */
   url: string;
   /** The per-worker secret its job processes present with their reports. */
   jobSecret: string;
@@ -35,8 +36,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * The worker's metrics port, beside its health port (agents' own HTTP server serves only / and
- * /worker): GET /metrics for Prometheus (bearer METRICS_TOKEN when set; otherwise the bind address
- * AGENT_HOST is the protection), POST /jobs/report for its job processes (a random secret made at
+ * /worker): GET /metrics for Prometheus and GET /jobs, the jobs it runs now (bearer METRICS_TOKEN
+ * when set; otherwise the bind address AGENT_HOST is the protection), POST /jobs/report for its job processes (a random secret made at
  * start and handed to them through their environment).
  */
 export async function startMetricsServer(
@@ -46,13 +47,21 @@ export async function startMetricsServer(
   const jobSecret = randomBytes(24).toString('hex');
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
+    const authorized = () => {
       const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-      if (opts.token && !(m && same(m[1]!, opts.token))) {
-        res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"', 'Content-Type': 'text/plain' });
-        res.end('metrics need the bearer token (METRICS_TOKEN)\n');
-        return;
-      }
+      if (!opts.token || (m && same(m[1]!, opts.token))) return true;
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"', 'Content-Type': 'text/plain' });
+      res.end('metrics need the bearer token (METRICS_TOKEN)\n');
+      return false;
+    };
+    if (req.method === 'GET' && path === '/jobs') {
+      if (!authorized()) return;
+      const body: AgentJobs = { jobs: metrics.sources.jobs?.() ?? [] };
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      if (!authorized()) return;
       metrics.registry.metrics().then(
         (body) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(body),
         () => res.writeHead(500).end(),

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { EndReason } from '@parley/protocol';
+import { EndReason, type AgentJob } from '@parley/protocol';
 import { JobReport, type Providers } from './report';
 
 /**
@@ -16,7 +16,7 @@ export interface WorkerMetrics {
   /** Applies one job report (already parsed). */
   record(report: JobReport): void;
   /** Where the live-jobs gauge reads from (the AgentServer's active jobs). */
-  sources: { activeJobs?: () => number };
+  sources: { activeJobs?: () => number; jobs?: () => AgentJob[] };
 }
 
 export function createWorkerMetrics(providers: Providers): WorkerMetrics {
@@ -27,7 +27,8 @@ export function createWorkerMetrics(providers: Providers): WorkerMetrics {
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
     registry.removeSingleMetric(name);
   const sources: WorkerMetrics['sources'] = {};
-  const backlogs = new Map<number, number>();
+  /** Each running job's backlog, by process and job (a job host reports several). */
+  const backlogs = new Map<string, { pid: number; n: number }>();
   const r = [registry];
 
   new Gauge({
@@ -98,9 +99,9 @@ export function createWorkerMetrics(providers: Providers): WorkerMetrics {
     registers: r,
     collect() {
       let sum = 0;
-      for (const [pid, n] of backlogs) {
+      for (const [key, { pid, n }] of backlogs) {
         if (alive(pid)) sum += n;
-        else backlogs.delete(pid);
+        else backlogs.delete(key);
       }
       this.set(sum);
     },
@@ -140,8 +141,9 @@ export function createWorkerMetrics(providers: Providers): WorkerMetrics {
     record(input) {
       const report = JobReport.parse(input);
       const p = report.providers;
-      if (report.final) backlogs.delete(report.pid);
-      else backlogs.set(report.pid, report.backlog);
+      const key = `${report.pid}:${report.job ?? ''}`;
+      if (report.final) backlogs.delete(key);
+      else backlogs.set(key, { pid: report.pid, n: report.backlog });
       for (const o of report.observations) {
         switch (o.type) {
           case 'call_started':

@@ -1,5 +1,6 @@
 import type { AgentServer } from '@livekit/agents';
 import type { AgentConfig } from '../config';
+import { runningJobs } from '../heartbeat';
 import { JOB_REPORT_SECRET_ENV, JOB_REPORT_URL_ENV } from './report';
 import { startMetricsServer } from './server';
 import { createWorkerMetrics } from './worker-metrics';
@@ -22,6 +23,7 @@ export async function startWorkerMetrics(
   const { stt, llm, tts } = config.providers;
   const metrics = createWorkerMetrics({ stt, llm, tts });
   metrics.sources.activeJobs = () => server.activeJobs.length;
+  metrics.sources.jobs = () => runningJobs(server);
   try {
     const running = await startMetricsServer(metrics, {
       ...config.metrics,

@@ -214,6 +214,32 @@ describe('recoverSpool', () => {
     expect((await recoverSpool(dir, { url: gw.url, secret: SECRET })).delivered).toBe(0);
     await gw.close();
   });
+
+  it('re-sends a file handed to it by a job host that lives on; files of one conversation never overwrite each other', async () => {
+    const gw = await fakeGateway();
+    gw.state.failNext = 2; // the gateway is down for the first pass
+    const dir = tmpDir();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const c = randomUUID();
+    // One conversation: a job that died (seqs 3, 4), then a replacement whose call ended in a job host
+    // that runs on (this process stands for the host, its worker is `process.pid` too: handOver(owner)).
+    writeFileSync(
+      path.join(dir, `${c}.${dead}.jsonl`),
+      [utt(3), utt(4)].map((e) => JSON.stringify(e)).join('\n') + '\n',
+    );
+    const spool = new Spool(dir, c);
+    spool.write([utt(6), utt(7)]);
+    const handed = spool.handOver(process.pid)!;
+    expect(path.basename(handed)).toMatch(new RegExp(`^${c}\\.${process.pid}\\.${process.pid}x[0-9a-f]{8}\\.jsonl$`));
+    spool.write([utt(8)]); // after the hand-over the job's spool writes nothing
+    expect(await recoverSpool(dir, { url: gw.url, secret: SECRET })).toEqual({ delivered: 0, dropped: 0, kept: 4 });
+    // Both files kept, under names of their own.
+    expect(readdirSync(dir)).toHaveLength(2);
+    expect(await recoverSpool(dir, { url: gw.url, secret: SECRET })).toEqual({ delivered: 4, dropped: 0, kept: 0 });
+    expect(seqs(gw.events()).sort()).toEqual([3, 4, 6, 7]);
+    expect(readdirSync(dir)).toEqual([]);
+    await gw.close();
+  });
 });
 
 describe('Reporter', () => {

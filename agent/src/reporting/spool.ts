@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { api, IngestEvent, pathOf } from '@parley/protocol';
@@ -11,13 +12,16 @@ import { GatewayHttpError, postSigned } from './gateway-client';
  * always holds exactly the undelivered durable events, in order; it is rewritten atomically
  * (write + rename) on every change and removed when empty. A job that is SIGKILLed leaves its
  * file behind; the worker process (`recoverSpool`) re-sends it. Seqs make re-sending idempotent.
+ * A job that ends in a process that goes on (a job host, several calls per process) hands its
+ * file to the worker (`handOver`): `<conversationId>.<workerPid>.<tag>.jsonl`, the tag keeping it
+ * apart from any other file of the same conversation.
  */
 
 export function defaultSpoolDir(): string {
   return path.join(os.tmpdir(), 'parley-spool');
 }
 
-const NAME = /^([0-9a-f-]{36})\.(\d+)\.jsonl$/;
+const NAME = /^([0-9a-f-]{36})\.(\d+)(?:\.([0-9a-z]+))?\.jsonl$/;
 
 export class Spool {
   readonly file: string;
@@ -52,6 +56,25 @@ export class Spool {
     }
   }
 
+  /**
+   * Gives what is left in the file to the process that re-sends spools (the worker, `owner`), for a
+   * job that ends in a process that lives on: a file named after a live job host would wait for
+   * that host's exit. Call once delivery has stopped writing it. Returns the new name, if any.
+   */
+  handOver(owner: number = process.ppid): string | null {
+    const to = path.join(
+      this.dir,
+      `${this.conversationId}.${owner}.${process.pid}x${randomBytes(4).toString('hex')}.jsonl`,
+    );
+    try {
+      renameSync(this.file, to);
+      this.#disabled = true;
+      return to;
+    } catch {
+      return null; // nothing left (no file) or nowhere to move it: it stays for the host's exit
+    }
+  }
+
   #fail(err: unknown) {
     // A read-only or full disk must not break the call: delivery goes on without the spool.
     this.#disabled = true;
@@ -80,7 +103,8 @@ export interface RecoveryResult {
 }
 
 /**
- * Re-sends spool files left by processes that are gone (SIGKILLed or crashed jobs). A file is
+ * Re-sends spool files left by processes that are gone (SIGKILLed or crashed jobs) and those
+ * handed to this process (jobs that ended in a job host that lives on, `Spool.handOver`). A file is
  * claimed by renaming it to this process's pid first, so two workers sharing the folder never
  * both send it. Delivered or permanently refused (400/404) files are removed; files that hit a
  * retryable error are kept for the next pass.
@@ -100,10 +124,14 @@ export async function recoverSpool(
   for (const name of names) {
     const m = NAME.exec(name);
     if (!m) continue;
-    const [, conversationId, pidText] = m;
+    const [, conversationId, pidText, tag] = m;
     const pid = Number(pidText);
     if (pid !== process.pid && isAlive(pid)) continue;
-    const claimed = path.join(dir, `${conversationId}.${process.pid}.jsonl`);
+    // Claimed under a name of its own (the tag, or the dead owner's pid): never over another file.
+    const claimed =
+      pid === process.pid
+        ? path.join(dir, name)
+        : path.join(dir, `${conversationId}.${process.pid}.${tag ?? pidText}.jsonl`);
     try {
       if (pid !== process.pid) renameSync(path.join(dir, name), claimed);
     } catch {

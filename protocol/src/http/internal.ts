@@ -4,6 +4,14 @@ import { ConversationHistory, IngestBatch } from '../transcript';
 import { IdParams } from './common';
 import { defineRoute } from './route';
 
+/** A job an agent worker runs: its id (the agent's identity is `agent-<id>`) and its room. */
+export const AgentJob = z.object({ id: z.string().min(1).max(128), room: z.string().min(1).max(256) });
+export type AgentJob = z.infer<typeof AgentJob>;
+
+/** The agent worker's `GET /jobs` on its metrics port (docs/agent.md): the jobs it runs now. */
+export const AgentJobs = z.object({ jobs: z.array(AgentJob) });
+export type AgentJobs = z.infer<typeof AgentJobs>;
+
 /** The agent worker's liveness report, used by /readyz. */
 export const AgentHeartbeat = z.object({
   workerId: z.string().min(1).max(128),
@@ -14,10 +22,7 @@ export const AgentHeartbeat = z.object({
   /** Local speech engines the worker's providers need but cannot run (older workers omit it). */
   speech: SpeechEngineProblems.optional(),
   /** The worker's running jobs (agent identity `agent-<id>`, room); a job that vanishes was lost or ended. */
-  jobs: z
-    .array(z.object({ id: z.string().min(1).max(128), room: z.string().min(1).max(256) }))
-    .max(1000)
-    .default([]),
+  jobs: z.array(AgentJob).max(1000).default([]),
 });
 export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
 
