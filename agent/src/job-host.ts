@@ -128,7 +128,8 @@ export class HostedJob implements JobExecutor {
   #done!: () => void;
   #joined = new Promise<void>((resolve) => (this.#done = resolve));
   #finished = false;
-  #sessionEndTimeout = 0;
+  /** Set once the slot's host is ready (what an idle slot needs to start again elsewhere). */
+  #sessionEndTimeout: number | null = null;
   /** Set while an idle slot whose host died starts again in another (`hostDied`). */
   #moving: Promise<void> | null = null;
 
@@ -161,9 +162,9 @@ export class HostedJob implements JobExecutor {
   }
 
   async initialize({ sessionEndTimeout }: { sessionEndTimeout: number }) {
-    this.#sessionEndTimeout = sessionEndTimeout;
     try {
       await this.#host!.initialize(sessionEndTimeout, this.opts.initializeTimeout);
+      this.#sessionEndTimeout = sessionEndTimeout;
     } catch (err) {
       // A host that cannot start takes none of its slots' calls.
       this.#host!.kill();
@@ -214,12 +215,14 @@ export class HostedJob implements JobExecutor {
    * ended), so a slot that ended with its host would be handed the next call and fail it.
    */
   hostDied() {
-    if (this.runningJob || this.#finished || !this.#sessionEndTimeout) return this.#finish(FAILED);
+    const sessionEndTimeout = this.#sessionEndTimeout;
+    // (A slot whose host dies while it initializes fails there: agents' pool then starts another.)
+    if (this.runningJob || this.#finished || sessionEndTimeout === null) return this.#finish(FAILED);
     this.#host?.members.delete(this);
     const host = this.pickHost();
     this.#host = host;
     host.members.add(this);
-    this.#moving = host.initialize(this.#sessionEndTimeout, this.opts.initializeTimeout).catch(() => {
+    this.#moving = host.initialize(sessionEndTimeout, this.opts.initializeTimeout).catch(() => {
       host.kill();
       this.#finish(FAILED);
     });
