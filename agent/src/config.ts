@@ -53,8 +53,11 @@ const AgentEnv = z
     AGENT_OUTPUT_FRAME_MS: z.coerce.number().int().min(0).max(200).default(20),
     /** Job processes run one JavaScript bundle of job.ts, not tsx, when the worker runs from its sources (agent/src/job-process.ts). */
     AGENT_JOB_BUNDLE: z.enum(['true', 'false']).default('true'),
-    /** V8 young-generation semi-space cap (MB) for job processes; 0 = V8's default (16). */
-    AGENT_JOB_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(64).default(2),
+    /**
+     * V8 young-generation semi-space cap (MB) for job processes; 0 = V8's default (16). Unset: 2 for
+     * a process per call, 16 for job hosts, whose calls share one young generation (docs/performance.md).
+     */
+    AGENT_JOB_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(64).optional(),
     /** glibc malloc arenas (MALLOC_ARENA_MAX) for job processes; 0 = glibc's default (8 × cores). */
     AGENT_JOB_MALLOC_ARENAS: z.coerce.number().int().min(0).max(64).default(0),
     /** glibc: memory above this many kB is returned to the system and larger blocks are mmapped (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_); 0 = glibc's dynamic thresholds. */
@@ -97,7 +100,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     inputFrameMs: e.AGENT_INPUT_FRAME_MS,
     outputFrameMs: e.AGENT_OUTPUT_FRAME_MS,
     jobBundle: e.AGENT_JOB_BUNDLE === 'true',
-    jobSemiSpaceMb: e.AGENT_JOB_SEMI_SPACE_MB,
+    jobSemiSpaceMb: e.AGENT_JOB_SEMI_SPACE_MB ?? (e.AGENT_CALLS_PER_PROCESS > 1 ? 16 : 2),
     jobMallocArenas: e.AGENT_JOB_MALLOC_ARENAS,
     jobMallocTrimKb: e.AGENT_JOB_MALLOC_TRIM_KB,
     jobAllocator: e.AGENT_JOB_ALLOCATOR,

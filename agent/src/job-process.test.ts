@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadAgentConfig } from './config';
 import { forgetJobMallocEnv, JEMALLOC_CONF, jobExecArgv, jobMallocEnv } from './job-process';
 
 describe('jobExecArgv', () => {
@@ -22,6 +23,14 @@ describe('jobExecArgv', () => {
       '--max-semi-space-size=2',
     ]);
     expect(jobExecArgv(['--max-semi-space-size=16'], { dropTsx: true, semiSpaceMb: 0 })).toEqual([]);
+  });
+
+  it('caps the young generation at 2 MB for a process per call and 16 MB for job hosts unless set', () => {
+    const semi = (env: Record<string, string>) => loadAgentConfig(env).jobSemiSpaceMb;
+    expect(semi({})).toBe(16); // job hosts by default
+    expect(semi({ AGENT_CALLS_PER_PROCESS: '1' })).toBe(2);
+    expect(semi({ AGENT_CALLS_PER_PROCESS: '1', AGENT_JOB_SEMI_SPACE_MB: '0' })).toBe(0);
+    expect(semi({ AGENT_JOB_SEMI_SPACE_MB: '4' })).toBe(4);
   });
 });
 
