@@ -175,7 +175,7 @@ export async function faultsUnderLoad(opts: {
           outcome = 'calls continue; agents spool and re-send; re-opened sockets show everything';
         } else if (fault === 'agent_job_sigkill') {
           // The job's pid, from the attribute its agent publishes (agent/src/job.ts).
-          const pid = jobPid(victims[0]!);
+          const pid = victims.length ? jobPid(victims[0]!) : NaN;
           if (!Number.isInteger(pid)) throw new Error(`${fault}: the victim's agent publishes no job pid`);
           process.kill(pid, 'SIGKILL');
           await sleep(500);

@@ -14,7 +14,7 @@ export interface AgentWorkerProcess {
   /** GET /metrics of the worker's metrics port (AGENT_METRICS_PORT). */
   metricsUrl: string;
   output: string[];
-  /** The jobs the worker runs now (GET /jobs of its metrics port); none when it does not answer. */
+  /** The jobs the worker runs now (GET /jobs of its metrics port); throws when it does not answer. */
   jobs(): Promise<AgentJob[]>;
   /** Resolves when GET /worker reports the worker connected to LiveKit. */
   waitUntilRegistered(timeoutMs?: number): Promise<void>;
@@ -69,9 +69,10 @@ export async function spawnAgentWorker(
       const token = env.METRICS_TOKEN ?? process.env.METRICS_TOKEN;
       const res = await fetch(`http://127.0.0.1:${metricsPort}/jobs`, {
         headers: token ? { authorization: `Bearer ${token}` } : {},
-        signal: AbortSignal.timeout(2000),
-      }).catch(() => null);
-      return res?.ok ? AgentJobs.parse(await res.json()).jobs : [];
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!res.ok) throw new Error(`agent worker GET /jobs answered ${res.status}`);
+      return AgentJobs.parse(await res.json()).jobs;
     },
     async waitUntilRegistered(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

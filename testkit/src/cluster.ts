@@ -415,7 +415,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         return undefined;
       },
       async runningAgents() {
-        const jobs = (await Promise.all(workers.map((w) => w.process.jobs()))).flat();
+        // A killed worker runs nothing; a live one must answer (a busy one gets three tries).
+        const live = workers.filter((w) => w.process.process.exitCode === null && !w.process.process.signalCode);
+        const jobsOf = async (w: ClusterWorker) => {
+          for (let i = 1; ; i++)
+            try {
+              return await w.process.jobs();
+            } catch (err) {
+              if (i === 3) throw err;
+            }
+        };
+        const jobs = (await Promise.all(live.map(jobsOf))).flat();
         return new Set(jobs.map((j) => `agent-${j.id}`));
       },
       stop: stopAll,
