@@ -91,26 +91,30 @@ export function clusterCalls(cluster: () => Cluster, speech: () => Int16Array) {
   }
 
   /**
-   * Records a fault for docs/reliability.md and docs/scaling.md: the stored rows compared with the
-   * rows the record says there should be (lost: expected and missing; duplicated: stored twice or
-   * not expected, seqs reused).
+   * Records a fault for docs/reliability.md and docs/scaling.md: each call's stored rows compared
+   * with the rows the record says there should be (lost: expected and missing; duplicated: stored
+   * twice or not expected, seqs reused), summed over the calls (two calls' greetings and seqs are
+   * alike, so they are compared call by call).
    */
   function recordClusterFault(
-    rows: Array<{ role: string; text: string; seq: number }>,
-    expected: Array<[string, string]>,
+    perCall: Array<{ rows: Array<{ role: string; text: string; seq: number }>; expected: Array<[string, string]> }>,
     info: Pick<FaultRecord, 'fault' | 'file' | 'inFlight' | 'outcome' | 'live' | 'cluster'>,
   ) {
-    const got = rows.map((r) => `${r.role}:${r.text}`);
-    const want = expected.map(([role, text]) => `${role}:${text}`);
-    const seqs = rows.map((r) => r.seq);
-    recordFault({
-      ...info,
-      expected: want.length,
-      stored: got.length,
-      lost: want.filter((w) => !got.includes(w)).length,
-      duplicated:
-        got.length - new Set(got).size + got.filter((g) => !want.includes(g)).length + seqs.length - new Set(seqs).size,
-    });
+    let expected = 0;
+    let stored = 0;
+    let lost = 0;
+    let duplicated = 0;
+    for (const c of perCall) {
+      const got = c.rows.map((r) => `${r.role}:${r.text}`);
+      const want = c.expected.map(([role, text]) => `${role}:${text}`);
+      const seqs = c.rows.map((r) => r.seq);
+      expected += want.length;
+      stored += got.length;
+      lost += want.filter((w) => !got.includes(w)).length;
+      duplicated +=
+        got.length - new Set(got).size + got.filter((g) => !want.includes(g)).length + seqs.length - new Set(seqs).size;
+    }
+    recordFault({ ...info, expected, stored, lost, duplicated });
   }
 
   async function hangUpAll() {

@@ -164,7 +164,7 @@ describe('a LiveKit node dies mid-call behind haproxy', () => {
     await waitFor(async () => (await stored(victim.id)).length >= expected.length, 15_000, 'every utterance stored');
     const rows = await stored(victim.id);
     const conv = await cluster.database.db('conversations').where({ id: victim.id }).first();
-    recordClusterFault(rows, expected, {
+    recordClusterFault([{ rows, expected }], {
       fault: 'cluster_livekit_node_sigkill',
       file: 'e2e/cluster/node-kill.test.ts',
       inFlight: `user utterance seq ${storedBefore} stored, its reply asked of the LLM and held`,

@@ -151,19 +151,25 @@ describe('the whole LiveKit cluster is down longer than the SDK reconnects', () 
     const rowsA = await stored(a.id);
     const rowsB = await stored(b.id);
     const convs = await cluster.database.db('conversations').whereIn('id', [a.id, b.id]);
-    recordClusterFault([...rowsA, ...rowsB], [...expectedA, ...expectedB], {
-      fault: 'cluster_livekit_outage_rejoin',
-      file: 'e2e/cluster/outage-rejoin.test.ts',
-      inFlight: `call a: user utterance seq ${storedBefore} stored, its reply asked of the LLM and held`,
-      outcome:
-        "both nodes SIGKILLed and restarted after the callers' SDKs gave up; each caller rejoins through POST /api/calls/:id/rejoin with a fresh token, the token's dispatch brings an agent that resumes (stored history, apology) and answers the next turn",
-      live: null,
-      cluster: {
-        callsAffected: 2,
-        heardAgainMs: heardAgain,
-        callsEnded: convs.filter((c) => c.status === 'ended').length,
+    recordClusterFault(
+      [
+        { rows: rowsA, expected: expectedA },
+        { rows: rowsB, expected: expectedB },
+      ],
+      {
+        fault: 'cluster_livekit_outage_rejoin',
+        file: 'e2e/cluster/outage-rejoin.test.ts',
+        inFlight: `call a: user utterance seq ${storedBefore} stored, its reply asked of the LLM and held`,
+        outcome:
+          "both nodes SIGKILLed and restarted after the callers' SDKs gave up; each caller rejoins through POST /api/calls/:id/rejoin with a fresh token, the token's dispatch brings an agent that resumes (stored history, apology) and answers the next turn",
+        live: null,
+        cluster: {
+          callsAffected: 2,
+          heardAgainMs: heardAgain,
+          callsEnded: convs.filter((c) => c.status === 'ended').length,
+        },
       },
-    });
+    );
     expect(rowsA.map((r) => [r.role, r.text])).toEqual(expectedA);
     expect(rowsB.map((r) => [r.role, r.text])).toEqual(expectedB);
     for (const rows of [rowsA, rowsB]) {
