@@ -1,6 +1,8 @@
+import { executionAsyncResource } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as agentsEsm from '@livekit/agents';
@@ -14,7 +16,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
  * patches/@livekit+agents+1.8.1.patch (applied by `npm ci`'s postinstall): sharp loaded on first
  * use; the per-frame audio helpers copy with set() instead of spreading samples through arrays;
  * the room input's `audioFrameSizeMs` reaches rtc-node's AudioStream; the logger redacts lk.pii.*;
- * readStream keeps nothing it read; the TTS FallbackAdapter hands text on as it arrives.
+ * readStream keeps nothing it read; the TTS FallbackAdapter hands text on as it arrives; the
+ * framework's async contexts share one AsyncLocalStorage.
  */
 describe('@livekit/agents as patched', () => {
   it('does not load sharp (libvips) when a process imports agents', () => {
@@ -387,6 +390,112 @@ describe.each(builds)('@livekit/agents readStream as patched, %s', (_name, agent
         for await (const _ of agents.readStream(failing, new AbortController().signal));
       })(),
     ).rejects.toThrow('source failed');
+  });
+});
+
+/**
+ * agents keeps seven async contexts (job, current task, agent activity, on-enter, speech handle,
+ * function call, idle hold), each an AsyncLocalStorage of its own. On Node 20 every enabled
+ * storage is copied into every promise the process creates (a promise hook per storage), and a
+ * call's audio path creates several promises per 10 ms frame: the hooks were 11 % of a job
+ * host's CPU (`density-profile.json`). Patched, each is a `ContextStorage` holding its value in one
+ * slot of a single shared AsyncLocalStorage, with Node 20's semantics per storage.
+ */
+type Storage<T> = { run<R>(store: T, fn: () => R): R; getStore(): T | undefined; enterWith(store: T): void };
+const distDir = path.dirname(createRequire(import.meta.url).resolve('@livekit/agents'));
+const voiceStorages = async (build: string) => {
+  const load = async (file: string) =>
+    (build.includes('require')
+      ? createRequire(import.meta.url)(path.join(distDir, `${file}.cjs`))
+      : await import(pathToFileURL(path.join(distDir, `${file}.js`)).href)) as Record<string, Storage<unknown>>;
+  const agent = await load('voice/agent');
+  const activity = await load('voice/agent_activity');
+  return {
+    speechHandle: agent.speechHandleStorage!,
+    functionCall: agent.functionCallStorage!,
+    agentActivity: activity.agentActivityStorage!,
+    onEnter: activity.onEnterStorage!,
+  };
+};
+/** The async-context slots of the running code's resource that hold any of `values` (or a store of them). */
+function slotsHolding(values: unknown[]): number {
+  const resource = executionAsyncResource() as Record<symbol, unknown>;
+  return Object.getOwnPropertySymbols(resource).filter((k) => {
+    if (k.description !== 'kResourceStore') return false;
+    const v = resource[k];
+    const inner =
+      v && typeof v === 'object' ? Object.getOwnPropertySymbols(v).map((s) => (v as Record<symbol, unknown>)[s]) : [];
+    return values.includes(v) || inner.some((x) => values.includes(x));
+  }).length;
+}
+
+describe.each(builds)("@livekit/agents' async contexts as patched, %s", (name, agents) => {
+  it('keeps every context of the framework in one async-context slot of a promise', async () => {
+    const s = await voiceStorages(name);
+    // Task.currentTaskStorage is private in agents' types, public at run time.
+    const task = (agents.Task as unknown as { currentTaskStorage: Storage<unknown> }).currentTaskStorage;
+    const job = {} as never;
+    const values = [job, 'task', 'activity', 'onEnter', 'speech', 'call'];
+    const seen = await agents.runWithJobContext(job, () =>
+      task.run('task', () =>
+        s.agentActivity.run('activity', () =>
+          s.onEnter.run('onEnter', () =>
+            s.speechHandle.run('speech', () =>
+              s.functionCall.run('call', async () => {
+                await null; // a continuation: its resource is the promise, with what the hooks copied into it
+                return {
+                  stores: [
+                    agents.getJobContext(),
+                    task.getStore(),
+                    s.agentActivity.getStore(),
+                    s.onEnter.getStore(),
+                    s.speechHandle.getStore(),
+                    s.functionCall.getStore(),
+                  ],
+                  slots: slotsHolding(values),
+                };
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
+    expect(seen.stores).toEqual(values);
+    // As published: 6 slots, one per storage (7 with the idle hold's, not exported).
+    expect(seen.slots).toBe(1);
+    expect(agents.getJobContext(false)).toBeUndefined();
+    expect(s.speechHandle.getStore()).toBeUndefined();
+  });
+
+  it("keeps Node's semantics per context: nesting, restore, enterWith, concurrent tasks apart", async () => {
+    const s = await voiceStorages(name);
+    const order: string[] = [];
+    await s.agentActivity.run('A', async () => {
+      // Two speeches at once, each entering its own handle (as agent_activity's speech tasks do).
+      const speech = async (h: string, ms: number) => {
+        s.speechHandle.enterWith(h);
+        await new Promise((r) => setTimeout(r, ms));
+        order.push(`${h}:${s.speechHandle.getStore()}:${s.agentActivity.getStore()}`);
+        s.agentActivity.run('B', () =>
+          order.push(`${h}-inner:${s.agentActivity.getStore()}:${s.speechHandle.getStore()}`),
+        );
+        order.push(`${h}-after:${s.agentActivity.getStore()}`);
+      };
+      await Promise.all([speech('s1', 20), speech('s2', 5)]);
+      // A run restores only its own context; an enterWith made inside it stays, as with Node's own.
+      s.onEnter.run('E', () => s.speechHandle.enterWith('kept'));
+      order.push(`outer:${s.onEnter.getStore()}:${s.speechHandle.getStore()}`);
+    });
+    expect(order).toEqual([
+      's2:s2:A',
+      's2-inner:B:s2',
+      's2-after:A',
+      's1:s1:A',
+      's1-inner:B:s1',
+      's1-after:A',
+      'outer:undefined:kept',
+    ]);
+    expect(s.agentActivity.getStore()).toBeUndefined();
   });
 });
 

@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { log, loggerOptions, type JobExecutorFactory, type RunningJobInfo } from '@livekit/agents';
 
 /**
- * Several calls per job process (AGENT_CALLS_PER_PROCESS > 1; docs/performance.md, density).
+ * Several calls per job process (AGENT_CALLS_PER_PROCESS, 4 by default: DEFAULT_CALLS_PER_PROCESS in
+ * config.ts; 1 gives agents' own process per job; docs/performance.md, density).
  * agents 1.8.1 forks one process per job (ipc/job_proc_executor.ts); the Python framework can run
  * jobs as threads, agents-js has no such executor. Each job process holds a ~130 MB floor (Node,
  * agents and rtc-node, onnxruntime with Silero) and some CPU of its own, so this executor puts up
@@ -11,7 +12,7 @@ import { log, loggerOptions, type JobExecutorFactory, type RunningJobInfo } from
  * added by patches/) still sees one executor per job: a HostedJob, which is a slot in a host.
  *
  * Isolation: a job that fails (its entry throws or rejects, its room is lost) ends alone, the
- * host and its other calls go on (e2e/agent-job-host.test.ts). A host process that dies (a crash
+ * host and its other calls go on (e2e/calls/job-host.test.ts). A host process that dies (a crash
  * in native code, SIGKILL, out of memory) ends all its calls: each is reported failed to LiveKit,
  * and the gateway's agent recovery puts a new agent in each room, as for a job process today.
  */

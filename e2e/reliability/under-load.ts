@@ -7,7 +7,7 @@
  * reply is unique (scripted so), so each must be stored exactly once across all calls.
  */
 import os from 'node:os';
-import { startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
+import { agentJobPid, startCall, waitForAgentState, type Caller } from '@parley/testkit/caller';
 import { openTranscript, type TranscriptSocket } from '@parley/testkit/calls';
 import { apologyFor, greetingFor } from '@parley/agent/agent';
 import { supersededReplies, type TestClient } from '@parley/testkit';
@@ -104,9 +104,8 @@ export async function faultsUnderLoad(opts: {
     for (const fault of opts.faults) {
       // The killed job process's calls (the first call's, and every call its job host runs beside it:
       // AGENT_CALLS_PER_PROCESS) each get a replacement agent (gateway/src/calls/recovery.ts) and go on.
-      const jobPid = (c: LiveCall) =>
-        Number(c.caller.room.remoteParticipants.get(c.caller.agentIdentity)?.attributes['parley.job_pid']);
-      const victims = fault === 'agent_job_sigkill' ? calls.filter((c) => jobPid(c) === jobPid(calls[0]!)) : [];
+      const victimPid = fault === 'agent_job_sigkill' ? agentJobPid(calls[0]!.caller) : null;
+      const victims = victimPid === null ? [] : calls.filter((c) => agentJobPid(c.caller) === victimPid);
       const live = calls;
       const ids = new Set(calls.map((c) => c.id));
       stack.gate.hold((id) => ids.has(id));
@@ -175,9 +174,8 @@ export async function faultsUnderLoad(opts: {
           outcome = 'calls continue; agents spool and re-send; re-opened sockets show everything';
         } else if (fault === 'agent_job_sigkill') {
           // The job's pid, from the attribute its agent publishes (agent/src/job.ts).
-          const pid = victims.length ? jobPid(victims[0]!) : NaN;
-          if (!Number.isInteger(pid)) throw new Error(`${fault}: the victim's agent publishes no job pid`);
-          process.kill(pid, 'SIGKILL');
+          if (victimPid === null) throw new Error(`${fault}: the victim's agent publishes no job pid`);
+          process.kill(victimPid, 'SIGKILL');
           await sleep(500);
           await stack.gate.release();
           outcome = `a replacement agent joins each of the killed job process’s ${victims.length} call(s) and apologises (held batches re-sent from the spool); ${calls.length - victims.length === 0 ? 'no other call was in that process' : 'the other calls continue'}`;
