@@ -49,6 +49,13 @@ const AgentEnv = z
     AGENT_VAD_MIN_SPEECH_MS: z.coerce.number().int().min(10).max(1000).default(30),
     /** The caller's audio reaches the pipeline (VAD, STT) in frames of this length (ms). Larger frames cost the job less CPU and delay turns (docs/performance.md, density: 20 ms −7 % job CPU, +10 ms turn p50), so rtc-node's own 10 stays the default. */
     AGENT_INPUT_FRAME_MS: z.coerce.number().int().min(10).max(100).default(10),
+    /**
+     * agents' session host: every session event (states, interim transcripts, conversation items,
+     * usage) sent as a byte stream on `lk.agent.session` to the caller, and requests read from it,
+     * for agents' RemoteSession tools. Parley's clients read none of it and it costs about a sixth of a
+     * call's server CPU (docs/performance.md, density), so it is off unless set to true.
+     */
+    AGENT_SESSION_EVENTS: z.enum(['true', 'false']).default('false'),
     /** The agent's audio reaches the room in frames of at most this long (ms; 0: the TTS's own, Cartesia 100). */
     AGENT_OUTPUT_FRAME_MS: z.coerce.number().int().min(0).max(200).default(20),
     /** Job processes run one JavaScript bundle of job.ts, not tsx, when the worker runs from its sources (agent/src/job-process.ts). */
@@ -99,6 +106,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     vadMinSpeechMs: e.AGENT_VAD_MIN_SPEECH_MS,
     inputFrameMs: e.AGENT_INPUT_FRAME_MS,
     outputFrameMs: e.AGENT_OUTPUT_FRAME_MS,
+    sessionEvents: e.AGENT_SESSION_EVENTS === 'true',
     jobBundle: e.AGENT_JOB_BUNDLE === 'true',
     jobSemiSpaceMb: e.AGENT_JOB_SEMI_SPACE_MB ?? (e.AGENT_CALLS_PER_PROCESS > 1 ? 16 : 2),
     jobMallocArenas: e.AGENT_JOB_MALLOC_ARENAS,

@@ -570,6 +570,8 @@ export default defineAgent({
         // patches/: agents' room input passes the frame size to rtc-node's AudioStream.
         audioFrameSizeMs: config.inputFrameMs,
       },
+      // patches/: agents' session host (lk.agent.session events to the caller) only when asked for.
+      sessionHost: config.sessionEvents,
     });
     // Lets the caller (and tests) see which conversation this agent serves.
     // (and, for fault tests, which job process serves it).
