@@ -87,10 +87,10 @@ const cpuSnapshot = (pids: number[]) => new Map(pids.map((p) => [p, cpuTimeMs(p)
 /**
  * A step measures calls in progress, not a start-up. agents' pool keeps idle warm slots
  * (`idleProcesses`); with job hosts the call that takes a host's last free slot makes the pool start
- * another host, which loads agents, rtc-node and Silero (~1–2 s of CPU, once per 4 calls). Waits until
- * every job process without a call is quiet (under 0.1 cores over a second: a load takes a whole core; the
- * profiler of `--profile` costs a few per cent), at most 30 s; returns
- * how long that took. A process per call (AGENT_CALLS_PER_PROCESS=1) has the same warm-up per call.
+ * another host, which loads agents, rtc-node and Silero on a whole core. Waits until every job
+ * process without a call is quiet (under 0.1 cores over a second; the profiler of `--profile` alone
+ * costs a few per cent), at most 30 s, and returns how long that took. A process per call
+ * (AGENT_CALLS_PER_PROCESS=1) has the same warm-up for every call.
  */
 async function warmSlotsSettled(workerPid: number, callers: Caller[]): Promise<number> {
   const t0 = Date.now();
