@@ -497,6 +497,18 @@ describe.each(builds)("@livekit/agents' async contexts as patched, %s", (name, a
     ]);
     expect(s.agentActivity.getStore()).toBeUndefined();
   });
+
+  it("exit() runs outside its own context only, as Node's own storage does", async () => {
+    const s = await voiceStorages(name);
+    const exit = (st: Storage<unknown>) => (st as unknown as { exit<R>(fn: () => R): R }).exit.bind(st);
+    const seen = s.agentActivity.run('A', () =>
+      s.speechHandle.run('S', () =>
+        exit(s.agentActivity)(() => [s.agentActivity.getStore(), s.speechHandle.getStore()]),
+      ),
+    );
+    expect(seen).toEqual([undefined, 'S']);
+    expect(s.agentActivity.run('A', () => s.agentActivity.getStore())).toBe('A');
+  });
 });
 
 /**

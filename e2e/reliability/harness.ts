@@ -284,7 +284,7 @@ const occurrences = (hay: string, needle: string) => (needle ? hay.split(needle)
 /**
  * Compares what was stored (and what a transcript socket received) with the independent record:
  * the greeting, every final the fake STT emitted and every reply the fake LLM streamed in full
- * since `mark`. Under CPU starvation the fake STT may split one sentence into two finals that the
+ * since `mark` (and `alsoSaid`). Under CPU starvation the fake STT may split one sentence into two finals that the
  * agent commits as one user turn, so user text is compared as one joined string. Records the
  * result for docs/reliability.md and returns it; expectNothingLost asserts it.
  */
@@ -292,12 +292,21 @@ export async function checkAgainstRecord(
   stack: FaultStack,
   conversationId: string,
   mark: RecordMark,
-  info: { fault: string; file: string; inFlight: string; outcome: string; live: number[] | null; record?: boolean },
+  info: {
+    fault: string;
+    file: string;
+    inFlight: string;
+    outcome: string;
+    live: number[] | null;
+    record?: boolean;
+    /** Agent lines said after the replies that belong in the record (a replacement agent's apology). */
+    alsoSaid?: string[];
+  },
 ) {
   const rows = await storedUtterances(stack.database, conversationId);
   const finals = stack.fakes.deepgram.transcriptsSent.slice(mark.stt);
   const replies = stack.fakes.openai.repliesStreamed.slice(mark.llm);
-  const expectedAgent = [greetingFor('en'), ...replies];
+  const expectedAgent = [greetingFor('en'), ...replies, ...(info.alsoSaid ?? [])];
   const user = rows.filter((r) => r.role === 'user').map((r) => r.text as string);
   const agent = rows.filter((r) => r.role === 'agent').map((r) => r.text as string);
   const userJoined = user.join(' ');

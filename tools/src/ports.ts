@@ -15,9 +15,23 @@ function bindable(port: number): Promise<number | null> {
   });
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
+/**
+ * Ports freePort() has handed out in this process. bind(0) may give back a port just released, and
+ * callers often take two before binding either (a worker's health and metrics ports): the second
+ * would then collide with the first (EADDRINUSE, seen in a full suite).
+ */
+const handedOut = new Set<number>();
+
+/** A TCP port free on 127.0.0.1 right now, and not one this process was given before. */
 export async function freePort(): Promise<number> {
-  return (await bindable(0)) as number;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = (await bindable(0)) as number;
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('bind(0) gave only ports already handed out, 50 times');
 }
 
 /** Linux's default ephemeral range (net.ipv4.ip_local_port_range): outbound connections take ports from it. */

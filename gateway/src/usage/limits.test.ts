@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CallMetadata } from '@parley/protocol';
 import { startTestGateway, TestClient, type TestGateway } from '@parley/testkit';
 import { createUser, signedInClient } from '@parley/testkit/accounts';
@@ -13,8 +13,14 @@ describe('call limits: daily minutes and maximum call length', () => {
     gw = await startTestGateway({ env: { QUOTA_MINUTES_PER_DAY: '2', MAX_CALL_SECONDS: '300' } });
   });
   afterAll(async () => gw?.stop());
+  afterEach(() => vi.useRealTimers());
 
   it("dispatches each call with what is left of the day's minutes, then refuses with 429 quota_exceeded until midnight UTC", async () => {
+    // The clock (Date only; timers stay real) stands at today's noon UTC, so the calls recorded 90 s
+    // and 31 s before "now" fall inside one UTC day whatever the hour the test runs at.
+    const real = new Date();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(real.getUTCFullYear(), real.getUTCMonth(), real.getUTCDate(), 12));
     const userId = await createUser(gw);
     const c = await signedInClient(gw, userId);
     const first = await c.post('/api/calls', {});
