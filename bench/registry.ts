@@ -36,6 +36,12 @@ export const benchmarks: Benchmark[] = [
     run: async (args) => (await import('./agent/density')).run(args),
   },
   {
+    name: 'vad',
+    description:
+      "Silero VAD inference alone (agents' plugin and model): CPU per 32 ms window back to back and paced as calls run it",
+    run: async (args) => (await import('./agent/vad')).run(args),
+  },
+  {
     name: 'history',
     description:
       'history list/search/conversation at the database and through the API over 1,000,000 utterances (bench/history.ts)',

@@ -274,7 +274,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       const only = mkdtempSync(path.join(os.tmpdir(), 'parley-density-jobs-'));
       for (const f of jobFiles()) renameSync(path.join(profDir, f), path.join(only, f));
       profile = summarizeProfiles(only, '', 20);
-      rmSync(only, { recursive: true, force: true });
+      // --keep-profiles: leave the job slices (.cpuprofile) for a closer look (attribution by caller).
+      if (args.includes('--keep-profiles')) console.log(`job process profiles kept in ${only}`);
+      else rmSync(only, { recursive: true, force: true });
       console.log(
         `job process CPU profile (${jobPidsSeen.size} processes, slices inside measured windows, self time):`,
       );
