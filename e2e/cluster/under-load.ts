@@ -12,13 +12,15 @@
 import { isAlive, synthesizeSpeechWav } from '@parley/testkit';
 import {
   agentJobPid,
+  agentsPresent,
   followNewAgent,
+  followServingAgent,
   recordAgentVoice,
   rejoinOnDisconnect,
   waitForAgentState,
   type RejoinTracker,
 } from '@parley/testkit/caller';
-import { startCluster, type Cluster } from '@parley/testkit/cluster';
+import { clusterTimeline, startCluster, type Cluster } from '@parley/testkit/cluster';
 import { DEFAULT_TRANSCRIPT } from '@parley/testkit/fakes/deepgram';
 import { apologyFor, greetingFor } from '@parley/agent/agent';
 import { waitFor } from '../calls/helpers';
@@ -102,9 +104,7 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
     for (const r of rejoins.values()) r.stop();
     await cc.hangUpAll();
   };
-  const dumpLogs = () => {
-    for (const w of cluster.workers) log(`${w.name} log tail:\n${w.process.output.join('').slice(-4000)}`);
-  };
+  const dumpLogs = (sinceMs = 0) => log(`what the workers and gateways logged:\n${clusterTimeline(cluster, sinceMs)}`);
   const tracked: Tracked[] = [];
   const t0 = Date.now();
   for (let i = 0; i < opts.calls; i++) {
@@ -161,7 +161,11 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
 
   /** One fault, with every call's turn in flight; resolves with what it did to the calls. */
   const runFault = async (fault: ClusterFault): Promise<ClusterFaultResult> => {
+    const roundAt = Date.now();
     try {
+      // Each round starts from calls at rest: one agent in each room, listening, the caller following
+      // it (after a round that failed, the next one still tests its own fault).
+      await Promise.all(tracked.map((t) => followServingAgent(t.call.caller, 'listening', 60_000)));
       // Who the fault hits, decided before it hits.
       const pids = new Map(tracked.map((t) => [t, agentJobPid(t.call.caller)!]));
       let affected: Tracked[] = [];
@@ -244,7 +248,22 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       const heardAgainMs: number[] = [];
       await Promise.all(
         tracked.map(async (t) => {
-          if (affected.includes(t)) {
+          const hit = affected.includes(t);
+          // What the caller's session looked like, should its agent not come back or answer.
+          const explain = (err: Error) => {
+            const room = t.call.caller.room;
+            const present = [...room.remoteParticipants.values()].map((p) => ({
+              identity: p.identity,
+              tracks: [...p.trackPublications.values()].map((pub) => ({
+                sid: pub.sid,
+                kind: pub.kind,
+                subscribed: !!pub.track,
+              })),
+            }));
+            err.message = `${fault}, call ${t.call.id} (${hit ? 'hit by the fault' : 'not hit'}, agent ${oldAgents.get(t)} before it): ${err.message}; connection ${room.connectionState}; participants ${JSON.stringify(present)}; agents ${JSON.stringify(agentsPresent(t.call.caller))}; rejoins ${JSON.stringify(rejoins.get(t)!.rejoins)}`;
+            return err;
+          };
+          if (hit) {
             // A new agent in the caller's room (the same room, or the one a rejoin brought it to).
             await waitFor(
               () =>
@@ -253,21 +272,9 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
                 ),
               120_000,
               `a new agent for call ${t.call.id}`,
-            );
-            // What the caller's session looked like, should its agent's audio not come.
-            const explain = (err: Error) => {
-              const room = t.call.caller.room;
-              const present = [...room.remoteParticipants.values()].map((p) => ({
-                identity: p.identity,
-                tracks: [...p.trackPublications.values()].map((pub) => ({
-                  sid: pub.sid,
-                  kind: pub.kind,
-                  subscribed: !!pub.track,
-                })),
-              }));
-              err.message = `${fault}, call ${t.call.id}: ${err.message}; connection ${room.connectionState}; participants ${JSON.stringify(present)}; rejoins ${JSON.stringify(rejoins.get(t)!.rejoins)}`;
-              return err;
-            };
+            ).catch((err: Error) => {
+              throw explain(err);
+            });
             if (t.call.caller.agentIdentity === oldAgents.get(t))
               await followNewAgent(t.call.caller, 60_000).catch((err: Error) => {
                 throw explain(err);
@@ -280,12 +287,22 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
               });
             heardAgainMs.push(heard - faultAt);
             t.expected.push(['agent', apologyFor('en')]);
+            // The agent that serves the call now, whichever the one-agent rule kept (a rejoin or
+            // LiveKit's re-run dispatch may bring a second one, soon removed), back to listening.
+            await followServingAgent(t.call.caller, 'listening', 60_000).catch((err: Error) => {
+              throw explain(err);
+            });
           } else {
-            const heard = await t.call.caller.agentAudio.firstVoicedAfter(faultAt, 60_000);
+            // A call the fault did not hit keeps its agent: it answers and listens again.
+            const heard = await t.call.caller.agentAudio.firstVoicedAfter(faultAt, 60_000).catch((err: Error) => {
+              throw explain(err);
+            });
             await t.call.caller.agentAudio.silentFor(700, heard, 60_000);
             t.expected.push(['agent', answerTo(t.users, t.call.said.at(-1)!)]);
+            await waitForAgentState(t.call.caller, 'listening', 60_000).catch((err: Error) => {
+              throw explain(err);
+            });
           }
-          await waitForAgentState(t.call.caller, 'listening', 60_000);
         }),
       );
       for (const v of voices.values()) v.stop();
@@ -331,7 +348,7 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       results.push(result);
       return result;
     } catch (err) {
-      dumpLogs();
+      dumpLogs(roundAt);
       throw err;
     }
   };

@@ -457,6 +457,47 @@ export async function followNewAgent(caller: Caller, timeoutMs = 60_000): Promis
   }
 }
 
+/** The agents in the caller's room now, with their state and whether their audio is subscribed (for failure messages). */
+export function agentsPresent(caller: Caller) {
+  return [...caller.room.remoteParticipants.values()]
+    .filter((p) => p.identity.startsWith('agent-'))
+    .map((p) => ({
+      identity: p.identity,
+      state: p.attributes['lk.agent.state'],
+      audio: [...p.trackPublications.values()].some((x) => x.kind === TrackKind.KIND_AUDIO && x.track),
+    }));
+}
+
+/**
+ * Waits until the caller's room (whichever room it is in now) holds exactly one agent, in `state`
+ * with its audio subscribed, and follows it: `agentIdentity`, `agentAudio` and `agentState` refer to
+ * it. After a fault, the agent that serves the call is whichever the one-agent rule kept: a caller
+ * hears the room, not one participant (the web client plays every agent's audio).
+ */
+export async function followServingAgent(caller: Caller, state: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const agents = [...caller.room.remoteParticipants.values()].filter((p) => p.identity.startsWith('agent-'));
+    const only = agents.length === 1 ? agents[0]! : null;
+    const pub = only
+      ? [...only.trackPublications.values()].find((x) => x.kind === TrackKind.KIND_AUDIO && x.track)
+      : undefined;
+    if (only && pub && only.attributes['lk.agent.state'] === state) {
+      if (caller.agentAudio.trackSid !== pub.track!.sid) {
+        caller.agentAudio.close();
+        caller.agentAudio = new AgentAudio(pub.track as RemoteTrack);
+      }
+      caller.agentIdentity = only.identity;
+      return only.identity;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `no single ${state} agent with audio within ${timeoutMs} ms (agents ${JSON.stringify(agentsPresent(caller))})`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * What a browser does and a one-track AgentAudio does not: hears every agent's audio in whichever
  * room the caller is in now. A replacement agent (or a rejoin that lands beside a departing one) may

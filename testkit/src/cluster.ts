@@ -435,3 +435,40 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     throw err;
   }
 }
+
+/** Log messages too frequent to tell a call's story (per audio window, per request, per turn). */
+const TIMELINE_NOISE =
+  /VAD inference is slower|request completed|Creating speech handle|starting preemptive generation|keyterms|Connect callback|participantValue|mainTask/;
+
+/**
+ * What happened to the calls since `sinceMs`, from every worker's and gateway's log, in time order:
+ * one line per lifecycle message (jobs, joins and leaves, reconnections, recoveries, the one-agent
+ * rule), with the fields that say which call. What a failed fault round prints instead of log tails
+ * that a loaded job's VAD warnings fill.
+ */
+export function clusterTimeline(cluster: Cluster, sinceMs: number, limit = 300): string {
+  const sources = [
+    ...cluster.workers.map((w) => ({ name: w.name, output: w.process.output })),
+    ...cluster.gateways.map((g, i) => ({ name: `gateway-${i + 1}`, output: g.output })),
+  ];
+  const rows: Array<{ time: number; line: string }> = [];
+  for (const { name, output } of sources)
+    for (const raw of output.join('').split('\n')) {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const time = Number(entry.time);
+      const msg = String(entry.msg ?? '');
+      if (!(time >= sinceMs) || Number(entry.level) < 30 || TIMELINE_NOISE.test(msg)) continue;
+      const { level: _l, time: _t, hostname: _h, service: _s, msg: _m, v: _v, ...fields } = entry;
+      const detail = JSON.stringify(fields);
+      const shortened = detail.length > 300 ? `${detail.slice(0, 300)}…` : detail;
+      rows.push({ time, line: `${new Date(time).toISOString().slice(11, 23)} ${name} ${msg} ${shortened}` });
+    }
+  rows.sort((a, b) => a.time - b.time);
+  const shown = rows.slice(-limit).map((r) => r.line);
+  return (rows.length > limit ? [`(${rows.length - limit} earlier lines left out)`, ...shown] : shown).join('\n');
+}
