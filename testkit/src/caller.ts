@@ -11,6 +11,7 @@ import {
   TrackPublishOptions,
   TrackKind,
   TrackSource,
+  type RemoteParticipant,
   type RemoteTrack,
   type Room,
 } from '@livekit/rtc-node';
@@ -469,19 +470,24 @@ export function agentsPresent(caller: Caller) {
 }
 
 /**
- * Waits until the caller's room (whichever room it is in now) holds exactly one agent, in `state`
- * with its audio subscribed, and follows it: `agentIdentity`, `agentAudio` and `agentState` refer to
- * it. After a fault, the agent that serves the call is whichever the one-agent rule kept: a caller
- * hears the room, not one participant (the web client plays every agent's audio).
+ * Waits until the caller's room (whichever room it is in now) holds exactly one agent whose audio
+ * the caller receives, in `state`, and follows it: `agentIdentity`, `agentAudio` and `agentState`
+ * refer to it. After a fault, the agent that serves the call is whichever the one-agent rule kept: a
+ * caller hears the room, not one participant (the web client plays every agent's audio). Agents
+ * without audio do not count: after rtc-node's own full reconnect its room can go on listing an
+ * agent that LiveKit removed meanwhile, with no tracks (seen 6 December: the server removed it at
+ * 05:53:38, the caller re-joined at 05:53:51 and still listed it two minutes later).
  */
 export async function followServingAgent(caller: Caller, state: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
+  const audioOf = (p: RemoteParticipant) =>
+    [...p.trackPublications.values()].find((x) => x.kind === TrackKind.KIND_AUDIO && x.track);
   for (;;) {
-    const agents = [...caller.room.remoteParticipants.values()].filter((p) => p.identity.startsWith('agent-'));
-    const only = agents.length === 1 ? agents[0]! : null;
-    const pub = only
-      ? [...only.trackPublications.values()].find((x) => x.kind === TrackKind.KIND_AUDIO && x.track)
-      : undefined;
+    const heard = [...caller.room.remoteParticipants.values()].filter(
+      (p) => p.identity.startsWith('agent-') && audioOf(p),
+    );
+    const only = heard.length === 1 ? heard[0]! : null;
+    const pub = only ? audioOf(only) : undefined;
     if (only && pub && only.attributes['lk.agent.state'] === state) {
       if (caller.agentAudio.trackSid !== pub.track!.sid) {
         caller.agentAudio.close();
@@ -492,7 +498,7 @@ export async function followServingAgent(caller: Caller, state: string, timeoutM
     }
     if (Date.now() > deadline)
       throw new Error(
-        `no single ${state} agent with audio within ${timeoutMs} ms (agents ${JSON.stringify(agentsPresent(caller))})`,
+        `no single ${state} agent heard within ${timeoutMs} ms (agents ${JSON.stringify(agentsPresent(caller))})`,
       );
     await new Promise((r) => setTimeout(r, 100));
   }
