@@ -13,6 +13,7 @@ import {
   isStaleAgent,
   roomDispatches,
   type AgentInRoom,
+  CALL_MEDIA_BIND_MS,
 } from '@parley/protocol';
 import { apologyFor, fillerFor, greetingFor, ParleyAgent } from './agent';
 import { pauseOnSpeechStart } from './barge-in';
@@ -97,9 +98,13 @@ const callerArrives = (ctx: JobContext, timeoutMs: number) =>
 
 /**
  * How long a replacement waits for its caller's audio before apologising anyway (a caller with no
- * microphone published, say).
+ * microphone published, say). It outlasts the clients' media watch: a caller whose session came up
+ * half set up (in the room, its media never connected) joins again after CALL_MEDIA_BIND_MS, and
+ * the apology is for that new session; said earlier, nobody heard it (the 5 s this was before, in
+ * the 4-call cluster test's node round, CI of 6 December). 7 s is for that join and its first
+ * packets, under load.
  */
-const CALLER_AUDIO_WAIT_MS = 5000;
+const CALLER_AUDIO_WAIT_MS = CALL_MEDIA_BIND_MS + 7000;
 
 /**
  * Resolves true once this agent receives a caller's audio track, false after `timeoutMs`. LiveKit

@@ -4,6 +4,8 @@ import {
   agentJobPid,
   followNewAgent,
   LiveMicrophone,
+  recordAgentVoice,
+  rejoinOnDisconnect,
   startCall,
   waitForAgentState,
   type Caller,
@@ -16,7 +18,8 @@ import { registerUser, waitFor } from './helpers';
  * its LiveKit node died is in the room (and subscribed) before its connection is, and an apology
  * said then was heard by nobody. Here the caller's microphone is off when the job dies, so the
  * replacement finds its caller in the room with no audio: it says nothing until the microphone is
- * published again (within the 5 s it waits), then apologises.
+ * published again, then apologises; and when the caller's session never carries anything, it waits
+ * for the session the client's media watch joins instead (CALL_MEDIA_BIND_MS later).
  */
 describe('a replacement agent whose caller sends no audio yet', () => {
   let stack: Stack;
@@ -26,7 +29,10 @@ describe('a replacement agent whose caller sends no audio yet', () => {
     stack = await startStack({});
   }, 120_000);
 
+  let second: Caller | undefined;
+
   afterAll(async () => {
+    await second?.hangUp().catch(() => undefined);
     await caller?.hangUp().catch(() => undefined);
     await stack?.stop();
   });
@@ -71,5 +77,54 @@ describe('a replacement agent whose caller sends no audio yet', () => {
       15_000,
       'the greeting and the apology stored',
     );
+  }, 180_000);
+
+  it('waits for the session the caller joins again when its first one carries nothing, and apologises there', async () => {
+    const client = stack.client();
+    await registerUser(client);
+    second = await startCall(client);
+    const c = second;
+    await c.agentAudio.firstVoicedAfter(0, 30_000); // the greeting
+    await waitForAgentState(c, 'listening', 30_000);
+    // The client's media watch, as the web client runs it all through a call.
+    const rejoin = rejoinOnDisconnect(c, client);
+    const voices = recordAgentVoice(c);
+    // The watch has seen the microphone published (it looks once a second; one never published it
+    // does not count as missing).
+    await new Promise((r) => setTimeout(r, 1500));
+    try {
+      // A session that carries nothing from the caller from now on (as a half set-up one after a
+      // node's death): its microphone unpublished, never again in this session.
+      c.mic.stop();
+      const micSid = [...c.room.localParticipant!.trackPublications.values()][0]!.sid!;
+      await c.room.localParticipant!.unpublishTrack(micSid);
+      const firstRoom = c.room;
+
+      const pid = agentJobPid(c)!;
+      process.kill(pid, 'SIGKILL');
+      const killedAt = Date.now();
+      await waitFor(async () => !isAlive(pid), 5_000, 'job process gone');
+
+      // The watch gives the session up and joins again; the replacement apologises to that one.
+      const r = await rejoin.rejoined(1, 60_000);
+      expect(r.cause).toBe('media_unconnected');
+      expect(c.room).not.toBe(firstRoom);
+      const heardAt = await voices.firstVoicedAfter(killedAt, 30_000);
+      console.info(
+        `media watch gave the first session up ${r.disconnectedAt - killedAt} ms after the kill; apology heard ${heardAt - r.disconnectedAt} ms after that`,
+      );
+      // Nothing said into the session that carried nothing (the old 5 s wait spoke there).
+      expect(heardAt).toBeGreaterThan(r.disconnectedAt);
+      await waitFor(
+        async () =>
+          (await stack.database.db('utterances').where({ conversation_id: c.call.conversationId, role: 'agent' }))
+            .length === 2,
+        15_000,
+        'the greeting and the apology stored',
+      );
+    } finally {
+      rejoin.stop();
+      voices.stop();
+    }
   }, 180_000);
 });

@@ -120,11 +120,11 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
     }
   }
   const placedMs = Date.now() - t0;
-  // What the web client does all through a call: rejoin should its SDK give up. Not (yet) when its
-  // media with the agent does not connect: a rejoin in the middle of a node round (a stale agent in
-  // the new room, the apology said into the old session) made this file time out in 2 of 4 runs on
-  // 5 December (12:19, 13:10); e2e/calls/unbound-agent-audio.test.ts covers that watch.
-  for (const t of tracked) rejoins.set(t, rejoinOnDisconnect(t.call.caller, t.call.client, { watchMedia: false }));
+  // What the web client does all through a call: join again should its SDK give up, or its media
+  // with the agent not connect (CALL_MEDIA_BIND_MS). Without the media watch a caller whose SDK
+  // re-joined after its node died into a half set-up session stayed there (CI, 6 December: the new
+  // agent's track never subscribed, its apology said into that session).
+  for (const t of tracked) rejoins.set(t, rejoinOnDisconnect(t.call.caller, t.call.client));
   const split = await splitOf(cluster, tracked);
   log(`${opts.calls} calls live after ${placedMs} ms: ${JSON.stringify(split)}`);
   const results: ClusterFaultResult[] = [];
@@ -345,6 +345,11 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
         result.duplicated += storedTexts.filter((s) => !emitted.includes(s)).length;
       }
       log(`${fault}: ${JSON.stringify(result)}`);
+      // How the callers' clients got through it: their own joins again this round, and why.
+      const joinedAgain = tracked.flatMap((t) =>
+        rejoins.get(t)!.rejoins.flatMap((r) => (r.disconnectedAt >= roundAt ? [r.cause] : [])),
+      );
+      log(`${fault}: callers joined again ${joinedAgain.length} times ${JSON.stringify(joinedAgain)}`);
       results.push(result);
       return result;
     } catch (err) {

@@ -511,15 +511,17 @@ export async function followServingAgent(caller: Caller, state: string, timeoutM
  * track within 50 ms of its subscription, across rejoins, and keeps every voiced frame's time.
  */
 export function recordAgentVoice(caller: Caller) {
-  const streams = new Map<string, AgentAudio>();
+  // Keyed by the track object: a rejoin into the same room receives the same agent track (same sid)
+  // as a new one.
+  const streams = new Map<RemoteTrack, AgentAudio>();
   let stopped = false;
   const attach = () => {
     for (const p of caller.room.remoteParticipants.values()) {
       if (!p.identity.startsWith('agent-')) continue;
       for (const pub of p.trackPublications.values()) {
-        const track = pub.track;
-        if (pub.kind !== TrackKind.KIND_AUDIO || !track?.sid || streams.has(track.sid)) continue;
-        streams.set(track.sid, new AgentAudio(track as RemoteTrack));
+        const track = pub.track as RemoteTrack | undefined;
+        if (pub.kind !== TrackKind.KIND_AUDIO || !track?.sid || streams.has(track)) continue;
+        streams.set(track, new AgentAudio(track));
       }
     }
   };
@@ -538,7 +540,7 @@ export function recordAgentVoice(caller: Caller) {
           .sort((x, y) => x - y)[0];
         if (first !== undefined) return first;
         if (Date.now() > deadline) {
-          const heard = [...streams.entries()].map(([sid, a]) => ({ sid, frames: a.frames.length }));
+          const heard = [...streams.entries()].map(([t, a]) => ({ sid: t.sid, frames: a.frames.length }));
           const present = [...caller.room.remoteParticipants.values()].map((p) => ({
             id: p.identity,
             tracks: [...p.trackPublications.values()].map((t) => `${t.sid}${t.track ? '' : ' (unsubscribed)'}`),
