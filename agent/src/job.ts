@@ -1,6 +1,13 @@
 import { defineAgent, log, voice, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
-import { ConnectionState, DisconnectReason, ParticipantKind, RoomEvent, TrackKind } from '@livekit/rtc-node';
+import {
+  ConnectionState,
+  DisconnectReason,
+  ParticipantKind,
+  RoomEvent,
+  TrackKind,
+  type RemoteParticipant,
+} from '@livekit/rtc-node';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import {
   CALL_ENDS_AT_ATTRIBUTE,
@@ -123,6 +130,47 @@ const callerAudioArrives = (ctx: JobContext, timeoutMs: number) =>
       ),
     timeoutMs,
   );
+
+/**
+ * The caller's client gives up a session whose media with the agent did not connect
+ * (CALL_MEDIA_BIND_MS, the clients' media watch) and joins again, replacing it: an apology said
+ * to the old session was heard by nobody (the 4-call cluster test's node round, 6 December: the
+ * replacement had the caller's audio and apologised at once; the caller's client joined again 8.7 s
+ * later). When the caller joins again within CALLER_AUDIO_WAIT_MS of the apology, before any user
+ * turn, it is said once more to the new session once its audio reaches the agent (at most
+ * CALLER_AUDIO_WAIT_MS more). Not stored again: the same reply, delivered again.
+ */
+function sayAgainToNewSession(
+  ctx: JobContext,
+  session: voice.AgentSession,
+  apology: string,
+  logger: ReturnType<typeof log>,
+  lastUserTurnAt: () => number,
+  ending: () => boolean,
+) {
+  const saidAt = Date.now();
+  const onJoin = (p: RemoteParticipant) => {
+    if (p.kind === ParticipantKind.AGENT) return;
+    stop();
+    if (ending() || Date.now() - saidAt > CALLER_AUDIO_WAIT_MS || lastUserTurnAt() > saidAt) return;
+    void roomHolds(
+      ctx,
+      RoomEvent.TrackSubscribed,
+      () => [...p.trackPublications.values()].some((t) => t.kind === TrackKind.KIND_AUDIO && !!t.track),
+      CALLER_AUDIO_WAIT_MS,
+    ).then((heard) => {
+      if (ending() || lastUserTurnAt() > saidAt) return;
+      logger.info({ callerAudio: heard }, 'caller joined again after the apology; saying it again');
+      session.say(apology, { allowInterruptions: true, addToChatCtx: false });
+    });
+  };
+  const timer = setTimeout(() => stop(), CALLER_AUDIO_WAIT_MS);
+  const stop = () => {
+    clearTimeout(timer);
+    ctx.room.off(RoomEvent.ParticipantConnected, onJoin);
+  };
+  ctx.room.on(RoomEvent.ParticipantConnected, onJoin);
+}
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
@@ -536,6 +584,7 @@ export default defineAgent({
     session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => logger.debug({ metrics: ev.metrics }, 'metrics'));
 
     const agentSession = session;
+    let lastUserTurnAt = 0;
     const agent = new ParleyAgent({
       preferences,
       memory: await memory,
@@ -548,7 +597,10 @@ export default defineAgent({
         : undefined,
       chatCtx: resume?.chatCtx,
       onReplyText: (segmentId, text) => reporter.agentText(segmentId, text),
-      onUserTurn: (text) => reporter.userTurnCompleted(text),
+      onUserTurn: (text) => {
+        lastUserTurnAt = Date.now();
+        reporter.userTurnCompleted(text);
+      },
       bargeIn,
       outputFrameMs: config.outputFrameMs,
     });
@@ -607,6 +659,15 @@ export default defineAgent({
     const opening = resume ? apologyFor(preferences.language) : greetingFor(preferences.language);
     reporter.scriptedReply(opening);
     agent.sayScripted(session, opening);
+    if (resume)
+      sayAgainToNewSession(
+        ctx,
+        session,
+        opening,
+        logger,
+        () => lastUserTurnAt,
+        () => ending !== null,
+      );
     if (limit?.warns) {
       // Said whole (not interruptible), after whatever the agent is saying then.
       const agentSession = session;

@@ -3,6 +3,7 @@ import { isAlive } from '@parley/testkit';
 import {
   agentJobPid,
   followNewAgent,
+  joinCall,
   LiveMicrophone,
   recordAgentVoice,
   rejoinOnDisconnect,
@@ -11,6 +12,7 @@ import {
   type Caller,
 } from '@parley/testkit/caller';
 import { startStack, type Stack } from '@parley/testkit/stack';
+import type { CallCreated } from '@parley/testkit/caller';
 import { registerUser, waitFor } from './helpers';
 
 /**
@@ -19,7 +21,8 @@ import { registerUser, waitFor } from './helpers';
  * said then was heard by nobody. Here the caller's microphone is off when the job dies, so the
  * replacement finds its caller in the room with no audio: it says nothing until the microphone is
  * published again, then apologises; and when the caller's session never carries anything, it waits
- * for the session the client's media watch joins instead (CALL_MEDIA_BIND_MS later).
+ * for the session the client's media watch joins instead (CALL_MEDIA_BIND_MS later); and when the
+ * client gives up the session the apology went to, it is said again to the new one.
  */
 describe('a replacement agent whose caller sends no audio yet', () => {
   let stack: Stack;
@@ -30,8 +33,10 @@ describe('a replacement agent whose caller sends no audio yet', () => {
   }, 120_000);
 
   let second: Caller | undefined;
+  const others: Caller[] = [];
 
   afterAll(async () => {
+    for (const c of others) await c.hangUp().catch(() => undefined);
     await second?.hangUp().catch(() => undefined);
     await caller?.hangUp().catch(() => undefined);
     await stack?.stop();
@@ -126,5 +131,44 @@ describe('a replacement agent whose caller sends no audio yet', () => {
       rejoin.stop();
       voices.stop();
     }
+  }, 180_000);
+
+  it('says the apology again to the session the caller joins again with right after it, stored once', async () => {
+    const client = stack.client();
+    await registerUser(client);
+    const first = await startCall(client);
+    others.push(first);
+    await first.agentAudio.firstVoicedAfter(0, 30_000); // the greeting
+    await waitForAgentState(first, 'listening', 30_000);
+
+    const pid = agentJobPid(first)!;
+    process.kill(pid, 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(async () => !isAlive(pid), 5_000, 'job process gone');
+    // The replacement has the caller's audio: it apologises to this session at once.
+    await followNewAgent(first, 60_000);
+    const apologyAt = await first.agentAudio.firstVoicedAfter(killedAt, 30_000);
+    // Heard to its end (its state may read listening before the speaking state arrives).
+    await first.agentAudio.silentFor(1000, apologyAt, 30_000);
+    await waitForAgentState(first, 'listening', 30_000);
+
+    // The client gives that session up (as its media watch does when the session carries nothing
+    // to it) and joins again under the same identity, before saying anything.
+    const res = await client.post<CallCreated>(`/api/calls/${first.call.conversationId}/rejoin`, {});
+    expect(res.status).toBe(201);
+    const joinedAt = Date.now();
+    const again = await joinCall(res.body, 30_000);
+    others.push(again);
+    // The same agent (the replacement) serves the new session.
+    expect(again.agentIdentity).toBe(first.agentIdentity);
+    const heardAt = await again.agentAudio.firstVoicedAfter(joinedAt, 20_000);
+    console.info(`apology said again ${heardAt - joinedAt} ms after the caller joined again`);
+    await waitForAgentState(again, 'listening', 30_000);
+    // Stored once: the greeting and the apology.
+    await new Promise((r) => setTimeout(r, 1000));
+    const rows = await stack.database
+      .db('utterances')
+      .where({ conversation_id: first.call.conversationId, role: 'agent' });
+    expect(rows.map((r) => r.text)).toHaveLength(2);
   }, 180_000);
 });

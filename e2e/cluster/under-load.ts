@@ -17,7 +17,6 @@ import {
   followServingAgent,
   recordAgentVoice,
   rejoinOnDisconnect,
-  waitForAgentState,
   type RejoinTracker,
 } from '@parley/testkit/caller';
 import { clusterTimeline, startCluster, type Cluster } from '@parley/testkit/cluster';
@@ -140,12 +139,22 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
     const sentBefore = cluster.fakes.deepgram.transcriptsSent.length;
     for (let i = 0; i < tracked.length; i++)
       cluster.fakes.deepgram.enqueue(`Question ${label} ${i + 1} about the weather.`);
+    // Heard in whichever session each caller is in: its client may join again during the turn.
+    const voices = tracked.map((t) => recordAgentVoice(t.call.caller));
     const ends = await Promise.all(tracked.map((t) => t.call.caller.say(speech)));
     await Promise.all(
       tracked.map(async (t, i) => {
-        const voiced = await t.call.caller.agentAudio.firstVoicedAfter(ends[i]!.endedAt, 60_000);
-        await t.call.caller.agentAudio.silentFor(700, voiced, 60_000);
-        await waitForAgentState(t.call.caller, 'listening', 60_000);
+        const explain = (err: Error) => {
+          err.message = `${label}, call ${t.call.id}: ${err.message}; agents ${JSON.stringify(agentsPresent(t.call.caller))}; rejoins ${JSON.stringify(rejoins.get(t)?.rejoins ?? [])}`;
+          return err;
+        };
+        await voices[i]!.firstVoicedAfter(ends[i]!.endedAt, 60_000).catch((err: Error) => {
+          throw explain(err);
+        });
+        // Its answer over: the agent that serves the call listening again.
+        await followServingAgent(t.call.caller, 'listening', 60_000).catch((err: Error) => {
+          throw explain(err);
+        });
         // Its user row: the first after what was stored before it spoke (an agent row from before,
         // the apology say, may be stored after that).
         const userRow = async () => (await cc.stored(t.call.id)).slice(storedBefore[i]).find((r) => r.role === 'user');
@@ -155,7 +164,7 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
         t.users++;
         t.expected.push(['user', text], ['agent', answerTo(t.users, text)]);
       }),
-    );
+    ).finally(() => voices.forEach((v) => v.stop()));
     return cluster.fakes.deepgram.transcriptsSent.slice(sentBefore);
   };
 
@@ -221,8 +230,9 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       const before = await cluster.runningAgents();
       if (!tracked.every((t) => before.has(oldAgents.get(t)!)))
         throw new Error(`${fault}: the workers do not list every call's job (${[...before].join(', ')})`);
-      // Every agent voice each affected caller hears from now on, in whichever room it is in.
-      const voices = new Map(affected.map((t) => [t, recordAgentVoice(t.call.caller)]));
+      // Every agent voice each caller hears from now on, in whichever session it is in (its client
+      // may join again meanwhile).
+      const voices = new Map(tracked.map((t) => [t, recordAgentVoice(t.call.caller)]));
       await inject();
       const faultAt = Date.now();
       log(`${fault}: injected, ${affected.length} calls affected`);
@@ -294,14 +304,17 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
             });
           } else {
             // A call the fault did not hit keeps its agent: it answers and listens again.
-            const heard = await t.call.caller.agentAudio.firstVoicedAfter(faultAt, 60_000).catch((err: Error) => {
-              throw explain(err);
-            });
-            await t.call.caller.agentAudio.silentFor(700, heard, 60_000);
+            await voices
+              .get(t)!
+              .firstVoicedAfter(faultAt, 60_000)
+              .catch((err: Error) => {
+                throw explain(err);
+              });
             t.expected.push(['agent', answerTo(t.users, t.call.said.at(-1)!)]);
-            await waitForAgentState(t.call.caller, 'listening', 60_000).catch((err: Error) => {
+            const serving = await followServingAgent(t.call.caller, 'listening', 60_000).catch((err: Error) => {
               throw explain(err);
             });
+            if (serving !== oldAgents.get(t)) throw explain(new Error(`answered by ${serving}, not its own agent`));
           }
         }),
       );
@@ -354,6 +367,9 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
       return result;
     } catch (err) {
       dumpLogs(roundAt);
+      log(
+        `${fault}: the callers' joins again this round ${JSON.stringify(tracked.map((t) => ({ call: t.call.id, rejoins: rejoins.get(t)!.rejoins.filter((r) => r.disconnectedAt >= roundAt) })))}`,
+      );
       throw err;
     }
   };

@@ -10,6 +10,16 @@
  */
 export const CALL_MEDIA_BIND_MS = 8000;
 
+/**
+ * How long a client lets its SDK's own reconnection run before joining again itself. rtc-node gives
+ * up within ~27 s when LiveKit does not answer (e2e/cluster/outage-rejoin.test.ts) and
+ * livekit-client's default policy after ~43 s of retries, but once, after a LiveKit node died, the
+ * test caller's rtc-node stayed reconnecting for over two minutes in a session that had the new
+ * agent listed without its track (e2e/cluster/under-load.test.ts, 6 December 07:44). A rejoin is a
+ * full reconnection with a fresh token, which is what the SDK's later attempts amount to anyway.
+ */
+export const CALL_RECONNECT_MAX_MS = 30_000;
+
 /** What a client sees of its media with the agent at one look. */
 export interface MediaSnapshot {
   /** The agents' audio tracks in the room, and whether each reaches the client. */
@@ -24,18 +34,27 @@ export interface MediaSnapshot {
  * The rule both clients apply once a second (each reads its own SDK into a MediaSnapshot): the
  * agent's audio published but not reaching the client, or, while it is there, the client's
  * microphone (once published; missing later counts too) not subscribed by anyone, for
- * CALL_MEDIA_BIND_MS. `reset()` while the SDK reconnects.
+ * CALL_MEDIA_BIND_MS; and `reconnecting()` instead while the SDK reconnects, which gives up on a
+ * reconnection that lasts CALL_RECONNECT_MAX_MS.
  */
 export class MediaWatch {
   #since = new Map<string, number>(); // what is unconnected (a track sid) → since when
   #hadMic = false;
+  #reconnectingSince: number | null = null;
 
-  reset(): void {
+  /**
+   * The SDK's own reconnection is under way (its media is not looked at meanwhile): true once it has
+   * gone on for CALL_RECONNECT_MAX_MS without the SDK ending it.
+   */
+  reconnecting(now = Date.now()): boolean {
     this.#since.clear();
+    this.#reconnectingSince ??= now;
+    return now - this.#reconnectingSince >= CALL_RECONNECT_MAX_MS;
   }
 
-  /** True once something has stayed unconnected for CALL_MEDIA_BIND_MS. */
+  /** True once something has stayed unconnected for CALL_MEDIA_BIND_MS (the SDK connected). */
   broken(s: MediaSnapshot, now = Date.now()): boolean {
+    this.#reconnectingSince = null;
     const unconnected = s.agentAudio.filter((t) => !t.subscribed).map((t) => t.sid);
     this.#hadMic ||= s.mic !== undefined;
     if (s.agentAudio.length > 0 && this.#hadMic && !(s.mic && s.micTaken(s.mic)))

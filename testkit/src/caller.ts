@@ -231,11 +231,22 @@ export async function startCall(client: TestClient, body: unknown = {}, joinTime
 
 /** Joins `call.room`, publishes a live microphone and waits for the agent's audio. */
 async function enterRoom(call: CallCreated, timeoutMs = 30_000) {
-  const room = await connectParticipant(call.url, call.token);
+  const deadline = Date.now() + timeoutMs;
+  const room = await connectParticipant(call.url, call.token, timeoutMs);
   try {
     const mic = new LiveMicrophone();
-    await mic.publish(room);
-    const track = await waitForRemoteAudioTrack(room, (id) => id.startsWith('agent-'), timeoutMs).catch((err) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      mic.publish(room),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`microphone not published within ${timeoutMs} ms`)),
+          Math.max(0, deadline - Date.now()),
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const left = Math.max(1000, deadline - Date.now());
+    const track = await waitForRemoteAudioTrack(room, (id) => id.startsWith('agent-'), left).catch((err) => {
       const present = [...room.remoteParticipants.keys()].join(', ') || 'nobody';
       throw new Error(
         `${(err as Error).message} from an agent within ${timeoutMs} ms in ${call.room} (present: ${present})`,
@@ -276,10 +287,14 @@ const hangingUp = new WeakSet<Caller>();
 /**
  * Calls `onBroken` once when, for CALL_MEDIA_BIND_MS while the room was connected, an agent's audio
  * track in `room` has been published and not subscribed, or the agent's audio has been there and the
- * caller's microphone (once published) not subscribed by anyone; looked at every second, as the web client does
- * (web/src/call/useCall.ts).
+ * caller's microphone (once published) not subscribed by anyone ('media_unconnected'), or once the
+ * SDK's own reconnection has gone on for CALL_RECONNECT_MAX_MS ('reconnect_timeout'); looked at
+ * every second, as the web client does (web/src/call/useCall.ts).
  */
-function watchMedia(room: Room, onBroken: () => void): void {
+function watchMedia(
+  room: Room,
+  onBroken: (cause: 'media_unconnected' | 'reconnect_timeout', seen: string) => void,
+): void {
   const taken = new Set<string>(); // local track sids LiveKit reported subscribed
   room.on(RoomEvent.LocalTrackSubscribed, (track) => void (track.sid && taken.add(track.sid)));
   // Subscriptions from before the watch began (the agent took the microphone while the caller joined).
@@ -289,8 +304,13 @@ function watchMedia(room: Room, onBroken: () => void): void {
   }
   const watch = new MediaWatch();
   const check = setInterval(() => {
-    // rtc-node's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
-    if (room.connectionState !== ConnectionState.CONN_CONNECTED) return watch.reset();
+    // rtc-node's own reconnection under way: it ends connected (look again) or disconnected (rejoin),
+    // or, not ended within CALL_RECONNECT_MAX_MS, is given up (rejoin).
+    if (room.connectionState !== ConnectionState.CONN_CONNECTED) {
+      if (!watch.reconnecting()) return;
+      clearInterval(check);
+      return onBroken('reconnect_timeout', `connection state ${room.connectionState}`);
+    }
     const agentAudio = [...room.remoteParticipants.values()]
       .filter((p) => p.identity.startsWith('agent-'))
       .flatMap((p) => [...p.trackPublications.values()])
@@ -301,15 +321,21 @@ function watchMedia(room: Room, onBroken: () => void): void {
     )?.sid;
     if (watch.broken({ agentAudio, mic, micTaken: (sid) => taken.has(sid) })) {
       clearInterval(check);
-      onBroken();
+      onBroken('media_unconnected', JSON.stringify({ agentAudio, mic, micTaken: mic ? taken.has(mic) : false }));
     }
   }, 1000);
   room.on(RoomEvent.Disconnected, () => clearInterval(check));
 }
 
 export interface Rejoin {
-  /** 'disconnected': the room was lost; 'media_unconnected': the agent's audio or the caller's microphone never connected (CALL_MEDIA_BIND_MS). */
-  cause: 'disconnected' | 'media_unconnected';
+  /**
+   * 'disconnected': the room was lost; 'media_unconnected': the agent's audio or the caller's
+   * microphone never connected (CALL_MEDIA_BIND_MS); 'reconnect_timeout': the SDK's own
+   * reconnection did not end within CALL_RECONNECT_MAX_MS.
+   */
+  cause: 'disconnected' | 'media_unconnected' | 'reconnect_timeout';
+  /** What the watch saw when it gave the session up (its media, or its connection state). */
+  seen?: string;
   /** When the caller's room reported the disconnection, or the agent audio was given up on (Date.now()). */
   disconnectedAt: number;
   /** The disconnect reason rtc-node gave (DisconnectReason number), if any. */
@@ -336,7 +362,8 @@ export interface RejoinTracker {
  * /api/calls/:id/rejoin) and join again (LiveKit recreates the room on a live node and the dispatch
  * runs again); retried with backoff while the room cannot be joined, given up on 409 (call ended).
  * Likewise when the media with the agent does not connect within CALL_MEDIA_BIND_MS (a half set-up
- * session, see watchMedia): the new join, under the same identity, replaces it.
+ * session, see watchMedia), or the SDK's own reconnection has not ended within
+ * CALL_RECONNECT_MAX_MS: the new join, under the same identity, replaces it.
  * `caller.room`, `mic`, `agentAudio` and `agentIdentity` then refer to the new join.
  */
 export function rejoinOnDisconnect(
@@ -366,14 +393,21 @@ export function rejoinOnDisconnect(
       void rejoin('disconnected', reason);
     });
     if (watching)
-      watchMedia(room, () => {
+      watchMedia(room, (cause, seen) => {
         if (stopped || inFlight || hangingUp.has(caller) || caller.room !== room) return;
-        void rejoin('media_unconnected', undefined, room);
+        void rejoin(cause, undefined, room, seen);
       });
   };
-  const rejoin = async (cause: Rejoin['cause'], reason: number | undefined, stale?: Room) => {
+  const rejoin = async (cause: Rejoin['cause'], reason: number | undefined, stale?: Room, seen?: string) => {
     inFlight = true;
-    const r: Rejoin = { cause, disconnectedAt: Date.now(), reason, rejoinedAt: null, statuses: [] };
+    const r: Rejoin = {
+      cause,
+      disconnectedAt: Date.now(),
+      reason,
+      rejoinedAt: null,
+      statuses: [],
+      ...(seen ? { seen } : {}),
+    };
     rejoins.push(r);
     caller.mic.stop();
     caller.agentAudio.close();
@@ -406,8 +440,10 @@ export function rejoinOnDisconnect(
       await new Promise((res) => setTimeout(res, Math.min(4000, 250 * 2 ** (attempt - 1))));
     }
     inFlight = false;
-    // The half set-up session, if LiveKit has not closed it on the new join already.
-    if (stale && caller.room !== stale && stale.isConnected) await stale.disconnect().catch(() => undefined);
+    // The half set-up or stuck session, if LiveKit has not closed it on the new join already (one
+    // still reconnecting is closed too, or its SDK could come back and replace the new join).
+    if (stale && caller.room !== stale && stale.connectionState !== ConnectionState.CONN_DISCONNECTED)
+      await stale.disconnect().catch(() => undefined);
     notify();
   };
   watch(caller.room);

@@ -30,9 +30,26 @@ export async function participantToken(
   return at.toJwt();
 }
 
-export async function connectParticipant(url: string, token: string): Promise<Room> {
+export async function connectParticipant(url: string, token: string, timeoutMs?: number): Promise<Room> {
   const room = new Room();
-  await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+  const connecting = room.connect(url, token, { autoSubscribe: true, dynacast: false });
+  if (timeoutMs === undefined) await connecting;
+  else {
+    // A connect that never settles (seen after a LiveKit node died) is given up like one that fails.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`LiveKit connect not done within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([connecting, timedOut]);
+    } catch (err) {
+      connecting.catch(() => undefined);
+      await room.disconnect().catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   return room;
 }
 

@@ -2,7 +2,7 @@ import { act, render, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as LivekitClient from 'livekit-client';
 import { ApiError } from '../api/client';
-import { CALL_MEDIA_BIND_MS } from '@parley/protocol';
+import { CALL_MEDIA_BIND_MS, CALL_RECONNECT_MAX_MS } from '@parley/protocol';
 import { useCall } from './useCall';
 
 // livekit-client's Room, replaced by one the test drives: it records what the hook joined with and
@@ -14,6 +14,8 @@ const lk = vi.hoisted(() => {
     joined: { url: string; token: string } | null = null;
     published = 0;
     disconnected = false;
+    /** livekit-client's ConnectionState value. */
+    state = 'connected';
     remoteParticipants = new Map<string, FakeAgent>();
     localParticipant = {
       publishTrack: async () => void this.published++,
@@ -186,6 +188,29 @@ describe('useCall when the LiveKit node is lost', () => {
       // The agent's audio reaches the page; LiveKit never reports the microphone subscribed.
       await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
       await advance(CALL_MEDIA_BIND_MS - 1000);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      await advance(2000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expectJoinedAgain();
+  });
+
+  it('joins again when LiveKit’s own reconnection has not ended within CALL_RECONNECT_MAX_MS', async () => {
+    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
+    try {
+      await startLiveWithFakeTimers();
+      await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
+      await act(async () => lk.rooms[0]!.micTaken());
+      // A reconnection that ends in time is LiveKit's to finish.
+      lk.rooms[0]!.state = 'reconnecting';
+      await advance(CALL_RECONNECT_MAX_MS - 2000);
+      lk.rooms[0]!.state = 'connected';
+      await advance(3000);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      // One that does not is given up: the page joins again (and closes the stuck session).
+      lk.rooms[0]!.state = 'reconnecting';
+      await advance(CALL_RECONNECT_MAX_MS - 1000);
       expect(api.rejoinCall).not.toHaveBeenCalled();
       await advance(2000);
     } finally {

@@ -41,7 +41,8 @@ const MEDIA_CHECK_MS = 1000;
  * Calls `onBroken` once when, for CALL_MEDIA_BIND_MS while the room was connected, an agent's audio
  * track in `r` has been published and not subscribed, or the agent's audio has been there and the
  * page's microphone (once published) not subscribed by anyone: the session is half set up, and the
- * page joins again.
+ * page joins again. Likewise when LiveKit's own reconnection has not ended within
+ * CALL_RECONNECT_MAX_MS.
  * Looked at every second rather than per event: a session rebuilt by the SDK's own reconnection may
  * learn of the agent's track with its join, announced by no TrackPublished. Returns what stops the
  * watch (it stops by itself when the room disconnects).
@@ -51,9 +52,13 @@ function watchMedia({ RoomEvent, Track, ConnectionState }: Livekit, r: Room, onB
   r.on(RoomEvent.LocalTrackSubscribed, (pub) => taken.add(pub.trackSid));
   const watch = new MediaWatch();
   const check = setInterval(() => {
-    // LiveKit's own reconnection under way: it ends connected (look again) or disconnected (rejoin).
-    if (r.state === ConnectionState.Reconnecting || r.state === ConnectionState.SignalReconnecting)
-      return watch.reset();
+    // LiveKit's own reconnection under way: it ends connected (look again) or disconnected (rejoin),
+    // or, not ended within CALL_RECONNECT_MAX_MS, is given up (rejoin).
+    if (r.state === ConnectionState.Reconnecting || r.state === ConnectionState.SignalReconnecting) {
+      if (!watch.reconnecting()) return;
+      clearInterval(check);
+      return onBroken();
+    }
     const agentAudio = [...r.remoteParticipants.values()]
       .filter((p) => p.isAgent)
       .flatMap((p) => [...p.trackPublications.values()])
