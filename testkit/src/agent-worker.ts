@@ -55,7 +55,12 @@ export async function spawnAgentWorker(
     const file = createWriteStream(logFile, { flags: 'a' });
     child.stdout!.pipe(file, { end: false });
     child.stderr!.pipe(file, { end: false });
-    child.once('exit', () => setTimeout(() => file.end(), 100));
+    // Ended once both pipes have closed, not at the worker's exit: job processes it leaves behind
+    // (SIGKILLed, their parent gone) hold the pipes and may still write ("write after end" before).
+    let open = 2;
+    const closed = () => --open === 0 && file.end();
+    child.stdout!.once('close', closed);
+    child.stderr!.once('close', closed);
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const healthUrl = `http://127.0.0.1:${healthPort}`;
