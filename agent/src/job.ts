@@ -161,7 +161,11 @@ function sayAgainToNewSession(
     ).then((heard) => {
       if (ending() || lastUserTurnAt() > saidAt) return;
       logger.info({ callerAudio: heard }, 'caller joined again after the apology; saying it again');
-      session.say(apology, { allowInterruptions: true, addToChatCtx: false });
+      try {
+        session.say(apology, { allowInterruptions: true, addToChatCtx: false });
+      } catch (err) {
+        logger.warn({ errName: (err as Error).name }, 'apology not said again');
+      }
     });
   };
   const timer = setTimeout(() => stop(), CALLER_AUDIO_WAIT_MS);
