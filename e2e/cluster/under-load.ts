@@ -358,9 +358,12 @@ export async function startClusterLoad(opts: Omit<ClusterLoadOptions, 'faults'>)
         result.duplicated += storedTexts.filter((s) => !emitted.includes(s)).length;
       }
       log(`${fault}: ${JSON.stringify(result)}`);
-      // How the callers' clients got through it: their own joins again this round, and why.
+      // How the callers' clients got through it: their own joins again this round, why, and what
+      // their watch saw then.
       const joinedAgain = tracked.flatMap((t) =>
-        rejoins.get(t)!.rejoins.flatMap((r) => (r.disconnectedAt >= roundAt ? [r.cause] : [])),
+        rejoins
+          .get(t)!
+          .rejoins.flatMap((r) => (r.disconnectedAt >= roundAt ? [{ cause: r.cause, seen: r.seen ?? null }] : [])),
       );
       log(`${fault}: callers joined again ${joinedAgain.length} times ${JSON.stringify(joinedAgain)}`);
       results.push(result);

@@ -52,4 +52,17 @@ describe('MediaWatch', () => {
     expect(w.reconnecting(CALL_RECONNECT_MAX_MS * 2 - 1)).toBe(false);
     expect(w.reconnecting(CALL_RECONNECT_MAX_MS * 2)).toBe(true);
   });
+
+  it('gives a session up once an agent in it has had no audio listed for CALL_MEDIA_BIND_MS', () => {
+    const w = new MediaWatch();
+    const silent = snap({ agentAudio: [], agentsWithoutAudio: ['agent-AJ_new'] });
+    expect(w.broken(silent, 0)).toBe(false);
+    expect(w.broken(silent, CALL_MEDIA_BIND_MS - 1)).toBe(false);
+    expect(w.broken(silent, CALL_MEDIA_BIND_MS)).toBe(true);
+    // Its audio listed in time: no fault.
+    const ok = new MediaWatch();
+    expect(ok.broken(silent, 0)).toBe(false);
+    expect(ok.broken(snap(), 2000)).toBe(false);
+    expect(ok.broken(snap(), CALL_MEDIA_BIND_MS * 2)).toBe(false);
+  });
 });

@@ -24,6 +24,11 @@ export const CALL_RECONNECT_MAX_MS = 30_000;
 export interface MediaSnapshot {
   /** The agents' audio tracks in the room, and whether each reaches the client. */
   agentAudio: Array<{ sid: string; subscribed: boolean }>;
+  /**
+   * The agents in the room with no audio track listed (an agent publishes its audio as it joins; a
+   * session that never learns of it, or lists an agent LiveKit removed, stays silent).
+   */
+  agentsWithoutAudio?: string[];
   /** The client's microphone track, if published now. */
   mic: string | undefined;
   /** Whether LiveKit reported the track subscribed by anyone. */
@@ -32,7 +37,8 @@ export interface MediaSnapshot {
 
 /**
  * The rule both clients apply once a second (each reads its own SDK into a MediaSnapshot): the
- * agent's audio published but not reaching the client, or, while it is there, the client's
+ * agent's audio published but not reaching the client, an agent in the room with no audio listed,
+ * or, while the agent's audio is there, the client's
  * microphone (once published; missing later counts too) not subscribed by anyone, for
  * CALL_MEDIA_BIND_MS; and `reconnecting()` instead while the SDK reconnects, which gives up on a
  * reconnection that lasts CALL_RECONNECT_MAX_MS.
@@ -55,7 +61,10 @@ export class MediaWatch {
   /** True once something has stayed unconnected for CALL_MEDIA_BIND_MS (the SDK connected). */
   broken(s: MediaSnapshot, now = Date.now()): boolean {
     this.#reconnectingSince = null;
-    const unconnected = s.agentAudio.filter((t) => !t.subscribed).map((t) => t.sid);
+    const unconnected = [
+      ...s.agentAudio.filter((t) => !t.subscribed).map((t) => t.sid),
+      ...(s.agentsWithoutAudio ?? []).map((identity) => `no audio from ${identity}`),
+    ];
     this.#hadMic ||= s.mic !== undefined;
     if (s.agentAudio.length > 0 && this.#hadMic && !(s.mic && s.micTaken(s.mic)))
       unconnected.push(s.mic ?? 'microphone');

@@ -311,17 +311,23 @@ function watchMedia(
       clearInterval(check);
       return onBroken('reconnect_timeout', `connection state ${room.connectionState}`);
     }
-    const agentAudio = [...room.remoteParticipants.values()]
-      .filter((p) => p.identity.startsWith('agent-'))
+    const agents = [...room.remoteParticipants.values()].filter((p) => p.identity.startsWith('agent-'));
+    const agentsWithoutAudio = agents
+      .filter((p) => ![...p.trackPublications.values()].some((pub) => pub.kind === TrackKind.KIND_AUDIO))
+      .map((p) => p.identity);
+    const agentAudio = agents
       .flatMap((p) => [...p.trackPublications.values()])
       .filter((pub) => pub.kind === TrackKind.KIND_AUDIO && pub.sid)
       .map((pub) => ({ sid: pub.sid!, subscribed: !!pub.track }));
     const mic = [...(room.localParticipant?.trackPublications.values() ?? [])].find(
       (pub) => pub.source === TrackSource.SOURCE_MICROPHONE,
     )?.sid;
-    if (watch.broken({ agentAudio, mic, micTaken: (sid) => taken.has(sid) })) {
+    if (watch.broken({ agentAudio, agentsWithoutAudio, mic, micTaken: (sid) => taken.has(sid) })) {
       clearInterval(check);
-      onBroken('media_unconnected', JSON.stringify({ agentAudio, mic, micTaken: mic ? taken.has(mic) : false }));
+      onBroken(
+        'media_unconnected',
+        JSON.stringify({ agentAudio, agentsWithoutAudio, mic, micTaken: mic ? taken.has(mic) : false }),
+      );
     }
   }, 1000);
   room.on(RoomEvent.Disconnected, () => clearInterval(check));

@@ -46,6 +46,10 @@ const lk = vi.hoisted(() => {
     micTaken() {
       this.emit('localTrackSubscribed', { trackSid: `TR_mic${this.published}` });
     }
+    /** An agent in the room with no track listed (a session that never learned of its audio). */
+    agentWithoutAudio() {
+      this.remoteParticipants.set('agent-1', { identity: 'agent-1', isAgent: true, trackPublications: new Map() });
+    }
     agentPublishes(subscribed: boolean, trackSid: string) {
       const pub = { kind: 'audio', trackSid, track: subscribed ? {} : undefined };
       const agent: FakeAgent = { identity: 'agent-1', isAgent: true, trackPublications: new Map([[trackSid, pub]]) };
@@ -211,6 +215,20 @@ describe('useCall when the LiveKit node is lost', () => {
       // One that does not is given up: the page joins again (and closes the stuck session).
       lk.rooms[0]!.state = 'reconnecting';
       await advance(CALL_RECONNECT_MAX_MS - 1000);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      await advance(2000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expectJoinedAgain();
+  });
+
+  it('joins again when an agent in the room has had no audio listed for CALL_MEDIA_BIND_MS', async () => {
+    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
+    try {
+      await startLiveWithFakeTimers();
+      await act(async () => lk.rooms[0]!.agentWithoutAudio());
+      await advance(CALL_MEDIA_BIND_MS - 1000);
       expect(api.rejoinCall).not.toHaveBeenCalled();
       await advance(2000);
     } finally {

@@ -59,13 +59,16 @@ function watchMedia({ RoomEvent, Track, ConnectionState }: Livekit, r: Room, onB
       clearInterval(check);
       return onBroken();
     }
-    const agentAudio = [...r.remoteParticipants.values()]
-      .filter((p) => p.isAgent)
+    const agents = [...r.remoteParticipants.values()].filter((p) => p.isAgent);
+    const agentsWithoutAudio = agents
+      .filter((p) => ![...p.trackPublications.values()].some((pub) => pub.kind === Track.Kind.Audio))
+      .map((p) => p.identity);
+    const agentAudio = agents
       .flatMap((p) => [...p.trackPublications.values()])
       .filter((pub) => pub.kind === Track.Kind.Audio)
       .map((pub) => ({ sid: pub.trackSid, subscribed: !!pub.track }));
     const mic = r.localParticipant.getTrackPublication(Track.Source.Microphone)?.trackSid;
-    if (watch.broken({ agentAudio, mic, micTaken: (sid) => taken.has(sid) })) {
+    if (watch.broken({ agentAudio, agentsWithoutAudio, mic, micTaken: (sid) => taken.has(sid) })) {
       clearInterval(check);
       onBroken();
     }
