@@ -161,10 +161,26 @@ describe('useCall when the LiveKit node is lost', () => {
     expect(screen.getByTestId('problem').textContent).toBe('');
   }
 
-  it('joins again when an agent’s audio is published but never reaches the page (a half set-up session)', async () => {
+  /**
+   * A live call, fake timers, `scenario` (which leaves the page's session broken from its last step
+   * on), then the watch's clock: no rejoin 1 s before `limitMs` passes, one after.
+   */
+  async function joinsAgainAfter(limitMs: number, scenario: () => Promise<void>) {
     api.rejoinCall.mockResolvedValue(grant('fresh-token'));
     try {
       await startLiveWithFakeTimers();
+      await scenario();
+      await advance(limitMs - 1000);
+      expect(api.rejoinCall).not.toHaveBeenCalled();
+      await advance(2000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expectJoinedAgain();
+  }
+
+  it('joins again when an agent’s audio is published but never reaches the page (a half set-up session)', () =>
+    joinsAgainAfter(CALL_MEDIA_BIND_MS, async () => {
       // Both ways connected: nothing happens, however long the call goes on.
       await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
       await act(async () => lk.rooms[0]!.micTaken());
@@ -173,37 +189,19 @@ describe('useCall when the LiveKit node is lost', () => {
       // The agent's audio published and never subscribed: once CALL_MEDIA_BIND_MS has passed, not before.
       lk.rooms[0]!.remoteParticipants.clear();
       await act(async () => lk.rooms[0]!.agentPublishes(false, 'TR_unheard'));
-      await advance(CALL_MEDIA_BIND_MS - 1000);
-      expect(api.rejoinCall).not.toHaveBeenCalled();
-      await advance(2000);
-    } finally {
-      vi.useRealTimers();
-    }
-    await expectJoinedAgain();
-  });
+    }));
 
-  it('joins again when the agent’s audio arrives but the page’s microphone is never taken', async () => {
-    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
-    try {
-      await startLiveWithFakeTimers();
+  it('joins again when the agent’s audio arrives but the page’s microphone is never taken', () =>
+    joinsAgainAfter(CALL_MEDIA_BIND_MS, async () => {
       // No agent yet: a microphone nobody takes is no fault.
       await advance(CALL_MEDIA_BIND_MS * 2);
       expect(api.rejoinCall).not.toHaveBeenCalled();
       // The agent's audio reaches the page; LiveKit never reports the microphone subscribed.
       await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
-      await advance(CALL_MEDIA_BIND_MS - 1000);
-      expect(api.rejoinCall).not.toHaveBeenCalled();
-      await advance(2000);
-    } finally {
-      vi.useRealTimers();
-    }
-    await expectJoinedAgain();
-  });
+    }));
 
-  it('joins again when LiveKit’s own reconnection has not ended within CALL_RECONNECT_MAX_MS', async () => {
-    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
-    try {
-      await startLiveWithFakeTimers();
+  it('joins again when LiveKit’s own reconnection has not ended within CALL_RECONNECT_MAX_MS', () =>
+    joinsAgainAfter(CALL_RECONNECT_MAX_MS, async () => {
       await act(async () => lk.rooms[0]!.agentPublishes(true, 'TR_heard'));
       await act(async () => lk.rooms[0]!.micTaken());
       // A reconnection that ends in time is LiveKit's to finish.
@@ -214,26 +212,10 @@ describe('useCall when the LiveKit node is lost', () => {
       expect(api.rejoinCall).not.toHaveBeenCalled();
       // One that does not is given up: the page joins again (and closes the stuck session).
       lk.rooms[0]!.state = 'reconnecting';
-      await advance(CALL_RECONNECT_MAX_MS - 1000);
-      expect(api.rejoinCall).not.toHaveBeenCalled();
-      await advance(2000);
-    } finally {
-      vi.useRealTimers();
-    }
-    await expectJoinedAgain();
-  });
+    }));
 
-  it('joins again when an agent in the room has had no audio listed for CALL_MEDIA_BIND_MS', async () => {
-    api.rejoinCall.mockResolvedValue(grant('fresh-token'));
-    try {
-      await startLiveWithFakeTimers();
+  it('joins again when an agent in the room has had no audio listed for CALL_MEDIA_BIND_MS', () =>
+    joinsAgainAfter(CALL_MEDIA_BIND_MS, async () => {
       await act(async () => lk.rooms[0]!.agentWithoutAudio());
-      await advance(CALL_MEDIA_BIND_MS - 1000);
-      expect(api.rejoinCall).not.toHaveBeenCalled();
-      await advance(2000);
-    } finally {
-      vi.useRealTimers();
-    }
-    await expectJoinedAgain();
-  });
+    }));
 });
