@@ -106,6 +106,8 @@ describe('agent worker dispatch by agent name', () => {
     expect(kinds.filter((c) => c.includes('inference_proc') || c.includes('job_proc_lazy_main'))).toEqual([]);
     // Their calls share one young generation: V8's 16 MB semi-spaces (AGENT_JOB_SEMI_SPACE_MB unset).
     for (const p of jobs) expect(cmdline(p)).toContain('--max-semi-space-size=16');
+    // and an old generation kept within 20 % of what the last major GC left (AGENT_JOB_HEAP_GROWING_PERCENT unset).
+    for (const p of jobs) expect(cmdline(p)).toContain('--heap-growing-percent=20');
     // Job processes run on jemalloc (AGENT_JOB_ALLOCATOR's default; scripts/ensure-system-deps.sh installs
     // libjemalloc2), the worker itself on glibc's malloc.
     const jemalloc = (p: number) => readFileSync(`/proc/${p}/maps`, 'utf8').includes('libjemalloc');

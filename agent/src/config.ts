@@ -65,6 +65,12 @@ const AgentEnv = z
      * a process per call, 16 for job hosts, whose calls share one young generation (docs/performance.md).
      */
     AGENT_JOB_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(64).optional(),
+    /**
+     * V8 old-generation growth of job processes (`--heap-growing-percent`: a major GC once the old
+     * generation is this much above what the last one left); 0 = V8's own factor, which grows a busy
+     * host's heap up to 4× its live size. Unset: 20 for job hosts, V8's own for a process per call.
+     */
+    AGENT_JOB_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).optional(),
     /** glibc malloc arenas (MALLOC_ARENA_MAX) for job processes; 0 = glibc's default (8 × cores). */
     AGENT_JOB_MALLOC_ARENAS: z.coerce.number().int().min(0).max(64).default(0),
     /** glibc: memory above this many kB is returned to the system and larger blocks are mmapped (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_); 0 = glibc's dynamic thresholds. */
@@ -109,6 +115,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env) {
     sessionEvents: e.AGENT_SESSION_EVENTS === 'true',
     jobBundle: e.AGENT_JOB_BUNDLE === 'true',
     jobSemiSpaceMb: e.AGENT_JOB_SEMI_SPACE_MB ?? (e.AGENT_CALLS_PER_PROCESS > 1 ? 16 : 2),
+    jobHeapGrowingPercent: e.AGENT_JOB_HEAP_GROWING_PERCENT ?? (e.AGENT_CALLS_PER_PROCESS > 1 ? 20 : 0),
     jobMallocArenas: e.AGENT_JOB_MALLOC_ARENAS,
     jobMallocTrimKb: e.AGENT_JOB_MALLOC_TRIM_KB,
     jobAllocator: e.AGENT_JOB_ALLOCATOR,

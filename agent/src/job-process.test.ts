@@ -25,6 +25,24 @@ describe('jobExecArgv', () => {
     expect(jobExecArgv(['--max-semi-space-size=16'], { dropTsx: true, semiSpaceMb: 0 })).toEqual([]);
   });
 
+  it('sets the old-generation growth once, replacing one the worker had, and leaves V8 its own at 0', () => {
+    expect(
+      jobExecArgv(['--heap-growing-percent=50'], { dropTsx: true, semiSpaceMb: 16, heapGrowingPercent: 20 }),
+    ).toEqual(['--max-semi-space-size=16', '--heap-growing-percent=20']);
+    expect(
+      jobExecArgv(['--heap-growing-percent=50'], { dropTsx: true, semiSpaceMb: 0, heapGrowingPercent: 0 }),
+    ).toEqual([]);
+  });
+
+  it('lets job hosts grow the old generation by 20 % before a major GC unless set', () => {
+    const growing = (env: Record<string, string>) => loadAgentConfig(env).jobHeapGrowingPercent;
+    expect(growing({})).toBe(20); // job hosts by default
+    expect(growing({ AGENT_CALLS_PER_PROCESS: '1' })).toBe(0);
+    expect(growing({ AGENT_JOB_HEAP_GROWING_PERCENT: '0' })).toBe(0);
+    expect(growing({ AGENT_CALLS_PER_PROCESS: '1', AGENT_JOB_HEAP_GROWING_PERCENT: '30' })).toBe(30);
+    expect(() => loadAgentConfig({ AGENT_JOB_HEAP_GROWING_PERCENT: '-5' })).toThrow();
+  });
+
   it('caps the young generation at 2 MB for a process per call and 16 MB for job hosts unless set', () => {
     const semi = (env: Record<string, string>) => loadAgentConfig(env).jobSemiSpaceMb;
     expect(semi({})).toBe(16); // job hosts by default
