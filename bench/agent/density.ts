@@ -275,7 +275,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       const only = mkdtempSync(path.join(os.tmpdir(), 'parley-density-jobs-'));
       for (const f of jobFiles()) renameSync(path.join(profDir, f), path.join(only, f));
       profile = summarizeProfiles(only, '', 20);
-      // --keep-profiles: leave the job slices (.cpuprofile) for a closer look (attribution by caller).
+      // --keep-profiles: leave the job slices (.cpuprofile) for a closer look.
       if (args.includes('--keep-profiles')) console.log(`job process profiles kept in ${only}`);
       else rmSync(only, { recursive: true, force: true });
       console.log(
@@ -283,6 +283,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       );
       console.table(profile.buckets);
       console.table(profile.hotSpots);
+      console.log('the same self time charged to the nearest package or Parley function on each stack:');
+      console.table(profile.callers);
     }
     const last = rows.at(-1) ?? {};
     const sustained = rows.filter((r) => (r.calls as number) <= maxSustainable);

@@ -40,18 +40,44 @@ export function bucketOf(node: ProfileNode): string {
   return ws ? `@parley/${ws[1]}` : short(url);
 }
 
-/** Self time by function and by package for every .cpuprofile in a folder (merged). */
+/** A frame of code a package or Parley wrote: not Node's internals, not native code, not a V8 pseudo-frame. */
+const isCallerFrame = (n: ProfileNode) => {
+  const { url } = n.callFrame;
+  return url !== '' && !url.startsWith('node:');
+};
+
+/**
+ * The function a sample is charged to when self time is read by caller: its own frame if that is a
+ * package's or Parley's code, else the nearest such frame above it (Web Streams internals, N-API
+ * calls and promise hooks go to whoever called them; V8 names samples inside any N-API call after
+ * one addon function, so self time alone misnames them). Samples with no such frame (GC, idle
+ * tasks, Node's own timers) keep their own name.
+ */
+export function callerOf(node: ProfileNode, parent: Map<number, ProfileNode>): ProfileNode {
+  for (let n: ProfileNode | undefined = node; n; n = parent.get(n.id)) if (isCallerFrame(n)) return n;
+  return node;
+}
+
+/** Self time by function, by package, and by calling package for every .cpuprofile in a folder (merged). */
 export function summarizeProfiles(
   dir: string,
   prefix = '',
   top = 15,
-): { samples: number; hotSpots: HotSpot[]; buckets: Array<{ bucket: string; selfPercent: number }> } {
+): {
+  samples: number;
+  hotSpots: HotSpot[];
+  buckets: Array<{ bucket: string; selfPercent: number }>;
+  callers: Array<{ caller: string; selfPercent: number }>;
+} {
   const byFn = new Map<string, number>();
   const byBucket = new Map<string, number>();
+  const byCaller = new Map<string, number>();
   let total = 0;
   for (const f of readdirSync(dir).filter((x) => x.startsWith(prefix) && x.endsWith('.cpuprofile'))) {
     const p = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as CpuProfile;
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, ProfileNode>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n);
     p.samples.forEach((id, i) => {
       const n = nodes.get(id)!;
       const dt = p.timeDeltas[i] ?? 0;
@@ -63,6 +89,9 @@ export function summarizeProfiles(
       byFn.set(key, (byFn.get(key) ?? 0) + dt);
       const b = bucketOf(n);
       byBucket.set(b, (byBucket.get(b) ?? 0) + dt);
+      const c = callerOf(n, parent);
+      const ck = `${c.callFrame.functionName || '(anonymous)'} ${short(c.callFrame.url)}:${c.callFrame.lineNumber + 1}`;
+      byCaller.set(ck, (byCaller.get(ck) ?? 0) + dt);
     });
   }
   const pct = (x: number) => round((100 * x) / (total || 1), 1);
@@ -79,5 +108,9 @@ export function summarizeProfiles(
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([bucket, v]) => ({ bucket, selfPercent: pct(v) })),
+    callers: [...byCaller]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([caller, v]) => ({ caller, selfPercent: pct(v) })),
   };
 }
