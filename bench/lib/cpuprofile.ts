@@ -26,6 +26,9 @@ const short = (url: string) => {
   return j >= 0 ? url.slice(j + 11) : url.replace(/^file:\/\//, '');
 };
 
+/** Where a frame's code is: its file (under node_modules, or the repository) and line. */
+const at = (n: ProfileNode) => `${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+
 /** Bucket of a frame for a coarse "what dominates" view: a package, a Parley workspace, node internals, GC, idle. */
 export function bucketOf(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
@@ -85,12 +88,12 @@ export function summarizeProfiles(
       // The inspector's own native dispatch (Profiler.stop serialising the profile), not the app.
       if (n.callFrame.functionName === 'dispatch' && !n.callFrame.url) return;
       total += dt;
-      const key = `${n.callFrame.functionName || '(anonymous)'}\t${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+      const key = `${n.callFrame.functionName || '(anonymous)'}\t${at(n)}`;
       byFn.set(key, (byFn.get(key) ?? 0) + dt);
       const b = bucketOf(n);
       byBucket.set(b, (byBucket.get(b) ?? 0) + dt);
       const c = callerOf(n, parent);
-      const ck = `${c.callFrame.functionName || '(anonymous)'} ${short(c.callFrame.url)}:${c.callFrame.lineNumber + 1}`;
+      const ck = `${c.callFrame.functionName || '(anonymous)'} ${at(c)}`;
       byCaller.set(ck, (byCaller.get(ck) ?? 0) + dt);
     });
   }

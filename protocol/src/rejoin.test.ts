@@ -3,6 +3,7 @@ import { CALL_MEDIA_BIND_MS, CALL_RECONNECT_MAX_MS, MediaWatch, type MediaSnapsh
 
 const snap = (over: Partial<MediaSnapshot> = {}): MediaSnapshot => ({
   agentAudio: [{ sid: 'TR_agent', subscribed: true }],
+  agentsWithoutAudio: [],
   mic: 'TR_mic',
   micTaken: () => true,
   ...over,

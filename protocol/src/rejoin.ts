@@ -28,7 +28,7 @@ export interface MediaSnapshot {
    * The agents in the room with no audio track listed (an agent publishes its audio as it joins; a
    * session that never learns of it, or lists an agent LiveKit removed, stays silent).
    */
-  agentsWithoutAudio?: string[];
+  agentsWithoutAudio: string[];
   /** The client's microphone track, if published now. */
   mic: string | undefined;
   /** Whether LiveKit reported the track subscribed by anyone. */
@@ -63,7 +63,7 @@ export class MediaWatch {
     this.#reconnectingSince = null;
     const unconnected = [
       ...s.agentAudio.filter((t) => !t.subscribed).map((t) => t.sid),
-      ...(s.agentsWithoutAudio ?? []).map((identity) => `no audio from ${identity}`),
+      ...s.agentsWithoutAudio.map((identity) => `no audio from ${identity}`),
     ];
     this.#hadMic ||= s.mic !== undefined;
     if (s.agentAudio.length > 0 && this.#hadMic && !(s.mic && s.micTaken(s.mic)))
